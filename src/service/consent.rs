@@ -1,0 +1,217 @@
+//! Consent records and withdrawals.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use time::Date;
+
+use super::{clean, invalid, io_err, json, Fieldwork, Result};
+use crate::domain::{
+    consent_in_force, new_id, now_utc, today, Answer, ConsentInForce, ConsentItem, ConsentMode,
+    ConsentRecord, Status, Withdrawal, WithdrawalScope,
+};
+use crate::store::{audit, consent as store};
+
+/// What a user enters for a new consent record. Items left `None` stay unset.
+#[derive(Debug, Clone, Default)]
+pub struct ConsentInput {
+    pub date: Option<Date>,
+    pub form_version: Option<String>,
+    /// A copy of the form's text, hashed so the record names exactly what was signed.
+    pub form_file: Option<std::path::PathBuf>,
+    pub mode: Option<ConsentMode>,
+    pub taken_by: Option<String>,
+    pub take_part: Option<Answer>,
+    pub audio: Option<Answer>,
+    pub quotes: Option<Answer>,
+    pub archiving: Option<Answer>,
+    pub follow_up: Option<Answer>,
+    /// Reference to the signed form (a file name or archive box): identifying.
+    pub file_ref: Option<String>,
+}
+
+/// One participant's consent at a glance.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConsentRow {
+    pub participant_id: String,
+    pub code: String,
+    pub name: String,
+    pub site: String,
+    pub status: Status,
+    /// The state of each item today, in `ConsentItem::ALL` order.
+    pub items: Vec<(ConsentItem, crate::domain::ItemState)>,
+    pub records: usize,
+    pub withdrawn: Option<WithdrawalScope>,
+}
+
+/// A hex SHA-256 of a file.
+pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        h.update(&buf[..n]);
+    }
+    Ok((hex(&h.finalize()), size))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Fieldwork {
+    /// Consent in force for a participant (by id) on a date: the one function everybody uses.
+    pub fn consent_in_force(&self, participant_id: &str, date: Date) -> Result<ConsentInForce> {
+        let c = self.store.conn();
+        let records = store::records(c, participant_id)?;
+        let withdrawals = store::withdrawals(c, participant_id)?;
+        Ok(consent_in_force(&records, &withdrawals, date))
+    }
+
+    pub fn consent_records(&self, key: &str) -> Result<(Vec<ConsentRecord>, Vec<Withdrawal>)> {
+        let id = self.resolve_participant(key)?;
+        let c = self.store.conn();
+        Ok((store::records(c, &id)?, store::withdrawals(c, &id)?))
+    }
+
+    /// Record a consent event (immutable). Consent to take part moves the participant to
+    /// `consented` if they were earlier in the pipeline.
+    pub fn record_consent(&mut self, key: &str, input: &ConsentInput) -> Result<ConsentRecord> {
+        let pid = self.resolve_participant(key)?;
+        let date = input.date.unwrap_or_else(today);
+        if date > today() {
+            return Err(invalid("date", "consent cannot be dated in the future"));
+        }
+        let form_hash = match &input.form_file {
+            Some(p) => Some(
+                sha256_file(p)
+                    .map_err(io_err(format!("reading the consent form {}", p.display())))?
+                    .0,
+            ),
+            None => None,
+        };
+        let answers = [
+            input.take_part,
+            input.audio,
+            input.quotes,
+            input.archiving,
+            input.follow_up,
+        ];
+        if answers.iter().all(Option::is_none) {
+            return Err(invalid(
+                "items",
+                "a consent record needs at least one answered item (take part, audio, quotes, archiving, follow-up)",
+            ));
+        }
+        let record = ConsentRecord {
+            id: new_id(),
+            participant_id: pid.clone(),
+            form_version: clean(input.form_version.as_deref())
+                .unwrap_or_else(|| self.reference.consent_form_version.clone()),
+            form_hash,
+            date,
+            mode: input.mode.unwrap_or(ConsentMode::Written),
+            taken_by: clean(input.taken_by.as_deref()).unwrap_or_else(|| self.settings.user.clone()),
+            take_part: input.take_part,
+            audio: input.audio,
+            quotes: input.quotes,
+            archiving: input.archiving,
+            follow_up: input.follow_up,
+            file_ref: clean(input.file_ref.as_deref()),
+            recorded_at: now_utc(),
+            recorded_by: self.settings.user.clone(),
+        };
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        store::insert(&tx, &record)?;
+        audit::record(&tx, &user, "consent", &record.id, "create", None, Some(&json(&record)))?;
+        if record.take_part == Some(Answer::Yes) {
+            Self::change_status_tx(
+                &tx,
+                &pid,
+                Status::Consented,
+                date,
+                Some("consent recorded".into()),
+                &user,
+                false,
+            )?;
+        }
+        tx.commit()?;
+        Ok(record)
+    }
+
+    /// Record a withdrawal (immutable) and set the participant's status to `withdrawn`.
+    pub fn withdraw(
+        &mut self,
+        key: &str,
+        scope: WithdrawalScope,
+        date: Option<Date>,
+        reason: Option<&str>,
+    ) -> Result<Withdrawal> {
+        let pid = self.resolve_participant(key)?;
+        let date = date.unwrap_or_else(today);
+        if date > today() {
+            return Err(invalid("date", "a withdrawal cannot be dated in the future"));
+        }
+        let w = Withdrawal {
+            id: new_id(),
+            participant_id: pid.clone(),
+            date,
+            scope,
+            reason: clean(reason),
+            recorded_at: now_utc(),
+            recorded_by: self.settings.user.clone(),
+        };
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        store::insert_withdrawal(&tx, &w)?;
+        audit::record(&tx, &user, "withdrawal", &w.id, "create", None, Some(&json(&w)))?;
+        Self::change_status_tx(
+            &tx,
+            &pid,
+            Status::Withdrawn,
+            date,
+            Some(format!("withdrawal: {scope}")),
+            &user,
+            false,
+        )?;
+        tx.commit()?;
+        Ok(w)
+    }
+
+    /// Consent in force on `date` for a page of participants (the consent pane).
+    pub fn consent_overview(
+        &self,
+        filter: &crate::domain::ParticipantFilter,
+        date: Date,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<ConsentRow>> {
+        let people = self.participants(filter, offset, limit)?;
+        let c = self.store.conn();
+        let mut out = Vec::with_capacity(people.len());
+        for p in people {
+            let records = store::records(c, &p.id)?;
+            let withdrawals = store::withdrawals(c, &p.id)?;
+            let f = consent_in_force(&records, &withdrawals, date);
+            out.push(ConsentRow {
+                items: ConsentItem::ALL.iter().map(|i| (*i, f.item(*i))).collect(),
+                records: records.len(),
+                withdrawn: withdrawals.last().map(|w| w.scope),
+                participant_id: p.id,
+                code: p.code,
+                name: p.name,
+                site: p.site,
+                status: p.status,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,358 @@
+//! Coverage against targets, follow-up of baseline participants, and the gaps list.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Fieldwork, Result};
+use crate::domain::{format_date, parse_date, today, ConsentItem, Status};
+use crate::service::transcripts::quick_state;
+use crate::store::{participants as pstore, reference, sessions as sstore, transcripts as tstore};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub phase: u32,
+    pub site: String,
+    pub interviews: i64,
+    pub target: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryCell {
+    pub phase: u32,
+    pub role_category: String,
+    pub role_category_name: String,
+    /// Distinct participants with a completed interview.
+    pub participants: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ObservationCell {
+    pub phase: u32,
+    pub meeting_type: String,
+    pub meeting_type_name: String,
+    pub observed: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NotSeen {
+    pub participant_id: String,
+    pub code: String,
+    pub site: String,
+    pub role_category: String,
+    pub status: String,
+    /// Consent to contact for the follow-up, as in force today.
+    pub follow_up_consent: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowUp {
+    pub baseline_phase: u32,
+    pub follow_up_phase: u32,
+    pub baseline_participants: i64,
+    pub seen_again: i64,
+    pub not_seen: Vec<NotSeen>,
+}
+
+/// One thing that needs action, with the record to act on.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Gap {
+    /// `consent`, `audio-consent`, `no-transcript`, `transcript-missing`,
+    /// `transcript-changed`, `transcript-moved`, `status`, `integrity`.
+    pub kind: String,
+    /// `session`, `participant` or `database`.
+    pub entity: String,
+    pub id: String,
+    pub message: String,
+    /// What to do about it.
+    pub action: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseWindow {
+    pub number: u32,
+    pub name: String,
+    pub start: String,
+    pub end: String,
+    pub target: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    pub study: String,
+    pub total_interviews: i64,
+    pub total_target: i64,
+    pub cells: Vec<Cell>,
+    pub by_role_category: Vec<CategoryCell>,
+    pub follow_up: Vec<FollowUp>,
+    pub observations: Vec<ObservationCell>,
+    pub documents: i64,
+    pub phases: Vec<PhaseWindow>,
+    /// Cumulative completed interviews: (date, total to that date).
+    pub progress: Vec<(String, i64)>,
+    pub gaps: Vec<Gap>,
+}
+
+impl Fieldwork {
+    /// The project manager's view of the study.
+    pub fn coverage(&self) -> Result<Coverage> {
+        let c = self.store.conn();
+        let r = &self.reference;
+        let counts: BTreeMap<(u32, String), i64> = sstore::interview_counts(c)?
+            .into_iter()
+            .map(|(p, s, n)| ((p, s), n))
+            .collect();
+        let targets: BTreeMap<(u32, String), i64> = reference::targets(c)?
+            .into_iter()
+            .map(|(p, s, n)| ((p, s), n))
+            .collect();
+        let mut cells = Vec::new();
+        for p in &r.phases {
+            for s in &r.sites {
+                let key = (p.number, s.code.clone());
+                cells.push(Cell {
+                    phase: p.number,
+                    site: s.code.clone(),
+                    interviews: counts.get(&key).copied().unwrap_or(0),
+                    target: targets.get(&key).copied().unwrap_or(0),
+                });
+            }
+        }
+        let cat_counts: BTreeMap<(u32, String), i64> = sstore::interviewed_by_category(c)?
+            .into_iter()
+            .map(|(p, s, n)| ((p, s), n))
+            .collect();
+        let mut by_role_category = Vec::new();
+        for p in &r.phases {
+            for rc in &r.role_categories {
+                by_role_category.push(CategoryCell {
+                    phase: p.number,
+                    role_category: rc.code.clone(),
+                    role_category_name: rc.name.clone(),
+                    participants: cat_counts.get(&(p.number, rc.code.clone())).copied().unwrap_or(0),
+                });
+            }
+        }
+        let obs: BTreeMap<(u32, String), i64> = sstore::observation_counts(c)?
+            .into_iter()
+            .map(|(p, s, n)| ((p, s), n))
+            .collect();
+        let mut observations = Vec::new();
+        for p in &r.phases {
+            for m in &r.meeting_types {
+                observations.push(ObservationCell {
+                    phase: p.number,
+                    meeting_type: m.code.clone(),
+                    meeting_type_name: m.name.clone(),
+                    observed: obs.get(&(p.number, m.code.clone())).copied().unwrap_or(0),
+                });
+            }
+        }
+        let mut follow_up = Vec::new();
+        if let Some(base) = r.phases.first() {
+            for later in r.phases.iter().skip(1) {
+                let not_seen_rows = sstore::not_seen_at(c, base.number, later.number)?;
+                let baseline = pstore::count(
+                    c,
+                    &crate::domain::ParticipantFilter {
+                        phase: Some(base.number),
+                        ..Default::default()
+                    },
+                )? as i64;
+                let mut not_seen = Vec::new();
+                for (id, code, _name, site, cat, status) in not_seen_rows {
+                    let f = self.consent_in_force(&id, today())?;
+                    not_seen.push(NotSeen {
+                        participant_id: id,
+                        code,
+                        site,
+                        role_category: cat,
+                        status,
+                        follow_up_consent: f.item(ConsentItem::FollowUp).as_str().to_string(),
+                    });
+                }
+                follow_up.push(FollowUp {
+                    baseline_phase: base.number,
+                    follow_up_phase: later.number,
+                    baseline_participants: baseline,
+                    seen_again: baseline - not_seen.len() as i64,
+                    not_seen,
+                });
+            }
+        }
+        let mut progress = Vec::new();
+        let mut total = 0;
+        for (date, _) in sstore::interview_dates(c)? {
+            total += 1;
+            match progress.last_mut() {
+                Some((d, n)) if *d == date => *n = total,
+                _ => progress.push((date, total)),
+            }
+        }
+        let phases = r
+            .phases
+            .iter()
+            .map(|p| PhaseWindow {
+                number: p.number,
+                name: p.name.clone(),
+                start: format_date(p.start),
+                end: format_date(p.end),
+                target: targets
+                    .iter()
+                    .filter(|((n, _), _)| *n == p.number)
+                    .map(|(_, t)| *t)
+                    .sum(),
+            })
+            .collect();
+        let documents = self.session_count(&crate::domain::SessionFilter {
+            kind: Some(crate::domain::SessionKind::Document),
+            ..Default::default()
+        })? as i64;
+        Ok(Coverage {
+            study: r.study_name.clone(),
+            total_interviews: cells.iter().map(|c| c.interviews).sum(),
+            total_target: cells.iter().map(|c| c.target).sum(),
+            cells,
+            by_role_category,
+            follow_up,
+            observations,
+            documents,
+            phases,
+            progress,
+            gaps: self.gaps(false)?,
+        })
+    }
+
+    /// Everything that needs action. With `full`, transcript files are hashed (slower);
+    /// otherwise they are checked by presence and size.
+    pub fn gaps(&self, full: bool) -> Result<Vec<Gap>> {
+        let c = self.store.conn();
+        let mut gaps = Vec::new();
+        // Consent in force on the date of every completed interview.
+        let mut codes: BTreeMap<String, String> = BTreeMap::new();
+        for (sid, date, pid) in sstore::done_interview_participants(c)? {
+            let d = parse_date(&date).map_err(|e| super::invalid("session.date", e))?;
+            let f = self.consent_in_force(&pid, d)?;
+            let code = match codes.get(&pid) {
+                Some(c) => c.clone(),
+                None => {
+                    let code = pstore::row(c, &pid)?.map(|p| p.code).unwrap_or_default();
+                    codes.insert(pid.clone(), code.clone());
+                    code
+                }
+            };
+            if !f.allows(ConsentItem::TakePart) {
+                gaps.push(Gap {
+                    kind: "consent".into(),
+                    entity: "session".into(),
+                    id: sid.clone(),
+                    message: format!(
+                        "interview {} on {date}: participant {code} had no consent to take part in force ({})",
+                        &sid[..8],
+                        f.item(ConsentItem::TakePart).as_str()
+                    ),
+                    action: format!(
+                        "find the signed form and record it with `consent record {code} --date …`, or withdraw the data"
+                    ),
+                });
+            }
+            let s = sstore::row(c, &sid)?;
+            if s.as_ref().and_then(|s| s.recording_status.as_deref()) == Some("recorded")
+                && !f.allows(ConsentItem::Audio)
+            {
+                gaps.push(Gap {
+                    kind: "audio-consent".into(),
+                    entity: "session".into(),
+                    id: sid.clone(),
+                    message: format!(
+                        "interview {} on {date} was recorded but {code} had not agreed to audio recording ({})",
+                        &sid[..8],
+                        f.item(ConsentItem::Audio).as_str()
+                    ),
+                    action: "check the consent form; delete the recording if consent was not given".into(),
+                });
+            }
+        }
+        for (sid, date, site) in sstore::done_interviews_without_transcript(c)? {
+            gaps.push(Gap {
+                kind: "no-transcript".into(),
+                entity: "session".into(),
+                id: sid.clone(),
+                message: format!("interview {} on {date} (site {site}) has no transcript linked", &sid[..8]),
+                action: format!("link it with `transcript link {} FILE`", &sid[..8]),
+            });
+        }
+        let verifications: Vec<(String, String, crate::domain::TranscriptStatus, Option<String>)> = if full {
+            self.verification_results()?
+                .into_iter()
+                .map(|v| (v.session_id, v.path, v.status, v.found_at))
+                .collect()
+        } else {
+            let root = self.transcripts_root();
+            tstore::all(c)?
+                .into_iter()
+                .map(|t| {
+                    let st = quick_state(root, &t);
+                    (t.session_id, t.path, st, None)
+                })
+                .collect()
+        };
+        for (sid, path, status, found) in verifications {
+            use crate::domain::TranscriptStatus as T;
+            let (kind, message, action) = match status {
+                T::Ok => continue,
+                T::Missing => (
+                    "transcript-missing",
+                    format!("transcript {path} of interview {} is missing", &sid[..8]),
+                    "restore the file under the transcripts root, or link its new place with `transcript link --replace`".to_string(),
+                ),
+                T::Changed => (
+                    "transcript-changed",
+                    format!("transcript {path} of interview {} has changed since it was linked", &sid[..8]),
+                    "check the edit; accept it with `transcript link --replace`".to_string(),
+                ),
+                T::Moved => (
+                    "transcript-moved",
+                    format!(
+                        "transcript {path} of interview {} has moved{}",
+                        &sid[..8],
+                        found.map(|f| format!(" to {f}")).unwrap_or_default()
+                    ),
+                    "relink it with `transcript verify --relink`".to_string(),
+                ),
+            };
+            gaps.push(Gap {
+                kind: kind.into(),
+                entity: "session".into(),
+                id: sid,
+                message,
+                action,
+            });
+        }
+        // Pipeline statuses that contradict the records.
+        let interviewed = pstore::list(
+            c,
+            &crate::domain::ParticipantFilter {
+                status: Some(Status::Interviewed),
+                ..Default::default()
+            },
+            0,
+            usize::MAX >> 1,
+        )?;
+        for p in interviewed.iter().filter(|p| p.phases_interviewed.is_empty()) {
+            gaps.push(Gap {
+                kind: "status".into(),
+                entity: "participant".into(),
+                id: p.id.clone(),
+                message: format!("participant {} is marked interviewed but has no completed interview", p.code),
+                action: "log the interview, or correct the status".into(),
+            });
+        }
+        Ok(gaps)
+    }
+
+    /// Verify every transcript file without saving anything.
+    pub fn verification_results(&self) -> Result<Vec<super::transcripts::Verification>> {
+        self.compute_verifications(false)
+    }
+}

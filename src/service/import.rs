@@ -1,0 +1,195 @@
+//! `import participants FILE.csv`: validate every row first, then import all in one
+//! transaction, or nothing.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use super::{Fieldwork, Result, ServiceError};
+use crate::domain::{today, ParticipantInput, Status};
+
+/// The columns an import file may have (header names are case-insensitive; `_`, `-` and
+/// spaces are interchangeable).
+pub const COLUMNS: &[&str] = &[
+    "name",
+    "role",
+    "site",
+    "email",
+    "phone",
+    "organisation",
+    "job_title",
+    "notes",
+    "status",
+];
+
+fn normalise(h: &str) -> String {
+    let h = h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase().replace([' ', '-'], "_");
+    match h.as_str() {
+        "organization" | "org" => "organisation".into(),
+        "title" | "job" | "jobtitle" => "job_title".into(),
+        "e_mail" | "mail" => "email".into(),
+        "site_code" => "site".into(),
+        "role_code" => "role".into(),
+        _ => h,
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportReport {
+    pub file: String,
+    pub imported: usize,
+    /// (line, export code, name) of every participant added.
+    pub added: Vec<(u64, String, String)>,
+}
+
+impl Fieldwork {
+    pub fn import_participants(&mut self, path: &Path) -> Result<ImportReport> {
+        let file = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(super::io_err(format!("reading {file}")))?;
+        let text = String::from_utf8(bytes).map_err(|e| ServiceError::Import {
+            file: file.clone(),
+            problems: vec![format!(
+                "{file}: the file is not UTF-8 (first bad byte at offset {}); save it as CSV UTF-8",
+                e.utf8_error().valid_up_to()
+            )],
+        })?;
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(false)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let headers: Vec<String> = rdr
+            .headers()
+            .map_err(|e| ServiceError::Import {
+                file: file.clone(),
+                problems: vec![format!("{file}:1: cannot read the header row: {e}")],
+            })?
+            .iter()
+            .map(normalise)
+            .collect();
+        let mut problems = Vec::new();
+        for (i, h) in headers.iter().enumerate() {
+            if !COLUMNS.contains(&h.as_str()) {
+                problems.push(format!(
+                    "{file}:1: column {} `{h}` is not known (valid columns: {})",
+                    i + 1,
+                    COLUMNS.join(", ")
+                ));
+            }
+        }
+        for required in ["name", "role", "site"] {
+            if !headers.iter().any(|h| h == required) {
+                problems.push(format!("{file}:1: the required column `{required}` is missing"));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ServiceError::Import { file, problems });
+        }
+        let now = crate::domain::now_utc();
+        let mut rows = Vec::new();
+        let mut seen: HashSet<(String, String)> = HashSet::new();
+        let existing: HashSet<(String, String)> = self
+            .participants(&Default::default(), 0, usize::MAX >> 1)?
+            .into_iter()
+            .map(|p| (p.name.to_lowercase(), p.site.to_lowercase()))
+            .collect();
+        for rec in rdr.records() {
+            let rec = match rec {
+                Ok(r) => r,
+                Err(e) => {
+                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    problems.push(format!("{file}:{line}: {e}"));
+                    continue;
+                }
+            };
+            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            let get = |name: &str| -> Option<String> {
+                headers
+                    .iter()
+                    .position(|h| h == name)
+                    .and_then(|i| rec.get(i))
+                    .map(str::to_string)
+                    .filter(|s| !s.is_empty())
+            };
+            if rec.iter().all(|f| f.is_empty()) {
+                continue;
+            }
+            let status = match get("status") {
+                Some(s) => match s.parse::<Status>() {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        problems.push(format!("{file}:{line}: field `status`: {e}"));
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let input = ParticipantInput {
+                name: get("name"),
+                email: get("email"),
+                phone: get("phone"),
+                organisation: get("organisation"),
+                job_title: get("job_title"),
+                role: get("role"),
+                site: get("site"),
+                notes: get("notes"),
+                status,
+            };
+            match self.new_participant_row(&input, &now) {
+                Ok(row) => {
+                    let key = (row.name.to_lowercase(), input.site.clone().unwrap_or_default().to_lowercase());
+                    if existing.contains(&key) {
+                        problems.push(format!(
+                            "{file}:{line}: field `name`: `{}` at site {} is already in the database",
+                            row.name, key.1.to_uppercase()
+                        ));
+                    } else if !seen.insert(key.clone()) {
+                        problems.push(format!(
+                            "{file}:{line}: field `name`: `{}` at site {} appears twice in the file",
+                            row.name, key.1.to_uppercase()
+                        ));
+                    } else {
+                        rows.push((line, row));
+                    }
+                }
+                Err(ServiceError::Invalid { field, message }) => {
+                    problems.push(format!("{file}:{line}: field `{field}`: {message}"));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ServiceError::Import { file, problems });
+        }
+        if rows.is_empty() {
+            return Err(ServiceError::Import {
+                file: file.clone(),
+                problems: vec![format!("{file}: no participant rows")],
+            });
+        }
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        let mut added = Vec::new();
+        for (line, row) in rows {
+            let name = row.name.clone();
+            let id = Self::insert_participant_tx(&tx, row, today(), &user)?;
+            let code = crate::store::participants::row(&tx, &id)?
+                .map(|r| r.code)
+                .unwrap_or_default();
+            added.push((line, code, name));
+        }
+        crate::store::audit::record(
+            &tx,
+            &user,
+            "import",
+            &crate::domain::new_id(),
+            "participants",
+            None,
+            Some(&serde_json::json!({"file": file, "rows": added.len()})),
+        )?;
+        tx.commit()?;
+        Ok(ImportReport {
+            file,
+            imported: added.len(),
+            added,
+        })
+    }
+}

@@ -1,0 +1,514 @@
+//! Use-cases shared by the CLI and the TUI. Every write is one `BEGIN IMMEDIATE`
+//! transaction that also writes the audit log; rules live here, not in the front ends.
+
+pub mod check;
+pub mod consent;
+pub mod coverage;
+pub mod import;
+pub mod participants;
+pub mod sessions;
+pub mod themes;
+pub mod transcripts;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{ConsentPolicy, LoadedConfig, StudyDef, ThemeDef};
+use crate::domain::{
+    self, new_id, now_utc, Framework, MeetingType, Phase, Role, RoleCategory, Site, ThemeStatus,
+};
+use crate::store::{self, audit, reference, themes as theme_store, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Bad input: names the field and what is wrong.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("no {what} matches `{key}`")]
+    NotFound { what: &'static str, key: String },
+    #[error("`{key}` matches several {what}s: {candidates}; give more of the id")]
+    Ambiguous {
+        what: &'static str,
+        key: String,
+        candidates: String,
+    },
+    /// A rule refused the change; nothing was written.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// Rows of an import that failed validation; nothing was written.
+    #[error("{} problem(s) in {file}; nothing was imported:\n{}", .problems.len(), .problems.join("\n"))]
+    Import { file: String, problems: Vec<String> },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl From<rusqlite::Error> for ServiceError {
+    fn from(e: rusqlite::Error) -> Self {
+        ServiceError::Store(StoreError::Sqlite(e))
+    }
+}
+
+impl ServiceError {
+    /// 2 for bad input or usage, 1 for everything else.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ServiceError::Invalid { .. }
+            | ServiceError::NotFound { .. }
+            | ServiceError::Ambiguous { .. }
+            | ServiceError::Refused(_)
+            | ServiceError::Import { .. } => 2,
+            ServiceError::Store(
+                StoreError::NotFieldwork { .. }
+                | StoreError::Newer { .. }
+                | StoreError::Missing { .. }
+                | StoreError::Exists { .. },
+            ) => 2,
+            _ => 1,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ServiceError>;
+
+pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> ServiceError {
+    ServiceError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+pub(crate) fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServiceError {
+    let context = context.into();
+    move |source| ServiceError::Io { context, source }
+}
+
+/// Settings the service needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub user: String,
+    pub transcripts_root: PathBuf,
+    pub consent_policy: ConsentPolicy,
+}
+
+impl Settings {
+    pub fn from_config(cfg: &LoadedConfig, db: &Path) -> Settings {
+        Settings {
+            user: cfg.user(),
+            transcripts_root: cfg.transcripts_root(db),
+            consent_policy: cfg.config.rules.interview_without_consent,
+        }
+    }
+}
+
+/// The study's reference data, loaded once per open and refreshed after changes.
+#[derive(Debug, Clone, Default)]
+pub struct Reference {
+    pub study_name: String,
+    pub ethics_ref: Option<String>,
+    pub consent_form_version: String,
+    pub sites: Vec<Site>,
+    pub phases: Vec<Phase>,
+    pub role_categories: Vec<RoleCategory>,
+    pub roles: Vec<Role>,
+    pub meeting_types: Vec<MeetingType>,
+}
+
+impl Reference {
+    pub fn site(&self, code: &str) -> Result<&Site> {
+        self.sites
+            .iter()
+            .find(|s| s.code.eq_ignore_ascii_case(code.trim()))
+            .ok_or_else(|| {
+                invalid(
+                    "site",
+                    format!(
+                        "unknown site `{code}` (valid: {})",
+                        self.sites.iter().map(|s| s.code.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            })
+    }
+
+    pub fn site_by_id(&self, id: &str) -> Option<&Site> {
+        self.sites.iter().find(|s| s.id == id)
+    }
+
+    /// A role by code, or by name when the name is unique.
+    pub fn role(&self, key: &str) -> Result<&Role> {
+        let k = key.trim();
+        if let Some(r) = self.roles.iter().find(|r| r.code.eq_ignore_ascii_case(k)) {
+            return Ok(r);
+        }
+        let by_name: Vec<&Role> = self
+            .roles
+            .iter()
+            .filter(|r| r.name.eq_ignore_ascii_case(k))
+            .collect();
+        if by_name.len() == 1 {
+            return Ok(by_name[0]);
+        }
+        Err(invalid(
+            "role",
+            format!(
+                "unknown role `{key}` (valid codes: {})",
+                self.roles.iter().map(|r| r.code.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        ))
+    }
+
+    pub fn role_category(&self, code: &str) -> Result<&RoleCategory> {
+        self.role_categories
+            .iter()
+            .find(|c| c.code.eq_ignore_ascii_case(code.trim()))
+            .ok_or_else(|| {
+                invalid(
+                    "role category",
+                    format!(
+                        "unknown role category `{code}` (valid: {})",
+                        self.role_categories
+                            .iter()
+                            .map(|c| c.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })
+    }
+
+    pub fn phase(&self, number: u32) -> Result<&Phase> {
+        self.phases.iter().find(|p| p.number == number).ok_or_else(|| {
+            invalid(
+                "phase",
+                format!(
+                    "unknown phase {number} (valid: {})",
+                    self.phases
+                        .iter()
+                        .map(|p| p.number.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+    }
+
+    pub fn phase_by_id(&self, id: &str) -> Option<&Phase> {
+        self.phases.iter().find(|p| p.id == id)
+    }
+
+    /// The phase of a session: the explicit one if given, else the one whose window
+    /// contains the date; an out-of-window date without an explicit phase is refused.
+    pub fn phase_for(&self, date: time::Date, explicit: Option<u32>) -> Result<&Phase> {
+        if let Some(n) = explicit {
+            return self.phase(n);
+        }
+        domain::phase_for_date(&self.phases, date).ok_or_else(|| {
+            invalid(
+                "date",
+                format!(
+                    "{} is outside every phase window ({}); give the phase explicitly with --phase",
+                    domain::format_date(date),
+                    self.phases
+                        .iter()
+                        .map(|p| format!(
+                            "phase {}: {} to {}",
+                            p.number,
+                            domain::format_date(p.start),
+                            domain::format_date(p.end)
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            )
+        })
+    }
+
+    pub fn meeting_type(&self, code: &str) -> Result<&MeetingType> {
+        self.meeting_types
+            .iter()
+            .find(|m| m.code.eq_ignore_ascii_case(code.trim()))
+            .ok_or_else(|| {
+                invalid(
+                    "meeting type",
+                    format!(
+                        "unknown meeting type `{code}` (valid: {})",
+                        self.meeting_types
+                            .iter()
+                            .map(|m| m.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })
+    }
+
+    /// The phase whose window contains today, if any.
+    pub fn phase_today(&self) -> Option<&Phase> {
+        domain::phase_for_date(&self.phases, domain::today())
+    }
+}
+
+/// The fieldwork log: an open store plus the settings and reference data.
+#[derive(Debug)]
+pub struct Fieldwork {
+    pub store: Store,
+    pub settings: Settings,
+    pub reference: Reference,
+}
+
+impl Fieldwork {
+    /// Open an existing database.
+    pub fn open(db: &Path, settings: Settings) -> Result<Fieldwork> {
+        let store = Store::open(db)?;
+        let reference = load_reference(store.conn())?;
+        Ok(Fieldwork {
+            store,
+            settings,
+            reference,
+        })
+    }
+
+    /// Create a database from a study definition, in one transaction.
+    pub fn create(db: &Path, study: &StudyDef, settings: Settings) -> Result<Fieldwork> {
+        let mut store = Store::create(db)?;
+        let result = populate(&mut store, study, &settings.user);
+        if let Err(e) = result {
+            drop(store);
+            remove_db_files(db);
+            return Err(e);
+        }
+        let reference = load_reference(store.conn())?;
+        Ok(Fieldwork {
+            store,
+            settings,
+            reference,
+        })
+    }
+
+    /// A fresh in-memory log (tests, benchmarks).
+    pub fn in_memory(study: &StudyDef, settings: Settings) -> Result<Fieldwork> {
+        let mut store = Store::in_memory()?;
+        populate(&mut store, study, &settings.user)?;
+        let reference = load_reference(store.conn())?;
+        Ok(Fieldwork {
+            store,
+            settings,
+            reference,
+        })
+    }
+
+    pub fn user(&self) -> &str {
+        &self.settings.user
+    }
+
+    pub fn refresh_reference(&mut self) -> Result<()> {
+        self.reference = load_reference(self.store.conn())?;
+        Ok(())
+    }
+
+    /// Recent audit entries, newest first.
+    pub fn audit(&self, entity_id: Option<&str>, limit: usize) -> Result<Vec<domain::AuditEntry>> {
+        Ok(audit::entries(self.store.conn(), entity_id, limit)?)
+    }
+
+    /// A consistent copy of the live database.
+    pub fn backup(&self, dest: &Path) -> Result<()> {
+        Ok(self.store.backup_to(dest)?)
+    }
+}
+
+/// Remove a database file and its WAL/SHM companions.
+pub fn remove_db_files(db: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = db.as_os_str().to_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}
+
+fn load_reference(c: &rusqlite::Connection) -> Result<Reference> {
+    let study = reference::study(c)?.ok_or_else(|| {
+        ServiceError::Store(StoreError::Corrupt {
+            column: "study".into(),
+            value: "no study row".into(),
+        })
+    })?;
+    Ok(Reference {
+        study_name: study.name,
+        ethics_ref: study.ethics_ref,
+        consent_form_version: study.consent_form_version,
+        sites: reference::sites(c)?,
+        phases: reference::phases(c)?,
+        role_categories: reference::role_categories(c)?,
+        roles: reference::roles(c)?,
+        meeting_types: reference::meeting_types(c)?,
+    })
+}
+
+fn populate(store: &mut Store, s: &StudyDef, user: &str) -> Result<()> {
+    let now = now_utc();
+    let tx = store.write()?;
+    let study = reference::StudyRow {
+        id: new_id(),
+        name: s.name.clone(),
+        ethics_ref: s.ethics_ref.clone(),
+        consent_form_version: s.consent_form_version.clone(),
+        created_at: now.clone(),
+    };
+    reference::insert_study(&tx, &study)?;
+    reference::set_meta(&tx, "created_by", user)?;
+    reference::set_meta(&tx, "created_with", env!("CARGO_PKG_VERSION"))?;
+    audit::record(
+        &tx,
+        user,
+        "study",
+        &study.id,
+        "create",
+        None,
+        Some(&serde_json::to_value(&study).unwrap_or_default()),
+    )?;
+    let mut site_ids = std::collections::HashMap::new();
+    for (i, sd) in s.sites.iter().enumerate() {
+        let site = Site {
+            id: new_id(),
+            code: sd.code.get_ref().clone(),
+            name: sd.name.clone(),
+            region: sd.region.clone(),
+            population: sd.population.map(|p| p as i64),
+            places: sd.places.map(i64::from),
+            notes: sd.notes.clone(),
+        };
+        reference::insert_site(&tx, &site, i as i64)?;
+        site_ids.insert(site.code.clone(), site.id.clone());
+    }
+    for pd in &s.phases {
+        let phase = Phase {
+            id: new_id(),
+            number: *pd.number.get_ref(),
+            name: pd.name.clone(),
+            start: pd.start_date(),
+            end: pd.end_date(),
+        };
+        reference::insert_phase(&tx, &phase)?;
+        for (site, target) in pd.targets.get_ref() {
+            if let Some(site_id) = site_ids.get(site) {
+                reference::set_target(&tx, &phase.id, site_id, i64::from(*target))?;
+            }
+        }
+    }
+    for (i, cd) in s.role_categories.iter().enumerate() {
+        let cat = RoleCategory {
+            id: new_id(),
+            code: cd.code.get_ref().clone(),
+            name: cd.name.clone(),
+        };
+        reference::insert_role_category(&tx, &cat, i as i64)?;
+        for (j, rd) in cd.roles.iter().enumerate() {
+            let role = Role {
+                id: new_id(),
+                code: rd.code.get_ref().clone(),
+                name: rd.name.clone(),
+                category_id: cat.id.clone(),
+                category_code: cat.code.clone(),
+                category_name: cat.name.clone(),
+                unique_at_site: rd.unique_at_site,
+            };
+            reference::insert_role(&tx, &role, j as i64)?;
+        }
+    }
+    for (i, md) in s.meeting_types.iter().enumerate() {
+        reference::insert_meeting_type(
+            &tx,
+            &MeetingType {
+                id: new_id(),
+                code: md.code.get_ref().clone(),
+                name: md.name.clone(),
+            },
+            i as i64,
+        )?;
+    }
+    for (i, fd) in s.frameworks.iter().enumerate() {
+        let fw = Framework {
+            id: new_id(),
+            name: fd.name.get_ref().clone(),
+            description: fd.description.clone(),
+        };
+        theme_store::insert_framework(&tx, &fw, i as i64)?;
+        insert_theme_defs(&tx, &fw.id, None, &fd.themes, &now, user)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn insert_theme_defs(
+    tx: &rusqlite::Connection,
+    framework_id: &str,
+    parent: Option<&str>,
+    defs: &[ThemeDef],
+    now: &str,
+    user: &str,
+) -> Result<()> {
+    for (i, td) in defs.iter().enumerate() {
+        let row = theme_store::ThemeRow {
+            id: new_id(),
+            framework_id: framework_id.to_string(),
+            parent_id: parent.map(str::to_string),
+            name: td.name.get_ref().trim().to_string(),
+            description: td.description.clone(),
+            colour: td.colour.as_ref().map(|c| c.get_ref().to_ascii_lowercase()),
+            status: ThemeStatus::Active,
+            merged_into: None,
+            sort: i as i64,
+            created_at: now.to_string(),
+            tag_count: 0,
+        };
+        theme_store::insert_theme(tx, &row)?;
+        theme_store::insert_event(
+            tx,
+            &domain::new_log_id(),
+            &row.id,
+            "created",
+            &serde_json::json!({ "name": row.name, "from": "study definition" }),
+            now,
+            user,
+        )?;
+        insert_theme_defs(tx, framework_id, Some(&row.id), &td.themes, now, user)?;
+    }
+    Ok(())
+}
+
+/// Serialize a value for the audit log.
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
+/// Trim, and treat an empty string as absent.
+pub(crate) fn clean(s: Option<&str>) -> Option<String> {
+    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// Pick exactly one of several candidate ids.
+pub(crate) fn one(what: &'static str, key: &str, mut ids: Vec<String>) -> Result<String> {
+    match ids.len() {
+        0 => Err(ServiceError::NotFound {
+            what,
+            key: key.to_string(),
+        }),
+        1 => Ok(ids.remove(0)),
+        _ => Err(ServiceError::Ambiguous {
+            what,
+            key: key.to_string(),
+            candidates: ids
+                .iter()
+                .map(|i| i.chars().take(8).collect::<String>())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+pub use store::SCHEMA_VERSION;

@@ -1,0 +1,360 @@
+//! The codebook and tags. Rename, merge and retire keep history and never lose a tag.
+
+use super::{clean, invalid, json, Fieldwork, Result, ServiceError};
+use crate::config::valid_colour;
+use crate::domain::{new_id, new_log_id, now_utc, Framework, Tag, Theme, ThemeStatus};
+use crate::store::{audit, themes as store, themes::ThemeRow};
+
+impl Fieldwork {
+    pub fn frameworks(&self) -> Result<Vec<Framework>> {
+        Ok(store::frameworks(self.store.conn())?)
+    }
+
+    /// The codebook as a depth-first tree (parents before children), with tag counts.
+    /// Retired and merged themes are included only with `all`.
+    pub fn themes(&self, all: bool) -> Result<Vec<Theme>> {
+        let rows = store::themes(self.store.conn())?;
+        let fws = self.frameworks()?;
+        let mut out = Vec::new();
+        for fw in &fws {
+            walk(&rows, &fw.id, &fw.name, None, &fw.name, 0, all, &mut out);
+        }
+        Ok(out)
+    }
+
+    /// Resolve a theme: id, unique id prefix, `Framework/Parent/Name` path, or a name that is
+    /// unique among live themes (case-insensitive).
+    pub fn resolve_theme(&self, key: &str) -> Result<Theme> {
+        let k = key.trim();
+        let all = self.themes(true)?;
+        if let Some(t) = all.iter().find(|t| t.id == k) {
+            return Ok(t.clone());
+        }
+        let lower = k.to_lowercase();
+        let by_path: Vec<&Theme> = all
+            .iter()
+            .filter(|t| t.path.to_lowercase() == lower || t.path.to_lowercase().ends_with(&format!("/{lower}")))
+            .collect();
+        let live: Vec<&Theme> = by_path
+            .iter()
+            .copied()
+            .filter(|t| t.status == ThemeStatus::Active)
+            .collect();
+        let pick = if live.len() == 1 {
+            live
+        } else if live.is_empty() && by_path.len() == 1 {
+            by_path
+        } else {
+            live
+        };
+        if pick.len() == 1 {
+            return Ok(pick[0].clone());
+        }
+        if pick.len() > 1 {
+            return Err(ServiceError::Ambiguous {
+                what: "theme",
+                key: k.to_string(),
+                candidates: pick.iter().map(|t| t.path.clone()).collect::<Vec<_>>().join(", "),
+            });
+        }
+        if k.len() >= 6 {
+            let pre: Vec<&Theme> = all.iter().filter(|t| t.id.starts_with(k)).collect();
+            if pre.len() == 1 {
+                return Ok(pre[0].clone());
+            }
+        }
+        Err(ServiceError::NotFound {
+            what: "theme",
+            key: k.to_string(),
+        })
+    }
+
+    fn theme_row(&self, id: &str) -> Result<ThemeRow> {
+        store::themes(self.store.conn())?
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or(ServiceError::NotFound {
+                what: "theme",
+                key: id.to_string(),
+            })
+    }
+
+    /// Add a theme to a framework (at the top level, or under a parent theme).
+    pub fn add_theme(
+        &mut self,
+        name: &str,
+        framework: Option<&str>,
+        parent: Option<&str>,
+        description: Option<&str>,
+        colour: Option<&str>,
+    ) -> Result<Theme> {
+        let name = clean(Some(name)).ok_or_else(|| invalid("name", "is required"))?;
+        if name.contains('/') {
+            return Err(invalid("name", "a theme name cannot contain `/` (it separates levels)"));
+        }
+        let colour = clean(colour);
+        if let Some(c) = &colour {
+            if !valid_colour(c) {
+                return Err(invalid("colour", format!("`{c}` is not a colour; write #RRGGBB")));
+            }
+        }
+        let (framework_id, parent_id) = match parent {
+            Some(p) => {
+                let pt = self.resolve_theme(p)?;
+                if pt.status != ThemeStatus::Active {
+                    return Err(invalid("parent", format!("{} is {}", pt.path, pt.status)));
+                }
+                let row = self.theme_row(&pt.id)?;
+                (row.framework_id, Some(pt.id))
+            }
+            None => {
+                let fws = self.frameworks()?;
+                let fw = match framework {
+                    Some(f) => fws.iter().find(|x| x.name.eq_ignore_ascii_case(f.trim())),
+                    None if fws.len() == 1 => fws.first(),
+                    None => None,
+                };
+                match fw {
+                    Some(fw) => (fw.id.clone(), None),
+                    None => {
+                        return Err(invalid(
+                            "framework",
+                            format!(
+                                "say which framework with --framework (valid: {})",
+                                fws.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+                            ),
+                        ))
+                    }
+                }
+            }
+        };
+        let siblings = store::themes(self.store.conn())?;
+        if siblings.iter().any(|t| {
+            t.framework_id == framework_id
+                && t.parent_id == parent_id
+                && t.status == ThemeStatus::Active
+                && t.name.eq_ignore_ascii_case(&name)
+        }) {
+            return Err(invalid("name", format!("a theme named `{name}` is already there")));
+        }
+        let now = now_utc();
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        let row = ThemeRow {
+            id: new_id(),
+            sort: store::next_sort(&tx, &framework_id, parent_id.as_deref())?,
+            framework_id,
+            parent_id,
+            name,
+            description: clean(description),
+            colour: colour.map(|c| c.to_ascii_lowercase()),
+            status: ThemeStatus::Active,
+            merged_into: None,
+            created_at: now.clone(),
+            tag_count: 0,
+        };
+        store::insert_theme(&tx, &row)?;
+        store::insert_event(&tx, &new_log_id(), &row.id, "created", &serde_json::json!({"name": row.name}), &now, &user)?;
+        audit::record(&tx, &user, "theme", &row.id, "create", None, Some(&json(&row)))?;
+        tx.commit()?;
+        self.resolve_theme(&row.id)
+    }
+
+    pub fn rename_theme(&mut self, key: &str, new_name: &str) -> Result<Theme> {
+        let t = self.resolve_theme(key)?;
+        let new_name = clean(Some(new_name)).ok_or_else(|| invalid("name", "is required"))?;
+        if new_name.contains('/') {
+            return Err(invalid("name", "a theme name cannot contain `/`"));
+        }
+        let before = self.theme_row(&t.id)?;
+        if before.name == new_name {
+            return Ok(t);
+        }
+        let mut row = before.clone();
+        row.name = new_name;
+        self.update_theme(&before, &row, "renamed", serde_json::json!({"from": before.name, "to": row.name}))?;
+        self.resolve_theme(&t.id)
+    }
+
+    pub fn retire_theme(&mut self, key: &str) -> Result<Theme> {
+        let t = self.resolve_theme(key)?;
+        if t.status != ThemeStatus::Active {
+            return Err(invalid("theme", format!("{} is already {}", t.path, t.status)));
+        }
+        let before = self.theme_row(&t.id)?;
+        let mut row = before.clone();
+        row.status = ThemeStatus::Retired;
+        self.update_theme(&before, &row, "retired", serde_json::json!({"tags_kept": t.tag_count}))?;
+        self.resolve_theme(&t.id)
+    }
+
+    /// Merge `from` into `into`: its tags and child themes move to `into`; `from` stays in
+    /// the codebook as merged, with its history. Returns (theme, tags moved).
+    pub fn merge_theme(&mut self, from: &str, into: &str) -> Result<(Theme, usize)> {
+        let a = self.resolve_theme(from)?;
+        let b = self.resolve_theme(into)?;
+        if a.id == b.id {
+            return Err(invalid("into", "a theme cannot be merged into itself"));
+        }
+        if a.status != ThemeStatus::Active || b.status != ThemeStatus::Active {
+            return Err(invalid("theme", "both themes must be active to merge"));
+        }
+        if b.path.starts_with(&format!("{}/", a.path)) {
+            return Err(invalid("into", format!("{} is inside {}", b.path, a.path)));
+        }
+        let before = self.theme_row(&a.id)?;
+        let mut row = before.clone();
+        row.status = ThemeStatus::Merged;
+        row.merged_into = Some(b.id.clone());
+        let now = now_utc();
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        let (moved, folded) = store::move_tags(&tx, &a.id, &b.id)?;
+        let children = store::reparent_children(&tx, &a.id, &b.id)?;
+        store::update_theme(&tx, &row)?;
+        let detail = serde_json::json!({"into": b.path, "tags_moved": moved, "duplicates_folded": folded, "children_moved": children});
+        store::insert_event(&tx, &new_log_id(), &a.id, "merged-into", &detail, &now, &user)?;
+        store::insert_event(&tx, &new_log_id(), &b.id, "merged-from", &serde_json::json!({"from": a.path, "tags_moved": moved}), &now, &user)?;
+        audit::record(&tx, &user, "theme", &a.id, "merge", Some(&json(&before)), Some(&json(&row)))?;
+        tx.commit()?;
+        Ok((self.resolve_theme(&b.id)?, moved + folded))
+    }
+
+    fn update_theme(&mut self, before: &ThemeRow, row: &ThemeRow, action: &str, detail: serde_json::Value) -> Result<()> {
+        let now = now_utc();
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        store::update_theme(&tx, row)?;
+        store::insert_event(&tx, &new_log_id(), &row.id, action, &detail, &now, &user)?;
+        audit::record(&tx, &user, "theme", &row.id, action, Some(&json(before)), Some(&json(row)))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A theme's history: (action, detail, at, by).
+    pub fn theme_history(&self, key: &str) -> Result<Vec<(String, String, String, String)>> {
+        let t = self.resolve_theme(key)?;
+        Ok(store::events(self.store.conn(), &t.id)?)
+    }
+
+    /// Tag a session with one or more themes (all in one transaction). Themes the session
+    /// already carries are skipped. Returns the new tags.
+    pub fn tag_session(&mut self, session: &str, themes: &[String], memo: Option<&str>) -> Result<Vec<Tag>> {
+        if themes.is_empty() {
+            return Err(invalid("theme", "name at least one theme"));
+        }
+        let s = self.session(session)?;
+        let mut resolved = Vec::new();
+        for k in themes {
+            let t = self.resolve_theme(k)?;
+            if t.status != ThemeStatus::Active {
+                return Err(invalid(
+                    "theme",
+                    format!("{} is {}; tag with an active theme", t.path, t.status),
+                ));
+            }
+            resolved.push(t);
+        }
+        let now = now_utc();
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        let mut ids = Vec::new();
+        for t in &resolved {
+            if store::find_session_tag(&tx, &t.id, &s.id)?.is_some() {
+                continue;
+            }
+            let row = store::TagRow {
+                id: new_id(),
+                theme_id: t.id.clone(),
+                original_theme_id: t.id.clone(),
+                session_id: s.id.clone(),
+                transcript_id: None,
+                span_start: None,
+                span_end: None,
+                quote: None,
+                memo: clean(memo),
+                created_at: now.clone(),
+                created_by: user.clone(),
+            };
+            store::insert_tag(&tx, &row)?;
+            audit::record(&tx, &user, "tag", &row.id, "create", None, Some(&json(&row)))?;
+            ids.push(row.id);
+        }
+        tx.commit()?;
+        let all = self.tags(Some(&s.id), None, 0, 10_000)?;
+        Ok(all.into_iter().filter(|t| ids.contains(&t.id)).collect())
+    }
+
+    /// Remove a tag, by its id, or by session and theme. Returns how many were removed.
+    pub fn untag(&mut self, tag_id: Option<&str>, session: Option<&str>, theme: Option<&str>) -> Result<usize> {
+        let id = match (tag_id, session, theme) {
+            (Some(id), _, _) => {
+                let row = store::tag_row(self.store.conn(), id)?;
+                row.map(|r| r.id).ok_or(ServiceError::NotFound { what: "tag", key: id.into() })?
+            }
+            (None, Some(s), Some(t)) => {
+                let s = self.session(s)?;
+                let t = self.resolve_theme(t)?;
+                store::find_session_tag(self.store.conn(), &t.id, &s.id)?.ok_or_else(|| {
+                    invalid("tag", format!("session {} is not tagged with {}", &s.id[..8], t.path))
+                })?
+            }
+            _ => return Err(invalid("tag", "give a tag id, or --session and --theme")),
+        };
+        let before = store::tag_row(self.store.conn(), &id)?;
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        store::delete_tag(&tx, &id)?;
+        audit::record(&tx, &user, "tag", &id, "delete", before.as_ref().map(json).as_ref(), None)?;
+        tx.commit()?;
+        Ok(1)
+    }
+
+    pub fn tags(&self, session: Option<&str>, theme: Option<&str>, offset: usize, limit: usize) -> Result<Vec<Tag>> {
+        let sid = match session {
+            Some(s) => Some(self.resolve_session(s)?),
+            None => None,
+        };
+        let tid = match theme {
+            Some(t) => Some(self.resolve_theme(t)?.id),
+            None => None,
+        };
+        Ok(store::tags(self.store.conn(), sid.as_deref(), tid.as_deref(), offset, limit)?)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk(
+    rows: &[ThemeRow],
+    framework_id: &str,
+    framework: &str,
+    parent: Option<&str>,
+    prefix: &str,
+    depth: usize,
+    all: bool,
+    out: &mut Vec<Theme>,
+) {
+    for r in rows
+        .iter()
+        .filter(|r| r.framework_id == framework_id && r.parent_id.as_deref() == parent)
+    {
+        if !all && r.status != ThemeStatus::Active {
+            continue;
+        }
+        let path = format!("{prefix}/{}", r.name);
+        out.push(Theme {
+            id: r.id.clone(),
+            framework: framework.to_string(),
+            parent_id: r.parent_id.clone(),
+            name: r.name.clone(),
+            path: path.clone(),
+            depth,
+            description: r.description.clone(),
+            colour: r.colour.clone(),
+            status: r.status,
+            merged_into: r.merged_into.clone(),
+            tag_count: r.tag_count,
+        });
+        walk(rows, framework_id, framework, Some(&r.id), &path, depth + 1, all, out);
+    }
+}

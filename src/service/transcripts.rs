@@ -1,0 +1,296 @@
+//! Transcript files linked to interviews: link, verify (missing, moved, changed), list.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use super::consent::sha256_file;
+use super::{invalid, io_err, json, Fieldwork, Result, ServiceError};
+use crate::domain::{new_id, now_utc, SessionKind, Transcript, TranscriptStatus};
+use crate::store::{audit, transcripts as store};
+
+/// The outcome of verifying one linked file.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Verification {
+    pub transcript_id: String,
+    pub session_id: String,
+    pub path: String,
+    pub status: TranscriptStatus,
+    /// For a moved file: where a file with the same hash was found.
+    pub found_at: Option<String>,
+    /// Whether the link was updated to the found path.
+    pub relinked: bool,
+}
+
+/// A transcript with its interview, for the transcripts list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TranscriptRow {
+    pub session_id: String,
+    pub date: String,
+    pub phase: u32,
+    pub site: String,
+    pub participants: Vec<String>,
+    /// `linked`, `missing`, `changed`, `moved` or `none`.
+    pub state: String,
+    pub transcript: Option<Transcript>,
+}
+
+/// The format of a transcript, from its extension.
+pub fn format_of(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// A path as stored: relative to the root, with `/` separators.
+fn relative_text(p: &Path) -> String {
+    p.components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+impl Fieldwork {
+    pub fn transcripts_root(&self) -> &Path {
+        &self.settings.transcripts_root
+    }
+
+    /// Resolve a user-given path against the root; refuse files outside it.
+    fn under_root(&self, file: &Path) -> Result<(PathBuf, String)> {
+        let root = self.transcripts_root();
+        let candidate = if file.is_absolute() {
+            file.to_path_buf()
+        } else if root.join(file).exists() {
+            root.join(file)
+        } else {
+            std::env::current_dir()
+                .map_err(io_err("reading the current folder"))?
+                .join(file)
+        };
+        if !candidate.is_file() {
+            return Err(invalid(
+                "file",
+                format!("{}: no such file (transcripts root: {})", file.display(), root.display()),
+            ));
+        }
+        let abs = candidate
+            .canonicalize()
+            .map_err(io_err(format!("resolving {}", candidate.display())))?;
+        let root_abs = root
+            .canonicalize()
+            .map_err(io_err(format!("the transcripts root {}", root.display())))?;
+        let rel = abs.strip_prefix(&root_abs).map_err(|_| {
+            invalid(
+                "file",
+                format!(
+                    "{} is outside the transcripts root {}; move it there or set transcripts_root",
+                    abs.display(),
+                    root_abs.display()
+                ),
+            )
+        })?;
+        Ok((abs.clone(), relative_text(rel)))
+    }
+
+    /// Link a transcript file to an interview (path relative to the transcripts root, with
+    /// its SHA-256 and size). With `replace`, an existing link is replaced.
+    pub fn link_transcript(&mut self, session: &str, file: &Path, replace: bool) -> Result<Transcript> {
+        let s = self.session(session)?;
+        if s.kind != SessionKind::Interview {
+            return Err(invalid("session", "transcripts are linked to interviews"));
+        }
+        let (abs, rel) = self.under_root(file)?;
+        let (sha256, size) = sha256_file(&abs).map_err(io_err(format!("reading {}", abs.display())))?;
+        if let Some(other) = store::by_path(self.store.conn(), &rel)? {
+            if other.session_id != s.id {
+                return Err(ServiceError::Refused(format!(
+                    "{rel} is already linked to interview {}",
+                    &other.session_id[..8]
+                )));
+            }
+        }
+        let now = now_utc();
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        let existing = store::for_session(&tx, &s.id)?;
+        let t = match existing {
+            Some(old) if !replace => {
+                return Err(ServiceError::Refused(format!(
+                    "interview {} already has a transcript ({}); use --replace to link another file",
+                    &s.id[..8],
+                    old.path
+                )))
+            }
+            Some(old) => {
+                let t = Transcript {
+                    id: old.id.clone(),
+                    session_id: s.id.clone(),
+                    path: rel,
+                    sha256,
+                    size: size as i64,
+                    format: format_of(&abs),
+                    status: TranscriptStatus::Ok,
+                    linked_at: now.clone(),
+                    verified_at: Some(now),
+                };
+                store::relink(&tx, &t)?;
+                audit::record(&tx, &user, "transcript", &t.id, "relink", Some(&json(&old)), Some(&json(&t)))?;
+                t
+            }
+            None => {
+                let t = Transcript {
+                    id: new_id(),
+                    session_id: s.id.clone(),
+                    path: rel,
+                    sha256,
+                    size: size as i64,
+                    format: format_of(&abs),
+                    status: TranscriptStatus::Ok,
+                    linked_at: now.clone(),
+                    verified_at: Some(now),
+                };
+                store::insert(&tx, &t, &user)?;
+                audit::record(&tx, &user, "transcript", &t.id, "link", None, Some(&json(&t)))?;
+                t
+            }
+        };
+        tx.commit()?;
+        Ok(t)
+    }
+
+    /// Check every linked file: present and unchanged, changed (hash differs), missing, or
+    /// moved (a file with the same hash elsewhere under the root). Reads only.
+    pub(crate) fn compute_verifications(&self, relink: bool) -> Result<Vec<Verification>> {
+        let root = self.transcripts_root().to_path_buf();
+        let all = store::all(self.store.conn())?;
+        let mut results = Vec::with_capacity(all.len());
+        let mut index: Option<HashMap<(u64, String), String>> = None;
+        for t in &all {
+            let path = root.join(&t.path);
+            let (status, found_at) = match sha256_file(&path) {
+                Ok((h, _)) if h == t.sha256 => (TranscriptStatus::Ok, None),
+                Ok(_) => (TranscriptStatus::Changed, None),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let idx = match &mut index {
+                        Some(i) => i,
+                        None => index.insert(hash_index(&root)),
+                    };
+                    match idx.get(&(t.size as u64, t.sha256.clone())) {
+                        Some(p) => (TranscriptStatus::Moved, Some(p.clone())),
+                        None => (TranscriptStatus::Missing, None),
+                    }
+                }
+                Err(e) => return Err(io_err(format!("reading {}", path.display()))(e)),
+            };
+            results.push(Verification {
+                transcript_id: t.id.clone(),
+                session_id: t.session_id.clone(),
+                path: t.path.clone(),
+                relinked: relink && found_at.is_some(),
+                status,
+                found_at,
+            });
+        }
+        Ok(results)
+    }
+
+    /// Verify every linked file and save the statuses in one transaction. With `relink`,
+    /// moved files are relinked to where they were found.
+    pub fn verify_transcripts(&mut self, relink: bool) -> Result<Vec<Verification>> {
+        let results = self.compute_verifications(relink)?;
+        let all = store::all(self.store.conn())?;
+        let now = now_utc();
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        for v in &results {
+            let Some(t) = all.iter().find(|t| t.id == v.transcript_id) else {
+                continue;
+            };
+            let (status, path) = match (&v.found_at, v.relinked) {
+                (Some(p), true) => (TranscriptStatus::Ok, p.clone()),
+                _ => (v.status, t.path.clone()),
+            };
+            if status != t.status || path != t.path {
+                audit::record(
+                    &tx,
+                    &user,
+                    "transcript",
+                    &t.id,
+                    "verify",
+                    Some(&serde_json::json!({"status": t.status, "path": t.path})),
+                    Some(&serde_json::json!({"status": status, "path": path})),
+                )?;
+            }
+            store::set_status(&tx, &t.id, status, &path, &now)?;
+        }
+        tx.commit()?;
+        Ok(results)
+    }
+
+    /// Every interview with its transcript state; `none` where nothing is linked. The
+    /// state of a linked file is checked cheaply (present, same size); `verify` hashes it.
+    pub fn transcript_rows(&self, offset: usize, limit: usize) -> Result<Vec<TranscriptRow>> {
+        let filter = crate::domain::SessionFilter {
+            kind: Some(SessionKind::Interview),
+            ..Default::default()
+        };
+        let sessions = self.sessions(&filter, false, offset, limit)?;
+        let root = self.transcripts_root();
+        Ok(sessions
+            .into_iter()
+            .map(|s| {
+                let state = match &s.transcript {
+                    None => "none".to_string(),
+                    Some(t) => quick_state(root, t).as_str().replace("ok", "linked"),
+                };
+                TranscriptRow {
+                    session_id: s.id,
+                    date: crate::domain::format_date(s.date),
+                    phase: s.phase,
+                    site: s.site,
+                    participants: s.participants.into_iter().map(|p| p.code).collect(),
+                    state,
+                    transcript: s.transcript,
+                }
+            })
+            .collect())
+    }
+}
+
+/// A cheap check of a linked file: missing if absent, changed if its size differs or the
+/// last verification said so.
+pub fn quick_state(root: &Path, t: &Transcript) -> TranscriptStatus {
+    match std::fs::metadata(root.join(&t.path)) {
+        Err(_) => match t.status {
+            TranscriptStatus::Moved => TranscriptStatus::Moved,
+            _ => TranscriptStatus::Missing,
+        },
+        Ok(m) if m.len() as i64 != t.size => TranscriptStatus::Changed,
+        Ok(_) => t.status,
+    }
+}
+
+/// (size, sha256) → relative path of every file under the root.
+fn hash_index(root: &Path) -> HashMap<(u64, String), String> {
+    let mut out = HashMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok((h, size)) = sha256_file(&p) {
+                if let Ok(rel) = p.strip_prefix(root) {
+                    out.entry((size, h)).or_insert_with(|| relative_text(rel));
+                }
+            }
+        }
+    }
+    out
+}

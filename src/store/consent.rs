@@ -1,0 +1,104 @@
+//! Consent and withdrawal records (append-only; triggers refuse updates and deletes).
+
+use rusqlite::{params, Connection};
+
+use super::{conv, parse_col, parse_date_col, Result};
+use crate::domain::{format_date, Answer, ConsentRecord, Withdrawal};
+
+fn answer(col: &str, v: Option<String>) -> Result<Option<Answer>> {
+    match v {
+        Some(s) => Ok(Some(parse_col(col, s)?)),
+        None => Ok(None),
+    }
+}
+
+pub fn insert(c: &Connection, r: &ConsentRecord) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO consent (id, participant_id, form_version, form_hash, date, mode, taken_by,
+            take_part, audio, quotes, archiving, follow_up, file_ref, recorded_at, recorded_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?
+    .execute(params![
+        r.id,
+        r.participant_id,
+        r.form_version,
+        r.form_hash,
+        format_date(r.date),
+        r.mode.as_str(),
+        r.taken_by,
+        r.take_part.map(|a| a.as_str()),
+        r.audio.map(|a| a.as_str()),
+        r.quotes.map(|a| a.as_str()),
+        r.archiving.map(|a| a.as_str()),
+        r.follow_up.map(|a| a.as_str()),
+        r.file_ref,
+        r.recorded_at,
+        r.recorded_by
+    ])?;
+    Ok(())
+}
+
+/// Every consent record of a participant, oldest first.
+pub fn records(c: &Connection, participant_id: &str) -> Result<Vec<ConsentRecord>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, participant_id, form_version, form_hash, date, mode, taken_by, take_part,
+                audio, quotes, archiving, follow_up, file_ref, recorded_at, recorded_by
+         FROM consent WHERE participant_id = ?1 ORDER BY date, recorded_at",
+    )?;
+    let rows = stmt.query_map([participant_id], |r| {
+        Ok(ConsentRecord {
+            id: r.get(0)?,
+            participant_id: r.get(1)?,
+            form_version: r.get(2)?,
+            form_hash: r.get(3)?,
+            date: conv(parse_date_col("consent.date", r.get(4)?))?,
+            mode: conv(parse_col("consent.mode", r.get(5)?))?,
+            taken_by: r.get(6)?,
+            take_part: conv(answer("consent.take_part", r.get(7)?))?,
+            audio: conv(answer("consent.audio", r.get(8)?))?,
+            quotes: conv(answer("consent.quotes", r.get(9)?))?,
+            archiving: conv(answer("consent.archiving", r.get(10)?))?,
+            follow_up: conv(answer("consent.follow_up", r.get(11)?))?,
+            file_ref: r.get(12)?,
+            recorded_at: r.get(13)?,
+            recorded_by: r.get(14)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn insert_withdrawal(c: &Connection, w: &Withdrawal) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO withdrawal (id, participant_id, date, scope, reason, recorded_at, recorded_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        w.id,
+        w.participant_id,
+        format_date(w.date),
+        w.scope.as_str(),
+        w.reason,
+        w.recorded_at,
+        w.recorded_by
+    ])?;
+    Ok(())
+}
+
+pub fn withdrawals(c: &Connection, participant_id: &str) -> Result<Vec<Withdrawal>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, participant_id, date, scope, reason, recorded_at, recorded_by
+         FROM withdrawal WHERE participant_id = ?1 ORDER BY date, recorded_at",
+    )?;
+    let rows = stmt.query_map([participant_id], |r| {
+        Ok(Withdrawal {
+            id: r.get(0)?,
+            participant_id: r.get(1)?,
+            date: conv(parse_date_col("withdrawal.date", r.get(2)?))?,
+            scope: conv(parse_col("withdrawal.scope", r.get(3)?))?,
+            reason: r.get(4)?,
+            recorded_at: r.get(5)?,
+            recorded_by: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

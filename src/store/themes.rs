@@ -1,0 +1,287 @@
+//! The codebook (frameworks, nested themes, their history) and tags.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{conv, parse_col, Result};
+use crate::domain::{Framework, Tag, ThemeStatus};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ThemeRow {
+    pub id: String,
+    pub framework_id: String,
+    pub parent_id: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    pub colour: Option<String>,
+    pub status: ThemeStatus,
+    pub merged_into: Option<String>,
+    pub sort: i64,
+    pub created_at: String,
+    /// Tags currently on this theme.
+    pub tag_count: i64,
+}
+
+pub fn insert_framework(c: &Connection, f: &Framework, sort: i64) -> Result<()> {
+    c.execute(
+        "INSERT INTO framework (id, name, description, sort) VALUES (?1, ?2, ?3, ?4)",
+        params![f.id, f.name, f.description, sort],
+    )?;
+    Ok(())
+}
+
+pub fn frameworks(c: &Connection) -> Result<Vec<Framework>> {
+    let mut stmt =
+        c.prepare_cached("SELECT id, name, description FROM framework ORDER BY sort, name")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Framework {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            description: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn insert_theme(c: &Connection, t: &ThemeRow) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO theme (id, framework_id, parent_id, name, description, colour, status,
+            merged_into, sort, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        t.id,
+        t.framework_id,
+        t.parent_id,
+        t.name,
+        t.description,
+        t.colour,
+        t.status.as_str(),
+        t.merged_into,
+        t.sort,
+        t.created_at
+    ])?;
+    Ok(())
+}
+
+pub fn update_theme(c: &Connection, t: &ThemeRow) -> Result<()> {
+    c.prepare_cached(
+        "UPDATE theme SET parent_id = ?2, name = ?3, description = ?4, colour = ?5,
+            status = ?6, merged_into = ?7, sort = ?8 WHERE id = ?1",
+    )?
+    .execute(params![
+        t.id,
+        t.parent_id,
+        t.name,
+        t.description,
+        t.colour,
+        t.status.as_str(),
+        t.merged_into,
+        t.sort
+    ])?;
+    Ok(())
+}
+
+/// Every theme of every framework, with its current tag count.
+pub fn themes(c: &Connection) -> Result<Vec<ThemeRow>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT t.id, t.framework_id, t.parent_id, t.name, t.description, t.colour, t.status,
+            t.merged_into, t.sort, t.created_at,
+            (SELECT count(*) FROM tag g WHERE g.theme_id = t.id)
+         FROM theme t JOIN framework f ON f.id = t.framework_id
+         ORDER BY f.sort, t.sort, t.name",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(ThemeRow {
+            id: r.get(0)?,
+            framework_id: r.get(1)?,
+            parent_id: r.get(2)?,
+            name: r.get(3)?,
+            description: r.get(4)?,
+            colour: r.get(5)?,
+            status: conv(parse_col("theme.status", r.get(6)?))?,
+            merged_into: r.get(7)?,
+            sort: r.get(8)?,
+            created_at: r.get(9)?,
+            tag_count: r.get(10)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn next_sort(c: &Connection, framework_id: &str, parent_id: Option<&str>) -> Result<i64> {
+    Ok(c.query_row(
+        "SELECT coalesce(max(sort), -1) + 1 FROM theme
+         WHERE framework_id = ?1 AND parent_id IS ?2",
+        params![framework_id, parent_id],
+        |r| r.get(0),
+    )?)
+}
+
+pub fn insert_event(
+    c: &Connection,
+    id: &str,
+    theme_id: &str,
+    action: &str,
+    detail: &serde_json::Value,
+    at: &str,
+    by: &str,
+) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO theme_event (id, theme_id, action, detail, at, by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![id, theme_id, action, detail.to_string(), at, by])?;
+    Ok(())
+}
+
+/// A theme's history: (action, detail JSON, at, by), oldest first.
+pub fn events(c: &Connection, theme_id: &str) -> Result<Vec<(String, String, String, String)>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT action, coalesce(detail, ''), at, by FROM theme_event WHERE theme_id = ?1
+         ORDER BY id",
+    )?;
+    let rows = stmt.query_map([theme_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A stored tag, by ids.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TagRow {
+    pub id: String,
+    pub theme_id: String,
+    pub original_theme_id: String,
+    pub session_id: String,
+    pub transcript_id: Option<String>,
+    pub span_start: Option<i64>,
+    pub span_end: Option<i64>,
+    pub quote: Option<String>,
+    pub memo: Option<String>,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+pub fn insert_tag(c: &Connection, t: &TagRow) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO tag (id, theme_id, original_theme_id, session_id, transcript_id,
+            span_start, span_end, quote, memo, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        t.id,
+        t.theme_id,
+        t.original_theme_id,
+        t.session_id,
+        t.transcript_id,
+        t.span_start,
+        t.span_end,
+        t.quote,
+        t.memo,
+        t.created_at,
+        t.created_by
+    ])?;
+    Ok(())
+}
+
+pub fn tag_row(c: &Connection, id: &str) -> Result<Option<TagRow>> {
+    Ok(c.query_row(
+        "SELECT id, theme_id, original_theme_id, session_id, transcript_id, span_start,
+            span_end, quote, memo, created_at, created_by FROM tag WHERE id = ?1",
+        [id],
+        |r| {
+            Ok(TagRow {
+                id: r.get(0)?,
+                theme_id: r.get(1)?,
+                original_theme_id: r.get(2)?,
+                session_id: r.get(3)?,
+                transcript_id: r.get(4)?,
+                span_start: r.get(5)?,
+                span_end: r.get(6)?,
+                quote: r.get(7)?,
+                memo: r.get(8)?,
+                created_at: r.get(9)?,
+                created_by: r.get(10)?,
+            })
+        },
+    )
+    .optional()?)
+}
+
+/// The session-level tag of a theme on a session, if present.
+pub fn find_session_tag(c: &Connection, theme_id: &str, session_id: &str) -> Result<Option<String>> {
+    Ok(c.query_row(
+        "SELECT id FROM tag WHERE theme_id = ?1 AND session_id = ?2 AND span_start IS NULL",
+        params![theme_id, session_id],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
+pub fn delete_tag(c: &Connection, id: &str) -> Result<()> {
+    c.execute("DELETE FROM tag WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Move every tag of `from` onto `to`. Session-level tags that `to` already has are kept
+/// on `from`'s history through `original_theme_id` and folded: the duplicate is deleted.
+/// Returns (moved, folded).
+pub fn move_tags(c: &Connection, from: &str, to: &str) -> Result<(usize, usize)> {
+    let folded = c.execute(
+        "DELETE FROM tag WHERE theme_id = ?1 AND span_start IS NULL AND EXISTS (
+            SELECT 1 FROM tag t2 WHERE t2.theme_id = ?2 AND t2.session_id = tag.session_id
+              AND t2.span_start IS NULL)",
+        params![from, to],
+    )?;
+    let moved = c.execute(
+        "UPDATE tag SET theme_id = ?2 WHERE theme_id = ?1",
+        params![from, to],
+    )?;
+    Ok((moved, folded))
+}
+
+pub fn reparent_children(c: &Connection, from: &str, to: &str) -> Result<usize> {
+    Ok(c.execute(
+        "UPDATE theme SET parent_id = ?2 WHERE parent_id = ?1",
+        params![from, to],
+    )?)
+}
+
+/// Tags, newest first, optionally for one session and/or one theme.
+pub fn tags(
+    c: &Connection,
+    session_id: Option<&str>,
+    theme_id: Option<&str>,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<Tag>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT g.id, g.theme_id, t.name, g.session_id, se.date, g.transcript_id, g.span_start,
+            g.span_end, g.quote, g.memo, g.created_at, g.created_by
+         FROM tag g JOIN theme t ON t.id = g.theme_id JOIN session se ON se.id = g.session_id
+         WHERE (?1 IS NULL OR g.session_id = ?1) AND (?2 IS NULL OR g.theme_id = ?2)
+         ORDER BY se.date, g.session_id, t.sort, g.id LIMIT ?3 OFFSET ?4",
+    )?;
+    let rows = stmt.query_map(
+        params![session_id, theme_id, limit as i64, offset as i64],
+        |r| {
+            Ok(Tag {
+                id: r.get(0)?,
+                theme_id: r.get(1)?,
+                theme: r.get(2)?,
+                session_id: r.get(3)?,
+                session_date: r.get(4)?,
+                transcript_id: r.get(5)?,
+                span_start: r.get(6)?,
+                span_end: r.get(7)?,
+                quote: r.get(8)?,
+                memo: r.get(9)?,
+                created_at: r.get(10)?,
+                created_by: r.get(11)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn tag_total(c: &Connection) -> Result<i64> {
+    Ok(c.query_row("SELECT count(*) FROM tag", [], |r| r.get(0))?)
+}
