@@ -38,7 +38,9 @@ pub enum StoreError {
     },
     #[error("{path}: no database here; create one with `fieldwork init`")]
     Missing { path: String },
-    #[error("{path}: a database already exists; use `--force` to replace it (a backup is made first)")]
+    #[error(
+        "{path}: a database already exists; use `--force` to replace it (a backup is made first)"
+    )]
     Exists { path: String },
     #[error("{0}")]
     Sqlite(#[from] rusqlite::Error),
