@@ -122,10 +122,16 @@ fn benches(c: &mut Criterion) {
     g.sample_size(20);
     g.bench_function("coverage", |b| b.iter(|| fw.coverage().unwrap()));
     g.bench_function("participant_list_all", |b| {
-        b.iter(|| fw.participants(&ParticipantFilter::default(), 0, 1_000_000).unwrap())
+        b.iter(|| {
+            fw.participants(&ParticipantFilter::default(), 0, 1_000_000)
+                .unwrap()
+        })
     });
     g.bench_function("participant_list_page50", |b| {
-        b.iter(|| fw.participants(&ParticipantFilter::default(), 0, 50).unwrap())
+        b.iter(|| {
+            fw.participants(&ParticipantFilter::default(), 0, 50)
+                .unwrap()
+        })
     });
     g.finish();
 
@@ -137,7 +143,9 @@ fn benches(c: &mut Criterion) {
             "participants: {}, interviews: {}, database: {:.1} MiB{}",
             fw.participant_count(&ParticipantFilter::default()).unwrap(),
             fw.coverage().unwrap().total_interviews,
-            std::fs::metadata(&db).map(|m| m.len() as f64 / 1048576.0).unwrap_or(0.0),
+            std::fs::metadata(&db)
+                .map(|m| m.len() as f64 / 1048576.0)
+                .unwrap_or(0.0),
             built
                 .map(|d| format!(", built in {:.1} s", d.as_secs_f64()))
                 .unwrap_or_default()
@@ -148,17 +156,26 @@ fn benches(c: &mut Criterion) {
     ];
     type Op = Box<dyn Fn(&Fieldwork)>;
     let ops: Vec<(&str, Op)> = vec![
-        ("coverage", Box::new(|f: &Fieldwork| drop(f.coverage().unwrap()))),
+        (
+            "coverage",
+            Box::new(|f: &Fieldwork| drop(f.coverage().unwrap())),
+        ),
         (
             "participant list (all)",
             Box::new(|f: &Fieldwork| {
-                drop(f.participants(&ParticipantFilter::default(), 0, 1_000_000).unwrap())
+                drop(
+                    f.participants(&ParticipantFilter::default(), 0, 1_000_000)
+                        .unwrap(),
+                )
             }),
         ),
         (
             "participant list (first page of 50)",
             Box::new(|f: &Fieldwork| {
-                drop(f.participants(&ParticipantFilter::default(), 0, 50).unwrap())
+                drop(
+                    f.participants(&ParticipantFilter::default(), 0, 50)
+                        .unwrap(),
+                )
             }),
         ),
     ];

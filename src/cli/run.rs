@@ -85,12 +85,11 @@ pub fn database_path(explicit: Option<&Path>, cfg: &LoadedConfig) -> Result<Path
         .ok_or_else(|| "no home folder to keep the database in; give --db FILE".to_string())
 }
 
+/// The demo database: `--db FILE` if given, else the platform data dir. `$FIELDWORK_DB` and
+/// the configured database are deliberately ignored, so the demo never touches a real study.
 fn demo_path(explicit: Option<&Path>) -> Result<PathBuf, String> {
     if let Some(p) = explicit {
         return Ok(p.to_path_buf());
-    }
-    if let Some(p) = std::env::var_os("FIELDWORK_DB").filter(|s| !s.is_empty()) {
-        return Ok(PathBuf::from(p));
     }
     config::project_dirs()
         .map(|d| d.data_dir().join("demo").join("fieldwork-demo.db"))

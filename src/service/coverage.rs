@@ -232,18 +232,12 @@ impl Fieldwork {
         let c = self.store.conn();
         let mut gaps = Vec::new();
         // Consent in force on the date of every completed interview.
-        let mut codes: BTreeMap<String, String> = BTreeMap::new();
-        for (sid, date, pid) in sstore::done_interview_participants(c)? {
-            let d = parse_date(&date).map_err(|e| super::invalid("session.date", e))?;
-            let f = self.consent_in_force(&pid, d)?;
-            let code = match codes.get(&pid) {
-                Some(c) => c.clone(),
-                None => {
-                    let code = pstore::row(c, &pid)?.map(|p| p.code).unwrap_or_default();
-                    codes.insert(pid.clone(), code.clone());
-                    code
-                }
-            };
+        for ip in sstore::done_interview_participants(c)? {
+            let sid = &ip.session_id;
+            let date = &ip.date;
+            let code = &ip.code;
+            let d = parse_date(date).map_err(|e| super::invalid("session.date", e))?;
+            let f = self.consent_in_force(&ip.participant_id, d)?;
             if !f.allows(ConsentItem::TakePart) {
                 gaps.push(Gap {
                     kind: "consent".into(),
@@ -259,10 +253,7 @@ impl Fieldwork {
                     ),
                 });
             }
-            let s = sstore::row(c, &sid)?;
-            if s.as_ref().and_then(|s| s.recording_status.as_deref()) == Some("recorded")
-                && !f.allows(ConsentItem::Audio)
-            {
+            if ip.recording_status.as_deref() == Some("recorded") && !f.allows(ConsentItem::Audio) {
                 gaps.push(Gap {
                     kind: "audio-consent".into(),
                     entity: "session".into(),

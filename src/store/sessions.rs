@@ -335,14 +335,33 @@ pub fn not_seen_at(c: &Connection, base: u32, later: u32) -> Result<Vec<NotSeenR
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Every completed interview with its participants: (session id, date, participant id).
-pub fn done_interview_participants(c: &Connection) -> Result<Vec<(String, String, String)>> {
+/// A participant of a completed interview.
+#[derive(Debug, Clone)]
+pub struct InterviewParticipant {
+    pub session_id: String,
+    pub date: String,
+    pub recording_status: Option<String>,
+    pub participant_id: String,
+    pub code: String,
+}
+
+/// Every completed interview with each of its participants, in date order.
+pub fn done_interview_participants(c: &Connection) -> Result<Vec<InterviewParticipant>> {
     let mut stmt = c.prepare_cached(
-        "SELECT se.id, se.date, sp.participant_id FROM session se
+        "SELECT se.id, se.date, se.recording_status, p.id, p.code FROM session se
          JOIN session_participant sp ON sp.session_id = se.id
+         JOIN participant p ON p.id = sp.participant_id
          WHERE se.kind = 'interview' AND se.status = 'done' ORDER BY se.date, se.id",
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let rows = stmt.query_map([], |r| {
+        Ok(InterviewParticipant {
+            session_id: r.get(0)?,
+            date: r.get(1)?,
+            recording_status: r.get(2)?,
+            participant_id: r.get(3)?,
+            code: r.get(4)?,
+        })
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
