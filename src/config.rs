@@ -33,6 +33,8 @@ pub struct Config {
     pub ui: UiConfig,
     #[serde(default)]
     pub transcripts: TranscriptsConfig,
+    #[serde(default)]
+    pub coding: CodingConfig,
     pub study: StudyDef,
 }
 
@@ -104,6 +106,62 @@ fn default_extensions() -> Vec<String> {
         .iter()
         .map(|s| s.to_string())
         .collect()
+}
+
+/// How quotes are attributed in lists and exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QuoteLabel {
+    /// "Site D – P7QK"
+    #[default]
+    SiteCode,
+    /// "P7QK"
+    Code,
+    /// The broad role category, e.g. "Quality leads"
+    RoleCategory,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodingConfig {
+    /// How `transcript import-dir` matches file names to interviews: `{code}` (export
+    /// code), `{phase}` (phase number), `{site}` (site code), `{date}` (YYYY-MM-DD), `*`.
+    #[serde(default = "default_pattern")]
+    pub import_pattern: String,
+    #[serde(default)]
+    pub quote_label: QuoteLabel,
+    /// Saturation stopping rule (Guest et al. 2020): base size, run length, threshold.
+    #[serde(default = "default_base")]
+    pub saturation_base: usize,
+    #[serde(default = "default_run")]
+    pub saturation_run: usize,
+    #[serde(default = "default_threshold")]
+    pub saturation_threshold: f64,
+}
+
+impl Default for CodingConfig {
+    fn default() -> Self {
+        CodingConfig {
+            import_pattern: default_pattern(),
+            quote_label: QuoteLabel::default(),
+            saturation_base: default_base(),
+            saturation_run: default_run(),
+            saturation_threshold: default_threshold(),
+        }
+    }
+}
+
+fn default_pattern() -> String {
+    "*{code}*".into()
+}
+fn default_base() -> usize {
+    4
+}
+fn default_run() -> usize {
+    2
+}
+fn default_threshold() -> f64 {
+    0.05
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -2,6 +2,7 @@
 //! transaction that also writes the audit log; rules live here, not in the front ends.
 
 pub mod check;
+pub mod coding;
 pub mod consent;
 pub mod coverage;
 pub mod import;
@@ -269,6 +270,8 @@ pub struct Fieldwork {
     pub store: Store,
     pub settings: Settings,
     pub reference: Reference,
+    /// Coding settings (import pattern, quote labels, saturation rule).
+    pub coding: crate::config::CodingConfig,
 }
 
 impl Fieldwork {
@@ -280,6 +283,7 @@ impl Fieldwork {
             store,
             settings,
             reference,
+            coding: Default::default(),
         })
     }
 
@@ -297,6 +301,7 @@ impl Fieldwork {
             store,
             settings,
             reference,
+            coding: Default::default(),
         })
     }
 
@@ -309,6 +314,7 @@ impl Fieldwork {
             store,
             settings,
             reference,
+            coding: Default::default(),
         })
     }
 

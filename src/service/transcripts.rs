@@ -59,7 +59,7 @@ impl Fieldwork {
     }
 
     /// Resolve a user-given path against the root; refuse files outside it.
-    fn under_root(&self, file: &Path) -> Result<(PathBuf, String)> {
+    pub(crate) fn under_root(&self, file: &Path) -> Result<(PathBuf, String)> {
         let root = self.transcripts_root();
         let candidate = if file.is_absolute() {
             file.to_path_buf()

@@ -4,6 +4,7 @@
 //! `BEGIN IMMEDIATE` transaction (a `Transaction` derefs to a `Connection`).
 
 pub mod audit;
+pub mod coding;
 pub mod consent;
 pub mod participants;
 pub mod reference;
@@ -21,7 +22,10 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 pub const APPLICATION_ID: i32 = 0x4657_524B;
 
 /// Numbered migrations; version N is `MIGRATIONS[N - 1]`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_coding.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -388,7 +392,10 @@ mod tests {
         assert_eq!(v, SCHEMA_VERSION);
         let mut stmt = s
             .conn()
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table'
+                 AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'",
+            )
             .unwrap();
         let tables: Vec<String> = stmt
             .query_map([], |r| r.get(0))
