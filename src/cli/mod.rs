@@ -1,5 +1,6 @@
 //! The command line: clap definitions ([`Cli`]), dispatch ([`run`]) and text output.
 
+mod coding;
 mod output;
 mod run;
 
@@ -86,6 +87,46 @@ pub enum Command {
     /// Import data from files.
     #[command(subcommand)]
     Import(ImportCmd),
+    /// Full-text search over transcripts, session notes and memos.
+    Search {
+        /// Words, "a phrase", prefix*, AND / OR / NOT, parentheses (SQLite FTS5 syntax).
+        query: String,
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long)]
+        phase: Option<u32>,
+        #[arg(long)]
+        role_category: Option<String>,
+        /// Only sessions (or passages) tagged with this theme.
+        #[arg(long)]
+        theme: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Tag passages of transcripts with themes.
+    #[command(subcommand)]
+    Passage(PassageCmd),
+    /// Tagged passages of a theme with their attribution; those without consent are marked.
+    Quotes {
+        #[arg(long)]
+        theme: String,
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long)]
+        phase: Option<u32>,
+        #[arg(long)]
+        role_category: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The framework matrix: cases × themes, passage counts and summaries.
+    #[command(subcommand)]
+    Matrix(MatrixCmd),
+    /// Analysis views: theme frequency, co-occurrence, saturation.
+    #[command(subcommand)]
+    Analysis(AnalysisCmd),
     /// Interviews against targets, follow-up, observations and gaps.
     Coverage {
         #[arg(long)]
@@ -447,6 +488,39 @@ pub enum TranscriptCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Import a transcript's text (txt, md, docx, vtt) into the database, linking the file;
+    /// on re-import, tagged passages are re-anchored and changes shown.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        interview: String,
+        /// Replace a link to another file.
+        #[arg(long)]
+        replace: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import every transcript under a folder, matched to interviews by a naming pattern.
+    ImportDir {
+        dir: PathBuf,
+        /// e.g. "{site}/{phase}/{code}*" (default: the `coding.import_pattern` setting).
+        #[arg(long)]
+        pattern: Option<String>,
+        /// Show what would be imported.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import the good files even if some cannot be read.
+        #[arg(long)]
+        skip_bad: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show an imported transcript: speaker turns and tagged passages.
+    Show {
+        interview: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -478,6 +552,15 @@ pub enum ThemeCmd {
         all: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Split a theme: create NEW beside it and move the given passage tags onto it.
+    Split {
+        theme: String,
+        #[arg(long)]
+        into: String,
+        /// Tag ids to move (repeat).
+        #[arg(long = "tag", required = true)]
+        tags: Vec<String>,
     },
     /// A theme's history.
     History {
@@ -513,6 +596,103 @@ pub enum TagCmd {
         theme: Option<String>,
         #[command(flatten)]
         page: Page,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PassageCmd {
+    /// Tag a passage of an interview's transcript: by character offsets, or by its text.
+    Add {
+        interview: String,
+        #[arg(required = true)]
+        themes: Vec<String>,
+        /// Start offset (characters).
+        #[arg(long, requires = "end", conflicts_with = "quote")]
+        start: Option<usize>,
+        /// End offset (characters, exclusive).
+        #[arg(long, requires = "start")]
+        end: Option<usize>,
+        /// The passage's exact text.
+        #[arg(long)]
+        quote: Option<String>,
+        /// Which occurrence of --quote (1-based) when it appears more than once.
+        #[arg(long)]
+        occurrence: Option<usize>,
+        #[arg(long)]
+        memo: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List passages: of an interview, of a theme, or those needing review after re-import.
+    List {
+        #[arg(long)]
+        interview: Option<String>,
+        #[arg(long)]
+        theme: Option<String>,
+        /// Only passages a re-import could not keep on identical text.
+        #[arg(long)]
+        review: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Accept a changed passage's current text as its quote.
+    Accept { tag: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MatrixCmd {
+    /// Print the matrix (cases by export code × themes).
+    Show {
+        #[arg(long)]
+        phase: Option<u32>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a cell's summary (an empty summary clears it).
+    Set {
+        participant: String,
+        theme: String,
+        #[arg(long)]
+        phase: u32,
+        #[arg(long)]
+        summary: String,
+    },
+    /// The passages behind a cell.
+    Cell {
+        participant: String,
+        theme: String,
+        #[arg(long)]
+        phase: u32,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AnalysisCmd {
+    /// Tags per theme by site and phase.
+    Frequency {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Themes seen together on passages and on sessions.
+    Cooccurrence {
+        #[arg(long)]
+        json: bool,
+    },
+    /// New themes per interview, cumulative count, and the stopping-rule verdict.
+    Saturation {
+        #[arg(long)]
+        base: Option<usize>,
+        #[arg(long)]
+        run: Option<usize>,
+        /// New-information threshold as a fraction (0.05 = 5%).
+        #[arg(long)]
+        threshold: Option<f64>,
+        #[arg(long)]
+        phase: Option<u32>,
         #[arg(long)]
         json: bool,
     },

@@ -18,7 +18,7 @@ use crate::service::sessions::{DocumentInput, InterviewInput, ObservationInput};
 use crate::service::{Fieldwork, ServiceError, Settings};
 
 /// An error with the exit code it maps to.
-struct Failure {
+pub(super) struct Failure {
     message: String,
     code: i32,
 }
@@ -48,7 +48,7 @@ fn usage(message: impl Into<String>) -> Failure {
     }
 }
 
-type Out = Result<i32, Failure>;
+pub(super) type Out = Result<i32, Failure>;
 
 /// Entry point for the binary: returns the process exit code.
 pub fn main() -> i32 {
@@ -105,7 +105,7 @@ fn date_arg(field: &str, s: &Option<String>) -> Result<Option<time::Date>, Failu
     }
 }
 
-fn print_json<T: Serialize>(v: &T) -> Out {
+pub(super) fn print_json<T: Serialize>(v: &T) -> Out {
     let s = serde_json::to_string_pretty(v).map_err(|e| Failure {
         message: e.to_string(),
         code: 1,
@@ -116,7 +116,8 @@ fn print_json<T: Serialize>(v: &T) -> Out {
 
 fn open(cli: &Cli, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
     let db = database_path(cli.db.as_deref(), cfg).map_err(usage)?;
-    let fw = Fieldwork::open(&db, Settings::from_config(cfg, &db))?;
+    let mut fw = Fieldwork::open(&db, Settings::from_config(cfg, &db))?;
+    fw.coding = cfg.config.coding.clone();
     if let Some(b) = &fw.store.migrated_backup {
         eprintln!(
             "fieldwork: the database was migrated to schema {}; the old file was kept as {}",
@@ -155,6 +156,7 @@ fn create(
     }
     let settings = Settings::from_config(cfg, db);
     let mut fw = Fieldwork::create(db, &cfg.config.study, settings)?;
+    fw.coding = cfg.config.coding.clone();
     if let Some(scale) = demo {
         match crate::demo::generate(&mut fw, scale) {
             Ok(summary) => {
@@ -226,6 +228,46 @@ fn run(cli: Cli) -> Out {
             );
             Ok(0)
         }
+        Command::Search {
+            query,
+            site,
+            phase,
+            role_category,
+            theme,
+            limit,
+            json,
+        } => {
+            let fw = open(&cli, &cfg)?;
+            let f = fw.search_filter(
+                site.as_deref(),
+                *phase,
+                role_category.as_deref(),
+                theme.as_deref(),
+            )?;
+            let hits = fw.search(query, &f, *limit)?;
+            super::coding::print_hits(&hits, *json)
+        }
+        Command::Passage(c) => super::coding::passage(&mut open(&cli, &cfg)?, c),
+        Command::Quotes {
+            theme,
+            site,
+            phase,
+            role_category,
+            json,
+        } => {
+            let fw = open(&cli, &cfg)?;
+            let q = fw.quotes(
+                theme,
+                &crate::service::coding::QuoteFilter {
+                    site: site.clone(),
+                    phase: *phase,
+                    role_category: role_category.clone(),
+                },
+            )?;
+            super::coding::print_quotes(&q, *json)
+        }
+        Command::Matrix(c) => super::coding::matrix(&mut open(&cli, &cfg)?, c),
+        Command::Analysis(c) => super::coding::analysis(&open(&cli, &cfg)?, c),
         Command::Coverage { json } => {
             let fw = open(&cli, &cfg)?;
             let c = fw.coverage()?;
@@ -302,7 +344,9 @@ fn run(cli: Cli) -> Out {
 }
 
 fn open_at(db: &Path, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
-    Ok(Fieldwork::open(db, Settings::from_config(cfg, db))?)
+    let mut fw = Fieldwork::open(db, Settings::from_config(cfg, db))?;
+    fw.coding = cfg.config.coding.clone();
+    Ok(fw)
 }
 
 fn input_from(f: &ParticipantFields) -> ParticipantInput {
@@ -791,6 +835,29 @@ fn transcript(cli: &Cli, cfg: &LoadedConfig, c: &TranscriptCmd) -> Out {
             }
             Ok(if bad == 0 { 0 } else { 1 })
         }
+        TranscriptCmd::Import {
+            file,
+            interview,
+            replace,
+            json,
+        } => {
+            let out = fw.import_transcript(interview, file, *replace)?;
+            super::coding::print_import(&out, *json)
+        }
+        TranscriptCmd::ImportDir {
+            dir,
+            pattern,
+            dry_run,
+            skip_bad,
+            json,
+        } => {
+            let results = fw.import_dir(dir, pattern.as_deref(), *dry_run, *skip_bad)?;
+            super::coding::print_dir(&results, *json)
+        }
+        TranscriptCmd::Show { interview, json } => {
+            let v = fw.transcript_view(interview)?;
+            super::coding::print_view(&v, *json)
+        }
         TranscriptCmd::List { page, json } => {
             let rows = fw.transcript_rows(page.offset, page.limit)?;
             if *json {
@@ -878,6 +945,14 @@ fn theme(cli: &Cli, cfg: &LoadedConfig, c: &ThemeCmd) -> Out {
                 return print_json(&themes);
             }
             print!("{}", output::render_themes(&themes));
+            Ok(0)
+        }
+        ThemeCmd::Split { theme, into, tags } => {
+            let (t, moved) = fw.split_theme(theme, into, tags)?;
+            eprintln!(
+                "fieldwork: created {} and moved {moved} tag(s) onto it",
+                t.path
+            );
             Ok(0)
         }
         ThemeCmd::History { theme, json } => {

@@ -729,6 +729,14 @@ impl Fieldwork {
         }
     }
 
+    /// Every passage, or those of one theme, in interview order.
+    pub fn passages(&self, theme: Option<&str>) -> Result<Vec<PassageRow>> {
+        let id = theme
+            .map(|t| self.resolve_theme(t).map(|x| x.id))
+            .transpose()?;
+        Ok(store::passages_of_theme(self.store.conn(), id.as_deref())?)
+    }
+
     /// Passages needing review after a re-import (`changed` or `lost`).
     pub fn passages_to_review(&self) -> Result<Vec<PassageRow>> {
         Ok(store::passages_of_theme(self.store.conn(), None)?
