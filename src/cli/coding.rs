@@ -17,7 +17,8 @@ pub fn show_snippet(s: &str, ansi: bool) -> String {
     } else {
         ("[", "]")
     };
-    esc(s).replace('\u{e000}', a).replace('\u{e001}', b)
+    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    esc(&flat).replace('\u{e000}', a).replace('\u{e001}', b)
 }
 
 pub fn print_hits(hits: &[Hit], json: bool) -> Out {
