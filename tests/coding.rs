@@ -225,6 +225,44 @@ fn zoom_vtt_word_docx_and_windows_1252() {
 }
 
 #[test]
+fn docx_written_by_a_word_processor() {
+    // tests/fixtures/transcripts/libreoffice.docx was written by LibreOffice Writer 7
+    // (converted from HTML with bold speaker labels and a line break).
+    let st = Study::new();
+    let (id, _) = st.interview("q-cqo", "B", "yes", "2023-02-01");
+    st.ok(&[
+        "transcript",
+        "import",
+        s(&st.fixture("libreoffice.docx")),
+        "--interview",
+        &id,
+    ]);
+    let v = st.json(&["transcript", "show", &id, "--json"]);
+    let turns = v["turns"].as_array().unwrap();
+    let speakers: Vec<Option<&str>> = turns.iter().map(|t| t["speaker"].as_str()).collect();
+    assert_eq!(
+        speakers,
+        [
+            None,
+            Some("Interviewer"),
+            Some("Casey Brightwater"),
+            Some("Interviewer"),
+            Some("Casey Brightwater")
+        ]
+    );
+    let text = v["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("Interview – site B, follow-up\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("assurance sits with us.\nWe still rely"),
+        "{text}"
+    );
+    assert_eq!(v["import"]["format"], "docx");
+}
+
+#[test]
 fn broken_files_are_refused_with_their_place_and_nothing_changes() {
     let st = Study::new();
     let (id, _) = st.interview("q-cqo", "A", "yes", "2022-01-10");
