@@ -127,6 +127,9 @@ pub enum Command {
     /// Analysis views: theme frequency, co-occurrence, saturation.
     #[command(subcommand)]
     Analysis(AnalysisCmd),
+    /// Transcript redaction: the register of identifiers and the review of suspects.
+    #[command(subcommand)]
+    Redact(RedactCmd),
     /// Interviews against targets, follow-up, observations and gaps.
     Coverage {
         #[arg(long)]
@@ -693,6 +696,63 @@ pub enum AnalysisCmd {
         threshold: Option<f64>,
         #[arg(long)]
         phase: Option<u32>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RedactCmd {
+    /// Seed the register from participants' names, their organisations and the sites.
+    Seed,
+    /// The register: identifiers, labels and variants.
+    Register {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add an identifier: a kind, its one replacement label, and the texts it replaces.
+    Add {
+        /// person, organisation, place, programme or other.
+        #[arg(long)]
+        kind: String,
+        /// e.g. "[Acute trust 1]".
+        #[arg(long)]
+        label: String,
+        #[arg(required = true)]
+        variants: Vec<String>,
+    },
+    /// Add a variant (spelling, nickname, misspelling) to an identifier (id or label).
+    Variant { identifier: String, variant: String },
+    /// Suspects not in the register, grouped by text, with where they occur.
+    Suspects {
+        #[arg(long)]
+        interview: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Accept a suspect: replace it everywhere, as a variant of an identifier or as a new one.
+    Accept {
+        text: String,
+        /// An existing identifier (id or label).
+        #[arg(long, conflicts_with_all = ["kind", "label"])]
+        identifier: Option<String>,
+        #[arg(long, requires = "label")]
+        kind: Option<String>,
+        #[arg(long, requires = "kind")]
+        label: Option<String>,
+    },
+    /// Reject a suspect: it does not identify anyone; allow it everywhere.
+    Allow { text: String },
+    /// Print an interview's transcript redacted with the register.
+    Preview {
+        interview: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The anonymisation log (identifying: it never leaves the database).
+    Log {
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
         #[arg(long)]
         json: bool,
     },

@@ -268,6 +268,7 @@ fn run(cli: Cli) -> Out {
         }
         Command::Matrix(c) => super::coding::matrix(&mut open(&cli, &cfg)?, c),
         Command::Analysis(c) => super::coding::analysis(&open(&cli, &cfg)?, c),
+        Command::Redact(c) => super::coding::redact(&mut open(&cli, &cfg)?, c),
         Command::Coverage { json } => {
             let fw = open(&cli, &cfg)?;
             let c = fw.coverage()?;

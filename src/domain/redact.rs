@@ -194,7 +194,7 @@ pub fn apply(text: &str, reps: &[Replacement]) -> String {
 
 /// Capitalised words that are not names: function words, calendar words, common roles,
 /// transcript conventions and health-system acronyms.
-const COMMON: &str = "i a an the and or but if so then this that these those there here we you he she it they me us him her them my our your his its their what when where who why how which yes no not ok okay well right sure thanks thank please also just very really actually maybe perhaps because although though however yeah um uh er erm mm hmm oh ah so now then today yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october november december spring summer autumn winter interviewer participant speaker respondent facilitator observer chair chief executive director board group team committee meeting forum system trust trusts council england nhs ics icb icp ccg cqc gp gps covid a&e ae uk do does did is are was were be been have has had will would can could should might must let lets let's don't i'm i've i'd we're we've they're it's that's there's what's can't won't isn't wasn't aren't didn't doesn't";
+const COMMON: &str = "i a an the and or but if so then this that these those there here we you he she it they me us him her them my our your his its their what when where who why how which yes no not ok okay well right sure thanks thank please also just very really actually maybe perhaps because although though however yeah um uh er erm mm hmm oh ah so now then today yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october november december spring summer autumn winter interviewer participant speaker respondent facilitator observer chair chief executive director board group team committee meeting forum system trust trusts council england nhs ics icb icp ccg cqc gp gps covid a&e ae uk do does did is are was were be been have has had will would can could should might must let lets let's mr mrs ms miss dr prof professor sir dame don't i'm i've i'd we're we've they're it's that's there's what's can't won't isn't wasn't aren't didn't doesn't";
 
 fn common_words() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
@@ -248,24 +248,25 @@ pub fn find_suspects(
     };
     let covered = |s: usize, e: usize| matched.iter().any(|m| s < m.end && m.start < e);
     let mut out: Vec<Suspect> = Vec::new();
-    let push = |out: &mut Vec<Suspect>, bs: usize, be: usize, reason: &str, near: Option<String>| {
-        let s = byte_to_char[bs];
-        let e = byte_to_char[be];
-        let t = text[bs..be].to_string();
-        if covered(s, e) || allow.contains(&normalise(&t)) {
-            return;
-        }
-        if out.iter().any(|x| s < x.end && x.start < e) {
-            return;
-        }
-        out.push(Suspect {
-            start: s,
-            end: e,
-            text: t,
-            reason: reason.into(),
-            near,
-        });
-    };
+    let push =
+        |out: &mut Vec<Suspect>, bs: usize, be: usize, reason: &str, near: Option<String>| {
+            let s = byte_to_char[bs];
+            let e = byte_to_char[be];
+            let t = text[bs..be].to_string();
+            if covered(s, e) || allow.contains(&normalise(&t)) {
+                return;
+            }
+            if out.iter().any(|x| s < x.end && x.start < e) {
+                return;
+            }
+            out.push(Suspect {
+                start: s,
+                end: e,
+                text: t,
+                reason: reason.into(),
+                near,
+            });
+        };
     for m in p.email.find_iter(text) {
         push(&mut out, m.start(), m.end(), "email", None);
     }
@@ -286,39 +287,45 @@ pub fn find_suspects(
         .filter(|v| v.chars().count() >= 5)
         .collect();
     for m in p.capitalised.find_iter(text) {
-        let words: Vec<&str> = m.as_str().split_whitespace().collect();
-        // Drop leading common words ("The", "So") and trailing possessives.
-        let meaningful: Vec<&str> = words
-            .iter()
-            .copied()
-            .filter(|w| !common_words().contains(normalise(w).trim_end_matches("'s").trim_end_matches("’s")))
-            .collect();
-        if meaningful.is_empty() {
+        // Skip leading common words and titles ("And Ms Quil" → "Quil").
+        let mut start = m.start();
+        for w in m.as_str().split_whitespace() {
+            let norm = normalise(w);
+            if common_words().contains(norm.as_str())
+                || common_words().contains(norm.trim_end_matches('.'))
+            {
+                let rel = text[start..].find(w).unwrap_or(0) + w.len();
+                start += rel;
+                start += text[start..].len() - text[start..].trim_start().len();
+            } else {
+                break;
+            }
+        }
+        if start >= m.end() {
             continue;
         }
+        let span = &text[start..m.end()];
+        let words: Vec<&str> = span.split_whitespace().collect();
         let before = text[..m.start()].trim_end_matches([' ', '\t']);
         let line_start = before.is_empty() || before.ends_with('\n');
         let after = &text[m.end()..];
-        let is_label = line_start && after.starts_with(':');
-        let sentence_start = line_start
-            || before.ends_with(['.', '!', '?', ':', '"', '“', '—'])
-            || before.ends_with(" -");
-        if is_label && allow.contains(&normalise(m.as_str())) {
-            continue;
-        }
+        let is_label = line_start && start == m.start() && after.starts_with(':');
+        let sentence_start = start == m.start()
+            && (line_start
+                || before.ends_with(['.', '!', '?', ':', '"', '“', '—'])
+                || before.ends_with(" -"));
+        let norm = normalise(span);
         if sentence_start && words.len() == 1 && !is_label {
-            // A single capitalised word at a sentence start is usually just grammar;
-            // still check it for near misses below.
-            let nm = near_miss(&normalise(m.as_str()), &normalised_variants);
-            if let Some(v) = nm {
-                push(&mut out, m.start(), m.end(), "near-miss", Some(v));
+            // A single capitalised word at a sentence start is usually just grammar; still
+            // check it for near misses.
+            if let Some(v) = near_miss(&norm, &normalised_variants) {
+                push(&mut out, start, m.end(), "near-miss", Some(v));
             }
             continue;
         }
-        let norm = normalise(m.as_str());
         match near_miss(&norm, &normalised_variants) {
-            Some(v) => push(&mut out, m.start(), m.end(), "near-miss", Some(v)),
-            None => push(&mut out, m.start(), m.end(), "capitalised", None),
+            Some(v) => push(&mut out, start, m.end(), "near-miss", Some(v)),
+            None => push(&mut out, start, m.end(), "capitalised", None),
         }
     }
     out.sort_by_key(|s| s.start);
@@ -355,7 +362,20 @@ pub fn person_variants(name: &str) -> Vec<String> {
     if parts.len() >= 2 {
         let first = parts[0];
         let last = parts[parts.len() - 1];
-        for title in ["Dr", "Dr.", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Miss", "Prof", "Prof.", "Professor"] {
+        for title in [
+            "Dr",
+            "Dr.",
+            "Mr",
+            "Mr.",
+            "Mrs",
+            "Mrs.",
+            "Ms",
+            "Ms.",
+            "Miss",
+            "Prof",
+            "Prof.",
+            "Professor",
+        ] {
             v.push(format!("{title} {last}"));
         }
         if let Some(i) = first.chars().next() {
@@ -412,17 +432,37 @@ mod tests {
     #[test]
     fn suspects_cover_emails_phones_postcodes_dates_names_and_near_misses() {
         let e = vec![ent("p", "[P]", &["Ada Quill"])];
-        let text = "Interviewer: Hello.\nParticipant: Write to a.q@example.org or call 01632 960 123. We met Bertie Marchbanks at CB2 1TN on 3rd March 2022. Ada Quil agreed. The board met.";
+        let text = "Interviewer: Hello.\nParticipant: Write to a.q@example.org or call 01632 960 123. We met Bertie Marchbanks at CB2 1TN on 3rd March 2022. Ada Quil agreed. The board met. And Ms Quil?";
         let reps = find_matches(text, &e);
         let s = find_suspects(text, &reps, &HashSet::new(), &["Ada Quill".into()]);
-        let kinds: Vec<(&str, &str)> = s.iter().map(|x| (x.reason.as_str(), x.text.as_str())).collect();
+        let kinds: Vec<(&str, &str)> = s
+            .iter()
+            .map(|x| (x.reason.as_str(), x.text.as_str()))
+            .collect();
         assert!(kinds.contains(&("email", "a.q@example.org")), "{kinds:?}");
         assert!(kinds.contains(&("phone", "01632 960 123")), "{kinds:?}");
         assert!(kinds.contains(&("postcode", "CB2 1TN")), "{kinds:?}");
         assert!(kinds.contains(&("date", "3rd March 2022")), "{kinds:?}");
-        assert!(kinds.contains(&("capitalised", "Bertie Marchbanks")), "{kinds:?}");
-        assert!(kinds.iter().any(|(r, t)| *r == "near-miss" && t.contains("Quil")), "{kinds:?}");
-        assert!(!kinds.iter().any(|(_, t)| *t == "Interviewer" || *t == "The"), "{kinds:?}");
+        assert!(
+            kinds.contains(&("capitalised", "Bertie Marchbanks")),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds
+                .iter()
+                .any(|(r, t)| *r == "near-miss" && t.contains("Quil")),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds.contains(&("near-miss", "Quil")),
+            "titles and function words are trimmed: {kinds:?}"
+        );
+        assert!(
+            !kinds
+                .iter()
+                .any(|(_, t)| *t == "Interviewer" || *t == "The"),
+            "{kinds:?}"
+        );
         let allow: HashSet<String> = [normalise("Bertie Marchbanks")].into_iter().collect();
         let s = find_suspects(text, &reps, &allow, &[]);
         assert!(!s.iter().any(|x| x.text == "Bertie Marchbanks"));

@@ -7,6 +7,7 @@ pub mod consent;
 pub mod coverage;
 pub mod import;
 pub mod participants;
+pub mod redaction;
 pub mod sessions;
 pub mod themes;
 pub mod transcripts;
