@@ -766,3 +766,42 @@ fn merge_and_split_move_passage_tags_with_history() {
         "{actions:?}"
     );
 }
+
+#[test]
+fn import_dir_tells_two_interviews_of_one_person_apart_by_date() {
+    let st = Study::new();
+    let (a1, code) = st.interview("q-cqo", "A", "yes", "2022-01-10");
+    let a2 = st
+        .ok(&[
+            "interview",
+            "log",
+            "--participant",
+            &code,
+            "--date",
+            "2023-02-01",
+        ])
+        .trim()
+        .to_string();
+    let dir = st.root().join("d");
+    st.put(
+        &format!("d/phase-1/A/{code}_2022-01-10.txt"),
+        b"Interviewer: first?\n",
+    );
+    st.put(
+        &format!("d/phase-2/A/{code}_2023-02-01.txt"),
+        b"Interviewer: second?\n",
+    );
+    st.put(&format!("d/{code}-undated.txt"), b"Interviewer: which?\n");
+    let res = st.json(&["transcript", "import-dir", s(&dir), "--json"]);
+    let by_path = |p: &str| {
+        res.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["path"].as_str().unwrap().ends_with(p))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_path("2022-01-10.txt")["session_id"], a1.as_str());
+    assert_eq!(by_path("2023-02-01.txt")["session_id"], a2.as_str());
+    assert_eq!(by_path("undated.txt")["outcome"], "ambiguous");
+}

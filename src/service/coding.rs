@@ -508,6 +508,21 @@ impl Fieldwork {
                         && get("date").is_none_or(|d| d == crate::domain::format_date(s.date))
                 })
                 .collect();
+            // Several interviews of one person: a date in the file name settles it.
+            let candidates = if candidates.len() > 1 {
+                let dated: Vec<&crate::domain::Session> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|s| rel.contains(&crate::domain::format_date(s.date)))
+                    .collect();
+                if dated.len() == 1 {
+                    dated
+                } else {
+                    candidates
+                }
+            } else {
+                candidates
+            };
             match candidates.len() {
                 0 => results.push(DirMatch {
                     path: rel,
