@@ -1347,7 +1347,8 @@ pub fn pattern_regex(pattern: &str) -> Result<regex::Regex> {
                 .ok_or_else(|| invalid("pattern", format!("unclosed `{{` in `{pattern}`")))?;
             let name = &r[..end];
             let piece = match name {
-                "code" => r"(?P<code>P[0-9A-Z]{4})",
+                // Export codes are upper case (Crockford base32), whatever the path's case.
+                "code" => r"(?P<code>(?-i:P[0-9A-HJKMNP-TV-Z]{4}))",
                 "phase" => r"(?P<phase>\d+)",
                 "site" => r"(?P<site>[A-Za-z0-9_-]+?)",
                 "date" => r"(?P<date>\d{4}-\d{2}-\d{2})",
