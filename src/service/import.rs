@@ -48,7 +48,11 @@ pub struct ImportReport {
 impl Fieldwork {
     pub fn import_participants(&mut self, path: &Path) -> Result<ImportReport> {
         let file = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(super::io_err(format!("reading {file}")))?;
+        let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+            // A file that is not there is bad input, not a runtime error.
+            std::io::ErrorKind::NotFound => super::invalid("file", format!("{file}: no such file")),
+            _ => super::io_err(format!("reading {file}"))(e),
+        })?;
         let text = String::from_utf8(bytes).map_err(|e| ServiceError::Import {
             file: file.clone(),
             problems: vec![format!(
