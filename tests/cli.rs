@@ -147,6 +147,12 @@ fn init_twice_refuses_without_force_and_backs_up_with_force() {
         })
         .collect();
     assert_eq!(baks.len(), 1, "one backup beside the database: {baks:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&baks[0]).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "backup mode {mode:o}");
+    }
     let old = as_array(
         serde_json::from_str(&stdout(
             &st.fw_db(&baks[0], &["participant", "list", "--json"]),
@@ -713,6 +719,14 @@ fn theme_add_list_history_and_tag_add_list_remove() {
     st.ok(&["tag", "remove", "--session", &sid, "--theme", "Workforce"]);
     let left = as_array(st.json(&["tag", "list", "--json"]));
     assert_eq!(left.len(), 1);
+    // By the short id that the text list shows.
+    let short = &s(&left[0], "id")[..8];
+    assert_has(&st.ok(&["tag", "list"]), &[short]);
+    st.ok(&["tag", "remove", short]);
+    assert!(as_array(st.json(&["tag", "list", "--json"])).is_empty());
+    // And by the full id.
+    st.ok(&["tag", "add", &sid, "Workforce"]);
+    let left = as_array(st.json(&["tag", "list", "--json"]));
     st.ok(&["tag", "remove", s(&left[0], "id")]);
     assert!(as_array(st.json(&["tag", "list", "--json"])).is_empty());
     st.fails(2, &["tag", "remove"]);
@@ -776,6 +790,31 @@ fn coverage_json_has_cells_for_every_phase_and_site() {
     st.interview(&a, "2021-12-01");
     st.interview(&a, "2023-02-01");
     st.interview(&d, "2023-03-01");
+    // Scheduled and cancelled interviews do not count.
+    let later = st
+        .ok(&[
+            "interview",
+            "log",
+            "--participant",
+            &d,
+            "--date",
+            "2023-04-01",
+            "--status",
+            "scheduled",
+        ])
+        .trim()
+        .to_string();
+    st.ok(&[
+        "interview",
+        "log",
+        "--participant",
+        &d,
+        "--date",
+        "2023-04-02",
+        "--status",
+        "scheduled",
+    ]);
+    st.ok(&["interview", "update", &later, "--status", "cancelled"]);
     let cov = st.json(&["coverage", "--json"]);
     assert_eq!(cov["total_interviews"], 3);
     let cells = cov["cells"].as_array().unwrap();
@@ -818,6 +857,60 @@ fn check_reports_problems_with_exit_1() {
         .map(|p| s(p, "kind"))
         .collect();
     assert_eq!(kinds, ["no-transcript"]);
+
+    // A status that contradicts the records is a problem too.
+    let st = Study::new();
+    let b = st.add("Bob Baker", "q-cqo", "B");
+    st.ok(&["participant", "status", &b, "interviewed"]);
+    let out = st.fw(&["check", "--json"]);
+    expect_code(&out, 1, &["check", "--json"]);
+    let r: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(r["problems"][0]["kind"], "status");
+    assert_eq!(r["problems"][0]["entity"], "participant");
+    assert_has(s(&r["problems"][0], "message"), &[&b]);
+}
+
+#[test]
+fn the_database_is_found_from_db_then_env_then_config() {
+    let st = Study::empty();
+    st.write("fieldwork.toml", "database = \"from-config.db\"\n");
+    let run = |env_db: Option<&str>, args: &[&str]| {
+        let mut c = st.command();
+        if let Some(e) = env_db {
+            c.env("FIELDWORK_DB", st.path().join(e));
+        }
+        c.args(args).output().unwrap()
+    };
+    expect_code(&run(None, &["init"]), 0, &["init"]);
+    assert!(st.path().join("from-config.db").is_file());
+    expect_code(&run(Some("from-env.db"), &["init"]), 0, &["init"]);
+    assert!(st.path().join("from-env.db").is_file());
+    let db = st.path().join("from-flag.db");
+    let out = run(Some("from-env.db"), &["--db", db.to_str().unwrap(), "init"]);
+    expect_code(&out, 0, &["--db", "init"]);
+    assert!(db.is_file());
+    // Each one is used for reads and writes too.
+    let out = run(
+        Some("from-env.db"),
+        &[
+            "participant",
+            "add",
+            "--name",
+            "Ann",
+            "--role",
+            "ics-ceo",
+            "--site",
+            "A",
+        ],
+    );
+    expect_code(&out, 0, &["participant", "add"]);
+    let count = |db: &str| {
+        let out = st.fw_db(&st.path().join(db), &["participant", "list", "--json"]);
+        as_array(serde_json::from_str(&stdout(&out)).unwrap()).len()
+    };
+    assert_eq!(count("from-env.db"), 1);
+    assert_eq!(count("from-config.db"), 0);
+    assert_eq!(count("from-flag.db"), 0);
 }
 
 #[test]

@@ -611,7 +611,7 @@ fn implausible_numbers_and_enum_values_are_refused() {
         "2022-01-10",
     ];
     for extra in [
-        &["--duration", "-5"][..],
+        &["--duration=-5"][..],
         &["--duration", "601"][..],
         &["--duration", "an hour"][..],
         &["--mode", "carrier-pigeon"][..],
@@ -622,6 +622,36 @@ fn implausible_numbers_and_enum_values_are_refused() {
         let args: Vec<&str> = base.iter().copied().chain(extra.iter().copied()).collect();
         st.fails(2, &args);
     }
+    let err = st.fails(
+        2,
+        &[
+            "interview",
+            "log",
+            "--participant",
+            &a,
+            "--date",
+            "2022-01-10",
+            "--duration=-5",
+        ],
+    );
+    assert_has(&err, &["duration", "-5"]);
+    // Observations too: a bad duration is bad input naming the field, not a database error.
+    let err = st.fails(
+        2,
+        &[
+            "observation",
+            "log",
+            "--type",
+            "icb",
+            "--site",
+            "A",
+            "--date",
+            "2022-01-10",
+            "--duration=-5",
+        ],
+    );
+    assert_has(&err, &["duration", "-5"]);
+    assert!(!err.contains("CHECK constraint"), "{err}");
     st.fails(
         2,
         &[
@@ -792,6 +822,35 @@ fn failed_writes_leave_the_database_unchanged() {
         vec!["theme", "add", "A/B", "--framework", "QMS"],
         vec!["theme", "add", "X", "--framework", "No such framework"],
         vec!["tag", "add", &sid, "Partnerships", "No such theme"],
+        vec![
+            "observation",
+            "log",
+            "--type",
+            "icb",
+            "--site",
+            "A",
+            "--date",
+            "2022-01-11",
+            "--duration=-5",
+        ],
+        vec![
+            "tag",
+            "remove",
+            "--session",
+            &sid,
+            "--theme",
+            "QMS/Quality control",
+        ],
+        vec!["theme", "merge", "Partnerships", "Partnerships"],
+        vec![
+            "consent",
+            "withdraw",
+            &a,
+            "--scope",
+            "no-further-data",
+            "--date",
+            "2999-01-01",
+        ],
         // Backup onto an existing file.
         vec!["backup", csv.to_str().unwrap()],
         // Re-init without --force.
@@ -799,19 +858,10 @@ fn failed_writes_leave_the_database_unchanged() {
     ];
     for args in &failing {
         let out = st.fw(args);
-        assert_ne!(
-            out.status.code(),
-            Some(0),
-            "{args:?} should fail\n{}",
-            stderr(&out)
-        );
+        // Every one of these is bad input: exit 2, with a message on stderr.
+        assert_eq!(out.status.code(), Some(2), "{args:?}\n{}", stderr(&out));
         assert!(!stderr(&out).trim().is_empty(), "{args:?}: no message");
         let after = st.snapshot();
         assert_eq!(after, before, "{args:?} changed the database");
-    }
-    // The failures are bad input, so exit 2.
-    for args in &failing {
-        let out = st.fw(args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     }
 }

@@ -512,6 +512,52 @@ fn withdrawal_ends_taking_part() {
 }
 
 #[test]
+fn a_scheduled_interview_of_a_withdrawn_participant_cannot_be_completed() {
+    let st = Study::new();
+    let a = st.consented("Ann Able", "ics-ceo", "A");
+    let sid = st
+        .ok(&[
+            "interview",
+            "log",
+            "--participant",
+            &a,
+            "--date",
+            "2022-03-01",
+            "--status",
+            "scheduled",
+        ])
+        .trim()
+        .to_string();
+    st.ok(&[
+        "consent",
+        "withdraw",
+        &a,
+        "--scope",
+        "remove-all-feasible",
+        "--date",
+        "2022-02-01",
+    ]);
+    let before = st.snapshot();
+    st.fails(2, &["interview", "update", &sid, "--status", "done"]);
+    // As with `interview log`, --allow-gap does not override a withdrawal.
+    let err = st.fails(
+        2,
+        &[
+            "interview",
+            "update",
+            &sid,
+            "--status",
+            "done",
+            "--allow-gap",
+        ],
+    );
+    assert_has(&err, &[&a, "withdrawn"]);
+    assert_eq!(st.snapshot(), before);
+    // Cancelling it is fine.
+    st.ok(&["interview", "update", &sid, "--status", "cancelled"]);
+}
+
+#[test]
 fn withdrawal_scope_is_validated_and_a_future_withdrawal_refused() {
     let st = Study::new();
     let a = st.consented("Ann Able", "ics-ceo", "A");

@@ -392,13 +392,8 @@ impl Fieldwork {
         theme: Option<&str>,
     ) -> Result<usize> {
         let id = match (tag_id, session, theme) {
-            (Some(id), _, _) => {
-                let row = store::tag_row(self.store.conn(), id)?;
-                row.map(|r| r.id).ok_or(ServiceError::NotFound {
-                    what: "tag",
-                    key: id.into(),
-                })?
-            }
+            // A full id or the id prefix that `tag list` shows.
+            (Some(id), _, _) => super::one("tag", id, store::resolve_tag(self.store.conn(), id)?)?,
             (None, Some(s), Some(t)) => {
                 let s = self.session(s)?;
                 let t = self.resolve_theme(t)?;
