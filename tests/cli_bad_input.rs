@@ -242,9 +242,55 @@ fn a_csv_row_with_the_wrong_number_of_fields_is_reported_by_line() {
         "short.csv",
         "name,role,site\nAnn Able,ics-ceo,A\nBob Baker,q-cqo\nCat Cole,la-dph,D,extra\n",
     );
-    assert!(err.contains("short.csv:3:"), "{err}");
-    assert!(err.contains("short.csv:4:"), "{err}");
+    assert_has(
+        &err,
+        &[
+            "short.csv:3: the row has 2 field(s), but the header has 3",
+            "short.csv:4: the row has 4 field(s), but the header has 3",
+        ],
+    );
+    assert!(!err.contains("short.csv:2:"), "{err}");
     assert!(st.participants().is_empty());
+}
+
+#[test]
+fn csv_line_numbers_count_blank_lines_quoted_newlines_and_crlf() {
+    let st = Study::new();
+    // A quoted field over two lines, then blank lines, with CRLF line ends and a BOM.
+    let csv = "\u{feff}Name,Role,Site,Notes\r\n\
+               Ann Able,ics-ceo,A,\"line one\r\nline two\"\r\n\
+               Bob Baker,wizard,A,\r\n\
+               \r\n\
+               \r\n\
+               Cat Cole,q-cqo,Z,\r\n\
+               Dan Dale,la-dph\r\n";
+    let err = import_fails(&st, "lines.csv", csv);
+    assert_has(
+        &err,
+        &[
+            "lines.csv:4: field `role`",
+            "lines.csv:7: field `site`",
+            "lines.csv:8: the row has 2 field(s)",
+        ],
+    );
+    assert_has(&err, &["3 problem(s)"]);
+    // Without the bad rows, the good ones import and are reported by their lines.
+    let f = st.write(
+        "good.csv",
+        "\u{feff}Name,Role,Site,Notes\r\n\
+         Ann Able,ics-ceo,A,\"line one\r\nline two\"\r\n\
+         \r\n\
+         Cat Cole,q-cqo,C,\r\n",
+    );
+    let out = st.ok(&["import", "participants", f.to_str().unwrap()]);
+    let lines: Vec<&str> = out.lines().map(|l| l.split_once('\t').unwrap().1).collect();
+    assert_eq!(lines, ["line 2", "line 5"]);
+    let ann = st
+        .participants()
+        .into_iter()
+        .find(|p| p["name"] == "Ann Able")
+        .unwrap();
+    assert_eq!(s(&ann, "notes"), "line one\r\nline two");
 }
 
 #[test]
@@ -864,4 +910,47 @@ fn failed_writes_leave_the_database_unchanged() {
         let after = st.snapshot();
         assert_eq!(after, before, "{args:?} changed the database");
     }
+}
+
+// ---------------------------------------------------------------- damaged databases
+
+#[test]
+fn check_reports_a_broken_foreign_key_as_an_integrity_problem() {
+    let st = Study::new();
+    let a = st.add("Ann Able", "ics-ceo", "A");
+    let pid = s(&st.show(&a), "id").to_string();
+    {
+        let c = rusqlite::Connection::open(st.db()).unwrap();
+        c.pragma_update(None, "foreign_keys", false).unwrap();
+        c.execute(
+            "INSERT INTO session_participant (session_id, participant_id) VALUES ('no-such-session', ?1)",
+            [&pid],
+        )
+        .unwrap();
+    }
+    let out = st.fw(&["check", "--json"]);
+    expect_code(&out, 1, &["check", "--json"]);
+    let r: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let p = r["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "integrity")
+        .unwrap_or_else(|| panic!("no integrity problem in {r}"));
+    assert_has(s(p, "message"), &["foreign key", "session_participant"]);
+    let out = st.fw(&["check"]);
+    expect_code(&out, 1, &["check"]);
+}
+
+#[test]
+fn a_corrupt_value_is_a_runtime_error_with_exit_1() {
+    let st = Study::new();
+    st.add("Ann Able", "ics-ceo", "A");
+    {
+        let c = rusqlite::Connection::open(st.db()).unwrap();
+        c.execute("UPDATE participant SET status = 'zombie'", [])
+            .unwrap();
+    }
+    let err = st.fails(1, &["participant", "list", "--json"]);
+    assert_has(&err, &["zombie"]);
 }

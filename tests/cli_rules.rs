@@ -992,8 +992,25 @@ fn merge_refuses_itself_and_a_child() {
         ],
     );
     st.fails(2, &["theme", "rename", "QMS/Quality control", "a/b"]);
+    // Renaming onto a sibling's name would make both paths ambiguous.
+    let err = st.fails(
+        2,
+        &["theme", "rename", "QMS/Quality control", "quality PLANNING"],
+    );
+    assert_has(&err, &["already there"]);
     st.fails(2, &["theme", "rename", "No such theme", "x"]);
     assert_eq!(st.snapshot(), before);
+    // Changing only the case of its own name is fine, and a name used at another level too.
+    st.ok(&["theme", "rename", "QMS/Quality control", "Quality Control"]);
+    st.ok(&[
+        "theme",
+        "rename",
+        "QMS/Quality Control/Analytics capacity",
+        "Quality planning",
+    ]);
+    let list = as_array(st.json(&["theme", "list", "--json"]));
+    theme(&list, "QMS/Quality Control/Quality planning");
+    theme(&list, "QMS/Quality planning");
 }
 
 #[test]

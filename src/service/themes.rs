@@ -205,6 +205,19 @@ impl Fieldwork {
         if before.name == new_name {
             return Ok(t);
         }
+        // As in `add_theme`: no two active themes with one name at the same level.
+        if store::themes(self.store.conn())?.iter().any(|o| {
+            o.id != before.id
+                && o.framework_id == before.framework_id
+                && o.parent_id == before.parent_id
+                && o.status == ThemeStatus::Active
+                && o.name.eq_ignore_ascii_case(&new_name)
+        }) {
+            return Err(invalid(
+                "name",
+                format!("a theme named `{new_name}` is already there"),
+            ));
+        }
         let mut row = before.clone();
         row.name = new_name;
         self.update_theme(
