@@ -1014,6 +1014,42 @@ fn merge_refuses_itself_and_a_child() {
 }
 
 #[test]
+fn merge_refuses_to_put_two_children_with_one_name_under_the_target() {
+    let st = Study::new();
+    st.ok(&["theme", "add", "Metrics work", "--framework", "QMS"]);
+    st.ok(&[
+        "theme",
+        "add",
+        "Measures and metrics",
+        "--parent",
+        "QMS/Metrics work",
+    ]);
+    st.ok(&["theme", "add", "Dashboards", "--parent", "QMS/Metrics work"]);
+    let before = st.snapshot();
+    let err = st.fails(
+        2,
+        &["theme", "merge", "QMS/Metrics work", "QMS/Quality control"],
+    );
+    assert_has(&err, &["measures and metrics", "merge or rename"]);
+    assert_eq!(st.snapshot(), before);
+    // Merge the clashing child first; then the parent merges and its other child moves.
+    st.ok(&[
+        "theme",
+        "merge",
+        "QMS/Metrics work/Measures and metrics",
+        "QMS/Quality control/Measures and metrics",
+    ]);
+    st.ok(&["theme", "merge", "QMS/Metrics work", "QMS/Quality control"]);
+    let list = as_array(st.json(&["theme", "list", "--json"]));
+    theme(&list, "QMS/Quality control/Dashboards");
+    let n = list
+        .iter()
+        .filter(|t| t["path"] == "QMS/Quality control/Measures and metrics")
+        .count();
+    assert_eq!(n, 1);
+}
+
+#[test]
 fn tagging_twice_does_not_duplicate() {
     let st = Study::new();
     let a = st.consented("Ann Able", "ics-ceo", "A");
@@ -1051,4 +1087,55 @@ fn status_pipeline_only_moves_forward_automatically() {
     assert_eq!(fu["baseline_participants"], 1);
     assert_eq!(fu["seen_again"], 0);
     assert_eq!(fu["not_seen"][0]["code"], a.as_str());
+}
+
+#[test]
+fn a_deleted_transcript_is_not_moved_onto_another_interviews_identical_file() {
+    let st = Study::new();
+    let a = st.consented("Ann Able", "ics-ceo", "A");
+    let s1 = st.interview(&a, "2022-01-10");
+    let s2 = st.interview(&a, "2022-01-11");
+    // Two interviews with byte-identical transcripts (e.g. an empty template).
+    let f1 = st.write("transcripts/a.txt", "same\n");
+    let f2 = st.write("transcripts/b.txt", "same\n");
+    st.ok(&["transcript", "link", &s1, f1.to_str().unwrap()]);
+    st.ok(&["transcript", "link", &s2, f2.to_str().unwrap()]);
+    std::fs::remove_file(&f1).unwrap();
+    let out = st.fw(&["transcript", "verify", "--relink", "--json"]);
+    expect_code(&out, 1, &["transcript", "verify", "--relink"]);
+    let v = as_array(serde_json::from_str(&stdout(&out)).unwrap());
+    let one = v.iter().find(|x| x["session_id"] == s1.as_str()).unwrap();
+    assert_eq!(s(one, "status"), "missing", "{one}");
+    assert_eq!(one["relinked"], false);
+    let t = &st.json(&["interview", "show", &s1, "--json"])["transcript"];
+    assert_eq!(
+        s(t, "path"),
+        "a.txt",
+        "not relinked to the other interview's file"
+    );
+    let r = check_fails(&st);
+    assert!(kinds(&r).contains(&"transcript-missing".to_string()), "{r}");
+    // A copy that nothing links to is where it went.
+    st.write("transcripts/moved/a.txt", "same\n");
+    let out = st.fw(&["transcript", "verify", "--relink"]);
+    expect_code(&out, 0, &["transcript", "verify", "--relink"]);
+    let t = &st.json(&["interview", "show", &s1, "--json"])["transcript"];
+    assert_eq!(s(t, "path"), "moved/a.txt");
+}
+
+#[test]
+fn a_transcripts_root_from_the_config_is_used_for_relative_paths() {
+    let st = Study::empty();
+    st.write("fieldwork.toml", "transcripts_root = \"texts\"\n");
+    st.ok(&["init"]);
+    let a = st.consented("Ann Able", "ics-ceo", "A");
+    let sid = st.interview(&a, "2022-01-10");
+    let f = st.write("texts/p1/ann.txt", "hello\n");
+    // The default root (transcripts/ next to the database) is not used.
+    let other = st.write("transcripts/ann.txt", "hello\n");
+    let err = st.fails(2, &["transcript", "link", &sid, other.to_str().unwrap()]);
+    assert_has(&err, &["outside the transcripts root"]);
+    let out = st.ok(&["transcript", "link", &sid, f.to_str().unwrap()]);
+    assert_eq!(out.trim(), "p1/ann.txt");
+    st.ok(&["transcript", "verify"]);
 }

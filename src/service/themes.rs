@@ -263,6 +263,37 @@ impl Fieldwork {
         if b.path.starts_with(&format!("{}/", a.path)) {
             return Err(invalid("into", format!("{} is inside {}", b.path, a.path)));
         }
+        // The children move to `into`: refuse if that would put two active themes with
+        // one name at the same level (their paths would become ambiguous).
+        let rows = store::themes(self.store.conn())?;
+        let live_children = |parent: &str| {
+            rows.iter()
+                .filter(|r| r.parent_id.as_deref() == Some(parent))
+                .filter(|r| r.status == ThemeStatus::Active)
+                .map(|r| r.name.to_lowercase())
+                .collect::<std::collections::HashSet<_>>()
+        };
+        let target_children = live_children(&b.id);
+        let mut clashes: Vec<String> = live_children(&a.id)
+            .into_iter()
+            .filter(|n| target_children.contains(n))
+            .collect();
+        if !clashes.is_empty() {
+            clashes.sort();
+            return Err(invalid(
+                "into",
+                format!(
+                    "{} and {} both have a theme named {}; merge or rename it first",
+                    a.path,
+                    b.path,
+                    clashes
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
         let before = self.theme_row(&a.id)?;
         let mut row = before.clone();
         row.status = ThemeStatus::Merged;
