@@ -1060,3 +1060,99 @@ fn the_audit_log_grows_with_every_write() {
     st.ok(&["coverage"]);
     assert_eq!(st.audit().len(), n);
 }
+
+#[test]
+fn every_list_and_show_prints_json_with_json() {
+    let st = Study::new();
+    let a = st.consented("Ann Able", "ics-ceo", "A");
+    let sid = st.interview(&a, "2022-01-10");
+    st.ok(&["tag", "add", &sid, "Partnerships"]);
+    st.ok(&[
+        "observation",
+        "log",
+        "--type",
+        "icb",
+        "--site",
+        "A",
+        "--date",
+        "2022-01-11",
+    ]);
+    st.ok(&[
+        "document",
+        "add",
+        "--title",
+        "Plan",
+        "--site",
+        "A",
+        "--date",
+        "2022-01-12",
+    ]);
+    let lists: &[&[&str]] = &[
+        &["participant", "list", "--json"],
+        &["interview", "list", "--json"],
+        &["observation", "list", "--json"],
+        &["document", "list", "--json"],
+        &["transcript", "list", "--json"],
+        &["theme", "list", "--json"],
+        &["tag", "list", "--json"],
+        &["theme", "history", "Partnerships", "--json"],
+        &["audit", "--json"],
+    ];
+    for args in lists {
+        let v = st.json(args);
+        let a = v
+            .as_array()
+            .unwrap_or_else(|| panic!("{args:?}: not an array"));
+        assert!(!a.is_empty(), "{args:?}: empty");
+        assert!(a.iter().all(Value::is_object), "{args:?}");
+    }
+    let shows: &[&[&str]] = &[
+        &["participant", "show", &a, "--json"],
+        &["interview", "show", &sid, "--json"],
+        &["consent", "show", &a, "--json"],
+        &["study", "--json"],
+        &["coverage", "--json"],
+    ];
+    for args in shows {
+        assert!(st.json(args).is_object(), "{args:?}: not an object");
+    }
+    let out = st.fw(&["check", "--json"]);
+    let v: Value = serde_json::from_str(&stdout(&out)).expect("check --json");
+    assert!(v["problems"].is_array());
+    let out = st.fw(&["transcript", "verify", "--json"]);
+    expect_code(&out, 0, &["transcript", "verify", "--json"]);
+    let v: Value = serde_json::from_str(&stdout(&out)).expect("transcript verify --json");
+    assert!(v.as_array().unwrap().is_empty());
+    // Nothing but JSON on stdout: messages stay on stderr.
+    let out = st.fw(&[
+        "participant",
+        "add",
+        "--name",
+        "Bob",
+        "--role",
+        "q-cqo",
+        "--site",
+        "B",
+        "--json",
+    ]);
+    expect_code(&out, 0, &["participant", "add", "--json"]);
+    serde_json::from_str::<Value>(&stdout(&out)).expect("only JSON on stdout");
+}
+
+#[test]
+fn the_audit_log_keeps_before_and_after_of_an_edit() {
+    let st = Study::new();
+    let a = st.add("Ann Able", "ics-ceo", "A");
+    st.ok(&["participant", "edit", &a, "--name", "Ann Bell"]);
+    let n = st.audit().len();
+    // An edit that changes nothing writes nothing.
+    st.ok(&["participant", "edit", &a, "--name", "Ann Bell"]);
+    assert_eq!(st.audit().len(), n);
+    let e = &st.audit()[0];
+    assert_eq!(s(e, "entity"), "participant");
+    assert_eq!(s(e, "action"), "edit");
+    assert_eq!(s(e, "by"), "tester");
+    assert_eq!(e["before"]["name"], "Ann Able");
+    assert_eq!(e["after"]["name"], "Ann Bell");
+    assert_eq!(e["before"]["code"], e["after"]["code"]);
+}
