@@ -1156,3 +1156,40 @@ fn the_audit_log_keeps_before_and_after_of_an_edit() {
     assert_eq!(e["after"]["name"], "Ann Bell");
     assert_eq!(e["before"]["code"], e["after"]["code"]);
 }
+
+#[test]
+fn concurrent_writers_all_succeed() {
+    let st = Study::new();
+    let children: Vec<_> = (0..6)
+        .map(|i| {
+            let name = format!("Person {i}");
+            st.command()
+                .arg("--db")
+                .arg(st.db())
+                .args([
+                    "participant",
+                    "add",
+                    "--name",
+                    &name,
+                    "--role",
+                    "q-manager",
+                    "--site",
+                ])
+                .arg(["A", "B", "C", "D"][i % 4])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        expect_code(&out, 0, &["participant", "add"]);
+    }
+    let all = st.participants();
+    assert_eq!(all.len(), 6);
+    let codes: std::collections::HashSet<&str> = all.iter().map(|p| s(p, "code")).collect();
+    assert_eq!(codes.len(), 6);
+    let out = st.fw(&["check"]);
+    expect_code(&out, 0, &["check"]);
+}

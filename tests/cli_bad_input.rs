@@ -466,8 +466,19 @@ fn a_directory_given_as_the_database_is_an_error() {
     let d = st.path().join("adir");
     std::fs::create_dir_all(&d).unwrap();
     let out = st.fw_db(&d, &["participant", "list"]);
-    assert_ne!(out.status.code(), Some(0));
-    assert!(!stderr(&out).is_empty());
+    expect_code(&out, 2, &["participant", "list"]);
+    assert_has(&stderr(&out), &["not a fieldwork database", "folder"]);
+    for args in [&["init"][..], &["init", "--force"][..]] {
+        let out = st.fw_db(&d, args);
+        expect_code(&out, 2, args);
+        assert_has(&stderr(&out), &["is a folder"]);
+    }
+    assert!(d.is_dir());
+    assert_eq!(
+        std::fs::read_dir(&d).unwrap().count(),
+        0,
+        "nothing written in it"
+    );
 }
 
 // ---------------------------------------------------------------- unknown ids, bad values

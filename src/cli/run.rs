@@ -135,6 +135,13 @@ fn create(
     force: bool,
     demo: Option<u32>,
 ) -> Result<Fieldwork, Failure> {
+    if db.is_dir() {
+        return Err(usage(format!(
+            "{}: is a folder; give the database file, e.g. {}",
+            db.display(),
+            db.join("fieldwork.db").display()
+        )));
+    }
     if db.exists() {
         if !force {
             return Err(usage(format!(
