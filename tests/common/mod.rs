@@ -159,15 +159,12 @@ impl Study {
         as_array(self.json(&["audit", "--json", "--limit", "100000"]))
     }
 
-    /// What the command line shows of the whole database.
+    /// The database as the command line shows it (participants, interviews, the audit
+    /// log) and, for everything else, every row of every table read directly.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             participants: self.json(&["participant", "list", "--json"]),
             interviews: self.json(&["interview", "list", "--json"]),
-            observations: self.json(&["observation", "list", "--json"]),
-            documents: self.json(&["document", "list", "--json"]),
-            themes: self.json(&["theme", "list", "--all", "--json"]),
-            tags: self.json(&["tag", "list", "--json"]),
             audit: self.json(&["audit", "--json", "--limit", "100000"]),
             dump: dump(&self.db()),
         }
@@ -189,10 +186,6 @@ impl Study {
 pub struct Snapshot {
     pub participants: Value,
     pub interviews: Value,
-    pub observations: Value,
-    pub documents: Value,
-    pub themes: Value,
-    pub tags: Value,
     pub audit: Value,
     pub dump: String,
 }
