@@ -965,3 +965,114 @@ fn a_corrupt_value_is_a_runtime_error_with_exit_1() {
     let err = st.fails(1, &["participant", "list", "--json"]);
     assert_has(&err, &["zombie"]);
 }
+
+// ---------------------------------------------------------------- a study of one's own
+
+const OWN_STUDY: &str = r#"
+[user]
+initials = "RS"
+
+[study]
+name = "Schools study"
+consent_form_version = "1.1"
+
+[[study.sites]]
+code = "N1"
+name = "North school"
+
+[[study.sites]]
+code = "S1"
+name = "South school"
+
+[[study.phases]]
+number = 1
+name = "Only"
+start = 2020-01-01
+end = 2020-12-31
+targets = { N1 = 4, S1 = 6 }
+
+[[study.role_categories]]
+code = "staff"
+name = "Staff"
+roles = [{ code = "head", name = "Head teacher", unique_at_site = true }]
+
+[[study.meeting_types]]
+code = "governors"
+name = "Governors"
+"#;
+
+#[test]
+fn a_study_defined_in_the_config_replaces_the_built_in_one() {
+    let st = Study::empty();
+    st.write("fieldwork.toml", OWN_STUDY);
+    st.ok(&["init"]);
+    let study = st.json(&["study", "--json"]);
+    assert_eq!(study["name"], "Schools study");
+    assert_eq!(study["consent_form_version"], "1.1");
+    assert_eq!(study["sites"].as_array().unwrap().len(), 2);
+    let cov = st.json(&["coverage", "--json"]);
+    let cells = cov["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 2);
+    assert_eq!(cells[0]["site"], "N1");
+    assert_eq!(cells[0]["target"], 4);
+    assert_eq!(cells[1]["site"], "S1");
+    assert_eq!(cells[1]["target"], 6);
+    // The built-in study's codes are unknown here, and the messages list this study's.
+    let err = st.fails(
+        2,
+        &[
+            "participant",
+            "add",
+            "--name",
+            "Ann",
+            "--role",
+            "ics-ceo",
+            "--site",
+            "N1",
+        ],
+    );
+    assert_has(&err, &["ics-ceo", "head"]);
+    let err = st.fails(
+        2,
+        &[
+            "participant",
+            "add",
+            "--name",
+            "Ann",
+            "--role",
+            "head",
+            "--site",
+            "A",
+        ],
+    );
+    assert_has(&err, &["N1, S1"]);
+    let a = st.add("Ann Able", "head", "s1");
+    st.consent(&a, "2020-01-02");
+    let i = st.json(&[
+        "interview",
+        "log",
+        "--participant",
+        &a,
+        "--date",
+        "2020-06-01",
+        "--json",
+    ]);
+    assert_eq!(i["phase"], 1);
+    assert_eq!(s(&i, "site"), "S1");
+    assert_eq!(s(&i, "interviewer"), "RS", "the configured user");
+    let err = st.fails(
+        2,
+        &[
+            "interview",
+            "log",
+            "--participant",
+            &a,
+            "--date",
+            "2022-01-10",
+        ],
+    );
+    assert_has(&err, &["phase 1: 2020-01-01 to 2020-12-31"]);
+    // No framework defined: a theme needs somewhere to go, and says so.
+    let err = st.fails(2, &["theme", "add", "Workload"]);
+    assert_has(&err, &["framework"]);
+}
