@@ -1193,3 +1193,115 @@ fn concurrent_writers_all_succeed() {
     let out = st.fw(&["check"]);
     expect_code(&out, 0, &["check"]);
 }
+
+#[test]
+fn text_output_never_prints_terminal_control_characters_from_data() {
+    let st = Study::new();
+    let evil = "x\u{1b}[2J\u{1b}]0;owned\u{7}y";
+    let a = st.add("Ann Able", "ics-ceo", "A");
+    st.ok(&["participant", "edit", &a, "--notes", evil]);
+    st.ok(&[
+        "consent",
+        "record",
+        &a,
+        "--date",
+        "2021-10-01",
+        "--take-part",
+        "yes",
+        "--file-ref",
+        evil,
+        "--taken-by",
+        evil,
+    ]);
+    let sid = st
+        .ok(&[
+            "interview",
+            "log",
+            "--participant",
+            &a,
+            "--date",
+            "2022-01-10",
+            "--notes",
+            evil,
+            "--interviewer",
+            evil,
+        ])
+        .trim()
+        .to_string();
+    st.ok(&[
+        "observation",
+        "log",
+        "--type",
+        "icb",
+        "--site",
+        "A",
+        "--date",
+        "2022-01-11",
+        "--title",
+        evil,
+        "--notes",
+        evil,
+        "--observer",
+        evil,
+    ]);
+    st.ok(&[
+        "document",
+        "add",
+        "--title",
+        evil,
+        "--site",
+        "A",
+        "--date",
+        "2022-01-12",
+        "--notes",
+        evil,
+        "--type",
+        evil,
+    ]);
+    st.ok(&[
+        "theme",
+        "add",
+        "Esc",
+        "--framework",
+        "QMS",
+        "--description",
+        evil,
+    ]);
+    st.ok(&["tag", "add", &sid, "Esc", "--memo", evil]);
+    let b = st.add("Bob Baker", "q-cqo", "B");
+    st.ok(&[
+        "consent",
+        "withdraw",
+        &b,
+        "--scope",
+        "no-further-contact",
+        "--reason",
+        evil,
+    ]);
+    for args in [
+        &["participant", "list"][..],
+        &["participant", "show", &a],
+        &["participant", "show", &b],
+        &["consent", "show", &a],
+        &["consent", "show", &b],
+        &["interview", "list"],
+        &["interview", "show", &sid],
+        &["observation", "list"],
+        &["document", "list"],
+        &["transcript", "list"],
+        &["theme", "list"],
+        &["theme", "history", "Esc"],
+        &["tag", "list"],
+        &["coverage"],
+        &["check"],
+        &["audit"],
+    ] {
+        let out = st.fw(args);
+        let text = stdout(&out);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{args:?} printed a control character:\n{text:?}"
+        );
+        assert!(!stderr(&out).contains('\u{1b}'), "{args:?}: stderr");
+    }
+}

@@ -235,6 +235,28 @@ fn a_csv_with_bad_rows_reports_every_one_and_imports_nothing() {
 }
 
 #[test]
+fn control_characters_from_a_csv_are_escaped_in_messages() {
+    let st = Study::new();
+    let err = import_fails(
+        &st,
+        "evil.csv",
+        "name,role,site\nAnn,\u{1b}[2Jwizard,A\nBob,q-cqo,\u{1b}]0;x\u{7}\n",
+    );
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\u{7}'),
+        "raw control characters in: {err:?}"
+    );
+    assert_has(
+        &err,
+        &[
+            "evil.csv:2: field `role`",
+            "\\u{1b}[2Jwizard",
+            "evil.csv:3: field `site`",
+        ],
+    );
+}
+
+#[test]
 fn a_csv_row_with_the_wrong_number_of_fields_is_reported_by_line() {
     let st = Study::new();
     let err = import_fails(
