@@ -61,7 +61,7 @@ fn a_config_with_an_unknown_target_site_lists_the_valid_sites() {
     let st = Study::empty();
     let study =
         include_str!("../assets/study.toml").replace("targets = { A = 15,", "targets = { Z = 15,");
-    let cfg = st.write("fieldwork.toml", &study);
+    st.write("fieldwork.toml", &study);
     let line = study
         .lines()
         .position(|l| l.contains("Z = 15"))
@@ -80,7 +80,6 @@ fn a_config_with_an_unknown_target_site_lists_the_valid_sites() {
         ],
     );
     assert!(!st.db().exists());
-    let _ = cfg;
 }
 
 #[test]
