@@ -63,7 +63,10 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("fieldwork: error: {}", f.message);
+            // Messages quote input (CSV cells, file names): escape control characters so
+            // they cannot move the cursor or change colours; keep the line breaks.
+            let message: Vec<String> = f.message.split('\n').map(esc).collect();
+            eprintln!("fieldwork: error: {}", message.join("\n"));
             f.code
         }
     }
@@ -135,6 +138,13 @@ fn create(
     force: bool,
     demo: Option<u32>,
 ) -> Result<Fieldwork, Failure> {
+    if db.is_dir() {
+        return Err(usage(format!(
+            "{}: is a folder; give the database file, e.g. {}",
+            db.display(),
+            db.join("fieldwork.db").display()
+        )));
+    }
     if db.exists() {
         if !force {
             return Err(usage(format!(

@@ -306,6 +306,17 @@ impl Fieldwork {
         let mut gap = false;
         if status == SessionStatus::Done {
             for p in &current.participants {
+                // The same rule as `log_interview`: no interview for a closed participant.
+                let status = self.participant(&p.id)?.status;
+                if matches!(
+                    status,
+                    Status::Declined | Status::Ineligible | Status::Withdrawn
+                ) {
+                    return Err(ServiceError::Refused(format!(
+                        "participant {} is {status}; the interview cannot be marked done",
+                        p.code
+                    )));
+                }
                 let f = self.consent_in_force(&p.id, date)?;
                 let mut missing = Vec::new();
                 if !f.allows(ConsentItem::TakePart) {
@@ -389,6 +400,14 @@ impl Fieldwork {
             ));
         }
         let phase = self.reference.phase_for(date, input.phase)?.clone();
+        if let Some(d) = input.duration_min {
+            if !(0..=1440).contains(&d) {
+                return Err(invalid(
+                    "duration",
+                    format!("{d} minutes is not a plausible duration"),
+                ));
+            }
+        }
         if let Some(a) = input.attendees {
             if !(0..=10_000).contains(&a) {
                 return Err(invalid(

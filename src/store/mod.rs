@@ -314,6 +314,12 @@ pub fn backup_path(path: &Path, label: &str) -> PathBuf {
 /// open; return its schema version.
 pub fn inspect(path: &Path) -> Result<i32> {
     let display = path.display().to_string();
+    if path.is_dir() {
+        return Err(StoreError::NotFieldwork {
+            path: display,
+            why: "it is a folder".into(),
+        });
+    }
     let mut f = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
