@@ -1059,3 +1059,63 @@ fn codebook_export_refuses_to_carry_participant_identifiers() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn codebook_import_dry_run_writes_nothing_and_json_reports() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/refi");
+    let dir = tempfile::tempdir().unwrap();
+    let (db, fw) = create(dir.path(), config::DEFAULT_STUDY);
+    let before = fw.themes(true).unwrap().len();
+    let frameworks = fw.frameworks().unwrap().len();
+    drop(fw);
+    let nvivo = fixtures.join("nvivo.qdc");
+    let out = ok(
+        &db,
+        &[
+            "import",
+            "codebook",
+            nvivo.to_str().unwrap(),
+            "--framework",
+            "NVivo",
+            "--dry-run",
+            "--json",
+        ],
+    );
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["added"].as_array().unwrap().len(), 4);
+    assert_eq!(r["framework_created"], true);
+    let fw = Fieldwork::open(&db, settings(dir.path())).unwrap();
+    assert_eq!(fw.themes(true).unwrap().len(), before);
+    assert_eq!(fw.frameworks().unwrap().len(), frameworks);
+    drop(fw);
+    // Several frameworks and no --framework: refused with the choices.
+    let (code, _, err) = run(&db, &["import", "codebook", nvivo.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--framework") && err.contains("QMS"), "{err}");
+    // Importing for real, then once more: the second time everything is skipped.
+    ok(
+        &db,
+        &[
+            "import",
+            "codebook",
+            nvivo.to_str().unwrap(),
+            "--framework",
+            "NVivo",
+        ],
+    );
+    let again = ok(
+        &db,
+        &[
+            "import",
+            "codebook",
+            nvivo.to_str().unwrap(),
+            "--framework",
+            "nvivo",
+            "--json",
+        ],
+    );
+    let r: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(r["skipped"].as_array().unwrap().len(), 4);
+    assert_eq!(r["framework_created"], false);
+    assert!(r["added"].as_array().unwrap().is_empty());
+}

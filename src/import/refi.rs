@@ -2,7 +2,7 @@
 //!
 //! Accepted: the codebook namespace `urn:QDA-XML:codebook:1.0`, the project namespace
 //! `urn:QDA-XML:project:1.0` (a `CodeBook` inside a `Project`, or a `CodeBook` root in that
-//! namespace), or no namespace at all; `isCodable` missing; `color` with or without `#`,
+//! namespace), near-misses of them (any namespace under `urn:QDA-XML:`), or no namespace; `isCodable` missing; `color` with or without `#`,
 //! in either case, 3 or 6 hex digits (or 8, ARGB, whose alpha is dropped); GUIDs in braces
 //! or upper case; `Description` children with text, CDATA, entities or inner markup; UTF-8
 //! with or without a byte-order mark, and UTF-16 with one. Elements of other namespaces
@@ -17,6 +17,16 @@ use crate::export::codebook::{is_guid, CODEBOOK_NS};
 use crate::service::ServiceError;
 
 pub const PROJECT_NS: &str = "urn:QDA-XML:project:1.0";
+
+/// The codebook and project namespaces, and near-misses of them seen in exports
+/// (`urn:QDA-XML:codebook:1:0`, other case): anything under `urn:QDA-XML:`.
+pub fn is_refi_namespace(ns: &[u8]) -> bool {
+    ns == CODEBOOK_NS.as_bytes()
+        || ns == PROJECT_NS.as_bytes()
+        || ns
+            .get(..12)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"urn:QDA-XML:"))
+}
 
 /// One code as read from the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,9 +193,7 @@ pub fn parse(text: &str, file: &str) -> Result<ParsedCodebook, ServiceError> {
                 .count();
         let ns_ok = match &ns {
             ResolveResult::Unbound => Some(true),
-            ResolveResult::Bound(n) => {
-                Some(n.as_ref() == CODEBOOK_NS.as_bytes() || n.as_ref() == PROJECT_NS.as_bytes())
-            }
+            ResolveResult::Bound(n) => Some(is_refi_namespace(n.as_ref())),
             ResolveResult::Unknown(p) => {
                 if matches!(event, Event::Start(_) | Event::Empty(_)) {
                     return Err(problem(
@@ -478,6 +486,19 @@ mod tests {
         assert_eq!(line_col(t, 3), (2, 1));
         assert_eq!(line_col(t, 7), (2, 4));
         assert_eq!(line_col(t, 8), (3, 1));
+    }
+
+    #[test]
+    fn namespaces() {
+        assert!(is_refi_namespace(b"urn:QDA-XML:codebook:1.0"));
+        assert!(is_refi_namespace(b"urn:QDA-XML:project:1.0"));
+        assert!(is_refi_namespace(b"urn:qda-xml:codebook:1:0"));
+        assert!(!is_refi_namespace(b"http://www.w3.org/1999/xhtml"));
+        let e = err("<CodeBook xmlns=\"http://example.org/other\"><Codes/></CodeBook>");
+        assert!(
+            e.contains("not a REFI-QDA codebook") && e.contains("example.org"),
+            "{e}"
+        );
     }
 
     #[test]
