@@ -672,6 +672,9 @@ fn table1_counts_participants_suppresses_small_cells_and_their_partners() {
     let find = |cat: &str| phase1.iter().find(|r| r[1] == cat).unwrap();
     // Local authority at C: 1 participant (two interviews),
     // shown as <5, and its row and column each hide a second entry.
+    // Removal withdrawals are out of the cells, other withdrawals in: providers at A are
+    // the five plus the two who withdrew without removal.
+    assert_eq!(find("NHS providers and commissioners")[2], "7");
     // Five is shown (only 1..4 are small); a zero is shown.
     assert_eq!(find("NHS providers and commissioners")[3], "5");
     assert_eq!(find("Public involvement")[2], "0");
@@ -907,6 +910,8 @@ fn codebook_import_accepts_the_major_packages() {
         ("qualcoder.qdc", 3),
         ("legacy-no-namespace.qdc", 3),
         ("project-namespace.qdc", 1),
+        // One line, upper-case version-5 GUIDs, an empty (schema-invalid) <Sets/>.
+        ("taguette.qdc", 2),
     ];
     for (f, n) in cases {
         let stdout = ok(

@@ -162,7 +162,11 @@ pub fn write_with_manifest(
     let a = Staged::write(out, bytes)?;
     let b = Staged::write(&mpath, &mbytes)?;
     a.commit()?;
-    b.commit()?;
+    if let Err(e) = b.commit() {
+        // An export without its manifest is incomplete: take it back.
+        let _ = std::fs::remove_file(out);
+        return Err(e);
+    }
     Ok(manifest)
 }
 
