@@ -36,9 +36,18 @@ pub fn import_codebook(
     dry_run: bool,
 ) -> Result<CodebookImportReport> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ServiceError::Io {
-        context: format!("reading {file}"),
-        source,
+    let bytes = std::fs::read(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            ServiceError::Invalid {
+                field: "file".into(),
+                message: format!("{file} does not exist"),
+            }
+        } else {
+            ServiceError::Io {
+                context: format!("reading {file}"),
+                source,
+            }
+        }
     })?;
     let text = refi::decode(&bytes, &file)?;
     let parsed = refi::parse(&text, &file)?;

@@ -401,7 +401,26 @@ fn read_code(
     let (line, column) = line_col(text, at);
     let (mut guid, mut name, mut color, mut codable) = (None, None, None, None);
     for a in e.attributes().with_checks(true) {
-        let a = a.map_err(|err| problem(file, text, at, format!("broken attribute: {err}")))?;
+        let a = a.map_err(|err| {
+            use quick_xml::events::attributes::AttrError;
+            // Attribute positions count from the byte after `<`.
+            let pos = match err {
+                AttrError::ExpectedEq(p)
+                | AttrError::ExpectedValue(p)
+                | AttrError::UnquotedValue(p)
+                | AttrError::ExpectedQuote(p, _)
+                | AttrError::Duplicated(p, _) => at + 1 + p,
+            };
+            let what = match err {
+                AttrError::ExpectedEq(_) => "an attribute without `=`".to_string(),
+                AttrError::ExpectedValue(_) => "an attribute without a value".to_string(),
+                AttrError::UnquotedValue(_) | AttrError::ExpectedQuote(..) => {
+                    "an attribute value without quotes".to_string()
+                }
+                AttrError::Duplicated(..) => "an attribute given twice".to_string(),
+            };
+            problem(file, text, pos, format!("broken XML: {what}"))
+        })?;
         let v = a
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .map_err(|err| problem(file, text, at, format!("broken attribute value: {err}")))?
@@ -546,6 +565,11 @@ mod tests {
         assert!(e.contains("ends before"), "{e}");
         let e = err("<html><body/></html>");
         assert!(e.contains("not a REFI-QDA codebook"), "{e}");
+        let e = err("<CodeBook><Codes>\n<Code guid=\"x\" name=unquoted/></Codes></CodeBook>");
+        assert!(
+            e.contains("t.qdc:2:21:") && e.contains("without quotes"),
+            "{e}"
+        );
         let e = err(&format!(
             "<CodeBook><Codes><Code guid=\"{G1}\" name=\"a\"/>\n<Code guid=\"{G1}\" name=\"b\"/></Codes></CodeBook>"
         ));
