@@ -1124,3 +1124,32 @@ fn codebook_import_dry_run_writes_nothing_and_json_reports() {
     assert_eq!(r["framework_created"], false);
     assert!(r["added"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn labels_of_the_study_that_carry_an_identifier_stop_every_export() {
+    // A role category named after a participant's organisation: the allow-listed column
+    // would carry it, so the exports refuse rather than write it.
+    let text = config::DEFAULT_STUDY.replace(
+        "name = \"Quality leads\"",
+        "name = \"Northshire Foundation Trust 1 quality team\"",
+    );
+    assert_ne!(text, config::DEFAULT_STUDY);
+    let dir = tempfile::tempdir().unwrap();
+    let (db, mut fw) = create(dir.path(), &text);
+    for n in 1..=6 {
+        add(&mut fw, n, spec("q-manager", "A", &[1]));
+    }
+    drop(fw);
+    let out = dir.path().join("x.csv");
+    let o = out.to_str().unwrap();
+    let (code, _, err) = run(&db, &["export", "table1", "--format", "csv", "--out", o]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("participant's organisation"), "{err}");
+    assert!(!err.to_lowercase().contains("northshire"), "{err}");
+    let (code, _, err) = run(
+        &db,
+        &["export", "participants", "--format", "csv", "--out", o],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(!out.exists());
+}

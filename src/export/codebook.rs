@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::{check_free, invalid, Staged};
-use crate::domain::{ParticipantFilter, Theme};
+use crate::domain::Theme;
 use crate::service::{Fieldwork, Result, ServiceError};
 
 pub const CODEBOOK_NS: &str = "urn:QDA-XML:codebook:1.0";
@@ -71,37 +71,6 @@ pub fn escape_text(s: &str) -> String {
     out
 }
 
-/// Direct identifiers of participants, lower-cased, for the free-text check:
-/// (kind, value). Values shorter than four characters are too common to test.
-fn identifier_register(fw: &Fieldwork) -> Result<Vec<(&'static str, String)>> {
-    let mut out = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = fw.participants(&ParticipantFilter::default(), offset, 1000)?;
-        if page.is_empty() {
-            break;
-        }
-        offset += page.len();
-        for p in page {
-            for (kind, v) in [
-                ("name", Some(p.name)),
-                ("email", p.email),
-                ("phone", p.phone),
-                ("organisation", p.organisation),
-                ("job title", p.job_title),
-            ] {
-                if let Some(v) = v {
-                    let v = v.trim().to_lowercase();
-                    if v.chars().count() >= 4 {
-                        out.push((kind, v));
-                    }
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// Refuse when a theme's name or description contains a participant's identifier.
 fn check_free_text(themes: &[Theme], register: &[(&'static str, String)]) -> Result<()> {
     let mut problems = Vec::new();
@@ -111,8 +80,7 @@ fn check_free_text(themes: &[Theme], register: &[(&'static str, String)]) -> Res
             ("description", t.description.as_ref()),
         ] {
             let Some(text) = text else { continue };
-            let lower = text.to_lowercase();
-            if let Some((kind, _)) = register.iter().find(|(_, v)| lower.contains(v.as_str())) {
+            if let Some(kind) = super::find_identifier(text, register) {
                 problems.push(format!(
                     "theme {} ({}): its {field} contains a participant's {kind}",
                     t.path,
@@ -175,7 +143,7 @@ pub fn codebook_xml(fw: &Fieldwork, framework: Option<&str>) -> Result<String> {
             format!("{} has the id `{}`, which is not a GUID", t.path, t.id),
         ));
     }
-    check_free_text(&themes, &identifier_register(fw)?)?;
+    check_free_text(&themes, &super::identifier_register(fw)?)?;
     let mut children: HashMap<Option<&str>, Vec<&Theme>> = HashMap::new();
     for t in &themes {
         children.entry(t.parent_id.as_deref()).or_default().push(t);

@@ -21,6 +21,58 @@ use crate::service::{Result, ServiceError};
 /// The tool name and version recorded in manifests and file metadata.
 pub const TOOL: &str = concat!("fieldwork ", env!("CARGO_PKG_VERSION"));
 
+/// Direct identifiers of participants (name, email, phone, organisation, job title),
+/// lower-cased, as (kind, value). Values shorter than four characters are too common to test.
+pub fn identifier_register(fw: &crate::service::Fieldwork) -> Result<Vec<(&'static str, String)>> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = fw.participants(&crate::domain::ParticipantFilter::default(), offset, 1000)?;
+        if page.is_empty() {
+            break;
+        }
+        offset += page.len();
+        for p in page {
+            for (kind, v) in [
+                ("name", Some(p.name)),
+                ("email", p.email),
+                ("phone", p.phone),
+                ("organisation", p.organisation),
+                ("job title", p.job_title),
+            ] {
+                if let Some(v) = v {
+                    let v = v.trim().to_lowercase();
+                    if v.chars().count() >= 4 {
+                        out.push((kind, v));
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The kind of the first identifier of the register found in `text` (case-insensitive).
+pub fn find_identifier(text: &str, register: &[(&'static str, String)]) -> Option<&'static str> {
+    let lower = text.to_lowercase();
+    register
+        .iter()
+        .find(|(_, v)| lower.contains(v.as_str()))
+        .map(|(k, _)| *k)
+}
+
+/// A last check on what an export is about to write: built from allow-lists, it should
+/// never hold a participant's identifier, but a study's own labels (a role category or phase
+/// named after a person or organisation) could still carry one. Refuse if so.
+pub(crate) fn guard(what: &str, text: &str, register: &[(&'static str, String)]) -> Result<()> {
+    match find_identifier(text, register) {
+        None => Ok(()),
+        Some(kind) => Err(ServiceError::Refused(format!(
+            "the {what} would contain a participant's {kind} (through a label of the study definition, such as a site, phase or role category name); nothing was written"
+        ))),
+    }
+}
+
 /// A hex SHA-256 of bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)

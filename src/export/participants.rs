@@ -412,7 +412,14 @@ pub fn export(
     }
     let records = eligible_records(fw)?;
     let a = anonymise(&records, k)?;
+    let register = super::identifier_register(fw)?;
+    super::guard(
+        "participant table",
+        &csv_text(&header(), &cells(&a)),
+        &register,
+    )?;
     let m = manifest(&a, k, format);
+    super::guard("manifest", &m.to_string(), &register)?;
     let report = |files: Vec<PathBuf>, manifest: serde_json::Value| ExportReport {
         files,
         rows: a.rows.len(),

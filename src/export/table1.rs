@@ -436,6 +436,9 @@ pub fn export(
 ) -> Result<Table1Report> {
     super::check_free(&[out, &super::manifest_path(out)], force)?;
     let t = build(fw, threshold)?;
+    let register = super::identifier_register(fw)?;
+    super::guard("table", &t.markdown(), &register)?;
+    super::guard("table", &csv_text(&t.header(), &t.rows()), &register)?;
     let bytes = t.bytes(format)?;
     let m = write_with_manifest(out, &bytes, format.as_str(), t.manifest(format), force)?;
     Ok(Table1Report {
