@@ -92,6 +92,14 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<String, ServiceError> {
             problems: vec![format!("{file}: the UTF-16 text is damaged")],
         })
     };
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(ServiceError::Import {
+            file: file.to_string(),
+            problems: vec![format!(
+                "{file}: this is a ZIP archive (a .qdpx project?), not a .qdc codebook; export the codebook from the other package as .qdc"
+            )],
+        });
+    }
     if bytes.starts_with(&[0xFF, 0xFE]) {
         return utf16(false);
     }
@@ -518,6 +526,12 @@ mod tests {
             e.contains("not a REFI-QDA codebook") && e.contains("example.org"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn projects_in_zip_files_are_named() {
+        let e = decode(b"PK\x03\x04rest", "p.qdpx").unwrap_err().to_string();
+        assert!(e.contains("ZIP archive"), "{e}");
     }
 
     #[test]
