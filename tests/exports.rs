@@ -308,9 +308,32 @@ fn participant_table_csv_is_k_anonymous_consented_and_free_of_identifiers() {
     assert_eq!(codes, eligible, "exactly the eligible participants");
     assert!(codes.is_disjoint(&excluded));
     groups_at_least(&header, &rows, 5);
-    // No role names (only categories or broader) and no dates anywhere.
-    let text = std::fs::read_to_string(&out).unwrap();
-    assert!(!text.contains("Chief executive") && !text.contains("2022-"));
+    // Every cell is one of the allowed values: a code, a site code, phase numbers, a role
+    // category (or their generalised and suppressed forms). No role, no date, no free text.
+    let fw = Fieldwork::open(&db, settings(dir.path())).unwrap();
+    let sites: HashSet<String> = fw.reference.sites.iter().map(|s| s.code.clone()).collect();
+    let cats: HashSet<String> = fw
+        .reference
+        .role_categories
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    drop(fw);
+    for r in &rows {
+        assert!(fieldwork::domain::is_export_code(&r[0]), "{r:?}");
+        assert!(
+            sites.contains(&r[1]) || r[1] == "Withheld" || r[1] == "*",
+            "{r:?}"
+        );
+        assert!(
+            r[2] == "*" || r[2].split(';').all(|p| p.parse::<u32>().is_ok()),
+            "{r:?}"
+        );
+        assert!(
+            cats.contains(&r[3]) || r[3] == "All roles" || r[3] == "*",
+            "{r:?}"
+        );
+    }
     // The manifest: parameters, levels, suppression, rows, hash of the output.
     let m: serde_json::Value = serde_json::from_slice(
         &std::fs::read(out_dir.join("participants.csv.manifest.json")).unwrap(),
@@ -319,6 +342,10 @@ fn participant_table_csv_is_k_anonymous_consented_and_free_of_identifiers() {
     assert_eq!(m["parameters"]["k"], 5);
     assert_eq!(m["rows"], rows.len());
     assert_eq!(m["output"]["sha256"], sha256(&std::fs::read(&out).unwrap()));
+    assert_eq!(
+        m["output"]["file"], "participants.csv",
+        "a name, never a path"
+    );
     assert!(m["generalisation"]["role"].is_string());
     assert!(m["cells_suppressed"].is_u64());
     assert!(m["tool_version"].is_string() && m["created_utc"].is_string());
@@ -588,7 +615,11 @@ fn categories_of_unique_roles_never_sit_next_to_a_site() {
 fn table1_counts_participants_suppresses_small_cells_and_their_partners() {
     let dir = tempfile::tempdir().unwrap();
     let (db, mut fw, _, _) = big_study(dir.path());
-    // One participant interviewed twice in phase 1 counts once.
+    // Four local-authority participants at C, one interviewed twice in phase 1: five
+    // interviews but four participants, so the cell is small.
+    for n in 901..904 {
+        add(&mut fw, n, spec("la-dass", "C", &[1]));
+    }
     let code = add(&mut fw, 900, spec("la-dph", "C", &[1]));
     fw.log_interview(&InterviewInput {
         participants: vec![code],
@@ -670,8 +701,8 @@ fn table1_counts_participants_suppresses_small_cells_and_their_partners() {
     );
     let phase1: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "1").collect();
     let find = |cat: &str| phase1.iter().find(|r| r[1] == cat).unwrap();
-    // Local authority at C: 1 participant (two interviews),
-    // shown as <5, and its row and column each hide a second entry.
+    // Local authority at C: 4 participants (5 interviews), shown as <5, and its row and
+    // column each hide a second entry.
     // Removal withdrawals are out of the cells, other withdrawals in: providers at A are
     // the five plus the two who withdrew without removal.
     assert_eq!(find("NHS providers and commissioners")[2], "7");
