@@ -1094,6 +1094,17 @@ fn codebook_export_refuses_to_carry_participant_identifiers() {
         "the refusal repeats the identifier: {err}"
     );
     assert!(!out.exists());
+    // Once the theme is retired the codebook goes out, and holds no identifier.
+    let mut fw = Fieldwork::open(&db, settings(dir.path())).unwrap();
+    fw.retire_theme("What the CEO said").unwrap();
+    let ids = identifiers(&fw);
+    drop(fw);
+    let out_dir = dir.path().join("cb");
+    std::fs::create_dir(&out_dir).unwrap();
+    let out = out_dir.join("c.qdc");
+    ok(&db, &["export", "codebook", "--out", out.to_str().unwrap()]);
+    xmllint_validate(&out);
+    assert_no_identifiers(&out_dir, &ids);
 }
 
 #[test]
