@@ -548,7 +548,7 @@ pub enum ExportCmd {
         /// csv, xlsx, json or datapackage (a folder: datapackage.json + CSV).
         #[arg(long, value_parser = parse_participant_format)]
         format: crate::export::participants::Format,
-        /// Output file (a folder for datapackage).
+        /// Output file (a folder for datapackage); a manifest is written beside it.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
         /// Every combination of exported quasi-identifiers covers at least k participants
@@ -561,6 +561,7 @@ pub enum ExportCmd {
     },
     /// Table 1: participants by role category × site × phase, small cells suppressed.
     Table1 {
+        /// Output file (a manifest is written beside it as FILE.manifest.json).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
         /// md, csv or xlsx.
@@ -569,6 +570,7 @@ pub enum ExportCmd {
         /// Counts from 1 to threshold-1 are shown as <threshold (5 or 10).
         #[arg(long, default_value_t = 5, value_parser = parse_threshold)]
         threshold: i64,
+        /// Replace existing files.
         #[arg(long)]
         force: bool,
     },
@@ -577,11 +579,13 @@ pub enum ExportCmd {
         /// qdc (the only format).
         #[arg(long, default_value = "qdc", value_parser = ["qdc"])]
         format: String,
+        /// Output file.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
         /// Only this framework (default: all, each also written as a code set).
         #[arg(long)]
         framework: Option<String>,
+        /// Replace an existing file.
         #[arg(long)]
         force: bool,
     },

@@ -257,7 +257,7 @@ pub fn anonymise(records: &[Record], k: usize) -> Result<Anonymised> {
         }
     }
     Err(ServiceError::Refused(format!(
-        "k-anonymity with k = {k} would need more than {}% of the cells suppressed at every level of generalisation ({}); export fewer columns' detail is not possible, so nothing was written (a smaller k, never below {MIN_K}, may work)",
+        "k-anonymity with k = {k} would need more than {}% of the quasi-identifying cells suppressed at every level of generalisation ({}); nothing was written. A smaller k (never below {MIN_K}) or more eligible participants may make the export possible",
         (MAX_SUPPRESSED_SHARE * 100.0) as u32,
         attempts.join("; ")
     )))
