@@ -181,3 +181,89 @@ impl Fieldwork {
         Ok(target)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{self, ConsentPolicy};
+    use crate::service::Settings;
+
+    fn fw() -> Fieldwork {
+        let study = config::parse(config::DEFAULT_STUDY, "x").unwrap().study;
+        Fieldwork::in_memory(
+            &study,
+            Settings {
+                user: "t".into(),
+                transcripts_root: ".".into(),
+                consent_policy: ConsentPolicy::Refuse,
+            },
+        )
+        .unwrap()
+    }
+
+    fn new(id: &str, parent: Option<&str>, name: &str) -> NewTheme {
+        NewTheme {
+            id: id.into(),
+            parent_id: parent.map(str::to_string),
+            name: name.into(),
+            description: Some("d".into()),
+            colour: Some("#112233".into()),
+        }
+    }
+
+    #[test]
+    fn frameworks_are_created_once() {
+        let mut f = fw();
+        let n = f.frameworks().unwrap().len();
+        f.create_framework("Imported", Some("from elsewhere"))
+            .unwrap();
+        assert_eq!(f.frameworks().unwrap().len(), n + 1);
+        assert!(f.create_framework("imported", None).is_err());
+        assert!(f.create_framework("  ", None).is_err());
+    }
+
+    #[test]
+    fn apply_adds_nested_themes_with_given_ids_and_renames() {
+        let mut f = fw();
+        let a = "aaaaaaaa-0000-4000-8000-000000000001";
+        let b = "aaaaaaaa-0000-4000-8000-000000000002";
+        let planning = f.resolve_theme("QMS/Quality planning").unwrap();
+        f.apply_codebook(
+            "New",
+            &[new(a, None, "Top"), new(b, Some(a), "Child")],
+            &[(planning.id.clone(), "Planning for quality".into())],
+            "test",
+        )
+        .unwrap();
+        let child = f.resolve_theme(b).unwrap();
+        assert_eq!(child.path, "New/Top/Child");
+        assert_eq!(child.colour.as_deref(), Some("#112233"));
+        assert_eq!(
+            f.resolve_theme(&planning.id).unwrap().name,
+            "Planning for quality"
+        );
+        assert!(f
+            .theme_history(b)
+            .unwrap()
+            .iter()
+            .any(|(action, ..)| action == "created"));
+    }
+
+    #[test]
+    fn apply_is_all_or_nothing() {
+        let mut f = fw();
+        let before = f.themes(true).unwrap().len();
+        let fws = f.frameworks().unwrap().len();
+        let a = "aaaaaaaa-0000-4000-8000-000000000003";
+        // The second theme's parent does not exist: nothing at all is written.
+        let r = f.apply_codebook(
+            "Another",
+            &[new(a, None, "Fine"), new("x", Some("missing"), "Orphan")],
+            &[],
+            "test",
+        );
+        assert!(r.is_err());
+        assert_eq!(f.themes(true).unwrap().len(), before);
+        assert_eq!(f.frameworks().unwrap().len(), fws);
+    }
+}
