@@ -19,7 +19,7 @@ use serde_json::json;
 use super::{
     check_free, csv_text, file_name, invalid, manifest_base, manifest_bytes, sha256_hex, xlsx_bytes,
 };
-use crate::domain::{today, ConsentItem, ParticipantFilter};
+use crate::domain::{consent_in_force, today, ConsentItem, ParticipantFilter};
 use crate::service::{Fieldwork, Result, ServiceError};
 
 /// The smallest k the tool accepts, whatever the user asks.
@@ -279,17 +279,14 @@ pub fn eligible_records(fw: &Fieldwork) -> Result<Vec<Record>> {
             if p.phases_interviewed.is_empty() {
                 continue;
             }
-            let (_, withdrawals) = fw.consent_records(&p.id)?;
+            let (records, withdrawals) = fw.consent_records(&p.id)?;
             // Any withdrawal that removes data excludes the participant for good, even if a
             // later consent record exists: the spec asks for "not withdrawn with a removal
             // scope", and the participant is protected when in doubt.
             if withdrawals.iter().any(|w| w.scope.removes_data()) {
                 continue;
             }
-            if !fw
-                .consent_in_force(&p.id, date)?
-                .allows(ConsentItem::Archiving)
-            {
+            if !consent_in_force(&records, &withdrawals, date).allows(ConsentItem::Archiving) {
                 continue;
             }
             let role = reference.role(&p.role)?;
