@@ -130,6 +130,9 @@ pub enum Command {
     /// Transcript redaction: the register of identifiers and the review of suspects.
     #[command(subcommand)]
     Redact(RedactCmd),
+    /// Anonymised exports (participant table, Table 1) and the REFI-QDA codebook.
+    #[command(subcommand)]
+    Export(ExportCmd),
     /// Interviews against targets, follow-up, observations and gaps.
     Coverage {
         #[arg(long)]
@@ -763,6 +766,85 @@ pub enum ImportCmd {
     /// Import participants from CSV (columns: name, role, site, email, phone, organisation,
     /// job_title, notes, status); every row is validated first; all or nothing.
     Participants { file: PathBuf },
+    /// Merge a REFI-QDA codebook (.qdc) into a framework by GUID: new codes are added,
+    /// known codes with a new name renamed, the rest skipped; all or nothing.
+    Codebook {
+        file: PathBuf,
+        /// The framework to import into (created if absent); needed when there are several.
+        #[arg(long)]
+        framework: Option<String>,
+        /// Report what would change without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCmd {
+    /// The anonymised participant table (k-anonymous; manifest written beside it).
+    Participants {
+        /// csv, xlsx, json or datapackage (a folder: datapackage.json + CSV).
+        #[arg(long, value_parser = parse_participant_format)]
+        format: crate::export::participants::Format,
+        /// Output file (a folder for datapackage); a manifest is written beside it.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Every combination of exported quasi-identifiers covers at least k participants
+        /// (never below 3).
+        #[arg(long, default_value_t = crate::export::participants::DEFAULT_K)]
+        k: usize,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Table 1: participants by role category × site × phase, small cells suppressed.
+    Table1 {
+        /// Output file (a manifest is written beside it as FILE.manifest.json).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// md, csv or xlsx.
+        #[arg(long, default_value = "md", value_parser = parse_table1_format)]
+        format: crate::export::table1::Format,
+        /// Counts from 1 to threshold-1 are shown as <threshold (5 or 10).
+        #[arg(long, default_value_t = 5, value_parser = parse_threshold)]
+        threshold: i64,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The codebook as REFI-QDA XML (.qdc), with the theme ids as stable GUIDs.
+    Codebook {
+        /// qdc (the only format).
+        #[arg(long, default_value = "qdc", value_parser = ["qdc"])]
+        format: String,
+        /// Output file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Only this framework (default: all, each also written as a code set).
+        #[arg(long)]
+        framework: Option<String>,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+fn parse_participant_format(s: &str) -> Result<crate::export::participants::Format, String> {
+    s.parse()
+}
+
+fn parse_threshold(s: &str) -> Result<i64, String> {
+    match s.trim() {
+        "5" => Ok(5),
+        "10" => Ok(10),
+        _ => Err(format!("`{s}` is not offered (valid: 5, 10)")),
+    }
+}
+
+fn parse_table1_format(s: &str) -> Result<crate::export::table1::Format, String> {
+    s.parse()
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! transaction that also writes the audit log; rules live here, not in the front ends.
 
 pub mod check;
+pub mod codebook;
 pub mod coding;
 pub mod consent;
 pub mod coverage;
