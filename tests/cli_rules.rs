@@ -641,7 +641,6 @@ fn consent_records_are_immutable_and_history_is_kept() {
 }
 
 #[test]
-#[ignore = "bug: status history is ordered by event date, so backdated events come before the `added` event (dated today) and the from/to chain reads out of order"]
 fn status_history_reads_as_a_chain_when_events_are_backdated() {
     let st = Study::new();
     let a = st.add("Ann Able", "ics-ceo", "A");
@@ -1138,4 +1137,70 @@ fn a_transcripts_root_from_the_config_is_used_for_relative_paths() {
     let out = st.ok(&["transcript", "link", &sid, f.to_str().unwrap()]);
     assert_eq!(out.trim(), "p1/ann.txt");
     st.ok(&["transcript", "verify"]);
+}
+
+#[test]
+fn an_interview_held_before_a_withdrawal_can_still_be_logged() {
+    let st = Study::new();
+    let a = st.consented("Ann Able", "ics-ceo", "A");
+    st.ok(&[
+        "consent",
+        "withdraw",
+        &a,
+        "--scope",
+        "no-further-contact",
+        "--date",
+        "2022-03-01",
+    ]);
+    // Held in February, logged after the March withdrawal: allowed.
+    st.interview(&a, "2022-02-10");
+    // Held after the withdrawal: refused, even with --allow-gap.
+    let err = st.fails(
+        2,
+        &[
+            "interview",
+            "log",
+            "--participant",
+            &a,
+            "--date",
+            "2022-04-01",
+            "--allow-gap",
+        ],
+    );
+    assert!(err.contains("withdrawn by that date"), "{err}");
+    assert_eq!(s(&st.show(&a), "status"), "withdrawn");
+}
+
+#[test]
+fn a_missing_transcripts_root_is_named() {
+    let st = Study::new();
+    let a = st.consented("Ann Able", "ics-ceo", "A");
+    let id = st.interview(&a, "2022-02-10");
+    let f = st.path().join("elsewhere.txt");
+    std::fs::write(&f, "x").unwrap();
+    let _ = std::fs::remove_dir_all(st.transcripts());
+    let err = st.fails(2, &["transcript", "link", &id, f.to_str().unwrap()]);
+    assert!(
+        err.contains("does not exist") && err.contains("transcripts_root"),
+        "{err}"
+    );
+}
+
+#[test]
+fn frameworks_can_be_added_and_take_themes() {
+    let st = Study::new();
+    st.ok(&[
+        "theme",
+        "framework",
+        "Inductive codes",
+        "--description",
+        "from the data",
+    ]);
+    st.ok(&["theme", "add", "Trust", "--framework", "Inductive codes"]);
+    let themes = st.json(&["theme", "list", "--json"]);
+    assert!(themes
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["path"] == "Inductive codes/Trust"));
 }

@@ -559,6 +559,12 @@ pub enum ThemeCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Add a framework (a top-level group of themes) to the codebook.
+    Framework {
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+    },
     /// Split a theme: create NEW beside it and move the given passage tags onto it.
     Split {
         theme: String,

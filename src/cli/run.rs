@@ -1047,6 +1047,12 @@ fn theme(cli: &Cli, cfg: &LoadedConfig, c: &ThemeCmd) -> Out {
             print!("{}", output::render_themes(&themes));
             Ok(0)
         }
+        ThemeCmd::Framework { name, description } => {
+            let f = fw.create_framework(name, description.as_deref())?;
+            println!("{}", f.id);
+            eprintln!("fieldwork: added framework {}", f.name);
+            Ok(0)
+        }
         ThemeCmd::Split { theme, into, tags } => {
             let (t, moved) = fw.split_theme(theme, into, tags)?;
             eprintln!(

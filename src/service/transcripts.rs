@@ -61,6 +61,15 @@ impl Fieldwork {
     /// Resolve a user-given path against the root; refuse files outside it.
     pub(crate) fn under_root(&self, file: &Path) -> Result<(PathBuf, String)> {
         let root = self.transcripts_root();
+        if !root.is_dir() {
+            return Err(invalid(
+                "transcripts root",
+                format!(
+                    "{} does not exist; create it, or set `transcripts_root` in the configuration",
+                    root.display()
+                ),
+            ));
+        }
         let candidate = if file.is_absolute() {
             file.to_path_buf()
         } else if root.join(file).exists() {
