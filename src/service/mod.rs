@@ -128,7 +128,11 @@ impl Reference {
                     "site",
                     format!(
                         "unknown site `{code}` (valid: {})",
-                        self.sites.iter().map(|s| s.code.as_str()).collect::<Vec<_>>().join(", ")
+                        self.sites
+                            .iter()
+                            .map(|s| s.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )
             })
@@ -156,7 +160,11 @@ impl Reference {
             "role",
             format!(
                 "unknown role `{key}` (valid codes: {})",
-                self.roles.iter().map(|r| r.code.as_str()).collect::<Vec<_>>().join(", ")
+                self.roles
+                    .iter()
+                    .map(|r| r.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ))
     }
@@ -181,19 +189,22 @@ impl Reference {
     }
 
     pub fn phase(&self, number: u32) -> Result<&Phase> {
-        self.phases.iter().find(|p| p.number == number).ok_or_else(|| {
-            invalid(
-                "phase",
-                format!(
-                    "unknown phase {number} (valid: {})",
-                    self.phases
-                        .iter()
-                        .map(|p| p.number.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-        })
+        self.phases
+            .iter()
+            .find(|p| p.number == number)
+            .ok_or_else(|| {
+                invalid(
+                    "phase",
+                    format!(
+                        "unknown phase {number} (valid: {})",
+                        self.phases
+                            .iter()
+                            .map(|p| p.number.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })
     }
 
     pub fn phase_by_id(&self, id: &str) -> Option<&Phase> {
@@ -488,7 +499,9 @@ pub(crate) fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
 
 /// Trim, and treat an empty string as absent.
 pub(crate) fn clean(s: Option<&str>) -> Option<String> {
-    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 /// Pick exactly one of several candidate ids.

@@ -38,7 +38,9 @@ pub enum StoreError {
     },
     #[error("{path}: no database here; create one with `fieldwork init`")]
     Missing { path: String },
-    #[error("{path}: a database already exists; use `--force` to replace it (a backup is made first)")]
+    #[error(
+        "{path}: a database already exists; use `--force` to replace it (a backup is made first)"
+    )]
     Exists { path: String },
     #[error("{0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -154,6 +156,32 @@ impl Store {
         Ok(self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// Record the expanded text of every SQL statement run from now on (benchmarks compare
+    /// the same statements run by the `sqlite3` shell). `None` stops recording.
+    pub fn record_sql(
+        &mut self,
+        sink: Option<std::sync::Arc<std::sync::Mutex<Vec<String>>>>,
+    ) -> Result<()> {
+        use rusqlite::trace::{TraceEvent, TraceEventCodes};
+        match sink {
+            Some(sink) => self.conn.trace_v2(
+                TraceEventCodes::SQLITE_TRACE_STMT,
+                Some(move |e: TraceEvent<'_>| {
+                    if let TraceEvent::Stmt(stmt, sql) = e {
+                        let text = stmt.expanded_sql().unwrap_or_else(|| sql.to_string());
+                        if let Ok(mut v) = sink.lock() {
+                            v.push(text);
+                        }
+                    }
+                }),
+            )?,
+            None => self
+                .conn
+                .trace_v2(TraceEventCodes::empty(), None::<fn(TraceEvent<'_>)>)?,
+        }
+        Ok(())
     }
 
     fn migrate_from(&mut self, from: i32) -> Result<()> {
