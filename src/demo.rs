@@ -695,10 +695,17 @@ fn plan_study(
                         &[("place", &place), ("site", &site.name)],
                     )
                 };
-                let job_title = if rng.chance(0.1) && !role_def.unique_at_site {
-                    format!("Interim {}", lower_first(&role_def.name))
+                let titles = names.get(&format!("title:{}", role_def.code));
+                let title = if titles.is_empty() {
+                    let n = role_def.name.as_str();
+                    upper_first(n.strip_prefix("Other ").unwrap_or(n))
                 } else {
-                    role_def.name.clone()
+                    rng.pick(titles).clone()
+                };
+                let job_title = if rng.chance(0.08) && !role_def.unique_at_site {
+                    format!("Interim {title}")
+                } else {
+                    title
                 };
                 let email = format!("{}.{}@{}.example", slug(&given), slug(&family), slug(&org));
                 let phone = rng
@@ -880,6 +887,14 @@ fn lower_first(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
         None => String::new(),
     }
 }
@@ -1402,7 +1417,7 @@ fn write_transcript(
             ("site", ctx.site_name.to_string()),
             ("place", p.place.clone()),
             ("colleague", c.to_string()),
-            ("role", lower_first(&p.job_title)),
+            ("role", p.job_title.clone()),
             ("study", ctx.study.to_string()),
             ("year", year.clone()),
         ]
@@ -1485,6 +1500,7 @@ fn write_transcript(
         pools.push((vec![general], generic_q));
     }
     let closing_words = 60;
+    let mut said_before: HashSet<usize> = HashSet::new();
     let mut round = 0usize;
     while words + closing_words < target {
         let (said, q) = &pools[round % pools.len()];
@@ -1500,6 +1516,7 @@ fn write_transcript(
         turn(out, &mut words, "Interviewer", &question);
         let n = rng.range(2, 5);
         let mut answer = String::new();
+        let mut answer_used: Vec<usize> = Vec::new();
         for k in 0..n {
             let pool: &[String] = if !general.is_empty() && rng.chance(0.15) {
                 general
@@ -1509,10 +1526,21 @@ fn write_transcript(
             if pool.is_empty() {
                 continue;
             }
-            let mut s = {
-                let t = rng_pick_str(rng, pool);
-                render(rng, t)
-            };
+            // Prefer sentences not yet said in this transcript (known by address: every
+            // entry of a section is its own string).
+            let mut t = rng_pick_str(rng, pool);
+            for _ in 0..4 {
+                if !said_before.contains(&(t.as_ptr() as usize)) {
+                    break;
+                }
+                t = rng_pick_str(rng, pool);
+            }
+            if answer_used.contains(&(t.as_ptr() as usize)) {
+                continue;
+            }
+            said_before.insert(t.as_ptr() as usize);
+            answer_used.push(t.as_ptr() as usize);
+            let mut s = render(rng, t);
             if k == 0 && !fillers.is_empty() && rng.chance(0.35) {
                 let first = s.split_whitespace().next().unwrap_or("");
                 if LOWERABLE.contains(&first) {
@@ -1523,6 +1551,11 @@ fn write_transcript(
                 answer.push(' ');
             }
             answer.push_str(&s);
+        }
+        let fallback = if general.is_empty() { said[0] } else { general };
+        if answer.is_empty() && !fallback.is_empty() {
+            let t = rng_pick_str(rng, fallback);
+            answer = render(rng, t);
         }
         if rng.chance(0.04) {
             answer.push_str(&format!(
