@@ -465,6 +465,9 @@ struct StudyPlan {
 
 /// A weekday in `lo..=hi` (or `lo` itself when the window is shorter than a week).
 fn weekday_between(rng: &mut Rng, lo: Date, hi: Date) -> Date {
+    if hi <= lo {
+        return hi;
+    }
     let span = (hi - lo).whole_days().max(0);
     let mut d = lo + Duration::days(rng.range(0, span));
     for _ in 0..3 {
