@@ -20,16 +20,44 @@ const WORDS_PER_TRANSCRIPT: u32 = 19_500;
 
 /// (FTS5 query, grep arguments, ripgrep arguments); `None` where grep has no equivalent.
 const QUERIES: &[(&str, Option<&[&str]>, Option<&[&str]>)] = &[
-    ("dashboard", Some(&["-r", "-c", "-i", "-w", "dashboard"]), Some(&["-c", "-i", "-w", "dashboard"])),
-    ("assurance", Some(&["-r", "-c", "-i", "-w", "assurance"]), Some(&["-c", "-i", "-w", "assurance"])),
-    ("\"quality improvement\"", Some(&["-r", "-c", "-i", "-F", "quality improvement"]), Some(&["-c", "-i", "-F", "quality improvement"])),
-    ("\"system quality group\"", Some(&["-r", "-c", "-i", "-F", "system quality group"]), Some(&["-c", "-i", "-F", "system quality group"])),
-    ("partner*", Some(&["-r", "-c", "-i", "-E", r"\bpartner"]), Some(&["-c", "-i", r"\bpartner"])),
-    ("metric* OR indicator*", Some(&["-r", "-c", "-i", "-E", r"\b(metric|indicator)"]), Some(&["-c", "-i", r"\b(metric|indicator)"])),
+    (
+        "dashboard",
+        Some(&["-r", "-c", "-i", "-w", "dashboard"]),
+        Some(&["-c", "-i", "-w", "dashboard"]),
+    ),
+    (
+        "assurance",
+        Some(&["-r", "-c", "-i", "-w", "assurance"]),
+        Some(&["-c", "-i", "-w", "assurance"]),
+    ),
+    (
+        "\"quality improvement\"",
+        Some(&["-r", "-c", "-i", "-F", "quality improvement"]),
+        Some(&["-c", "-i", "-F", "quality improvement"]),
+    ),
+    (
+        "\"system quality group\"",
+        Some(&["-r", "-c", "-i", "-F", "system quality group"]),
+        Some(&["-c", "-i", "-F", "system quality group"]),
+    ),
+    (
+        "partner*",
+        Some(&["-r", "-c", "-i", "-E", r"\bpartner"]),
+        Some(&["-c", "-i", r"\bpartner"]),
+    ),
+    (
+        "metric* OR indicator*",
+        Some(&["-r", "-c", "-i", "-E", r"\b(metric|indicator)"]),
+        Some(&["-c", "-i", r"\b(metric|indicator)"]),
+    ),
     ("board AND funding", None, None),
     ("leadership NOT training", None, None),
     ("(data OR analytics) AND capacity", None, None),
-    ("residents", Some(&["-r", "-c", "-i", "-w", "residents"]), Some(&["-c", "-i", "-w", "residents"])),
+    (
+        "residents",
+        Some(&["-r", "-c", "-i", "-w", "residents"]),
+        Some(&["-c", "-i", "-w", "residents"]),
+    ),
 ];
 
 fn dir() -> PathBuf {
@@ -105,7 +133,10 @@ fn main() {
     let import_time = start.elapsed();
     let imported = results.iter().filter(|r| r.outcome == "imported").count();
     let (files, words) = fw.imported_totals().unwrap();
-    let bytes: u64 = walk(&root).iter().map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();
+    let bytes: u64 = walk(&root)
+        .iter()
+        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .sum();
 
     // Search latency through the service (what the TUI and CLI call), limit 20.
     let filter = fieldwork::store::coding::SearchFilter::default();
@@ -129,7 +160,11 @@ fn main() {
             ms(pct(&times, 0.5)),
             ms(pct(&times, 0.95)),
             grep.map(ms).unwrap_or_else(|| "—".into()),
-            rg.map(ms).unwrap_or_else(|| if rg_args.is_some() { "rg not installed".into() } else { "—".into() }),
+            rg.map(ms).unwrap_or_else(|| if rg_args.is_some() {
+                "rg not installed".into()
+            } else {
+                "—".into()
+            }),
         ));
     }
     all.sort();

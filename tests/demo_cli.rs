@@ -22,7 +22,10 @@ fn init_demo_gives_112_interviews_split_60_52_over_4_sites() {
     };
     assert_eq!(phase_total(1), 60);
     assert_eq!(phase_total(2), 52);
-    assert!(cells.iter().all(|x| x["interviews"].as_u64().unwrap() > 0), "every site in both phases");
+    assert!(
+        cells.iter().all(|x| x["interviews"].as_u64().unwrap() > 0),
+        "every site in both phases"
+    );
     let sites: std::collections::BTreeSet<&str> = cells.iter().map(|x| s(x, "site")).collect();
     assert_eq!(sites.len(), 4);
     // Baseline participants seen again at follow-up, and some not yet.
@@ -38,10 +41,16 @@ fn init_demo_gives_112_interviews_split_60_52_over_4_sites() {
     assert_eq!(types.len(), 7);
     // Every role category interviewed.
     let cats = as_array(c["by_role_category"].clone());
-    assert!(cats.iter().filter(|x| x["phase"] == 1).all(|x| x["participants"].as_i64().unwrap() > 0));
+    assert!(cats
+        .iter()
+        .filter(|x| x["phase"] == 1)
+        .all(|x| x["participants"].as_i64().unwrap() > 0));
     // Exactly one withdrawal and some declines.
     let people = st.participants();
-    assert_eq!(people.iter().filter(|p| p["status"] == "withdrawn").count(), 1);
+    assert_eq!(
+        people.iter().filter(|p| p["status"] == "withdrawn").count(),
+        1
+    );
     assert!(people.iter().filter(|p| p["status"] == "declined").count() >= 4);
     // No real names: every name is built from the synthetic lists.
     for p in &people {
@@ -61,7 +70,10 @@ fn check_explains_every_demo_gap() {
     }
     // Every problem line is followed by what to do.
     let problems = text.lines().filter(|l| l.starts_with('[')).count();
-    let actions = text.lines().filter(|l| l.trim_start().starts_with('→')).count();
+    let actions = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with('→'))
+        .count();
     assert_eq!(problems, actions);
     let out = st.fw(&["check", "--json"]);
     assert_eq!(out.status.code(), Some(1));
@@ -76,10 +88,17 @@ fn demo_print_creates_once_and_reuses() {
     let db = st.path().join("demo.db");
     let out = st.fw_raw(&["--db", db.to_str().unwrap(), "demo", "--print"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("Interviews: 112 of 112 targeted"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("Interviews: 112 of 112 targeted"),
+        "{}",
+        stdout(&out)
+    );
     let created = std::fs::metadata(&db).unwrap().modified().unwrap();
     let out = st.fw_raw(&["--db", db.to_str().unwrap(), "demo", "--print"]);
     assert!(out.status.success());
-    assert!(!stderr(&out).contains("demo study written"), "second run must reuse the database");
+    assert!(
+        !stderr(&out).contains("demo study written"),
+        "second run must reuse the database"
+    );
     assert!(std::fs::metadata(&db).unwrap().modified().unwrap() >= created);
 }
