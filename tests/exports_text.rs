@@ -597,6 +597,10 @@ fn text_exports_hold_no_identifier_and_follow_consent() {
         );
     }
     assert_eq!(m["counts"]["withheld_consent"], 3);
+    // Every replacement was logged (in the database, never in the export).
+    let logged = open(db).redaction_log(1_000_000).unwrap();
+    assert!(logged.len() as u64 >= m["counts"]["replacements"].as_u64().unwrap());
+    assert!(!logged.is_empty());
 
     // The REFI-QDA project.
     let qdpx = p("study.qdpx");
@@ -882,6 +886,36 @@ fn project_with_originals_warns_and_selects_the_original_words() {
             .collect();
         assert!(quotes.contains(&got), "`{got}`");
     }
+    // The previews (for the terminal interface) agree with what the exports write, and
+    // write nothing.
+    let before: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    let logged = fw.redaction_log(1_000_000).unwrap().len();
+    let pq = fieldwork::export::quotes::preview_quotes(&fw, "QMS/Safety culture").unwrap();
+    assert_eq!(pq.rows.len(), 2 * b.quotable.len());
+    assert_eq!(pq.withheld_consent, 2 * (b.people.len() - b.quotable.len()));
+    let pm = fieldwork::export::matrix::preview_matrix(&fw, Some(1)).unwrap();
+    assert_eq!(pm.rows.len(), b.archivable.len());
+    assert_eq!(pm.cases_withheld, b.people.len() - b.archivable.len());
+    let pt = fieldwork::export::transcripts::preview_transcripts(&fw).unwrap();
+    assert_eq!(pt.files.len(), b.archivable.len());
+    assert_eq!(pt.unreviewed_suspects, 0);
+    let pp = fieldwork::export::project::preview_project(&fw, false).unwrap();
+    assert_eq!(
+        (pp.sources, pp.codings, pp.notes, pp.cases),
+        (
+            b.archivable.len(),
+            2 * b.archivable.len(),
+            b.archivable.len(),
+            b.archivable.len()
+        )
+    );
+    assert_eq!(pp.withheld_sources, b.people.len() - b.archivable.len());
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        before.len(),
+        "previews write nothing"
+    );
+    assert_eq!(fw.redaction_log(1_000_000).unwrap().len(), logged);
     // Even so: no memo, case or user name carries an identifier in project.qde.
     let ids = identifiers(&fw);
     let low = qde.to_lowercase();

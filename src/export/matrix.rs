@@ -115,6 +115,10 @@ pub fn preview_matrix(fw: &Fieldwork, phase: Option<u32>) -> Result<MatrixPrevie
                 let cell = cells.get(&(c.participant_id.as_str(), t.id.as_str(), *ph));
                 row.push(cell.map(|x| x.passages).unwrap_or(0).to_string());
                 let summary = cell.and_then(|x| x.summary.as_deref()).unwrap_or("");
+                if summary.trim().is_empty() {
+                    row.push(String::new());
+                    continue;
+                }
                 let red = redactor.redact(summary);
                 if red != summary {
                     summaries_redacted += 1;
