@@ -748,6 +748,30 @@ fn text_exports_refuse_and_write_nothing() {
         .unwrap();
     fw.tag_passage(&s2, a, e, &["QMS/Safety culture".to_string()], None)
         .unwrap();
+    // A group interview, and a second interview of the same person in the same phase.
+    let mut group = vec![b.people[1].code.clone(), b.people[2].code.clone()];
+    for (who, file) in [
+        (group.clone(), "group.txt"),
+        (vec![b.people[3].code.clone()], "again.txt"),
+    ] {
+        let sid = fw
+            .log_interview(&InterviewInput {
+                participants: who,
+                date: Some(date!(2022 - 02 - 10)),
+                ..Default::default()
+            })
+            .unwrap()
+            .session
+            .id;
+        let f = tmp.path().join(file);
+        std::fs::write(
+            &f,
+            "Interviewer: Hello.\n\nP: We improved safety culture.\n",
+        )
+        .unwrap();
+        fw.import_transcript(&sid, &f, false).unwrap();
+    }
+    group.sort();
     drop(fw);
     let err = refused(
         db,
@@ -783,6 +807,17 @@ fn text_exports_refuse_and_write_nothing() {
         ],
     );
     assert!(warn.contains("not reviewed"), "{warn}");
+    let names: HashSet<String> = std::fs::read_dir(out.join("t"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for n in [
+        format!("{}_phase1.txt", group.join("-")),
+        format!("{}_phase1_2.txt", b.people[3].code),
+        format!("{}_phase2.txt", b.people[0].code),
+    ] {
+        assert!(names.contains(&n), "{n} not in {names:?}");
+    }
     // Never overwrite without --force.
     refused(
         db,
