@@ -832,6 +832,43 @@ fn text_exports_refuse_and_write_nothing() {
     );
     std::fs::remove_dir_all(out.join("t")).unwrap();
 
+    // A participant's phone number in a memo: the project is refused, naming the passage.
+    let mut fw = open(db);
+    let (a, e) = fw
+        .find_in_transcript(&b.people[1].session, "measure less", None)
+        .unwrap();
+    fw.tag_passage(
+        &b.people[1].session,
+        a,
+        e,
+        &["QMS/Safety culture".to_string()],
+        Some("call back on 07700 900002"),
+    )
+    .unwrap();
+    drop(fw);
+    let logged = open(db).redaction_log(1_000_000).unwrap().len();
+    let err = refused(
+        db,
+        &[
+            "export",
+            "project",
+            "--out",
+            &s("p.qdpx"),
+            "--allow-unreviewed",
+        ],
+    );
+    assert_eq!(
+        open(db).redaction_log(1_000_000).unwrap().len(),
+        logged,
+        "a refused export logs nothing"
+    );
+    assert!(
+        err.contains("memo of passage") && err.contains("phone"),
+        "{err}"
+    );
+    assert!(!err.contains("900002"), "{err}");
+    assert!(!out.join("p.qdpx").exists());
+
     // A participant's email in a matrix summary: refused, naming the cell, not the value.
     let mut fw = open(db);
     fw.set_matrix_summary(

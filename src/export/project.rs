@@ -383,6 +383,8 @@ pub fn export_project(
     let texts = if originals {
         original_texts(fw)?
     } else {
+        // Every refusal of the build first, without logging anything.
+        preview_project(fw, false)?;
         // Refuses while suspects are unreviewed (unless allowed); logs every replacement.
         let (_run, redacted) = fw.redact_all_for_export(allow_unreviewed)?;
         redacted

@@ -138,17 +138,32 @@ pub fn export_transcripts(
 ) -> Result<TranscriptsReport> {
     check_dir_free(out, force)?;
     let list = interviews(fw)?;
+    // A direct identifier left after redaction refuses the export before anything is logged.
+    let register = super::identifier_register(fw)?;
+    let mut problems = Vec::new();
+    for i in list.iter().filter(|i| i.eligible) {
+        if let Some(kind) = super::find_identifier(&fw.redacted(&i.session_id)?.text, &register) {
+            problems.push(format!(
+                "{}.txt: a participant's {kind} is still there after redaction; add it to the register (`redact add`/`redact accept`)",
+                i.name
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::Refused(format!(
+            "the transcripts would disclose participants; nothing was written:\n{}",
+            problems.join("\n")
+        )));
+    }
     // Refuses while suspects are unreviewed (unless allowed); logs every replacement.
     let (_run, redacted) = fw.redact_all_for_export(allow_unreviewed)?;
     let by_session: HashMap<&str, &crate::service::redaction::Redacted> = redacted
         .iter()
         .map(|r| (r.session_id.as_str(), r))
         .collect();
-    let register = super::identifier_register(fw)?;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut entries = Vec::new();
     let mut withheld = 0;
-    let mut problems = Vec::new();
     for i in &list {
         if !i.eligible {
             withheld += 1;
