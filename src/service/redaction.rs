@@ -65,9 +65,8 @@ pub struct Redacted {
 
 /// The register, variants and allow-list, ready to redact any text with the same engine as
 /// the transcripts (for passages, memos and matrix summaries in exports).
-#[derive(Debug, Clone)]
 pub struct Redactor {
-    entities: Vec<Entity>,
+    matcher: redact::Matcher,
     variants: Vec<String>,
     allow: HashSet<String>,
 }
@@ -75,7 +74,7 @@ pub struct Redactor {
 impl Redactor {
     /// The register's replacements in `text` (character offsets of `text`).
     pub fn matches(&self, text: &str) -> Vec<Replacement> {
-        redact::find_matches(text, &self.entities)
+        self.matcher.find(text)
     }
 
     /// `text` with the register's replacements applied.
@@ -362,7 +361,7 @@ impl Fieldwork {
     pub fn redactor(&self) -> Result<Redactor> {
         let (entities, variants, allow) = self.entities()?;
         Ok(Redactor {
-            entities,
+            matcher: redact::Matcher::new(&entities),
             variants,
             allow,
         })
