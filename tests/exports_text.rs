@@ -625,15 +625,21 @@ fn text_exports_hold_no_identifier_and_follow_consent() {
     let fw = open(db);
     let redactor = fw.redactor().unwrap();
     let theme = fw.resolve_theme("QMS/Safety culture").unwrap();
-    let mut expected: HashMap<String, Vec<String>> = HashMap::new(); // source name → texts
+    // Selection GUID → (source name, redacted passage text): each coding is checked against
+    // its own passage, redacted on its own by the same engine.
+    let mut expected: HashMap<String, (String, String)> = HashMap::new();
     for person in b.people.iter().filter(|p| b.archivable.contains(&p.code)) {
         for pass in fw.transcript_view(&person.session).unwrap().passages {
-            expected
-                .entry(format!("{}_phase1", person.code))
-                .or_default()
-                .push(redactor.redact(&pass.quote));
+            expected.insert(
+                fieldwork::export::text::derived_guid("selection", &pass.id),
+                (
+                    format!("{}_phase1", person.code),
+                    redactor.redact(&pass.quote),
+                ),
+            );
         }
     }
+    assert_eq!(expected.len(), sels.len());
     for sel in &sels {
         let (name, path) = &sources[&sel.source];
         let file = path
@@ -646,11 +652,12 @@ fn text_exports_hold_no_identifier_and_follow_consent() {
             .skip(sel.start)
             .take(sel.end - sel.start)
             .collect();
-        assert!(
-            expected[name].contains(&got),
-            "{name}: selection {}..{} is `{got}`, not a redacted passage",
-            sel.start,
-            sel.end
+        let (want_source, want) = &expected[&sel.guid];
+        assert_eq!(name, want_source);
+        assert_eq!(
+            &got, want,
+            "{name}: selection {}..{} is not its redacted passage",
+            sel.start, sel.end
         );
         assert_eq!(sel.code, theme.id);
     }
@@ -940,12 +947,18 @@ fn project_with_originals_warns_and_selects_the_original_words() {
     xmllint_validate(&qde_file);
     let (sources, sels, _, _) = parse_qde(&qde);
     let fw = open(db);
-    let quotes: HashSet<String> = b
+    let quotes: HashMap<String, String> = b
         .people
         .iter()
         .flat_map(|p| fw.transcript_view(&p.session).unwrap().passages)
-        .map(|p| p.quote)
+        .map(|p| {
+            (
+                fieldwork::export::text::derived_guid("selection", &p.id),
+                p.quote,
+            )
+        })
         .collect();
+    assert!(!sels.is_empty());
     for sel in &sels {
         let (_, path) = &sources[&sel.source];
         let text =
@@ -956,7 +969,7 @@ fn project_with_originals_warns_and_selects_the_original_words() {
             .skip(sel.start)
             .take(sel.end - sel.start)
             .collect();
-        assert!(quotes.contains(&got), "`{got}`");
+        assert_eq!(got, quotes[&sel.guid], "the original words");
     }
     // The previews (for the terminal interface) agree with what the exports write, and
     // write nothing.
