@@ -18,8 +18,11 @@ use fieldwork::service::{Fieldwork, Settings};
 const SCALE: u32 = 10;
 const WORDS_PER_TRANSCRIPT: u32 = 19_500;
 
-/// (FTS5 query, grep arguments, ripgrep arguments); `None` where grep has no equivalent.
-const QUERIES: &[(&str, Option<&[&str]>, Option<&[&str]>)] = &[
+/// Arguments to a command-line search tool; `None` where it has no equivalent.
+type Args = Option<&'static [&'static str]>;
+
+/// (FTS5 query, grep arguments, ripgrep arguments).
+const QUERIES: &[(&str, Args, Args)] = &[
     (
         "dashboard",
         Some(&["-r", "-c", "-i", "-w", "dashboard"]),
