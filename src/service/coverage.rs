@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{Fieldwork, Result};
-use crate::domain::{format_date, parse_date, today, ConsentItem, Status};
+use crate::domain::{format_date, parse_date, today, ConsentItem};
 use crate::service::transcripts::quick_state;
 use crate::store::{participants as pstore, reference, sessions as sstore, transcripts as tstore};
 
@@ -334,26 +334,13 @@ impl Fieldwork {
             });
         }
         // Pipeline statuses that contradict the records.
-        let interviewed = pstore::list(
-            c,
-            &crate::domain::ParticipantFilter {
-                status: Some(Status::Interviewed),
-                ..Default::default()
-            },
-            0,
-            usize::MAX >> 1,
-        )?;
-        for p in interviewed
-            .iter()
-            .filter(|p| p.phases_interviewed.is_empty())
-        {
+        for (id, code) in pstore::interviewed_without_interview(c)? {
             gaps.push(Gap {
                 kind: "status".into(),
                 entity: "participant".into(),
-                id: p.id.clone(),
+                id,
                 message: format!(
-                    "participant {} is marked interviewed but has no completed interview",
-                    p.code
+                    "participant {code} is marked interviewed but has no completed interview"
                 ),
                 action: "log the interview, or correct the status".into(),
             });

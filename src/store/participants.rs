@@ -287,3 +287,16 @@ pub fn status_counts(c: &Connection) -> Result<Vec<(Status, i64)>> {
     out.sort();
     Ok(out)
 }
+
+/// Participants marked interviewed with no completed interview: (id, export code).
+pub fn interviewed_without_interview(c: &Connection) -> Result<Vec<(String, String)>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT p.id, p.code FROM participant p WHERE p.status = 'interviewed'
+           AND NOT EXISTS (SELECT 1 FROM session_participant sp
+                 CROSS JOIN session se ON se.id = sp.session_id
+                WHERE sp.participant_id = p.id AND se.kind = 'interview' AND se.status = 'done')
+         ORDER BY p.code",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
