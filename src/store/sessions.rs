@@ -302,6 +302,7 @@ pub fn interview_dates(c: &Connection) -> Result<Vec<(String, u32)>> {
 
 /// Participants with a completed interview in phase `base` and none in `later`, with
 /// their id, code, name, site code and role category code.
+#[allow(clippy::type_complexity)]
 pub fn not_seen_at(
     c: &Connection,
     base: u32,
