@@ -33,6 +33,8 @@ pub struct Config {
     pub ui: UiConfig,
     #[serde(default)]
     pub transcripts: TranscriptsConfig,
+    #[serde(default)]
+    pub coding: CodingConfig,
     pub study: StudyDef,
 }
 
@@ -104,6 +106,62 @@ fn default_extensions() -> Vec<String> {
         .iter()
         .map(|s| s.to_string())
         .collect()
+}
+
+/// How quotes are attributed in lists and exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QuoteLabel {
+    /// "Site D – P7QK"
+    #[default]
+    SiteCode,
+    /// "P7QK"
+    Code,
+    /// The broad role category, e.g. "Quality leads"
+    RoleCategory,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodingConfig {
+    /// How `transcript import-dir` matches file names to interviews: `{code}` (export
+    /// code), `{phase}` (phase number), `{site}` (site code), `{date}` (YYYY-MM-DD), `*`.
+    #[serde(default = "default_pattern")]
+    pub import_pattern: String,
+    #[serde(default)]
+    pub quote_label: QuoteLabel,
+    /// Saturation stopping rule (Guest et al. 2020): base size, run length, threshold.
+    #[serde(default = "default_base")]
+    pub saturation_base: usize,
+    #[serde(default = "default_run")]
+    pub saturation_run: usize,
+    #[serde(default = "default_threshold")]
+    pub saturation_threshold: f64,
+}
+
+impl Default for CodingConfig {
+    fn default() -> Self {
+        CodingConfig {
+            import_pattern: default_pattern(),
+            quote_label: QuoteLabel::default(),
+            saturation_base: default_base(),
+            saturation_run: default_run(),
+            saturation_threshold: default_threshold(),
+        }
+    }
+}
+
+fn default_pattern() -> String {
+    "*{code}*".into()
+}
+fn default_base() -> usize {
+    4
+}
+fn default_run() -> usize {
+    2
+}
+fn default_threshold() -> f64 {
+    0.05
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -309,7 +367,13 @@ impl LoadedConfig {
 
     /// Who is recorded on every change.
     pub fn user(&self) -> String {
-        if let Some(i) = self.config.user.initials.as_deref().filter(|s| !s.is_empty()) {
+        if let Some(i) = self
+            .config
+            .user
+            .initials
+            .as_deref()
+            .filter(|s| !s.is_empty())
+        {
             return i.to_string();
         }
         if let Some(n) = self.config.user.name.as_deref().filter(|s| !s.is_empty()) {
@@ -488,7 +552,14 @@ pub fn valid_colour(s: &str) -> bool {
 fn validate(c: &Config, text: &str, file: &str) -> Result<(), ConfigError> {
     let s = &c.study;
     if s.name.trim().is_empty() {
-        return Err(err_at(text, file, 0..0, "study.name", "must not be empty", None));
+        return Err(err_at(
+            text,
+            file,
+            0..0,
+            "study.name",
+            "must not be empty",
+            None,
+        ));
     }
     if s.sites.is_empty() {
         return Err(err_at(
@@ -510,7 +581,7 @@ fn validate(c: &Config, text: &str, file: &str) -> Result<(), ConfigError> {
                 site.code.span(),
                 format!("study.sites[{i}].code"),
                 format!("`{code}` is not a valid code"),
-                Some("use letters, digits, `-` or `_`, at most 16 characters".into()),
+                Some("use letters, digits, `-` or `_`, at most 32 characters".into()),
             ));
         }
         if site_codes.contains(&code) {
@@ -627,7 +698,7 @@ fn validate(c: &Config, text: &str, file: &str) -> Result<(), ConfigError> {
                 cat.code.span(),
                 format!("study.role_categories[{i}].code"),
                 format!("`{code}` is not a valid, unique code"),
-                Some("use letters, digits, `-` or `_`, at most 16 characters".into()),
+                Some("use letters, digits, `-` or `_`, at most 32 characters".into()),
             ));
         }
         codes.push(code);
@@ -650,7 +721,7 @@ fn validate(c: &Config, text: &str, file: &str) -> Result<(), ConfigError> {
                     r.code.span(),
                     format!("study.role_categories[{i}].roles[{j}].code"),
                     format!("`{rc}` is not a valid, unique role code"),
-                    Some("use letters, digits, `-` or `_`, at most 16 characters".into()),
+                    Some("use letters, digits, `-` or `_`, at most 32 characters".into()),
                 ));
             }
             role_codes.push(rc);
@@ -693,7 +764,10 @@ fn validate_themes(
                 file,
                 t.name.span(),
                 format!("{key}.name"),
-                format!("theme name `{}` is empty or used twice here", t.name.get_ref()),
+                format!(
+                    "theme name `{}` is empty or used twice here",
+                    t.name.get_ref()
+                ),
                 None,
             ));
         }
@@ -715,10 +789,10 @@ fn validate_themes(
     Ok(())
 }
 
-/// Codes: letters, digits, `-`, `_`; 1 to 16 characters.
+/// Codes: letters, digits, `-`, `_`; 1 to 32 characters.
 pub fn valid_code(code: &str) -> bool {
     !code.is_empty()
-        && code.len() <= 16
+        && code.len() <= 32
         && code
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
@@ -742,7 +816,10 @@ mod tests {
         let example = include_str!("../fieldwork.example.toml");
         let a = parse(example, "example").unwrap();
         let b = parse(DEFAULT_STUDY, "builtin").unwrap();
-        assert_eq!(format!("{:?}", strip(&a.study)), format!("{:?}", strip(&b.study)));
+        assert_eq!(
+            format!("{:?}", strip(&a.study)),
+            format!("{:?}", strip(&b.study))
+        );
     }
 
     fn strip(s: &StudyDef) -> String {
@@ -751,7 +828,11 @@ mod tests {
         let roles: Vec<_> = s
             .role_categories
             .iter()
-            .flat_map(|c| c.roles.iter().map(|r| (r.code.get_ref().clone(), r.name.clone())))
+            .flat_map(|c| {
+                c.roles
+                    .iter()
+                    .map(|r| (r.code.get_ref().clone(), r.name.clone()))
+            })
             .collect();
         let phases: Vec<_> = s
             .phases
@@ -775,7 +856,10 @@ mod tests {
         let text = DEFAULT_STUDY.replace("targets = { A = 15,", "targets = { Z = 15,");
         let e = parse(&text, "f.toml").unwrap_err();
         assert!(e.key.contains("targets.Z"), "{e}");
-        assert!(e.hint.as_deref().unwrap_or("").contains("A, B, C, D"), "{e}");
+        assert!(
+            e.hint.as_deref().unwrap_or("").contains("A, B, C, D"),
+            "{e}"
+        );
         assert!(e.line > 1);
     }
 

@@ -202,7 +202,10 @@ mod tests {
             consent(date!(2022 - 01 - 10), Some(Answer::Yes), Some(Answer::No)),
             consent(date!(2023 - 01 - 10), Some(Answer::Yes), Some(Answer::Yes)),
         ];
-        let w = [withdrawal(date!(2022 - 06 - 01), WithdrawalScope::NoFurtherContact)];
+        let w = [withdrawal(
+            date!(2022 - 06 - 01),
+            WithdrawalScope::NoFurtherContact,
+        )];
         let f = consent_in_force(&c, &w, date!(2022 - 03 - 01));
         assert!(!f.allows(ConsentItem::Quotes));
         let f = consent_in_force(&c, &w, date!(2022 - 07 - 01));
@@ -215,7 +218,11 @@ mod tests {
 
     #[test]
     fn only_removal_scopes_take_back_quotes() {
-        let c = [consent(date!(2022 - 01 - 10), Some(Answer::Yes), Some(Answer::Yes))];
+        let c = [consent(
+            date!(2022 - 01 - 10),
+            Some(Answer::Yes),
+            Some(Answer::Yes),
+        )];
         for (scope, quotes_ok) in [
             (WithdrawalScope::NoFurtherContact, true),
             (WithdrawalScope::NoFurtherData, true),

@@ -77,7 +77,8 @@ mod tests {
 
     #[test]
     fn export_codes_have_the_right_shape_and_vary() {
-        let codes: std::collections::HashSet<String> = (0..200).map(|_| new_export_code()).collect();
+        let codes: std::collections::HashSet<String> =
+            (0..200).map(|_| new_export_code()).collect();
         assert!(codes.len() > 190, "codes repeat too often");
         for c in &codes {
             assert!(is_export_code(c), "{c}");

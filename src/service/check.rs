@@ -26,7 +26,9 @@ impl Fieldwork {
                 entity: "database".into(),
                 id: self.store.path().display().to_string(),
                 message: m,
-                action: "restore from a backup (`fieldwork backup` makes one) and report the problem".into(),
+                action:
+                    "restore from a backup (`fieldwork backup` makes one) and report the problem"
+                        .into(),
             })
             .collect();
         problems.extend(self.gaps(true)?);

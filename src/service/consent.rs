@@ -118,7 +118,8 @@ impl Fieldwork {
             form_hash,
             date,
             mode: input.mode.unwrap_or(ConsentMode::Written),
-            taken_by: clean(input.taken_by.as_deref()).unwrap_or_else(|| self.settings.user.clone()),
+            taken_by: clean(input.taken_by.as_deref())
+                .unwrap_or_else(|| self.settings.user.clone()),
             take_part: input.take_part,
             audio: input.audio,
             quotes: input.quotes,
@@ -131,7 +132,15 @@ impl Fieldwork {
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
         store::insert(&tx, &record)?;
-        audit::record(&tx, &user, "consent", &record.id, "create", None, Some(&json(&record)))?;
+        audit::record(
+            &tx,
+            &user,
+            "consent",
+            &record.id,
+            "create",
+            None,
+            Some(&json(&record)),
+        )?;
         if record.take_part == Some(Answer::Yes) {
             Self::change_status_tx(
                 &tx,
@@ -158,7 +167,10 @@ impl Fieldwork {
         let pid = self.resolve_participant(key)?;
         let date = date.unwrap_or_else(today);
         if date > today() {
-            return Err(invalid("date", "a withdrawal cannot be dated in the future"));
+            return Err(invalid(
+                "date",
+                "a withdrawal cannot be dated in the future",
+            ));
         }
         let w = Withdrawal {
             id: new_id(),
@@ -172,7 +184,15 @@ impl Fieldwork {
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
         store::insert_withdrawal(&tx, &w)?;
-        audit::record(&tx, &user, "withdrawal", &w.id, "create", None, Some(&json(&w)))?;
+        audit::record(
+            &tx,
+            &user,
+            "withdrawal",
+            &w.id,
+            "create",
+            None,
+            Some(&json(&w)),
+        )?;
         Self::change_status_tx(
             &tx,
             &pid,

@@ -129,7 +129,10 @@ impl Fieldwork {
                     phase: p.number,
                     role_category: rc.code.clone(),
                     role_category_name: rc.name.clone(),
-                    participants: cat_counts.get(&(p.number, rc.code.clone())).copied().unwrap_or(0),
+                    participants: cat_counts
+                        .get(&(p.number, rc.code.clone()))
+                        .copied()
+                        .unwrap_or(0),
                 });
             }
         }
@@ -160,14 +163,14 @@ impl Fieldwork {
                     },
                 )? as i64;
                 let mut not_seen = Vec::new();
-                for (id, code, _name, site, cat, status) in not_seen_rows {
-                    let f = self.consent_in_force(&id, today())?;
+                for row in not_seen_rows {
+                    let f = self.consent_in_force(&row.id, today())?;
                     not_seen.push(NotSeen {
-                        participant_id: id,
-                        code,
-                        site,
-                        role_category: cat,
-                        status,
+                        participant_id: row.id,
+                        code: row.code,
+                        site: row.site,
+                        role_category: row.role_category,
+                        status: row.status,
                         follow_up_consent: f.item(ConsentItem::FollowUp).as_str().to_string(),
                     });
                 }
@@ -229,18 +232,12 @@ impl Fieldwork {
         let c = self.store.conn();
         let mut gaps = Vec::new();
         // Consent in force on the date of every completed interview.
-        let mut codes: BTreeMap<String, String> = BTreeMap::new();
-        for (sid, date, pid) in sstore::done_interview_participants(c)? {
-            let d = parse_date(&date).map_err(|e| super::invalid("session.date", e))?;
-            let f = self.consent_in_force(&pid, d)?;
-            let code = match codes.get(&pid) {
-                Some(c) => c.clone(),
-                None => {
-                    let code = pstore::row(c, &pid)?.map(|p| p.code).unwrap_or_default();
-                    codes.insert(pid.clone(), code.clone());
-                    code
-                }
-            };
+        for ip in sstore::done_interview_participants(c)? {
+            let sid = &ip.session_id;
+            let date = &ip.date;
+            let code = &ip.code;
+            let d = parse_date(date).map_err(|e| super::invalid("session.date", e))?;
+            let f = self.consent_in_force(&ip.participant_id, d)?;
             if !f.allows(ConsentItem::TakePart) {
                 gaps.push(Gap {
                     kind: "consent".into(),
@@ -256,10 +253,7 @@ impl Fieldwork {
                     ),
                 });
             }
-            let s = sstore::row(c, &sid)?;
-            if s.as_ref().and_then(|s| s.recording_status.as_deref()) == Some("recorded")
-                && !f.allows(ConsentItem::Audio)
-            {
+            if ip.recording_status.as_deref() == Some("recorded") && !f.allows(ConsentItem::Audio) {
                 gaps.push(Gap {
                     kind: "audio-consent".into(),
                     entity: "session".into(),
@@ -278,11 +272,19 @@ impl Fieldwork {
                 kind: "no-transcript".into(),
                 entity: "session".into(),
                 id: sid.clone(),
-                message: format!("interview {} on {date} (site {site}) has no transcript linked", &sid[..8]),
+                message: format!(
+                    "interview {} on {date} (site {site}) has no transcript linked",
+                    &sid[..8]
+                ),
                 action: format!("link it with `transcript link {} FILE`", &sid[..8]),
             });
         }
-        let verifications: Vec<(String, String, crate::domain::TranscriptStatus, Option<String>)> = if full {
+        let verifications: Vec<(
+            String,
+            String,
+            crate::domain::TranscriptStatus,
+            Option<String>,
+        )> = if full {
             self.verification_results()?
                 .into_iter()
                 .map(|v| (v.session_id, v.path, v.status, v.found_at))
@@ -339,12 +341,18 @@ impl Fieldwork {
             0,
             usize::MAX >> 1,
         )?;
-        for p in interviewed.iter().filter(|p| p.phases_interviewed.is_empty()) {
+        for p in interviewed
+            .iter()
+            .filter(|p| p.phases_interviewed.is_empty())
+        {
             gaps.push(Gap {
                 kind: "status".into(),
                 entity: "participant".into(),
                 id: p.id.clone(),
-                message: format!("participant {} is marked interviewed but has no completed interview", p.code),
+                message: format!(
+                    "participant {} is marked interviewed but has no completed interview",
+                    p.code
+                ),
                 action: "log the interview, or correct the status".into(),
             });
         }

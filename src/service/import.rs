@@ -22,7 +22,11 @@ pub const COLUMNS: &[&str] = &[
 ];
 
 fn normalise(h: &str) -> String {
-    let h = h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase().replace([' ', '-'], "_");
+    let h = h
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .to_ascii_lowercase()
+        .replace([' ', '-'], "_");
     match h.as_str() {
         "organization" | "org" => "organisation".into(),
         "title" | "job" | "jobtitle" => "job_title".into(),
@@ -77,7 +81,9 @@ impl Fieldwork {
         }
         for required in ["name", "role", "site"] {
             if !headers.iter().any(|h| h == required) {
-                problems.push(format!("{file}:1: the required column `{required}` is missing"));
+                problems.push(format!(
+                    "{file}:1: the required column `{required}` is missing"
+                ));
             }
         }
         if !problems.is_empty() {
@@ -135,7 +141,10 @@ impl Fieldwork {
             };
             match self.new_participant_row(&input, &now) {
                 Ok(row) => {
-                    let key = (row.name.to_lowercase(), input.site.clone().unwrap_or_default().to_lowercase());
+                    let key = (
+                        row.name.to_lowercase(),
+                        input.site.clone().unwrap_or_default().to_lowercase(),
+                    );
                     if existing.contains(&key) {
                         problems.push(format!(
                             "{file}:{line}: field `name`: `{}` at site {} is already in the database",

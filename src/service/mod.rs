@@ -2,6 +2,7 @@
 //! transaction that also writes the audit log; rules live here, not in the front ends.
 
 pub mod check;
+pub mod coding;
 pub mod consent;
 pub mod coverage;
 pub mod import;
@@ -128,7 +129,11 @@ impl Reference {
                     "site",
                     format!(
                         "unknown site `{code}` (valid: {})",
-                        self.sites.iter().map(|s| s.code.as_str()).collect::<Vec<_>>().join(", ")
+                        self.sites
+                            .iter()
+                            .map(|s| s.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )
             })
@@ -156,7 +161,11 @@ impl Reference {
             "role",
             format!(
                 "unknown role `{key}` (valid codes: {})",
-                self.roles.iter().map(|r| r.code.as_str()).collect::<Vec<_>>().join(", ")
+                self.roles
+                    .iter()
+                    .map(|r| r.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ))
     }
@@ -181,19 +190,22 @@ impl Reference {
     }
 
     pub fn phase(&self, number: u32) -> Result<&Phase> {
-        self.phases.iter().find(|p| p.number == number).ok_or_else(|| {
-            invalid(
-                "phase",
-                format!(
-                    "unknown phase {number} (valid: {})",
-                    self.phases
-                        .iter()
-                        .map(|p| p.number.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-        })
+        self.phases
+            .iter()
+            .find(|p| p.number == number)
+            .ok_or_else(|| {
+                invalid(
+                    "phase",
+                    format!(
+                        "unknown phase {number} (valid: {})",
+                        self.phases
+                            .iter()
+                            .map(|p| p.number.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })
     }
 
     pub fn phase_by_id(&self, id: &str) -> Option<&Phase> {
@@ -258,6 +270,8 @@ pub struct Fieldwork {
     pub store: Store,
     pub settings: Settings,
     pub reference: Reference,
+    /// Coding settings (import pattern, quote labels, saturation rule).
+    pub coding: crate::config::CodingConfig,
 }
 
 impl Fieldwork {
@@ -269,6 +283,7 @@ impl Fieldwork {
             store,
             settings,
             reference,
+            coding: Default::default(),
         })
     }
 
@@ -286,6 +301,7 @@ impl Fieldwork {
             store,
             settings,
             reference,
+            coding: Default::default(),
         })
     }
 
@@ -298,6 +314,7 @@ impl Fieldwork {
             store,
             settings,
             reference,
+            coding: Default::default(),
         })
     }
 
@@ -488,7 +505,9 @@ pub(crate) fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
 
 /// Trim, and treat an empty string as absent.
 pub(crate) fn clean(s: Option<&str>) -> Option<String> {
-    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 /// Pick exactly one of several candidate ids.

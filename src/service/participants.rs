@@ -132,7 +132,11 @@ impl Fieldwork {
             role_id: role.id.clone(),
             site_id: site.id.clone(),
             notes: clean(input.notes.as_deref()),
-            status: input.status.unwrap_or(Status::Identified).as_str().to_string(),
+            status: input
+                .status
+                .unwrap_or(Status::Identified)
+                .as_str()
+                .to_string(),
             created_at: now.to_string(),
             updated_at: now.to_string(),
         };
@@ -166,7 +170,10 @@ impl Fieldwork {
             }
         }
         store::insert(tx, &row)?;
-        let status: Status = row.status.parse().map_err(|e: String| invalid("status", e))?;
+        let status: Status = row
+            .status
+            .parse()
+            .map_err(|e: String| invalid("status", e))?;
         store::insert_event(
             tx,
             &row.id,
@@ -180,7 +187,15 @@ impl Fieldwork {
                 recorded_by: user.to_string(),
             },
         )?;
-        audit::record(tx, user, "participant", &row.id, "create", None, Some(&json(&row)))?;
+        audit::record(
+            tx,
+            user,
+            "participant",
+            &row.id,
+            "create",
+            None,
+            Some(&json(&row)),
+        )?;
         Ok(row.id)
     }
 
@@ -272,7 +287,10 @@ impl Fieldwork {
         let id = self.resolve_participant(key)?;
         let date = date.unwrap_or_else(today);
         if date > today() {
-            return Err(invalid("date", "a status change cannot be dated in the future"));
+            return Err(invalid(
+                "date",
+                "a status change cannot be dated in the future",
+            ));
         }
         if status == Status::Withdrawn {
             return Err(invalid(
@@ -312,10 +330,16 @@ impl Fieldwork {
             what: "participant",
             key: id.to_string(),
         })?;
-        let from: Status = row.status.parse().map_err(|e: String| invalid("status", e))?;
+        let from: Status = row
+            .status
+            .parse()
+            .map_err(|e: String| invalid("status", e))?;
         if from == to {
             if explicit {
-                return Err(invalid("status", format!("the participant is already {to}")));
+                return Err(invalid(
+                    "status",
+                    format!("the participant is already {to}"),
+                ));
             }
             return Ok(false);
         }
@@ -353,7 +377,9 @@ impl Fieldwork {
             id,
             "status",
             Some(&serde_json::json!({ "status": before.status })),
-            Some(&serde_json::json!({ "status": row.status, "date": crate::domain::format_date(date) })),
+            Some(
+                &serde_json::json!({ "status": row.status, "date": crate::domain::format_date(date) }),
+            ),
         )?;
         Ok(true)
     }

@@ -106,7 +106,10 @@ impl Fieldwork {
     /// when allowed, recorded as a consent gap. Recording needs audio consent likewise.
     pub fn log_interview(&mut self, input: &InterviewInput) -> Result<Logged> {
         if input.participants.is_empty() {
-            return Err(invalid("participant", "an interview needs at least one participant"));
+            return Err(invalid(
+                "participant",
+                "an interview needs at least one participant",
+            ));
         }
         let status = input.status.unwrap_or(SessionStatus::Done);
         let date = input.date.unwrap_or_else(today);
@@ -122,7 +125,10 @@ impl Fieldwork {
         let phase = self.reference.phase_for(date, input.phase)?.clone();
         if let Some(d) = input.duration_min {
             if !(0..=600).contains(&d) {
-                return Err(invalid("duration", format!("{d} minutes is not a plausible duration")));
+                return Err(invalid(
+                    "duration",
+                    format!("{d} minutes is not a plausible duration"),
+                ));
             }
         }
         let mut ids = Vec::new();
@@ -134,7 +140,10 @@ impl Fieldwork {
             if ids.contains(&p.id) {
                 return Err(invalid("participant", format!("{} is named twice", p.code)));
             }
-            if matches!(p.status, Status::Declined | Status::Ineligible | Status::Withdrawn) {
+            if matches!(
+                p.status,
+                Status::Declined | Status::Ineligible | Status::Withdrawn
+            ) {
                 return Err(ServiceError::Refused(format!(
                     "participant {} is {}; an interview cannot be logged",
                     p.code, p.status
@@ -151,7 +160,8 @@ impl Fieldwork {
                         f.item(ConsentItem::TakePart).as_str()
                     ));
                 }
-                if input.recording == Some(RecordingStatus::Recorded) && !f.allows(ConsentItem::Audio)
+                if input.recording == Some(RecordingStatus::Recorded)
+                    && !f.allows(ConsentItem::Audio)
                 {
                     missing.push(format!(
                         "consent to audio recording is not in force for {} on {} ({})",
@@ -161,8 +171,8 @@ impl Fieldwork {
                     ));
                 }
                 if !missing.is_empty() {
-                    let allowed = input.allow_gap
-                        || self.settings.consent_policy == ConsentPolicy::RecordGap;
+                    let allowed =
+                        input.allow_gap || self.settings.consent_policy == ConsentPolicy::RecordGap;
                     if !allowed {
                         return Err(ServiceError::Refused(format!(
                             "{}; record consent first, or log it with --allow-gap to keep it as a gap that `check` reports",
@@ -170,7 +180,11 @@ impl Fieldwork {
                         )));
                     }
                     gap = true;
-                    warnings.extend(missing.into_iter().map(|m| format!("consent gap recorded: {m}")));
+                    warnings.extend(
+                        missing
+                            .into_iter()
+                            .map(|m| format!("consent gap recorded: {m}")),
+                    );
                 }
             }
             sites.push(p.site.clone());
@@ -234,7 +248,15 @@ impl Fieldwork {
                 SessionStatus::Cancelled => (Status::Identified, ""),
             };
             if status != SessionStatus::Cancelled {
-                Self::change_status_tx(&tx, pid, to, date.min(today()), Some(note.into()), &user, false)?;
+                Self::change_status_tx(
+                    &tx,
+                    pid,
+                    to,
+                    date.min(today()),
+                    Some(note.into()),
+                    &user,
+                    false,
+                )?;
             }
         }
         let mut after = json(&row);
@@ -268,13 +290,17 @@ impl Fieldwork {
         let current = self.session(&id)?;
         let date = date.unwrap_or(current.date);
         if status == SessionStatus::Done && date > today() {
-            return Err(invalid("date", "a completed interview cannot be in the future"));
+            return Err(invalid(
+                "date",
+                "a completed interview cannot be in the future",
+            ));
         }
-        let explicit_phase = if crate::domain::phase_for_date(&self.reference.phases, date).is_none() {
-            Some(current.phase)
-        } else {
-            None
-        };
+        let explicit_phase =
+            if crate::domain::phase_for_date(&self.reference.phases, date).is_none() {
+                Some(current.phase)
+            } else {
+                None
+            };
         let phase = self.reference.phase_for(date, explicit_phase)?.clone();
         let mut warnings = Vec::new();
         let mut gap = false;
@@ -283,10 +309,16 @@ impl Fieldwork {
                 let f = self.consent_in_force(&p.id, date)?;
                 let mut missing = Vec::new();
                 if !f.allows(ConsentItem::TakePart) {
-                    missing.push(format!("consent to take part is not in force for {}", p.code));
+                    missing.push(format!(
+                        "consent to take part is not in force for {}",
+                        p.code
+                    ));
                 }
                 if recording == Some(RecordingStatus::Recorded) && !f.allows(ConsentItem::Audio) {
-                    missing.push(format!("consent to audio recording is not in force for {}", p.code));
+                    missing.push(format!(
+                        "consent to audio recording is not in force for {}",
+                        p.code
+                    ));
                 }
                 if !missing.is_empty() {
                     if !(allow_gap || self.settings.consent_policy == ConsentPolicy::RecordGap) {
@@ -328,7 +360,15 @@ impl Fieldwork {
                 )?;
             }
         }
-        audit::record(&tx, &user, "session", &id, "edit", Some(&json(&before)), Some(&json(&row)))?;
+        audit::record(
+            &tx,
+            &user,
+            "session",
+            &id,
+            "edit",
+            Some(&json(&before)),
+            Some(&json(&row)),
+        )?;
         tx.commit()?;
         Ok(Logged {
             session: self.session(&id)?,
@@ -343,12 +383,18 @@ impl Fieldwork {
         let date = input.date.unwrap_or_else(today);
         let status = input.status.unwrap_or(SessionStatus::Done);
         if status == SessionStatus::Done && date > today() {
-            return Err(invalid("date", "an observed meeting cannot be logged as done in the future"));
+            return Err(invalid(
+                "date",
+                "an observed meeting cannot be logged as done in the future",
+            ));
         }
         let phase = self.reference.phase_for(date, input.phase)?.clone();
         if let Some(a) = input.attendees {
             if !(0..=10_000).contains(&a) {
-                return Err(invalid("attendees", format!("{a} is not a plausible attendee count")));
+                return Err(invalid(
+                    "attendees",
+                    format!("{a} is not a plausible attendee count"),
+                ));
             }
         }
         let now = now_utc();
@@ -413,7 +459,15 @@ impl Fieldwork {
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
         store::insert(&tx, &row)?;
-        audit::record(&tx, &user, "session", &row.id, "create", None, Some(&json(&row)))?;
+        audit::record(
+            &tx,
+            &user,
+            "session",
+            &row.id,
+            "create",
+            None,
+            Some(&json(&row)),
+        )?;
         tx.commit()?;
         self.session(&row.id)
     }

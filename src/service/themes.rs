@@ -33,7 +33,10 @@ impl Fieldwork {
         let lower = k.to_lowercase();
         let by_path: Vec<&Theme> = all
             .iter()
-            .filter(|t| t.path.to_lowercase() == lower || t.path.to_lowercase().ends_with(&format!("/{lower}")))
+            .filter(|t| {
+                t.path.to_lowercase() == lower
+                    || t.path.to_lowercase().ends_with(&format!("/{lower}"))
+            })
             .collect();
         let live: Vec<&Theme> = by_path
             .iter()
@@ -54,7 +57,11 @@ impl Fieldwork {
             return Err(ServiceError::Ambiguous {
                 what: "theme",
                 key: k.to_string(),
-                candidates: pick.iter().map(|t| t.path.clone()).collect::<Vec<_>>().join(", "),
+                candidates: pick
+                    .iter()
+                    .map(|t| t.path.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         }
         if k.len() >= 6 {
@@ -90,12 +97,18 @@ impl Fieldwork {
     ) -> Result<Theme> {
         let name = clean(Some(name)).ok_or_else(|| invalid("name", "is required"))?;
         if name.contains('/') {
-            return Err(invalid("name", "a theme name cannot contain `/` (it separates levels)"));
+            return Err(invalid(
+                "name",
+                "a theme name cannot contain `/` (it separates levels)",
+            ));
         }
         let colour = clean(colour);
         if let Some(c) = &colour {
             if !valid_colour(c) {
-                return Err(invalid("colour", format!("`{c}` is not a colour; write #RRGGBB")));
+                return Err(invalid(
+                    "colour",
+                    format!("`{c}` is not a colour; write #RRGGBB"),
+                ));
             }
         }
         let (framework_id, parent_id) = match parent {
@@ -121,7 +134,10 @@ impl Fieldwork {
                             "framework",
                             format!(
                                 "say which framework with --framework (valid: {})",
-                                fws.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+                                fws.iter()
+                                    .map(|f| f.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             ),
                         ))
                     }
@@ -135,7 +151,10 @@ impl Fieldwork {
                 && t.status == ThemeStatus::Active
                 && t.name.eq_ignore_ascii_case(&name)
         }) {
-            return Err(invalid("name", format!("a theme named `{name}` is already there")));
+            return Err(invalid(
+                "name",
+                format!("a theme named `{name}` is already there"),
+            ));
         }
         let now = now_utc();
         let user = self.settings.user.clone();
@@ -154,8 +173,24 @@ impl Fieldwork {
             tag_count: 0,
         };
         store::insert_theme(&tx, &row)?;
-        store::insert_event(&tx, &new_log_id(), &row.id, "created", &serde_json::json!({"name": row.name}), &now, &user)?;
-        audit::record(&tx, &user, "theme", &row.id, "create", None, Some(&json(&row)))?;
+        store::insert_event(
+            &tx,
+            &new_log_id(),
+            &row.id,
+            "created",
+            &serde_json::json!({"name": row.name}),
+            &now,
+            &user,
+        )?;
+        audit::record(
+            &tx,
+            &user,
+            "theme",
+            &row.id,
+            "create",
+            None,
+            Some(&json(&row)),
+        )?;
         tx.commit()?;
         self.resolve_theme(&row.id)
     }
@@ -172,19 +207,32 @@ impl Fieldwork {
         }
         let mut row = before.clone();
         row.name = new_name;
-        self.update_theme(&before, &row, "renamed", serde_json::json!({"from": before.name, "to": row.name}))?;
+        self.update_theme(
+            &before,
+            &row,
+            "renamed",
+            serde_json::json!({"from": before.name, "to": row.name}),
+        )?;
         self.resolve_theme(&t.id)
     }
 
     pub fn retire_theme(&mut self, key: &str) -> Result<Theme> {
         let t = self.resolve_theme(key)?;
         if t.status != ThemeStatus::Active {
-            return Err(invalid("theme", format!("{} is already {}", t.path, t.status)));
+            return Err(invalid(
+                "theme",
+                format!("{} is already {}", t.path, t.status),
+            ));
         }
         let before = self.theme_row(&t.id)?;
         let mut row = before.clone();
         row.status = ThemeStatus::Retired;
-        self.update_theme(&before, &row, "retired", serde_json::json!({"tags_kept": t.tag_count}))?;
+        self.update_theme(
+            &before,
+            &row,
+            "retired",
+            serde_json::json!({"tags_kept": t.tag_count}),
+        )?;
         self.resolve_theme(&t.id)
     }
 
@@ -213,20 +261,58 @@ impl Fieldwork {
         let children = store::reparent_children(&tx, &a.id, &b.id)?;
         store::update_theme(&tx, &row)?;
         let detail = serde_json::json!({"into": b.path, "tags_moved": moved, "duplicates_folded": folded, "children_moved": children});
-        store::insert_event(&tx, &new_log_id(), &a.id, "merged-into", &detail, &now, &user)?;
-        store::insert_event(&tx, &new_log_id(), &b.id, "merged-from", &serde_json::json!({"from": a.path, "tags_moved": moved}), &now, &user)?;
-        audit::record(&tx, &user, "theme", &a.id, "merge", Some(&json(&before)), Some(&json(&row)))?;
+        store::insert_event(
+            &tx,
+            &new_log_id(),
+            &a.id,
+            "merged-into",
+            &detail,
+            &now,
+            &user,
+        )?;
+        store::insert_event(
+            &tx,
+            &new_log_id(),
+            &b.id,
+            "merged-from",
+            &serde_json::json!({"from": a.path, "tags_moved": moved}),
+            &now,
+            &user,
+        )?;
+        audit::record(
+            &tx,
+            &user,
+            "theme",
+            &a.id,
+            "merge",
+            Some(&json(&before)),
+            Some(&json(&row)),
+        )?;
         tx.commit()?;
         Ok((self.resolve_theme(&b.id)?, moved + folded))
     }
 
-    fn update_theme(&mut self, before: &ThemeRow, row: &ThemeRow, action: &str, detail: serde_json::Value) -> Result<()> {
+    fn update_theme(
+        &mut self,
+        before: &ThemeRow,
+        row: &ThemeRow,
+        action: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
         let now = now_utc();
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
         store::update_theme(&tx, row)?;
         store::insert_event(&tx, &new_log_id(), &row.id, action, &detail, &now, &user)?;
-        audit::record(&tx, &user, "theme", &row.id, action, Some(&json(before)), Some(&json(row)))?;
+        audit::record(
+            &tx,
+            &user,
+            "theme",
+            &row.id,
+            action,
+            Some(&json(before)),
+            Some(&json(row)),
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -239,7 +325,12 @@ impl Fieldwork {
 
     /// Tag a session with one or more themes (all in one transaction). Themes the session
     /// already carries are skipped. Returns the new tags.
-    pub fn tag_session(&mut self, session: &str, themes: &[String], memo: Option<&str>) -> Result<Vec<Tag>> {
+    pub fn tag_session(
+        &mut self,
+        session: &str,
+        themes: &[String],
+        memo: Option<&str>,
+    ) -> Result<Vec<Tag>> {
         if themes.is_empty() {
             return Err(invalid("theme", "name at least one theme"));
         }
@@ -277,7 +368,15 @@ impl Fieldwork {
                 created_by: user.clone(),
             };
             store::insert_tag(&tx, &row)?;
-            audit::record(&tx, &user, "tag", &row.id, "create", None, Some(&json(&row)))?;
+            audit::record(
+                &tx,
+                &user,
+                "tag",
+                &row.id,
+                "create",
+                None,
+                Some(&json(&row)),
+            )?;
             ids.push(row.id);
         }
         tx.commit()?;
@@ -286,17 +385,28 @@ impl Fieldwork {
     }
 
     /// Remove a tag, by its id, or by session and theme. Returns how many were removed.
-    pub fn untag(&mut self, tag_id: Option<&str>, session: Option<&str>, theme: Option<&str>) -> Result<usize> {
+    pub fn untag(
+        &mut self,
+        tag_id: Option<&str>,
+        session: Option<&str>,
+        theme: Option<&str>,
+    ) -> Result<usize> {
         let id = match (tag_id, session, theme) {
             (Some(id), _, _) => {
                 let row = store::tag_row(self.store.conn(), id)?;
-                row.map(|r| r.id).ok_or(ServiceError::NotFound { what: "tag", key: id.into() })?
+                row.map(|r| r.id).ok_or(ServiceError::NotFound {
+                    what: "tag",
+                    key: id.into(),
+                })?
             }
             (None, Some(s), Some(t)) => {
                 let s = self.session(s)?;
                 let t = self.resolve_theme(t)?;
                 store::find_session_tag(self.store.conn(), &t.id, &s.id)?.ok_or_else(|| {
-                    invalid("tag", format!("session {} is not tagged with {}", &s.id[..8], t.path))
+                    invalid(
+                        "tag",
+                        format!("session {} is not tagged with {}", &s.id[..8], t.path),
+                    )
                 })?
             }
             _ => return Err(invalid("tag", "give a tag id, or --session and --theme")),
@@ -305,12 +415,26 @@ impl Fieldwork {
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
         store::delete_tag(&tx, &id)?;
-        audit::record(&tx, &user, "tag", &id, "delete", before.as_ref().map(json).as_ref(), None)?;
+        audit::record(
+            &tx,
+            &user,
+            "tag",
+            &id,
+            "delete",
+            before.as_ref().map(json).as_ref(),
+            None,
+        )?;
         tx.commit()?;
         Ok(1)
     }
 
-    pub fn tags(&self, session: Option<&str>, theme: Option<&str>, offset: usize, limit: usize) -> Result<Vec<Tag>> {
+    pub fn tags(
+        &self,
+        session: Option<&str>,
+        theme: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Tag>> {
         let sid = match session {
             Some(s) => Some(self.resolve_session(s)?),
             None => None,
@@ -319,7 +443,13 @@ impl Fieldwork {
             Some(t) => Some(self.resolve_theme(t)?.id),
             None => None,
         };
-        Ok(store::tags(self.store.conn(), sid.as_deref(), tid.as_deref(), offset, limit)?)
+        Ok(store::tags(
+            self.store.conn(),
+            sid.as_deref(),
+            tid.as_deref(),
+            offset,
+            limit,
+        )?)
     }
 }
 
@@ -355,6 +485,15 @@ fn walk(
             merged_into: r.merged_into.clone(),
             tag_count: r.tag_count,
         });
-        walk(rows, framework_id, framework, Some(&r.id), &path, depth + 1, all, out);
+        walk(
+            rows,
+            framework_id,
+            framework,
+            Some(&r.id),
+            &path,
+            depth + 1,
+            all,
+            out,
+        );
     }
 }

@@ -59,7 +59,7 @@ impl Fieldwork {
     }
 
     /// Resolve a user-given path against the root; refuse files outside it.
-    fn under_root(&self, file: &Path) -> Result<(PathBuf, String)> {
+    pub(crate) fn under_root(&self, file: &Path) -> Result<(PathBuf, String)> {
         let root = self.transcripts_root();
         let candidate = if file.is_absolute() {
             file.to_path_buf()
@@ -73,7 +73,11 @@ impl Fieldwork {
         if !candidate.is_file() {
             return Err(invalid(
                 "file",
-                format!("{}: no such file (transcripts root: {})", file.display(), root.display()),
+                format!(
+                    "{}: no such file (transcripts root: {})",
+                    file.display(),
+                    root.display()
+                ),
             ));
         }
         let abs = candidate
@@ -97,13 +101,19 @@ impl Fieldwork {
 
     /// Link a transcript file to an interview (path relative to the transcripts root, with
     /// its SHA-256 and size). With `replace`, an existing link is replaced.
-    pub fn link_transcript(&mut self, session: &str, file: &Path, replace: bool) -> Result<Transcript> {
+    pub fn link_transcript(
+        &mut self,
+        session: &str,
+        file: &Path,
+        replace: bool,
+    ) -> Result<Transcript> {
         let s = self.session(session)?;
         if s.kind != SessionKind::Interview {
             return Err(invalid("session", "transcripts are linked to interviews"));
         }
         let (abs, rel) = self.under_root(file)?;
-        let (sha256, size) = sha256_file(&abs).map_err(io_err(format!("reading {}", abs.display())))?;
+        let (sha256, size) =
+            sha256_file(&abs).map_err(io_err(format!("reading {}", abs.display())))?;
         if let Some(other) = store::by_path(self.store.conn(), &rel)? {
             if other.session_id != s.id {
                 return Err(ServiceError::Refused(format!(
@@ -119,10 +129,10 @@ impl Fieldwork {
         let t = match existing {
             Some(old) if !replace => {
                 return Err(ServiceError::Refused(format!(
-                    "interview {} already has a transcript ({}); use --replace to link another file",
-                    &s.id[..8],
-                    old.path
-                )))
+                "interview {} already has a transcript ({}); use --replace to link another file",
+                &s.id[..8],
+                old.path
+            )))
             }
             Some(old) => {
                 let t = Transcript {
@@ -137,7 +147,15 @@ impl Fieldwork {
                     verified_at: Some(now),
                 };
                 store::relink(&tx, &t)?;
-                audit::record(&tx, &user, "transcript", &t.id, "relink", Some(&json(&old)), Some(&json(&t)))?;
+                audit::record(
+                    &tx,
+                    &user,
+                    "transcript",
+                    &t.id,
+                    "relink",
+                    Some(&json(&old)),
+                    Some(&json(&t)),
+                )?;
                 t
             }
             None => {
@@ -153,7 +171,15 @@ impl Fieldwork {
                     verified_at: Some(now),
                 };
                 store::insert(&tx, &t, &user)?;
-                audit::record(&tx, &user, "transcript", &t.id, "link", None, Some(&json(&t)))?;
+                audit::record(
+                    &tx,
+                    &user,
+                    "transcript",
+                    &t.id,
+                    "link",
+                    None,
+                    Some(&json(&t)),
+                )?;
                 t
             }
         };

@@ -4,6 +4,7 @@
 //! `BEGIN IMMEDIATE` transaction (a `Transaction` derefs to a `Connection`).
 
 pub mod audit;
+pub mod coding;
 pub mod consent;
 pub mod participants;
 pub mod reference;
@@ -21,7 +22,10 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 pub const APPLICATION_ID: i32 = 0x4657_524B;
 
 /// Numbered migrations; version N is `MIGRATIONS[N - 1]`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_coding.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -38,7 +42,9 @@ pub enum StoreError {
     },
     #[error("{path}: no database here; create one with `fieldwork init`")]
     Missing { path: String },
-    #[error("{path}: a database already exists; use `--force` to replace it (a backup is made first)")]
+    #[error(
+        "{path}: a database already exists; use `--force` to replace it (a backup is made first)"
+    )]
     Exists { path: String },
     #[error("{0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -154,6 +160,32 @@ impl Store {
         Ok(self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// Record the expanded text of every SQL statement run from now on (benchmarks compare
+    /// the same statements run by the `sqlite3` shell). `None` stops recording.
+    pub fn record_sql(
+        &mut self,
+        sink: Option<std::sync::Arc<std::sync::Mutex<Vec<String>>>>,
+    ) -> Result<()> {
+        use rusqlite::trace::{TraceEvent, TraceEventCodes};
+        match sink {
+            Some(sink) => self.conn.trace_v2(
+                TraceEventCodes::SQLITE_TRACE_STMT,
+                Some(move |e: TraceEvent<'_>| {
+                    if let TraceEvent::Stmt(stmt, sql) = e {
+                        let text = stmt.expanded_sql().unwrap_or_else(|| sql.to_string());
+                        if let Ok(mut v) = sink.lock() {
+                            v.push(text);
+                        }
+                    }
+                }),
+            )?,
+            None => self
+                .conn
+                .trace_v2(TraceEventCodes::empty(), None::<fn(TraceEvent<'_>)>)?,
+        }
+        Ok(())
     }
 
     fn migrate_from(&mut self, from: i32) -> Result<()> {
@@ -360,7 +392,10 @@ mod tests {
         assert_eq!(v, SCHEMA_VERSION);
         let mut stmt = s
             .conn()
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table'
+                 AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'",
+            )
             .unwrap();
         let tables: Vec<String> = stmt
             .query_map([], |r| r.get(0))

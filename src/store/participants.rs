@@ -98,10 +98,13 @@ pub fn row(c: &Connection, id: &str) -> Result<Option<ParticipantRow>> {
 }
 
 pub fn code_exists(c: &Connection, code: &str) -> Result<bool> {
-    Ok(c
-        .query_row("SELECT 1 FROM participant WHERE code = ?1", [code], |_| Ok(()))
+    Ok(
+        c.query_row("SELECT 1 FROM participant WHERE code = ?1", [code], |_| {
+            Ok(())
+        })
         .optional()?
-        .is_some())
+        .is_some(),
+    )
 }
 
 /// Resolve a reference typed by a user: full id, export code, or a unique id prefix
@@ -191,7 +194,10 @@ pub fn list(
             f.role_category,
             f.status.map(|s| s.as_str()),
             f.phase,
-            f.search.as_deref().filter(|s| !s.is_empty()).map(like_pattern),
+            f.search
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(like_pattern),
             limit as i64,
             offset as i64
         ],
@@ -211,7 +217,10 @@ pub fn count(c: &Connection, f: &ParticipantFilter) -> Result<usize> {
             f.role_category,
             f.status.map(|s| s.as_str()),
             f.phase,
-            f.search.as_deref().filter(|s| !s.is_empty()).map(like_pattern),
+            f.search
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(like_pattern),
         ],
         |r| r.get(0),
     )?;
@@ -267,8 +276,7 @@ pub fn events(c: &Connection, participant_id: &str) -> Result<Vec<StatusEvent>> 
 
 /// Counts by status, for the dashboard.
 pub fn status_counts(c: &Connection) -> Result<Vec<(Status, i64)>> {
-    let mut stmt =
-        c.prepare_cached("SELECT status, count(*) FROM participant GROUP BY status")?;
+    let mut stmt = c.prepare_cached("SELECT status, count(*) FROM participant GROUP BY status")?;
     let rows = stmt.query_map([], |r| {
         Ok((
             conv(parse_col::<Status>("participant.status", r.get(0)?))?,

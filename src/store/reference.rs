@@ -56,15 +56,26 @@ pub fn set_meta(c: &Connection, key: &str, value: &str) -> Result<()> {
 }
 
 pub fn meta(c: &Connection, key: &str) -> Result<Option<String>> {
-    Ok(c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-        .optional()?)
+    Ok(
+        c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?,
+    )
 }
 
 pub fn insert_site(c: &Connection, s: &Site, sort: i64) -> Result<()> {
     c.execute(
         "INSERT INTO site (id, code, name, region, population, places, notes, sort)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![s.id, s.code, s.name, s.region, s.population, s.places, s.notes, sort],
+        params![
+            s.id,
+            s.code,
+            s.name,
+            s.region,
+            s.population,
+            s.places,
+            s.notes,
+            sort
+        ],
     )?;
     Ok(())
 }
@@ -90,7 +101,13 @@ pub fn sites(c: &Connection) -> Result<Vec<Site>> {
 pub fn insert_phase(c: &Connection, p: &Phase) -> Result<()> {
     c.execute(
         "INSERT INTO phase (id, number, name, start_date, end_date) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![p.id, p.number, p.name, format_date(p.start), format_date(p.end)],
+        params![
+            p.id,
+            p.number,
+            p.name,
+            format_date(p.start),
+            format_date(p.end)
+        ],
     )?;
     Ok(())
 }

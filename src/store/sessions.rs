@@ -226,10 +226,7 @@ pub fn list(
         format!("{SELECT}{FILTER} ORDER BY se.date {order}, se.id {order} LIMIT ?6 OFFSET ?7");
     let [a, b, cc, d, e] = filter_params(f);
     let mut stmt = c.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        params![a, b, cc, d, e, limit as i64, offset as i64],
-        map,
-    )?;
+    let rows = stmt.query_map(params![a, b, cc, d, e, limit as i64, offset as i64], map)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -300,16 +297,20 @@ pub fn interview_dates(c: &Connection) -> Result<Vec<(String, u32)>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Participants with a completed interview in phase `base` and none in `later`, with
-/// their id, code, name, site code and role category code.
-#[allow(clippy::type_complexity)]
-pub fn not_seen_at(
-    c: &Connection,
-    base: u32,
-    later: u32,
-) -> Result<Vec<(String, String, String, String, String, String)>> {
+/// A participant seen in one phase and not (yet) in a later one.
+#[derive(Debug, Clone)]
+pub struct NotSeenRow {
+    pub id: String,
+    pub code: String,
+    pub site: String,
+    pub role_category: String,
+    pub status: String,
+}
+
+/// Participants with a completed interview in phase `base` and none in `later`.
+pub fn not_seen_at(c: &Connection, base: u32, later: u32) -> Result<Vec<NotSeenRow>> {
     let mut stmt = c.prepare_cached(
-        "SELECT p.id, p.code, p.name, s.code, rc.code, p.status FROM participant p
+        "SELECT p.id, p.code, s.code, rc.code, p.status FROM participant p
          JOIN site s ON s.id = p.site_id JOIN role r ON r.id = p.role_id
          JOIN role_category rc ON rc.id = r.category_id
          WHERE EXISTS (SELECT 1 FROM session_participant sp JOIN session se ON se.id = sp.session_id
@@ -323,19 +324,44 @@ pub fn not_seen_at(
          ORDER BY s.sort, p.code",
     )?;
     let rows = stmt.query_map(params![base, later], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        Ok(NotSeenRow {
+            id: r.get(0)?,
+            code: r.get(1)?,
+            site: r.get(2)?,
+            role_category: r.get(3)?,
+            status: r.get(4)?,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Every completed interview with its participants: (session id, date, participant id).
-pub fn done_interview_participants(c: &Connection) -> Result<Vec<(String, String, String)>> {
+/// A participant of a completed interview.
+#[derive(Debug, Clone)]
+pub struct InterviewParticipant {
+    pub session_id: String,
+    pub date: String,
+    pub recording_status: Option<String>,
+    pub participant_id: String,
+    pub code: String,
+}
+
+/// Every completed interview with each of its participants, in date order.
+pub fn done_interview_participants(c: &Connection) -> Result<Vec<InterviewParticipant>> {
     let mut stmt = c.prepare_cached(
-        "SELECT se.id, se.date, sp.participant_id FROM session se
+        "SELECT se.id, se.date, se.recording_status, p.id, p.code FROM session se
          JOIN session_participant sp ON sp.session_id = se.id
+         JOIN participant p ON p.id = sp.participant_id
          WHERE se.kind = 'interview' AND se.status = 'done' ORDER BY se.date, se.id",
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let rows = stmt.query_map([], |r| {
+        Ok(InterviewParticipant {
+            session_id: r.get(0)?,
+            date: r.get(1)?,
+            recording_status: r.get(2)?,
+            participant_id: r.get(3)?,
+            code: r.get(4)?,
+        })
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

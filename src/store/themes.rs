@@ -140,7 +140,9 @@ pub fn events(c: &Connection, theme_id: &str) -> Result<Vec<(String, String, Str
         "SELECT action, coalesce(detail, ''), at, by FROM theme_event WHERE theme_id = ?1
          ORDER BY id",
     )?;
-    let rows = stmt.query_map([theme_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    let rows = stmt.query_map([theme_id], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -207,7 +209,11 @@ pub fn tag_row(c: &Connection, id: &str) -> Result<Option<TagRow>> {
 }
 
 /// The session-level tag of a theme on a session, if present.
-pub fn find_session_tag(c: &Connection, theme_id: &str, session_id: &str) -> Result<Option<String>> {
+pub fn find_session_tag(
+    c: &Connection,
+    theme_id: &str,
+    session_id: &str,
+) -> Result<Option<String>> {
     Ok(c.query_row(
         "SELECT id FROM tag WHERE theme_id = ?1 AND session_id = ?2 AND span_start IS NULL",
         params![theme_id, session_id],

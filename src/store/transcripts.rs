@@ -78,9 +78,11 @@ fn map(r: &Row<'_>) -> rusqlite::Result<Transcript> {
 }
 
 pub fn for_session(c: &Connection, session_id: &str) -> Result<Option<Transcript>> {
-    Ok(c.prepare_cached(&format!("{SELECT} WHERE session_id = ?1"))?
-        .query_row([session_id], map)
-        .optional()?)
+    Ok(
+        c.prepare_cached(&format!("{SELECT} WHERE session_id = ?1"))?
+            .query_row([session_id], map)
+            .optional()?,
+    )
 }
 
 pub fn all(c: &Connection) -> Result<Vec<Transcript>> {

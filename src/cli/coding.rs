@@ -1,0 +1,455 @@
+//! CLI handlers and text output for coding: transcripts' text, search, passages, quotes,
+//! the framework matrix and analysis views.
+
+use std::fmt::Write;
+
+use super::output::{esc, table};
+use super::run::{print_json, Out};
+use super::{AnalysisCmd, MatrixCmd, PassageCmd};
+use crate::service::coding::{DirMatch, ImportOutcome, Quote, TranscriptView};
+use crate::service::Fieldwork;
+use crate::store::coding::{Hit, PassageRow};
+
+/// Snippet markers (U+E000 … U+E001) as `[…]` for plain output, or ANSI bold on a terminal.
+pub fn show_snippet(s: &str, ansi: bool) -> String {
+    let (a, b) = if ansi {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("[", "]")
+    };
+    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    esc(&flat).replace('\u{e000}', a).replace('\u{e001}', b)
+}
+
+pub fn print_hits(hits: &[Hit], json: bool) -> Out {
+    if json {
+        let v: Vec<serde_json::Value> = hits
+            .iter()
+            .map(|h| {
+                let mut v = serde_json::to_value(h).unwrap_or_default();
+                v["snippet"] = serde_json::json!(show_snippet(&h.snippet, false));
+                v
+            })
+            .collect();
+        return print_json(&v);
+    }
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::env::var_os("NO_COLOR").is_none();
+    for h in hits {
+        println!(
+            "{} {} phase {} site {} {}{}",
+            h.date,
+            &h.session_id[..8],
+            h.phase,
+            h.site,
+            h.kind,
+            h.speaker
+                .as_deref()
+                .map(|s| format!(" — {}", esc(s)))
+                .unwrap_or_default()
+        );
+        println!("    {}", show_snippet(&h.snippet, ansi));
+    }
+    eprintln!("fieldwork: {} hit(s)", hits.len());
+    Ok(0)
+}
+
+pub fn print_import(out: &ImportOutcome, json: bool) -> Out {
+    for w in &out.warnings {
+        eprintln!("fieldwork: warning: {w}");
+    }
+    if json {
+        return print_json(out);
+    }
+    eprintln!(
+        "fieldwork: imported {} ({}, {} turns, {} words) for interview {}",
+        out.transcript.path,
+        out.encoding,
+        out.turns,
+        out.words,
+        &out.session_id[..8]
+    );
+    if let Some(r) = &out.reimport {
+        if !r.diff.is_empty() {
+            println!("{}", r.diff);
+        }
+        eprintln!(
+            "fieldwork: re-import: {} character(s) inserted, {} deleted; {} of {} passage(s) kept on identical text",
+            r.changes.inserted, r.changes.deleted, r.kept, r.passages
+        );
+        for p in &r.changed {
+            eprintln!(
+                "fieldwork: changed: tag {} ({}) — its text was edited; review with `passage accept {}`",
+                &p.id[..8],
+                esc(&p.theme),
+                &p.id[..8]
+            );
+        }
+        for p in &r.lost {
+            eprintln!(
+                "fieldwork: lost: tag {} ({}) — its text is gone; quote kept: \"{}\"",
+                &p.id[..8],
+                esc(&p.theme),
+                esc(&p.quote)
+            );
+        }
+    }
+    Ok(0)
+}
+
+pub fn print_dir(results: &[DirMatch], json: bool) -> Out {
+    if json {
+        print_json(&results)?;
+    } else {
+        let rows: Vec<Vec<String>> = results
+            .iter()
+            .map(|r| {
+                vec![
+                    r.outcome.clone(),
+                    r.path.clone(),
+                    r.session_id
+                        .as_deref()
+                        .map(|s| s[..8].to_string())
+                        .unwrap_or_default(),
+                    r.detail.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        print!(
+            "{}",
+            table(&["OUTCOME", "FILE", "INTERVIEW", "DETAIL"], &rows)
+        );
+    }
+    let count = |k: &str| results.iter().filter(|r| r.outcome == k).count();
+    eprintln!(
+        "fieldwork: {} imported, {} unmatched, {} ambiguous, {} failed{}",
+        count("imported"),
+        count("unmatched"),
+        count("ambiguous"),
+        count("failed"),
+        if count("dry-run") > 0 {
+            format!(", {} would be imported", count("dry-run"))
+        } else {
+            String::new()
+        }
+    );
+    Ok(0)
+}
+
+pub fn print_view(v: &TranscriptView, json: bool) -> Out {
+    if json {
+        let mut value = serde_json::to_value(v).unwrap_or_default();
+        value["text"] = serde_json::json!(v.text());
+        return print_json(&value);
+    }
+    println!(
+        "{}  ({}, {} words, imported {})",
+        esc(&v.transcript.path),
+        v.import.encoding,
+        v.import.words,
+        v.import.imported_at
+    );
+    for t in &v.turns {
+        let tags: Vec<String> = v
+            .passages
+            .iter()
+            .filter(|p| p.span_start < t.end_char && p.span_end > t.start_char)
+            .map(|p| {
+                format!(
+                    "{}{}",
+                    p.theme,
+                    if p.anchor == "ok" { "" } else { " (review)" }
+                )
+            })
+            .collect();
+        println!(
+            "\n[{} @{}]{}",
+            t.seq,
+            t.start_char,
+            if tags.is_empty() {
+                String::new()
+            } else {
+                format!("  themes: {}", esc(&tags.join("; ")))
+            }
+        );
+        println!("{}", t.text.trim_end());
+    }
+    Ok(0)
+}
+
+fn passage_rows(list: &[PassageRow]) -> String {
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|p| {
+            let q: String = p.quote.chars().take(60).collect();
+            vec![
+                p.id[..8].to_string(),
+                p.session_id[..8].to_string(),
+                format!("{}..{}", p.span_start, p.span_end),
+                p.theme.clone(),
+                p.anchor.clone(),
+                q,
+            ]
+        })
+        .collect();
+    table(
+        &["TAG", "INTERVIEW", "SPAN", "THEME", "ANCHOR", "QUOTE"],
+        &rows,
+    )
+}
+
+pub fn passage(fw: &mut Fieldwork, c: &PassageCmd) -> Out {
+    match c {
+        PassageCmd::Add {
+            interview,
+            themes,
+            start,
+            end,
+            quote,
+            occurrence,
+            memo,
+            json,
+        } => {
+            let (s, e) = match (start, end, quote) {
+                (Some(s), Some(e), _) => (*s, *e),
+                (_, _, Some(q)) => fw.find_in_transcript(interview, q, *occurrence)?,
+                _ => {
+                    return Err(crate::service::ServiceError::Invalid {
+                        field: "passage".into(),
+                        message: "give --start and --end, or --quote".into(),
+                    }
+                    .into())
+                }
+            };
+            let tags = fw.tag_passage(interview, s, e, themes, memo.as_deref())?;
+            if *json {
+                return print_json(&tags);
+            }
+            for t in &tags {
+                println!("{}", t.id);
+            }
+            eprintln!("fieldwork: tagged {s}..{e} with {} theme(s)", tags.len());
+            Ok(0)
+        }
+        PassageCmd::List {
+            interview,
+            theme,
+            review,
+            json,
+        } => {
+            let mut list = if *review {
+                fw.passages_to_review()?
+            } else if let Some(i) = interview {
+                fw.transcript_view(i)?.passages
+            } else {
+                fw.passages(theme.as_deref())?
+            };
+            if let Some(t) = theme {
+                let id = fw.resolve_theme(t)?.id;
+                list.retain(|p| p.theme_id == id);
+            }
+            if *json {
+                return print_json(&list);
+            }
+            print!("{}", passage_rows(&list));
+            Ok(0)
+        }
+        PassageCmd::Accept { tag } => {
+            let p = fw.accept_passage(tag)?;
+            eprintln!(
+                "fieldwork: tag {} now quotes \"{}\"",
+                &p.id[..8],
+                esc(&p.quote)
+            );
+            Ok(0)
+        }
+    }
+}
+
+pub fn print_quotes(q: &[Quote], json: bool) -> Out {
+    if json {
+        return print_json(&q);
+    }
+    for x in q {
+        println!(
+            "{} — {}{}",
+            esc(&x.attribution),
+            x.passage.theme,
+            if x.allowed {
+                String::new()
+            } else {
+                format!(
+                    "  [NOT FOR EXPORT: {}]",
+                    x.reason.as_deref().unwrap_or("consent")
+                )
+            }
+        );
+        println!("    \"{}\"", esc(x.passage.quote.trim()));
+    }
+    eprintln!(
+        "fieldwork: {} quote(s), {} usable in outputs",
+        q.len(),
+        q.iter().filter(|x| x.allowed).count()
+    );
+    Ok(0)
+}
+
+pub fn matrix(fw: &mut Fieldwork, c: &MatrixCmd) -> Out {
+    match c {
+        MatrixCmd::Show { phase, json } => {
+            let m = fw.matrix(*phase)?;
+            if *json {
+                return print_json(&m);
+            }
+            let top: Vec<_> = m.themes.iter().filter(|t| t.depth == 0).collect();
+            let mut headers = vec!["CASE".to_string(), "PHASE".to_string()];
+            headers.extend(
+                top.iter()
+                    .map(|t| t.name.chars().take(14).collect::<String>()),
+            );
+            let mut rows = Vec::new();
+            for case in &m.cases {
+                for ph in &m.phases {
+                    if !case.phases.contains(ph) {
+                        continue;
+                    }
+                    let mut row = vec![format!("{} ({})", case.code, case.site), ph.to_string()];
+                    for t in &top {
+                        // A top-level theme's cell counts its own and its sub-themes' passages.
+                        let ids: Vec<&str> = m
+                            .themes
+                            .iter()
+                            .filter(|x| {
+                                x.path == t.path || x.path.starts_with(&format!("{}/", t.path))
+                            })
+                            .map(|x| x.id.as_str())
+                            .collect();
+                        let cells: Vec<_> = m
+                            .cells
+                            .iter()
+                            .filter(|c| {
+                                c.participant_id == case.participant_id
+                                    && c.phase == *ph
+                                    && ids.contains(&c.theme_id.as_str())
+                            })
+                            .collect();
+                        let n: i64 = cells.iter().map(|c| c.passages).sum();
+                        let s = if cells.iter().any(|c| c.summary.is_some()) {
+                            "*"
+                        } else {
+                            ""
+                        };
+                        row.push(format!("{n}{s}"));
+                    }
+                    rows.push(row);
+                }
+            }
+            let h: Vec<&str> = headers.iter().map(String::as_str).collect();
+            print!("{}", table(&h, &rows));
+            eprintln!(
+                "fieldwork: passages per case × theme (with sub-themes); * = a summary is written"
+            );
+            Ok(0)
+        }
+        MatrixCmd::Set {
+            participant,
+            theme,
+            phase,
+            summary,
+        } => {
+            fw.set_matrix_summary(participant, theme, *phase, Some(summary))?;
+            eprintln!("fieldwork: summary saved");
+            Ok(0)
+        }
+        MatrixCmd::Cell {
+            participant,
+            theme,
+            phase,
+            json,
+        } => {
+            let list = fw.cell_passages(participant, theme, *phase)?;
+            if *json {
+                return print_json(&list);
+            }
+            print!("{}", passage_rows(&list));
+            Ok(0)
+        }
+    }
+}
+
+pub fn analysis(fw: &Fieldwork, c: &AnalysisCmd) -> Out {
+    match c {
+        AnalysisCmd::Frequency { json } => {
+            let rows = fw.theme_frequency()?;
+            if *json {
+                return print_json(&rows);
+            }
+            let mut keys: Vec<String> =
+                rows.iter().flat_map(|r| r.counts.keys().cloned()).collect();
+            keys.sort();
+            keys.dedup();
+            let mut headers = vec!["THEME".to_string()];
+            headers.extend(keys.iter().cloned());
+            headers.push("TOTAL".into());
+            let table_rows: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    let mut v = vec![r.theme.clone()];
+                    v.extend(
+                        keys.iter()
+                            .map(|k| r.counts.get(k).copied().unwrap_or(0).to_string()),
+                    );
+                    v.push(r.total.to_string());
+                    v
+                })
+                .collect();
+            let h: Vec<&str> = headers.iter().map(String::as_str).collect();
+            print!("{}", table(&h, &table_rows));
+            Ok(0)
+        }
+        AnalysisCmd::Cooccurrence { json } => {
+            let rows = fw.cooccurrence()?;
+            if *json {
+                return print_json(&rows);
+            }
+            let t: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.a.clone(),
+                        r.b.clone(),
+                        r.passages.to_string(),
+                        r.sessions.to_string(),
+                    ]
+                })
+                .collect();
+            print!("{}", table(&["THEME", "WITH", "PASSAGES", "SESSIONS"], &t));
+            Ok(0)
+        }
+        AnalysisCmd::Saturation {
+            base,
+            run,
+            threshold,
+            phase,
+            json,
+        } => {
+            let s = fw.saturation(*base, *run, *threshold, *phase)?;
+            if *json {
+                return print_json(&s);
+            }
+            let mut out = String::new();
+            let max = s.points.last().map(|p| p.cumulative).unwrap_or(0).max(1);
+            for p in &s.points {
+                let bar = "█".repeat(p.cumulative * 40 / max);
+                let _ = writeln!(
+                    out,
+                    "{:>4} {} {:>3} new {:>4} total {}",
+                    p.index, p.date, p.new_themes, p.cumulative, bar
+                );
+            }
+            print!("{out}");
+            println!("\n{}", s.verdict);
+            Ok(0)
+        }
+    }
+}

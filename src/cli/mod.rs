@@ -1,0 +1,744 @@
+//! The command line: clap definitions ([`Cli`]), dispatch ([`run`]) and text output.
+
+mod coding;
+mod output;
+mod run;
+
+pub use output::render_coverage;
+pub use run::main;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::domain::{
+    Answer, ConsentMode, InterviewMode, RecordingStatus, SessionStatus, Status,
+    TranscriptionStatus, WithdrawalScope,
+};
+
+/// A local, offline fieldwork log for longitudinal qualitative case studies.
+///
+/// With no command, opens the terminal interface on the study database.
+#[derive(Debug, Parser)]
+#[command(name = "fieldwork", version, about, long_about = None, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Configuration file (else $FIELDWORK_CONFIG, ./fieldwork.toml, the platform config dir,
+    /// or the built-in reference study).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database file (else $FIELDWORK_DB, the config's `database`, the platform data dir).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+const AFTER_HELP: &str = "Exit status: 0 success, 1 a failed check or runtime error, 2 bad usage or input.\nSee `fieldwork COMMAND --help` for each command, and README.md for a tour.";
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the database from the study definition.
+    Init {
+        /// Fill in the synthetic demo study.
+        #[arg(long)]
+        demo: bool,
+        /// With --demo: multiply the study (sites, participants, sessions) N times.
+        #[arg(long, value_name = "N", default_value_t = 1, requires = "demo",
+              value_parser = clap::value_parser!(u32).range(1..=100))]
+        scale: u32,
+        /// Replace an existing database (it is backed up first).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Open the demo study (created in the platform data dir the first time).
+    Demo {
+        /// Multiply the demo study N times (only when it is created).
+        #[arg(long, value_name = "N", default_value_t = 1,
+              value_parser = clap::value_parser!(u32).range(1..=100))]
+        scale: u32,
+        /// Print the coverage report instead of opening the interface.
+        #[arg(long)]
+        print: bool,
+    },
+    /// Recruit and manage participants.
+    #[command(subcommand)]
+    Participant(ParticipantCmd),
+    /// Record consent and withdrawals.
+    #[command(subcommand)]
+    Consent(ConsentCmd),
+    /// Log, schedule and list interviews.
+    #[command(subcommand)]
+    Interview(InterviewCmd),
+    /// Log and list observed meetings.
+    #[command(subcommand)]
+    Observation(ObservationCmd),
+    /// Add and list reviewed documents.
+    #[command(subcommand)]
+    Document(DocumentCmd),
+    /// Link transcript files to interviews and verify them.
+    #[command(subcommand)]
+    Transcript(TranscriptCmd),
+    /// Maintain the codebook (frameworks of nested themes).
+    #[command(subcommand)]
+    Theme(ThemeCmd),
+    /// Apply themes to sessions.
+    #[command(subcommand)]
+    Tag(TagCmd),
+    /// Import data from files.
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// Full-text search over transcripts, session notes and memos.
+    Search {
+        /// Words, "a phrase", prefix*, AND / OR / NOT, parentheses (SQLite FTS5 syntax).
+        query: String,
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long)]
+        phase: Option<u32>,
+        #[arg(long)]
+        role_category: Option<String>,
+        /// Only sessions (or passages) tagged with this theme.
+        #[arg(long)]
+        theme: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Tag passages of transcripts with themes.
+    #[command(subcommand)]
+    Passage(PassageCmd),
+    /// Tagged passages of a theme with their attribution; those without consent are marked.
+    Quotes {
+        #[arg(long)]
+        theme: String,
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long)]
+        phase: Option<u32>,
+        #[arg(long)]
+        role_category: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The framework matrix: cases × themes, passage counts and summaries.
+    #[command(subcommand)]
+    Matrix(MatrixCmd),
+    /// Analysis views: theme frequency, co-occurrence, saturation.
+    #[command(subcommand)]
+    Analysis(AnalysisCmd),
+    /// Interviews against targets, follow-up, observations and gaps.
+    Coverage {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check database integrity and every consistency problem; exit 1 if any.
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a consistent copy of the live database (SQLite online backup).
+    Backup {
+        /// Destination file (must not exist).
+        file: PathBuf,
+    },
+    /// Show the study definition in the database: sites, phases, roles, meeting types.
+    Study {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the audit log, newest first.
+    Audit {
+        /// Only entries about this entity id.
+        #[arg(long)]
+        entity: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Paging for lists.
+#[derive(Debug, Args, Clone)]
+pub struct Page {
+    /// At most this many rows.
+    #[arg(long, default_value_t = 10_000)]
+    pub limit: usize,
+    /// Skip this many rows.
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ParticipantFields {
+    /// Full name (a direct identifier: masked in privacy mode, never exported).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Role code or name from the taxonomy (see `fieldwork study`).
+    #[arg(long)]
+    pub role: Option<String>,
+    /// Site code.
+    #[arg(long)]
+    pub site: Option<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+    #[arg(long)]
+    pub organisation: Option<String>,
+    /// Verbatim job title.
+    #[arg(long)]
+    pub job_title: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ParticipantCmd {
+    /// Add a participant; a random export code is assigned.
+    Add {
+        #[command(flatten)]
+        fields: ParticipantFields,
+        /// Starting status (default: identified).
+        #[arg(long)]
+        status: Option<Status>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List participants.
+    List {
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long)]
+        role_category: Option<String>,
+        #[arg(long)]
+        status: Option<Status>,
+        /// Only those with a completed interview in this phase.
+        #[arg(long)]
+        phase: Option<u32>,
+        /// Substring of name, code, organisation or job title.
+        #[arg(long)]
+        search: Option<String>,
+        #[command(flatten)]
+        page: Page,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one participant with status history, consent and sessions.
+    Show {
+        /// Id, export code or id prefix.
+        participant: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change fields (an empty value clears an optional field); the export code never changes.
+    Edit {
+        participant: String,
+        #[command(flatten)]
+        fields: ParticipantFields,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a participant along the recruitment pipeline (kept as a dated event).
+    Status {
+        participant: String,
+        /// identified, invited, reminded, consented, scheduled, interviewed, declined,
+        /// ineligible, no-response.
+        status: Status,
+        /// Date of the change (default today).
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConsentCmd {
+    /// Record a consent event (immutable). Items not given stay unset.
+    Record {
+        participant: String,
+        /// Date consent was given (default today).
+        #[arg(long)]
+        date: Option<String>,
+        /// Consent form version (default: the study's current version).
+        #[arg(long)]
+        form_version: Option<String>,
+        /// A copy of the form's text; its SHA-256 is kept with the record.
+        #[arg(long, value_name = "FILE")]
+        form_file: Option<PathBuf>,
+        /// written, e-consent or verbal.
+        #[arg(long)]
+        mode: Option<ConsentMode>,
+        /// Who took consent (default: the configured user).
+        #[arg(long)]
+        taken_by: Option<String>,
+        /// yes, no or not-asked.
+        #[arg(long)]
+        take_part: Option<Answer>,
+        #[arg(long)]
+        audio: Option<Answer>,
+        /// Anonymised quotes.
+        #[arg(long)]
+        quotes: Option<Answer>,
+        /// Archiving and sharing.
+        #[arg(long)]
+        archiving: Option<Answer>,
+        /// Contact for the follow-up phase.
+        #[arg(long)]
+        follow_up: Option<Answer>,
+        /// Where the signed form is kept.
+        #[arg(long)]
+        file_ref: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a withdrawal (immutable) with its scope.
+    Withdraw {
+        participant: String,
+        /// no-further-contact, no-further-data, remove-unanalysed, remove-all-feasible.
+        #[arg(long)]
+        scope: WithdrawalScope,
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Consent in force on a date (default today) and every record.
+    Show {
+        participant: String,
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InterviewCmd {
+    /// Log a completed interview (or schedule one with --status scheduled).
+    Log {
+        /// Participant id, export code or id prefix; repeat for group interviews.
+        #[arg(long = "participant", required = true)]
+        participants: Vec<String>,
+        /// Date (default today).
+        #[arg(long)]
+        date: Option<String>,
+        /// Phase number; needed when the date is outside every phase window.
+        #[arg(long)]
+        phase: Option<u32>,
+        /// Site code (default: the participants' site).
+        #[arg(long)]
+        site: Option<String>,
+        /// done (default), scheduled or cancelled.
+        #[arg(long)]
+        status: Option<SessionStatus>,
+        /// online, in-person or telephone.
+        #[arg(long)]
+        mode: Option<InterviewMode>,
+        /// Duration in minutes.
+        #[arg(long)]
+        duration: Option<i64>,
+        #[arg(long)]
+        interviewer: Option<String>,
+        /// recorded, not-recorded or failed.
+        #[arg(long)]
+        recording: Option<RecordingStatus>,
+        /// not-started, in-progress, done or not-needed.
+        #[arg(long)]
+        transcription: Option<TranscriptionStatus>,
+        #[arg(long)]
+        notes: Option<String>,
+        /// Log it without consent in force, as a gap that `check` reports.
+        #[arg(long)]
+        allow_gap: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a scheduled interview done or cancelled.
+    Update {
+        session: String,
+        #[arg(long)]
+        status: SessionStatus,
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        duration: Option<i64>,
+        #[arg(long)]
+        recording: Option<RecordingStatus>,
+        #[arg(long)]
+        allow_gap: bool,
+    },
+    /// List interviews by date.
+    List {
+        #[arg(long)]
+        phase: Option<u32>,
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long)]
+        status: Option<SessionStatus>,
+        #[arg(long)]
+        participant: Option<String>,
+        #[command(flatten)]
+        page: Page,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one interview with participants, transcript and tags.
+    Show {
+        session: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ObservationCmd {
+    /// Log an observed meeting.
+    Log {
+        /// Meeting type code (see `fieldwork study`).
+        #[arg(long = "type")]
+        meeting_type: String,
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        phase: Option<u32>,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        observer: Option<String>,
+        #[arg(long)]
+        attendees: Option<i64>,
+        #[arg(long)]
+        duration: Option<i64>,
+        #[arg(long)]
+        notes: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List observed meetings by date.
+    List {
+        #[arg(long)]
+        phase: Option<u32>,
+        #[arg(long)]
+        site: Option<String>,
+        #[command(flatten)]
+        page: Page,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DocumentCmd {
+    /// Add a reviewed document.
+    Add {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        phase: Option<u32>,
+        /// e.g. strategy, quality strategy, framework.
+        #[arg(long = "type")]
+        doc_type: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List reviewed documents.
+    List {
+        #[arg(long)]
+        site: Option<String>,
+        #[command(flatten)]
+        page: Page,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TranscriptCmd {
+    /// Link a transcript file (under the transcripts root) to an interview.
+    Link {
+        session: String,
+        file: PathBuf,
+        /// Replace an existing link.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Verify every linked file: missing, moved (found by hash) or changed; exit 1 if any.
+    Verify {
+        /// Relink moved files to where they were found.
+        #[arg(long)]
+        relink: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List interviews with their transcript state.
+    List {
+        #[command(flatten)]
+        page: Page,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a transcript's text (txt, md, docx, vtt) into the database, linking the file;
+    /// on re-import, tagged passages are re-anchored and changes shown.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        interview: String,
+        /// Replace a link to another file.
+        #[arg(long)]
+        replace: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import every transcript under a folder, matched to interviews by a naming pattern.
+    ImportDir {
+        dir: PathBuf,
+        /// e.g. "{site}/{phase}/{code}*" (default: the `coding.import_pattern` setting).
+        #[arg(long)]
+        pattern: Option<String>,
+        /// Show what would be imported.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import the good files even if some cannot be read.
+        #[arg(long)]
+        skip_bad: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show an imported transcript: speaker turns and tagged passages.
+    Show {
+        interview: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ThemeCmd {
+    /// Add a theme (at a framework's top level, or under --parent).
+    Add {
+        name: String,
+        #[arg(long)]
+        framework: Option<String>,
+        /// Parent theme (name, path or id).
+        #[arg(long)]
+        parent: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// #RRGGBB
+        #[arg(long)]
+        colour: Option<String>,
+    },
+    /// Rename a theme (history kept).
+    Rename { theme: String, new_name: String },
+    /// Merge a theme into another: its tags and children move; history kept.
+    Merge { theme: String, into: String },
+    /// Retire a theme: it keeps its tags but takes no new ones.
+    Retire { theme: String },
+    /// The codebook as a tree with tag counts.
+    List {
+        /// Include retired and merged themes.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Split a theme: create NEW beside it and move the given passage tags onto it.
+    Split {
+        theme: String,
+        #[arg(long)]
+        into: String,
+        /// Tag ids to move (repeat).
+        #[arg(long = "tag", required = true)]
+        tags: Vec<String>,
+    },
+    /// A theme's history.
+    History {
+        theme: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TagCmd {
+    /// Tag a session with one or more themes.
+    Add {
+        session: String,
+        #[arg(required = true)]
+        themes: Vec<String>,
+        #[arg(long)]
+        memo: Option<String>,
+    },
+    /// Remove a tag, by id or by --session and --theme.
+    Remove {
+        tag: Option<String>,
+        #[arg(long)]
+        session: Option<String>,
+        #[arg(long)]
+        theme: Option<String>,
+    },
+    /// List tags.
+    List {
+        #[arg(long)]
+        session: Option<String>,
+        #[arg(long)]
+        theme: Option<String>,
+        #[command(flatten)]
+        page: Page,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PassageCmd {
+    /// Tag a passage of an interview's transcript: by character offsets, or by its text.
+    Add {
+        interview: String,
+        #[arg(required = true)]
+        themes: Vec<String>,
+        /// Start offset (characters).
+        #[arg(long, requires = "end", conflicts_with = "quote")]
+        start: Option<usize>,
+        /// End offset (characters, exclusive).
+        #[arg(long, requires = "start")]
+        end: Option<usize>,
+        /// The passage's exact text.
+        #[arg(long)]
+        quote: Option<String>,
+        /// Which occurrence of --quote (1-based) when it appears more than once.
+        #[arg(long)]
+        occurrence: Option<usize>,
+        #[arg(long)]
+        memo: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List passages: of an interview, of a theme, or those needing review after re-import.
+    List {
+        #[arg(long)]
+        interview: Option<String>,
+        #[arg(long)]
+        theme: Option<String>,
+        /// Only passages a re-import could not keep on identical text.
+        #[arg(long)]
+        review: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Accept a changed passage's current text as its quote.
+    Accept { tag: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MatrixCmd {
+    /// Print the matrix (cases by export code × themes).
+    Show {
+        #[arg(long)]
+        phase: Option<u32>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a cell's summary (an empty summary clears it).
+    Set {
+        participant: String,
+        theme: String,
+        #[arg(long)]
+        phase: u32,
+        #[arg(long)]
+        summary: String,
+    },
+    /// The passages behind a cell.
+    Cell {
+        participant: String,
+        theme: String,
+        #[arg(long)]
+        phase: u32,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AnalysisCmd {
+    /// Tags per theme by site and phase.
+    Frequency {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Themes seen together on passages and on sessions.
+    Cooccurrence {
+        #[arg(long)]
+        json: bool,
+    },
+    /// New themes per interview, cumulative count, and the stopping-rule verdict.
+    Saturation {
+        #[arg(long)]
+        base: Option<usize>,
+        #[arg(long)]
+        run: Option<usize>,
+        /// New-information threshold as a fraction (0.05 = 5%).
+        #[arg(long)]
+        threshold: Option<f64>,
+        #[arg(long)]
+        phase: Option<u32>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCmd {
+    /// Import participants from CSV (columns: name, role, site, email, phone, organisation,
+    /// job_title, notes, status); every row is validated first; all or nothing.
+    Participants { file: PathBuf },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// docs/cli.md documents every command and subcommand the parser knows.
+    #[test]
+    fn reference_lists_every_command() {
+        let doc = include_str!("../../docs/cli.md");
+        let cmd = Cli::command();
+        for sub in cmd.get_subcommands() {
+            let name = sub.get_name();
+            if name == "help" {
+                continue;
+            }
+            let nested: Vec<_> = sub
+                .get_subcommands()
+                .filter(|s| s.get_name() != "help")
+                .collect();
+            if nested.is_empty() {
+                assert!(
+                    doc.contains(&format!("`{name}")),
+                    "docs/cli.md lacks `{name}`"
+                );
+            }
+            for n in nested {
+                let full = format!("`{name} {}", n.get_name());
+                assert!(doc.contains(&full), "docs/cli.md lacks {full}`");
+            }
+        }
+    }
+}

@@ -1,0 +1,1045 @@
+//! Dispatch: resolve config and database, call the service, print data on stdout and
+//! messages on stderr. Exit 0 on success, 1 on a failed check or runtime error, 2 on bad
+//! usage or input.
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use serde::Serialize;
+
+use super::output::{self, esc, table};
+use super::*;
+use crate::config::{self, LoadedConfig};
+use crate::domain::{
+    format_date, parse_date, today, ParticipantFilter, ParticipantInput, SessionFilter, SessionKind,
+};
+use crate::service::consent::ConsentInput;
+use crate::service::sessions::{DocumentInput, InterviewInput, ObservationInput};
+use crate::service::{Fieldwork, ServiceError, Settings};
+
+/// An error with the exit code it maps to.
+pub(super) struct Failure {
+    message: String,
+    code: i32,
+}
+
+impl From<ServiceError> for Failure {
+    fn from(e: ServiceError) -> Self {
+        Failure {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<config::ConfigError> for Failure {
+    fn from(e: config::ConfigError) -> Self {
+        Failure {
+            code: 2,
+            message: e.to_string(),
+        }
+    }
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure {
+        message: message.into(),
+        code: 2,
+    }
+}
+
+pub(super) type Out = Result<i32, Failure>;
+
+/// Entry point for the binary: returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(f) => {
+            eprintln!("fieldwork: error: {}", f.message);
+            f.code
+        }
+    }
+}
+
+/// The database path: `--db`, `$FIELDWORK_DB`, the config's `database`, the data dir.
+pub fn database_path(explicit: Option<&Path>, cfg: &LoadedConfig) -> Result<PathBuf, String> {
+    if let Some(p) = explicit {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("FIELDWORK_DB").filter(|s| !s.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    if let Some(p) = cfg.database() {
+        return Ok(p);
+    }
+    config::project_dirs()
+        .map(|d| d.data_dir().join("fieldwork.db"))
+        .ok_or_else(|| "no home folder to keep the database in; give --db FILE".to_string())
+}
+
+/// The demo database: `--db FILE` if given, else the platform data dir. `$FIELDWORK_DB` and
+/// the configured database are deliberately ignored, so the demo never touches a real study.
+fn demo_path(explicit: Option<&Path>) -> Result<PathBuf, String> {
+    if let Some(p) = explicit {
+        return Ok(p.to_path_buf());
+    }
+    config::project_dirs()
+        .map(|d| d.data_dir().join("demo").join("fieldwork-demo.db"))
+        .ok_or_else(|| "no home folder to keep the demo in; give --db FILE".to_string())
+}
+
+fn date_arg(field: &str, s: &Option<String>) -> Result<Option<time::Date>, Failure> {
+    match s {
+        Some(s) => parse_date(s)
+            .map(Some)
+            .map_err(|e| usage(format!("--{field}: {e}"))),
+        None => Ok(None),
+    }
+}
+
+pub(super) fn print_json<T: Serialize>(v: &T) -> Out {
+    let s = serde_json::to_string_pretty(v).map_err(|e| Failure {
+        message: e.to_string(),
+        code: 1,
+    })?;
+    println!("{s}");
+    Ok(0)
+}
+
+fn open(cli: &Cli, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
+    let db = database_path(cli.db.as_deref(), cfg).map_err(usage)?;
+    let mut fw = Fieldwork::open(&db, Settings::from_config(cfg, &db))?;
+    fw.coding = cfg.config.coding.clone();
+    if let Some(b) = &fw.store.migrated_backup {
+        eprintln!(
+            "fieldwork: the database was migrated to schema {}; the old file was kept as {}",
+            crate::store::SCHEMA_VERSION,
+            b.display()
+        );
+    }
+    Ok(fw)
+}
+
+/// Create a database (backing up and replacing an existing one with `force`).
+fn create(
+    db: &Path,
+    cfg: &LoadedConfig,
+    force: bool,
+    demo: Option<u32>,
+) -> Result<Fieldwork, Failure> {
+    if db.exists() {
+        if !force {
+            return Err(usage(format!(
+                "{}: a database already exists; use --force to replace it (it is backed up first)",
+                db.display()
+            )));
+        }
+        // Refuse to replace a file that is not ours, and back it up first.
+        crate::store::inspect(db).map_err(|e| Failure::from(ServiceError::from(e)))?;
+        let old = Fieldwork::open(db, Settings::from_config(cfg, db))?;
+        let backup = crate::store::backup_path(db, "replaced");
+        old.backup(&backup)?;
+        drop(old);
+        eprintln!(
+            "fieldwork: backed up the old database to {}",
+            backup.display()
+        );
+        crate::service::remove_db_files(db);
+    }
+    let settings = Settings::from_config(cfg, db);
+    let mut fw = Fieldwork::create(db, &cfg.config.study, settings)?;
+    fw.coding = cfg.config.coding.clone();
+    if let Some(scale) = demo {
+        match crate::demo::generate(&mut fw, scale) {
+            Ok(summary) => {
+                eprintln!(
+                    "fieldwork: demo study written ({})",
+                    serde_json::to_string(&summary).unwrap_or_default()
+                );
+            }
+            Err(e) => {
+                drop(fw);
+                crate::service::remove_db_files(db);
+                return Err(e.into());
+            }
+        }
+    }
+    eprintln!(
+        "fieldwork: created {} for \"{}\" (transcripts root: {})",
+        db.display(),
+        fw.reference.study_name,
+        fw.transcripts_root().display()
+    );
+    Ok(fw)
+}
+
+fn run(cli: Cli) -> Out {
+    let cfg = config::load(cli.config.as_deref())?;
+    let Some(command) = &cli.command else {
+        let fw = open(&cli, &cfg)?;
+        crate::tui::run(fw, &cfg)?;
+        return Ok(0);
+    };
+    match command {
+        Command::Init { demo, scale, force } => {
+            let db = database_path(cli.db.as_deref(), &cfg).map_err(usage)?;
+            create(&db, &cfg, *force, demo.then_some(*scale))?;
+            Ok(0)
+        }
+        Command::Demo { scale, print } => {
+            let db = demo_path(cli.db.as_deref()).map_err(usage)?;
+            let fw = if db.exists() {
+                open_at(&db, &cfg)?
+            } else {
+                create(&db, &cfg, false, Some(*scale))?
+            };
+            if *print {
+                print!("{}", render_coverage(&fw.coverage()?));
+            } else {
+                crate::tui::run(fw, &cfg)?;
+            }
+            Ok(0)
+        }
+        Command::Participant(c) => participant(&cli, &cfg, c),
+        Command::Consent(c) => consent(&cli, &cfg, c),
+        Command::Interview(c) => interview(&cli, &cfg, c),
+        Command::Observation(c) => observation(&cli, &cfg, c),
+        Command::Document(c) => document(&cli, &cfg, c),
+        Command::Transcript(c) => transcript(&cli, &cfg, c),
+        Command::Theme(c) => theme(&cli, &cfg, c),
+        Command::Tag(c) => tag(&cli, &cfg, c),
+        Command::Import(ImportCmd::Participants { file }) => {
+            let mut fw = open(&cli, &cfg)?;
+            let r = fw.import_participants(file)?;
+            for (line, code, _) in &r.added {
+                println!("{code}\tline {line}");
+            }
+            eprintln!(
+                "fieldwork: imported {} participant(s) from {}",
+                r.imported, r.file
+            );
+            Ok(0)
+        }
+        Command::Search {
+            query,
+            site,
+            phase,
+            role_category,
+            theme,
+            limit,
+            json,
+        } => {
+            let fw = open(&cli, &cfg)?;
+            let f = fw.search_filter(
+                site.as_deref(),
+                *phase,
+                role_category.as_deref(),
+                theme.as_deref(),
+            )?;
+            let hits = fw.search(query, &f, *limit)?;
+            super::coding::print_hits(&hits, *json)
+        }
+        Command::Passage(c) => super::coding::passage(&mut open(&cli, &cfg)?, c),
+        Command::Quotes {
+            theme,
+            site,
+            phase,
+            role_category,
+            json,
+        } => {
+            let fw = open(&cli, &cfg)?;
+            let q = fw.quotes(
+                theme,
+                &crate::service::coding::QuoteFilter {
+                    site: site.clone(),
+                    phase: *phase,
+                    role_category: role_category.clone(),
+                },
+            )?;
+            super::coding::print_quotes(&q, *json)
+        }
+        Command::Matrix(c) => super::coding::matrix(&mut open(&cli, &cfg)?, c),
+        Command::Analysis(c) => super::coding::analysis(&open(&cli, &cfg)?, c),
+        Command::Coverage { json } => {
+            let fw = open(&cli, &cfg)?;
+            let c = fw.coverage()?;
+            if *json {
+                return print_json(&c);
+            }
+            print!("{}", render_coverage(&c));
+            Ok(0)
+        }
+        Command::Check { json } => {
+            let fw = open(&cli, &cfg)?;
+            let r = fw.check()?;
+            if *json {
+                print_json(&r)?;
+            } else {
+                print!("{}", output::render_check(&r));
+            }
+            Ok(if r.ok { 0 } else { 1 })
+        }
+        Command::Backup { file } => {
+            let fw = open(&cli, &cfg)?;
+            fw.backup(file)?;
+            eprintln!(
+                "fieldwork: backed up {} to {}",
+                fw.store.path().display(),
+                file.display()
+            );
+            Ok(0)
+        }
+        Command::Study { json } => {
+            let fw = open(&cli, &cfg)?;
+            let r = &fw.reference;
+            if *json {
+                return print_json(&serde_json::json!({
+                    "name": r.study_name,
+                    "ethics_ref": r.ethics_ref,
+                    "consent_form_version": r.consent_form_version,
+                    "sites": r.sites,
+                    "phases": r.phases,
+                    "role_categories": r.role_categories,
+                    "roles": r.roles,
+                    "meeting_types": r.meeting_types,
+                }));
+            }
+            print!("{}", output::render_study(r));
+            Ok(0)
+        }
+        Command::Audit {
+            entity,
+            limit,
+            json,
+        } => {
+            let fw = open(&cli, &cfg)?;
+            let entries = fw.audit(entity.as_deref(), *limit)?;
+            if *json {
+                return print_json(&entries);
+            }
+            let rows: Vec<Vec<String>> = entries
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.at.clone(),
+                        e.by.clone(),
+                        e.entity.clone(),
+                        e.entity_id.chars().take(8).collect(),
+                        e.action.clone(),
+                    ]
+                })
+                .collect();
+            print!("{}", table(&["AT", "BY", "ENTITY", "ID", "ACTION"], &rows));
+            Ok(0)
+        }
+    }
+}
+
+fn open_at(db: &Path, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
+    let mut fw = Fieldwork::open(db, Settings::from_config(cfg, db))?;
+    fw.coding = cfg.config.coding.clone();
+    Ok(fw)
+}
+
+fn input_from(f: &ParticipantFields) -> ParticipantInput {
+    ParticipantInput {
+        name: f.name.clone(),
+        email: f.email.clone(),
+        phone: f.phone.clone(),
+        organisation: f.organisation.clone(),
+        job_title: f.job_title.clone(),
+        role: f.role.clone(),
+        site: f.site.clone(),
+        notes: f.notes.clone(),
+        status: None,
+    }
+}
+
+fn participant(cli: &Cli, cfg: &LoadedConfig, c: &ParticipantCmd) -> Out {
+    let mut fw = open(cli, cfg)?;
+    match c {
+        ParticipantCmd::Add {
+            fields,
+            status,
+            json,
+        } => {
+            let mut input = input_from(fields);
+            input.status = *status;
+            let p = fw.add_participant(&input)?;
+            if *json {
+                return print_json(&p);
+            }
+            println!("{}", p.code);
+            eprintln!("fieldwork: added participant {} ({})", p.code, p.id);
+            Ok(0)
+        }
+        ParticipantCmd::List {
+            site,
+            role_category,
+            status,
+            phase,
+            search,
+            page,
+            json,
+        } => {
+            if let Some(s) = site {
+                fw.reference.site(s)?;
+            }
+            if let Some(rc) = role_category {
+                fw.reference.role_category(rc)?;
+            }
+            if let Some(p) = phase {
+                fw.reference.phase(*p)?;
+            }
+            let filter = ParticipantFilter {
+                site: site
+                    .as_ref()
+                    .map(|s| fw.reference.site(s).map(|x| x.code.clone()))
+                    .transpose()?,
+                role_category: role_category
+                    .as_ref()
+                    .map(|s| fw.reference.role_category(s).map(|x| x.code.clone()))
+                    .transpose()?,
+                status: *status,
+                phase: *phase,
+                search: search.clone(),
+            };
+            let list = fw.participants(&filter, page.offset, page.limit)?;
+            if *json {
+                return print_json(&list);
+            }
+            print!("{}", output::render_participants(&list));
+            Ok(0)
+        }
+        ParticipantCmd::Show { participant, json } => {
+            let d = fw.participant_detail(participant)?;
+            if *json {
+                return print_json(&d);
+            }
+            print!("{}", output::render_participant(&d));
+            Ok(0)
+        }
+        ParticipantCmd::Edit {
+            participant,
+            fields,
+            json,
+        } => {
+            let p = fw.edit_participant(participant, &input_from(fields))?;
+            if *json {
+                return print_json(&p);
+            }
+            eprintln!("fieldwork: updated participant {}", p.code);
+            Ok(0)
+        }
+        ParticipantCmd::Status {
+            participant,
+            status,
+            date,
+            note,
+        } => {
+            let p = fw.set_status(
+                participant,
+                *status,
+                date_arg("date", date)?,
+                note.as_deref(),
+            )?;
+            eprintln!("fieldwork: participant {} is now {}", p.code, p.status);
+            Ok(0)
+        }
+    }
+}
+
+fn consent(cli: &Cli, cfg: &LoadedConfig, c: &ConsentCmd) -> Out {
+    let mut fw = open(cli, cfg)?;
+    match c {
+        ConsentCmd::Record {
+            participant,
+            date,
+            form_version,
+            form_file,
+            mode,
+            taken_by,
+            take_part,
+            audio,
+            quotes,
+            archiving,
+            follow_up,
+            file_ref,
+            json,
+        } => {
+            let input = ConsentInput {
+                date: date_arg("date", date)?,
+                form_version: form_version.clone(),
+                form_file: form_file.clone(),
+                mode: *mode,
+                taken_by: taken_by.clone(),
+                take_part: *take_part,
+                audio: *audio,
+                quotes: *quotes,
+                archiving: *archiving,
+                follow_up: *follow_up,
+                file_ref: file_ref.clone(),
+            };
+            let r = fw.record_consent(participant, &input)?;
+            if *json {
+                return print_json(&r);
+            }
+            eprintln!(
+                "fieldwork: consent recorded ({}) dated {}",
+                &r.id[..8],
+                format_date(r.date)
+            );
+            Ok(0)
+        }
+        ConsentCmd::Withdraw {
+            participant,
+            scope,
+            date,
+            reason,
+        } => {
+            let w = fw.withdraw(
+                participant,
+                *scope,
+                date_arg("date", date)?,
+                reason.as_deref(),
+            )?;
+            eprintln!(
+                "fieldwork: withdrawal recorded ({}), scope {}, dated {}",
+                &w.id[..8],
+                w.scope,
+                format_date(w.date)
+            );
+            Ok(0)
+        }
+        ConsentCmd::Show {
+            participant,
+            date,
+            json,
+        } => {
+            let pid = fw.resolve_participant(participant)?;
+            let on = date_arg("date", date)?.unwrap_or_else(today);
+            let f = fw.consent_in_force(&pid, on)?;
+            let (records, withdrawals) = fw.consent_records(&pid)?;
+            if *json {
+                let items: serde_json::Map<String, serde_json::Value> =
+                    crate::domain::ConsentItem::ALL
+                        .iter()
+                        .map(|i| {
+                            (
+                                i.as_str().to_string(),
+                                serde_json::json!(f.item(*i).as_str()),
+                            )
+                        })
+                        .collect();
+                return print_json(&serde_json::json!({
+                    "participant_id": pid,
+                    "date": format_date(on),
+                    "in_force": items,
+                    "records": records,
+                    "withdrawals": withdrawals,
+                }));
+            }
+            print!("{}", output::render_consent(&f, &records, &withdrawals, on));
+            Ok(0)
+        }
+    }
+}
+
+fn interview(cli: &Cli, cfg: &LoadedConfig, c: &InterviewCmd) -> Out {
+    let mut fw = open(cli, cfg)?;
+    match c {
+        InterviewCmd::Log {
+            participants,
+            date,
+            phase,
+            site,
+            status,
+            mode,
+            duration,
+            interviewer,
+            recording,
+            transcription,
+            notes,
+            allow_gap,
+            json,
+        } => {
+            let input = InterviewInput {
+                participants: participants.clone(),
+                date: date_arg("date", date)?,
+                phase: *phase,
+                site: site.clone(),
+                status: *status,
+                mode: *mode,
+                duration_min: *duration,
+                interviewer: interviewer.clone(),
+                recording: *recording,
+                transcription: *transcription,
+                notes: notes.clone(),
+                allow_gap: *allow_gap,
+            };
+            let logged = fw.log_interview(&input)?;
+            for w in &logged.warnings {
+                eprintln!("fieldwork: warning: {w}");
+            }
+            if *json {
+                return print_json(&logged.session);
+            }
+            println!("{}", logged.session.id);
+            eprintln!(
+                "fieldwork: interview {} {} on {} (phase {}, site {})",
+                &logged.session.id[..8],
+                logged.session.status,
+                format_date(logged.session.date),
+                logged.session.phase,
+                logged.session.site
+            );
+            Ok(0)
+        }
+        InterviewCmd::Update {
+            session,
+            status,
+            date,
+            duration,
+            recording,
+            allow_gap,
+        } => {
+            let logged = fw.complete_interview(
+                session,
+                *status,
+                date_arg("date", date)?,
+                *duration,
+                *recording,
+                *allow_gap,
+            )?;
+            for w in &logged.warnings {
+                eprintln!("fieldwork: warning: {w}");
+            }
+            eprintln!(
+                "fieldwork: interview {} is {}",
+                &logged.session.id[..8],
+                logged.session.status
+            );
+            Ok(0)
+        }
+        InterviewCmd::List {
+            phase,
+            site,
+            status,
+            participant,
+            page,
+            json,
+        } => {
+            let filter = SessionFilter {
+                kind: Some(SessionKind::Interview),
+                phase: *phase,
+                site: site
+                    .as_ref()
+                    .map(|s| fw.reference.site(s).map(|x| x.code.clone()))
+                    .transpose()?,
+                status: *status,
+                participant: participant
+                    .as_ref()
+                    .map(|p| fw.resolve_participant(p))
+                    .transpose()?,
+            };
+            let list = fw.sessions(&filter, false, page.offset, page.limit)?;
+            if *json {
+                return print_json(&list);
+            }
+            print!("{}", output::render_sessions(&list));
+            Ok(0)
+        }
+        InterviewCmd::Show { session, json } => {
+            let s = fw.session(session)?;
+            let tags = fw.tags(Some(&s.id), None, 0, 10_000)?;
+            if *json {
+                let mut v = serde_json::to_value(&s).unwrap_or_default();
+                v["tags"] = serde_json::to_value(&tags).unwrap_or_default();
+                return print_json(&v);
+            }
+            print!("{}", output::render_session(&s, &tags));
+            Ok(0)
+        }
+    }
+}
+
+fn observation(cli: &Cli, cfg: &LoadedConfig, c: &ObservationCmd) -> Out {
+    let mut fw = open(cli, cfg)?;
+    match c {
+        ObservationCmd::Log {
+            meeting_type,
+            site,
+            date,
+            phase,
+            title,
+            observer,
+            attendees,
+            duration,
+            notes,
+            json,
+        } => {
+            let s = fw.log_observation(&ObservationInput {
+                meeting_type: meeting_type.clone(),
+                site: site.clone(),
+                date: date_arg("date", date)?,
+                phase: *phase,
+                title: title.clone(),
+                observer: observer.clone(),
+                attendees: *attendees,
+                duration_min: *duration,
+                notes: notes.clone(),
+                status: None,
+            })?;
+            if *json {
+                return print_json(&s);
+            }
+            println!("{}", s.id);
+            eprintln!(
+                "fieldwork: observation {} logged (phase {}, site {})",
+                &s.id[..8],
+                s.phase,
+                s.site
+            );
+            Ok(0)
+        }
+        ObservationCmd::List {
+            phase,
+            site,
+            page,
+            json,
+        } => {
+            let filter = SessionFilter {
+                kind: Some(SessionKind::Observation),
+                phase: *phase,
+                site: site
+                    .as_ref()
+                    .map(|s| fw.reference.site(s).map(|x| x.code.clone()))
+                    .transpose()?,
+                ..Default::default()
+            };
+            let list = fw.sessions(&filter, false, page.offset, page.limit)?;
+            if *json {
+                return print_json(&list);
+            }
+            print!("{}", output::render_sessions(&list));
+            Ok(0)
+        }
+    }
+}
+
+fn document(cli: &Cli, cfg: &LoadedConfig, c: &DocumentCmd) -> Out {
+    let mut fw = open(cli, cfg)?;
+    match c {
+        DocumentCmd::Add {
+            title,
+            site,
+            date,
+            phase,
+            doc_type,
+            notes,
+            json,
+        } => {
+            let s = fw.add_document(&DocumentInput {
+                title: title.clone(),
+                site: site.clone(),
+                date: date_arg("date", date)?,
+                phase: *phase,
+                doc_type: doc_type.clone(),
+                notes: notes.clone(),
+            })?;
+            if *json {
+                return print_json(&s);
+            }
+            println!("{}", s.id);
+            eprintln!("fieldwork: document {} added", &s.id[..8]);
+            Ok(0)
+        }
+        DocumentCmd::List { site, page, json } => {
+            let filter = SessionFilter {
+                kind: Some(SessionKind::Document),
+                site: site
+                    .as_ref()
+                    .map(|s| fw.reference.site(s).map(|x| x.code.clone()))
+                    .transpose()?,
+                ..Default::default()
+            };
+            let list = fw.sessions(&filter, false, page.offset, page.limit)?;
+            if *json {
+                return print_json(&list);
+            }
+            print!("{}", output::render_sessions(&list));
+            Ok(0)
+        }
+    }
+}
+
+fn transcript(cli: &Cli, cfg: &LoadedConfig, c: &TranscriptCmd) -> Out {
+    let mut fw = open(cli, cfg)?;
+    match c {
+        TranscriptCmd::Link {
+            session,
+            file,
+            replace,
+        } => {
+            let t = fw.link_transcript(session, file, *replace)?;
+            println!("{}", t.path);
+            eprintln!(
+                "fieldwork: linked {} ({} bytes, sha256 {}…) to interview {}",
+                t.path,
+                t.size,
+                &t.sha256[..12],
+                &t.session_id[..8]
+            );
+            Ok(0)
+        }
+        TranscriptCmd::Verify { relink, json } => {
+            let results = fw.verify_transcripts(*relink)?;
+            let bad = results
+                .iter()
+                .filter(|v| v.status != crate::domain::TranscriptStatus::Ok && !v.relinked)
+                .count();
+            if *json {
+                print_json(&results)?;
+            } else {
+                for v in results
+                    .iter()
+                    .filter(|v| v.status != crate::domain::TranscriptStatus::Ok)
+                {
+                    let extra = match (&v.found_at, v.relinked) {
+                        (Some(p), true) => format!(" → relinked to {}", esc(p)),
+                        (Some(p), false) => format!(" → found at {} (use --relink)", esc(p)),
+                        _ => String::new(),
+                    };
+                    println!(
+                        "{}\t{}\t{}{}",
+                        v.status,
+                        &v.session_id[..8],
+                        esc(&v.path),
+                        extra
+                    );
+                }
+                eprintln!(
+                    "fieldwork: {} transcript(s) checked, {} ok, {} need attention",
+                    results.len(),
+                    results.len() - bad,
+                    bad
+                );
+            }
+            Ok(if bad == 0 { 0 } else { 1 })
+        }
+        TranscriptCmd::Import {
+            file,
+            interview,
+            replace,
+            json,
+        } => {
+            let out = fw.import_transcript(interview, file, *replace)?;
+            super::coding::print_import(&out, *json)
+        }
+        TranscriptCmd::ImportDir {
+            dir,
+            pattern,
+            dry_run,
+            skip_bad,
+            json,
+        } => {
+            let results = fw.import_dir(dir, pattern.as_deref(), *dry_run, *skip_bad)?;
+            super::coding::print_dir(&results, *json)
+        }
+        TranscriptCmd::Show { interview, json } => {
+            let v = fw.transcript_view(interview)?;
+            super::coding::print_view(&v, *json)
+        }
+        TranscriptCmd::List { page, json } => {
+            let rows = fw.transcript_rows(page.offset, page.limit)?;
+            if *json {
+                return print_json(&rows);
+            }
+            let table_rows: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.session_id.chars().take(8).collect(),
+                        r.date.clone(),
+                        r.phase.to_string(),
+                        r.site.clone(),
+                        r.participants.join(","),
+                        r.state.clone(),
+                        r.transcript
+                            .as_ref()
+                            .map(|t| esc(&t.path))
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                table(
+                    &[
+                        "INTERVIEW",
+                        "DATE",
+                        "PHASE",
+                        "SITE",
+                        "PARTICIPANTS",
+                        "STATE",
+                        "PATH"
+                    ],
+                    &table_rows
+                )
+            );
+            Ok(0)
+        }
+    }
+}
+
+fn theme(cli: &Cli, cfg: &LoadedConfig, c: &ThemeCmd) -> Out {
+    let mut fw = open(cli, cfg)?;
+    match c {
+        ThemeCmd::Add {
+            name,
+            framework,
+            parent,
+            description,
+            colour,
+        } => {
+            let t = fw.add_theme(
+                name,
+                framework.as_deref(),
+                parent.as_deref(),
+                description.as_deref(),
+                colour.as_deref(),
+            )?;
+            println!("{}", t.id);
+            eprintln!("fieldwork: added theme {}", t.path);
+            Ok(0)
+        }
+        ThemeCmd::Rename { theme, new_name } => {
+            let t = fw.rename_theme(theme, new_name)?;
+            eprintln!("fieldwork: renamed to {}", t.path);
+            Ok(0)
+        }
+        ThemeCmd::Merge { theme, into } => {
+            let (t, moved) = fw.merge_theme(theme, into)?;
+            eprintln!("fieldwork: merged into {} ({moved} tag(s) moved)", t.path);
+            Ok(0)
+        }
+        ThemeCmd::Retire { theme } => {
+            let t = fw.retire_theme(theme)?;
+            eprintln!(
+                "fieldwork: retired {} ({} tag(s) kept)",
+                t.path, t.tag_count
+            );
+            Ok(0)
+        }
+        ThemeCmd::List { all, json } => {
+            let themes = fw.themes(*all)?;
+            if *json {
+                return print_json(&themes);
+            }
+            print!("{}", output::render_themes(&themes));
+            Ok(0)
+        }
+        ThemeCmd::Split { theme, into, tags } => {
+            let (t, moved) = fw.split_theme(theme, into, tags)?;
+            eprintln!(
+                "fieldwork: created {} and moved {moved} tag(s) onto it",
+                t.path
+            );
+            Ok(0)
+        }
+        ThemeCmd::History { theme, json } => {
+            let h = fw.theme_history(theme)?;
+            if *json {
+                let v: Vec<_> = h
+                    .iter()
+                    .map(|(a, d, at, by)| {
+                        serde_json::json!({"action": a, "detail": serde_json::from_str::<serde_json::Value>(d).unwrap_or_default(), "at": at, "by": by})
+                    })
+                    .collect();
+                return print_json(&v);
+            }
+            let rows: Vec<Vec<String>> = h
+                .into_iter()
+                .map(|(a, d, at, by)| vec![at, by, a, esc(&d)])
+                .collect();
+            print!("{}", table(&["AT", "BY", "ACTION", "DETAIL"], &rows));
+            Ok(0)
+        }
+    }
+}
+
+fn tag(cli: &Cli, cfg: &LoadedConfig, c: &TagCmd) -> Out {
+    let mut fw = open(cli, cfg)?;
+    match c {
+        TagCmd::Add {
+            session,
+            themes,
+            memo,
+        } => {
+            let tags = fw.tag_session(session, themes, memo.as_deref())?;
+            for t in &tags {
+                println!("{}", t.id);
+            }
+            eprintln!(
+                "fieldwork: {} new tag(s){}",
+                tags.len(),
+                if tags.len() < themes.len() {
+                    " (the session already had the others)"
+                } else {
+                    ""
+                }
+            );
+            Ok(0)
+        }
+        TagCmd::Remove {
+            tag,
+            session,
+            theme,
+        } => {
+            fw.untag(tag.as_deref(), session.as_deref(), theme.as_deref())?;
+            eprintln!("fieldwork: tag removed");
+            Ok(0)
+        }
+        TagCmd::List {
+            session,
+            theme,
+            page,
+            json,
+        } => {
+            let tags = fw.tags(
+                session.as_deref(),
+                theme.as_deref(),
+                page.offset,
+                page.limit,
+            )?;
+            if *json {
+                return print_json(&tags);
+            }
+            let rows: Vec<Vec<String>> = tags
+                .iter()
+                .map(|t| {
+                    vec![
+                        t.id.chars().take(8).collect(),
+                        t.session_id.chars().take(8).collect(),
+                        t.session_date.clone(),
+                        esc(&t.theme),
+                        t.memo.as_deref().map(esc).unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                table(&["TAG", "SESSION", "DATE", "THEME", "MEMO"], &rows)
+            );
+            Ok(0)
+        }
+    }
+}

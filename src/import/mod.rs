@@ -1,0 +1,3 @@
+//! Reading files from outside: transcripts (txt, md, docx, vtt).
+
+pub mod transcript;
