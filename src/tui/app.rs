@@ -308,6 +308,8 @@ pub struct State {
     pub form: Option<(FormKind, Form)>,
     pub confirm: Option<(String, Write)>,
     pub undo: Option<(String, Write)>,
+    /// The write in flight is an undo (it leaves nothing to undo).
+    pub undoing: bool,
     /// Panes whose data must be reloaded before they are shown.
     pub stale: [bool; 6],
     pub size: (u16, u16),
@@ -354,6 +356,7 @@ impl State {
             form: None,
             confirm: None,
             undo: None,
+            undoing: false,
             stale: [true; 6],
             size: (0, 0),
         }
@@ -607,6 +610,7 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         Cmd::Undo => match s.undo.take() {
             Some((what, w)) => {
                 s.info(format!("undoing: {what}"));
+                s.undoing = true;
                 Some(Effect::Write(w))
             }
             None => {

@@ -236,10 +236,7 @@ fn locate(fw: &Fieldwork, s: &mut State, pane: Pane, id: &str) -> Result<()> {
 
 /// Carry out one write; on success close the form, keep an undo, reload.
 fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
-    let was_undo = s
-        .message
-        .as_ref()
-        .is_some_and(|m| m.text.starts_with("undoing"));
+    let was_undo = std::mem::take(&mut s.undoing);
     match apply(fw, s, w) {
         Ok((msg, undo)) => {
             s.form = None;

@@ -130,15 +130,22 @@ fn status_line(s: &State, area: Rect, buf: &mut Buffer) {
 }
 
 fn help(s: &State, area: Rect, buf: &mut Buffer) {
-    let r = popup::centred(area, 100, area.height);
-    let inner = popup::frame(r, buf, "Keys (Esc closes)", &s.theme);
-    let mut lines = Vec::new();
-    // The current pane first, then the rest.
-    let mut ctxs = keymap::all_contexts();
+    let r = popup::centred(area, 150, area.height);
+    let inner = popup::frame(
+        r,
+        buf,
+        "Keys here (Esc closes; other panes: press ? there)",
+        &s.theme,
+    );
+    let mut lines: Vec<Line> = Vec::new();
+    // This pane's keys first, then those that work everywhere; other panes are left out.
+    let mut ctxs: Vec<keymap::Ctx> = keymap::all_contexts()
+        .into_iter()
+        .filter(|c| !matches!(c, keymap::Ctx::Pane(p) if *p != s.pane))
+        .collect();
     ctxs.sort_by_key(|c| match c {
-        keymap::Ctx::Pane(p) if *p == s.pane => 0,
+        keymap::Ctx::Pane(_) => 0,
         keymap::Ctx::Global | keymap::Ctx::List => 1,
-        keymap::Ctx::Pane(_) => 3,
         _ => 2,
     });
     for ctx in ctxs {
@@ -150,5 +157,15 @@ fn help(s: &State, area: Rect, buf: &mut Buffer) {
             ]));
         }
     }
-    Paragraph::new(lines).render(inner, buf);
+    // Two columns when the lines do not fit in one.
+    let h = inner.height as usize;
+    if lines.len() > h && inner.width >= 80 {
+        let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(inner);
+        let second = lines.split_off(lines.len().div_ceil(2).max(h.min(lines.len())));
+        Paragraph::new(lines).render(a, buf);
+        Paragraph::new(second).render(b, buf);
+    } else {
+        Paragraph::new(lines).render(inner, buf);
+    }
 }

@@ -119,3 +119,108 @@ pub fn small(root: &Path) -> Fieldwork {
     fw.tag_session(&sessions[0], &[theme], None).unwrap();
     fw
 }
+
+/// A study like the reference one with `4 × scale` sites (targets 15 and 13 per site).
+pub fn scaled_study(scale: usize) -> StudyDef {
+    let base = include_str!("../../assets/study.toml")
+        .replace("\"trust-chief-nurse\"", "\"trust-cnurse\"")
+        .replace("\"trust-dir-nursing\"", "\"trust-dirnurse\"");
+    let rest = &base[base.find("[[study.role_categories]]").unwrap()..];
+    let n = 4 * scale;
+    let mut t = String::from("[study]\nname = \"Scale study\"\nconsent_form_version = \"2.0\"\n\n");
+    for i in 0..n {
+        t.push_str(&format!(
+            "[[study.sites]]\ncode = \"S{i:02}\"\nname = \"Site {i:02}\"\n\n"
+        ));
+    }
+    let targets = |k: u32| {
+        (0..n)
+            .map(|i| format!("S{i:02} = {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    t.push_str(&format!(
+        "[[study.phases]]\nnumber = 1\nname = \"Baseline\"\nstart = 2021-11-01\nend = 2022-05-31\ntargets = {{ {} }}\n\n",
+        targets(15)
+    ));
+    t.push_str(&format!(
+        "[[study.phases]]\nnumber = 2\nname = \"Follow-up\"\nstart = 2023-01-01\nend = 2023-05-31\ntargets = {{ {} }}\n\n",
+        targets(13)
+    ));
+    t.push_str(rest);
+    fieldwork::config::parse(&t, "scaled.toml")
+        .expect("scaled study parses")
+        .study
+}
+
+/// A `--scale`-like log built through the service: per site ~37 participants, 15 baseline
+/// and 13 follow-up interviews (1,120 interviews and ~1,500 participants at scale 10).
+pub fn scaled(scale: usize, root: &Path) -> Fieldwork {
+    let mut fw = Fieldwork::in_memory(&scaled_study(scale), settings(root)).unwrap();
+    let roles: Vec<String> = fw.reference.roles.iter().map(|r| r.code.clone()).collect();
+    let sites: Vec<String> = fw.reference.sites.iter().map(|s| s.code.clone()).collect();
+    let first = [
+        "Ann", "Ben", "Chloé", "Dev", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jo",
+    ];
+    let last = [
+        "Smith", "Jones", "Okafor", "Nguyen", "Kowalski", "García", "Patel", "O'Neil",
+    ];
+    let mut k = 0usize;
+    for (si, site) in sites.iter().enumerate() {
+        let mut codes = Vec::new();
+        for j in 0..37 + (si % 2) {
+            k += 1;
+            let p = fw
+                .add_participant(&ParticipantInput {
+                    name: Some(format!(
+                        "{} {} {k}",
+                        first[k % first.len()],
+                        last[k % last.len()]
+                    )),
+                    email: Some(format!("p{k}@example.org")),
+                    role: Some(roles[(k + j) % roles.len()].clone()),
+                    site: Some(site.clone()),
+                    ..Default::default()
+                })
+                .unwrap();
+            codes.push(p.code);
+        }
+        for (j, code) in codes.iter().enumerate().take(20) {
+            fw.record_consent(
+                code,
+                &ConsentInput {
+                    date: Some(d("2021-11-02")),
+                    take_part: Some(Answer::Yes),
+                    audio: Some(Answer::Yes),
+                    quotes: Some(Answer::Yes),
+                    archiving: Some(if j % 7 == 0 {
+                        Answer::NotAsked
+                    } else {
+                        Answer::Yes
+                    }),
+                    follow_up: Some(if j % 5 == 0 { Answer::No } else { Answer::Yes }),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        }
+        for (j, code) in codes.iter().enumerate().take(15) {
+            fw.log_interview(&InterviewInput {
+                participants: vec![code.clone()],
+                date: Some(d(&format!("2022-0{}-{:02}", 1 + j % 5, 1 + (si % 28)))),
+                duration_min: Some(45 + j as i64),
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        for (j, code) in codes.iter().enumerate().skip(2).take(13) {
+            fw.log_interview(&InterviewInput {
+                participants: vec![code.clone()],
+                date: Some(d(&format!("2023-0{}-{:02}", 1 + j % 5, 1 + (si % 28)))),
+                ..Default::default()
+            })
+            .unwrap();
+        }
+    }
+    fw
+}
