@@ -127,6 +127,12 @@ pub enum Command {
     /// Analysis views: theme frequency, co-occurrence, saturation.
     #[command(subcommand)]
     Analysis(AnalysisCmd),
+    /// Transcript redaction: the register of identifiers and the review of suspects.
+    #[command(subcommand)]
+    Redact(RedactCmd),
+    /// Anonymised exports (participant table, Table 1) and the REFI-QDA codebook.
+    #[command(subcommand)]
+    Export(ExportCmd),
     /// Interviews against targets, follow-up, observations and gaps.
     Coverage {
         #[arg(long)]
@@ -553,6 +559,12 @@ pub enum ThemeCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Add a framework (a top-level group of themes) to the codebook.
+    Framework {
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+    },
     /// Split a theme: create NEW beside it and move the given passage tags onto it.
     Split {
         theme: String,
@@ -699,10 +711,146 @@ pub enum AnalysisCmd {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum RedactCmd {
+    /// Seed the register from participants' names, their organisations and the sites.
+    Seed,
+    /// The register: identifiers, labels and variants.
+    Register {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add an identifier: a kind, its one replacement label, and the texts it replaces.
+    Add {
+        /// person, organisation, place, programme or other.
+        #[arg(long)]
+        kind: String,
+        /// e.g. "[Acute trust 1]".
+        #[arg(long)]
+        label: String,
+        #[arg(required = true)]
+        variants: Vec<String>,
+    },
+    /// Add a variant (spelling, nickname, misspelling) to an identifier (id or label).
+    Variant { identifier: String, variant: String },
+    /// Suspects not in the register, grouped by text, with where they occur.
+    Suspects {
+        #[arg(long)]
+        interview: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Accept a suspect: replace it everywhere, as a variant of an identifier or as a new one.
+    Accept {
+        text: String,
+        /// An existing identifier (id or label).
+        #[arg(long, conflicts_with_all = ["kind", "label"])]
+        identifier: Option<String>,
+        #[arg(long, requires = "label")]
+        kind: Option<String>,
+        #[arg(long, requires = "kind")]
+        label: Option<String>,
+    },
+    /// Reject a suspect: it does not identify anyone; allow it everywhere.
+    Allow { text: String },
+    /// Print an interview's transcript redacted with the register.
+    Preview {
+        interview: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The anonymisation log (identifying: it never leaves the database).
+    Log {
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ImportCmd {
     /// Import participants from CSV (columns: name, role, site, email, phone, organisation,
     /// job_title, notes, status); every row is validated first; all or nothing.
     Participants { file: PathBuf },
+    /// Merge a REFI-QDA codebook (.qdc) into a framework by GUID: new codes are added,
+    /// known codes with a new name renamed, the rest skipped; all or nothing.
+    Codebook {
+        file: PathBuf,
+        /// The framework to import into (created if absent); needed when there are several.
+        #[arg(long)]
+        framework: Option<String>,
+        /// Report what would change without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCmd {
+    /// The anonymised participant table (k-anonymous; manifest written beside it).
+    Participants {
+        /// csv, xlsx, json or datapackage (a folder: datapackage.json + CSV).
+        #[arg(long, value_parser = parse_participant_format)]
+        format: crate::export::participants::Format,
+        /// Output file (a folder for datapackage); a manifest is written beside it.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Every combination of exported quasi-identifiers covers at least k participants
+        /// (never below 3).
+        #[arg(long, default_value_t = crate::export::participants::DEFAULT_K)]
+        k: usize,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Table 1: participants by role category × site × phase, small cells suppressed.
+    Table1 {
+        /// Output file (a manifest is written beside it as FILE.manifest.json).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// md, csv or xlsx.
+        #[arg(long, default_value = "md", value_parser = parse_table1_format)]
+        format: crate::export::table1::Format,
+        /// Counts from 1 to threshold-1 are shown as <threshold (5 or 10).
+        #[arg(long, default_value_t = 5, value_parser = parse_threshold)]
+        threshold: i64,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The codebook as REFI-QDA XML (.qdc), with the theme ids as stable GUIDs.
+    Codebook {
+        /// qdc (the only format).
+        #[arg(long, default_value = "qdc", value_parser = ["qdc"])]
+        format: String,
+        /// Output file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Only this framework (default: all, each also written as a code set).
+        #[arg(long)]
+        framework: Option<String>,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+fn parse_participant_format(s: &str) -> Result<crate::export::participants::Format, String> {
+    s.parse()
+}
+
+fn parse_threshold(s: &str) -> Result<i64, String> {
+    match s.trim() {
+        "5" => Ok(5),
+        "10" => Ok(10),
+        _ => Err(format!("`{s}` is not offered (valid: 5, 10)")),
+    }
+}
+
+fn parse_table1_format(s: &str) -> Result<crate::export::table1::Format, String> {
+    s.parse()
 }
 
 #[cfg(test)]

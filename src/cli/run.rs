@@ -63,7 +63,10 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("fieldwork: error: {}", f.message);
+            // Messages quote input (CSV cells, file names): escape control characters so
+            // they cannot move the cursor or change colours; keep the line breaks.
+            let message: Vec<String> = f.message.split('\n').map(esc).collect();
+            eprintln!("fieldwork: error: {}", message.join("\n"));
             f.code
         }
     }
@@ -135,6 +138,13 @@ fn create(
     force: bool,
     demo: Option<u32>,
 ) -> Result<Fieldwork, Failure> {
+    if db.is_dir() {
+        return Err(usage(format!(
+            "{}: is a folder; give the database file, e.g. {}",
+            db.display(),
+            db.join("fieldwork.db").display()
+        )));
+    }
     if db.exists() {
         if !force {
             return Err(usage(format!(
@@ -268,6 +278,47 @@ fn run(cli: Cli) -> Out {
         }
         Command::Matrix(c) => super::coding::matrix(&mut open(&cli, &cfg)?, c),
         Command::Analysis(c) => super::coding::analysis(&open(&cli, &cfg)?, c),
+        Command::Redact(c) => super::coding::redact(&mut open(&cli, &cfg)?, c),
+        Command::Import(ImportCmd::Codebook {
+            file,
+            framework,
+            dry_run,
+            json,
+        }) => {
+            let mut fw = open(&cli, &cfg)?;
+            let r = crate::import::import_codebook(&mut fw, file, framework.as_deref(), *dry_run)?;
+            if *json {
+                return print_json(&r);
+            }
+            for w in &r.warnings {
+                eprintln!("fieldwork: warning: {w}");
+            }
+            for (g, n) in &r.added {
+                println!("added\t{g}\t{}", esc(n));
+            }
+            for (g, from, to) in &r.renamed {
+                println!("renamed\t{g}\t{} -> {}", esc(from), esc(to));
+            }
+            for (g, n) in &r.skipped {
+                println!("skipped\t{g}\t{}", esc(n));
+            }
+            eprintln!(
+                "fieldwork: {}{} into framework `{}`{}: {} added, {} renamed, {} skipped",
+                if *dry_run {
+                    "dry run: would import "
+                } else {
+                    "imported "
+                },
+                r.file,
+                esc(&r.framework),
+                if r.framework_created { " (new)" } else { "" },
+                r.added.len(),
+                r.renamed.len(),
+                r.skipped.len()
+            );
+            Ok(0)
+        }
+        Command::Export(c) => export(&cli, &cfg, c),
         Command::Coverage { json } => {
             let fw = open(&cli, &cfg)?;
             let c = fw.coverage()?;
@@ -900,6 +951,55 @@ fn transcript(cli: &Cli, cfg: &LoadedConfig, c: &TranscriptCmd) -> Out {
     }
 }
 
+fn export(cli: &Cli, cfg: &LoadedConfig, c: &ExportCmd) -> Out {
+    let fw = open(cli, cfg)?;
+    match c {
+        ExportCmd::Participants {
+            format,
+            out,
+            k,
+            force,
+        } => {
+            let r = crate::export::participants::export(&fw, *format, out, *k, *force)?;
+            for f in &r.files {
+                println!("{}", f.display());
+            }
+            eprintln!(
+                "fieldwork: exported {} participant(s) ({}; {} cell(s) suppressed; k = {k})",
+                r.rows, r.generalisation, r.cells_suppressed
+            );
+            Ok(0)
+        }
+        ExportCmd::Table1 {
+            out,
+            format,
+            threshold,
+            force,
+        } => {
+            let r = crate::export::table1::export(&fw, *format, out, *threshold, *force)?;
+            for f in &r.files {
+                println!("{}", f.display());
+            }
+            eprintln!(
+                "fieldwork: wrote Table 1 ({} cell(s) suppressed, threshold {threshold})",
+                r.cells_suppressed
+            );
+            Ok(0)
+        }
+        ExportCmd::Codebook {
+            format: _,
+            out,
+            framework,
+            force,
+        } => {
+            let r = crate::export::codebook::export(&fw, out, framework.as_deref(), *force)?;
+            println!("{}", r.file.display());
+            eprintln!("fieldwork: exported {} code(s)", r.codes);
+            Ok(0)
+        }
+    }
+}
+
 fn theme(cli: &Cli, cfg: &LoadedConfig, c: &ThemeCmd) -> Out {
     let mut fw = open(cli, cfg)?;
     match c {
@@ -945,6 +1045,12 @@ fn theme(cli: &Cli, cfg: &LoadedConfig, c: &ThemeCmd) -> Out {
                 return print_json(&themes);
             }
             print!("{}", output::render_themes(&themes));
+            Ok(0)
+        }
+        ThemeCmd::Framework { name, description } => {
+            let f = fw.create_framework(name, description.as_deref())?;
+            println!("{}", f.id);
+            eprintln!("fieldwork: added framework {}", f.name);
             Ok(0)
         }
         ThemeCmd::Split { theme, into, tags } => {

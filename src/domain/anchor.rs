@@ -88,21 +88,32 @@ impl OffsetMap {
         OffsetMap { ops, summary }
     }
 
-    /// The new offset of an old one; inside a changed region, its start (for a passage
-    /// start) or its end (for a passage end).
+    /// The new offset of an old one. A passage start inside a changed region maps to the
+    /// region's new start; a passage end (exclusive) inside one maps to the region's new end.
     fn map(&self, pos: usize, is_end: bool) -> usize {
-        for &(os, ol, ns, nl, eq) in &self.ops {
-            if pos < os + ol || (ol == 0 && pos == os && !is_end) {
-                if eq {
-                    return ns + (pos - os);
-                }
-                return if is_end { ns + nl } else { ns };
-            }
-        }
-        self.ops
+        let new_len = self
+            .ops
             .last()
             .map(|&(_, _, ns, nl, _)| ns + nl)
-            .unwrap_or(0)
+            .unwrap_or(0);
+        if is_end {
+            if pos == 0 {
+                return 0;
+            }
+            let p = pos - 1;
+            for &(os, ol, ns, nl, eq) in &self.ops {
+                if ol > 0 && os <= p && p < os + ol {
+                    return if eq { ns + (p - os) + 1 } else { ns + nl };
+                }
+            }
+            return new_len;
+        }
+        for &(os, ol, ns, _, eq) in &self.ops {
+            if ol > 0 && os <= pos && pos < os + ol {
+                return if eq { ns + (pos - os) } else { ns };
+            }
+        }
+        new_len
     }
 
     /// Is the old range [start, end) untouched, with nothing inserted inside it?
@@ -220,6 +231,15 @@ mod tests {
             "How is quality planned?",
             "Tell me — how is quality planned here?",
         );
+        assert!(matches!(
+            check(&new, "We set priorities every spring"),
+            Anchor::Ok { .. }
+        ));
+    }
+
+    #[test]
+    fn insertion_right_before_the_passage_does_not_shift_it_onto_the_insert() {
+        let new = OLD.replace("Participant: We set", "Participant: Well. We set");
         assert!(matches!(
             check(&new, "We set priorities every spring"),
             Anchor::Ok { .. }

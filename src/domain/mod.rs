@@ -3,6 +3,7 @@
 pub mod anchor;
 pub mod consent;
 pub mod ids;
+pub mod redact;
 pub mod types;
 
 pub use consent::*;

@@ -1,3 +1,218 @@
-//! Reading files from outside: transcripts (txt, md, docx, vtt).
+//! Reading files from outside: transcripts (txt, md, docx, vtt) and REFI-QDA codebooks.
 
+pub mod refi;
 pub mod transcript;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use crate::domain::{Theme, ThemeStatus};
+use crate::service::codebook::NewTheme;
+use crate::service::{Fieldwork, Result, ServiceError};
+
+/// What a codebook import did (or, with `dry_run`, would do).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CodebookImportReport {
+    pub file: String,
+    pub framework: String,
+    pub framework_created: bool,
+    /// (guid, name) of each theme added.
+    pub added: Vec<(String, String)>,
+    /// (guid, old name, new name).
+    pub renamed: Vec<(String, String, String)>,
+    /// (guid, name): already there under that name.
+    pub skipped: Vec<(String, String)>,
+    pub warnings: Vec<String>,
+}
+
+/// Import a REFI-QDA codebook: merge by GUID into `framework` (created if absent; may be
+/// left out when the study has exactly one framework). A new GUID is added with that GUID as
+/// its id, under the theme that encloses it in the file; a known GUID under a different name
+/// is renamed; a known GUID with the same name is skipped. Every check runs before anything
+/// is written; then all of it is written in one transaction.
+pub fn import_codebook(
+    fw: &mut Fieldwork,
+    path: &Path,
+    framework: Option<&str>,
+    dry_run: bool,
+) -> Result<CodebookImportReport> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            ServiceError::Invalid {
+                field: "file".into(),
+                message: format!("{file} does not exist"),
+            }
+        } else {
+            ServiceError::Io {
+                context: format!("reading {file}"),
+                source,
+            }
+        }
+    })?;
+    let text = refi::decode(&bytes, &file)?;
+    let parsed = refi::parse(&text, &file)?;
+
+    let frameworks = fw.frameworks()?;
+    let (target, created) = match framework.map(str::trim).filter(|f| !f.is_empty()) {
+        Some(name) => match frameworks.iter().find(|f| f.name.eq_ignore_ascii_case(name)) {
+            Some(f) => (f.name.clone(), false),
+            None => (name.to_string(), true),
+        },
+        None if frameworks.len() == 1 => (frameworks[0].name.clone(), false),
+        None => {
+            return Err(ServiceError::Invalid {
+                field: "framework".into(),
+                message: format!(
+                    "say which framework to import into with --framework NAME (it is created if absent; existing: {})",
+                    frameworks
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
+        }
+    };
+    if target.contains('/') {
+        return Err(ServiceError::Invalid {
+            field: "framework".into(),
+            message: "a framework name cannot contain `/`".into(),
+        });
+    }
+
+    let existing: HashMap<String, Theme> = fw
+        .themes(true)?
+        .into_iter()
+        .map(|t| (t.id.to_ascii_lowercase(), t))
+        .collect();
+    let mut report = CodebookImportReport {
+        file: file.clone(),
+        framework: target.clone(),
+        framework_created: created,
+        warnings: parsed.warnings.clone(),
+        ..Default::default()
+    };
+    if parsed.sets_ignored > 0 {
+        report.warnings.push(format!(
+            "{} set(s) of codes were not imported (fieldwork has no code sets)",
+            parsed.sets_ignored
+        ));
+    }
+    // Sibling names in use, by (framework, parent): active themes of the database plus
+    // themes this import adds or renames.
+    let key = |framework: &str, parent: Option<&str>| {
+        (framework.to_lowercase(), parent.map(str::to_string))
+    };
+    let mut names: HashMap<(String, Option<String>), HashMap<String, String>> = HashMap::new();
+    for t in existing
+        .values()
+        .filter(|t| t.status == ThemeStatus::Active)
+    {
+        names
+            .entry(key(&t.framework, t.parent_id.as_deref()))
+            .or_default()
+            .insert(t.name.to_lowercase(), t.id.clone());
+    }
+    // The framework of each theme, existing or added.
+    let mut framework_of: HashMap<String, String> = existing
+        .iter()
+        .map(|(id, t)| (id.clone(), t.framework.clone()))
+        .collect();
+    let mut problems = Vec::new();
+    let mut adds = Vec::new();
+    let mut renames = Vec::new();
+    let mut added: HashSet<String> = HashSet::new();
+    for c in &parsed.codes {
+        let at = format!("{file}:{}:{}", c.line, c.column);
+        if let Some(t) = existing.get(&c.guid) {
+            if t.name == c.name {
+                report.skipped.push((c.guid.clone(), c.name.clone()));
+                continue;
+            }
+            let siblings = names
+                .entry(key(&t.framework, t.parent_id.as_deref()))
+                .or_default();
+            if let Some(other) = siblings.get(&c.name.to_lowercase()) {
+                if *other != t.id {
+                    problems.push(format!(
+                        "{at}: cannot rename {} to `{}`: another theme there has that name",
+                        t.path, c.name
+                    ));
+                    continue;
+                }
+            }
+            siblings.remove(&t.name.to_lowercase());
+            siblings.insert(c.name.to_lowercase(), t.id.clone());
+            renames.push((t.id.clone(), c.name.clone()));
+            report
+                .renamed
+                .push((c.guid.clone(), t.name.clone(), c.name.clone()));
+            continue;
+        }
+        // A new code: its parent is the enclosing code (existing or added here).
+        let parent_id = match &c.parent {
+            None => None,
+            Some(p) => match existing.get(p) {
+                Some(pt) if pt.status != ThemeStatus::Active => {
+                    problems.push(format!(
+                        "{at}: `{}` sits under {} in the file, which is {} here",
+                        c.name, pt.path, pt.status
+                    ));
+                    continue;
+                }
+                Some(pt) => Some(pt.id.clone()),
+                None if added.contains(p) => Some(p.clone()),
+                // Its parent was refused: the problem is already reported.
+                None => continue,
+            },
+        };
+        let fw_name = match &parent_id {
+            Some(p) => framework_of
+                .get(p)
+                .cloned()
+                .unwrap_or_else(|| target.clone()),
+            None => target.clone(),
+        };
+        let siblings = names
+            .entry(key(&fw_name, parent_id.as_deref()))
+            .or_default();
+        if siblings.contains_key(&c.name.to_lowercase()) {
+            problems.push(format!(
+                "{at}: a theme named `{}` is already there (under a different GUID); rename one of them first",
+                c.name
+            ));
+            continue;
+        }
+        siblings.insert(c.name.to_lowercase(), c.guid.clone());
+        framework_of.insert(c.guid.clone(), fw_name);
+        added.insert(c.guid.clone());
+        adds.push(NewTheme {
+            id: c.guid.clone(),
+            parent_id,
+            name: c.name.clone(),
+            description: c.description.clone(),
+            colour: c.colour.clone(),
+        });
+        report.added.push((c.guid.clone(), c.name.clone()));
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::Import { file, problems });
+    }
+    if !dry_run && (!adds.is_empty() || !renames.is_empty() || created) {
+        fw.apply_codebook(
+            &target,
+            &adds,
+            &renames,
+            &format!(
+                "REFI-QDA import{}",
+                parsed
+                    .origin
+                    .as_deref()
+                    .map(|o| format!(" ({o})"))
+                    .unwrap_or_default()
+            ),
+        )?;
+    }
+    Ok(report)
+}

@@ -111,17 +111,15 @@ pub fn decode(bytes: &[u8]) -> Result<(String, String, Vec<String>), ParseError>
             warnings.push("some UTF-16 characters could not be decoded and were replaced".into());
         }
         (s.into_owned(), "utf-16be")
+    } else if bytes.iter().filter(|b| **b == 0).count() * 4 > bytes.len() {
+        return Err(err(
+            None,
+            "the file looks like UTF-16 without a byte-order mark; save it as UTF-8",
+        ));
     } else {
         match std::str::from_utf8(bytes) {
             Ok(s) => (s.to_string(), "utf-8"),
             Err(e) => {
-                let nuls = bytes.iter().filter(|b| **b == 0).count();
-                if nuls * 4 > bytes.len() {
-                    return Err(err(
-                        None,
-                        "the file looks like UTF-16 without a byte-order mark; save it as UTF-8",
-                    ));
-                }
                 let line = line_of_byte(bytes, e.valid_up_to());
                 let (s, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
                 warnings.push(format!(

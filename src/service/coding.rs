@@ -508,6 +508,21 @@ impl Fieldwork {
                         && get("date").is_none_or(|d| d == crate::domain::format_date(s.date))
                 })
                 .collect();
+            // Several interviews of one person: a date in the file name settles it.
+            let candidates = if candidates.len() > 1 {
+                let dated: Vec<&crate::domain::Session> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|s| rel.contains(&crate::domain::format_date(s.date)))
+                    .collect();
+                if dated.len() == 1 {
+                    dated
+                } else {
+                    candidates
+                }
+            } else {
+                candidates
+            };
             match candidates.len() {
                 0 => results.push(DirMatch {
                     path: rel,
@@ -1332,7 +1347,8 @@ pub fn pattern_regex(pattern: &str) -> Result<regex::Regex> {
                 .ok_or_else(|| invalid("pattern", format!("unclosed `{{` in `{pattern}`")))?;
             let name = &r[..end];
             let piece = match name {
-                "code" => r"(?P<code>P[0-9A-Z]{4})",
+                // Export codes are upper case (Crockford base32), whatever the path's case.
+                "code" => r"(?P<code>(?-i:P[0-9A-HJKMNP-TV-Z]{4}))",
                 "phase" => r"(?P<phase>\d+)",
                 "site" => r"(?P<site>[A-Za-z0-9_-]+?)",
                 "date" => r"(?P<date>\d{4}-\d{2}-\d{2})",

@@ -92,7 +92,13 @@ impl Fieldwork {
         let form_hash = match &input.form_file {
             Some(p) => Some(
                 sha256_file(p)
-                    .map_err(io_err(format!("reading the consent form {}", p.display())))?
+                    .map_err(|e| match e.kind() {
+                        // A form file that is not there is bad input, not a runtime error.
+                        std::io::ErrorKind::NotFound => {
+                            invalid("form file", format!("{}: no such file", p.display()))
+                        }
+                        _ => io_err(format!("reading the consent form {}", p.display()))(e),
+                    })?
                     .0,
             ),
             None => None,

@@ -37,6 +37,20 @@ fn normalise(h: &str) -> String {
     }
 }
 
+/// The line a record starts on, as an editor shows it. (The reader's own line count skips
+/// blank lines, so it drifts after one.)
+fn line_of(text: &str, p: &csv::Position) -> u64 {
+    let bytes = text.as_bytes();
+    let start = (p.byte() as usize).min(bytes.len());
+    // A record's position can be at blank lines the reader skips before it.
+    let skipped = bytes[start..]
+        .iter()
+        .take_while(|b| **b == b'\n' || **b == b'\r')
+        .filter(|b| **b == b'\n')
+        .count();
+    (bytes[..start].iter().filter(|b| **b == b'\n').count() + skipped + 1) as u64
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ImportReport {
     pub file: String,
@@ -48,7 +62,11 @@ pub struct ImportReport {
 impl Fieldwork {
     pub fn import_participants(&mut self, path: &Path) -> Result<ImportReport> {
         let file = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(super::io_err(format!("reading {file}")))?;
+        let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+            // A file that is not there is bad input, not a runtime error.
+            std::io::ErrorKind::NotFound => super::invalid("file", format!("{file}: no such file")),
+            _ => super::io_err(format!("reading {file}"))(e),
+        })?;
         let text = String::from_utf8(bytes).map_err(|e| ServiceError::Import {
             file: file.clone(),
             problems: vec![format!(
@@ -101,12 +119,19 @@ impl Fieldwork {
             let rec = match rec {
                 Ok(r) => r,
                 Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
-                    problems.push(format!("{file}:{line}: {e}"));
+                    let line = e.position().map(|p| line_of(&text, p)).unwrap_or(0);
+                    problems.push(match e.kind() {
+                        csv::ErrorKind::UnequalLengths {
+                            expected_len, len, ..
+                        } => format!(
+                            "{file}:{line}: the row has {len} field(s), but the header has {expected_len}"
+                        ),
+                        _ => format!("{file}:{line}: {e}"),
+                    });
                     continue;
                 }
             };
-            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            let line = rec.position().map(|p| line_of(&text, p)).unwrap_or(0);
             let get = |name: &str| -> Option<String> {
                 headers
                     .iter()

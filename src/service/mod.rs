@@ -2,11 +2,13 @@
 //! transaction that also writes the audit log; rules live here, not in the front ends.
 
 pub mod check;
+pub mod codebook;
 pub mod coding;
 pub mod consent;
 pub mod coverage;
 pub mod import;
 pub mod participants;
+pub mod redaction;
 pub mod sessions;
 pub mod themes;
 pub mod transcripts;

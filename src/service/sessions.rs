@@ -64,6 +64,19 @@ pub struct Logged {
 }
 
 impl Fieldwork {
+    /// Why no interview on `date` can be logged for a participant, if so: declined or
+    /// ineligible, or a withdrawal in force on that date. (An interview that took place
+    /// before a withdrawal can still be logged afterwards.)
+    fn closed_on(&self, id: &str, status: Status, date: Date) -> Result<Option<String>> {
+        Ok(match status {
+            Status::Declined | Status::Ineligible => Some(format!("is {status}")),
+            Status::Withdrawn if self.consent_in_force(id, date)?.withdrawal.is_some() => {
+                Some("had withdrawn by that date".to_string())
+            }
+            _ => None,
+        })
+    }
+
     pub fn resolve_session(&self, key: &str) -> Result<String> {
         one("session", key, store::resolve(self.store.conn(), key)?)
     }
@@ -140,13 +153,10 @@ impl Fieldwork {
             if ids.contains(&p.id) {
                 return Err(invalid("participant", format!("{} is named twice", p.code)));
             }
-            if matches!(
-                p.status,
-                Status::Declined | Status::Ineligible | Status::Withdrawn
-            ) {
+            if let Some(why) = self.closed_on(&p.id, p.status, date)? {
                 return Err(ServiceError::Refused(format!(
-                    "participant {} is {}; an interview cannot be logged",
-                    p.code, p.status
+                    "participant {} {why}; an interview cannot be logged",
+                    p.code
                 )));
             }
             if status == SessionStatus::Done {
@@ -306,6 +316,14 @@ impl Fieldwork {
         let mut gap = false;
         if status == SessionStatus::Done {
             for p in &current.participants {
+                // The same rule as `log_interview`: no interview for a closed participant.
+                let status = self.participant(&p.id)?.status;
+                if let Some(why) = self.closed_on(&p.id, status, date)? {
+                    return Err(ServiceError::Refused(format!(
+                        "participant {} {why}; the interview cannot be marked done",
+                        p.code
+                    )));
+                }
                 let f = self.consent_in_force(&p.id, date)?;
                 let mut missing = Vec::new();
                 if !f.allows(ConsentItem::TakePart) {
@@ -389,6 +407,14 @@ impl Fieldwork {
             ));
         }
         let phase = self.reference.phase_for(date, input.phase)?.clone();
+        if let Some(d) = input.duration_min {
+            if !(0..=1440).contains(&d) {
+                return Err(invalid(
+                    "duration",
+                    format!("{d} minutes is not a plausible duration"),
+                ));
+            }
+        }
         if let Some(a) = input.attendees {
             if !(0..=10_000).contains(&a) {
                 return Err(invalid(

@@ -205,6 +205,19 @@ impl Fieldwork {
         if before.name == new_name {
             return Ok(t);
         }
+        // As in `add_theme`: no two active themes with one name at the same level.
+        if store::themes(self.store.conn())?.iter().any(|o| {
+            o.id != before.id
+                && o.framework_id == before.framework_id
+                && o.parent_id == before.parent_id
+                && o.status == ThemeStatus::Active
+                && o.name.eq_ignore_ascii_case(&new_name)
+        }) {
+            return Err(invalid(
+                "name",
+                format!("a theme named `{new_name}` is already there"),
+            ));
+        }
         let mut row = before.clone();
         row.name = new_name;
         self.update_theme(
@@ -249,6 +262,37 @@ impl Fieldwork {
         }
         if b.path.starts_with(&format!("{}/", a.path)) {
             return Err(invalid("into", format!("{} is inside {}", b.path, a.path)));
+        }
+        // The children move to `into`: refuse if that would put two active themes with
+        // one name at the same level (their paths would become ambiguous).
+        let rows = store::themes(self.store.conn())?;
+        let live_children = |parent: &str| {
+            rows.iter()
+                .filter(|r| r.parent_id.as_deref() == Some(parent))
+                .filter(|r| r.status == ThemeStatus::Active)
+                .map(|r| r.name.to_lowercase())
+                .collect::<std::collections::HashSet<_>>()
+        };
+        let target_children = live_children(&b.id);
+        let mut clashes: Vec<String> = live_children(&a.id)
+            .into_iter()
+            .filter(|n| target_children.contains(n))
+            .collect();
+        if !clashes.is_empty() {
+            clashes.sort();
+            return Err(invalid(
+                "into",
+                format!(
+                    "{} and {} both have a theme named {}; merge or rename it first",
+                    a.path,
+                    b.path,
+                    clashes
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
         }
         let before = self.theme_row(&a.id)?;
         let mut row = before.clone();
@@ -392,13 +436,8 @@ impl Fieldwork {
         theme: Option<&str>,
     ) -> Result<usize> {
         let id = match (tag_id, session, theme) {
-            (Some(id), _, _) => {
-                let row = store::tag_row(self.store.conn(), id)?;
-                row.map(|r| r.id).ok_or(ServiceError::NotFound {
-                    what: "tag",
-                    key: id.into(),
-                })?
-            }
+            // A full id or the id prefix that `tag list` shows.
+            (Some(id), _, _) => super::one("tag", id, store::resolve_tag(self.store.conn(), id)?)?,
             (None, Some(s), Some(t)) => {
                 let s = self.session(s)?;
                 let t = self.resolve_theme(t)?;

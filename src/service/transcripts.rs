@@ -61,6 +61,15 @@ impl Fieldwork {
     /// Resolve a user-given path against the root; refuse files outside it.
     pub(crate) fn under_root(&self, file: &Path) -> Result<(PathBuf, String)> {
         let root = self.transcripts_root();
+        if !root.is_dir() {
+            return Err(invalid(
+                "transcripts root",
+                format!(
+                    "{} does not exist; create it, or set `transcripts_root` in the configuration",
+                    root.display()
+                ),
+            ));
+        }
         let candidate = if file.is_absolute() {
             file.to_path_buf()
         } else if root.join(file).exists() {
@@ -194,6 +203,11 @@ impl Fieldwork {
         let all = store::all(self.store.conn())?;
         let mut results = Vec::with_capacity(all.len());
         let mut index: Option<HashMap<(u64, String), String>> = None;
+        // A file another link points to is not where a missing one went, and one found
+        // file is the new place of at most one missing link.
+        let linked: std::collections::HashSet<String> =
+            all.iter().map(|t| t.path.clone()).collect();
+        let mut claimed: std::collections::HashSet<String> = Default::default();
         for t in &all {
             let path = root.join(&t.path);
             let (status, found_at) = match sha256_file(&path) {
@@ -202,11 +216,13 @@ impl Fieldwork {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     let idx = match &mut index {
                         Some(i) => i,
-                        None => index.insert(hash_index(&root)),
+                        None => index.insert(hash_index(&root, &linked)),
                     };
                     match idx.get(&(t.size as u64, t.sha256.clone())) {
-                        Some(p) => (TranscriptStatus::Moved, Some(p.clone())),
-                        None => (TranscriptStatus::Missing, None),
+                        Some(p) if claimed.insert(p.clone()) => {
+                            (TranscriptStatus::Moved, Some(p.clone()))
+                        }
+                        _ => (TranscriptStatus::Missing, None),
                     }
                 }
                 Err(e) => return Err(io_err(format!("reading {}", path.display()))(e)),
@@ -299,8 +315,11 @@ pub fn quick_state(root: &Path, t: &Transcript) -> TranscriptStatus {
     }
 }
 
-/// (size, sha256) → relative path of every file under the root.
-fn hash_index(root: &Path) -> HashMap<(u64, String), String> {
+/// (size, sha256) → relative path of every file under the root that no link points to.
+fn hash_index(
+    root: &Path,
+    linked: &std::collections::HashSet<String>,
+) -> HashMap<(u64, String), String> {
     let mut out = HashMap::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -311,9 +330,13 @@ fn hash_index(root: &Path) -> HashMap<(u64, String), String> {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if let Ok((h, size)) = sha256_file(&p) {
-                if let Ok(rel) = p.strip_prefix(root) {
-                    out.entry((size, h)).or_insert_with(|| relative_text(rel));
+            } else if let Ok(rel) = p.strip_prefix(root) {
+                let rel = relative_text(rel);
+                if linked.contains(&rel) {
+                    continue;
+                }
+                if let Ok((h, size)) = sha256_file(&p) {
+                    out.entry((size, h)).or_insert(rel);
                 }
             }
         }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod coding;
 pub mod consent;
 pub mod participants;
+pub mod redaction;
 pub mod reference;
 pub mod sessions;
 pub mod themes;
@@ -25,6 +26,7 @@ pub const APPLICATION_ID: i32 = 0x4657_524B;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_coding.sql"),
+    include_str!("migrations/0003_redaction.sql"),
 ];
 
 /// The schema version this build writes.
@@ -312,6 +314,12 @@ pub fn backup_path(path: &Path, label: &str) -> PathBuf {
 /// open; return its schema version.
 pub fn inspect(path: &Path) -> Result<i32> {
     let display = path.display().to_string();
+    if path.is_dir() {
+        return Err(StoreError::NotFieldwork {
+            path: display,
+            why: "it is a folder".into(),
+        });
+    }
     let mut f = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

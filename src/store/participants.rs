@@ -254,7 +254,7 @@ pub fn insert_event(c: &Connection, participant_id: &str, e: &StatusEvent) -> Re
 pub fn events(c: &Connection, participant_id: &str) -> Result<Vec<StatusEvent>> {
     let mut stmt = c.prepare_cached(
         "SELECT id, from_status, to_status, date, note, recorded_at, recorded_by
-         FROM status_event WHERE participant_id = ?1 ORDER BY date, recorded_at, id",
+         FROM status_event WHERE participant_id = ?1 ORDER BY recorded_at, id",
     )?;
     let rows = stmt.query_map([participant_id], |r| {
         let from: Option<String> = r.get(1)?;

@@ -184,6 +184,16 @@ pub fn insert_tag(c: &Connection, t: &TagRow) -> Result<()> {
     Ok(())
 }
 
+/// Tag ids matching a full id or an id prefix of at least 6 characters.
+pub fn resolve_tag(c: &Connection, key: &str) -> Result<Vec<String>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id FROM tag WHERE id = ?1
+         UNION SELECT id FROM tag WHERE length(?1) >= 6 AND id LIKE ?1 || '%' LIMIT 10",
+    )?;
+    let rows = stmt.query_map([key.trim().to_ascii_lowercase()], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn tag_row(c: &Connection, id: &str) -> Result<Option<TagRow>> {
     Ok(c.query_row(
         "SELECT id, theme_id, original_theme_id, session_id, transcript_id, span_start,

@@ -1,0 +1,478 @@
+//! Transcript redaction: matching a register of identifiers, and finding suspects.
+//!
+//! Matching is Unicode-normalised (NFKC), case-insensitive, on word boundaries, longest
+//! match first, and across line breaks (any run of white space in a variant matches any run
+//! in the text). Offsets are characters of the original text.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use unicode_normalization::UnicodeNormalization;
+
+/// An entity of the register with its variants and its one replacement label.
+#[derive(Debug, Clone)]
+pub struct Entity {
+    pub id: String,
+    pub label: String,
+    pub variants: Vec<String>,
+}
+
+/// One replacement to make.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Replacement {
+    pub start: usize,
+    pub end: usize,
+    pub original: String,
+    pub label: String,
+    pub entity_id: String,
+}
+
+/// Something that may identify a person and is not in the register.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Suspect {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+    /// `email`, `phone`, `postcode`, `date`, `capitalised` or `near-miss`.
+    pub reason: String,
+    /// For a near miss: the registered variant it resembles.
+    pub near: Option<String>,
+}
+
+/// Normalised text with a map back to original character offsets.
+struct Normalised {
+    chars: Vec<char>,
+    /// For each normalised char, the original char index it came from, and the end of the
+    /// original cluster.
+    origin: Vec<usize>,
+    origin_end: Vec<usize>,
+    text: String,
+    /// Byte offset in `text` → index in `chars`.
+    byte_to_char: Vec<usize>,
+}
+
+/// NFKC, lower case, every run of white space as one space.
+pub fn normalise(s: &str) -> String {
+    normalised(s).text.trim().to_string()
+}
+
+fn normalised(s: &str) -> Normalised {
+    let mut chars = Vec::with_capacity(s.len());
+    let mut origin = Vec::with_capacity(s.len());
+    let mut origin_end = Vec::with_capacity(s.len());
+    let mut last_space = false;
+    let src: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < src.len() {
+        let c = src[i];
+        if c.is_whitespace() {
+            if !last_space {
+                chars.push(' ');
+                origin.push(i);
+                origin_end.push(i + 1);
+            }
+            last_space = true;
+            i += 1;
+            continue;
+        }
+        last_space = false;
+        // A base character with its combining marks normalises as one cluster.
+        let mut j = i + 1;
+        while j < src.len() && unicode_normalization::char::canonical_combining_class(src[j]) != 0 {
+            j += 1;
+        }
+        let cluster: String = src[i..j].iter().collect();
+        for n in cluster.nfkc() {
+            for l in n.to_lowercase() {
+                // Typographic apostrophes match straight ones.
+                let l = if l == '\u{2019}' { '\'' } else { l };
+                chars.push(l);
+                origin.push(i);
+                origin_end.push(j);
+            }
+        }
+        i = j;
+    }
+    let text: String = chars.iter().collect();
+    let mut byte_to_char = vec![0; text.len() + 1];
+    let mut b = 0;
+    for (ci, ch) in chars.iter().enumerate() {
+        for k in 0..ch.len_utf8() {
+            byte_to_char[b + k] = ci;
+        }
+        b += ch.len_utf8();
+    }
+    byte_to_char[text.len()] = chars.len();
+    Normalised {
+        chars,
+        origin,
+        origin_end,
+        text,
+        byte_to_char,
+    }
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Find every register match in `text`: longest first, non-overlapping, on word boundaries.
+pub fn find_matches(text: &str, entities: &[Entity]) -> Vec<Replacement> {
+    let n = normalised(text);
+    let mut patterns: Vec<String> = Vec::new();
+    let mut owner: Vec<usize> = Vec::new();
+    for (ei, e) in entities.iter().enumerate() {
+        for v in &e.variants {
+            let p = normalise(v);
+            if p.chars().count() >= 2 {
+                patterns.push(p);
+                owner.push(ei);
+            }
+        }
+    }
+    if patterns.is_empty() {
+        return Vec::new();
+    }
+    let Ok(ac) = AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .build(&patterns)
+    else {
+        return Vec::new();
+    };
+    let orig: Vec<char> = text.chars().collect();
+    let mut cands: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, entity) in norm chars
+    for m in ac.find_overlapping_iter(&n.text) {
+        let s = n.byte_to_char[m.start()];
+        let e = n.byte_to_char[m.end()];
+        let before_ok = s == 0 || !is_word(n.chars[s - 1]);
+        let after_ok = e >= n.chars.len() || !is_word(n.chars[e]);
+        if before_ok && after_ok {
+            cands.push((s, e, owner[m.pattern().as_usize()]));
+        }
+    }
+    cands.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0)));
+    let mut taken: Vec<(usize, usize, usize)> = Vec::new();
+    for c in cands {
+        if taken.iter().all(|t| c.1 <= t.0 || t.1 <= c.0) {
+            taken.push(c);
+        }
+    }
+    taken.sort();
+    taken
+        .into_iter()
+        .map(|(s, e, ei)| {
+            let os = n.origin[s];
+            let oe = n.origin_end[e - 1];
+            Replacement {
+                start: os,
+                end: oe,
+                original: orig[os..oe].iter().collect(),
+                label: entities[ei].label.clone(),
+                entity_id: entities[ei].id.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Apply replacements (sorted, non-overlapping) to the text.
+pub fn apply(text: &str, reps: &[Replacement]) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for r in reps {
+        if r.start < pos {
+            continue;
+        }
+        out.extend(&chars[pos..r.start]);
+        out.push_str(&r.label);
+        pos = r.end;
+    }
+    out.extend(&chars[pos.min(chars.len())..]);
+    out
+}
+
+/// Capitalised words that are not names: function words, calendar words, common roles,
+/// transcript conventions and health-system acronyms.
+const COMMON: &str = "i a an the and or but if so then this that these those there here we you he she it they me us him her them my our your his its their what when where who why how which yes no not ok okay well right sure thanks thank please also just very really actually maybe perhaps because although though however yeah um uh er erm mm hmm oh ah so now then today yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october november december spring summer autumn winter interviewer participant speaker respondent facilitator observer chair chief executive director board group team committee meeting forum system trust trusts council england nhs ics icb icp ccg cqc gp gps covid a&e ae uk do does did is are was were be been have has had will would can could should might must let lets let's mr mrs ms miss dr prof professor sir dame don't i'm i've i'd we're we've they're it's that's there's what's can't won't isn't wasn't aren't didn't doesn't";
+
+fn common_words() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| COMMON.split_whitespace().collect())
+}
+
+fn re(pattern: &str) -> regex::Regex {
+    regex::Regex::new(pattern).expect("static pattern")
+}
+
+struct Patterns {
+    email: regex::Regex,
+    phone: regex::Regex,
+    postcode: regex::Regex,
+    date: regex::Regex,
+    capitalised: regex::Regex,
+}
+
+fn patterns() -> &'static Patterns {
+    static P: OnceLock<Patterns> = OnceLock::new();
+    P.get_or_init(|| Patterns {
+        email: re(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),
+        phone: re(r"(\+\d{1,3}[\s-]?)?\(?\d{2,5}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}\b"),
+        postcode: re(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b"),
+        date: re(r"(?i)\b(\d{1,2}(st|nd|rd|th)?\s+(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(\s+\d{4})?|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2})\b"),
+        capitalised: re(r"\b\p{Lu}[\p{Ll}'’-]+(?:\s+(?:of\s+|the\s+|and\s+)?\p{Lu}[\p{Ll}'’-]+)*"),
+    })
+}
+
+/// Find suspects: emails, phone numbers, postcodes, dates, capitalised words not in the
+/// allow-list (outside sentence starts and speaker labels), and near misses of registered
+/// variants. Text already matched by the register is skipped.
+pub fn find_suspects(
+    text: &str,
+    matched: &[Replacement],
+    allow: &HashSet<String>,
+    variants: &[String],
+) -> Vec<Suspect> {
+    let p = patterns();
+    let byte_to_char = {
+        let mut v = vec![0usize; text.len() + 1];
+        let mut ci = 0;
+        for (b, ch) in text.char_indices() {
+            for k in 0..ch.len_utf8() {
+                v[b + k] = ci;
+            }
+            ci += 1;
+        }
+        v[text.len()] = ci;
+        v
+    };
+    let covered = |s: usize, e: usize| matched.iter().any(|m| s < m.end && m.start < e);
+    let mut out: Vec<Suspect> = Vec::new();
+    let push =
+        |out: &mut Vec<Suspect>, bs: usize, be: usize, reason: &str, near: Option<String>| {
+            let s = byte_to_char[bs];
+            let e = byte_to_char[be];
+            let t = text[bs..be].to_string();
+            if covered(s, e) || allow.contains(&normalise(&t)) {
+                return;
+            }
+            if out.iter().any(|x| s < x.end && x.start < e) {
+                return;
+            }
+            out.push(Suspect {
+                start: s,
+                end: e,
+                text: t,
+                reason: reason.into(),
+                near,
+            });
+        };
+    for m in p.email.find_iter(text) {
+        push(&mut out, m.start(), m.end(), "email", None);
+    }
+    for m in p.postcode.find_iter(text) {
+        push(&mut out, m.start(), m.end(), "postcode", None);
+    }
+    for m in p.date.find_iter(text) {
+        push(&mut out, m.start(), m.end(), "date", None);
+    }
+    for m in p.phone.find_iter(text) {
+        if m.as_str().chars().filter(char::is_ascii_digit).count() >= 9 {
+            push(&mut out, m.start(), m.end(), "phone", None);
+        }
+    }
+    let normalised_variants: Vec<String> = variants
+        .iter()
+        .map(|v| normalise(v))
+        .filter(|v| v.chars().count() >= 5)
+        .collect();
+    for m in p.capitalised.find_iter(text) {
+        // Skip leading common words and titles ("And Ms Quil" → "Quil").
+        let mut start = m.start();
+        for w in m.as_str().split_whitespace() {
+            let norm = normalise(w);
+            if common_words().contains(norm.as_str())
+                || common_words().contains(norm.trim_end_matches('.'))
+            {
+                let rel = text[start..].find(w).unwrap_or(0) + w.len();
+                start += rel;
+                start += text[start..].len() - text[start..].trim_start().len();
+            } else {
+                break;
+            }
+        }
+        if start >= m.end() {
+            continue;
+        }
+        let span = &text[start..m.end()];
+        let words: Vec<&str> = span.split_whitespace().collect();
+        let before = text[..m.start()].trim_end_matches([' ', '\t']);
+        let line_start = before.is_empty() || before.ends_with('\n');
+        let after = &text[m.end()..];
+        let is_label = line_start && start == m.start() && after.starts_with(':');
+        let sentence_start = start == m.start()
+            && (line_start
+                || before.ends_with(['.', '!', '?', ':', '"', '“', '—'])
+                || before.ends_with(" -"));
+        let norm = normalise(span);
+        if sentence_start && words.len() == 1 && !is_label {
+            // A single capitalised word at a sentence start is usually just grammar; still
+            // check it for near misses.
+            if let Some(v) = near_miss(&norm, &normalised_variants) {
+                push(&mut out, start, m.end(), "near-miss", Some(v));
+            }
+            continue;
+        }
+        match near_miss(&norm, &normalised_variants) {
+            Some(v) => push(&mut out, start, m.end(), "near-miss", Some(v)),
+            None => push(&mut out, start, m.end(), "capitalised", None),
+        }
+    }
+    out.sort_by_key(|s| s.start);
+    out
+}
+
+/// A registered variant this text nearly matches (a misspelling), if any.
+fn near_miss(norm: &str, variants: &[String]) -> Option<String> {
+    if norm.chars().count() < 4 {
+        return None;
+    }
+    for v in variants {
+        if v == norm {
+            continue;
+        }
+        let sim = strsim::normalized_damerau_levenshtein(norm, v);
+        if sim >= 0.8 {
+            return Some(v.clone());
+        }
+        // A misspelt surname inside a longer variant ("Quil" for "ada quill").
+        for part in v.split(' ').filter(|p| p.chars().count() >= 5) {
+            if part != norm && strsim::normalized_damerau_levenshtein(norm, part) >= 0.8 {
+                return Some(v.clone());
+            }
+        }
+    }
+    None
+}
+
+/// Variants to seed for a person's name: the name, title + surname, initial + surname.
+pub fn person_variants(name: &str) -> Vec<String> {
+    let parts: Vec<&str> = name.split_whitespace().collect();
+    let mut v = vec![name.trim().to_string()];
+    if parts.len() >= 2 {
+        let first = parts[0];
+        let last = parts[parts.len() - 1];
+        for title in [
+            "Dr",
+            "Dr.",
+            "Mr",
+            "Mr.",
+            "Mrs",
+            "Mrs.",
+            "Ms",
+            "Ms.",
+            "Miss",
+            "Prof",
+            "Prof.",
+            "Professor",
+        ] {
+            v.push(format!("{title} {last}"));
+        }
+        if let Some(i) = first.chars().next() {
+            v.push(format!("{i}. {last}"));
+            v.push(format!("{i} {last}"));
+        }
+        v.push(format!("{first} {}", last));
+    }
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ent(id: &str, label: &str, v: &[&str]) -> Entity {
+        Entity {
+            id: id.into(),
+            label: label.into(),
+            variants: v.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn longest_match_first_case_insensitive_across_lines() {
+        let e = vec![
+            ent("p", "[Participant P7QK]", &["Ada Quill", "Dr Quill"]),
+            ent("o", "[Organisation 1]", &["Northvale Trust", "Northvale"]),
+        ];
+        let text = "I spoke to DR QUILL at Northvale\nTrust; ada   quill's view was clear. Northvales is not it.";
+        let reps = find_matches(text, &e);
+        let labels: Vec<&str> = reps.iter().map(|r| r.original.as_str()).collect();
+        assert_eq!(labels, ["DR QUILL", "Northvale\nTrust", "ada   quill"]);
+        let red = apply(text, &reps);
+        assert_eq!(
+            red,
+            "I spoke to [Participant P7QK] at [Organisation 1]; [Participant P7QK]'s view was clear. Northvales is not it."
+        );
+    }
+
+    #[test]
+    fn unicode_normalised() {
+        let e = vec![ent("p", "[P]", &["Zoë O’Hara"])];
+        // Decomposed ë (e + U+0308) and a straight apostrophe.
+        let text = "Then Zoe\u{0308} O'Hara said";
+        let reps = find_matches(text, &e);
+        assert_eq!(reps.len(), 1, "{reps:?}");
+        assert_eq!(reps[0].original, "Zoe\u{0308} O'Hara");
+        assert_eq!(apply(text, &reps), "Then [P] said");
+    }
+
+    #[test]
+    fn suspects_cover_emails_phones_postcodes_dates_names_and_near_misses() {
+        let e = vec![ent("p", "[P]", &["Ada Quill"])];
+        let text = "Interviewer: Hello.\nParticipant: Write to a.q@example.org or call 01632 960 123. We met Bertie Marchbanks at CB2 1TN on 3rd March 2022. Ada Quil agreed. The board met. And Ms Quil?";
+        let reps = find_matches(text, &e);
+        let s = find_suspects(text, &reps, &HashSet::new(), &["Ada Quill".into()]);
+        let kinds: Vec<(&str, &str)> = s
+            .iter()
+            .map(|x| (x.reason.as_str(), x.text.as_str()))
+            .collect();
+        assert!(kinds.contains(&("email", "a.q@example.org")), "{kinds:?}");
+        assert!(kinds.contains(&("phone", "01632 960 123")), "{kinds:?}");
+        assert!(kinds.contains(&("postcode", "CB2 1TN")), "{kinds:?}");
+        assert!(kinds.contains(&("date", "3rd March 2022")), "{kinds:?}");
+        assert!(
+            kinds.contains(&("capitalised", "Bertie Marchbanks")),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds
+                .iter()
+                .any(|(r, t)| *r == "near-miss" && t.contains("Quil")),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds.contains(&("near-miss", "Quil")),
+            "titles and function words are trimmed: {kinds:?}"
+        );
+        assert!(
+            !kinds
+                .iter()
+                .any(|(_, t)| *t == "Interviewer" || *t == "The"),
+            "{kinds:?}"
+        );
+        let allow: HashSet<String> = [normalise("Bertie Marchbanks")].into_iter().collect();
+        let s = find_suspects(text, &reps, &allow, &[]);
+        assert!(!s.iter().any(|x| x.text == "Bertie Marchbanks"));
+    }
+
+    #[test]
+    fn person_variants_include_titles_and_initials() {
+        let v = person_variants("Ada Quill");
+        for want in ["Ada Quill", "Dr Quill", "A. Quill", "Professor Quill"] {
+            assert!(v.contains(&want.to_string()), "{v:?}");
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! The REFI-QDA codebook (`.qdc`, namespace `urn:QDA-XML:codebook:1.0`): active themes with
+//! their hierarchy, descriptions and colours; each theme's id is its GUID, so the GUIDs stay
+//! the same from one export to the next and an import can merge by them.
+//!
+//! The codebook holds no participant data, but theme names and descriptions are free text:
+//! an export is refused if any of them contains a participant's name, email, phone,
+//! organisation or job title.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::{check_free, invalid, Staged};
+use crate::domain::Theme;
+use crate::service::{Fieldwork, Result, ServiceError};
+
+pub const CODEBOOK_NS: &str = "urn:QDA-XML:codebook:1.0";
+
+/// Is `s` a GUID as the REFI-QDA schema accepts it (8-4-4-4-12 hex, optionally in braces)?
+pub fn is_guid(s: &str) -> bool {
+    let s = s
+        .strip_prefix('{')
+        .and_then(|x| x.strip_suffix('}'))
+        .unwrap_or(s);
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// Characters XML 1.0 cannot carry at all are dropped.
+fn xml_chars(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().filter(|c| {
+        matches!(*c, '\t' | '\n' | '\r') || (*c >= '\u{20}' && *c != '\u{FFFE}' && *c != '\u{FFFF}')
+    })
+}
+
+/// Escape for an attribute value in double quotes (line breaks and tabs kept as
+/// character references so that they survive attribute normalisation).
+pub fn escape_attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in xml_chars(s) {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escape for element text.
+pub fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in xml_chars(s) {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Refuse when a theme's name or description contains a participant's identifier.
+fn check_free_text(themes: &[Theme], register: &[(&'static str, String)]) -> Result<()> {
+    let mut problems = Vec::new();
+    for t in themes {
+        for (field, text) in [
+            ("name", Some(&t.name)),
+            ("description", t.description.as_ref()),
+        ] {
+            let Some(text) = text else { continue };
+            if let Some(kind) = super::find_identifier(text, register) {
+                problems.push(format!(
+                    "theme {} ({}): its {field} contains a participant's {kind}",
+                    t.path,
+                    &t.id[..8.min(t.id.len())]
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::Refused(format!(
+            "the codebook would disclose participants; edit these themes first:\n{}",
+            problems.join("\n")
+        )))
+    }
+}
+
+/// The codebook as REFI-QDA XML. `framework`: one framework by name, or all of them (then
+/// each framework is also written as a `Set` of its themes).
+pub fn codebook_xml(fw: &Fieldwork, framework: Option<&str>) -> Result<String> {
+    let frameworks = fw.frameworks()?;
+    let chosen: Vec<_> = match framework {
+        Some(name) => {
+            let f = frameworks
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(name.trim()))
+                .ok_or_else(|| {
+                    invalid(
+                        "framework",
+                        format!(
+                            "no framework named `{name}` (valid: {})",
+                            frameworks
+                                .iter()
+                                .map(|f| f.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                })?;
+            vec![f.clone()]
+        }
+        None => frameworks.clone(),
+    };
+    let names: Vec<&str> = chosen.iter().map(|f| f.name.as_str()).collect();
+    let themes: Vec<Theme> = fw
+        .themes(false)?
+        .into_iter()
+        .filter(|t| names.contains(&t.framework.as_str()))
+        .collect();
+    if themes.is_empty() {
+        return Err(ServiceError::Refused(
+            "there are no active themes to export (a REFI-QDA codebook needs at least one code)"
+                .into(),
+        ));
+    }
+    if let Some(t) = themes.iter().find(|t| !is_guid(&t.id)) {
+        return Err(invalid(
+            "theme",
+            format!("{} has the id `{}`, which is not a GUID", t.path, t.id),
+        ));
+    }
+    check_free_text(&themes, &super::identifier_register(fw)?)?;
+    let mut children: HashMap<Option<&str>, Vec<&Theme>> = HashMap::new();
+    for t in &themes {
+        children.entry(t.parent_id.as_deref()).or_default().push(t);
+    }
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    s.push_str(&format!(
+        "<CodeBook xmlns=\"{CODEBOOK_NS}\" origin=\"{}\">\n  <Codes>\n",
+        escape_attr(super::TOOL)
+    ));
+    fn write(
+        s: &mut String,
+        t: &Theme,
+        children: &HashMap<Option<&str>, Vec<&Theme>>,
+        depth: usize,
+    ) {
+        let pad = "  ".repeat(depth + 2);
+        s.push_str(&format!(
+            "{pad}<Code guid=\"{}\" name=\"{}\" isCodable=\"true\"",
+            escape_attr(&t.id),
+            escape_attr(&t.name)
+        ));
+        if let Some(c) = t
+            .colour
+            .as_deref()
+            .filter(|c| crate::config::valid_colour(c))
+        {
+            s.push_str(&format!(" color=\"{}\"", c.to_ascii_uppercase()));
+        }
+        let kids = children.get(&Some(t.id.as_str()));
+        let desc = t.description.as_deref().filter(|d| !d.trim().is_empty());
+        if kids.is_none() && desc.is_none() {
+            s.push_str("/>\n");
+            return;
+        }
+        s.push_str(">\n");
+        if let Some(d) = desc {
+            s.push_str(&format!(
+                "{pad}  <Description>{}</Description>\n",
+                escape_text(d)
+            ));
+        }
+        for k in kids.into_iter().flatten() {
+            write(s, k, children, depth + 1);
+        }
+        s.push_str(&format!("{pad}</Code>\n"));
+    }
+    // Top-level themes of each framework, in framework order.
+    for t in children.get(&None).into_iter().flatten() {
+        write(&mut s, t, &children, 0);
+    }
+    s.push_str("  </Codes>\n");
+    if framework.is_none() && chosen.len() > 1 {
+        s.push_str("  <Sets>\n");
+        for f in &chosen {
+            s.push_str(&format!(
+                "    <Set guid=\"{}\" name=\"{}\">\n",
+                escape_attr(&f.id),
+                escape_attr(&f.name)
+            ));
+            if let Some(d) = f.description.as_deref().filter(|d| !d.trim().is_empty()) {
+                s.push_str(&format!(
+                    "      <Description>{}</Description>\n",
+                    escape_text(d)
+                ));
+            }
+            for t in themes.iter().filter(|t| t.framework == f.name) {
+                s.push_str(&format!(
+                    "      <MemberCode guid=\"{}\"/>\n",
+                    escape_attr(&t.id)
+                ));
+            }
+            s.push_str("    </Set>\n");
+        }
+        s.push_str("  </Sets>\n");
+    }
+    s.push_str("</CodeBook>\n");
+    Ok(s)
+}
+
+/// What `export codebook` wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CodebookReport {
+    pub file: std::path::PathBuf,
+    pub codes: usize,
+}
+
+pub fn export(
+    fw: &Fieldwork,
+    out: &Path,
+    framework: Option<&str>,
+    force: bool,
+) -> Result<CodebookReport> {
+    check_free(&[out], force)?;
+    let xml = codebook_xml(fw, framework)?;
+    let codes = xml.matches("<Code ").count();
+    Staged::write(out, xml.as_bytes())?.commit()?;
+    Ok(CodebookReport {
+        file: out.to_path_buf(),
+        codes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guids_with_and_without_braces() {
+        assert!(is_guid("0b5f1f0e-8a3c-4c1e-9d2a-1234567890ab"));
+        assert!(is_guid("{0B5F1F0E-8A3C-4C1E-9D2A-1234567890AB}"));
+        assert!(!is_guid("0b5f1f0e8a3c4c1e9d2a1234567890ab"));
+        assert!(!is_guid("{0b5f1f0e-8a3c-4c1e-9d2a-1234567890ab"));
+        assert!(!is_guid("zb5f1f0e-8a3c-4c1e-9d2a-1234567890ab"));
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            escape_attr("a<b>&\"c'\n\u{1}"),
+            "a&lt;b&gt;&amp;&quot;c&apos;&#10;"
+        );
+        assert_eq!(escape_text("x < y & z\u{0}"), "x &lt; y &amp; z");
+    }
+}

@@ -1,0 +1,305 @@
+//! Exports built on the service layer: the anonymised participant table, the publication
+//! "Table 1" of counts and the REFI-QDA codebook. Every export is built from allow-lists,
+//! written to a temporary file beside its destination and renamed into place (never a
+//! partial file), never overwrites without `force`, and (for the data exports) writes a
+//! manifest beside itself.
+//!
+//! The rules are those of `shared/design/anonymisation.md`; `docs/exports.md` explains what
+//! each export holds and withholds.
+
+pub mod codebook;
+pub mod participants;
+pub mod table1;
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::domain::{new_id, now_utc};
+use crate::service::{Result, ServiceError};
+
+/// The tool name and version recorded in manifests and file metadata.
+pub const TOOL: &str = concat!("fieldwork ", env!("CARGO_PKG_VERSION"));
+
+/// Direct identifiers of participants (name, email, phone, organisation, job title),
+/// lower-cased, as (kind, value). Values shorter than four characters are too common to test.
+pub fn identifier_register(fw: &crate::service::Fieldwork) -> Result<Vec<(&'static str, String)>> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = fw.participants(&crate::domain::ParticipantFilter::default(), offset, 1000)?;
+        if page.is_empty() {
+            break;
+        }
+        offset += page.len();
+        for p in page {
+            for (kind, v) in [
+                ("name", Some(p.name)),
+                ("email", p.email),
+                ("phone", p.phone),
+                ("organisation", p.organisation),
+                ("job title", p.job_title),
+            ] {
+                if let Some(v) = v {
+                    let v = v.trim().to_lowercase();
+                    if v.chars().count() >= 4 {
+                        out.push((kind, v));
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The kind of the first identifier of the register found in `text` (case-insensitive).
+pub fn find_identifier(text: &str, register: &[(&'static str, String)]) -> Option<&'static str> {
+    let lower = text.to_lowercase();
+    register
+        .iter()
+        .find(|(_, v)| lower.contains(v.as_str()))
+        .map(|(k, _)| *k)
+}
+
+/// A last check on what an export is about to write: built from allow-lists, it should
+/// never hold a participant's identifier, but a study's own labels (a role category or phase
+/// named after a person or organisation) could still carry one. Refuse if so.
+pub(crate) fn guard(what: &str, text: &str, register: &[(&'static str, String)]) -> Result<()> {
+    match find_identifier(text, register) {
+        None => Ok(()),
+        Some(kind) => Err(ServiceError::Refused(format!(
+            "the {what} would contain a participant's {kind} (through a label of the study definition, such as a site, phase or role category name); nothing was written"
+        ))),
+    }
+}
+
+/// A hex SHA-256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub(crate) fn invalid(field: &str, message: impl Into<String>) -> ServiceError {
+    ServiceError::Invalid {
+        field: field.to_string(),
+        message: message.into(),
+    }
+}
+
+fn io(context: String) -> impl FnOnce(std::io::Error) -> ServiceError {
+    move |source| ServiceError::Io { context, source }
+}
+
+/// The file name of a path, for messages and manifests (never the folder: folder names can
+/// carry a user's name).
+pub fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// `FILE.manifest.json` beside `FILE`.
+pub fn manifest_path(out: &Path) -> PathBuf {
+    let mut s = out.as_os_str().to_os_string();
+    s.push(".manifest.json");
+    PathBuf::from(s)
+}
+
+/// Refuse to replace existing files unless `force`.
+pub fn check_free(paths: &[&Path], force: bool) -> Result<()> {
+    if force {
+        return Ok(());
+    }
+    for p in paths {
+        if p.exists() {
+            return Err(invalid(
+                "out",
+                format!(
+                    "{} already exists; choose another name or add --force to replace it",
+                    p.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A temporary path in the same folder as `dest` (so that the rename is atomic).
+fn temp_beside(dest: &Path) -> PathBuf {
+    let dir = dest
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tag: String = new_id().chars().take(8).collect();
+    dir.join(format!(".{}.tmp-{tag}", file_name(dest)))
+}
+
+/// A file written to a temporary name, renamed into place by [`Staged::commit`] and removed
+/// if dropped before that.
+pub struct Staged {
+    temp: PathBuf,
+    dest: PathBuf,
+    done: bool,
+}
+
+impl Staged {
+    pub fn write(dest: &Path, bytes: &[u8]) -> Result<Staged> {
+        use std::io::Write;
+        if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                return Err(invalid(
+                    "out",
+                    format!("the folder {} does not exist", dir.display()),
+                ));
+            }
+        }
+        if dest.is_dir() {
+            return Err(invalid(
+                "out",
+                format!("{} is a folder; give a file name", dest.display()),
+            ));
+        }
+        let temp = temp_beside(dest);
+        let staged = Staged {
+            temp: temp.clone(),
+            dest: dest.to_path_buf(),
+            done: false,
+        };
+        let mut f = std::fs::File::create(&temp)
+            .map_err(io(format!("creating a file beside {}", dest.display())))?;
+        f.write_all(bytes)
+            .and_then(|_| f.sync_all())
+            .map_err(io(format!("writing {}", dest.display())))?;
+        Ok(staged)
+    }
+
+    pub fn commit(mut self) -> Result<()> {
+        std::fs::rename(&self.temp, &self.dest).map_err(io(format!(
+            "moving the export into {}",
+            self.dest.display()
+        )))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// Write `out` and its manifest, both or neither. `manifest` gets the output's name, size
+/// and SHA-256 added.
+pub fn write_with_manifest(
+    out: &Path,
+    bytes: &[u8],
+    format: &str,
+    mut manifest: serde_json::Value,
+    force: bool,
+) -> Result<serde_json::Value> {
+    let mpath = manifest_path(out);
+    check_free(&[out, &mpath], force)?;
+    manifest["output"] = serde_json::json!({
+        "file": file_name(out),
+        "format": format,
+        "bytes": bytes.len(),
+        "sha256": sha256_hex(bytes),
+    });
+    let mbytes = manifest_bytes(&manifest)?;
+    let a = Staged::write(out, bytes)?;
+    let b = Staged::write(&mpath, &mbytes)?;
+    a.commit()?;
+    if let Err(e) = b.commit() {
+        // An export without its manifest is incomplete: take it back.
+        let _ = std::fs::remove_file(out);
+        return Err(e);
+    }
+    Ok(manifest)
+}
+
+pub(crate) fn manifest_bytes(m: &serde_json::Value) -> Result<Vec<u8>> {
+    let mut v = serde_json::to_vec_pretty(m).map_err(|e| ServiceError::Io {
+        context: "writing the manifest".into(),
+        source: std::io::Error::other(e),
+    })?;
+    v.push(b'\n');
+    Ok(v)
+}
+
+/// The fields every manifest starts with.
+pub(crate) fn manifest_base(export: &str) -> serde_json::Value {
+    serde_json::json!({
+        "export": export,
+        "tool": "fieldwork",
+        "tool_version": env!("CARGO_PKG_VERSION"),
+        "created_utc": now_utc(),
+    })
+}
+
+/// Quote a CSV field when needed (RFC 4180).
+pub(crate) fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Rows of cells as CSV text (CRLF line ends, as RFC 4180 says).
+pub(crate) fn csv_text(header: &[String], rows: &[Vec<String>]) -> String {
+    let mut out = String::new();
+    for line in std::iter::once(header).chain(rows.iter().map(Vec::as_slice)) {
+        let cells: Vec<String> = line.iter().map(|c| csv_field(c)).collect();
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// A workbook of one sheet, with neutral document properties (no user or machine name).
+/// Cells in columns from `numeric_from` on that hold whole numbers are written as numbers.
+pub(crate) fn xlsx_bytes(
+    sheet: &str,
+    title: &str,
+    header: &[String],
+    rows: &[Vec<String>],
+    numeric_from: usize,
+) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{DocProperties, Format, Workbook};
+    let fail = |e: rust_xlsxwriter::XlsxError| ServiceError::Io {
+        context: "building the XLSX workbook".into(),
+        source: std::io::Error::other(e.to_string()),
+    };
+    let mut wb = Workbook::new();
+    let props = DocProperties::new()
+        .set_title(title)
+        .set_author("")
+        .set_manager("")
+        .set_company("")
+        .set_comment(TOOL)
+        .set_keywords("");
+    wb.set_properties(&props);
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet).map_err(fail)?;
+    let bold = Format::new().set_bold();
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold)
+            .map_err(fail)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if let (true, Ok(n)) = (c >= numeric_from, v.parse::<u32>()) {
+                ws.write_number((r + 1) as u32, c as u16, f64::from(n))
+                    .map_err(fail)?;
+            } else {
+                ws.write_string((r + 1) as u32, c as u16, v).map_err(fail)?;
+            }
+        }
+    }
+    wb.save_to_buffer().map_err(fail)
+}

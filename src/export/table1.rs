@@ -1,0 +1,529 @@
+//! The publication "Table 1": counts of participants (not interviews) by role category ×
+//! site, one table per phase, with row, column and grand totals.
+//!
+//! - A participant counts once in a phase's table if they had a completed interview in that
+//!   phase. Participants who withdrew with a removal scope are left out of the cells (their
+//!   data are not in the analysed set).
+//! - Primary suppression: counts from 1 to T−1 are shown as `<T` (zeros are shown).
+//! - Secondary suppression: no suppressed entry may be worked out from its row or column
+//!   (the cells and the total of a line add up): while some line pins a suppressed entry to
+//!   one value, the smallest non-zero entry of that line is suppressed too (a cell before the
+//!   total), shown as `*`.
+//! - Declines and withdrawals appear only as two totals, with the same threshold.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use super::{csv_text, invalid, manifest_base, write_with_manifest, xlsx_bytes};
+use crate::domain::{ParticipantFilter, Status};
+use crate::service::{Fieldwork, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Md,
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Md => "md",
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "md" | "markdown" => Ok(Format::Md),
+            "csv" => Ok(Format::Csv),
+            "xlsx" => Ok(Format::Xlsx),
+            _ => Err(format!("`{s}` is not a format (valid: md, csv, xlsx)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Shown,
+    /// 1..T−1, shown as `<T`.
+    Primary,
+    /// Suppressed to protect a primary cell, shown as `*`.
+    Secondary,
+}
+
+/// A grid of counts with totals: `values[r][c]` for r < rows, c < cols; the last column
+/// holds row totals and the last row column totals (the corner is the grand total).
+#[derive(Debug, Clone)]
+pub struct Grid {
+    pub values: Vec<Vec<i64>>,
+    pub marks: Vec<Vec<Mark>>,
+    /// Lines in which a suppressed entry could still be pinned (should stay empty).
+    pub unresolved: usize,
+}
+
+const INF: i64 = 1 << 40;
+
+impl Grid {
+    /// A grid from the inner counts; totals are computed.
+    pub fn new(inner: &[Vec<i64>]) -> Grid {
+        let r = inner.len();
+        let c = inner.first().map_or(0, Vec::len);
+        let mut values = vec![vec![0i64; c + 1]; r + 1];
+        for i in 0..r {
+            for j in 0..c {
+                let v = inner[i][j];
+                values[i][j] = v;
+                values[i][c] += v;
+                values[r][j] += v;
+                values[r][c] += v;
+            }
+        }
+        Grid {
+            marks: vec![vec![Mark::Shown; c + 1]; r + 1],
+            values,
+            unresolved: 0,
+        }
+    }
+
+    fn rows(&self) -> usize {
+        self.values.len()
+    }
+
+    fn cols(&self) -> usize {
+        self.values[0].len()
+    }
+
+    /// The lines: each is a list of (row, col) entries, the last one being the total.
+    fn lines(&self) -> Vec<Vec<(usize, usize)>> {
+        let (r, c) = (self.rows(), self.cols());
+        let mut out = Vec::new();
+        for i in 0..r {
+            out.push((0..c).map(|j| (i, j)).collect());
+        }
+        for j in 0..c {
+            out.push((0..r).map(|i| (i, j)).collect());
+        }
+        out
+    }
+
+    fn bounds(&self, threshold: i64, (i, j): (usize, usize)) -> (i64, i64) {
+        match self.marks[i][j] {
+            Mark::Shown => (self.values[i][j], self.values[i][j]),
+            Mark::Primary => (1, threshold - 1),
+            Mark::Secondary => (1, INF),
+        }
+    }
+
+    /// Does this line pin some suppressed entry to a single value?
+    fn pins(&self, threshold: i64, line: &[(usize, usize)]) -> bool {
+        // Σ cells − total = 0, with coefficient +1 for cells and −1 for the total.
+        let n = line.len();
+        let coef = |k: usize| if k + 1 == n { -1 } else { 1 };
+        let mut constant = 0i64;
+        let mut vars = Vec::new();
+        for (k, e) in line.iter().enumerate() {
+            if self.marks[e.0][e.1] == Mark::Shown {
+                constant -= coef(k) * self.values[e.0][e.1];
+            } else {
+                let (lo, hi) = self.bounds(threshold, *e);
+                vars.push((coef(k), lo, hi));
+            }
+        }
+        if vars.is_empty() {
+            return false;
+        }
+        for (x, &(a, lo, hi)) in vars.iter().enumerate() {
+            let (mut smin, mut smax) = (0i64, 0i64);
+            for (y, &(b, l, h)) in vars.iter().enumerate() {
+                if x != y {
+                    smin += (b * l).min(b * h);
+                    smax += (b * l).max(b * h);
+                }
+            }
+            // a·v = constant − Σothers
+            let (p, q) = (constant - smax, constant - smin);
+            let (vlo, vhi) = if a > 0 { (p, q) } else { (-q, -p) };
+            let (lo2, hi2) = (lo.max(vlo), hi.min(vhi));
+            if lo2 >= hi2 {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Primary then secondary suppression.
+    pub fn suppress(&mut self, threshold: i64) {
+        for i in 0..self.rows() {
+            for j in 0..self.cols() {
+                let v = self.values[i][j];
+                if v > 0 && v < threshold {
+                    self.marks[i][j] = Mark::Primary;
+                }
+            }
+        }
+        loop {
+            let mut changed = false;
+            let mut stuck = 0;
+            for line in self.lines() {
+                if !self.pins(threshold, &line) {
+                    continue;
+                }
+                // The smallest non-zero shown cell, else the total.
+                let n = line.len();
+                let pick = line[..n - 1]
+                    .iter()
+                    .filter(|e| self.marks[e.0][e.1] == Mark::Shown && self.values[e.0][e.1] > 0)
+                    .min_by_key(|e| self.values[e.0][e.1])
+                    .copied()
+                    .or_else(|| {
+                        let t = line[n - 1];
+                        (self.marks[t.0][t.1] == Mark::Shown && self.values[t.0][t.1] > 0)
+                            .then_some(t)
+                    });
+                match pick {
+                    Some((i, j)) => {
+                        self.marks[i][j] = Mark::Secondary;
+                        changed = true;
+                    }
+                    None => stuck += 1,
+                }
+            }
+            if !changed {
+                self.unresolved = stuck;
+                break;
+            }
+        }
+    }
+
+    pub fn shown(&self, i: usize, j: usize, threshold: i64) -> String {
+        match self.marks[i][j] {
+            Mark::Shown => self.values[i][j].to_string(),
+            Mark::Primary => format!("<{threshold}"),
+            Mark::Secondary => "*".to_string(),
+        }
+    }
+
+    pub fn count(&self, m: Mark) -> usize {
+        self.marks.iter().flatten().filter(|x| **x == m).count()
+    }
+}
+
+/// One count shown with the threshold rule (for the decline and withdrawal totals).
+pub fn small_count(v: i64, threshold: i64) -> String {
+    if v > 0 && v < threshold {
+        format!("<{threshold}")
+    } else {
+        v.to_string()
+    }
+}
+
+/// Table 1, computed and suppressed.
+#[derive(Debug, Clone)]
+pub struct Table1 {
+    pub threshold: i64,
+    pub sites: Vec<String>,
+    pub categories: Vec<String>,
+    /// (phase number, phase name, grid).
+    pub phases: Vec<(u32, String, Grid)>,
+    pub declined: i64,
+    pub withdrawn: i64,
+}
+
+pub fn build(fw: &Fieldwork, threshold: i64) -> Result<Table1> {
+    if threshold != 5 && threshold != 10 {
+        return Err(invalid(
+            "threshold",
+            format!("{threshold} is not offered (valid: 5, 10)"),
+        ));
+    }
+    let r = &fw.reference;
+    let sites: Vec<String> = r.sites.iter().map(|s| s.code.clone()).collect();
+    let categories: Vec<String> = r.role_categories.iter().map(|c| c.name.clone()).collect();
+    let mut counts: Vec<Vec<Vec<i64>>> =
+        vec![vec![vec![0; sites.len()]; categories.len()]; r.phases.len()];
+    let (mut declined, mut withdrawn) = (0i64, 0i64);
+    let mut offset = 0;
+    loop {
+        let page = fw.participants(&ParticipantFilter::default(), offset, 1000)?;
+        if page.is_empty() {
+            break;
+        }
+        offset += page.len();
+        for p in page {
+            if p.status == Status::Declined {
+                declined += 1;
+            }
+            let (_, withdrawals) = fw.consent_records(&p.id)?;
+            if !withdrawals.is_empty() || p.status == Status::Withdrawn {
+                withdrawn += 1;
+            }
+            if withdrawals.iter().any(|w| w.scope.removes_data()) {
+                continue;
+            }
+            let role = r.role(&p.role)?;
+            let ci = r
+                .role_categories
+                .iter()
+                .position(|c| c.id == role.category_id);
+            let si = sites.iter().position(|s| *s == p.site);
+            let (Some(ci), Some(si)) = (ci, si) else {
+                continue;
+            };
+            for n in &p.phases_interviewed {
+                if let Some(pi) = r.phases.iter().position(|ph| ph.number == *n) {
+                    counts[pi][ci][si] += 1;
+                }
+            }
+        }
+    }
+    let phases = r
+        .phases
+        .iter()
+        .zip(counts)
+        .map(|(ph, inner)| {
+            let mut g = Grid::new(&inner);
+            g.suppress(threshold);
+            (ph.number, ph.name.clone(), g)
+        })
+        .collect();
+    Ok(Table1 {
+        threshold,
+        sites,
+        categories,
+        phases,
+        declined,
+        withdrawn,
+    })
+}
+
+impl Table1 {
+    fn header(&self) -> Vec<String> {
+        let mut h = vec!["phase".to_string(), "role_category".to_string()];
+        h.extend(self.sites.iter().cloned());
+        h.push("Total".into());
+        h
+    }
+
+    /// The grid as rows of text cells (phase, category, sites…, total).
+    fn rows(&self) -> Vec<Vec<String>> {
+        let t = self.threshold;
+        let mut out = Vec::new();
+        for (n, _, g) in &self.phases {
+            for i in 0..g.rows() {
+                let label = if i < self.categories.len() {
+                    self.categories[i].clone()
+                } else {
+                    "Total".to_string()
+                };
+                let mut row = vec![n.to_string(), label];
+                row.extend((0..g.cols()).map(|j| g.shown(i, j, t)));
+                out.push(row);
+            }
+        }
+        let blank = self.sites.len();
+        for (label, v) in [
+            ("Declined (all sites and phases)", self.declined),
+            ("Withdrawn (all sites and phases)", self.withdrawn),
+        ] {
+            let mut row = vec![String::new(), label.to_string()];
+            row.extend(std::iter::repeat_n(String::new(), blank));
+            row.push(small_count(v, t));
+            out.push(row);
+        }
+        out
+    }
+
+    pub fn markdown(&self) -> String {
+        let t = self.threshold;
+        let mut s = String::from("# Table 1: participants by role category, site and phase\n\n");
+        s.push_str(&format!(
+            "Counts of participants (not interviews). `<{t}`: between 1 and {} participants. `*`: withheld so that a small count cannot be worked out from the totals.\n",
+            t - 1
+        ));
+        for (n, name, g) in &self.phases {
+            s.push_str(&format!("\n## Phase {n}: {}\n\n", md_cell(name)));
+            s.push_str("| Role category |");
+            for site in &self.sites {
+                s.push_str(&format!(" {} |", md_cell(site)));
+            }
+            s.push_str(" Total |\n|---|");
+            s.push_str(&"---:|".repeat(self.sites.len() + 1));
+            s.push('\n');
+            for i in 0..g.rows() {
+                let label = if i < self.categories.len() {
+                    md_cell(&self.categories[i])
+                } else {
+                    "**Total**".to_string()
+                };
+                s.push_str(&format!("| {label} |"));
+                for j in 0..g.cols() {
+                    s.push_str(&format!(" {} |", g.shown(i, j, t)));
+                }
+                s.push('\n');
+            }
+        }
+        s.push_str(&format!(
+            "\nDeclined (all sites and phases): {}\n\nWithdrawn (all sites and phases): {}\n",
+            small_count(self.declined, t),
+            small_count(self.withdrawn, t)
+        ));
+        s
+    }
+
+    pub fn bytes(&self, format: Format) -> Result<Vec<u8>> {
+        Ok(match format {
+            Format::Md => self.markdown().into_bytes(),
+            Format::Csv => csv_text(&self.header(), &self.rows()).into_bytes(),
+            Format::Xlsx => xlsx_bytes("table1", "Table 1", &self.header(), &self.rows(), 2)?,
+        })
+    }
+
+    fn manifest(&self, format: Format) -> serde_json::Value {
+        let mut m = manifest_base("table1");
+        let (mut primary, mut secondary, mut unresolved) = (0, 0, 0);
+        for (_, _, g) in &self.phases {
+            primary += g.count(Mark::Primary);
+            secondary += g.count(Mark::Secondary);
+            unresolved += g.unresolved;
+        }
+        m["parameters"] = json!({
+            "format": format.as_str(),
+            "threshold": self.threshold,
+            "unit": "participants (not interviews); a participant counts once per phase with a completed interview",
+            "excluded_from_cells": "participants who withdrew with a removal scope",
+        });
+        m["generalisation"] = json!({
+            "role": "category",
+            "site": "code",
+            "phase": "number",
+            "declines_and_withdrawals": "totals only",
+        });
+        m["rows"] = json!(self.rows().len());
+        m["cells_suppressed"] = json!({
+            "primary": primary,
+            "secondary": secondary,
+            "total": primary + secondary,
+        });
+        m["unresolved_lines"] = json!(unresolved);
+        m
+    }
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// What `export table1` wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Table1Report {
+    pub files: Vec<std::path::PathBuf>,
+    pub cells_suppressed: usize,
+    pub manifest: serde_json::Value,
+}
+
+pub fn export(
+    fw: &Fieldwork,
+    format: Format,
+    out: &Path,
+    threshold: i64,
+    force: bool,
+) -> Result<Table1Report> {
+    super::check_free(&[out, &super::manifest_path(out)], force)?;
+    let t = build(fw, threshold)?;
+    let register = super::identifier_register(fw)?;
+    super::guard("table", &t.markdown(), &register)?;
+    super::guard("table", &csv_text(&t.header(), &t.rows()), &register)?;
+    let bytes = t.bytes(format)?;
+    let m = write_with_manifest(out, &bytes, format.as_str(), t.manifest(format), force)?;
+    Ok(Table1Report {
+        files: vec![out.to_path_buf(), super::manifest_path(out)],
+        cells_suppressed: m["cells_suppressed"]["total"].as_u64().unwrap_or(0) as usize,
+        manifest: m,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every line of a suppressed grid: no suppressed entry is pinned.
+    fn safe(g: &Grid, t: i64) -> bool {
+        g.lines().iter().all(|l| !g.pins(t, l))
+    }
+
+    #[test]
+    fn small_cells_are_hidden_and_zeros_shown() {
+        let mut g = Grid::new(&[vec![3, 0, 7], vec![6, 8, 9]]);
+        g.suppress(5);
+        assert_eq!(g.shown(0, 0, 5), "<5");
+        assert_eq!(g.shown(0, 1, 5), "0");
+        assert!(safe(&g, 5));
+        assert_eq!(g.unresolved, 0);
+    }
+
+    #[test]
+    fn a_lone_small_cell_gets_a_partner_in_its_row_and_column() {
+        let mut g = Grid::new(&[vec![3, 6, 7], vec![6, 8, 9], vec![10, 11, 12]]);
+        g.suppress(5);
+        assert_eq!(g.marks[0][0], Mark::Primary);
+        // Row 0 and column 0 each need a second suppressed entry.
+        let row0 = (0..4).filter(|j| g.marks[0][*j] != Mark::Shown).count();
+        let col0 = (0..4).filter(|i| g.marks[*i][0] != Mark::Shown).count();
+        assert!(row0 >= 2 && col0 >= 2, "{:?}", g.marks);
+        assert!(safe(&g, 5));
+    }
+
+    #[test]
+    fn the_difference_attack_is_blocked() {
+        // Row: <5 and 6 with total 9: without a partner, 9 − 6 = 3.
+        let mut g = Grid::new(&[vec![3, 6], vec![7, 8]]);
+        g.suppress(5);
+        for i in 0..3 {
+            let hidden: Vec<_> = (0..3).filter(|j| g.marks[i][*j] != Mark::Shown).collect();
+            assert!(
+                hidden.len() != 1,
+                "row {i} has one hidden entry: {:?}",
+                g.marks
+            );
+        }
+        assert!(safe(&g, 5));
+    }
+
+    #[test]
+    fn interval_attacks_on_pairs_of_small_cells_are_blocked() {
+        // Two primary cells 1 and 1, total 2: both are pinned to 1 unless more goes.
+        let mut g = Grid::new(&[vec![1, 1, 0], vec![5, 5, 5]]);
+        g.suppress(5);
+        assert!(safe(&g, 5), "{:?}", g.marks);
+    }
+
+    #[test]
+    fn random_grids_are_always_safe() {
+        // A small deterministic generator: many shapes and values, threshold 5 and 10.
+        let mut x: u64 = 0x2545F4914F6CDD1D;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..300 {
+            let r = 1 + (next() % 5) as usize;
+            let c = 1 + (next() % 5) as usize;
+            let inner: Vec<Vec<i64>> = (0..r)
+                .map(|_| (0..c).map(|_| (next() % 14) as i64).collect())
+                .collect();
+            for t in [5, 10] {
+                let mut g = Grid::new(&inner);
+                g.suppress(t);
+                assert!(safe(&g, t), "{inner:?} t={t}: {:?}", g.marks);
+            }
+        }
+    }
+}

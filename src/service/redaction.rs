@@ -1,0 +1,544 @@
+//! Transcript redaction: the register of identifiers (seeded from the database, edited by
+//! people), the review of suspects, and redacted text with an anonymisation log.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Serialize;
+
+use super::{clean, invalid, Fieldwork, Result, ServiceError};
+use crate::domain::redact::{self, Entity, Replacement, Suspect};
+use crate::domain::{new_id, new_log_id, now_utc};
+use crate::store::coding as coding_store;
+use crate::store::redaction::{self as store, IdentifierRow, LogRow};
+use crate::store::{audit, participants as pstore};
+
+pub const KINDS: &[&str] = &["person", "organisation", "place", "programme", "other"];
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SeedReport {
+    pub people: usize,
+    pub organisations: usize,
+    pub sites: usize,
+    pub variants_added: usize,
+}
+
+/// One suspect text across the corpus, with where it occurs.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuspectGroup {
+    pub text: String,
+    pub norm: String,
+    pub reason: String,
+    pub near: Option<String>,
+    pub occurrences: Vec<SuspectAt>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SuspectAt {
+    pub session_id: String,
+    pub transcript_id: String,
+    pub start: usize,
+    pub end: usize,
+    /// The surrounding text (identifying: for the reviewer's eyes only).
+    pub context: String,
+}
+
+/// What a reviewer decides about a suspect.
+#[derive(Debug, Clone)]
+pub enum Decision {
+    /// Add it as a variant of an existing identifier (id or label).
+    Variant(String),
+    /// Add a new identifier of this kind with this label.
+    New { kind: String, label: String },
+    /// It does not identify anyone: allow it everywhere.
+    Allow,
+}
+
+/// A redacted transcript.
+#[derive(Debug, Clone, Serialize)]
+pub struct Redacted {
+    pub session_id: String,
+    pub transcript_id: String,
+    pub text: String,
+    pub replacements: Vec<Replacement>,
+    pub unreviewed: usize,
+}
+
+fn context(chars: &[char], s: usize, e: usize) -> String {
+    let a = s.saturating_sub(30);
+    let b = (e + 30).min(chars.len());
+    chars[a..b]
+        .iter()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Fieldwork {
+    /// Seed the register from participants (names), their organisations and the sites.
+    /// Idempotent: existing entries keep their labels; new variants are added.
+    pub fn seed_register(&mut self) -> Result<SeedReport> {
+        let people = self.participants(&Default::default(), 0, usize::MAX >> 1)?;
+        let sites = self.reference.sites.clone();
+        let now = now_utc();
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        let mut rep = SeedReport::default();
+        let add = |tx: &rusqlite::Connection,
+                   source: &str,
+                   key: &str,
+                   kind: &str,
+                   label: String,
+                   variants: Vec<String>,
+                   rep: &mut SeedReport|
+         -> Result<bool> {
+            let (id, created) = match store::by_source(tx, source, key)? {
+                Some(id) => (id, false),
+                None => {
+                    let id = new_id();
+                    let mut label = label;
+                    let mut n = 2;
+                    while store::label_exists(tx, &label)? {
+                        label = format!("{} {n}]", label.trim_end_matches(']'));
+                        n += 1;
+                    }
+                    store::insert_identifier(
+                        tx,
+                        &IdentifierRow {
+                            id: id.clone(),
+                            kind: kind.into(),
+                            label,
+                            source: source.into(),
+                            source_key: Some(key.into()),
+                            created_at: now.clone(),
+                            created_by: user.clone(),
+                            variants: vec![],
+                        },
+                    )?;
+                    (id, true)
+                }
+            };
+            for v in variants {
+                let norm = redact::normalise(&v);
+                if norm.chars().count() >= 2
+                    && store::add_variant(tx, &new_id(), &id, &v, &norm, &now, &user)?
+                {
+                    rep.variants_added += 1;
+                }
+            }
+            Ok(created)
+        };
+        for p in &people {
+            if add(
+                &tx,
+                "participant",
+                &p.id,
+                "person",
+                format!("[Participant {}]", p.code),
+                redact::person_variants(&p.name),
+                &mut rep,
+            )? {
+                rep.people += 1;
+            }
+        }
+        let mut orgs: Vec<String> = people
+            .iter()
+            .filter_map(|p| p.organisation.clone())
+            .collect();
+        orgs.sort();
+        orgs.dedup();
+        for o in orgs {
+            let n = store::count_source(&tx, "organisation")? + 1;
+            if add(
+                &tx,
+                "organisation",
+                &o,
+                "organisation",
+                format!("[Organisation {n}]"),
+                vec![o.clone()],
+                &mut rep,
+            )? {
+                rep.organisations += 1;
+            }
+        }
+        for s in &sites {
+            let mut variants = vec![s.name.clone()];
+            if s.name != s.code && s.code.chars().count() > 2 {
+                variants.push(s.code.clone());
+            }
+            if add(
+                &tx,
+                "site",
+                &s.id,
+                "place",
+                format!("[Site {}]", s.code),
+                variants,
+                &mut rep,
+            )? {
+                rep.sites += 1;
+            }
+        }
+        audit::record(
+            &tx,
+            &user,
+            "register",
+            "seed",
+            "seed",
+            None,
+            Some(&serde_json::to_value(&rep).unwrap_or_default()),
+        )?;
+        tx.commit()?;
+        Ok(rep)
+    }
+
+    pub fn register(&self) -> Result<Vec<IdentifierRow>> {
+        Ok(store::identifiers(self.store.conn())?)
+    }
+
+    fn resolve_identifier(&self, key: &str) -> Result<IdentifierRow> {
+        let all = self.register()?;
+        let k = key.trim();
+        all.into_iter()
+            .find(|i| {
+                i.id == k
+                    || i.label.eq_ignore_ascii_case(k)
+                    || (k.len() >= 6 && i.id.starts_with(k))
+            })
+            .ok_or(ServiceError::NotFound {
+                what: "identifier",
+                key: k.into(),
+            })
+    }
+
+    /// Add an identifier by hand.
+    pub fn add_identifier(
+        &mut self,
+        kind: &str,
+        label: &str,
+        variants: &[String],
+    ) -> Result<IdentifierRow> {
+        if !KINDS.contains(&kind) {
+            return Err(invalid(
+                "kind",
+                format!("`{kind}` is not a kind (valid: {})", KINDS.join(", ")),
+            ));
+        }
+        let label = clean(Some(label)).ok_or_else(|| invalid("label", "is required"))?;
+        if !(label.starts_with('[') && label.ends_with(']')) {
+            return Err(invalid(
+                "label",
+                "write labels in brackets, e.g. [Acute trust 1], so readers see what was replaced",
+            ));
+        }
+        if variants.iter().all(|v| v.trim().is_empty()) {
+            return Err(invalid(
+                "variant",
+                "give at least one variant (the text to replace)",
+            ));
+        }
+        let now = now_utc();
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        if store::label_exists(&tx, &label)? {
+            return Err(invalid(
+                "label",
+                format!("{label} is already used; add a variant to it instead"),
+            ));
+        }
+        let id = new_id();
+        store::insert_identifier(
+            &tx,
+            &IdentifierRow {
+                id: id.clone(),
+                kind: kind.into(),
+                label: label.clone(),
+                source: "manual".into(),
+                source_key: Some(id.clone()),
+                created_at: now.clone(),
+                created_by: user.clone(),
+                variants: vec![],
+            },
+        )?;
+        for v in variants.iter().filter(|v| !v.trim().is_empty()) {
+            store::add_variant(
+                &tx,
+                &new_id(),
+                &id,
+                v.trim(),
+                &redact::normalise(v),
+                &now,
+                &user,
+            )?;
+        }
+        audit::record(
+            &tx,
+            &user,
+            "identifier",
+            &id,
+            "create",
+            None,
+            Some(&serde_json::json!({"kind": kind, "label": label})),
+        )?;
+        tx.commit()?;
+        self.resolve_identifier(&id)
+    }
+
+    /// Add a variant (a spelling, a nickname, a misspelling) to an identifier.
+    pub fn add_identifier_variant(
+        &mut self,
+        identifier: &str,
+        variant: &str,
+    ) -> Result<IdentifierRow> {
+        let i = self.resolve_identifier(identifier)?;
+        let v = clean(Some(variant)).ok_or_else(|| invalid("variant", "is empty"))?;
+        let now = now_utc();
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        store::add_variant(
+            &tx,
+            &new_id(),
+            &i.id,
+            &v,
+            &redact::normalise(&v),
+            &now,
+            &user,
+        )?;
+        audit::record(
+            &tx,
+            &user,
+            "identifier",
+            &i.id,
+            "variant",
+            None,
+            Some(&serde_json::json!({"variant": v})),
+        )?;
+        tx.commit()?;
+        self.resolve_identifier(&i.id)
+    }
+
+    fn entities(&self) -> Result<(Vec<Entity>, Vec<String>, HashSet<String>)> {
+        let reg = self.register()?;
+        let variants: Vec<String> = reg.iter().flat_map(|i| i.variants.clone()).collect();
+        let entities = reg
+            .into_iter()
+            .map(|i| Entity {
+                id: i.id,
+                label: i.label,
+                variants: i.variants,
+            })
+            .collect();
+        let allow: HashSet<String> = store::allowed(self.store.conn())?.into_iter().collect();
+        Ok((entities, variants, allow))
+    }
+
+    fn transcript_text(&self, transcript_id: &str) -> Result<String> {
+        Ok(coding_store::turns(self.store.conn(), transcript_id)?
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect())
+    }
+
+    /// Suspects not in the register and not allowed, over all imported transcripts (or
+    /// one interview's), grouped by their normalised text.
+    pub fn suspects(&self, session: Option<&str>) -> Result<Vec<SuspectGroup>> {
+        let (entities, variants, allow) = self.entities()?;
+        let only = session.map(|s| self.resolve_session(s)).transpose()?;
+        let mut groups: BTreeMap<String, SuspectGroup> = BTreeMap::new();
+        for (tid, sid) in store::imported_transcripts(self.store.conn())? {
+            if only.as_ref().is_some_and(|o| *o != sid) {
+                continue;
+            }
+            let text = self.transcript_text(&tid)?;
+            let chars: Vec<char> = text.chars().collect();
+            let matched = redact::find_matches(&text, &entities);
+            for s in redact::find_suspects(&text, &matched, &allow, &variants) {
+                let Suspect {
+                    start,
+                    end,
+                    text: t,
+                    reason,
+                    near,
+                } = s;
+                let norm = redact::normalise(&t);
+                let g = groups.entry(norm.clone()).or_insert_with(|| SuspectGroup {
+                    text: t.clone(),
+                    norm,
+                    reason,
+                    near,
+                    occurrences: vec![],
+                });
+                g.occurrences.push(SuspectAt {
+                    session_id: sid.clone(),
+                    transcript_id: tid.clone(),
+                    start,
+                    end,
+                    context: context(&chars, start, end),
+                });
+            }
+        }
+        let mut v: Vec<SuspectGroup> = groups.into_values().collect();
+        v.sort_by(|a, b| {
+            b.occurrences
+                .len()
+                .cmp(&a.occurrences.len())
+                .then(a.norm.cmp(&b.norm))
+        });
+        Ok(v)
+    }
+
+    /// Decide about a suspect text, corpus-wide.
+    pub fn review_suspect(&mut self, text: &str, decision: Decision) -> Result<()> {
+        let t = clean(Some(text)).ok_or_else(|| invalid("text", "is empty"))?;
+        let norm = redact::normalise(&t);
+        match decision {
+            Decision::Allow => {
+                let now = now_utc();
+                let user = self.settings.user.clone();
+                let tx = self.store.write()?;
+                store::allow(&tx, &norm, &t, &now, &user)?;
+                audit::record(
+                    &tx,
+                    &user,
+                    "allow-word",
+                    &norm,
+                    "allow",
+                    None,
+                    Some(&serde_json::json!({"text": t})),
+                )?;
+                tx.commit()?;
+                Ok(())
+            }
+            Decision::Variant(key) => {
+                self.add_identifier_variant(&key, &t)?;
+                Ok(())
+            }
+            Decision::New { kind, label } => {
+                let i = self.add_identifier(&kind, &label, std::slice::from_ref(&t))?;
+                // Mark it as the reviewer's, for the log's method.
+                let tx = self.store.write()?;
+                tx.execute(
+                    "UPDATE identifier SET source = 'reviewer' WHERE id = ?1",
+                    [&i.id],
+                )?;
+                tx.commit()?;
+                Ok(())
+            }
+        }
+    }
+
+    /// An interview's transcript, redacted with the register.
+    pub fn redacted(&self, session: &str) -> Result<Redacted> {
+        let view = self.transcript_view(session)?;
+        let (entities, variants, allow) = self.entities()?;
+        let text = view.text();
+        let reps = redact::find_matches(&text, &entities);
+        let unreviewed = redact::find_suspects(&text, &reps, &allow, &variants).len();
+        Ok(Redacted {
+            session_id: view.session_id,
+            transcript_id: view.transcript.id,
+            text: redact::apply(&text, &reps),
+            replacements: reps,
+            unreviewed,
+        })
+    }
+
+    /// Redact every imported transcript for an export, writing each replacement to the
+    /// anonymisation log under one run id (one transaction). Refuses while suspects are
+    /// unreviewed unless `allow_unreviewed`.
+    pub fn redact_all_for_export(
+        &mut self,
+        allow_unreviewed: bool,
+    ) -> Result<(String, Vec<Redacted>)> {
+        let open = self.suspects(None)?;
+        if !open.is_empty() && !allow_unreviewed {
+            return Err(ServiceError::Refused(format!(
+                "{} suspect(s) are not reviewed yet (e.g. `{}` in {} place(s)); review them (`redact suspects`, `redact accept`, `redact allow`) or export with --allow-unreviewed",
+                open.len(),
+                open[0].text,
+                open[0].occurrences.len()
+            )));
+        }
+        let reg = self.register()?;
+        let method_of: BTreeMap<String, (String, String)> = reg
+            .iter()
+            .map(|i| {
+                (
+                    i.id.clone(),
+                    (
+                        if i.source == "reviewer" || i.source == "manual" {
+                            "reviewer".to_string()
+                        } else {
+                            "register".to_string()
+                        },
+                        i.created_by.clone(),
+                    ),
+                )
+            })
+            .collect();
+        let mut out = Vec::new();
+        for (_, sid) in store::imported_transcripts(self.store.conn())? {
+            out.push(self.redacted(&sid)?);
+        }
+        let run = new_log_id();
+        let now = now_utc();
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        for r in &out {
+            for rep in &r.replacements {
+                let (method, by) = method_of
+                    .get(&rep.entity_id)
+                    .cloned()
+                    .unwrap_or_else(|| ("register".into(), user.clone()));
+                store::insert_log(
+                    &tx,
+                    &LogRow {
+                        id: new_log_id(),
+                        run_id: run.clone(),
+                        transcript_id: r.transcript_id.clone(),
+                        start_char: rep.start as i64,
+                        end_char: rep.end as i64,
+                        original: rep.original.clone(),
+                        replacement: rep.label.clone(),
+                        identifier_id: Some(rep.entity_id.clone()),
+                        reviewer: (method == "reviewer").then_some(by),
+                        method,
+                        at: now.clone(),
+                    },
+                )?;
+            }
+        }
+        audit::record(
+            &tx,
+            &user,
+            "redaction",
+            &run,
+            "run",
+            None,
+            Some(
+                &serde_json::json!({"transcripts": out.len(), "replacements": out.iter().map(|r| r.replacements.len()).sum::<usize>()}),
+            ),
+        )?;
+        tx.commit()?;
+        Ok((run, out))
+    }
+
+    pub fn redaction_log(&self, limit: usize) -> Result<Vec<LogRow>> {
+        Ok(store::log(self.store.conn(), limit)?)
+    }
+
+    /// Direct identifiers held in the database (for disclosure scans of outputs).
+    pub fn direct_identifiers(&self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for p in pstore::list(self.store.conn(), &Default::default(), 0, usize::MAX >> 1)? {
+            out.push(p.name);
+            out.extend(p.email);
+            out.extend(p.phone);
+            out.extend(p.organisation);
+            out.extend(p.job_title);
+        }
+        out.retain(|s| s.trim().chars().count() >= 4);
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+}

@@ -1,0 +1,196 @@
+//! The register of identifiers, the allow-list and the anonymisation log.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::Result;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IdentifierRow {
+    pub id: String,
+    pub kind: String,
+    pub label: String,
+    pub source: String,
+    pub source_key: Option<String>,
+    pub created_at: String,
+    pub created_by: String,
+    pub variants: Vec<String>,
+}
+
+pub fn insert_identifier(c: &Connection, r: &IdentifierRow) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO identifier (id, kind, label, source, source_key, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        r.id,
+        r.kind,
+        r.label,
+        r.source,
+        r.source_key,
+        r.created_at,
+        r.created_by
+    ])?;
+    Ok(())
+}
+
+/// Add a variant unless the identifier has it already (by normalised text). Returns
+/// whether it was added.
+pub fn add_variant(
+    c: &Connection,
+    id: &str,
+    identifier_id: &str,
+    text: &str,
+    norm: &str,
+    at: &str,
+    by: &str,
+) -> Result<bool> {
+    Ok(c.prepare_cached(
+        "INSERT OR IGNORE INTO identifier_variant (id, identifier_id, text, norm, added_at, added_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![id, identifier_id, text, norm, at, by])?
+        > 0)
+}
+
+pub fn by_source(c: &Connection, source: &str, key: &str) -> Result<Option<String>> {
+    Ok(c.query_row(
+        "SELECT id FROM identifier WHERE source = ?1 AND source_key = ?2",
+        params![source, key],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
+pub fn label_exists(c: &Connection, label: &str) -> Result<bool> {
+    Ok(
+        c.query_row("SELECT 1 FROM identifier WHERE label = ?1", [label], |_| {
+            Ok(())
+        })
+        .optional()?
+        .is_some(),
+    )
+}
+
+pub fn count_source(c: &Connection, source: &str) -> Result<i64> {
+    Ok(c.query_row(
+        "SELECT count(*) FROM identifier WHERE source = ?1",
+        [source],
+        |r| r.get(0),
+    )?)
+}
+
+/// The whole register with variants, by label.
+pub fn identifiers(c: &Connection) -> Result<Vec<IdentifierRow>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT i.id, i.kind, i.label, i.source, i.source_key, i.created_at, i.created_by,
+            (SELECT group_concat(v.text, char(30)) FROM identifier_variant v
+              WHERE v.identifier_id = i.id)
+         FROM identifier i ORDER BY i.kind, i.label",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let vs: Option<String> = r.get(7)?;
+        let mut variants: Vec<String> = vs
+            .unwrap_or_default()
+            .split('\u{1e}')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        variants.sort();
+        Ok(IdentifierRow {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            label: r.get(2)?,
+            source: r.get(3)?,
+            source_key: r.get(4)?,
+            created_at: r.get(5)?,
+            created_by: r.get(6)?,
+            variants,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn allow(c: &Connection, norm: &str, text: &str, at: &str, by: &str) -> Result<()> {
+    c.execute(
+        "INSERT OR IGNORE INTO allow_word (norm, text, added_at, added_by) VALUES (?1, ?2, ?3, ?4)",
+        params![norm, text, at, by],
+    )?;
+    Ok(())
+}
+
+pub fn allowed(c: &Connection) -> Result<Vec<String>> {
+    let mut stmt = c.prepare_cached("SELECT norm FROM allow_word")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LogRow {
+    pub id: String,
+    pub run_id: String,
+    pub transcript_id: String,
+    pub start_char: i64,
+    pub end_char: i64,
+    pub original: String,
+    pub replacement: String,
+    pub identifier_id: Option<String>,
+    pub method: String,
+    pub reviewer: Option<String>,
+    pub at: String,
+}
+
+pub fn insert_log(c: &Connection, l: &LogRow) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO redaction_log (id, run_id, transcript_id, start_char, end_char, original,
+            replacement, identifier_id, method, reviewer, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        l.id,
+        l.run_id,
+        l.transcript_id,
+        l.start_char,
+        l.end_char,
+        l.original,
+        l.replacement,
+        l.identifier_id,
+        l.method,
+        l.reviewer,
+        l.at
+    ])?;
+    Ok(())
+}
+
+pub fn log(c: &Connection, limit: usize) -> Result<Vec<LogRow>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, run_id, transcript_id, start_char, end_char, original, replacement,
+            identifier_id, method, reviewer, at FROM redaction_log ORDER BY id DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit as i64], |r| {
+        Ok(LogRow {
+            id: r.get(0)?,
+            run_id: r.get(1)?,
+            transcript_id: r.get(2)?,
+            start_char: r.get(3)?,
+            end_char: r.get(4)?,
+            original: r.get(5)?,
+            replacement: r.get(6)?,
+            identifier_id: r.get(7)?,
+            method: r.get(8)?,
+            reviewer: r.get(9)?,
+            at: r.get(10)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Ids of transcripts with imported text: (transcript id, session id).
+pub fn imported_transcripts(c: &Connection) -> Result<Vec<(String, String)>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT t.id, t.session_id FROM transcript t JOIN transcript_import i
+           ON i.transcript_id = t.id JOIN session se ON se.id = t.session_id
+         ORDER BY se.date, t.id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
