@@ -13,7 +13,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion};
 use fieldwork::service::Fieldwork;
 use fieldwork::tui::app::{update, Action, Effect, Pane, State};
-use fieldwork::tui::effects::perform;
+use fieldwork::tui::effects::{finish, perform, slow};
 use fieldwork::tui::keymap::Cmd;
 use fieldwork::tui::{initial_state, view};
 use ratatui::backend::TestBackend;
@@ -40,15 +40,38 @@ fn open(fw: &mut Fieldwork) -> State {
     s
 }
 
+/// The `--scale 10` demo database (40 sites, 1,120 interviews, transcripts on disk), built
+/// once by the demo generator into `target/bench-data/tui-scale10/` and reused; when the
+/// generator refuses, a log of the same size is built in memory through the service.
+fn database() -> Fieldwork {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/tui-scale10");
+    let db = dir.join("fieldwork.db");
+    let root = dir.join("transcripts");
+    if !db.exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let cfg = fieldwork::config::parse(fieldwork::config::DEFAULT_STUDY, "built-in").unwrap();
+        let started = std::time::Instant::now();
+        let mut fw = Fieldwork::create(&db, &cfg.study, support::settings(&root)).unwrap();
+        if let Err(e) = fieldwork::demo::generate(&mut fw, 10) {
+            eprintln!("demo generator unavailable ({e}); building the log through the service");
+            drop(fw);
+            fieldwork::service::remove_db_files(&db);
+            return support::scaled(10, &root);
+        }
+        eprintln!("built the scale-10 demo in {:?}", started.elapsed());
+    }
+    Fieldwork::open(&db, support::settings(&root)).unwrap()
+}
+
 fn benches(c: &mut Criterion) {
-    let dir = tempfile::tempdir().unwrap();
-    let started = std::time::Instant::now();
-    let mut fw = support::scaled(10, &dir.path().join("transcripts"));
+    let mut fw = database();
     eprintln!(
-        "built the scale-10 log in {:?}: {} participants, {} interviews",
-        started.elapsed(),
+        "scale-10 log: {} participants, {} interviews, {} sessions",
         fw.participant_count(&Default::default()).unwrap(),
-        fw.coverage().unwrap().total_interviews
+        fw.coverage().unwrap().total_interviews,
+        fw.session_count(&Default::default()).unwrap()
     );
     let mut t = Terminal::new(TestBackend::new(160, 50)).unwrap();
     let mut g = c.benchmark_group("tui");
@@ -105,6 +128,27 @@ fn benches(c: &mut Criterion) {
                 })
             },
         );
+        // The slow part of a fresh load (consent problems, coverage), done after the
+        // frame above is on screen, then the frame that shows it.
+        if matches!(pane, Pane::Consent | Pane::Coverage) {
+            g.bench_function(
+                format!("{}_deferred_load_then_frame", pane.title().to_lowercase()),
+                |b| {
+                    b.iter(|| {
+                        s.invalidate();
+                        s.slow.clear();
+                        s.slow.push(if pane == Pane::Consent {
+                            fieldwork::tui::app::Slow::ConsentProblems
+                        } else {
+                            fieldwork::tui::app::Slow::Coverage
+                        });
+                        slow(&fw, &mut s);
+                        frame(&mut t, &s);
+                    })
+                },
+            );
+        }
+        finish(&fw, &mut s);
         g.bench_function(format!("{}_down", pane.title().to_lowercase()), |b| {
             b.iter(|| press(&mut fw, &mut s, &mut t, KeyCode::Down))
         });

@@ -4,7 +4,7 @@ mod support;
 
 use fieldwork::service::Fieldwork;
 use fieldwork::tui::app::{update, Action, Mode, Pane, State};
-use fieldwork::tui::effects::perform;
+use fieldwork::tui::effects::{finish, perform};
 use fieldwork::tui::keymap::Cmd;
 use fieldwork::tui::{initial_state, view};
 use ratatui::backend::TestBackend;
@@ -27,6 +27,7 @@ fn cmd(fw: &mut Fieldwork, s: &mut State, c: Cmd) {
     if let Some(e) = update(s, Action::Cmd(c)) {
         perform(fw, s, e);
     }
+    finish(fw, s);
 }
 
 fn setup(privacy: bool) -> (tempfile::TempDir, Fieldwork, State) {

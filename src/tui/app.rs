@@ -248,6 +248,13 @@ pub enum Effect {
     Quit,
 }
 
+/// Loads that take longer than a frame: done after drawing, when no key is waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slow {
+    ConsentProblems,
+    Coverage,
+}
+
 /// Which form is open, with the ids it acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormKind {
@@ -310,6 +317,10 @@ pub struct State {
     pub undo: Option<(String, Write)>,
     /// The write in flight is an undo (it leaves nothing to undo).
     pub undoing: bool,
+    /// Slow loads to do after the next frame is drawn, so a key never waits for them.
+    pub slow: Vec<Slow>,
+    /// The consent problems list must be recomputed.
+    pub problems_stale: bool,
     /// Panes whose data must be reloaded before they are shown.
     pub stale: [bool; 6],
     pub size: (u16, u16),
@@ -357,6 +368,8 @@ impl State {
             confirm: None,
             undo: None,
             undoing: false,
+            slow: Vec::new(),
+            problems_stale: true,
             stale: [true; 6],
             size: (0, 0),
         }
@@ -403,6 +416,7 @@ impl State {
     /// Mark every pane's data old (after a write).
     pub fn invalidate(&mut self) {
         self.stale = [true; 6];
+        self.problems_stale = true;
     }
 
     fn open_form(&mut self, kind: FormKind, form: Form) {

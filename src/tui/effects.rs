@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::app::{Effect, Mode, PRow, Paged, Pane, Problem, State, Write, WINDOW};
+use super::app::{Effect, Mode, PRow, Paged, Pane, Problem, Slow, State, Write, WINDOW};
 use crate::domain::{today, ConsentItem, ItemState, SessionFilter, SessionKind};
 use crate::service::{Fieldwork, Result, ServiceError};
 
@@ -55,7 +55,9 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             s.consent.rows = fw.consent_overview(&s.cfilter, today(), start, WINDOW)?;
             s.consent.offset = start;
             fix_selection(&mut s.consent);
-            s.cproblems = consent_problems(fw)?;
+            if s.problems_stale && !s.slow.contains(&Slow::ConsentProblems) {
+                s.slow.push(Slow::ConsentProblems);
+            }
             detail(fw, s, p)?;
         }
         Pane::Sessions => {
@@ -81,12 +83,42 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             detail(fw, s, p)?;
         }
         Pane::Coverage => {
-            let c = fw.coverage()?;
-            s.gap_sel = s.gap_sel.min(c.gaps.len().saturating_sub(1));
-            s.coverage = Some(c);
+            // Computed after the next frame (see `slow`); the pane says it is updating.
+            s.stale[p.index()] = true;
+            if !s.slow.contains(&Slow::Coverage) {
+                s.slow.push(Slow::Coverage);
+            }
         }
     }
     Ok(())
+}
+
+/// Do one pending slow load. Returns false when there was none.
+pub fn slow(fw: &Fieldwork, s: &mut State) -> bool {
+    if s.slow.is_empty() {
+        return false;
+    }
+    let job = s.slow.remove(0);
+    let r = match job {
+        Slow::ConsentProblems => consent_problems(fw).map(|p| {
+            s.cproblems = p;
+            s.problems_stale = false;
+        }),
+        Slow::Coverage => fw.coverage().map(|c| {
+            s.gap_sel = s.gap_sel.min(c.gaps.len().saturating_sub(1));
+            s.coverage = Some(c);
+            s.stale[Pane::Coverage.index()] = false;
+        }),
+    };
+    if let Err(e) = r {
+        s.error(e.to_string());
+    }
+    true
+}
+
+/// Do every pending slow load (tests, benchmarks).
+pub fn finish(fw: &Fieldwork, s: &mut State) {
+    while slow(fw, s) {}
 }
 
 fn fix_selection<T>(l: &mut Paged<T>) {

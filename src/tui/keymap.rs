@@ -185,7 +185,13 @@ use KeyCode as K;
 /// Every key the interface knows, in the order the help shows them.
 pub static BINDINGS: &[Binding] = &[
     b!(Ctx::Global, [ch('q'), ctrl('c')], C::Quit, "quit", true),
-    b!(Ctx::Global, [ch('?')], C::Help, "help: the keys that work here", true),
+    b!(
+        Ctx::Global,
+        [ch('?')],
+        C::Help,
+        "help: the keys that work here",
+        true
+    ),
     b!(Ctx::Global, [code(K::Tab)], C::NextPane, "next pane", false),
     b!(
         Ctx::Global,

@@ -85,6 +85,12 @@ fn event_loop(
     app::update(state, Action::Resize(size.width, size.height));
     loop {
         terminal.draw(|f| view::render(state, f.area(), f.buffer_mut()))?;
+        // Slow loads run once the frame is on screen, one at a time, and only while no
+        // key is waiting.
+        if !state.slow.is_empty() && !event::poll(Duration::ZERO)? {
+            effects::slow(fw, state);
+            continue;
+        }
         if !event::poll(Duration::from_millis(tick_ms))? {
             continue;
         }

@@ -130,7 +130,9 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             ])
         })
         .collect();
-    if s.cproblems.is_empty() {
+    if s.problems_stale {
+        pl.insert(0, Line::styled("Checking every participant…", th.dim()));
+    } else if s.cproblems.is_empty() {
         pl.push(Line::styled("No consent problems.", th.ok()));
     }
     panel(

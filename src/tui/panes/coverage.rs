@@ -20,13 +20,14 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let Some(c) = &s.coverage else {
         panel(
             "Coverage",
-            vec![Line::styled("Loading…", th.dim())],
+            vec![Line::styled("Computing coverage…", th.dim())],
             area,
             buf,
             th,
         );
         return;
     };
+    let updating = s.stale[crate::tui::app::Pane::Coverage.index()];
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let [matrix, cats, obs] = Layout::vertical([
@@ -75,7 +76,12 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         lines.push(Line::from(spans));
     }
     lines.push(Line::styled(
-        format!("total {}/{} interviews", c.total_interviews, c.total_target),
+        format!(
+            "total {}/{} interviews{}",
+            c.total_interviews,
+            c.total_target,
+            if updating { " (updating…)" } else { "" }
+        ),
         th.title(),
     ));
     panel(
