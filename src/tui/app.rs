@@ -68,17 +68,20 @@ pub enum Mode {
     Help,
 }
 
-/// Rows kept around the selection; lists load this many at a time from the service.
-pub const WINDOW: usize = 200;
-const MARGIN: usize = 60;
+/// Rows loaded before the first frame tells the lists how tall a page is.
+pub const WINDOW: usize = 100;
 
-/// A window onto a long list: only `rows` (starting at `offset`) are in memory.
+/// A window onto a long list: only `rows` (starting at `offset`) are in memory. Lists
+/// scroll by whole pages; the loaded window is two pages, so moving within them needs no
+/// query.
 #[derive(Debug, Clone)]
 pub struct Paged<T> {
     pub rows: Vec<T>,
     pub offset: usize,
     pub total: usize,
     pub selected: usize,
+    /// Rows per page, as last drawn (0 before the first frame).
+    pub page: std::cell::Cell<usize>,
 }
 
 impl<T> Default for Paged<T> {
@@ -88,6 +91,7 @@ impl<T> Default for Paged<T> {
             offset: 0,
             total: 0,
             selected: 0,
+            page: std::cell::Cell::new(0),
         }
     }
 }
@@ -99,7 +103,14 @@ impl<T> Paged<T> {
     pub fn current(&self) -> Option<&T> {
         self.get(self.selected)
     }
-    /// Move the selection; true when the loaded window no longer covers it.
+    /// A list at `selected`, with nothing loaded yet.
+    pub fn at(selected: usize) -> Paged<T> {
+        Paged {
+            selected,
+            ..Default::default()
+        }
+    }
+    /// Move the selection; true when the loaded window no longer covers its page.
     pub fn move_to(&mut self, i: usize) -> bool {
         self.selected = if self.total == 0 {
             0
@@ -116,15 +127,34 @@ impl<T> Paged<T> {
         };
         self.move_to(i)
     }
-    pub fn needs_load(&self) -> bool {
-        let end = self.offset + self.rows.len();
-        let low = self.offset > 0 && self.selected < self.offset + MARGIN;
-        let high = end < self.total && self.selected + MARGIN >= end;
-        low || high || (self.total > 0 && self.rows.is_empty())
+    fn rows_per_page(&self) -> usize {
+        match self.page.get() {
+            0 => WINDOW / 2,
+            n => n,
+        }
     }
-    /// Where to load from so that the selection sits in the middle of the window.
+    pub fn needs_load(&self) -> bool {
+        if self.total == 0 {
+            return false;
+        }
+        let p = self.rows_per_page();
+        let top = self.top(p);
+        let end = (top + p).min(self.total);
+        self.rows.is_empty() || top < self.offset || end > self.offset + self.rows.len()
+    }
+    /// Where to load from: this page and the next, or, moving up, the one before and this.
     pub fn window_start(&self) -> usize {
-        self.selected.saturating_sub(WINDOW / 2)
+        let p = self.rows_per_page();
+        let top = self.top(p);
+        if top < self.offset {
+            top.saturating_sub(p)
+        } else {
+            top
+        }
+    }
+    /// How many rows to load.
+    pub fn window_len(&self) -> usize {
+        2 * self.rows_per_page()
     }
     /// First row shown in a body `height` rows tall: whole pages, so it needs no state.
     pub fn top(&self, height: usize) -> usize {
@@ -1530,18 +1560,22 @@ mod tests {
     }
 
     #[test]
-    fn paging_asks_for_a_new_window_only_near_its_edges() {
+    fn paging_loads_two_pages_and_reloads_only_past_them() {
         let mut p: Paged<u32> = Paged {
-            rows: (0..WINDOW as u32).collect(),
-            offset: 0,
+            rows: (0..20).collect(),
             total: 1000,
-            selected: 0,
+            ..Default::default()
         };
-        assert!(!p.move_by(10));
-        assert!(p.move_by(WINDOW as isize));
-        assert_eq!(p.window_start(), WINDOW + 10 - WINDOW / 2);
-        assert_eq!(p.top(20), 200);
-        assert!(!p.move_to(5000) || p.selected == 999);
+        p.page.set(10);
+        assert!(!p.move_by(15), "the second page is loaded");
+        assert!(p.move_by(5), "the third is not");
+        assert_eq!(p.window_start(), 20);
+        assert_eq!(p.window_len(), 20);
+        p.offset = 20;
+        assert!(p.move_to(5));
+        assert_eq!(p.window_start(), 0, "moving up loads the page before too");
+        p.move_to(5000);
+        assert_eq!(p.selected, 999);
     }
 
     #[test]

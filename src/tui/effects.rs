@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::app::{Effect, Mode, PRow, Paged, Pane, Problem, Slow, State, Write, WINDOW};
+use super::app::{Effect, Mode, PRow, Paged, Pane, Problem, Slow, State, Write};
 use crate::domain::{today, ConsentItem, ItemState, SessionFilter, SessionKind};
 use crate::service::{Fieldwork, Result, ServiceError};
 
@@ -36,13 +36,13 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
         Pane::Participants => {
             s.participants.total = fw.participant_count(&s.pfilter)?;
             let start = s.participants.window_start();
-            let people = fw.participants(&s.pfilter, start, WINDOW)?;
-            let consent = fw.consent_overview(&s.pfilter, today(), start, WINDOW)?;
-            s.participants.rows = people
+            let n = s.participants.window_len();
+            s.participants.rows = fw
+                .participants_with_consent(&s.pfilter, today(), start, n)?
                 .into_iter()
-                .map(|p| {
-                    let c = consent.iter().find(|c| c.participant_id == p.id).cloned();
-                    PRow { p, consent: c }
+                .map(|(p, c)| PRow {
+                    p,
+                    consent: Some(c),
                 })
                 .collect();
             s.participants.offset = start;
@@ -52,7 +52,8 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
         Pane::Consent => {
             s.consent.total = fw.participant_count(&s.cfilter)?;
             let start = s.consent.window_start();
-            s.consent.rows = fw.consent_overview(&s.cfilter, today(), start, WINDOW)?;
+            s.consent.rows =
+                fw.consent_overview(&s.cfilter, today(), start, s.consent.window_len())?;
             s.consent.offset = start;
             fix_selection(&mut s.consent);
             if s.problems_stale && !s.slow.contains(&Slow::ConsentProblems) {
@@ -63,7 +64,8 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
         Pane::Sessions => {
             s.sessions.total = fw.session_count(&s.sfilter)?;
             let start = s.sessions.window_start();
-            s.sessions.rows = fw.sessions(&s.sfilter, s.newest_first, start, WINDOW)?;
+            s.sessions.rows =
+                fw.sessions(&s.sfilter, s.newest_first, start, s.sessions.window_len())?;
             s.sessions.offset = start;
             fix_selection(&mut s.sessions);
         }
@@ -73,7 +75,7 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
                 ..Default::default()
             })?;
             let start = s.transcripts.window_start();
-            s.transcripts.rows = fw.transcript_rows(start, WINDOW)?;
+            s.transcripts.rows = fw.transcript_rows(start, s.transcripts.window_len())?;
             s.transcripts.offset = start;
             fix_selection(&mut s.transcripts);
         }
@@ -240,22 +242,19 @@ fn locate(fw: &Fieldwork, s: &mut State, pane: Pane, id: &str) -> Result<()> {
     };
     match pane {
         Pane::Participants => {
-            s.participants = Paged {
-                selected: found.unwrap_or(0),
-                ..Default::default()
-            }
+            let page = s.participants.page.get();
+            s.participants = Paged::at(found.unwrap_or(0));
+            s.participants.page.set(page);
         }
         Pane::Sessions => {
-            s.sessions = Paged {
-                selected: found.unwrap_or(0),
-                ..Default::default()
-            }
+            let page = s.sessions.page.get();
+            s.sessions = Paged::at(found.unwrap_or(0));
+            s.sessions.page.set(page);
         }
         Pane::Transcripts => {
-            s.transcripts = Paged {
-                selected: found.unwrap_or(0),
-                ..Default::default()
-            }
+            let page = s.transcripts.page.get();
+            s.transcripts = Paged::at(found.unwrap_or(0));
+            s.transcripts.page.set(page);
         }
         _ => {}
     }

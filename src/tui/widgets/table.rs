@@ -50,6 +50,7 @@ impl VTable<'_> {
         while n > 1 && need(&self.widths[..n]) > inner.width {
             n -= 1;
         }
+        list.page.set(body.max(1));
         let top = list.top(body);
         let end = top.saturating_add(body).min(list.total);
         let rows: Vec<Row> = (top..end)
