@@ -90,8 +90,11 @@ fn benches(c: &mut Criterion) {
     g.bench_function("participants_down", |b| {
         b.iter(|| press(&mut fw, &mut s, &mut t, KeyCode::Down))
     });
-    g.bench_function("participants_page_down", |b| {
-        b.iter(|| press(&mut fw, &mut s, &mut t, KeyCode::PageDown))
+    g.bench_function("participants_page_down_then_up", |b| {
+        b.iter(|| {
+            press(&mut fw, &mut s, &mut t, KeyCode::PageDown);
+            press(&mut fw, &mut s, &mut t, KeyCode::PageUp);
+        })
     });
     g.bench_function("participants_end_then_home", |b| {
         b.iter(|| {
@@ -107,6 +110,15 @@ fn benches(c: &mut Criterion) {
         })
     });
     update(&mut s, Action::Cmd(Cmd::Cancel));
+    finish(&fw, &mut s);
+    g.bench_function("participants_deferred_detail_then_frame", |b| {
+        b.iter(|| {
+            s.slow
+                .push(fieldwork::tui::app::Slow::Detail(Pane::Participants));
+            slow(&fw, &mut s);
+            frame(&mut t, &s);
+        })
+    });
     g.bench_function("participants_site_filter", |b| {
         b.iter(|| press(&mut fw, &mut s, &mut t, KeyCode::Char('s')))
     });

@@ -283,6 +283,8 @@ pub enum Effect {
 pub enum Slow {
     ConsentProblems,
     Coverage,
+    /// The detail panel of a freshly loaded list.
+    Detail(Pane),
 }
 
 /// Which form is open, with the ids it acts on.

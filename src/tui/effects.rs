@@ -47,7 +47,11 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
                 .collect();
             s.participants.offset = start;
             fix_selection(&mut s.participants);
-            detail(fw, s, p)?;
+            // The list first; its detail right after the frame.
+            s.pdetail = None;
+            if !s.slow.contains(&Slow::Detail(p)) {
+                s.slow.insert(0, Slow::Detail(p));
+            }
         }
         Pane::Consent => {
             s.consent.total = fw.participant_count(&s.cfilter)?;
@@ -106,6 +110,7 @@ pub fn slow(fw: &Fieldwork, s: &mut State) -> bool {
             s.cproblems = p;
             s.problems_stale = false;
         }),
+        Slow::Detail(p) => detail(fw, s, p),
         Slow::Coverage => fw.coverage().map(|c| {
             s.gap_sel = s.gap_sel.min(c.gaps.len().saturating_sub(1));
             s.coverage = Some(c);

@@ -135,6 +135,9 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     });
     let mut lines: Vec<Line<'static>> = Vec::new();
     match &s.pdetail {
+        None if s.participants.current().is_some() => {
+            lines.push(Line::styled("Loading…", th.dim()))
+        }
         None => lines.push(Line::styled(
             "No participant selected. a adds one.",
             th.dim(),
