@@ -109,6 +109,14 @@ fn benches(c: &mut Criterion) {
             press(&mut fw, &mut s, &mut t, KeyCode::Backspace);
         })
     });
+    g.bench_function("participants_search_reload_then_frame", |b| {
+        b.iter(|| {
+            s.slow
+                .insert(0, fieldwork::tui::app::Slow::Reload(Pane::Participants));
+            slow(&fw, &mut s);
+            frame(&mut t, &s);
+        })
+    });
     update(&mut s, Action::Cmd(Cmd::Cancel));
     finish(&fw, &mut s);
     g.bench_function("participants_deferred_detail_then_frame", |b| {

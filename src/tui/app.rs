@@ -285,6 +285,8 @@ pub enum Slow {
     Coverage,
     /// The detail panel of a freshly loaded list.
     Detail(Pane),
+    /// A list whose search changed: back to its first row, reloaded.
+    Reload(Pane),
 }
 
 /// Which form is open, with the ids it acts on.
@@ -548,7 +550,7 @@ fn text(s: &mut State, c: char) -> Option<Effect> {
         Mode::Search => {
             let f = search_filter(s);
             f.search.get_or_insert_with(String::new).push(c);
-            reload_list(s)
+            search_reload(s)
         }
         _ => None,
     }
@@ -571,6 +573,16 @@ fn reload_list(s: &mut State) -> Option<Effect> {
         _ => {}
     }
     Some(Effect::Load(s.pane))
+}
+
+/// While typing a search the frame shows the query at once; the list follows after the
+/// frame, and keys typed meanwhile fold into one reload.
+fn search_reload(s: &mut State) -> Option<Effect> {
+    let job = Slow::Reload(s.pane);
+    if !s.slow.contains(&job) {
+        s.slow.insert(0, job);
+    }
+    None
 }
 
 fn go(s: &mut State, p: Pane) -> Option<Effect> {
@@ -690,7 +702,7 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                     f.search = None;
                 }
             }
-            reload_list(s)
+            search_reload(s)
         }
         Cmd::FilterSite => {
             let sites: Vec<String> = s.reference.sites.iter().map(|x| x.code.clone()).collect();
@@ -1520,17 +1532,14 @@ mod tests {
         let mut s = state();
         update(&mut s, key(KeyCode::Char('/')));
         assert_eq!(s.mode, Mode::Search);
-        assert!(matches!(
-            update(&mut s, key(KeyCode::Char('j'))),
-            Some(Effect::Load(Pane::Participants))
-        ));
+        // The query shows at once; the list reload waits for the frame (and folds keys).
+        assert!(update(&mut s, key(KeyCode::Char('j'))).is_none());
         update(&mut s, key(KeyCode::Char('o')));
         assert_eq!(s.pfilter.search.as_deref(), Some("jo"));
+        assert_eq!(s.slow, vec![Slow::Reload(Pane::Participants)]);
         // `q` is text while searching, not quit.
-        assert!(matches!(
-            update(&mut s, key(KeyCode::Char('q'))),
-            Some(Effect::Load(_))
-        ));
+        assert!(update(&mut s, key(KeyCode::Char('q'))).is_none());
+        assert_eq!(s.pfilter.search.as_deref(), Some("joq"));
         update(&mut s, key(KeyCode::Esc));
         assert_eq!(s.pfilter.search, None);
         assert_eq!(s.mode, Mode::Normal);

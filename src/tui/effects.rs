@@ -111,6 +111,22 @@ pub fn slow(fw: &Fieldwork, s: &mut State) -> bool {
             s.problems_stale = false;
         }),
         Slow::Detail(p) => detail(fw, s, p),
+        Slow::Reload(p) => {
+            match p {
+                Pane::Participants => {
+                    let page = s.participants.page.get();
+                    s.participants = Paged::default();
+                    s.participants.page.set(page);
+                }
+                Pane::Consent => {
+                    let page = s.consent.page.get();
+                    s.consent = Paged::default();
+                    s.consent.page.set(page);
+                }
+                _ => {}
+            }
+            load(fw, s, p)
+        }
         Slow::Coverage => fw.coverage().map(|c| {
             s.gap_sel = s.gap_sel.min(c.gaps.len().saturating_sub(1));
             s.coverage = Some(c);
