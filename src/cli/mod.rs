@@ -835,6 +835,70 @@ pub enum ExportCmd {
         #[arg(long)]
         force: bool,
     },
+    /// A theme's quotes: redacted text and attribution label only, where consent allows.
+    Quotes {
+        /// Theme (path, name or id prefix).
+        #[arg(long)]
+        theme: String,
+        /// Output file (a manifest is written beside it as FILE.manifest.json).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// csv, md or json.
+        #[arg(long, default_value = "csv", value_parser = parse_quotes_format)]
+        format: crate::export::quotes::Format,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The framework matrix (cases by export code and phase × themes; summaries redacted).
+    Matrix {
+        /// Output file, .xlsx or .csv (a manifest is written beside it).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Only this phase.
+        #[arg(long)]
+        phase: Option<u32>,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Redacted transcripts, one .txt per interview named by export code and phase.
+    Transcripts {
+        /// Redact with the register (required: originals are never exported this way).
+        #[arg(long, required = true)]
+        redacted: bool,
+        /// Output folder (a manifest.json is written inside it).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Export although suspects are not reviewed yet.
+        #[arg(long)]
+        allow_unreviewed: bool,
+        /// Replace a non-empty folder.
+        #[arg(long)]
+        force: bool,
+    },
+    /// A REFI-QDA project (.qdpx): codebook, redacted transcripts, codings, memos, cases.
+    Project {
+        /// qdpx (the only format).
+        #[arg(long, default_value = "qdpx", value_parser = ["qdpx"])]
+        format: String,
+        /// Output file (a manifest is written beside it).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Write the original, identifying transcripts instead of the redacted ones.
+        #[arg(long)]
+        originals: bool,
+        /// Export although suspects are not reviewed yet (redacted sources only).
+        #[arg(long)]
+        allow_unreviewed: bool,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+fn parse_quotes_format(s: &str) -> Result<crate::export::quotes::Format, String> {
+    s.parse()
 }
 
 fn parse_participant_format(s: &str) -> Result<crate::export::participants::Format, String> {

@@ -117,29 +117,62 @@ fn is_word(c: char) -> bool {
     c.is_alphanumeric()
 }
 
-/// Find every register match in `text`: longest first, non-overlapping, on word boundaries.
-pub fn find_matches(text: &str, entities: &[Entity]) -> Vec<Replacement> {
-    let n = normalised(text);
-    let mut patterns: Vec<String> = Vec::new();
-    let mut owner: Vec<usize> = Vec::new();
-    for (ei, e) in entities.iter().enumerate() {
-        for v in &e.variants {
-            let p = normalise(v);
-            if p.chars().count() >= 2 {
-                patterns.push(p);
-                owner.push(ei);
+/// The register compiled once, to match many texts.
+pub struct Matcher {
+    entities: Vec<Entity>,
+    owner: Vec<usize>,
+    ac: Option<AhoCorasick>,
+}
+
+impl Matcher {
+    pub fn new(entities: &[Entity]) -> Matcher {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut owner: Vec<usize> = Vec::new();
+        for (ei, e) in entities.iter().enumerate() {
+            for v in &e.variants {
+                let p = normalise(v);
+                if p.chars().count() >= 2 {
+                    patterns.push(p);
+                    owner.push(ei);
+                }
             }
         }
+        let ac = if patterns.is_empty() {
+            None
+        } else {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&patterns)
+                .ok()
+        };
+        Matcher {
+            entities: entities.to_vec(),
+            owner,
+            ac,
+        }
     }
-    if patterns.is_empty() {
-        return Vec::new();
+
+    /// Every register match in `text` (see [`find_matches`]).
+    pub fn find(&self, text: &str) -> Vec<Replacement> {
+        match &self.ac {
+            Some(ac) => matches_with(text, ac, &self.owner, &self.entities),
+            None => Vec::new(),
+        }
     }
-    let Ok(ac) = AhoCorasick::builder()
-        .match_kind(MatchKind::Standard)
-        .build(&patterns)
-    else {
-        return Vec::new();
-    };
+}
+
+/// Find every register match in `text`: longest first, non-overlapping, on word boundaries.
+pub fn find_matches(text: &str, entities: &[Entity]) -> Vec<Replacement> {
+    Matcher::new(entities).find(text)
+}
+
+fn matches_with(
+    text: &str,
+    ac: &AhoCorasick,
+    owner: &[usize],
+    entities: &[Entity],
+) -> Vec<Replacement> {
+    let n = normalised(text);
     let orig: Vec<char> = text.chars().collect();
     let mut cands: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, entity) in norm chars
     for m in ac.find_overlapping_iter(&n.text) {

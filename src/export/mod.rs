@@ -8,8 +8,13 @@
 //! each export holds and withholds.
 
 pub mod codebook;
+pub mod matrix;
 pub mod participants;
+pub mod project;
+pub mod quotes;
 pub mod table1;
+pub mod text;
+pub mod transcripts;
 
 use std::path::{Path, PathBuf};
 

@@ -499,7 +499,7 @@ pub fn export(
 }
 
 /// A folder may be written when it does not exist, is empty, or `force` is given.
-fn check_dir_free(dir: &Path, force: bool) -> Result<()> {
+pub(crate) fn check_dir_free(dir: &Path, force: bool) -> Result<()> {
     if dir.is_file() {
         return Err(invalid(
             "out",
@@ -538,7 +538,7 @@ impl Drop for DirGuard {
 }
 
 /// Write files into a new folder beside `dir`, then move it into place as `dir`.
-fn write_dir(dir: &Path, files: &[(&str, &[u8])], force: bool) -> Result<()> {
+pub(crate) fn write_dir(dir: &Path, files: &[(&str, &[u8])], force: bool) -> Result<()> {
     check_dir_free(dir, force)?;
     let parent = dir
         .parent()

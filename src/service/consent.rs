@@ -66,7 +66,52 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Every participant's consent and withdrawal records, read once, for reports that ask
+/// "consent in force" for many participants (coverage, gaps, exports).
+#[derive(Debug, Default)]
+pub struct ConsentBook {
+    records: std::collections::HashMap<String, Vec<ConsentRecord>>,
+    withdrawals: std::collections::HashMap<String, Vec<Withdrawal>>,
+}
+
+impl ConsentBook {
+    /// Consent in force for a participant (by id) on a date, by the same rule as
+    /// [`Fieldwork::consent_in_force`].
+    pub fn in_force(&self, participant_id: &str, date: Date) -> ConsentInForce {
+        consent_in_force(
+            self.records
+                .get(participant_id)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
+            self.withdrawals
+                .get(participant_id)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
+            date,
+        )
+    }
+}
+
 impl Fieldwork {
+    /// All consent records and withdrawals, grouped by participant.
+    pub fn consent_book(&self) -> Result<ConsentBook> {
+        let c = self.store.conn();
+        let mut book = ConsentBook::default();
+        for r in store::all_records(c)? {
+            book.records
+                .entry(r.participant_id.clone())
+                .or_default()
+                .push(r);
+        }
+        for w in store::all_withdrawals(c)? {
+            book.withdrawals
+                .entry(w.participant_id.clone())
+                .or_default()
+                .push(w);
+        }
+        Ok(book)
+    }
+
     /// Consent in force for a participant (by id) on a date: the one function everybody uses.
     pub fn consent_in_force(&self, participant_id: &str, date: Date) -> Result<ConsentInForce> {
         let c = self.store.conn();

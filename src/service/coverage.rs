@@ -163,8 +163,9 @@ impl Fieldwork {
                     },
                 )? as i64;
                 let mut not_seen = Vec::new();
+                let book = self.consent_book()?;
                 for row in not_seen_rows {
-                    let f = self.consent_in_force(&row.id, today())?;
+                    let f = book.in_force(&row.id, today());
                     not_seen.push(NotSeen {
                         participant_id: row.id,
                         code: row.code,
@@ -232,12 +233,13 @@ impl Fieldwork {
         let c = self.store.conn();
         let mut gaps = Vec::new();
         // Consent in force on the date of every completed interview.
+        let book = self.consent_book()?;
         for ip in sstore::done_interview_participants(c)? {
             let sid = &ip.session_id;
             let date = &ip.date;
             let code = &ip.code;
             let d = parse_date(date).map_err(|e| super::invalid("session.date", e))?;
-            let f = self.consent_in_force(&ip.participant_id, d)?;
+            let f = book.in_force(&ip.participant_id, d);
             if !f.allows(ConsentItem::TakePart) {
                 gaps.push(Gap {
                     kind: "consent".into(),

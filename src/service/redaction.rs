@@ -63,6 +63,32 @@ pub struct Redacted {
     pub unreviewed: usize,
 }
 
+/// The register, variants and allow-list, ready to redact any text with the same engine as
+/// the transcripts (for passages, memos and matrix summaries in exports).
+pub struct Redactor {
+    matcher: redact::Matcher,
+    variants: Vec<String>,
+    allow: HashSet<String>,
+}
+
+impl Redactor {
+    /// The register's replacements in `text` (character offsets of `text`).
+    pub fn matches(&self, text: &str) -> Vec<Replacement> {
+        self.matcher.find(text)
+    }
+
+    /// `text` with the register's replacements applied.
+    pub fn redact(&self, text: &str) -> String {
+        redact::apply(text, &self.matches(text))
+    }
+
+    /// Suspects in `text` that neither the register nor the allow-list covers.
+    pub fn suspects(&self, text: &str) -> Vec<Suspect> {
+        let reps = self.matches(text);
+        redact::find_suspects(text, &reps, &self.allow, &self.variants)
+    }
+}
+
 fn context(chars: &[char], s: usize, e: usize) -> String {
     let a = s.saturating_sub(30);
     let b = (e + 30).min(chars.len());
@@ -329,6 +355,16 @@ impl Fieldwork {
             .collect();
         let allow: HashSet<String> = store::allowed(self.store.conn())?.into_iter().collect();
         Ok((entities, variants, allow))
+    }
+
+    /// The redaction engine with the current register (read-only).
+    pub fn redactor(&self) -> Result<Redactor> {
+        let (entities, variants, allow) = self.entities()?;
+        Ok(Redactor {
+            matcher: redact::Matcher::new(&entities),
+            variants,
+            allow,
+        })
     }
 
     fn transcript_text(&self, transcript_id: &str) -> Result<String> {

@@ -40,10 +40,20 @@ pub fn insert(c: &Connection, r: &ConsentRecord) -> Result<()> {
 
 /// Every consent record of a participant, oldest first.
 pub fn records(c: &Connection, participant_id: &str) -> Result<Vec<ConsentRecord>> {
+    records_where(c, Some(participant_id))
+}
+
+/// Every consent record of every participant, by participant, oldest first.
+pub fn all_records(c: &Connection) -> Result<Vec<ConsentRecord>> {
+    records_where(c, None)
+}
+
+fn records_where(c: &Connection, participant_id: Option<&str>) -> Result<Vec<ConsentRecord>> {
     let mut stmt = c.prepare_cached(
         "SELECT id, participant_id, form_version, form_hash, date, mode, taken_by, take_part,
                 audio, quotes, archiving, follow_up, file_ref, recorded_at, recorded_by
-         FROM consent WHERE participant_id = ?1 ORDER BY date, recorded_at",
+         FROM consent WHERE ?1 IS NULL OR participant_id = ?1
+         ORDER BY participant_id, date, recorded_at",
     )?;
     let rows = stmt.query_map([participant_id], |r| {
         Ok(ConsentRecord {
@@ -85,9 +95,19 @@ pub fn insert_withdrawal(c: &Connection, w: &Withdrawal) -> Result<()> {
 }
 
 pub fn withdrawals(c: &Connection, participant_id: &str) -> Result<Vec<Withdrawal>> {
+    withdrawals_where(c, Some(participant_id))
+}
+
+/// Every withdrawal, by participant, oldest first.
+pub fn all_withdrawals(c: &Connection) -> Result<Vec<Withdrawal>> {
+    withdrawals_where(c, None)
+}
+
+fn withdrawals_where(c: &Connection, participant_id: Option<&str>) -> Result<Vec<Withdrawal>> {
     let mut stmt = c.prepare_cached(
         "SELECT id, participant_id, date, scope, reason, recorded_at, recorded_by
-         FROM withdrawal WHERE participant_id = ?1 ORDER BY date, recorded_at",
+         FROM withdrawal WHERE ?1 IS NULL OR participant_id = ?1
+         ORDER BY participant_id, date, recorded_at",
     )?;
     let rows = stmt.query_map([participant_id], |r| {
         Ok(Withdrawal {

@@ -132,6 +132,8 @@ impl Store {
             store.migrated_backup = Some(backup);
             store.migrate_from(version)?;
         }
+        // Let SQLite gather statistics where they are missing or stale (cheap, bounded).
+        let _ = store.conn.execute_batch("PRAGMA optimize = 0x10002;");
         Ok(store)
     }
 

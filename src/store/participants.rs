@@ -124,8 +124,8 @@ const SELECT: &str = "SELECT p.id, p.code, p.name, p.email, p.phone, p.organisat
         p.job_title, s.code, s.name, r.code, r.name, rc.code, rc.name, p.status, p.notes,
         p.created_at, p.updated_at,
         (SELECT group_concat(DISTINCT ph.number) FROM session_participant sp
-           JOIN session se ON se.id = sp.session_id JOIN phase ph ON ph.id = se.phase_id
-          WHERE sp.participant_id = p.id AND +se.kind = 'interview' AND +se.status = 'done')
+           CROSS JOIN session se ON se.id = sp.session_id JOIN phase ph ON ph.id = se.phase_id
+          WHERE sp.participant_id = p.id AND se.kind = 'interview' AND se.status = 'done')
      FROM participant p
      JOIN site s ON s.id = p.site_id
      JOIN role r ON r.id = p.role_id
@@ -135,9 +135,9 @@ const FILTER: &str = " WHERE (?1 IS NULL OR s.code = ?1)
        AND (?2 IS NULL OR rc.code = ?2)
        AND (?3 IS NULL OR p.status = ?3)
        AND (?4 IS NULL OR EXISTS (SELECT 1 FROM session_participant sp
-             JOIN session se ON se.id = sp.session_id JOIN phase ph ON ph.id = se.phase_id
-             WHERE sp.participant_id = p.id AND +se.kind = 'interview'
-               AND +se.status = 'done' AND ph.number = ?4))
+             CROSS JOIN session se ON se.id = sp.session_id JOIN phase ph ON ph.id = se.phase_id
+             WHERE sp.participant_id = p.id AND se.kind = 'interview'
+               AND se.status = 'done' AND ph.number = ?4))
        AND (?5 IS NULL OR p.name LIKE ?5 ESCAPE '\\' OR p.code LIKE ?5 ESCAPE '\\'
             OR p.organisation LIKE ?5 ESCAPE '\\' OR p.job_title LIKE ?5 ESCAPE '\\')";
 

@@ -313,11 +313,11 @@ pub fn not_seen_at(c: &Connection, base: u32, later: u32) -> Result<Vec<NotSeenR
         "SELECT p.id, p.code, s.code, rc.code, p.status FROM participant p
          JOIN site s ON s.id = p.site_id JOIN role r ON r.id = p.role_id
          JOIN role_category rc ON rc.id = r.category_id
-         WHERE EXISTS (SELECT 1 FROM session_participant sp JOIN session se ON se.id = sp.session_id
+         WHERE EXISTS (SELECT 1 FROM session_participant sp CROSS JOIN session se ON se.id = sp.session_id
                  JOIN phase ph ON ph.id = se.phase_id
                 WHERE sp.participant_id = p.id AND se.kind = 'interview' AND se.status = 'done'
                   AND ph.number = ?1)
-           AND NOT EXISTS (SELECT 1 FROM session_participant sp JOIN session se ON se.id = sp.session_id
+           AND NOT EXISTS (SELECT 1 FROM session_participant sp CROSS JOIN session se ON se.id = sp.session_id
                  JOIN phase ph ON ph.id = se.phase_id
                 WHERE sp.participant_id = p.id AND se.kind = 'interview' AND se.status = 'done'
                   AND ph.number = ?2)

@@ -1,0 +1,216 @@
+//! The Framework Method's chart (cases × themes) for sharing.
+//!
+//! Rows: one per case and phase, for participants the participant table could hold
+//! (completed interview, archiving/sharing consent, no removal withdrawal), identified by
+//! export code and phase only — no site code and no role category (the simplest choice that
+//! needs no k-anonymity: a chart of a few public leaders per site would single them out).
+//! Cells: the number of tagged passages and the analyst's summary. Summaries are free text
+//! (class D): they are redacted with the register, and if a participant's direct identifier
+//! still remains in any of them the export is refused, naming the cell, never the value.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::text::archivable_codes;
+use super::{check_free, csv_text, invalid, manifest_base, xlsx_bytes};
+use crate::service::{Fieldwork, Result, ServiceError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    /// The format named by the output file's extension.
+    pub fn of(out: &Path) -> Result<Format> {
+        match out
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .as_deref()
+        {
+            Some("csv") => Ok(Format::Csv),
+            Some("xlsx") => Ok(Format::Xlsx),
+            _ => Err(invalid(
+                "out",
+                format!(
+                    "{}: the matrix is written as .xlsx or .csv; end the file name with one of them",
+                    super::file_name(out)
+                ),
+            )),
+        }
+    }
+}
+
+/// The chart as it would be exported.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MatrixPreview {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub phases: Vec<u32>,
+    pub themes: usize,
+    /// Cases of the analysis left out (no archiving consent, or a removal withdrawal).
+    pub cases_withheld: usize,
+    /// Summaries in which the register replaced something.
+    pub summaries_redacted: usize,
+    /// Summaries holding suspects the register does not cover (reported, not refused:
+    /// the register is the rule, as for transcripts).
+    pub summaries_with_suspects: usize,
+    pub warnings: Vec<String>,
+}
+
+pub fn preview_matrix(fw: &Fieldwork, phase: Option<u32>) -> Result<MatrixPreview> {
+    if let Some(p) = phase {
+        fw.reference.phase(p)?;
+    }
+    let m = fw.matrix(phase)?;
+    let eligible = archivable_codes(fw)?;
+    let redactor = fw.redactor()?;
+    let register = super::identifier_register(fw)?;
+    let cells: HashMap<(&str, &str, u32), &crate::service::coding::MatrixCell> = m
+        .cells
+        .iter()
+        .map(|c| ((c.participant_id.as_str(), c.theme_id.as_str(), c.phase), c))
+        .collect();
+    let mut header = vec!["export_code".to_string(), "phase".to_string()];
+    for t in &m.themes {
+        header.push(format!("{} – passages", t.path));
+        header.push(format!("{} – summary", t.path));
+    }
+    let mut problems = Vec::new();
+    for t in &m.themes {
+        if let Some(kind) = super::find_identifier(&t.path, &register) {
+            problems.push(format!(
+                "theme {}: its name contains a participant's {kind}",
+                &t.id[..8.min(t.id.len())]
+            ));
+        }
+    }
+    let mut rows = Vec::new();
+    let mut cases_withheld = 0;
+    let mut summaries_redacted = 0;
+    let mut summaries_with_suspects = 0;
+    let mut cases: Vec<_> = m.cases.iter().collect();
+    cases.sort_by(|a, b| a.code.cmp(&b.code));
+    for c in cases {
+        if !eligible.contains(&c.code) {
+            cases_withheld += 1;
+            continue;
+        }
+        for ph in &m.phases {
+            if !c.phases.contains(ph) {
+                continue;
+            }
+            let mut row = vec![c.code.clone(), ph.to_string()];
+            for t in &m.themes {
+                let cell = cells.get(&(c.participant_id.as_str(), t.id.as_str(), *ph));
+                row.push(cell.map(|x| x.passages).unwrap_or(0).to_string());
+                let summary = cell.and_then(|x| x.summary.as_deref()).unwrap_or("");
+                if summary.trim().is_empty() {
+                    row.push(String::new());
+                    continue;
+                }
+                let red = redactor.redact(summary);
+                if red != summary {
+                    summaries_redacted += 1;
+                }
+                if !redactor.suspects(summary).is_empty() {
+                    summaries_with_suspects += 1;
+                }
+                if let Some(kind) = super::find_identifier(&red, &register) {
+                    problems.push(format!(
+                        "cell {} × {} × phase {ph}: the summary still contains a participant's {kind} after redaction",
+                        c.code, t.path
+                    ));
+                }
+                row.push(red);
+            }
+            rows.push(row);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::Refused(format!(
+            "the matrix would disclose participants; edit these summaries or add the identifiers to the register first (nothing was written):\n{}",
+            problems.join("\n")
+        )));
+    }
+    let mut warnings = Vec::new();
+    if cases_withheld > 0 {
+        warnings.push(format!(
+            "{cases_withheld} case(s) withheld: no archiving/sharing consent, or a removal withdrawal"
+        ));
+    }
+    if summaries_with_suspects > 0 {
+        warnings.push(format!(
+            "{summaries_with_suspects} summary cell(s) hold words the register does not cover (capitalised words, numbers, emails); read them before sharing"
+        ));
+    }
+    Ok(MatrixPreview {
+        header,
+        rows,
+        phases: m.phases,
+        themes: m.themes.len(),
+        cases_withheld,
+        summaries_redacted,
+        summaries_with_suspects,
+        warnings,
+    })
+}
+
+/// What `export matrix` wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MatrixReport {
+    pub files: Vec<PathBuf>,
+    pub rows: usize,
+    pub cases_withheld: usize,
+    pub summaries_redacted: usize,
+    pub warnings: Vec<String>,
+}
+
+pub fn export_matrix(
+    fw: &Fieldwork,
+    out: &Path,
+    phase: Option<u32>,
+    force: bool,
+) -> Result<MatrixReport> {
+    let format = Format::of(out)?;
+    check_free(&[out, &super::manifest_path(out)], force)?;
+    let p = preview_matrix(fw, phase)?;
+    let bytes = match format {
+        Format::Csv => csv_text(&p.header, &p.rows).into_bytes(),
+        Format::Xlsx => xlsx_bytes("matrix", "Framework matrix", &p.header, &p.rows, 1)?,
+    };
+    let mut m = manifest_base("matrix");
+    m["parameters"] = json!({
+        "format": format.as_str(),
+        "phase": phase,
+        "rows_rule": "participants with a completed interview, archiving/sharing consent `yes` in force on the export date, no withdrawal with a removal scope; one row per case and phase interviewed",
+        "case_columns": ["export_code", "phase"],
+        "summaries": "redacted with the register; refused if a direct identifier remains",
+    });
+    m["phases"] = json!(p.phases);
+    m["themes"] = json!(p.themes);
+    m["rows"] = json!(p.rows.len());
+    m["cases_withheld"] = json!(p.cases_withheld);
+    m["summaries_redacted"] = json!(p.summaries_redacted);
+    m["summaries_with_unregistered_suspects"] = json!(p.summaries_with_suspects);
+    let register = super::identifier_register(fw)?;
+    super::guard("matrix manifest", &m.to_string(), &register)?;
+    super::write_with_manifest(out, &bytes, format.as_str(), m, force)?;
+    Ok(MatrixReport {
+        files: vec![out.to_path_buf(), super::manifest_path(out)],
+        rows: p.rows.len(),
+        cases_withheld: p.cases_withheld,
+        summaries_redacted: p.summaries_redacted,
+        warnings: p.warnings,
+    })
+}

@@ -1,0 +1,286 @@
+//! Quotes of one theme, for papers and reports.
+//!
+//! A quote leaves the database only when every participant of its interview has
+//! `anonymised quotes` = yes in force today and none of them ever withdrew with a removal
+//! scope. Its text is taken from the **redacted** transcript (the register's replacements
+//! that fall inside the passage, by the same engine as transcript redaction), and it is
+//! attributed by the configured label built from export code, site code or role category
+//! only. A quote whose passage holds a suspect nobody reviewed, or in which a participant's
+//! direct identifier survives redaction, stops the export (naming the passage, never the
+//! text). The manifest holds counts only.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::text::{char_slice, removal_withdrawn, OffsetMap};
+use super::{check_free, csv_text, invalid, manifest_base, manifest_bytes};
+use crate::config::QuoteLabel;
+use crate::service::coding::QuoteFilter;
+use crate::service::{Fieldwork, Result, ServiceError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Md,
+    Json,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Md => "md",
+            Format::Json => "json",
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" => Ok(Format::Csv),
+            "md" | "markdown" => Ok(Format::Md),
+            "json" => Ok(Format::Json),
+            _ => Err(format!("`{s}` is not a format (valid: csv, md, json)")),
+        }
+    }
+}
+
+/// One exported quote: the attribution label and the redacted text, nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct QuoteRow {
+    pub attribution: String,
+    pub quote: String,
+}
+
+/// What an export of a theme's quotes would hold, without writing anything.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct QuotesPreview {
+    /// The theme's name (its label in the study's codebook).
+    pub theme: String,
+    pub rows: Vec<QuoteRow>,
+    /// Passages left out because consent does not allow quoting.
+    pub withheld_consent: usize,
+    /// Passages left out because a re-import lost their anchor (to be reviewed first).
+    pub withheld_unanchored: usize,
+    pub warnings: Vec<String>,
+}
+
+/// The transcript of an interview, redacted, with the map from original offsets.
+struct RedactedText {
+    text: String,
+    map: OffsetMap,
+    /// Spans (original offsets) of suspects nobody reviewed.
+    suspects: Vec<(usize, usize)>,
+}
+
+fn redacted_text(
+    fw: &Fieldwork,
+    redactor: &crate::service::redaction::Redactor,
+    session: &str,
+) -> Result<RedactedText> {
+    let text = fw.transcript_view(session)?.text();
+    let reps = redactor.matches(&text);
+    let suspects = redactor
+        .suspects(&text)
+        .into_iter()
+        .map(|s| (s.start, s.end))
+        .collect();
+    Ok(RedactedText {
+        text: crate::domain::redact::apply(&text, &reps),
+        map: OffsetMap::new(&reps),
+        suspects,
+    })
+}
+
+/// The attribution label, from export codes, the site **code** and role categories only
+/// (never the site's name, which may name a place).
+fn attribution(label: QuoteLabel, site: &str, codes: &[String], cats: &[String]) -> String {
+    match label {
+        QuoteLabel::SiteCode => format!("Site {site} – {}", codes.join(", ")),
+        QuoteLabel::Code => codes.join(", "),
+        QuoteLabel::RoleCategory => {
+            let mut c = cats.to_vec();
+            c.sort();
+            c.dedup();
+            c.join(", ")
+        }
+    }
+}
+
+/// The quotes of a theme as they would be exported.
+pub fn preview_quotes(fw: &Fieldwork, theme: &str) -> Result<QuotesPreview> {
+    let t = fw.resolve_theme(theme)?;
+    let quotes = fw.quotes(&t.id, &QuoteFilter::default())?;
+    let removed = removal_withdrawn(fw)?;
+    let redactor = fw.redactor()?;
+    let register = super::identifier_register(fw)?;
+    let mut texts: HashMap<String, RedactedText> = HashMap::new();
+    let mut rows = Vec::new();
+    let mut withheld_consent = 0;
+    let mut withheld_unanchored = 0;
+    let mut problems = Vec::new();
+    for q in quotes {
+        let p = &q.passage;
+        if p.anchor == "lost" {
+            withheld_unanchored += 1;
+            continue;
+        }
+        let removal = q
+            .participants
+            .iter()
+            .any(|c| removed.get(c).copied().unwrap_or(true));
+        if !q.allowed || removal || q.participants.is_empty() {
+            withheld_consent += 1;
+            continue;
+        }
+        if !texts.contains_key(&p.session_id) {
+            texts.insert(
+                p.session_id.clone(),
+                redacted_text(fw, &redactor, &p.session_id)?,
+            );
+        }
+        let rt = &texts[&p.session_id];
+        let (s, e) = (p.span_start.max(0) as usize, p.span_end.max(0) as usize);
+        let place = format!(
+            "passage {} ({}, phase {})",
+            &p.id[..8.min(p.id.len())],
+            q.participants.join(", "),
+            q.phase
+        );
+        let open = rt.suspects.iter().filter(|(a, b)| *a < e && s < *b).count();
+        if open > 0 {
+            problems.push(format!(
+                "{place}: {open} suspect(s) not reviewed yet (`redact suspects`)"
+            ));
+            continue;
+        }
+        let text = char_slice(&rt.text, rt.map.start(s), rt.map.end(e))
+            .trim()
+            .to_string();
+        let label = attribution(
+            fw.coding.quote_label,
+            &q.site,
+            &q.participants,
+            &q.role_categories,
+        );
+        if let Some(kind) = super::find_identifier(&format!("{label}\n{text}"), &register) {
+            problems.push(format!(
+                "{place}: a participant's {kind} is still there after redaction; add it to the register (`redact add`/`redact accept`)"
+            ));
+            continue;
+        }
+        rows.push(QuoteRow {
+            attribution: label,
+            quote: text,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::Refused(format!(
+            "the quotes of {} would disclose participants; nothing was written:\n{}",
+            t.path,
+            problems.join("\n")
+        )));
+    }
+    super::guard("quotes export (theme name)", &t.name, &register)?;
+    // Ordered by attribution (export codes are random), then text: the order says nothing
+    // about when interviews took place.
+    rows.sort_by(|a, b| {
+        a.attribution
+            .cmp(&b.attribution)
+            .then(a.quote.cmp(&b.quote))
+    });
+    let mut warnings = Vec::new();
+    if withheld_consent > 0 {
+        warnings.push(format!(
+            "{withheld_consent} passage(s) withheld: consent does not allow anonymised quotes (or a removal withdrawal applies)"
+        ));
+    }
+    if withheld_unanchored > 0 {
+        warnings.push(format!(
+            "{withheld_unanchored} passage(s) withheld: lost after a re-import; review them (`passage review`)"
+        ));
+    }
+    Ok(QuotesPreview {
+        theme: t.name,
+        rows,
+        withheld_consent,
+        withheld_unanchored,
+        warnings,
+    })
+}
+
+fn render(p: &QuotesPreview, format: Format) -> Result<Vec<u8>> {
+    Ok(match format {
+        Format::Csv => csv_text(
+            &["attribution".to_string(), "quote".to_string()],
+            &p.rows
+                .iter()
+                .map(|r| vec![r.attribution.clone(), r.quote.clone()])
+                .collect::<Vec<_>>(),
+        )
+        .into_bytes(),
+        Format::Json => manifest_bytes(&json!(p.rows))?,
+        Format::Md => {
+            let mut s = format!("# Quotes: {}\n\n", p.theme.replace('\n', " "));
+            for r in &p.rows {
+                for line in r.quote.lines() {
+                    s.push_str(&format!("> {line}\n"));
+                }
+                s.push_str(&format!(">\n> — {}\n\n", r.attribution));
+            }
+            s.into_bytes()
+        }
+    })
+}
+
+/// What `export quotes` wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct QuotesReport {
+    pub files: Vec<PathBuf>,
+    pub exported: usize,
+    pub withheld_consent: usize,
+    pub withheld_unanchored: usize,
+}
+
+pub fn export_quotes(
+    fw: &Fieldwork,
+    theme: &str,
+    format: Format,
+    out: &Path,
+    force: bool,
+) -> Result<QuotesReport> {
+    check_free(&[out, &super::manifest_path(out)], force)?;
+    if out.as_os_str().is_empty() {
+        return Err(invalid("out", "give a file name"));
+    }
+    let p = preview_quotes(fw, theme)?;
+    let bytes = render(&p, format)?;
+    let mut m = manifest_base("quotes");
+    m["parameters"] = json!({
+        "format": format.as_str(),
+        "rule": "anonymised quotes `yes` in force on the export date for every participant of the interview; no withdrawal with a removal scope; text from the redacted transcript",
+        "attribution": match fw.coding.quote_label {
+            QuoteLabel::SiteCode => "site code and export code",
+            QuoteLabel::Code => "export code",
+            QuoteLabel::RoleCategory => "role category",
+        },
+    });
+    m["counts"] = json!({
+        "exported": p.rows.len(),
+        "withheld_consent": p.withheld_consent,
+        "withheld_unanchored": p.withheld_unanchored,
+    });
+    let register = super::identifier_register(fw)?;
+    super::guard("quotes manifest", &m.to_string(), &register)?;
+    super::write_with_manifest(out, &bytes, format.as_str(), m, force)?;
+    Ok(QuotesReport {
+        files: vec![out.to_path_buf(), super::manifest_path(out)],
+        exported: p.rows.len(),
+        withheld_consent: p.withheld_consent,
+        withheld_unanchored: p.withheld_unanchored,
+    })
+}
