@@ -766,24 +766,40 @@ fn observation(cli: &Cli, cfg: &LoadedConfig, c: &ObservationCmd) -> Out {
             site,
             page,
             json,
-        } => {
-            let filter = SessionFilter {
-                kind: Some(SessionKind::Observation),
-                phase: *phase,
-                site: site
-                    .as_ref()
-                    .map(|s| fw.reference.site(s).map(|x| x.code.clone()))
-                    .transpose()?,
-                ..Default::default()
-            };
-            let list = fw.sessions(&filter, false, page.offset, page.limit)?;
-            if *json {
-                return print_json(&list);
-            }
-            print!("{}", output::render_sessions(&list));
-            Ok(0)
-        }
+        } => list_sessions(
+            &fw,
+            SessionKind::Observation,
+            *phase,
+            site.as_deref(),
+            page,
+            *json,
+        ),
     }
+}
+
+/// List observations or documents, by date.
+fn list_sessions(
+    fw: &Fieldwork,
+    kind: SessionKind,
+    phase: Option<u32>,
+    site: Option<&str>,
+    page: &Page,
+    json: bool,
+) -> Out {
+    let filter = SessionFilter {
+        kind: Some(kind),
+        phase,
+        site: site
+            .map(|s| fw.reference.site(s).map(|x| x.code.clone()))
+            .transpose()?,
+        ..Default::default()
+    };
+    let list = fw.sessions(&filter, false, page.offset, page.limit)?;
+    if json {
+        return print_json(&list);
+    }
+    print!("{}", output::render_sessions(&list));
+    Ok(0)
 }
 
 fn document(cli: &Cli, cfg: &LoadedConfig, c: &DocumentCmd) -> Out {
@@ -813,22 +829,14 @@ fn document(cli: &Cli, cfg: &LoadedConfig, c: &DocumentCmd) -> Out {
             eprintln!("fieldwork: document {} added", &s.id[..8]);
             Ok(0)
         }
-        DocumentCmd::List { site, page, json } => {
-            let filter = SessionFilter {
-                kind: Some(SessionKind::Document),
-                site: site
-                    .as_ref()
-                    .map(|s| fw.reference.site(s).map(|x| x.code.clone()))
-                    .transpose()?,
-                ..Default::default()
-            };
-            let list = fw.sessions(&filter, false, page.offset, page.limit)?;
-            if *json {
-                return print_json(&list);
-            }
-            print!("{}", output::render_sessions(&list));
-            Ok(0)
-        }
+        DocumentCmd::List { site, page, json } => list_sessions(
+            &fw,
+            SessionKind::Document,
+            None,
+            site.as_deref(),
+            page,
+            *json,
+        ),
     }
 }
 

@@ -129,24 +129,12 @@ impl Fieldwork {
                 created_at: now.clone(),
                 tag_count: 0,
             };
-            store::insert_theme(&tx, &row)?;
-            store::insert_event(
+            Self::create_theme_tx(
                 &tx,
-                &new_log_id(),
-                &row.id,
-                "created",
-                &serde_json::json!({"name": row.name, "from": source}),
+                &row,
+                serde_json::json!({"name": row.name, "from": source}),
                 &now,
                 &user,
-            )?;
-            audit::record(
-                &tx,
-                &user,
-                "theme",
-                &row.id,
-                "create",
-                None,
-                Some(&json(&row)),
             )?;
             rows.insert(row.id.clone(), row);
         }

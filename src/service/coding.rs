@@ -692,17 +692,8 @@ impl Fieldwork {
                 created_at: now.clone(),
                 created_by: user.clone(),
             };
-            theme_store::insert_tag(&tx, &row)?;
+            Self::create_tag_tx(&tx, &row, &user)?;
             store::set_context(&tx, &row.id, &prefix, &suffix)?;
-            audit::record(
-                &tx,
-                &user,
-                "tag",
-                &row.id,
-                "create",
-                None,
-                Some(&json(&row)),
-            )?;
             ids.push(row.id);
         }
         tx.commit()?;

@@ -122,24 +122,23 @@ pub struct Reference {
     pub meeting_types: Vec<MeetingType>,
 }
 
+/// "unknown site `Z` (valid: A, B, C, D)": an input error that lists the valid codes.
+fn unknown<'a>(what: &str, key: &str, valid: impl Iterator<Item = &'a str>) -> ServiceError {
+    invalid(
+        what,
+        format!(
+            "unknown {what} `{key}` (valid: {})",
+            valid.collect::<Vec<_>>().join(", ")
+        ),
+    )
+}
+
 impl Reference {
     pub fn site(&self, code: &str) -> Result<&Site> {
         self.sites
             .iter()
             .find(|s| s.code.eq_ignore_ascii_case(code.trim()))
-            .ok_or_else(|| {
-                invalid(
-                    "site",
-                    format!(
-                        "unknown site `{code}` (valid: {})",
-                        self.sites
-                            .iter()
-                            .map(|s| s.code.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-            })
+            .ok_or_else(|| unknown("site", code, self.sites.iter().map(|s| s.code.as_str())))
     }
 
     pub fn site_by_id(&self, id: &str) -> Option<&Site> {
@@ -160,16 +159,10 @@ impl Reference {
         if by_name.len() == 1 {
             return Ok(by_name[0]);
         }
-        Err(invalid(
+        Err(unknown(
             "role",
-            format!(
-                "unknown role `{key}` (valid codes: {})",
-                self.roles
-                    .iter()
-                    .map(|r| r.code.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            key,
+            self.roles.iter().map(|r| r.code.as_str()),
         ))
     }
 
@@ -178,16 +171,10 @@ impl Reference {
             .iter()
             .find(|c| c.code.eq_ignore_ascii_case(code.trim()))
             .ok_or_else(|| {
-                invalid(
+                unknown(
                     "role category",
-                    format!(
-                        "unknown role category `{code}` (valid: {})",
-                        self.role_categories
-                            .iter()
-                            .map(|c| c.code.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    code,
+                    self.role_categories.iter().map(|c| c.code.as_str()),
                 )
             })
     }
@@ -247,16 +234,10 @@ impl Reference {
             .iter()
             .find(|m| m.code.eq_ignore_ascii_case(code.trim()))
             .ok_or_else(|| {
-                invalid(
+                unknown(
                     "meeting type",
-                    format!(
-                        "unknown meeting type `{code}` (valid: {})",
-                        self.meeting_types
-                            .iter()
-                            .map(|m| m.code.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    code,
+                    self.meeting_types.iter().map(|m| m.code.as_str()),
                 )
             })
     }

@@ -6,6 +6,32 @@ use crate::domain::{new_id, new_log_id, now_utc, Framework, Tag, Theme, ThemeSta
 use crate::store::{audit, themes as store, themes::ThemeRow};
 
 impl Fieldwork {
+    /// Insert a theme with its `created` history event and audit entry, inside a
+    /// transaction. Every way of creating a theme goes through here.
+    pub(crate) fn create_theme_tx(
+        tx: &rusqlite::Connection,
+        row: &ThemeRow,
+        detail: serde_json::Value,
+        now: &str,
+        user: &str,
+    ) -> Result<()> {
+        store::insert_theme(tx, row)?;
+        store::insert_event(tx, &new_log_id(), &row.id, "created", &detail, now, user)?;
+        audit::record(tx, user, "theme", &row.id, "create", None, Some(&json(row)))?;
+        Ok(())
+    }
+
+    /// Insert a tag with its audit entry, inside a transaction.
+    pub(crate) fn create_tag_tx(
+        tx: &rusqlite::Connection,
+        row: &store::TagRow,
+        user: &str,
+    ) -> Result<()> {
+        store::insert_tag(tx, row)?;
+        audit::record(tx, user, "tag", &row.id, "create", None, Some(&json(row)))?;
+        Ok(())
+    }
+
     pub fn frameworks(&self) -> Result<Vec<Framework>> {
         Ok(store::frameworks(self.store.conn())?)
     }
@@ -172,24 +198,12 @@ impl Fieldwork {
             created_at: now.clone(),
             tag_count: 0,
         };
-        store::insert_theme(&tx, &row)?;
-        store::insert_event(
+        Self::create_theme_tx(
             &tx,
-            &new_log_id(),
-            &row.id,
-            "created",
-            &serde_json::json!({"name": row.name}),
+            &row,
+            serde_json::json!({"name": row.name}),
             &now,
             &user,
-        )?;
-        audit::record(
-            &tx,
-            &user,
-            "theme",
-            &row.id,
-            "create",
-            None,
-            Some(&json(&row)),
         )?;
         tx.commit()?;
         self.resolve_theme(&row.id)
@@ -411,16 +425,7 @@ impl Fieldwork {
                 created_at: now.clone(),
                 created_by: user.clone(),
             };
-            store::insert_tag(&tx, &row)?;
-            audit::record(
-                &tx,
-                &user,
-                "tag",
-                &row.id,
-                "create",
-                None,
-                Some(&json(&row)),
-            )?;
+            Self::create_tag_tx(&tx, &row, &user)?;
             ids.push(row.id);
         }
         tx.commit()?;
