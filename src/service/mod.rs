@@ -12,6 +12,7 @@ pub mod redaction;
 pub mod sessions;
 pub mod themes;
 pub mod transcripts;
+pub mod tui_rows;
 
 use std::path::{Path, PathBuf};
 

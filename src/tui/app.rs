@@ -1,0 +1,1642 @@
+//! The state of the interface and `update`, which turns an action into state changes and
+//! at most one effect for the loop to carry out. Pure: no IO, no terminal.
+
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
+};
+use time::Date;
+
+use super::keymap::{self, Cmd};
+use super::theme::Theme;
+use super::widgets::form::{Field, Form};
+use crate::domain::{
+    format_date, Answer, ConsentMode, ConsentRecord, InterviewMode, Participant, ParticipantFilter,
+    ParticipantInput, RecordingStatus, Session, SessionFilter, SessionKind, SessionStatus, Status,
+    Tag, Theme as CodeTheme, ThemeStatus, TranscriptionStatus, Withdrawal, WithdrawalScope,
+};
+use crate::service::consent::{ConsentInput, ConsentRow};
+use crate::service::coverage::Coverage;
+use crate::service::participants::ParticipantDetail;
+use crate::service::sessions::{InterviewInput, ObservationInput};
+use crate::service::transcripts::TranscriptRow;
+use crate::service::Reference;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Participants,
+    Consent,
+    Sessions,
+    Transcripts,
+    Themes,
+    Coverage,
+}
+
+impl Pane {
+    pub const ALL: &'static [Pane] = &[
+        Pane::Participants,
+        Pane::Consent,
+        Pane::Sessions,
+        Pane::Transcripts,
+        Pane::Themes,
+        Pane::Coverage,
+    ];
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Participants => "Participants",
+            Pane::Consent => "Consent",
+            Pane::Sessions => "Sessions",
+            Pane::Transcripts => "Transcripts",
+            Pane::Themes => "Themes",
+            Pane::Coverage => "Coverage",
+        }
+    }
+    pub fn index(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+    fn offset(self, d: isize) -> Pane {
+        let n = Pane::ALL.len() as isize;
+        Pane::ALL[(self.index() as isize + d).rem_euclid(n) as usize]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Search,
+    Form,
+    Confirm,
+    Help,
+}
+
+/// Rows loaded before the first frame tells the lists how tall a page is.
+pub const WINDOW: usize = 100;
+
+/// A window onto a long list: only `rows` (starting at `offset`) are in memory. Lists
+/// scroll by whole pages; the loaded window is two pages, so moving within them needs no
+/// query.
+#[derive(Debug, Clone)]
+pub struct Paged<T> {
+    pub rows: Vec<T>,
+    pub offset: usize,
+    pub total: usize,
+    pub selected: usize,
+    /// Rows per page, as last drawn (0 before the first frame).
+    pub page: std::cell::Cell<usize>,
+}
+
+impl<T> Default for Paged<T> {
+    fn default() -> Self {
+        Paged {
+            rows: Vec::new(),
+            offset: 0,
+            total: 0,
+            selected: 0,
+            page: std::cell::Cell::new(0),
+        }
+    }
+}
+
+impl<T> Paged<T> {
+    pub fn get(&self, i: usize) -> Option<&T> {
+        i.checked_sub(self.offset).and_then(|j| self.rows.get(j))
+    }
+    pub fn current(&self) -> Option<&T> {
+        self.get(self.selected)
+    }
+    /// A list at `selected`, with nothing loaded yet.
+    pub fn at(selected: usize) -> Paged<T> {
+        Paged {
+            selected,
+            ..Default::default()
+        }
+    }
+    /// Move the selection; true when the loaded window no longer covers its page.
+    pub fn move_to(&mut self, i: usize) -> bool {
+        self.selected = if self.total == 0 {
+            0
+        } else {
+            i.min(self.total - 1)
+        };
+        self.needs_load()
+    }
+    pub fn move_by(&mut self, d: isize) -> bool {
+        let i = if d < 0 {
+            self.selected.saturating_sub(d.unsigned_abs())
+        } else {
+            self.selected.saturating_add(d as usize)
+        };
+        self.move_to(i)
+    }
+    fn rows_per_page(&self) -> usize {
+        match self.page.get() {
+            0 => WINDOW / 2,
+            n => n,
+        }
+    }
+    pub fn needs_load(&self) -> bool {
+        if self.total == 0 {
+            return false;
+        }
+        let p = self.rows_per_page();
+        let top = self.top(p);
+        let end = (top + p).min(self.total);
+        self.rows.is_empty() || top < self.offset || end > self.offset + self.rows.len()
+    }
+    /// Where to load from: this page and the next, or, moving up, the one before and this.
+    pub fn window_start(&self) -> usize {
+        let p = self.rows_per_page();
+        let top = self.top(p);
+        if top < self.offset {
+            top.saturating_sub(p)
+        } else {
+            top
+        }
+    }
+    /// How many rows to load.
+    pub fn window_len(&self) -> usize {
+        2 * self.rows_per_page()
+    }
+    /// First row shown in a body `height` rows tall: whole pages, so it needs no state.
+    pub fn top(&self, height: usize) -> usize {
+        if height == 0 {
+            0
+        } else {
+            self.selected - self.selected % height
+        }
+    }
+}
+
+/// A participant row: the participant and their consent in force today.
+#[derive(Debug, Clone)]
+pub struct PRow {
+    pub p: Participant,
+    pub consent: Option<ConsentRow>,
+}
+
+/// One line of the consent problems list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub kind: &'static str,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Msg {
+    pub text: String,
+    pub error: bool,
+}
+
+/// A change to the database: one service call, one transaction.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // one at a time, never stored in bulk
+pub enum Write {
+    AddParticipant(ParticipantInput),
+    EditParticipant {
+        id: String,
+        input: ParticipantInput,
+        /// The values before, to undo with.
+        before: Option<ParticipantInput>,
+    },
+    SetStatus {
+        id: String,
+        status: Status,
+        date: Option<Date>,
+        note: Option<String>,
+        before: Option<Status>,
+    },
+    RecordConsent {
+        pid: String,
+        input: ConsentInput,
+    },
+    Withdraw {
+        pid: String,
+        scope: WithdrawalScope,
+        date: Option<Date>,
+        reason: Option<String>,
+    },
+    LogInterview(InterviewInput),
+    CompleteInterview {
+        sid: String,
+        status: SessionStatus,
+        date: Option<Date>,
+        duration: Option<i64>,
+        recording: Option<RecordingStatus>,
+        allow_gap: bool,
+    },
+    LogObservation(ObservationInput),
+    LinkTranscript {
+        sid: String,
+        path: String,
+        replace: bool,
+    },
+    Verify {
+        relink: bool,
+    },
+    AddTheme {
+        name: String,
+        framework: Option<String>,
+        parent: Option<String>,
+    },
+    RenameTheme {
+        id: String,
+        name: String,
+        before: Option<String>,
+    },
+    MergeTheme {
+        from: String,
+        into: String,
+    },
+    RetireTheme {
+        id: String,
+    },
+    Tag {
+        session: String,
+        themes: Vec<String>,
+    },
+    Untag {
+        ids: Vec<String>,
+    },
+}
+
+/// What the loop does for `update`.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum Effect {
+    /// Load a pane's list window (and its detail).
+    Load(Pane),
+    /// Load the detail of the selection.
+    Detail(Pane),
+    Write(Write),
+    /// Complete the path in the focused form field.
+    CompletePath,
+    /// Select the record with this id in a pane.
+    Locate {
+        pane: Pane,
+        id: String,
+    },
+    Quit,
+}
+
+/// Loads that take longer than a frame: done after drawing, when no key is waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slow {
+    ConsentProblems,
+    Coverage,
+    /// The detail panel of a freshly loaded list.
+    Detail(Pane),
+    /// A list whose search changed: back to its first row, reloaded.
+    Reload(Pane),
+}
+
+/// Which form is open, with the ids it acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormKind {
+    AddParticipant,
+    EditParticipant { id: String },
+    Status { id: String },
+    Consent { pid: String },
+    Withdraw { pid: String },
+    Interview,
+    Complete { sid: String },
+    Observation,
+    Link { sid: String },
+    AddTheme,
+    RenameTheme { id: String },
+    MergeTheme { id: String },
+}
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(KeyEvent),
+    Cmd(Cmd),
+    /// Typed text for a form field or the search.
+    Text(char),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+}
+
+#[derive(Debug)]
+pub struct State {
+    pub pane: Pane,
+    pub mode: Mode,
+    pub privacy: bool,
+    pub theme: Theme,
+    pub mouse: bool,
+    pub study: String,
+    pub db_path: String,
+    pub transcripts_root: String,
+    pub reference: Reference,
+    pub message: Option<Msg>,
+    pub participants: Paged<PRow>,
+    pub pfilter: ParticipantFilter,
+    pub pdetail: Option<ParticipantDetail>,
+    pub consent: Paged<ConsentRow>,
+    pub cfilter: ParticipantFilter,
+    pub crecords: Option<(Vec<ConsentRecord>, Vec<Withdrawal>)>,
+    pub cproblems: Vec<Problem>,
+    pub sessions: Paged<Session>,
+    pub sfilter: SessionFilter,
+    pub newest_first: bool,
+    pub transcripts: Paged<TranscriptRow>,
+    pub themes: Vec<CodeTheme>,
+    pub theme_sel: usize,
+    pub show_all_themes: bool,
+    pub marked: Vec<String>,
+    pub theme_tags: Vec<Tag>,
+    pub coverage: Option<Coverage>,
+    pub gap_sel: usize,
+    pub form: Option<(FormKind, Form)>,
+    pub confirm: Option<(String, Write)>,
+    pub undo: Option<(String, Write)>,
+    /// The write in flight is an undo (it leaves nothing to undo).
+    pub undoing: bool,
+    /// Slow loads to do after the next frame is drawn, so a key never waits for them.
+    pub slow: Vec<Slow>,
+    /// The consent problems list must be recomputed.
+    pub problems_stale: bool,
+    /// Panes whose data must be reloaded before they are shown.
+    pub stale: [bool; 6],
+    pub size: (u16, u16),
+}
+
+impl State {
+    pub fn new(
+        reference: Reference,
+        db_path: String,
+        transcripts_root: String,
+        privacy: bool,
+        colour: bool,
+        mouse: bool,
+    ) -> State {
+        State {
+            pane: Pane::Participants,
+            mode: Mode::Normal,
+            privacy,
+            theme: Theme::new(colour),
+            mouse,
+            study: reference.study_name.clone(),
+            db_path,
+            transcripts_root,
+            reference,
+            message: None,
+            participants: Paged::default(),
+            pfilter: ParticipantFilter::default(),
+            pdetail: None,
+            consent: Paged::default(),
+            cfilter: ParticipantFilter::default(),
+            crecords: None,
+            cproblems: Vec::new(),
+            sessions: Paged::default(),
+            sfilter: SessionFilter::default(),
+            newest_first: true,
+            transcripts: Paged::default(),
+            themes: Vec::new(),
+            theme_sel: 0,
+            show_all_themes: false,
+            marked: Vec::new(),
+            theme_tags: Vec::new(),
+            coverage: None,
+            gap_sel: 0,
+            form: None,
+            confirm: None,
+            undo: None,
+            undoing: false,
+            slow: Vec::new(),
+            problems_stale: true,
+            stale: [true; 6],
+            size: (0, 0),
+        }
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.message = Some(Msg {
+            text: text.into(),
+            error: false,
+        });
+    }
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.message = Some(Msg {
+            text: text.into(),
+            error: true,
+        });
+    }
+
+    pub fn phase_today(&self) -> String {
+        match self.reference.phase_today() {
+            Some(p) => format!("phase {} ({})", p.number, p.name),
+            None => "outside the phase windows".into(),
+        }
+    }
+
+    pub fn current_theme(&self) -> Option<&CodeTheme> {
+        self.themes.get(self.theme_sel)
+    }
+
+    /// The participant the pane's selection is about.
+    pub fn selected_participant(&self) -> Option<(String, String)> {
+        match self.pane {
+            Pane::Consent => self
+                .consent
+                .current()
+                .map(|r| (r.participant_id.clone(), r.code.clone())),
+            _ => self
+                .participants
+                .current()
+                .map(|r| (r.p.id.clone(), r.p.code.clone())),
+        }
+    }
+
+    /// Mark every pane's data old (after a write).
+    pub fn invalidate(&mut self) {
+        self.stale = [true; 6];
+        self.problems_stale = true;
+    }
+
+    fn open_form(&mut self, kind: FormKind, form: Form) {
+        self.form = Some((kind, form));
+        self.mode = Mode::Form;
+    }
+}
+
+fn cycle(cur: &Option<String>, opts: &[String]) -> Option<String> {
+    match cur {
+        None => opts.first().cloned(),
+        Some(c) => match opts.iter().position(|o| o == c) {
+            Some(i) if i + 1 < opts.len() => Some(opts[i + 1].clone()),
+            _ => None,
+        },
+    }
+}
+
+fn cycle_enum<T: Copy + PartialEq>(cur: Option<T>, all: &[T]) -> Option<T> {
+    match cur {
+        None => all.first().copied(),
+        Some(c) => match all.iter().position(|o| *o == c) {
+            Some(i) if i + 1 < all.len() => Some(all[i + 1]),
+            _ => None,
+        },
+    }
+}
+
+fn opts<T: Copy + std::fmt::Display>(all: &[T]) -> Vec<(String, String)> {
+    all.iter().map(|v| (v.to_string(), v.to_string())).collect()
+}
+
+fn with_unset(mut v: Vec<(String, String)>, label: &str) -> Vec<(String, String)> {
+    v.insert(0, (String::new(), label.to_string()));
+    v
+}
+
+/// Turn an action into state changes; return what the loop must do.
+pub fn update(s: &mut State, action: Action) -> Option<Effect> {
+    match action {
+        Action::Key(ev) => {
+            if ev.kind != KeyEventKind::Press {
+                return None;
+            }
+            if let Some(cmd) = keymap::lookup(s.mode, s.pane, &ev) {
+                return update(s, Action::Cmd(cmd));
+            }
+            if let KeyCode::Char(c) = ev.code {
+                if !ev.modifiers.contains(KeyModifiers::CONTROL)
+                    && matches!(s.mode, Mode::Form | Mode::Search)
+                {
+                    return update(s, Action::Text(c));
+                }
+            }
+            None
+        }
+        Action::Text(c) => text(s, c),
+        Action::Resize(w, h) => {
+            s.size = (w, h);
+            None
+        }
+        Action::Mouse(m) => mouse(s, m),
+        Action::Cmd(cmd) => command(s, cmd),
+    }
+}
+
+fn mouse(s: &mut State, m: MouseEvent) -> Option<Effect> {
+    if !s.mouse || s.mode != Mode::Normal {
+        return None;
+    }
+    match m.kind {
+        MouseEventKind::ScrollDown => command(s, Cmd::Down),
+        MouseEventKind::ScrollUp => command(s, Cmd::Up),
+        MouseEventKind::Down(_) if m.row == 0 => {
+            // The tab bar: each tab is about 16 cells wide.
+            let i = (m.column / 16) as usize;
+            Pane::ALL.get(i).copied().and_then(|p| go(s, p))
+        }
+        _ => None,
+    }
+}
+
+fn text(s: &mut State, c: char) -> Option<Effect> {
+    match s.mode {
+        Mode::Form => {
+            if let Some((_, form)) = &mut s.form {
+                if let Some(f) = form.focused() {
+                    if f.accepts_text() {
+                        f.value.push(c);
+                        f.error = None;
+                    }
+                }
+                form.completions.clear();
+            }
+            None
+        }
+        Mode::Search => {
+            let f = search_filter(s);
+            f.search.get_or_insert_with(String::new).push(c);
+            search_reload(s)
+        }
+        _ => None,
+    }
+}
+
+fn search_filter(s: &mut State) -> &mut ParticipantFilter {
+    if s.pane == Pane::Consent {
+        &mut s.cfilter
+    } else {
+        &mut s.pfilter
+    }
+}
+
+/// After a filter change: back to the top, reload.
+fn reload_list(s: &mut State) -> Option<Effect> {
+    match s.pane {
+        Pane::Participants => s.participants = Paged::default(),
+        Pane::Consent => s.consent = Paged::default(),
+        Pane::Sessions => s.sessions = Paged::default(),
+        _ => {}
+    }
+    Some(Effect::Load(s.pane))
+}
+
+/// While typing a search the frame shows the query at once; the list follows after the
+/// frame, and keys typed meanwhile fold into one reload.
+fn search_reload(s: &mut State) -> Option<Effect> {
+    let job = Slow::Reload(s.pane);
+    if !s.slow.contains(&job) {
+        s.slow.insert(0, job);
+    }
+    None
+}
+
+fn go(s: &mut State, p: Pane) -> Option<Effect> {
+    s.pane = p;
+    if s.stale[p.index()] {
+        Some(Effect::Load(p))
+    } else {
+        None
+    }
+}
+
+fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
+    fn mv<T>(l: &mut Paged<T>, d: isize, abs: Option<usize>) -> (bool, bool) {
+        let before = l.selected;
+        let load = match abs {
+            Some(i) => l.move_to(i),
+            None => l.move_by(d),
+        };
+        (load, l.selected != before)
+    }
+    let pane = s.pane;
+    let (load, changed) = match pane {
+        Pane::Participants => mv(&mut s.participants, d, abs),
+        Pane::Consent => mv(&mut s.consent, d, abs),
+        Pane::Sessions => mv(&mut s.sessions, d, abs),
+        Pane::Transcripts => mv(&mut s.transcripts, d, abs),
+        Pane::Themes => {
+            let before = s.theme_sel;
+            let n = s.themes.len();
+            s.theme_sel = clamp_move(s.theme_sel, n, d, abs);
+            (false, before != s.theme_sel)
+        }
+        Pane::Coverage => {
+            let n = s.coverage.as_ref().map(|c| c.gaps.len()).unwrap_or(0);
+            s.gap_sel = clamp_move(s.gap_sel, n, d, abs);
+            return None;
+        }
+    };
+    if load {
+        Some(Effect::Load(pane))
+    } else if changed && matches!(pane, Pane::Participants | Pane::Consent | Pane::Themes) {
+        Some(Effect::Detail(pane))
+    } else {
+        None
+    }
+}
+
+fn clamp_move(cur: usize, n: usize, d: isize, abs: Option<usize>) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    let i = match abs {
+        Some(i) => i,
+        None if d < 0 => cur.saturating_sub(d.unsigned_abs()),
+        None => cur.saturating_add(d as usize),
+    };
+    i.min(n - 1)
+}
+
+fn page(s: &State) -> isize {
+    (s.size.1 as isize - 12).max(5)
+}
+
+fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
+    match cmd {
+        Cmd::Quit => Some(Effect::Quit),
+        Cmd::Help => {
+            s.mode = Mode::Help;
+            None
+        }
+        Cmd::NextPane => go(s, s.pane.offset(1)),
+        Cmd::PrevPane => go(s, s.pane.offset(-1)),
+        Cmd::Go(p) => go(s, p),
+        Cmd::TogglePrivacy => {
+            s.privacy = !s.privacy;
+            s.info(if s.privacy {
+                "privacy mode on: direct identifiers are masked"
+            } else {
+                "privacy mode off"
+            });
+            None
+        }
+        Cmd::Undo => match s.undo.take() {
+            Some((what, w)) => {
+                s.info(format!("undoing: {what}"));
+                s.undoing = true;
+                Some(Effect::Write(w))
+            }
+            None => {
+                s.info("nothing to undo (consent records, withdrawals and merges are permanent)");
+                None
+            }
+        },
+        Cmd::Refresh => {
+            s.invalidate();
+            Some(Effect::Load(s.pane))
+        }
+        Cmd::Up => move_sel(s, -1, None),
+        Cmd::Down => move_sel(s, 1, None),
+        Cmd::PageUp => move_sel(s, -page(s), None),
+        Cmd::PageDown => move_sel(s, page(s), None),
+        Cmd::Home => move_sel(s, 0, Some(0)),
+        Cmd::End => move_sel(s, 0, Some(usize::MAX)),
+        Cmd::Search => {
+            s.mode = Mode::Search;
+            None
+        }
+        Cmd::SearchAccept => {
+            s.mode = Mode::Normal;
+            None
+        }
+        Cmd::SearchBackspace => {
+            let f = search_filter(s);
+            if let Some(q) = &mut f.search {
+                q.pop();
+                if q.is_empty() {
+                    f.search = None;
+                }
+            }
+            search_reload(s)
+        }
+        Cmd::FilterSite => {
+            let sites: Vec<String> = s.reference.sites.iter().map(|x| x.code.clone()).collect();
+            match s.pane {
+                Pane::Participants => s.pfilter.site = cycle(&s.pfilter.site, &sites),
+                Pane::Consent => s.cfilter.site = cycle(&s.cfilter.site, &sites),
+                Pane::Sessions => s.sfilter.site = cycle(&s.sfilter.site, &sites),
+                _ => return None,
+            }
+            reload_list(s)
+        }
+        Cmd::FilterCategory => {
+            let cats: Vec<String> = s
+                .reference
+                .role_categories
+                .iter()
+                .map(|x| x.code.clone())
+                .collect();
+            s.pfilter.role_category = cycle(&s.pfilter.role_category, &cats);
+            reload_list(s)
+        }
+        Cmd::FilterStatus => {
+            s.pfilter.status = cycle_enum(s.pfilter.status, Status::ALL);
+            reload_list(s)
+        }
+        Cmd::FilterPhase => {
+            let phases: Vec<u32> = s.reference.phases.iter().map(|p| p.number).collect();
+            if s.pane == Pane::Sessions {
+                s.sfilter.phase = cycle_enum(s.sfilter.phase, &phases);
+            } else {
+                s.pfilter.phase = cycle_enum(s.pfilter.phase, &phases);
+            }
+            reload_list(s)
+        }
+        Cmd::FilterKind => {
+            s.sfilter.kind = cycle_enum(s.sfilter.kind, SessionKind::ALL);
+            reload_list(s)
+        }
+        Cmd::FilterSessionStatus => {
+            s.sfilter.status = cycle_enum(s.sfilter.status, SessionStatus::ALL);
+            reload_list(s)
+        }
+        Cmd::ToggleOrder => {
+            s.newest_first = !s.newest_first;
+            reload_list(s)
+        }
+        Cmd::ClearFilters => {
+            match s.pane {
+                Pane::Participants => s.pfilter = ParticipantFilter::default(),
+                Pane::Consent => s.cfilter = ParticipantFilter::default(),
+                Pane::Sessions => s.sfilter = SessionFilter::default(),
+                _ => return None,
+            }
+            reload_list(s)
+        }
+        Cmd::AddParticipant => {
+            let f = participant_form(&s.reference, None, "Add a participant");
+            s.open_form(FormKind::AddParticipant, f);
+            None
+        }
+        Cmd::EditParticipant => {
+            let Some(r) = s.participants.current() else {
+                s.error("no participant selected");
+                return None;
+            };
+            let id = r.p.id.clone();
+            let f = participant_form(
+                &s.reference,
+                Some(&r.p),
+                &format!("Edit participant {}", r.p.code),
+            );
+            s.open_form(FormKind::EditParticipant { id }, f);
+            None
+        }
+        Cmd::ChangeStatus => {
+            let Some(r) = s.participants.current() else {
+                s.error("no participant selected");
+                return None;
+            };
+            let statuses: Vec<Status> = Status::ALL
+                .iter()
+                .copied()
+                .filter(|x| *x != Status::Withdrawn)
+                .collect();
+            let f = Form::new(
+                format!("Status of {} (now {})", r.p.code, r.p.status),
+                vec![
+                    Field::choice("status", "New status", opts(&statuses))
+                        .with(r.p.status.as_str()),
+                    Field::date("date", "Date", Some(crate::domain::today())).required(),
+                    Field::text("note", "Note").pii(),
+                ],
+            );
+            let id = r.p.id.clone();
+            s.open_form(FormKind::Status { id }, f);
+            None
+        }
+        Cmd::RecordConsent => {
+            let Some((pid, code)) = s.selected_participant() else {
+                s.error("no participant selected");
+                return None;
+            };
+            let answers = with_unset(opts(Answer::ALL), "unset (not on the form)");
+            let mut fields = vec![
+                Field::date("date", "Date signed", Some(crate::domain::today())).required(),
+                Field::choice("mode", "Mode", opts(ConsentMode::ALL)),
+                Field::text("form_version", "Form version")
+                    .with(s.reference.consent_form_version.clone()),
+            ];
+            for (key, label) in [
+                ("take_part", "Take part"),
+                ("audio", "Audio recording"),
+                ("quotes", "Anonymised quotes"),
+                ("archiving", "Archiving/sharing"),
+                ("follow_up", "Follow-up contact"),
+            ] {
+                fields.push(Field::choice(key, label, answers.clone()));
+            }
+            fields.push(Field::text("file_ref", "Signed form ref").pii());
+            s.open_form(
+                FormKind::Consent { pid },
+                Form::new(format!("Record consent for {code}"), fields),
+            );
+            None
+        }
+        Cmd::Withdraw => {
+            let Some((pid, code)) = s.selected_participant() else {
+                s.error("no participant selected");
+                return None;
+            };
+            let f = Form::new(
+                format!("Withdrawal of {code}"),
+                vec![
+                    Field::choice("scope", "Scope", opts(WithdrawalScope::ALL)),
+                    Field::date("date", "Date", Some(crate::domain::today())).required(),
+                    Field::text("reason", "Reason").pii(),
+                ],
+            );
+            s.open_form(FormKind::Withdraw { pid }, f);
+            None
+        }
+        Cmd::LogInterview | Cmd::ScheduleInterview => {
+            let code = match s.pane {
+                Pane::Participants | Pane::Consent => s.selected_participant().map(|p| p.1),
+                _ => None,
+            };
+            let scheduled = cmd == Cmd::ScheduleInterview;
+            let mut statuses = vec![SessionStatus::Done, SessionStatus::Scheduled];
+            if scheduled {
+                statuses.reverse();
+            }
+            let phases = with_unset(
+                s.reference
+                    .phases
+                    .iter()
+                    .map(|p| (p.number.to_string(), format!("{} {}", p.number, p.name)))
+                    .collect(),
+                "from the date",
+            );
+            let f = Form::new(
+                if scheduled {
+                    "Schedule an interview"
+                } else {
+                    "Log an interview"
+                },
+                vec![
+                    Field::text("participant", "Participant code")
+                        .required()
+                        .with(code.unwrap_or_default()),
+                    Field::date("date", "Date", Some(crate::domain::today())).required(),
+                    Field::choice("status", "Status", opts(&statuses)),
+                    Field::choice("phase", "Phase", phases),
+                    Field::choice("mode", "Mode", opts(InterviewMode::ALL)),
+                    Field::number("duration", "Minutes"),
+                    Field::choice(
+                        "recording",
+                        "Recording",
+                        with_unset(opts(RecordingStatus::ALL), "not yet known"),
+                    ),
+                    Field::choice(
+                        "transcription",
+                        "Transcription",
+                        opts(TranscriptionStatus::ALL),
+                    ),
+                    Field::choice(
+                        "allow_gap",
+                        "Without consent",
+                        vec![
+                            ("no".into(), "refuse".into()),
+                            ("yes".into(), "log as a consent gap".into()),
+                        ],
+                    ),
+                    Field::text("notes", "Notes").pii(),
+                ],
+            );
+            s.open_form(FormKind::Interview, f);
+            None
+        }
+        Cmd::CompleteInterview => {
+            let Some(x) = s.sessions.current() else {
+                s.error("no session selected");
+                return None;
+            };
+            if x.kind != SessionKind::Interview {
+                s.error("only interviews are completed here");
+                return None;
+            }
+            let sid = x.id.clone();
+            let f = Form::new(
+                format!("Complete the interview of {}", format_date(x.date)),
+                vec![
+                    Field::choice(
+                        "status",
+                        "Status",
+                        opts(&[SessionStatus::Done, SessionStatus::Cancelled]),
+                    ),
+                    Field::date("date", "Date", Some(x.date)).required(),
+                    Field::number("duration", "Minutes"),
+                    Field::choice(
+                        "recording",
+                        "Recording",
+                        with_unset(opts(RecordingStatus::ALL), "not yet known"),
+                    ),
+                    Field::choice(
+                        "allow_gap",
+                        "Without consent",
+                        vec![
+                            ("no".into(), "refuse".into()),
+                            ("yes".into(), "log as a consent gap".into()),
+                        ],
+                    ),
+                ],
+            );
+            s.open_form(FormKind::Complete { sid }, f);
+            None
+        }
+        Cmd::LogObservation => {
+            let mts = s
+                .reference
+                .meeting_types
+                .iter()
+                .map(|m| (m.code.clone(), format!("{} – {}", m.code, m.name)))
+                .collect();
+            let sites = s
+                .reference
+                .sites
+                .iter()
+                .map(|m| (m.code.clone(), format!("{} – {}", m.code, m.name)))
+                .collect();
+            let f = Form::new(
+                "Log an observed meeting",
+                vec![
+                    Field::choice("meeting_type", "Meeting type", mts),
+                    Field::choice("site", "Site", sites),
+                    Field::date("date", "Date", Some(crate::domain::today())).required(),
+                    Field::choice(
+                        "status",
+                        "Status",
+                        opts(&[SessionStatus::Done, SessionStatus::Scheduled]),
+                    ),
+                    Field::text("title", "Title").pii(),
+                    Field::number("attendees", "Attendees"),
+                    Field::number("duration", "Minutes"),
+                    Field::text("notes", "Notes").pii(),
+                ],
+            );
+            s.open_form(FormKind::Observation, f);
+            None
+        }
+        Cmd::LinkTranscript => {
+            let Some(t) = s.transcripts.current() else {
+                s.error("no interview selected");
+                return None;
+            };
+            let sid = t.session_id.clone();
+            let f = Form::new(
+                format!(
+                    "Link a transcript to the interview of {} ({})",
+                    t.date,
+                    t.participants.join(", ")
+                ),
+                vec![
+                    Field::path("path", "File").required(),
+                    Field::choice(
+                        "replace",
+                        "Existing link",
+                        vec![
+                            ("no".into(), "keep (refuse)".into()),
+                            ("yes".into(), "replace".into()),
+                        ],
+                    )
+                    .with(if t.transcript.is_some() { "yes" } else { "no" }),
+                ],
+            );
+            s.open_form(FormKind::Link { sid }, f);
+            None
+        }
+        Cmd::Verify => Some(Effect::Write(Write::Verify { relink: false })),
+        Cmd::Relink => Some(Effect::Write(Write::Verify { relink: true })),
+        Cmd::AddTheme => {
+            let fws = s.themes.iter().map(|t| t.framework.clone()).fold(
+                Vec::<String>::new(),
+                |mut v, f| {
+                    if !v.contains(&f) {
+                        v.push(f);
+                    }
+                    v
+                },
+            );
+            let parents = with_unset(
+                s.themes
+                    .iter()
+                    .filter(|t| t.status == ThemeStatus::Active)
+                    .map(|t| (t.id.clone(), t.path.clone()))
+                    .collect(),
+                "top level",
+            );
+            let cur_fw = s
+                .current_theme()
+                .map(|t| t.framework.clone())
+                .unwrap_or_default();
+            let f = Form::new(
+                "Add a theme",
+                vec![
+                    Field::text("name", "Name").required(),
+                    Field::choice(
+                        "framework",
+                        "Framework",
+                        fws.into_iter().map(|f| (f.clone(), f)).collect(),
+                    )
+                    .with(cur_fw),
+                    Field::choice("parent", "Under", parents),
+                ],
+            );
+            s.open_form(FormKind::AddTheme, f);
+            None
+        }
+        Cmd::RenameTheme => {
+            let t = s.current_theme()?;
+            let (id, name, path) = (t.id.clone(), t.name.clone(), t.path.clone());
+            let f = Form::new(
+                format!("Rename {path}"),
+                vec![Field::text("name", "New name").required().with(name)],
+            );
+            s.open_form(FormKind::RenameTheme { id }, f);
+            None
+        }
+        Cmd::MergeTheme => {
+            let t = s.current_theme()?;
+            let id = t.id.clone();
+            let path = t.path.clone();
+            let targets: Vec<(String, String)> = s
+                .themes
+                .iter()
+                .filter(|x| {
+                    x.status == ThemeStatus::Active
+                        && x.id != id
+                        && !x.path.starts_with(&format!("{path}/"))
+                })
+                .map(|x| (x.id.clone(), x.path.clone()))
+                .collect();
+            let f = Form::new(
+                format!("Merge {path} into…"),
+                vec![Field::choice("into", "Into", targets)],
+            );
+            s.open_form(FormKind::MergeTheme { id }, f);
+            None
+        }
+        Cmd::RetireTheme => {
+            let t = s.current_theme()?;
+            let q = format!("Retire the theme {}? Its {} tag(s) are kept; it can no longer be used for tagging.", t.path, t.tag_count);
+            s.confirm = Some((q, Write::RetireTheme { id: t.id.clone() }));
+            s.mode = Mode::Confirm;
+            None
+        }
+        Cmd::MarkTheme => {
+            if let Some(t) = s.current_theme() {
+                let id = t.id.clone();
+                if let Some(i) = s.marked.iter().position(|m| *m == id) {
+                    s.marked.remove(i);
+                } else {
+                    s.marked.push(id);
+                }
+            }
+            move_sel(s, 1, None)
+        }
+        Cmd::TagSession => {
+            let Some(sess) = s.sessions.current() else {
+                s.error("select a session in the Sessions pane (3) first");
+                return None;
+            };
+            let themes = if s.marked.is_empty() {
+                s.current_theme()
+                    .map(|t| vec![t.id.clone()])
+                    .unwrap_or_default()
+            } else {
+                s.marked.clone()
+            };
+            if themes.is_empty() {
+                s.error("no theme selected");
+                return None;
+            }
+            s.marked.clear();
+            Some(Effect::Write(Write::Tag {
+                session: sess.id.clone(),
+                themes,
+            }))
+        }
+        Cmd::ShowAllThemes => {
+            s.show_all_themes = !s.show_all_themes;
+            s.theme_sel = 0;
+            Some(Effect::Load(Pane::Themes))
+        }
+        Cmd::Jump => {
+            let gap = s
+                .coverage
+                .as_ref()
+                .and_then(|c| c.gaps.get(s.gap_sel))
+                .cloned();
+            let g = gap?;
+            let pane = match (g.entity.as_str(), g.kind.as_str()) {
+                ("participant", _) => Pane::Participants,
+                ("session", k) if k.contains("transcript") => Pane::Transcripts,
+                ("session", _) => Pane::Sessions,
+                _ => {
+                    s.info(g.action.clone());
+                    return None;
+                }
+            };
+            s.pane = pane;
+            match pane {
+                Pane::Participants => s.pfilter = ParticipantFilter::default(),
+                Pane::Sessions => s.sfilter = SessionFilter::default(),
+                _ => {}
+            }
+            s.info(format!("to do: {}", g.action));
+            Some(Effect::Locate { pane, id: g.id })
+        }
+        Cmd::FormNext | Cmd::FormPrev => {
+            if let Some((_, f)) = &mut s.form {
+                if cmd == Cmd::FormNext {
+                    f.next()
+                } else {
+                    f.prev()
+                }
+            }
+            None
+        }
+        Cmd::FormLeft | Cmd::FormRight => {
+            let Some((_, f)) = &mut s.form else {
+                return None;
+            };
+            let is_path = f
+                .fields
+                .get(f.focus)
+                .map(|x| x.kind == super::widgets::form::FieldKind::Path)
+                .unwrap_or(false);
+            if is_path && cmd == Cmd::FormRight {
+                return Some(Effect::CompletePath);
+            }
+            if let Some(field) = f.focused() {
+                field.step(if cmd == Cmd::FormLeft { -1 } else { 1 });
+            }
+            None
+        }
+        Cmd::FormBackspace | Cmd::FormClear => {
+            if let Some((_, f)) = &mut s.form {
+                f.completions.clear();
+                if let Some(field) = f.focused() {
+                    if cmd == Cmd::FormClear {
+                        field.value.clear();
+                    } else {
+                        field.value.pop();
+                    }
+                    field.error = None;
+                }
+            }
+            None
+        }
+        Cmd::FormSubmit => submit(s),
+        Cmd::Cancel => {
+            match s.mode {
+                Mode::Form => {
+                    s.form = None;
+                    s.info("cancelled: nothing was changed");
+                }
+                Mode::Search => {
+                    search_filter(s).search = None;
+                    s.mode = Mode::Normal;
+                    return reload_list(s);
+                }
+                _ => {}
+            }
+            s.mode = Mode::Normal;
+            None
+        }
+        Cmd::Yes => {
+            s.mode = Mode::Normal;
+            s.confirm.take().map(|(_, w)| Effect::Write(w))
+        }
+        Cmd::No => {
+            s.confirm = None;
+            // Back to the form the dialog came from, if any.
+            s.mode = if s.form.is_some() {
+                Mode::Form
+            } else {
+                Mode::Normal
+            };
+            s.info("cancelled: nothing was changed");
+            None
+        }
+    }
+}
+
+fn participant_form(r: &Reference, p: Option<&Participant>, title: &str) -> Form {
+    let sites = r
+        .sites
+        .iter()
+        .map(|x| (x.code.clone(), format!("{} – {}", x.code, x.name)))
+        .collect();
+    let roles = r
+        .roles
+        .iter()
+        .map(|x| (x.code.clone(), format!("{} › {}", x.category_name, x.name)))
+        .collect();
+    let v = |o: Option<&String>| o.cloned().unwrap_or_default();
+    let mut f = vec![
+        Field::text("name", "Name").required().pii(),
+        Field::choice("site", "Site", sites),
+        Field::choice("role", "Role", roles),
+        Field::text("email", "Email").pii(),
+        Field::text("phone", "Phone").pii(),
+        Field::text("organisation", "Organisation").pii(),
+        Field::text("job title", "Job title").pii(),
+        Field::text("notes", "Notes").pii(),
+    ];
+    if let Some(p) = p {
+        f[0].value = p.name.clone();
+        f[1] = f[1].clone().with(p.site.clone());
+        f[2] = f[2].clone().with(p.role.clone());
+        f[3].value = v(p.email.as_ref());
+        f[4].value = v(p.phone.as_ref());
+        f[5].value = v(p.organisation.as_ref());
+        f[6].value = v(p.job_title.as_ref());
+        f[7].value = v(p.notes.as_ref());
+    }
+    Form::new(title, f)
+}
+
+fn answer(f: &Form, key: &str) -> Option<Answer> {
+    f.get(key).parse().ok()
+}
+
+fn participant_input(f: &Form) -> ParticipantInput {
+    ParticipantInput {
+        name: Some(f.get("name")),
+        email: Some(f.get("email")),
+        phone: Some(f.get("phone")),
+        organisation: Some(f.get("organisation")),
+        job_title: Some(f.get("job title")),
+        role: Some(f.get("role")),
+        site: Some(f.get("site")),
+        notes: Some(f.get("notes")),
+        status: None,
+    }
+}
+
+/// The participant's current values, as an edit that restores them.
+pub fn input_of(p: &Participant) -> ParticipantInput {
+    let v = |o: &Option<String>| Some(o.clone().unwrap_or_default());
+    ParticipantInput {
+        name: Some(p.name.clone()),
+        email: v(&p.email),
+        phone: v(&p.phone),
+        organisation: v(&p.organisation),
+        job_title: v(&p.job_title),
+        role: Some(p.role.clone()),
+        site: Some(p.site.clone()),
+        notes: v(&p.notes),
+        status: None,
+    }
+}
+
+fn submit(s: &mut State) -> Option<Effect> {
+    let (kind, form) = s.form.as_mut()?;
+    form.clear_errors();
+    if !form.validate() {
+        s.error("check the fields marked ✗");
+        return None;
+    }
+    let f = form.clone();
+    let w = match kind.clone() {
+        FormKind::AddParticipant => Write::AddParticipant(ParticipantInput {
+            status: None,
+            ..participant_input(&f)
+        }),
+        FormKind::EditParticipant { id } => {
+            let before = s
+                .participants
+                .rows
+                .iter()
+                .find(|r| r.p.id == id)
+                .map(|r| input_of(&r.p));
+            Write::EditParticipant {
+                id,
+                input: participant_input(&f),
+                before,
+            }
+        }
+        FormKind::Status { id } => {
+            let before = s
+                .participants
+                .rows
+                .iter()
+                .find(|r| r.p.id == id)
+                .map(|r| r.p.status);
+            Write::SetStatus {
+                id,
+                status: f.get("status").parse().unwrap_or(Status::Identified),
+                date: f.date("date"),
+                note: f.opt("note"),
+                before,
+            }
+        }
+        FormKind::Consent { pid } => Write::RecordConsent {
+            pid,
+            input: ConsentInput {
+                date: f.date("date"),
+                form_version: f.opt("form_version"),
+                form_file: None,
+                mode: f.get("mode").parse().ok(),
+                taken_by: None,
+                take_part: answer(&f, "take_part"),
+                audio: answer(&f, "audio"),
+                quotes: answer(&f, "quotes"),
+                archiving: answer(&f, "archiving"),
+                follow_up: answer(&f, "follow_up"),
+                file_ref: f.opt("file_ref"),
+            },
+        },
+        FormKind::Withdraw { pid } => {
+            let scope: WithdrawalScope = f
+                .get("scope")
+                .parse()
+                .unwrap_or(WithdrawalScope::NoFurtherContact);
+            let code = s.selected_participant().map(|p| p.1).unwrap_or_default();
+            let q = format!(
+                "Record the withdrawal of {code} ({scope})? A withdrawal is permanent: it cannot be edited or undone."
+            );
+            s.confirm = Some((
+                q,
+                Write::Withdraw {
+                    pid,
+                    scope,
+                    date: f.date("date"),
+                    reason: f.opt("reason"),
+                },
+            ));
+            s.mode = Mode::Confirm;
+            return None;
+        }
+        FormKind::Interview => Write::LogInterview(InterviewInput {
+            participants: f
+                .get("participant")
+                .split([',', ' '])
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+                .collect(),
+            date: f.date("date"),
+            phase: f.get("phase").parse().ok(),
+            site: None,
+            status: f.get("status").parse().ok(),
+            mode: f.get("mode").parse().ok(),
+            duration_min: f.number("duration"),
+            interviewer: None,
+            recording: f.get("recording").parse().ok(),
+            transcription: f.get("transcription").parse().ok(),
+            notes: f.opt("notes"),
+            allow_gap: f.get("allow_gap") == "yes",
+        }),
+        FormKind::Complete { sid } => Write::CompleteInterview {
+            sid,
+            status: f.get("status").parse().unwrap_or(SessionStatus::Done),
+            date: f.date("date"),
+            duration: f.number("duration"),
+            recording: f.get("recording").parse().ok(),
+            allow_gap: f.get("allow_gap") == "yes",
+        },
+        FormKind::Observation => Write::LogObservation(ObservationInput {
+            meeting_type: f.get("meeting_type"),
+            site: f.get("site"),
+            date: f.date("date"),
+            phase: None,
+            title: f.opt("title"),
+            observer: None,
+            attendees: f.number("attendees"),
+            duration_min: f.number("duration"),
+            notes: f.opt("notes"),
+            status: f.get("status").parse().ok(),
+        }),
+        FormKind::Link { sid } => Write::LinkTranscript {
+            sid,
+            path: f.get("path"),
+            replace: f.get("replace") == "yes",
+        },
+        FormKind::AddTheme => Write::AddTheme {
+            name: f.get("name"),
+            framework: f.opt("framework"),
+            parent: f.opt("parent"),
+        },
+        FormKind::RenameTheme { id } => {
+            let before = s.themes.iter().find(|t| t.id == id).map(|t| t.name.clone());
+            Write::RenameTheme {
+                id,
+                name: f.get("name"),
+                before,
+            }
+        }
+        FormKind::MergeTheme { id } => {
+            let into = f.get("into");
+            let name = |x: &str| {
+                s.themes
+                    .iter()
+                    .find(|t| t.id == x)
+                    .map(|t| t.path.clone())
+                    .unwrap_or_default()
+            };
+            let q = format!(
+                "Merge {} into {}? Its tags and sub-themes move; a merge cannot be undone.",
+                name(&id),
+                name(&into)
+            );
+            s.confirm = Some((q, Write::MergeTheme { from: id, into }));
+            s.mode = Mode::Confirm;
+            return None;
+        }
+    };
+    Some(Effect::Write(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Site;
+
+    fn reference() -> Reference {
+        Reference {
+            study_name: "Test study".into(),
+            sites: ["A", "B"]
+                .iter()
+                .map(|c| Site {
+                    id: c.to_string(),
+                    code: c.to_string(),
+                    name: format!("Site {c}"),
+                    region: None,
+                    population: None,
+                    places: None,
+                    notes: None,
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn state() -> State {
+        State::new(
+            reference(),
+            "/tmp/x.db".into(),
+            "/tmp/t".into(),
+            false,
+            true,
+            false,
+        )
+    }
+
+    fn key(c: KeyCode) -> Action {
+        Action::Key(KeyEvent::new_with_kind(
+            c,
+            KeyModifiers::NONE,
+            KeyEventKind::Press,
+        ))
+    }
+
+    #[test]
+    fn key_release_is_ignored() {
+        let mut s = state();
+        let ev = KeyEvent::new_with_kind(
+            KeyCode::Char('q'),
+            KeyModifiers::NONE,
+            KeyEventKind::Release,
+        );
+        assert!(update(&mut s, Action::Key(ev)).is_none());
+        assert!(matches!(
+            update(&mut s, key(KeyCode::Char('q'))),
+            Some(Effect::Quit)
+        ));
+    }
+
+    #[test]
+    fn number_keys_and_tab_switch_panes_and_load_stale_ones() {
+        let mut s = state();
+        assert!(matches!(
+            update(&mut s, key(KeyCode::Char('6'))),
+            Some(Effect::Load(Pane::Coverage))
+        ));
+        assert_eq!(s.pane, Pane::Coverage);
+        s.stale[Pane::Participants.index()] = false;
+        assert!(update(&mut s, key(KeyCode::Tab)).is_none());
+        assert_eq!(s.pane, Pane::Participants);
+        update(&mut s, key(KeyCode::BackTab));
+        assert_eq!(s.pane, Pane::Coverage);
+    }
+
+    #[test]
+    fn site_filter_cycles_through_the_reference_sites_and_back() {
+        let mut s = state();
+        update(&mut s, key(KeyCode::Char('s')));
+        assert_eq!(s.pfilter.site.as_deref(), Some("A"));
+        update(&mut s, key(KeyCode::Char('s')));
+        assert_eq!(s.pfilter.site.as_deref(), Some("B"));
+        update(&mut s, key(KeyCode::Char('s')));
+        assert_eq!(s.pfilter.site, None);
+    }
+
+    #[test]
+    fn search_is_incremental_and_esc_clears_it() {
+        let mut s = state();
+        update(&mut s, key(KeyCode::Char('/')));
+        assert_eq!(s.mode, Mode::Search);
+        // The query shows at once; the list reload waits for the frame (and folds keys).
+        assert!(update(&mut s, key(KeyCode::Char('j'))).is_none());
+        update(&mut s, key(KeyCode::Char('o')));
+        assert_eq!(s.pfilter.search.as_deref(), Some("jo"));
+        assert_eq!(s.slow, vec![Slow::Reload(Pane::Participants)]);
+        // `q` is text while searching, not quit.
+        assert!(update(&mut s, key(KeyCode::Char('q'))).is_none());
+        assert_eq!(s.pfilter.search.as_deref(), Some("joq"));
+        update(&mut s, key(KeyCode::Esc));
+        assert_eq!(s.pfilter.search, None);
+        assert_eq!(s.mode, Mode::Normal);
+    }
+
+    #[test]
+    fn add_form_validates_before_any_write_and_esc_changes_nothing() {
+        let mut s = state();
+        update(&mut s, key(KeyCode::Char('a')));
+        assert_eq!(s.mode, Mode::Form);
+        assert!(
+            update(&mut s, key(KeyCode::Enter)).is_none(),
+            "empty name is refused locally"
+        );
+        let (_, f) = s.form.as_ref().unwrap();
+        assert_eq!(f.fields[0].error.as_deref(), Some("required"));
+        for c in "Ann".chars() {
+            update(&mut s, key(KeyCode::Char(c)));
+        }
+        match update(&mut s, key(KeyCode::Enter)) {
+            Some(Effect::Write(Write::AddParticipant(i))) => {
+                assert_eq!(i.name.as_deref(), Some("Ann"))
+            }
+            other => panic!("{other:?}"),
+        }
+        update(&mut s, key(KeyCode::Esc));
+        assert!(s.form.is_none());
+        assert_eq!(s.mode, Mode::Normal);
+    }
+
+    #[test]
+    fn paging_loads_two_pages_and_reloads_only_past_them() {
+        let mut p: Paged<u32> = Paged {
+            rows: (0..20).collect(),
+            total: 1000,
+            ..Default::default()
+        };
+        p.page.set(10);
+        assert!(!p.move_by(15), "the second page is loaded");
+        assert!(p.move_by(5), "the third is not");
+        assert_eq!(p.window_start(), 20);
+        assert_eq!(p.window_len(), 20);
+        p.offset = 20;
+        assert!(p.move_to(5));
+        assert_eq!(p.window_start(), 0, "moving up loads the page before too");
+        p.move_to(5000);
+        assert_eq!(p.selected, 999);
+    }
+
+    #[test]
+    fn undo_without_history_says_so() {
+        let mut s = state();
+        assert!(update(&mut s, key(KeyCode::Char('u'))).is_none());
+        assert!(s.message.as_ref().unwrap().text.contains("nothing to undo"));
+        s.undo = Some((
+            "x".into(),
+            Write::Untag {
+                ids: vec!["t".into()],
+            },
+        ));
+        assert!(matches!(
+            update(&mut s, key(KeyCode::Char('u'))),
+            Some(Effect::Write(Write::Untag { .. }))
+        ));
+    }
+
+    #[test]
+    fn withdrawal_goes_through_a_confirm_dialog() {
+        let mut s = state();
+        s.pane = Pane::Consent;
+        s.consent.total = 1;
+        s.consent.rows.push(ConsentRow {
+            participant_id: "p1".into(),
+            code: "PAAAA".into(),
+            name: "N".into(),
+            site: "A".into(),
+            status: Status::Consented,
+            items: vec![],
+            records: 1,
+            withdrawn: None,
+        });
+        update(&mut s, key(KeyCode::Char('w')));
+        assert!(update(&mut s, key(KeyCode::Enter)).is_none());
+        assert_eq!(s.mode, Mode::Confirm);
+        update(&mut s, key(KeyCode::Char('n')));
+        assert_eq!(s.mode, Mode::Form);
+        update(&mut s, key(KeyCode::Enter));
+        assert!(matches!(
+            update(&mut s, key(KeyCode::Char('y'))),
+            Some(Effect::Write(Write::Withdraw { .. }))
+        ));
+    }
+
+    #[test]
+    fn privacy_toggles() {
+        let mut s = state();
+        update(&mut s, key(KeyCode::Char('P')));
+        assert!(s.privacy);
+    }
+}

@@ -1,0 +1,568 @@
+//! Carries out `Effect`s through the service layer and puts the results in the state.
+//! Errors become the status line's error message; nothing here panics.
+
+use std::path::Path;
+
+use super::app::{Effect, Mode, PRow, Paged, Pane, Problem, Slow, State, Write};
+use crate::domain::{today, ConsentItem, ItemState, SessionFilter, SessionKind};
+use crate::service::{Fieldwork, Result, ServiceError};
+
+/// Do what `update` asked. Returns true to quit.
+pub fn perform(fw: &mut Fieldwork, s: &mut State, e: Effect) -> bool {
+    let r = match e {
+        Effect::Quit => return true,
+        Effect::Load(p) => load(fw, s, p),
+        Effect::Detail(p) => detail(fw, s, p),
+        Effect::Write(w) => {
+            write(fw, s, w);
+            Ok(())
+        }
+        Effect::CompletePath => {
+            complete_path(fw.transcripts_root(), s);
+            Ok(())
+        }
+        Effect::Locate { pane, id } => locate(fw, s, pane, &id),
+    };
+    if let Err(e) = r {
+        s.error(e.to_string());
+    }
+    false
+}
+
+/// Load a pane: its list window, counts and detail.
+pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
+    s.stale[p.index()] = false;
+    match p {
+        Pane::Participants => {
+            s.participants.total = fw.participant_count(&s.pfilter)?;
+            let start = s.participants.window_start();
+            let n = s.participants.window_len();
+            s.participants.rows = fw
+                .participants_with_consent(&s.pfilter, today(), start, n)?
+                .into_iter()
+                .map(|(p, c)| PRow {
+                    p,
+                    consent: Some(c),
+                })
+                .collect();
+            s.participants.offset = start;
+            fix_selection(&mut s.participants);
+            // The list first; its detail right after the frame.
+            s.pdetail = None;
+            if !s.slow.contains(&Slow::Detail(p)) {
+                s.slow.insert(0, Slow::Detail(p));
+            }
+        }
+        Pane::Consent => {
+            s.consent.total = fw.participant_count(&s.cfilter)?;
+            let start = s.consent.window_start();
+            s.consent.rows =
+                fw.consent_overview(&s.cfilter, today(), start, s.consent.window_len())?;
+            s.consent.offset = start;
+            fix_selection(&mut s.consent);
+            if s.problems_stale && !s.slow.contains(&Slow::ConsentProblems) {
+                s.slow.push(Slow::ConsentProblems);
+            }
+            detail(fw, s, p)?;
+        }
+        Pane::Sessions => {
+            s.sessions.total = fw.session_count(&s.sfilter)?;
+            let start = s.sessions.window_start();
+            s.sessions.rows =
+                fw.sessions(&s.sfilter, s.newest_first, start, s.sessions.window_len())?;
+            s.sessions.offset = start;
+            fix_selection(&mut s.sessions);
+        }
+        Pane::Transcripts => {
+            s.transcripts.total = fw.session_count(&SessionFilter {
+                kind: Some(SessionKind::Interview),
+                ..Default::default()
+            })?;
+            let start = s.transcripts.window_start();
+            s.transcripts.rows = fw.transcript_rows(start, s.transcripts.window_len())?;
+            s.transcripts.offset = start;
+            fix_selection(&mut s.transcripts);
+        }
+        Pane::Themes => {
+            s.themes = fw.themes(s.show_all_themes)?;
+            s.theme_sel = s.theme_sel.min(s.themes.len().saturating_sub(1));
+            detail(fw, s, p)?;
+        }
+        Pane::Coverage => {
+            // Computed after the next frame (see `slow`); the pane says it is updating.
+            s.stale[p.index()] = true;
+            if !s.slow.contains(&Slow::Coverage) {
+                s.slow.push(Slow::Coverage);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Do one pending slow load. Returns false when there was none.
+pub fn slow(fw: &Fieldwork, s: &mut State) -> bool {
+    if s.slow.is_empty() {
+        return false;
+    }
+    let job = s.slow.remove(0);
+    let r = match job {
+        Slow::ConsentProblems => consent_problems(fw).map(|p| {
+            s.cproblems = p;
+            s.problems_stale = false;
+        }),
+        Slow::Detail(p) => detail(fw, s, p),
+        Slow::Reload(p) => {
+            match p {
+                Pane::Participants => {
+                    let page = s.participants.page.get();
+                    s.participants = Paged::default();
+                    s.participants.page.set(page);
+                }
+                Pane::Consent => {
+                    let page = s.consent.page.get();
+                    s.consent = Paged::default();
+                    s.consent.page.set(page);
+                }
+                _ => {}
+            }
+            load(fw, s, p)
+        }
+        Slow::Coverage => fw.coverage().map(|c| {
+            s.gap_sel = s.gap_sel.min(c.gaps.len().saturating_sub(1));
+            s.coverage = Some(c);
+            s.stale[Pane::Coverage.index()] = false;
+        }),
+    };
+    if let Err(e) = r {
+        s.error(e.to_string());
+    }
+    true
+}
+
+/// Do every pending slow load (tests, benchmarks).
+pub fn finish(fw: &Fieldwork, s: &mut State) {
+    while slow(fw, s) {}
+}
+
+fn fix_selection<T>(l: &mut Paged<T>) {
+    if l.selected >= l.total {
+        l.selected = l.total.saturating_sub(1);
+    }
+}
+
+fn detail(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
+    match p {
+        Pane::Participants => {
+            s.pdetail = match s.participants.current() {
+                Some(r) => Some(fw.participant_detail(&r.p.id)?),
+                None => None,
+            };
+        }
+        Pane::Consent => {
+            s.crecords = match s.consent.current() {
+                Some(r) => Some(fw.consent_records(&r.participant_id)?),
+                None => None,
+            };
+        }
+        Pane::Themes => {
+            s.theme_tags = match s.current_theme() {
+                Some(t) => fw.tags(None, Some(&t.id), 0, 200)?,
+                None => Vec::new(),
+            };
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Interviewed without consent in force, follow-up contact not agreed for a baseline
+/// participant, consent items never asked.
+pub fn consent_problems(fw: &Fieldwork) -> Result<Vec<Problem>> {
+    let mut out = Vec::new();
+    let cov = fw.coverage()?;
+    for g in cov
+        .gaps
+        .iter()
+        .filter(|g| g.kind == "consent" || g.kind == "audio-consent")
+    {
+        out.push(Problem {
+            kind: "no consent",
+            code: String::new(),
+            message: g.message.clone(),
+        });
+    }
+    for fu in &cov.follow_up {
+        for n in fu.not_seen.iter().filter(|n| n.follow_up_consent != "yes") {
+            out.push(Problem {
+                kind: "follow-up",
+                code: n.code.clone(),
+                message: format!(
+                    "{} (site {}) was seen at phase {} but follow-up contact is {}",
+                    n.code, n.site, fu.baseline_phase, n.follow_up_consent
+                ),
+            });
+        }
+    }
+    let filter = Default::default();
+    let total = fw.participant_count(&filter)?;
+    let mut offset = 0;
+    while offset < total {
+        for r in fw.consent_overview(&filter, today(), offset, 500)? {
+            if r.records == 0 {
+                continue;
+            }
+            let never: Vec<&str> = r
+                .items
+                .iter()
+                .filter(|(_, st)| matches!(st, ItemState::NotAsked | ItemState::Unset))
+                .map(|(i, _)| ConsentItem::label(*i))
+                .collect();
+            if !never.is_empty() {
+                out.push(Problem {
+                    kind: "never asked",
+                    code: r.code.clone(),
+                    message: format!("{}: never asked about {}", r.code, never.join(", ")),
+                });
+            }
+        }
+        offset += 500;
+    }
+    Ok(out)
+}
+
+/// Find a record's row in a pane's list and select it.
+fn locate(fw: &Fieldwork, s: &mut State, pane: Pane, id: &str) -> Result<()> {
+    const STEP: usize = 500;
+    let mut offset = 0;
+    let found = loop {
+        let ids: Vec<String> = match pane {
+            Pane::Participants => fw
+                .participants(&s.pfilter, offset, STEP)?
+                .into_iter()
+                .map(|p| p.id)
+                .collect(),
+            Pane::Sessions => fw
+                .sessions(&s.sfilter, s.newest_first, offset, STEP)?
+                .into_iter()
+                .map(|x| x.id)
+                .collect(),
+            Pane::Transcripts => fw
+                .transcript_rows(offset, STEP)?
+                .into_iter()
+                .map(|x| x.session_id)
+                .collect(),
+            _ => Vec::new(),
+        };
+        if let Some(i) = ids.iter().position(|x| x == id) {
+            break Some(offset + i);
+        }
+        if ids.len() < STEP {
+            break None;
+        }
+        offset += STEP;
+    };
+    match pane {
+        Pane::Participants => {
+            let page = s.participants.page.get();
+            s.participants = Paged::at(found.unwrap_or(0));
+            s.participants.page.set(page);
+        }
+        Pane::Sessions => {
+            let page = s.sessions.page.get();
+            s.sessions = Paged::at(found.unwrap_or(0));
+            s.sessions.page.set(page);
+        }
+        Pane::Transcripts => {
+            let page = s.transcripts.page.get();
+            s.transcripts = Paged::at(found.unwrap_or(0));
+            s.transcripts.page.set(page);
+        }
+        _ => {}
+    }
+    load(fw, s, pane)?;
+    if found.is_none() {
+        s.error("that record is no longer in the list");
+    }
+    Ok(())
+}
+
+/// Carry out one write; on success close the form, keep an undo, reload.
+fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
+    let was_undo = std::mem::take(&mut s.undoing);
+    match apply(fw, s, w) {
+        Ok((msg, undo)) => {
+            s.form = None;
+            if s.mode == Mode::Form {
+                s.mode = Mode::Normal;
+            }
+            s.info(msg);
+            s.undo = if was_undo { None } else { undo };
+            s.invalidate();
+            if let Err(e) = load(fw, s, s.pane) {
+                s.error(e.to_string());
+            }
+        }
+        Err(e) => {
+            let text = e.to_string();
+            if let Some((_, form)) = &mut s.form {
+                match &e {
+                    ServiceError::Invalid { field, message } if form.set_error(field, message) => {}
+                    _ => form.error = Some(text.clone()),
+                }
+                s.mode = Mode::Form;
+            }
+            s.error(text);
+        }
+    }
+}
+
+type Undo = Option<(String, Write)>;
+
+fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
+    Ok(match w {
+        Write::AddParticipant(input) => {
+            let p = fw.add_participant(&input)?;
+            (format!("added participant {}", p.code), None)
+        }
+        Write::EditParticipant { id, input, before } => {
+            let p = fw.edit_participant(&id, &input)?;
+            let undo = before.map(|b| {
+                (
+                    format!("edit of {}", p.code),
+                    Write::EditParticipant {
+                        id: id.clone(),
+                        input: b,
+                        before: None,
+                    },
+                )
+            });
+            (format!("saved {}", p.code), undo)
+        }
+        Write::SetStatus {
+            id,
+            status,
+            date,
+            note,
+            before,
+        } => {
+            let p = fw.set_status(&id, status, date, note.as_deref())?;
+            let undo = before
+                .filter(|b| *b != crate::domain::Status::Withdrawn)
+                .map(|b| {
+                    (
+                        format!("status change of {}", p.code),
+                        Write::SetStatus {
+                            id: id.clone(),
+                            status: b,
+                            date: None,
+                            note: Some("undo".into()),
+                            before: None,
+                        },
+                    )
+                });
+            (format!("{} is now {}", p.code, p.status), undo)
+        }
+        Write::RecordConsent { pid, input } => {
+            let r = fw.record_consent(&pid, &input)?;
+            (
+                format!(
+                    "consent recorded ({}, {})",
+                    r.form_version,
+                    crate::domain::format_date(r.date)
+                ),
+                None,
+            )
+        }
+        Write::Withdraw {
+            pid,
+            scope,
+            date,
+            reason,
+        } => {
+            let w = fw.withdraw(&pid, scope, date, reason.as_deref())?;
+            (format!("withdrawal recorded ({})", w.scope), None)
+        }
+        Write::LogInterview(input) => {
+            let l = fw.log_interview(&input)?;
+            let mut m = format!(
+                "interview {} logged for {} ({})",
+                crate::domain::format_date(l.session.date),
+                l.session
+                    .participants
+                    .iter()
+                    .map(|p| p.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                l.session.status
+            );
+            for w in &l.warnings {
+                m.push_str("; ");
+                m.push_str(w);
+            }
+            (m, None)
+        }
+        Write::CompleteInterview {
+            sid,
+            status,
+            date,
+            duration,
+            recording,
+            allow_gap,
+        } => {
+            let l = fw.complete_interview(&sid, status, date, duration, recording, allow_gap)?;
+            (format!("interview is now {}", l.session.status), None)
+        }
+        Write::LogObservation(input) => {
+            let x = fw.log_observation(&input)?;
+            (
+                format!(
+                    "observation logged ({})",
+                    x.meeting_type_name.unwrap_or_default()
+                ),
+                None,
+            )
+        }
+        Write::LinkTranscript { sid, path, replace } => {
+            let t = fw.link_transcript(&sid, Path::new(&path), replace)?;
+            (
+                format!("transcript linked ({} bytes, {})", t.size, t.format),
+                None,
+            )
+        }
+        Write::Verify { relink } => {
+            let v = fw.verify_transcripts(relink)?;
+            let bad = v
+                .iter()
+                .filter(|x| x.status != crate::domain::TranscriptStatus::Ok)
+                .count();
+            let moved = v.iter().filter(|x| x.relinked).count();
+            (
+                format!(
+                    "verified {} file(s): {bad} need attention, {moved} relinked",
+                    v.len()
+                ),
+                None,
+            )
+        }
+        Write::AddTheme {
+            name,
+            framework,
+            parent,
+        } => {
+            let t = fw.add_theme(&name, framework.as_deref(), parent.as_deref(), None, None)?;
+            (format!("theme {} added", t.path), None)
+        }
+        Write::RenameTheme { id, name, before } => {
+            let t = fw.rename_theme(&id, &name)?;
+            let undo = before.map(|b| {
+                (
+                    format!("rename of {}", t.path),
+                    Write::RenameTheme {
+                        id: id.clone(),
+                        name: b,
+                        before: None,
+                    },
+                )
+            });
+            (format!("renamed to {}", t.path), undo)
+        }
+        Write::MergeTheme { from, into } => {
+            let (t, moved) = fw.merge_theme(&from, &into)?;
+            (
+                format!("merged into {} ({moved} tag(s) moved)", t.path),
+                None,
+            )
+        }
+        Write::RetireTheme { id } => {
+            let t = fw.retire_theme(&id)?;
+            (format!("{} retired", t.path), None)
+        }
+        Write::Tag { session, themes } => {
+            let tags = fw.tag_session(&session, &themes, None)?;
+            let names: Vec<String> = tags.iter().map(|t| t.theme.clone()).collect();
+            let undo = (!tags.is_empty()).then(|| {
+                (
+                    format!("tagging with {}", names.join(", ")),
+                    Write::Untag {
+                        ids: tags.iter().map(|t| t.id.clone()).collect(),
+                    },
+                )
+            });
+            let date = s
+                .sessions
+                .current()
+                .map(|x| crate::domain::format_date(x.date))
+                .unwrap_or_default();
+            if tags.is_empty() {
+                ("the session already carries those themes".to_string(), None)
+            } else {
+                (
+                    format!("session {date} tagged with {}", names.join(", ")),
+                    undo,
+                )
+            }
+        }
+        Write::Untag { ids } => {
+            let mut n = 0;
+            for id in &ids {
+                n += fw.untag(Some(id), None, None)?;
+            }
+            (format!("{n} tag(s) removed"), None)
+        }
+    })
+}
+
+/// Complete the focused path field from the files under the transcripts root.
+pub fn complete_path(root: &Path, s: &mut State) {
+    let Some((_, form)) = &mut s.form else { return };
+    let Some(field) = form.fields.get_mut(form.focus) else {
+        return;
+    };
+    let typed = field.value.clone();
+    let (dir_part, prefix) = match typed.rfind('/') {
+        Some(i) => (typed[..=i].to_string(), typed[i + 1..].to_string()),
+        None => (String::new(), typed.clone()),
+    };
+    let dir = if Path::new(&dir_part).is_absolute() {
+        Path::new(&dir_part).to_path_buf()
+    } else {
+        root.join(&dir_part)
+    };
+    let mut names: Vec<String> = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd
+            .flatten()
+            .filter_map(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                if !n.starts_with(&prefix) || n.starts_with('.') {
+                    return None;
+                }
+                let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+                Some(if is_dir { format!("{n}/") } else { n })
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    match names.len() {
+        0 => {
+            field.error = Some(format!("nothing under {} starts with that", dir.display()));
+            form.completions.clear();
+        }
+        1 => {
+            field.value = format!("{dir_part}{}", names[0]);
+            field.error = None;
+            form.completions.clear();
+        }
+        _ => {
+            let common = names.iter().skip(1).fold(names[0].clone(), |acc, n| {
+                acc.chars()
+                    .zip(n.chars())
+                    .take_while(|(a, b)| a == b)
+                    .map(|(a, _)| a)
+                    .collect()
+            });
+            field.value = format!("{dir_part}{common}");
+            form.completions = names;
+        }
+    }
+}

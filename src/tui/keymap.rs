@@ -1,0 +1,806 @@
+//! The one list of keys: it handles key presses, and builds the help overlay, the hint bar
+//! and `docs/tui.md`, so none of them can drift from what the keys do.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::app::Pane;
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ctx {
+    /// Everywhere outside forms, dialogs and search.
+    Global,
+    /// Every pane with a list.
+    List,
+    /// One pane.
+    Pane(Pane),
+    /// An open form.
+    Form,
+    /// A confirm dialog.
+    Confirm,
+    /// Typing a search.
+    Search,
+    /// The help overlay.
+    Help,
+}
+
+impl Ctx {
+    pub fn title(self) -> String {
+        match self {
+            Ctx::Global => "Everywhere".into(),
+            Ctx::List => "Lists".into(),
+            Ctx::Pane(p) => format!("{} pane", p.title()),
+            Ctx::Form => "Forms".into(),
+            Ctx::Confirm => "Confirm dialog".into(),
+            Ctx::Search => "Search".into(),
+            Ctx::Help => "Help".into(),
+        }
+    }
+}
+
+/// What a key asks for; `update` turns it into state changes and effects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Quit,
+    Help,
+    NextPane,
+    PrevPane,
+    Go(Pane),
+    TogglePrivacy,
+    Undo,
+    Refresh,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Search,
+    FilterSite,
+    FilterCategory,
+    FilterStatus,
+    FilterPhase,
+    FilterKind,
+    FilterSessionStatus,
+    ToggleOrder,
+    ClearFilters,
+    AddParticipant,
+    EditParticipant,
+    ChangeStatus,
+    RecordConsent,
+    Withdraw,
+    LogInterview,
+    ScheduleInterview,
+    CompleteInterview,
+    LogObservation,
+    LinkTranscript,
+    Verify,
+    Relink,
+    AddTheme,
+    RenameTheme,
+    MergeTheme,
+    RetireTheme,
+    MarkTheme,
+    TagSession,
+    ShowAllThemes,
+    Jump,
+    FormNext,
+    FormPrev,
+    FormLeft,
+    FormRight,
+    FormSubmit,
+    FormBackspace,
+    FormClear,
+    Cancel,
+    Yes,
+    No,
+    SearchAccept,
+    SearchBackspace,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+const fn ch(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: false,
+    }
+}
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: true,
+    }
+}
+const fn code(c: KeyCode) -> Key {
+    Key {
+        code: c,
+        ctrl: false,
+    }
+}
+
+impl Key {
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::Backspace => "Backspace".into(),
+            KeyCode::F(n) => format!("F{n}"),
+            other => format!("{other:?}"),
+        };
+        if self.ctrl {
+            format!("Ctrl-{base}")
+        } else {
+            base
+        }
+    }
+
+    fn matches(&self, ev: &KeyEvent) -> bool {
+        let ev_ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        if ev_ctrl != self.ctrl {
+            return false;
+        }
+        match (self.code, ev.code) {
+            // Shift is already in the character.
+            (KeyCode::Char(a), KeyCode::Char(b)) => a == b,
+            (a, b) => a == b,
+        }
+    }
+}
+
+pub struct Binding {
+    pub ctx: Ctx,
+    pub keys: &'static [Key],
+    pub cmd: Cmd,
+    pub help: &'static str,
+    /// Shown in the hint bar.
+    pub hint: bool,
+}
+
+macro_rules! b {
+    ($ctx:expr, [$($k:expr),+], $cmd:expr, $help:literal, $hint:literal) => {
+        Binding { ctx: $ctx, keys: &[$($k),+], cmd: $cmd, help: $help, hint: $hint }
+    };
+}
+
+use Cmd as C;
+use KeyCode as K;
+
+/// Every key the interface knows, in the order the help shows them.
+pub static BINDINGS: &[Binding] = &[
+    b!(Ctx::Global, [ch('q'), ctrl('c')], C::Quit, "quit", true),
+    b!(
+        Ctx::Global,
+        [ch('?')],
+        C::Help,
+        "help: the keys that work here",
+        true
+    ),
+    b!(Ctx::Global, [code(K::Tab)], C::NextPane, "next pane", false),
+    b!(
+        Ctx::Global,
+        [code(K::BackTab)],
+        C::PrevPane,
+        "previous pane",
+        false
+    ),
+    b!(
+        Ctx::Global,
+        [ch('1')],
+        C::Go(Pane::Participants),
+        "Participants pane",
+        false
+    ),
+    b!(
+        Ctx::Global,
+        [ch('2')],
+        C::Go(Pane::Consent),
+        "Consent pane",
+        false
+    ),
+    b!(
+        Ctx::Global,
+        [ch('3')],
+        C::Go(Pane::Sessions),
+        "Sessions pane",
+        false
+    ),
+    b!(
+        Ctx::Global,
+        [ch('4')],
+        C::Go(Pane::Transcripts),
+        "Transcripts pane",
+        false
+    ),
+    b!(
+        Ctx::Global,
+        [ch('5')],
+        C::Go(Pane::Themes),
+        "Themes pane",
+        false
+    ),
+    b!(
+        Ctx::Global,
+        [ch('6')],
+        C::Go(Pane::Coverage),
+        "Coverage pane",
+        false
+    ),
+    b!(
+        Ctx::Global,
+        [ch('P')],
+        C::TogglePrivacy,
+        "privacy mode: mask names, emails, organisations, notes, paths",
+        true
+    ),
+    b!(
+        Ctx::Global,
+        [ch('u'), ctrl('z')],
+        C::Undo,
+        "undo the last edit",
+        true
+    ),
+    b!(
+        Ctx::Global,
+        [code(K::F(5)), ctrl('r')],
+        C::Refresh,
+        "reload from the database",
+        false
+    ),
+    b!(Ctx::List, [code(K::Up), ch('k')], C::Up, "move up", false),
+    b!(
+        Ctx::List,
+        [code(K::Down), ch('j')],
+        C::Down,
+        "move down",
+        false
+    ),
+    b!(Ctx::List, [code(K::PageUp)], C::PageUp, "page up", false),
+    b!(
+        Ctx::List,
+        [code(K::PageDown)],
+        C::PageDown,
+        "page down",
+        false
+    ),
+    b!(
+        Ctx::List,
+        [code(K::Home), ch('g')],
+        C::Home,
+        "first row",
+        false
+    ),
+    b!(
+        Ctx::List,
+        [code(K::End), ch('G')],
+        C::End,
+        "last row",
+        false
+    ),
+    // Participants
+    b!(
+        Ctx::Pane(Pane::Participants),
+        [ch('/')],
+        C::Search,
+        "search (name, code, organisation, job title) as you type",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Participants),
+        [ch('s')],
+        C::FilterSite,
+        "filter by site (cycles)",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Participants),
+        [ch('c')],
+        C::FilterCategory,
+        "filter by role category (cycles)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Participants),
+        [ch('f')],
+        C::FilterStatus,
+        "filter by recruitment status (cycles)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Participants),
+        [ch('p')],
+        C::FilterPhase,
+        "filter by phase interviewed (cycles)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Participants),
+        [ch('x')],
+        C::ClearFilters,
+        "clear filters and search",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Participants),
+        [ch('a')],
+        C::AddParticipant,
+        "add a participant",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Participants),
+        [ch('e')],
+        C::EditParticipant,
+        "edit the participant",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Participants),
+        [ch('t')],
+        C::ChangeStatus,
+        "change recruitment status",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Participants),
+        [ch('r')],
+        C::RecordConsent,
+        "record consent for the participant",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Participants),
+        [ch('i')],
+        C::LogInterview,
+        "log an interview with the participant",
+        false
+    ),
+    // Consent
+    b!(
+        Ctx::Pane(Pane::Consent),
+        [ch('/')],
+        C::Search,
+        "search as you type",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Consent),
+        [ch('s')],
+        C::FilterSite,
+        "filter by site (cycles)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Consent),
+        [ch('x')],
+        C::ClearFilters,
+        "clear filters and search",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Consent),
+        [ch('r')],
+        C::RecordConsent,
+        "record a consent form",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Consent),
+        [ch('w')],
+        C::Withdraw,
+        "record a withdrawal (asks to confirm)",
+        true
+    ),
+    // Sessions
+    b!(
+        Ctx::Pane(Pane::Sessions),
+        [ch('p')],
+        C::FilterPhase,
+        "filter by phase (cycles)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Sessions),
+        [ch('s')],
+        C::FilterSite,
+        "filter by site (cycles)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Sessions),
+        [ch('k')],
+        C::FilterKind,
+        "filter by kind: interview, observation, document",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Sessions),
+        [ch('v')],
+        C::FilterSessionStatus,
+        "show upcoming (scheduled), done, cancelled or all",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Sessions),
+        [ch('o')],
+        C::ToggleOrder,
+        "oldest or newest first",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Sessions),
+        [ch('x')],
+        C::ClearFilters,
+        "clear filters",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Sessions),
+        [ch('i')],
+        C::LogInterview,
+        "log an interview that took place",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Sessions),
+        [ch('n')],
+        C::ScheduleInterview,
+        "schedule an interview",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Sessions),
+        [ch('d')],
+        C::CompleteInterview,
+        "mark the scheduled interview done or cancelled",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Sessions),
+        [ch('m')],
+        C::LogObservation,
+        "log an observed meeting",
+        true
+    ),
+    // Transcripts
+    b!(
+        Ctx::Pane(Pane::Transcripts),
+        [ch('l')],
+        C::LinkTranscript,
+        "link a transcript file to the interview",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Transcripts),
+        [ch('v')],
+        C::Verify,
+        "re-verify every linked file (hashes them)",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Transcripts),
+        [ch('R')],
+        C::Relink,
+        "relink moved files found by their hash",
+        true
+    ),
+    // Themes
+    b!(
+        Ctx::Pane(Pane::Themes),
+        [ch(' ')],
+        C::MarkTheme,
+        "mark or unmark the theme for tagging",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Themes),
+        [ch('t')],
+        C::TagSession,
+        "tag the session selected in Sessions with the marked themes",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Themes),
+        [ch('a')],
+        C::AddTheme,
+        "add a theme",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Themes),
+        [ch('r')],
+        C::RenameTheme,
+        "rename the theme",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Themes),
+        [ch('M')],
+        C::MergeTheme,
+        "merge the theme into another (asks to confirm)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Themes),
+        [ch('X')],
+        C::RetireTheme,
+        "retire the theme (asks to confirm)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Themes),
+        [ch('A')],
+        C::ShowAllThemes,
+        "show or hide retired and merged themes",
+        false
+    ),
+    // Coverage
+    b!(
+        Ctx::Pane(Pane::Coverage),
+        [code(K::Enter)],
+        C::Jump,
+        "go to the record the selected gap is about",
+        true
+    ),
+    // Forms
+    b!(
+        Ctx::Form,
+        [code(K::Tab), code(K::Down)],
+        C::FormNext,
+        "next field",
+        true
+    ),
+    b!(
+        Ctx::Form,
+        [code(K::BackTab), code(K::Up)],
+        C::FormPrev,
+        "previous field",
+        false
+    ),
+    b!(
+        Ctx::Form,
+        [code(K::Left)],
+        C::FormLeft,
+        "previous choice; date one day earlier",
+        true
+    ),
+    b!(
+        Ctx::Form,
+        [code(K::Right)],
+        C::FormRight,
+        "next choice; date one day later (empty: today); complete a path",
+        true
+    ),
+    b!(
+        Ctx::Form,
+        [code(K::Backspace)],
+        C::FormBackspace,
+        "delete a character",
+        false
+    ),
+    b!(
+        Ctx::Form,
+        [ctrl('u')],
+        C::FormClear,
+        "clear the field",
+        false
+    ),
+    b!(Ctx::Form, [code(K::Enter)], C::FormSubmit, "save", true),
+    b!(
+        Ctx::Form,
+        [code(K::Esc)],
+        C::Cancel,
+        "cancel: nothing is changed",
+        true
+    ),
+    // Confirm
+    b!(Ctx::Confirm, [ch('y')], C::Yes, "yes, do it", true),
+    b!(
+        Ctx::Confirm,
+        [ch('n'), code(K::Esc)],
+        C::No,
+        "no, change nothing",
+        true
+    ),
+    // Search
+    b!(
+        Ctx::Search,
+        [code(K::Enter)],
+        C::SearchAccept,
+        "keep the search and go back to the list",
+        true
+    ),
+    b!(
+        Ctx::Search,
+        [code(K::Esc)],
+        C::Cancel,
+        "clear the search",
+        true
+    ),
+    b!(
+        Ctx::Search,
+        [code(K::Backspace)],
+        C::SearchBackspace,
+        "delete a character",
+        false
+    ),
+    // Help
+    b!(
+        Ctx::Help,
+        [code(K::Esc), ch('?'), ch('q')],
+        C::Cancel,
+        "close help",
+        true
+    ),
+];
+
+/// The contexts a key is looked up in, most specific first.
+pub fn contexts(mode: super::app::Mode, pane: Pane) -> Vec<Ctx> {
+    use super::app::Mode;
+    match mode {
+        Mode::Help => vec![Ctx::Help],
+        Mode::Confirm => vec![Ctx::Confirm],
+        Mode::Form => vec![Ctx::Form],
+        Mode::Search => vec![Ctx::Search],
+        Mode::Normal => vec![Ctx::Pane(pane), Ctx::List, Ctx::Global],
+    }
+}
+
+/// The command bound to a key in a mode, if any.
+pub fn lookup(mode: super::app::Mode, pane: Pane, ev: &KeyEvent) -> Option<Cmd> {
+    for ctx in contexts(mode, pane) {
+        for b in BINDINGS.iter().filter(|b| b.ctx == ctx) {
+            if b.keys.iter().any(|k| k.matches(ev)) {
+                return Some(b.cmd);
+            }
+        }
+    }
+    None
+}
+
+pub fn keys_label(b: &Binding) -> String {
+    b.keys.iter().map(Key::label).collect::<Vec<_>>().join("/")
+}
+
+/// (keys, help) for the hint bar of a mode.
+pub fn hints(mode: super::app::Mode, pane: Pane) -> Vec<(String, &'static str)> {
+    contexts(mode, pane)
+        .into_iter()
+        .flat_map(|ctx| BINDINGS.iter().filter(move |b| b.ctx == ctx && b.hint))
+        .map(|b| (keys_label(b), short(b.help)))
+        .collect()
+}
+
+/// The first words of a help text, for the hint bar.
+fn short(help: &'static str) -> &'static str {
+    let end = help.find([':', '(', ';']).unwrap_or(help.len());
+    help[..end].trim_end()
+}
+
+/// Every context in help order.
+pub fn all_contexts() -> Vec<Ctx> {
+    let mut out: Vec<Ctx> = Vec::new();
+    for b in BINDINGS {
+        if !out.contains(&b.ctx) {
+            out.push(b.ctx);
+        }
+    }
+    out
+}
+
+/// The keys section of `docs/tui.md`.
+pub fn markdown() -> String {
+    let mut s = String::new();
+    for ctx in all_contexts() {
+        s.push_str(&format!(
+            "### {}\n\n| keys | does |\n|---|---|\n",
+            ctx.title()
+        ));
+        for b in BINDINGS.iter().filter(|b| b.ctx == ctx) {
+            let keys = keys_label(b).replace('|', "\\|");
+            s.push_str(&format!("| `{}` | {} |\n", keys, b.help));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::app::Mode;
+    use ratatui::crossterm::event::KeyEventKind;
+
+    fn key(c: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new_with_kind(c, m, KeyEventKind::Press)
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_the_same_lookup() {
+        for pane in Pane::ALL {
+            for mode in [
+                Mode::Normal,
+                Mode::Form,
+                Mode::Confirm,
+                Mode::Search,
+                Mode::Help,
+            ] {
+                let ctxs = contexts(mode, *pane);
+                let mut seen: Vec<(Key, Ctx)> = Vec::new();
+                for ctx in &ctxs {
+                    for b in BINDINGS.iter().filter(|b| b.ctx == *ctx) {
+                        for k in b.keys {
+                            if let Some((_, c)) = seen.iter().find(|(s, _)| s == k) {
+                                // A pane may shadow a list/global key only if it's in a
+                                // different context: same context twice is a bug.
+                                assert_ne!(c, ctx, "{} bound twice in {:?}", k.label(), ctx);
+                            }
+                            seen.push((*k, *ctx));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shift_letters_and_ctrl_are_distinct() {
+        let p = lookup(
+            Mode::Normal,
+            Pane::Transcripts,
+            &key(KeyCode::Char('R'), KeyModifiers::SHIFT),
+        );
+        assert_eq!(p, Some(Cmd::Relink));
+        let q = lookup(
+            Mode::Normal,
+            Pane::Coverage,
+            &key(KeyCode::Char('c'), KeyModifiers::CONTROL),
+        );
+        assert_eq!(q, Some(Cmd::Quit));
+        let r = lookup(
+            Mode::Normal,
+            Pane::Coverage,
+            &key(KeyCode::Char('r'), KeyModifiers::NONE),
+        );
+        assert_eq!(r, None);
+    }
+
+    #[test]
+    fn pane_keys_win_over_list_keys() {
+        // `k` is "up" in lists but "kind" in sessions.
+        let k = lookup(
+            Mode::Normal,
+            Pane::Sessions,
+            &key(KeyCode::Char('k'), KeyModifiers::NONE),
+        );
+        assert_eq!(k, Some(Cmd::FilterKind));
+        let k = lookup(
+            Mode::Normal,
+            Pane::Participants,
+            &key(KeyCode::Char('k'), KeyModifiers::NONE),
+        );
+        assert_eq!(k, Some(Cmd::Up));
+    }
+
+    #[test]
+    fn hints_come_from_bindings() {
+        let h = hints(Mode::Form, Pane::Participants);
+        assert!(h.iter().any(|(k, t)| k == "Enter" && *t == "save"));
+    }
+}

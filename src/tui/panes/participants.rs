@@ -1,0 +1,216 @@
+//! Participants: the list with filters and search, and the selected one's detail.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+
+use super::{filters, panel};
+use crate::domain::{format_date, ConsentItem, ItemState};
+use crate::service::consent::ConsentRow;
+use crate::tui::app::State;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::table::{cell, VTable};
+use crate::tui::widgets::text::{esc, pii, pii_opt};
+
+/// A one-glance consent badge: take part / audio, or the withdrawal.
+pub fn badge(c: Option<&ConsentRow>, theme: &Theme) -> (String, ratatui::style::Style) {
+    let Some(c) = c else {
+        return ("?".into(), theme.dim());
+    };
+    if let Some(w) = c.withdrawn {
+        return (
+            format!("withdrawn ({})", w.as_str().split('-').next().unwrap_or("")),
+            theme.bad(),
+        );
+    }
+    if c.records == 0 {
+        return ("none".into(), theme.dim());
+    }
+    let item = |i: ConsentItem| {
+        c.items
+            .iter()
+            .find(|(x, _)| *x == i)
+            .map(|(_, s)| *s)
+            .unwrap_or(ItemState::Unset)
+    };
+    let tp = item(ConsentItem::TakePart);
+    let au = item(ConsentItem::Audio);
+    let mark = |s: ItemState| match s {
+        ItemState::Yes => "✓",
+        ItemState::No => "✗",
+        ItemState::NotAsked => "–",
+        ItemState::Unset => "·",
+        ItemState::Withdrawn => "W",
+    };
+    let style = if tp == ItemState::Yes {
+        theme.ok()
+    } else {
+        theme.bad()
+    };
+    (format!("part {} audio {}", mark(tp), mark(au)), style)
+}
+
+pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
+    // The detail panel only when there is room for both.
+    let split = if area.width >= 100 { 64 } else { 100 };
+    let [list, detail] = Layout::horizontal([
+        Constraint::Percentage(split),
+        Constraint::Percentage(100 - split),
+    ])
+    .areas(area);
+    let f = &s.pfilter;
+    let title = format!(
+        " Participants {}/{}{}{} ",
+        if s.participants.total == 0 {
+            0
+        } else {
+            s.participants.selected + 1
+        },
+        s.participants.total,
+        filters(&[
+            ("site", f.site.clone()),
+            ("category", f.role_category.clone()),
+            ("status", f.status.map(|x| x.to_string())),
+            ("phase", f.phase.map(|x| x.to_string())),
+        ]),
+        match &f.search {
+            Some(q) => format!(
+                " search: {}{}",
+                esc(q),
+                if s.mode == crate::tui::app::Mode::Search {
+                    "▏"
+                } else {
+                    ""
+                }
+            ),
+            None if s.mode == crate::tui::app::Mode::Search => " search: ▏".into(),
+            None => String::new(),
+        }
+    );
+    let t = VTable {
+        title,
+        header: vec![
+            "Code",
+            "Name",
+            "Category › role",
+            "Site",
+            "Status",
+            "Phases",
+            "Consent",
+        ],
+        widths: vec![
+            Constraint::Length(6),
+            Constraint::Fill(2),
+            Constraint::Fill(3),
+            Constraint::Length(4),
+            Constraint::Length(11),
+            Constraint::Length(6),
+            Constraint::Length(16),
+        ],
+        focused: true,
+    };
+    let th = &s.theme;
+    t.render(&s.participants, list, buf, th, |r| {
+        let p = &r.p;
+        let (b, bs) = badge(r.consent.as_ref(), th);
+        vec![
+            cell(p.code.clone(), th.key()),
+            cell(pii(s.privacy, &p.name), Default::default()),
+            cell(
+                format!("{} › {}", esc(&p.role_category_name), esc(&p.role_name)),
+                Default::default(),
+            ),
+            cell(esc(&p.site), Default::default()),
+            cell(p.status.to_string(), Default::default()),
+            cell(
+                p.phases_interviewed
+                    .iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                Default::default(),
+            ),
+            cell(b, bs),
+        ]
+    });
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    match &s.pdetail {
+        None if s.participants.current().is_some() => {
+            lines.push(Line::styled("Loading…", th.dim()))
+        }
+        None => lines.push(Line::styled(
+            "No participant selected. a adds one.",
+            th.dim(),
+        )),
+        Some(d) => {
+            let p = &d.participant;
+            let kv = |k: &str, v: String| {
+                Line::from(vec![
+                    Span::styled(format!("{k:<13}"), th.dim()),
+                    Span::raw(v),
+                ])
+            };
+            lines.push(Line::styled(
+                format!("{}  {}", p.code, pii(s.privacy, &p.name)),
+                th.title(),
+            ));
+            lines.push(kv(
+                "site",
+                format!("{} – {}", esc(&p.site), esc(&p.site_name)),
+            ));
+            lines.push(kv(
+                "role",
+                format!("{} › {}", esc(&p.role_category_name), esc(&p.role_name)),
+            ));
+            lines.push(kv("status", p.status.to_string()));
+            lines.push(kv("email", pii_opt(s.privacy, p.email.as_deref())));
+            lines.push(kv("phone", pii_opt(s.privacy, p.phone.as_deref())));
+            lines.push(kv(
+                "organisation",
+                pii_opt(s.privacy, p.organisation.as_deref()),
+            ));
+            lines.push(kv("job title", pii_opt(s.privacy, p.job_title.as_deref())));
+            lines.push(kv("notes", pii_opt(s.privacy, p.notes.as_deref())));
+            let items: Vec<Span> = ConsentItem::ALL
+                .iter()
+                .flat_map(|i| {
+                    let st = d.consent.item(*i);
+                    vec![
+                        Span::raw(format!("{}:", i.as_str())),
+                        Span::styled(format!("{} ", st.as_str()), th.consent(st.as_str())),
+                    ]
+                })
+                .collect();
+            lines.push(Line::styled("Consent in force today", th.header()));
+            lines.push(Line::from(items));
+            lines.push(Line::styled("Status history", th.header()));
+            for e in d.history.iter().rev() {
+                lines.push(Line::raw(format!(
+                    "{}  {} → {}  {}",
+                    format_date(e.date),
+                    e.from_status
+                        .map(|x| x.to_string())
+                        .unwrap_or_else(|| "·".into()),
+                    e.to_status,
+                    pii_opt(s.privacy, e.note.as_deref())
+                )));
+            }
+            lines.push(Line::styled(
+                format!("Sessions ({})", d.sessions.len()),
+                th.header(),
+            ));
+            for x in d.sessions.iter().take(8) {
+                lines.push(Line::raw(format!(
+                    "{}  {} {}  phase {}",
+                    format_date(x.date),
+                    x.kind,
+                    x.status,
+                    x.phase
+                )));
+            }
+        }
+    }
+    if detail.width > 0 {
+        panel("Detail", lines, detail, buf, th);
+    }
+}

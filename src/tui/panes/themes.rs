@@ -1,0 +1,117 @@
+//! Themes: the codebook tree with tag counts, and the sessions behind the selected theme.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+
+use super::panel;
+use crate::domain::{format_date, ThemeStatus};
+use crate::tui::app::State;
+use crate::tui::widgets::text::{esc, pii_opt};
+
+pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
+    let th = &s.theme;
+    let [tree, right] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+    let [target, tags] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(right);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(th.focus_border())
+        .title(Line::styled(
+            format!(
+                " Codebook ({} themes{}) ",
+                s.themes.len(),
+                if s.show_all_themes { ", all" } else { "" }
+            ),
+            th.title(),
+        ));
+    let inner = block.inner(tree);
+    block.render(tree, buf);
+    let h = inner.height as usize;
+    let top = if h == 0 {
+        0
+    } else {
+        s.theme_sel - s.theme_sel % h
+    };
+    let mut lines = Vec::new();
+    let mut last_fw = "";
+    for (i, t) in s.themes.iter().enumerate().skip(top).take(h) {
+        if t.framework != last_fw && t.depth == 0 && i == top {
+            last_fw = &t.framework;
+        }
+        let mark = if s.marked.contains(&t.id) {
+            "[x] "
+        } else {
+            "[ ] "
+        };
+        let status = match t.status {
+            ThemeStatus::Active => String::new(),
+            other => format!(" ({other})"),
+        };
+        let label = format!(
+            "{}{}{}{}",
+            "  ".repeat(t.depth),
+            if t.depth == 0 { "▸ " } else { "· " },
+            esc(&t.name),
+            status
+        );
+        let mut style = if t.status == ThemeStatus::Active {
+            ratatui::style::Style::new()
+        } else {
+            th.dim()
+        };
+        if i == s.theme_sel {
+            style = th.selected();
+        }
+        let fw = if t.depth == 0 {
+            format!("  {}", esc(&t.framework))
+        } else {
+            String::new()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(mark, th.key()),
+            Span::styled(label, style),
+            Span::styled(format!("  {}", t.tag_count), th.warn()),
+            Span::styled(fw, th.dim()),
+        ]));
+    }
+    Paragraph::new(lines).render(inner, buf);
+    let tl = match s.sessions.current() {
+        Some(x) => vec![Line::raw(format!(
+            "{} {} {} {}",
+            format_date(x.date),
+            x.kind,
+            esc(&x.site),
+            x.participants
+                .iter()
+                .map(|p| p.code.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))],
+        None => vec![Line::styled("none: select one in Sessions (3)", th.dim())],
+    };
+    panel("t tags this session", tl, target, buf, th);
+    let mut ls: Vec<Line<'static>> = Vec::new();
+    for t in s
+        .theme_tags
+        .iter()
+        .take(tags.height.saturating_sub(2) as usize)
+    {
+        ls.push(Line::raw(format!(
+            "{}  session {}  by {}  {}",
+            esc(&t.session_date),
+            t.session_id.chars().take(8).collect::<String>(),
+            esc(&t.created_by),
+            pii_opt(s.privacy, t.memo.as_deref())
+        )));
+    }
+    if ls.is_empty() {
+        ls.push(Line::styled(
+            "No sessions tagged with this theme.",
+            th.dim(),
+        ));
+    }
+    let name = s.current_theme().map(|t| esc(&t.path)).unwrap_or_default();
+    panel(&format!("Sessions behind {name}"), ls, tags, buf, th);
+}

@@ -1,0 +1,76 @@
+//! Transcripts: the linkage of every interview.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+
+use crate::tui::app::State;
+use crate::tui::widgets::table::{cell, VTable};
+use crate::tui::widgets::text::{esc, pii};
+
+pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
+    let th = &s.theme;
+    let title = format!(
+        " Transcripts {}/{} (root: {}) ",
+        if s.transcripts.total == 0 {
+            0
+        } else {
+            s.transcripts.selected + 1
+        },
+        s.transcripts.total,
+        if s.privacy {
+            crate::tui::widgets::text::MASK.to_string()
+        } else {
+            esc(&s.transcripts_root)
+        }
+    );
+    let t = VTable {
+        title,
+        header: vec![
+            "Date",
+            "Ph",
+            "Site",
+            "Participants",
+            "State",
+            "File",
+            "Format",
+            "Verified",
+        ],
+        widths: vec![
+            Constraint::Length(10),
+            Constraint::Length(2),
+            Constraint::Length(4),
+            Constraint::Length(16),
+            Constraint::Length(8),
+            Constraint::Fill(3),
+            Constraint::Length(6),
+            Constraint::Length(20),
+        ],
+        focused: true,
+    };
+    t.render(&s.transcripts, area, buf, th, |r| {
+        let style = match r.state.as_str() {
+            "linked" => th.ok(),
+            "none" => th.dim(),
+            "moved" => th.warn(),
+            _ => th.bad(),
+        };
+        let (file, format, verified) = match &r.transcript {
+            Some(t) => (
+                pii(s.privacy, &t.path),
+                t.format.clone(),
+                t.verified_at.clone().unwrap_or_default(),
+            ),
+            None => (String::new(), String::new(), String::new()),
+        };
+        vec![
+            cell(r.date.clone(), Default::default()),
+            cell(r.phase.to_string(), Default::default()),
+            cell(esc(&r.site), Default::default()),
+            cell(r.participants.join(", "), Default::default()),
+            cell(r.state.clone(), style),
+            cell(file, Default::default()),
+            cell(esc(&format), Default::default()),
+            cell(esc(&verified), th.dim()),
+        ]
+    });
+}

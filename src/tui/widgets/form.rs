@@ -1,0 +1,369 @@
+//! Forms: text, date, choice, number and path fields, with validation messages beside
+//! each field. Choices come from the study's reference data, never free text.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+use time::Date;
+
+use super::popup;
+use super::text::{esc, fit, width, MASK};
+use crate::domain::{format_date, parse_date};
+use crate::tui::theme::Theme;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldKind {
+    Text,
+    /// ISO date, typed or moved a day at a time with ←/→.
+    Date,
+    /// Integer.
+    Number,
+    /// One of (value, label).
+    Choice(Vec<(String, String)>),
+    /// A path under the transcripts root, completed with →.
+    Path,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The name the service uses in its errors (`name`, `date`, `site`, …).
+    pub key: &'static str,
+    pub label: &'static str,
+    pub kind: FieldKind,
+    pub value: String,
+    pub choice: usize,
+    pub required: bool,
+    pub error: Option<String>,
+    /// A direct identifier: masked in privacy mode.
+    pub pii: bool,
+}
+
+impl Field {
+    pub fn text(key: &'static str, label: &'static str) -> Field {
+        Field {
+            key,
+            label,
+            kind: FieldKind::Text,
+            value: String::new(),
+            choice: 0,
+            required: false,
+            error: None,
+            pii: false,
+        }
+    }
+    pub fn date(key: &'static str, label: &'static str, d: Option<Date>) -> Field {
+        Field {
+            kind: FieldKind::Date,
+            value: d.map(format_date).unwrap_or_default(),
+            ..Field::text(key, label)
+        }
+    }
+    pub fn number(key: &'static str, label: &'static str) -> Field {
+        Field {
+            kind: FieldKind::Number,
+            ..Field::text(key, label)
+        }
+    }
+    pub fn path(key: &'static str, label: &'static str) -> Field {
+        Field {
+            kind: FieldKind::Path,
+            pii: true,
+            ..Field::text(key, label)
+        }
+    }
+    pub fn choice(key: &'static str, label: &'static str, options: Vec<(String, String)>) -> Field {
+        Field {
+            kind: FieldKind::Choice(options),
+            ..Field::text(key, label)
+        }
+    }
+    pub fn required(mut self) -> Field {
+        self.required = true;
+        self
+    }
+    pub fn pii(mut self) -> Field {
+        self.pii = true;
+        self
+    }
+    pub fn with(mut self, v: impl Into<String>) -> Field {
+        let v = v.into();
+        if let FieldKind::Choice(opts) = &self.kind {
+            if let Some(i) = opts.iter().position(|(val, _)| *val == v) {
+                self.choice = i;
+            }
+        } else {
+            self.value = v;
+        }
+        self
+    }
+
+    /// The value as the service wants it (a choice's value, or the trimmed text).
+    pub fn get(&self) -> String {
+        match &self.kind {
+            FieldKind::Choice(opts) => opts
+                .get(self.choice)
+                .map(|o| o.0.clone())
+                .unwrap_or_default(),
+            _ => self.value.trim().to_string(),
+        }
+    }
+
+    /// What the field shows.
+    pub fn shown(&self, privacy: bool) -> String {
+        match &self.kind {
+            FieldKind::Choice(opts) => opts
+                .get(self.choice)
+                .map(|o| format!("‹ {} ›", o.1))
+                .unwrap_or_default(),
+            _ if privacy && self.pii && !self.value.is_empty() => MASK.to_string(),
+            _ => esc(&self.value),
+        }
+    }
+
+    /// ←/→: cycle a choice, move a date by a day.
+    pub fn step(&mut self, delta: i64) {
+        match &self.kind {
+            FieldKind::Choice(opts) if !opts.is_empty() => {
+                let n = opts.len() as i64;
+                self.choice = (self.choice as i64 + delta).rem_euclid(n) as usize;
+            }
+            FieldKind::Date => {
+                let d = match parse_date(&self.value) {
+                    Ok(d) => d.checked_add(time::Duration::days(delta)).unwrap_or(d),
+                    Err(_) => crate::domain::today(),
+                };
+                self.value = format_date(d);
+                self.error = None;
+            }
+            _ => {}
+        }
+    }
+
+    pub fn accepts_text(&self) -> bool {
+        !matches!(self.kind, FieldKind::Choice(_))
+    }
+
+    /// Local checks before the service sees the value.
+    pub fn validate(&mut self) -> bool {
+        let v = self.get();
+        self.error = if self.required && v.is_empty() {
+            Some("required".into())
+        } else if v.is_empty() {
+            None
+        } else {
+            match self.kind {
+                FieldKind::Date => parse_date(&v).err().map(|_| "use YYYY-MM-DD".to_string()),
+                FieldKind::Number => v.parse::<i64>().err().map(|_| "a whole number".to_string()),
+                _ => None,
+            }
+        };
+        self.error.is_none()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub title: String,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// Path completions for the focused path field.
+    pub completions: Vec<String>,
+    /// A message for the whole form (a refusal from the service).
+    pub error: Option<String>,
+}
+
+impl Form {
+    pub fn new(title: impl Into<String>, fields: Vec<Field>) -> Form {
+        Form {
+            title: title.into(),
+            fields,
+            focus: 0,
+            completions: Vec::new(),
+            error: None,
+        }
+    }
+
+    pub fn field(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+
+    /// The trimmed value of a field; empty when absent.
+    pub fn get(&self, key: &str) -> String {
+        self.field(key).map(Field::get).unwrap_or_default()
+    }
+
+    /// `Some(value)` when the field is not empty.
+    pub fn opt(&self, key: &str) -> Option<String> {
+        Some(self.get(key)).filter(|s| !s.is_empty())
+    }
+
+    pub fn date(&self, key: &str) -> Option<Date> {
+        parse_date(&self.get(key)).ok()
+    }
+
+    pub fn number(&self, key: &str) -> Option<i64> {
+        self.get(key).parse().ok()
+    }
+
+    pub fn focused(&mut self) -> Option<&mut Field> {
+        self.fields.get_mut(self.focus)
+    }
+
+    pub fn next(&mut self) {
+        if !self.fields.is_empty() {
+            self.focus = (self.focus + 1) % self.fields.len();
+        }
+        self.completions.clear();
+    }
+
+    pub fn prev(&mut self) {
+        if !self.fields.is_empty() {
+            self.focus = (self.focus + self.fields.len() - 1) % self.fields.len();
+        }
+        self.completions.clear();
+    }
+
+    pub fn validate(&mut self) -> bool {
+        let mut ok = true;
+        for f in &mut self.fields {
+            ok &= f.validate();
+        }
+        if let Some(i) = self.fields.iter().position(|f| f.error.is_some()) {
+            self.focus = i;
+        }
+        ok
+    }
+
+    /// Put a service error beside the field it names; returns false when no field matches.
+    pub fn set_error(&mut self, field: &str, message: &str) -> bool {
+        let f = field.to_ascii_lowercase();
+        let hit = self
+            .fields
+            .iter()
+            .position(|x| x.key == f || x.label.to_ascii_lowercase() == f || f.starts_with(x.key));
+        match hit {
+            Some(i) => {
+                self.fields[i].error = Some(message.to_string());
+                self.focus = i;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn clear_errors(&mut self) {
+        self.error = None;
+        for f in &mut self.fields {
+            f.error = None;
+        }
+    }
+
+    /// Height the form needs.
+    pub fn height(&self) -> u16 {
+        (self.fields.len() as u16)
+            .saturating_add(6)
+            .saturating_add(self.completions.len().min(5) as u16)
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme, privacy: bool) {
+        let r = popup::centred(area, 90, self.height());
+        let inner = popup::frame(r, buf, &self.title, theme);
+        let label_w = self
+            .fields
+            .iter()
+            .map(|f| width(f.label) + 2)
+            .max()
+            .unwrap_or(10)
+            .min(24);
+        let mut lines: Vec<Line> = Vec::new();
+        for (i, f) in self.fields.iter().enumerate() {
+            let focused = i == self.focus;
+            let marker = if f.required { "*" } else { " " };
+            let label = format!("{:>w$}{marker} ", fit(f.label, label_w), w = label_w);
+            let value_w = (inner.width as usize).saturating_sub(label_w + 4).max(10);
+            let mut value = f.shown(privacy);
+            if focused && f.accepts_text() {
+                value.push('▏');
+            }
+            let value_style = if focused {
+                theme.selected()
+            } else {
+                ratatui::style::Style::new()
+            };
+            let mut spans = vec![
+                Span::styled(label, if focused { theme.key() } else { theme.dim() }),
+                Span::styled(fit(&value, value_w / 2 + 10), value_style),
+            ];
+            if let Some(e) = &f.error {
+                spans.push(Span::styled(format!("  ✗ {}", esc(e)), theme.error()));
+            } else if focused {
+                let hint = match f.kind {
+                    FieldKind::Date => "  YYYY-MM-DD, ←/→ a day",
+                    FieldKind::Choice(_) => "  ←/→ to choose",
+                    FieldKind::Path => "  → completes",
+                    _ => "",
+                };
+                spans.push(Span::styled(hint, theme.dim()));
+            }
+            lines.push(Line::from(spans));
+            if focused && f.kind == FieldKind::Path {
+                for c in self.completions.iter().take(5) {
+                    let shown = if privacy { MASK.to_string() } else { esc(c) };
+                    lines.push(Line::styled(
+                        format!("{:w$}  {shown}", "", w = label_w),
+                        theme.dim(),
+                    ));
+                }
+            }
+        }
+        lines.push(Line::raw(""));
+        if let Some(e) = &self.error {
+            lines.push(Line::styled(esc(e), theme.error()));
+        }
+        lines.push(Line::styled(
+            "Enter save · Esc cancel (nothing changes) · Tab/↓ next field · * required",
+            theme.dim(),
+        ));
+        Paragraph::new(lines).render(inner, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_steps_and_validates() {
+        let mut f = Field::date("date", "Date", None);
+        f.step(1);
+        assert_eq!(f.value, format_date(crate::domain::today()));
+        f.value = "2022-01-31".into();
+        f.step(1);
+        assert_eq!(f.value, "2022-02-01");
+        f.value = "31/01/2022".into();
+        assert!(!f.validate());
+        assert_eq!(f.error.as_deref(), Some("use YYYY-MM-DD"));
+    }
+
+    #[test]
+    fn choices_cycle_and_errors_land_beside_fields() {
+        let opts = vec![
+            ("A".to_string(), "A – one".to_string()),
+            ("B".into(), "B – two".into()),
+        ];
+        let mut form = Form::new(
+            "t",
+            vec![
+                Field::text("name", "Name").required(),
+                Field::choice("site", "Site", opts),
+            ],
+        );
+        form.fields[1].step(-1);
+        assert_eq!(form.get("site"), "B");
+        assert!(!form.validate());
+        assert_eq!(form.focus, 0);
+        assert!(form.set_error("site", "unknown"));
+        assert_eq!(form.fields[1].error.as_deref(), Some("unknown"));
+    }
+}

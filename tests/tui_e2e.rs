@@ -1,0 +1,245 @@
+//! End to end: the real binary in a pseudo-terminal, through a fieldworker's day on a fresh
+//! database, then the database checked through the CLI's `--json` output.
+//!
+//! The wait timeout comes from `FIELDWORK_E2E_TIMEOUT_SECS` (default 20). The test never
+//! sleeps a fixed time: it waits until the expected text is on the screen.
+
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::path::Path;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+
+const BIN: &str = env!("CARGO_BIN_EXE_fieldwork");
+
+fn timeout() -> Duration {
+    let secs = std::env::var("FIELDWORK_E2E_TIMEOUT_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
+    Duration::from_secs(secs)
+}
+
+struct Tui {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Tui {
+    fn spawn(db: &Path, home: &Path) -> Tui {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows: 50,
+                cols: 160,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.arg("--db");
+        cmd.arg(db);
+        cmd.env("HOME", home);
+        cmd.env("XDG_CONFIG_HOME", home);
+        cmd.env("FIELDWORK_CONFIG", "");
+        cmd.env("TERM", "xterm-256color");
+        cmd.cwd(home);
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            NonZeroU16::new(50).unwrap(),
+            NonZeroU16::new(160).unwrap(),
+            0,
+        )));
+        let p = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => p.lock().unwrap().process(&buf[..n]),
+                }
+            }
+        });
+        Tui {
+            parser,
+            writer,
+            child,
+            _master: pair.master,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Wait until `text` is on the screen.
+    fn wait(&self, text: &str) {
+        let end = Instant::now() + timeout();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return;
+            }
+            if Instant::now() > end {
+                panic!("timed out waiting for {text:?}; screen:\n{s}");
+            }
+            std::thread::yield_now();
+            std::thread::park_timeout(Duration::from_millis(10));
+        }
+    }
+
+    fn send(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+}
+
+const TAB: &str = "\t";
+const ENTER: &str = "\r";
+const RIGHT: &str = "\x1b[C";
+const CTRL_U: &str = "\x15";
+
+fn cli(db: &Path, home: &Path, args: &[&str]) -> serde_json::Value {
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home)
+        .env("FIELDWORK_CONFIG", "")
+        .current_dir(home)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_fieldworkers_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("study.db");
+    let st = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .arg("init")
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home)
+        .env("FIELDWORK_CONFIG", "")
+        .current_dir(home)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    std::fs::create_dir_all(home.join("transcripts/phase1")).unwrap();
+    std::fs::write(
+        home.join("transcripts/phase1/interview-one.txt"),
+        "Q: hello\nA: hi\n",
+    )
+    .unwrap();
+
+    let mut t = Tui::spawn(&db, home);
+    t.wait("Participants 0/0");
+
+    // Add a participant: name typed, site and role chosen from the taxonomy.
+    t.send("a");
+    t.wait("Add a participant");
+    t.send("Test Person");
+    t.send(TAB);
+    t.send(RIGHT); // second site
+    t.send(ENTER);
+    t.wait("added participant");
+    t.wait("Participants 1/1");
+
+    // Record consent, dated before the interview.
+    t.send("r");
+    t.wait("Record consent for");
+    t.send(CTRL_U);
+    t.send("2021-12-01");
+    t.send(&TAB.repeat(3));
+    t.send(RIGHT); // take part: yes
+    t.send(TAB);
+    t.send(RIGHT); // audio: yes
+    t.send(ENTER);
+    t.wait("consent recorded");
+
+    // Log an interview with the selected participant.
+    t.send("i");
+    t.wait("Log an interview");
+    t.send(TAB);
+    t.send(CTRL_U);
+    t.send("2022-01-10");
+    t.send(ENTER);
+    t.wait("logged for");
+
+    // Link its transcript, completing the path under the transcripts root.
+    t.send("4");
+    t.wait("Transcripts 1/1");
+    t.send("l");
+    t.wait("Link a transcript");
+    t.send("pha");
+    t.send(RIGHT);
+    t.send("int");
+    t.send(RIGHT);
+    t.wait("phase1/interview-one.txt");
+    t.send(ENTER);
+    t.wait("transcript linked");
+
+    // Tag the interview (selected in Sessions) with the first theme.
+    t.send("3");
+    t.wait("Sessions 1/1");
+    t.send("5");
+    t.wait("Codebook");
+    t.send("t");
+    t.wait("tagged with");
+
+    // Coverage shows the interview.
+    t.send("6");
+    t.wait("total 1/112 interviews");
+
+    t.send("q");
+    let end = Instant::now() + timeout();
+    loop {
+        if let Some(status) = t.child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status:?}");
+            break;
+        }
+        assert!(Instant::now() < end, "the TUI did not quit");
+        std::thread::park_timeout(Duration::from_millis(10));
+    }
+
+    // The database, through the CLI.
+    let people = cli(&db, home, &["participant", "list", "--json"]);
+    let people = people.as_array().unwrap();
+    assert_eq!(people.len(), 1);
+    assert_eq!(people[0]["name"], "Test Person");
+    assert_eq!(people[0]["site"], "B");
+    assert_eq!(people[0]["status"], "interviewed");
+    let interviews = cli(&db, home, &["interview", "list", "--json"]);
+    let interviews = interviews.as_array().unwrap();
+    assert_eq!(interviews.len(), 1);
+    let cov = cli(&db, home, &["coverage", "--json"]);
+    assert_eq!(cov["total_interviews"], 1);
+    let cell = cov["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["site"] == "B" && c["phase"] == 1)
+        .unwrap();
+    assert_eq!(cell["interviews"], 1);
+}
