@@ -460,8 +460,8 @@ pub fn redact(fw: &mut Fieldwork, c: &RedactCmd) -> Out {
         RedactCmd::Seed => {
             let r = fw.seed_register()?;
             eprintln!(
-                "fieldwork: register seeded: {} people, {} organisations, {} sites new; {} variant(s) added",
-                r.people, r.organisations, r.sites, r.variants_added
+                "fieldwork: register seeded: {} people, {} organisations, {} job titles, {} sites new; {} variant(s) added",
+                r.people, r.organisations, r.job_titles, r.sites, r.variants_added
             );
             Ok(0)
         }

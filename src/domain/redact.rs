@@ -365,24 +365,30 @@ pub fn find_suspects(
     out
 }
 
-/// A registered variant this text nearly matches (a misspelling), if any.
+/// A registered variant this text nearly matches (a misspelling), if any. Similarity of at
+/// least 0.8 (normalised Damerau–Levenshtein) needs lengths within a fifth of each other, so
+/// other lengths are skipped before the distance is computed.
 fn near_miss(norm: &str, variants: &[String]) -> Option<String> {
-    if norm.chars().count() < 4 {
+    let n = norm.chars().count();
+    if n < 4 {
         return None;
     }
+    let close = |other: &str| {
+        let m = other.chars().count();
+        let longest = n.max(m);
+        n.abs_diff(m) * 5 <= longest
+            && other != norm
+            && strsim::normalized_damerau_levenshtein(norm, other) >= 0.8
+    };
     for v in variants {
-        if v == norm {
-            continue;
-        }
-        let sim = strsim::normalized_damerau_levenshtein(norm, v);
-        if sim >= 0.8 {
+        if close(v) {
             return Some(v.clone());
         }
         // A misspelt surname inside a longer variant ("Quil" for "ada quill").
-        for part in v.split(' ').filter(|p| p.chars().count() >= 5) {
-            if part != norm && strsim::normalized_damerau_levenshtein(norm, part) >= 0.8 {
-                return Some(v.clone());
-            }
+        if v.split(' ')
+            .any(|part| part.chars().count() >= 5 && close(part))
+        {
+            return Some(v.clone());
         }
     }
     None

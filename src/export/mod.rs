@@ -57,12 +57,18 @@ pub fn identifier_register(fw: &crate::service::Fieldwork) -> Result<Vec<(&'stat
     Ok(out)
 }
 
-/// The kind of the first identifier of the register found in `text` (case-insensitive).
+/// The kind of the first identifier of the register found in `text` (case-insensitive, as
+/// a whole word or phrase: "ICS C" is not found inside "analytics capacity").
 pub fn find_identifier(text: &str, register: &[(&'static str, String)]) -> Option<&'static str> {
     let lower = text.to_lowercase();
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
     register
         .iter()
-        .find(|(_, v)| lower.contains(v.as_str()))
+        .find(|(_, v)| {
+            lower.match_indices(v.as_str()).any(|(i, m)| {
+                !word(lower[..i].chars().next_back()) && !word(lower[i + m.len()..].chars().next())
+            })
+        })
         .map(|(k, _)| *k)
 }
 
@@ -84,6 +90,26 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod identifier_tests {
+    use super::find_identifier;
+
+    #[test]
+    fn identifiers_match_whole_words_only() {
+        let reg = vec![
+            ("organisation", "ics c".to_string()),
+            ("name", "ada quill".to_string()),
+        ];
+        assert_eq!(find_identifier("Analytics capacity", &reg), None);
+        assert_eq!(
+            find_identifier("Quality at ICS C, as ever", &reg),
+            Some("organisation")
+        );
+        assert_eq!(find_identifier("Ada Quill's view", &reg), Some("name"));
+        assert_eq!(find_identifier("Ada Quillfeather", &reg), None);
+    }
 }
 
 pub(crate) fn invalid(field: &str, message: impl Into<String>) -> ServiceError {

@@ -18,6 +18,7 @@ pub const KINDS: &[&str] = &["person", "organisation", "place", "programme", "ot
 pub struct SeedReport {
     pub people: usize,
     pub organisations: usize,
+    pub job_titles: usize,
     pub sites: usize,
     pub variants_added: usize,
 }
@@ -185,6 +186,24 @@ impl Fieldwork {
                 &mut rep,
             )? {
                 rep.organisations += 1;
+            }
+        }
+        // Verbatim job titles are direct identifiers too (role + site names a person).
+        let mut titles: Vec<String> = people.iter().filter_map(|p| p.job_title.clone()).collect();
+        titles.sort();
+        titles.dedup();
+        for t in titles.into_iter().filter(|t| t.trim().chars().count() >= 4) {
+            let n = store::count_source(&tx, "job-title")? + 1;
+            if add(
+                &tx,
+                "job-title",
+                &t,
+                "other",
+                format!("[Job title {n}]"),
+                vec![t.clone()],
+                &mut rep,
+            )? {
+                rep.job_titles += 1;
             }
         }
         for s in &sites {

@@ -30,7 +30,13 @@ pub struct ImportRow {
     pub imported_by: String,
 }
 
+/// Delete a transcript's turns and their entries in the search index.
 pub fn delete_turns(c: &Connection, transcript_id: &str) -> Result<usize> {
+    c.prepare_cached(
+        "INSERT INTO turn_fts (turn_fts, rowid, text)
+         SELECT 'delete', n, text FROM turn WHERE transcript_id = ?1",
+    )?
+    .execute([transcript_id])?;
     Ok(c.execute("DELETE FROM turn WHERE transcript_id = ?1", [transcript_id])?)
 }
 
@@ -38,6 +44,7 @@ pub fn next_turn_n(c: &Connection) -> Result<i64> {
     Ok(c.query_row("SELECT coalesce(max(n), 0) + 1 FROM turn", [], |r| r.get(0))?)
 }
 
+/// Insert a turn and index it for search.
 pub fn insert_turn(c: &Connection, n: i64, t: &TurnRow) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO turn (id, n, transcript_id, seq, speaker, start_char, end_char, start_ms,
@@ -55,6 +62,8 @@ pub fn insert_turn(c: &Connection, n: i64, t: &TurnRow) -> Result<()> {
         t.end_ms,
         t.text
     ])?;
+    c.prepare_cached("INSERT INTO turn_fts (rowid, text) VALUES (?1, ?2)")?
+        .execute(params![n, t.text])?;
     Ok(())
 }
 

@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_coding.sql"),
     include_str!("migrations/0003_redaction.sql"),
+    include_str!("migrations/0004_fts_explicit.sql"),
 ];
 
 /// The schema version this build writes.
