@@ -92,26 +92,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-#[cfg(test)]
-mod identifier_tests {
-    use super::find_identifier;
-
-    #[test]
-    fn identifiers_match_whole_words_only() {
-        let reg = vec![
-            ("organisation", "ics c".to_string()),
-            ("name", "ada quill".to_string()),
-        ];
-        assert_eq!(find_identifier("Analytics capacity", &reg), None);
-        assert_eq!(
-            find_identifier("Quality at ICS C, as ever", &reg),
-            Some("organisation")
-        );
-        assert_eq!(find_identifier("Ada Quill's view", &reg), Some("name"));
-        assert_eq!(find_identifier("Ada Quillfeather", &reg), None);
-    }
-}
-
 pub(crate) fn invalid(field: &str, message: impl Into<String>) -> ServiceError {
     ServiceError::Invalid {
         field: field.to_string(),
@@ -333,4 +313,24 @@ pub(crate) fn xlsx_bytes(
         }
     }
     wb.save_to_buffer().map_err(fail)
+}
+
+#[cfg(test)]
+mod identifier_tests {
+    use super::find_identifier;
+
+    #[test]
+    fn identifiers_match_whole_words_only() {
+        let reg = vec![
+            ("organisation", "ics c".to_string()),
+            ("name", "ada quill".to_string()),
+        ];
+        assert_eq!(find_identifier("Analytics capacity", &reg), None);
+        assert_eq!(
+            find_identifier("Quality at ICS C, as ever", &reg),
+            Some("organisation")
+        );
+        assert_eq!(find_identifier("Ada Quill's view", &reg), Some("name"));
+        assert_eq!(find_identifier("Ada Quillfeather", &reg), None);
+    }
 }
