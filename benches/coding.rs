@@ -183,7 +183,7 @@ fn main() {
         ),
         String::new(),
         format!(
-            "Bulk import (`import_dir`, one transaction, FTS5 index maintained by triggers): {imported} files in {:.1} s = {:.0} words/s, {:.1} MB/s; database {:.0} MiB after import",
+            "Bulk import (`import_dir`, one transaction, FTS5 index written by the store): {imported} files in {:.1} s = {:.0} words/s, {:.1} MB/s; database {:.0} MiB after import",
             import_time.as_secs_f64(),
             words as f64 / import_time.as_secs_f64(),
             bytes as f64 / 1e6 / import_time.as_secs_f64(),
