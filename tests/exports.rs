@@ -3,7 +3,6 @@
 //! of an XLSX) is scanned for every direct identifier in the database.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -13,6 +12,9 @@ use fieldwork::service::consent::ConsentInput;
 use fieldwork::service::sessions::InterviewInput;
 use fieldwork::service::{Fieldwork, Settings};
 use time::macros::date;
+
+mod scan;
+use scan::contents;
 
 const XSD: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -146,31 +148,6 @@ fn identifiers(fw: &Fieldwork) -> Vec<String> {
         .map(|s| s.to_lowercase())
         .filter(|s| s.len() >= 4)
         .collect()
-}
-
-/// Every file under `path` as (name, text), with XLSX/ZIP parts unpacked.
-fn contents(path: &Path) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    if path.is_dir() {
-        for e in std::fs::read_dir(path).unwrap() {
-            out.extend(contents(&e.unwrap().path()));
-        }
-        return out;
-    }
-    let bytes = std::fs::read(path).unwrap();
-    let name = path.file_name().unwrap().to_string_lossy().into_owned();
-    if bytes.starts_with(b"PK") {
-        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-        for i in 0..z.len() {
-            let mut f = z.by_index(i).unwrap();
-            let mut s = String::new();
-            f.read_to_string(&mut s).unwrap();
-            out.push((format!("{name}!{}", f.name()), s));
-        }
-    } else {
-        out.push((name.clone(), String::from_utf8_lossy(&bytes).into_owned()));
-    }
-    out
 }
 
 /// Zero hits of any identifier in any file, part or file name under `dir`.

@@ -17,6 +17,9 @@ use fieldwork::service::sessions::InterviewInput;
 use fieldwork::service::{Fieldwork, Settings};
 use time::macros::date;
 
+mod scan;
+use scan::contents;
+
 const PROJECT_XSD: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../shared/refi-qda/Project.xsd"
@@ -294,31 +297,6 @@ fn identifiers(fw: &Fieldwork) -> Vec<String> {
         .map(|s| s.to_lowercase())
         .filter(|s| s.len() >= 4)
         .collect()
-}
-
-/// Every file under `path` as (name, text), with zip parts unpacked.
-fn contents(path: &Path) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    if path.is_dir() {
-        for e in std::fs::read_dir(path).unwrap() {
-            out.extend(contents(&e.unwrap().path()));
-        }
-        return out;
-    }
-    let bytes = std::fs::read(path).unwrap();
-    let name = path.file_name().unwrap().to_string_lossy().into_owned();
-    if bytes.starts_with(b"PK") {
-        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-        for i in 0..z.len() {
-            let mut f = z.by_index(i).unwrap();
-            let mut s = String::new();
-            f.read_to_string(&mut s).unwrap();
-            out.push((format!("{name}!{}", f.name()), s));
-        }
-    } else {
-        out.push((name, String::from_utf8_lossy(&bytes).into_owned()));
-    }
-    out
 }
 
 fn assert_no_identifiers(path: &Path, ids: &[String]) {
