@@ -246,6 +246,10 @@ fn participant_add_list_show_edit() {
     assert_eq!(s(&execs[0], "code"), code);
     let found = as_array(st.json(&["participant", "list", "--search", "bak", "--json"]));
     assert_eq!(found.len(), 1);
+    // Fuzzy: the letters in order find a name ("anbl" → Ann Able).
+    let found = as_array(st.json(&["participant", "list", "--search", "anbl", "--json"]));
+    assert_eq!(found.len(), 1);
+    assert_eq!(s(&found[0], "name"), "Ann Able");
     let paged = as_array(st.json(&["participant", "list", "--limit", "1", "--json"]));
     assert_eq!(paged.len(), 1);
     let text = st.ok(&["participant", "list"]);

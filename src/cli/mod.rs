@@ -223,7 +223,7 @@ pub enum ParticipantCmd {
         /// Only those with a completed interview in this phase.
         #[arg(long)]
         phase: Option<u32>,
-        /// Substring of name, code, organisation or job title.
+        /// Fuzzy match on name or code (letters in order), or substring of organisation or job title.
         #[arg(long)]
         search: Option<String>,
         #[command(flatten)]

@@ -139,14 +139,29 @@ const FILTER: &str = " WHERE (?1 IS NULL OR s.code = ?1)
              WHERE sp.participant_id = p.id AND se.kind = 'interview'
                AND se.status = 'done' AND ph.number = ?4))
        AND (?5 IS NULL OR p.name LIKE ?5 ESCAPE '\\' OR p.code LIKE ?5 ESCAPE '\\'
-            OR p.organisation LIKE ?5 ESCAPE '\\' OR p.job_title LIKE ?5 ESCAPE '\\')";
+            OR p.organisation LIKE ?8 ESCAPE '\\' OR p.job_title LIKE ?8 ESCAPE '\\')";
 
-fn like_pattern(s: &str) -> String {
-    let escaped = s
-        .replace('\\', "\\\\")
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
         .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+        .replace('_', "\\_")
+}
+
+/// The search as a substring pattern (`%ada q%`), for ranking exact matches first.
+fn like_pattern(s: &str) -> String {
+    format!("%{}%", escape_like(s))
+}
+
+/// The search as a fuzzy pattern for names and codes: its letters in order with anything
+/// between (`adq` → `%a%d%q%`), so "adq" finds "Ada Quill". Organisations and job titles
+/// are matched as substrings only (long texts would match almost any letters in order).
+fn fuzzy_pattern(s: &str) -> String {
+    let mut p = String::from("%");
+    for c in s.chars().filter(|c| !c.is_whitespace()) {
+        p.push_str(&escape_like(&c.to_string()));
+        p.push('%');
+    }
+    p
 }
 
 fn map(r: &Row<'_>) -> rusqlite::Result<Participant> {
@@ -186,7 +201,13 @@ pub fn list(
     offset: usize,
     limit: usize,
 ) -> Result<Vec<Participant>> {
-    let sql = format!("{SELECT}{FILTER} ORDER BY p.name COLLATE NOCASE, p.id LIMIT ?6 OFFSET ?7");
+    // Exact (substring) matches of a search come before fuzzy ones.
+    let sql = format!(
+        "{SELECT}{FILTER} ORDER BY (?8 IS NOT NULL AND NOT (p.name LIKE ?8 ESCAPE '\\'
+            OR p.code LIKE ?8 ESCAPE '\\' OR coalesce(p.organisation, '') LIKE ?8 ESCAPE '\\'
+            OR coalesce(p.job_title, '') LIKE ?8 ESCAPE '\\')),
+         p.name COLLATE NOCASE, p.id LIMIT ?6 OFFSET ?7"
+    );
     let mut stmt = c.prepare_cached(&sql)?;
     let rows = stmt.query_map(
         params![
@@ -196,10 +217,14 @@ pub fn list(
             f.phase,
             f.search
                 .as_deref()
-                .filter(|s| !s.is_empty())
-                .map(like_pattern),
+                .filter(|s| !s.trim().is_empty())
+                .map(fuzzy_pattern),
             limit as i64,
-            offset as i64
+            offset as i64,
+            f.search
+                .as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .map(like_pattern)
         ],
         map,
     )?;
@@ -219,7 +244,13 @@ pub fn count(c: &Connection, f: &ParticipantFilter) -> Result<usize> {
             f.phase,
             f.search
                 .as_deref()
-                .filter(|s| !s.is_empty())
+                .filter(|s| !s.trim().is_empty())
+                .map(fuzzy_pattern),
+            0i64,
+            0i64,
+            f.search
+                .as_deref()
+                .filter(|s| !s.trim().is_empty())
                 .map(like_pattern),
         ],
         |r| r.get(0),
