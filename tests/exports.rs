@@ -14,7 +14,7 @@ use fieldwork::service::{Fieldwork, Settings};
 use time::macros::date;
 
 mod scan;
-use scan::contents;
+use scan::{assert_no_identifiers, contents};
 
 const XSD: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -148,20 +148,6 @@ fn identifiers(fw: &Fieldwork) -> Vec<String> {
         .map(|s| s.to_lowercase())
         .filter(|s| s.len() >= 4)
         .collect()
-}
-
-/// Zero hits of any identifier in any file, part or file name under `dir`.
-fn assert_no_identifiers(dir: &Path, ids: &[String]) {
-    let files = contents(dir);
-    assert!(!files.is_empty());
-    for (name, text) in &files {
-        let t = text.to_lowercase();
-        let n = name.to_lowercase();
-        for id in ids {
-            assert!(!t.contains(id.as_str()), "{name} contains `{id}`");
-            assert!(!n.contains(id.as_str()), "file name {name} contains `{id}`");
-        }
-    }
 }
 
 fn bin(db: &Path) -> Command {

@@ -18,7 +18,7 @@ use fieldwork::service::{Fieldwork, Settings};
 use time::macros::date;
 
 mod scan;
-use scan::contents;
+use scan::assert_no_identifiers;
 
 const PROJECT_XSD: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -297,19 +297,6 @@ fn identifiers(fw: &Fieldwork) -> Vec<String> {
         .map(|s| s.to_lowercase())
         .filter(|s| s.len() >= 4)
         .collect()
-}
-
-fn assert_no_identifiers(path: &Path, ids: &[String]) {
-    let files = contents(path);
-    assert!(!files.is_empty());
-    for (name, text) in &files {
-        let t = text.to_lowercase();
-        let n = name.to_lowercase();
-        for id in ids {
-            assert!(!t.contains(id.as_str()), "{name} contains `{id}`");
-            assert!(!n.contains(id.as_str()), "file name {name} contains `{id}`");
-        }
-    }
 }
 
 fn run(db: &Path, args: &[&str]) -> (i32, String, String) {

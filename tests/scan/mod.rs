@@ -27,3 +27,17 @@ pub fn contents(path: &Path) -> Vec<(String, String)> {
     }
     out
 }
+
+/// Zero hits of any identifier in any file, part or file name under `dir`.
+pub fn assert_no_identifiers(dir: &Path, ids: &[String]) {
+    let files = contents(dir);
+    assert!(!files.is_empty());
+    for (name, text) in &files {
+        let t = text.to_lowercase();
+        let n = name.to_lowercase();
+        for id in ids {
+            assert!(!t.contains(id.as_str()), "{name} contains `{id}`");
+            assert!(!n.contains(id.as_str()), "file name {name} contains `{id}`");
+        }
+    }
+}
