@@ -151,6 +151,8 @@ impl Fieldwork {
                 });
             }
         }
+        // Consent is read once for the whole report.
+        let book = self.consent_book()?;
         let mut follow_up = Vec::new();
         if let Some(base) = r.phases.first() {
             for later in r.phases.iter().skip(1) {
@@ -163,7 +165,6 @@ impl Fieldwork {
                     },
                 )? as i64;
                 let mut not_seen = Vec::new();
-                let book = self.consent_book()?;
                 for row in not_seen_rows {
                     let f = book.in_force(&row.id, today());
                     not_seen.push(NotSeen {
@@ -223,17 +224,20 @@ impl Fieldwork {
             documents,
             phases,
             progress,
-            gaps: self.gaps(false)?,
+            gaps: self.gaps_with(false, &book)?,
         })
     }
 
     /// Everything that needs action. With `full`, transcript files are hashed (slower);
     /// otherwise they are checked by presence and size.
     pub fn gaps(&self, full: bool) -> Result<Vec<Gap>> {
+        self.gaps_with(full, &self.consent_book()?)
+    }
+
+    fn gaps_with(&self, full: bool, book: &super::consent::ConsentBook) -> Result<Vec<Gap>> {
         let c = self.store.conn();
         let mut gaps = Vec::new();
         // Consent in force on the date of every completed interview.
-        let book = self.consent_book()?;
         for ip in sstore::done_interview_participants(c)? {
             let sid = &ip.session_id;
             let date = &ip.date;
