@@ -813,7 +813,7 @@ impl Fieldwork {
         }
         let c = self.store.conn();
         let mut hits =
-            store::search_turns(c, q, filter, limit).map_err(|e| map_fts_error(e.into(), q))?;
+            store::search_turns(c, q, filter, limit, true).map_err(|e| map_fts_error(e.into(), q))?;
         hits.extend(
             store::search_notes(c, q, filter, limit).map_err(|e| map_fts_error(e.into(), q))?,
         );
@@ -824,6 +824,67 @@ impl Fieldwork {
         });
         hits.truncate(limit);
         Ok(hits)
+    }
+
+    /// A first answer for a query typed in the interface: when fewer than `limit` turns
+    /// match, every hit, ranked (true); otherwise the first `limit` in text order (false),
+    /// which for a common term is much quicker than ranking every match — `search` then
+    /// gives the ranked list.
+    pub fn search_quick(
+        &self,
+        query: &str,
+        filter: &SearchFilter,
+        limit: usize,
+    ) -> Result<(Vec<store::Hit>, bool)> {
+        let q = query.trim();
+        if q.is_empty() {
+            return Err(invalid("query", "empty search"));
+        }
+        let c = self.store.conn();
+        let mut hits = store::search_turns(c, q, filter, limit, false)
+            .map_err(|e| map_fts_error(e.into(), q))?;
+        let complete = hits.len() < limit;
+        hits.extend(
+            store::search_notes(c, q, filter, limit).map_err(|e| map_fts_error(e.into(), q))?,
+        );
+        if complete {
+            hits.sort_by(|a, b| {
+                a.rank
+                    .partial_cmp(&b.rank)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+            hits.truncate(limit);
+        }
+        Ok((hits, complete))
+    }
+
+    /// Write (or with `None`, clear) the memo of tags (a passage carries one tag per
+    /// theme; the interface writes the same memo on each). One transaction, audited.
+    pub fn set_tag_memo(&mut self, ids: &[String], memo: Option<&str>) -> Result<usize> {
+        let memo = clean(memo);
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        for id in ids {
+            let row = theme_store::tag_row(&tx, id)?.ok_or(ServiceError::NotFound {
+                what: "tag",
+                key: id.clone(),
+            })?;
+            tx.execute(
+                "UPDATE tag SET memo = ?2 WHERE id = ?1",
+                rusqlite::params![id, memo],
+            )?;
+            audit::record(
+                &tx,
+                &user,
+                "tag",
+                id,
+                "memo",
+                Some(&serde_json::json!({"memo": row.memo})),
+                Some(&serde_json::json!({"memo": memo})),
+            )?;
+        }
+        tx.commit()?;
+        Ok(ids.len())
     }
 
     /// A search filter from user-facing keys (site code, phase, role category, theme).

@@ -276,12 +276,17 @@ const SESSION_FILTER: &str = "(?2 IS NULL OR si.code = ?2) AND (?3 IS NULL OR ph
         JOIN role_category rc ON rc.id = r.category_id
         WHERE sp.session_id = se.id AND rc.code = ?4))";
 
+/// Turns matching `query`, best first; with `ranked` false, the first `limit` matches in
+/// text order (their rank still computed): for a common term this stops after `limit`
+/// rows instead of ranking every match.
 pub fn search_turns(
     c: &Connection,
     query: &str,
     f: &SearchFilter,
     limit: usize,
+    ranked: bool,
 ) -> Result<Vec<Hit>> {
+    let order = if ranked { "ORDER BY turn_fts.rank" } else { "" };
     let sql = format!(
         "SELECT tr.session_id, se.kind, t.transcript_id, t.seq, t.speaker, t.start_char,
             snippet(turn_fts, 0, char(57344), char(57345), '…', 16), turn_fts.rank, si.code,
@@ -295,7 +300,7 @@ pub fn search_turns(
                 AND g.session_id = se.id AND (g.span_start IS NULL
                     OR (g.transcript_id = t.transcript_id AND g.span_start < t.end_char
                         AND g.span_end > t.start_char))))
-         ORDER BY turn_fts.rank LIMIT ?6"
+         {order} LIMIT ?6"
     );
     let mut stmt = c.prepare_cached(&sql)?;
     let rows = stmt.query_map(

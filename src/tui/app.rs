@@ -29,7 +29,16 @@ pub enum Pane {
     Transcripts,
     Themes,
     Coverage,
+    Search,
+    Viewer,
+    Matrix,
+    Analysis,
+    Redaction,
+    Export,
 }
+
+/// How many panes there are.
+pub const PANES: usize = 12;
 
 impl Pane {
     pub const ALL: &'static [Pane] = &[
@@ -39,7 +48,30 @@ impl Pane {
         Pane::Transcripts,
         Pane::Themes,
         Pane::Coverage,
+        Pane::Search,
+        Pane::Viewer,
+        Pane::Matrix,
+        Pane::Analysis,
+        Pane::Redaction,
+        Pane::Export,
     ];
+    /// The key that shows the pane (also its label in the tab bar).
+    pub fn key(self) -> char {
+        match self {
+            Pane::Participants => '1',
+            Pane::Consent => '2',
+            Pane::Sessions => '3',
+            Pane::Transcripts => '4',
+            Pane::Themes => '5',
+            Pane::Coverage => '6',
+            Pane::Search => '7',
+            Pane::Viewer => '8',
+            Pane::Matrix => '9',
+            Pane::Analysis => '0',
+            Pane::Redaction => 'D',
+            Pane::Export => 'E',
+        }
+    }
     pub fn title(self) -> &'static str {
         match self {
             Pane::Participants => "Participants",
@@ -48,6 +80,12 @@ impl Pane {
             Pane::Transcripts => "Transcripts",
             Pane::Themes => "Themes",
             Pane::Coverage => "Coverage",
+            Pane::Search => "Search",
+            Pane::Viewer => "Viewer",
+            Pane::Matrix => "Matrix",
+            Pane::Analysis => "Analysis",
+            Pane::Redaction => "Redaction",
+            Pane::Export => "Export",
         }
     }
     pub fn index(self) -> usize {
@@ -257,6 +295,30 @@ pub enum Write {
     Untag {
         ids: Vec<String>,
     },
+    TagPassage {
+        session: String,
+        start: usize,
+        end: usize,
+        themes: Vec<String>,
+        memo: Option<String>,
+    },
+    PassageMemo {
+        ids: Vec<String>,
+        memo: Option<String>,
+    },
+    AcceptPassages {
+        ids: Vec<String>,
+    },
+    SetSummary {
+        participant: String,
+        theme: String,
+        phase: u32,
+        summary: Option<String>,
+    },
+    ImportTranscript {
+        sid: String,
+    },
+    ImportAll,
 }
 
 /// What the loop does for `update`.
@@ -275,6 +337,10 @@ pub enum Effect {
         pane: Pane,
         id: String,
     },
+    /// Of the analysis panes (`coding`).
+    Coding(super::coding::CodingEffect),
+    /// Of the Redaction and Export panes (`data`).
+    Data(super::data::DataEffect),
     Quit,
 }
 
@@ -287,6 +353,10 @@ pub enum Slow {
     Detail(Pane),
     /// A list whose search changed: back to its first row, reloaded.
     Reload(Pane),
+    /// The Search pane's query or filters changed.
+    Search,
+    /// The ranked hits of a query whose first answer was its first hits in text order.
+    SearchRanked,
 }
 
 /// Which form is open, with the ids it acts on.
@@ -304,6 +374,21 @@ pub enum FormKind {
     AddTheme,
     RenameTheme { id: String },
     MergeTheme { id: String },
+    TagPassage {
+        session: String,
+        start: usize,
+        end: usize,
+    },
+    PassageMemo { ids: Vec<String> },
+    Summary {
+        participant: String,
+        theme: String,
+        phase: u32,
+    },
+    /// The saturation stopping rule (changes the view, writes nothing).
+    Rule,
+    /// A form of the Redaction or Export panes.
+    Data(super::data::DataForm),
 }
 
 #[derive(Debug, Clone)]
@@ -356,8 +441,12 @@ pub struct State {
     /// The consent problems list must be recomputed.
     pub problems_stale: bool,
     /// Panes whose data must be reloaded before they are shown.
-    pub stale: [bool; 6],
+    pub stale: [bool; PANES],
     pub size: (u16, u16),
+    /// Search, Viewer, Matrix, Analysis and the quotes in Themes.
+    pub coding: super::coding::CodingState,
+    /// Redaction and Export.
+    pub data: super::data::DataState,
 }
 
 impl State {
@@ -404,8 +493,10 @@ impl State {
             undoing: false,
             slow: Vec::new(),
             problems_stale: true,
-            stale: [true; 6],
+            stale: [true; PANES],
             size: (0, 0),
+            coding: Default::default(),
+            data: Default::default(),
         }
     }
 
@@ -449,7 +540,7 @@ impl State {
 
     /// Mark every pane's data old (after a write).
     pub fn invalidate(&mut self) {
-        self.stale = [true; 6];
+        self.stale = [true; PANES];
         self.problems_stale = true;
     }
 
@@ -525,12 +616,40 @@ fn mouse(s: &mut State, m: MouseEvent) -> Option<Effect> {
         MouseEventKind::ScrollDown => command(s, Cmd::Down),
         MouseEventKind::ScrollUp => command(s, Cmd::Up),
         MouseEventKind::Down(_) if m.row == 0 => {
-            // The tab bar: each tab is about 16 cells wide.
-            let i = (m.column / 16) as usize;
-            Pane::ALL.get(i).copied().and_then(|p| go(s, p))
+            let mut x = 0u16;
+            for (p, label) in tabs(s.pane, s.size.0) {
+                let w = super::widgets::text::width(&label) as u16;
+                if m.column >= x && m.column < x + w {
+                    return go(s, p);
+                }
+                x += w;
+            }
+            None
         }
         _ => None,
     }
+}
+
+/// The tab bar's labels for a terminal `width` wide: every title when they fit, else the
+/// shown pane's title and the others' keys.
+pub fn tabs(active: Pane, width: u16) -> Vec<(Pane, String)> {
+    let full: Vec<(Pane, String)> = Pane::ALL
+        .iter()
+        .map(|p| (*p, format!(" {} {} ", p.key(), p.title())))
+        .collect();
+    let total: usize = full.iter().map(|(_, l)| l.chars().count()).sum();
+    if total + 10 <= width as usize {
+        return full;
+    }
+    full.into_iter()
+        .map(|(p, l)| {
+            if p == active {
+                (p, l)
+            } else {
+                (p, format!(" {} ", p.key()))
+            }
+        })
+        .collect()
 }
 
 fn text(s: &mut State, c: char) -> Option<Effect> {
@@ -547,6 +666,11 @@ fn text(s: &mut State, c: char) -> Option<Effect> {
             }
             None
         }
+        Mode::Search if s.pane == Pane::Search => {
+            s.coding.search.query.push(c);
+            super::coding::search_typed(s)
+        }
+        Mode::Search if s.pane == Pane::Redaction => super::data::text(s, c),
         Mode::Search => {
             let f = search_filter(s);
             f.search.get_or_insert_with(String::new).push(c);
@@ -620,6 +744,10 @@ fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
             s.gap_sel = clamp_move(s.gap_sel, n, d, abs);
             return None;
         }
+        Pane::Search | Pane::Viewer | Pane::Matrix | Pane::Analysis => {
+            return super::coding::move_sel(s, d, abs)
+        }
+        Pane::Redaction | Pane::Export => return super::data::move_sel(s, d, abs),
     };
     if load {
         Some(Effect::Load(pane))
@@ -649,6 +777,8 @@ fn page(s: &State) -> isize {
 fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
     match cmd {
         Cmd::Quit => Some(Effect::Quit),
+        Cmd::Coding(c) => super::coding::command(s, c),
+        Cmd::Data(c) => super::data::command(s, c),
         Cmd::Help => {
             s.mode = Mode::Help;
             None
@@ -694,6 +824,11 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             s.mode = Mode::Normal;
             None
         }
+        Cmd::SearchBackspace if s.pane == Pane::Search => {
+            s.coding.search.query.pop();
+            super::coding::search_typed(s)
+        }
+        Cmd::SearchBackspace if s.pane == Pane::Redaction => super::data::backspace(s),
         Cmd::SearchBackspace => {
             let f = search_filter(s);
             if let Some(q) = &mut f.search {
@@ -1189,6 +1324,15 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                     s.form = None;
                     s.info("cancelled: nothing was changed");
                 }
+                Mode::Search if s.pane == Pane::Search => {
+                    s.coding.search.query.clear();
+                    s.mode = Mode::Normal;
+                    return super::coding::search_typed(s);
+                }
+                Mode::Search if s.pane == Pane::Redaction => {
+                    s.mode = Mode::Normal;
+                    return super::data::cancel_text(s);
+                }
                 Mode::Search => {
                     search_filter(s).search = None;
                     s.mode = Mode::Normal;
@@ -1439,6 +1583,61 @@ fn submit(s: &mut State) -> Option<Effect> {
             s.mode = Mode::Confirm;
             return None;
         }
+        FormKind::TagPassage {
+            session,
+            start,
+            end,
+        } => {
+            let mut themes = Vec::new();
+            for k in ["theme", "theme2", "theme3"] {
+                let v = f.get(k);
+                if !v.is_empty() && !themes.contains(&v) {
+                    themes.push(v);
+                }
+            }
+            Write::TagPassage {
+                session,
+                start,
+                end,
+                themes,
+                memo: f.opt("memo"),
+            }
+        }
+        FormKind::PassageMemo { ids } => Write::PassageMemo {
+            ids,
+            memo: f.opt("memo"),
+        },
+        FormKind::Summary {
+            participant,
+            theme,
+            phase,
+        } => Write::SetSummary {
+            participant,
+            theme,
+            phase,
+            summary: f.opt("summary"),
+        },
+        FormKind::Rule => {
+            match super::coding::rule_values(&f) {
+                Ok((base, run, thr)) => {
+                    let a = &mut s.coding.analysis;
+                    a.base = Some(base);
+                    a.run = Some(run);
+                    a.threshold = Some(thr);
+                    s.form = None;
+                    s.mode = Mode::Normal;
+                    return Some(Effect::Load(Pane::Analysis));
+                }
+                Err((field, msg)) => {
+                    if let Some((_, form)) = &mut s.form {
+                        form.set_error(field, &msg);
+                    }
+                    s.error(msg);
+                    return None;
+                }
+            }
+        }
+        FormKind::Data(d) => return super::data::submit(s, d, &f),
     };
     Some(Effect::Write(w))
 }

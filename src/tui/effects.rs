@@ -22,6 +22,8 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: Effect) -> bool {
             Ok(())
         }
         Effect::Locate { pane, id } => locate(fw, s, pane, &id),
+        Effect::Coding(e) => super::coding_io::perform(fw, s, e),
+        Effect::Data(e) => super::data_io::perform(fw, s, e),
     };
     if let Err(e) = r {
         s.error(e.to_string());
@@ -95,6 +97,10 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
                 s.slow.push(Slow::Coverage);
             }
         }
+        Pane::Search | Pane::Viewer | Pane::Matrix | Pane::Analysis => {
+            super::coding_io::load(fw, s, p)?
+        }
+        Pane::Redaction | Pane::Export => super::data_io::load(fw, s, p)?,
     }
     Ok(())
 }
@@ -127,6 +133,8 @@ pub fn slow(fw: &Fieldwork, s: &mut State) -> bool {
             }
             load(fw, s, p)
         }
+        Slow::Search => super::coding_io::search(fw, s, false),
+        Slow::SearchRanked => super::coding_io::search(fw, s, true),
         Slow::Coverage => fw.coverage().map(|c| {
             s.gap_sel = s.gap_sel.min(c.gaps.len().saturating_sub(1));
             s.coverage = Some(c);
@@ -169,6 +177,7 @@ fn detail(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
                 Some(t) => fw.tags(None, Some(&t.id), 0, 200)?,
                 None => Vec::new(),
             };
+            super::coding_io::quotes(fw, s)?;
         }
         _ => {}
     }
@@ -296,6 +305,9 @@ fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
                 s.mode = Mode::Normal;
             }
             s.info(msg);
+            if let Some(v) = &mut s.coding.viewer {
+                v.anchor = None;
+            }
             s.undo = if was_undo { None } else { undo };
             s.invalidate();
             if let Err(e) = load(fw, s, s.pane) {
@@ -508,6 +520,113 @@ fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
                 n += fw.untag(Some(id), None, None)?;
             }
             (format!("{n} tag(s) removed"), None)
+        }
+        Write::TagPassage {
+            session,
+            start,
+            end,
+            themes,
+            memo,
+        } => {
+            let rows = fw.tag_passage(&session, start, end, &themes, memo.as_deref())?;
+            let names: Vec<String> = rows.iter().map(|r| r.theme.clone()).collect();
+            let undo = (!rows.is_empty()).then(|| {
+                (
+                    format!("passage tag {}", names.join(", ")),
+                    Write::Untag {
+                        ids: rows.iter().map(|r| r.id.clone()).collect(),
+                    },
+                )
+            });
+            (
+                format!(
+                    "passage of {} word(s) tagged with {}",
+                    rows.first()
+                        .map_or(0, |r| r.quote.split_whitespace().count()),
+                    names.join(", ")
+                ),
+                undo,
+            )
+        }
+        Write::PassageMemo { ids, memo } => {
+            fw.set_tag_memo(&ids, memo.as_deref())?;
+            (
+                if memo.is_some() {
+                    "memo saved".to_string()
+                } else {
+                    "memo cleared".to_string()
+                },
+                None,
+            )
+        }
+        Write::AcceptPassages { ids } => {
+            for id in &ids {
+                fw.accept_passage(id)?;
+            }
+            (format!("{} passage(s) accepted at their new text", ids.len()), None)
+        }
+        Write::SetSummary {
+            participant,
+            theme,
+            phase,
+            summary,
+        } => {
+            fw.set_matrix_summary(&participant, &theme, phase, summary.as_deref())?;
+            (
+                if summary.is_some() {
+                    "summary saved".to_string()
+                } else {
+                    "summary cleared".to_string()
+                },
+                None,
+            )
+        }
+        Write::ImportTranscript { sid } => {
+            let row = s
+                .transcripts
+                .rows
+                .iter()
+                .find(|r| r.session_id == sid)
+                .and_then(|r| r.transcript.clone());
+            let Some(t) = row else {
+                return Err(ServiceError::Invalid {
+                    field: "transcript".into(),
+                    message: "no file is linked to this interview".into(),
+                });
+            };
+            let file = fw.transcripts_root().join(&t.path);
+            let out = fw.import_transcript(&sid, &file, false)?;
+            let mut m = format!(
+                "imported {} turns, {} words ({})",
+                out.turns, out.words, out.encoding
+            );
+            if let Some(r) = &out.reimport {
+                m.push_str(&format!(
+                    "; re-import: {} of {} passage(s) kept, {} changed, {} lost",
+                    r.kept,
+                    r.passages,
+                    r.changed.len(),
+                    r.lost.len()
+                ));
+            }
+            for w in &out.warnings {
+                m.push_str("; ");
+                m.push_str(w);
+            }
+            (m, None)
+        }
+        Write::ImportAll => {
+            let root = fw.transcripts_root().to_path_buf();
+            let r = fw.import_dir(&root, None, false, true)?;
+            let done = r.iter().filter(|x| x.outcome == "imported").count();
+            let other = r.len() - done;
+            (
+                format!(
+                    "imported {done} transcript(s) from {}; {other} file(s) not imported (see `transcript import-dir --dry-run`)",
+                    root.display()
+                ),
+                None,
+            )
         }
     })
 }

@@ -4,6 +4,8 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::app::Pane;
+use super::coding::CodingCmd;
+use super::data::DataCmd;
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +98,10 @@ pub enum Cmd {
     No,
     SearchAccept,
     SearchBackspace,
+    /// Search, Viewer, Matrix, Analysis, quotes and imports (`coding`).
+    Coding(CodingCmd),
+    /// Redaction and Export (`data`).
+    Data(DataCmd),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,6 +248,30 @@ pub static BINDINGS: &[Binding] = &[
         "Coverage pane",
         false
     ),
+    b!(Ctx::Global, [ch('7')], C::Go(Pane::Search), "Search pane", false),
+    b!(
+        Ctx::Global,
+        [ch('8')],
+        C::Go(Pane::Viewer),
+        "Viewer pane: the open transcript",
+        false
+    ),
+    b!(Ctx::Global, [ch('9')], C::Go(Pane::Matrix), "Matrix pane", false),
+    b!(
+        Ctx::Global,
+        [ch('0')],
+        C::Go(Pane::Analysis),
+        "Analysis pane: saturation, frequency, co-occurrence",
+        false
+    ),
+    b!(
+        Ctx::Global,
+        [ch('D')],
+        C::Go(Pane::Redaction),
+        "Redaction pane: identifier register and suspects",
+        false
+    ),
+    b!(Ctx::Global, [ch('E')], C::Go(Pane::Export), "Export pane", false),
     b!(
         Ctx::Global,
         [ch('P')],
@@ -500,6 +530,20 @@ pub static BINDINGS: &[Binding] = &[
         "relink moved files found by their hash",
         true
     ),
+    b!(
+        Ctx::Pane(Pane::Transcripts),
+        [ch('i')],
+        C::Coding(CodingCmd::Import),
+        "import the linked file's text (re-import keeps tagged passages anchored)",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Transcripts),
+        [ch('I')],
+        C::Coding(CodingCmd::ImportAll),
+        "import every transcript file under the transcripts root (naming pattern)",
+        false
+    ),
     // Themes
     b!(
         Ctx::Pane(Pane::Themes),
@@ -550,6 +594,27 @@ pub static BINDINGS: &[Binding] = &[
         "show or hide retired and merged themes",
         false
     ),
+    b!(
+        Ctx::Pane(Pane::Themes),
+        [ch('s')],
+        C::Coding(CodingCmd::QuoteSite),
+        "quotes: filter by site (cycles)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Themes),
+        [ch('p')],
+        C::Coding(CodingCmd::QuotePhase),
+        "quotes: filter by phase (cycles)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Themes),
+        [ch('c')],
+        C::Coding(CodingCmd::QuoteCategory),
+        "quotes: filter by role category (cycles)",
+        false
+    ),
     // Coverage
     b!(
         Ctx::Pane(Pane::Coverage),
@@ -558,6 +623,200 @@ pub static BINDINGS: &[Binding] = &[
         "go to the record the selected gap is about",
         true
     ),
+    // Search
+    b!(
+        Ctx::Pane(Pane::Search),
+        [ch('/')],
+        C::Coding(CodingCmd::Query),
+        "type the query: words, \"a phrase\", prefix*, AND/OR/NOT; hits as you type",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Search),
+        [code(K::Enter)],
+        C::Coding(CodingCmd::OpenHit),
+        "open the hit: the transcript in the Viewer at that turn (a note: its session)",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Search),
+        [ch('s')],
+        C::Coding(CodingCmd::SearchSite),
+        "filter by site (cycles)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Search),
+        [ch('p')],
+        C::Coding(CodingCmd::SearchPhase),
+        "filter by phase (cycles)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Search),
+        [ch('c')],
+        C::Coding(CodingCmd::SearchCategory),
+        "filter by role category (cycles)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Search),
+        [ch('t')],
+        C::Coding(CodingCmd::SearchTheme),
+        "filter by theme: passages (or sessions) tagged with it (cycles)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Search),
+        [ch('x')],
+        C::Coding(CodingCmd::SearchClear),
+        "clear the query and filters",
+        false
+    ),
+    // Viewer
+    b!(
+        Ctx::Pane(Pane::Viewer),
+        [ch('w'), code(K::Right)],
+        C::Coding(CodingCmd::NextWord),
+        "cursor to the next word",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Viewer),
+        [ch('b'), code(K::Left)],
+        C::Coding(CodingCmd::PrevWord),
+        "cursor to the previous word",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Viewer),
+        [ch('v')],
+        C::Coding(CodingCmd::Select),
+        "start a selection at the cursor (again: drop it); moving extends it",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Viewer),
+        [ch('V')],
+        C::Coding(CodingCmd::SelectTurn),
+        "select the whole speaker turn",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Viewer),
+        [code(K::Enter), ch('t')],
+        C::Coding(CodingCmd::TagSelection),
+        "tag the selection with one or more themes and a memo",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Viewer),
+        [code(K::Esc)],
+        C::Coding(CodingCmd::Unselect),
+        "drop the selection",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Viewer),
+        [ch('n')],
+        C::Coding(CodingCmd::NextPassage),
+        "next tagged passage",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Viewer),
+        [ch('N')],
+        C::Coding(CodingCmd::PrevPassage),
+        "previous tagged passage",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Viewer),
+        [ch('m')],
+        C::Coding(CodingCmd::Memo),
+        "write the memo of the passage under the cursor",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Viewer),
+        [ch('x')],
+        C::Coding(CodingCmd::RemovePassage),
+        "remove the passage's tags (asks to confirm)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Viewer),
+        [ch('a')],
+        C::Coding(CodingCmd::AcceptPassage),
+        "accept a changed passage (after a re-import) at its new text",
+        false
+    ),
+    // Matrix
+    b!(
+        Ctx::Pane(Pane::Matrix),
+        [code(K::Left), ch('h')],
+        C::Coding(CodingCmd::Left),
+        "previous theme",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Matrix),
+        [code(K::Right), ch('l')],
+        C::Coding(CodingCmd::Right),
+        "next theme",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Matrix),
+        [code(K::Enter)],
+        C::Coding(CodingCmd::CellPassages),
+        "show or hide the passages behind the cell",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Matrix),
+        [ch('e')],
+        C::Coding(CodingCmd::EditSummary),
+        "write the cell's summary",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Matrix),
+        [ch('o')],
+        C::Coding(CodingCmd::OpenPassage),
+        "open the cell's first passage in the Viewer",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Matrix),
+        [ch('p')],
+        C::Coding(CodingCmd::Phase),
+        "phase: all (baseline and follow-up side by side), 1, 2 (cycles)",
+        true
+    ),
+    // Analysis
+    b!(
+        Ctx::Pane(Pane::Analysis),
+        [ch('v')],
+        C::Coding(CodingCmd::NextView),
+        "view: saturation, theme frequency, co-occurrence (cycles)",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Analysis),
+        [ch('r')],
+        C::Coding(CodingCmd::Rule),
+        "change the stopping rule (base size, run length, threshold)",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Analysis),
+        [ch('p')],
+        C::Coding(CodingCmd::Phase),
+        "saturation within one phase or all (cycles)",
+        false
+    ),
+    // Redaction and Export (src/tui/data.rs)
     // Forms
     b!(
         Ctx::Form,

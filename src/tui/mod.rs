@@ -3,6 +3,10 @@
 //! the effects `app::update` returns through the service layer (`effects`).
 
 pub mod app;
+pub mod coding;
+pub mod coding_io;
+pub mod data;
+pub mod data_io;
 pub mod effects;
 pub mod keymap;
 pub mod panes;

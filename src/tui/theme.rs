@@ -94,4 +94,62 @@ impl Theme {
             _ => self.dim(),
         }
     }
+    /// A tagged passage in its theme's colour (`#rrggbb`; a palette colour when the theme
+    /// has none). Without colour: underlined.
+    pub fn passage(&self, colour: Option<&str>, key: &str) -> Style {
+        if !self.colour {
+            return Style::new().add_modifier(Modifier::UNDERLINED);
+        }
+        Style::new().bg(theme_colour(colour, key)).fg(Color::Black)
+    }
+    /// A swatch of a theme's colour (for legends).
+    pub fn swatch(&self, colour: Option<&str>, key: &str) -> Style {
+        if !self.colour {
+            return Style::new().add_modifier(Modifier::BOLD);
+        }
+        Style::new().fg(theme_colour(colour, key))
+    }
+    /// The text being selected.
+    pub fn selection(&self) -> Style {
+        if self.colour {
+            Style::new().bg(Color::Blue).fg(Color::White)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED)
+        }
+    }
+    /// The word under the cursor.
+    pub fn cursor(&self) -> Style {
+        if self.colour {
+            Style::new()
+                .bg(Color::Yellow)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        }
+    }
+}
+
+/// `#rrggbb` (or `rrggbb`) as a colour; otherwise a soft palette colour picked by `key`.
+pub fn theme_colour(colour: Option<&str>, key: &str) -> Color {
+    if let Some(c) = colour {
+        let h = c.trim_start_matches('#');
+        if h.len() == 6 {
+            if let Ok(v) = u32::from_str_radix(h, 16) {
+                return Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8);
+            }
+        }
+    }
+    const PALETTE: [Color; 8] = [
+        Color::Rgb(0xa0, 0xcb, 0xe8),
+        Color::Rgb(0xff, 0xbe, 0x7d),
+        Color::Rgb(0x8c, 0xd1, 0x7d),
+        Color::Rgb(0xf1, 0xce, 0x63),
+        Color::Rgb(0xff, 0x9d, 0x9a),
+        Color::Rgb(0xd4, 0xa6, 0xc8),
+        Color::Rgb(0x86, 0xbc, 0xb6),
+        Color::Rgb(0xd7, 0xb5, 0xa6),
+    ];
+    let h = key.bytes().fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(b as u32));
+    PALETTE[h as usize % PALETTE.len()]
 }

@@ -42,6 +42,12 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         Pane::Transcripts => panes::transcripts::render(s, body, buf),
         Pane::Themes => panes::themes::render(s, body, buf),
         Pane::Coverage => panes::coverage::render(s, body, buf),
+        Pane::Search => panes::search::render(s, body, buf),
+        Pane::Viewer => panes::viewer::render(s, body, buf),
+        Pane::Matrix => panes::matrix::render(s, body, buf),
+        Pane::Analysis => panes::analysis::render(s, body, buf),
+        Pane::Redaction => panes::redaction::render(s, body, buf),
+        Pane::Export => panes::export::render(s, body, buf),
     }
     hint_bar(s, hints, buf);
     status_line(s, status, buf);
@@ -63,10 +69,8 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
 
 fn tab_bar(s: &State, area: Rect, buf: &mut Buffer) {
     let mut spans = Vec::new();
-    for (i, p) in Pane::ALL.iter().enumerate() {
-        let label = format!(" {} {:<12}", i + 1, p.title());
-        let label = format!("{label:<16}");
-        spans.push(if *p == s.pane {
+    for (p, label) in super::app::tabs(s.pane, area.width) {
+        spans.push(if p == s.pane {
             Span::styled(label, s.theme.tab_active())
         } else {
             Span::styled(label, s.theme.dim())

@@ -1,11 +1,17 @@
 //! One file per pane: `render(&State, Rect, &mut Buffer)`; they read state only.
 
+pub mod analysis;
 pub mod consent;
 pub mod coverage;
+pub mod export;
+pub mod matrix;
 pub mod participants;
+pub mod redaction;
+pub mod search;
 pub mod sessions;
 pub mod themes;
 pub mod transcripts;
+pub mod viewer;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

@@ -8,13 +8,18 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use super::panel;
 use crate::domain::{format_date, ThemeStatus};
 use crate::tui::app::State;
-use crate::tui::widgets::text::{esc, pii_opt};
+use crate::tui::widgets::text::{esc, fit, pii_opt, MASK};
 
 pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let th = &s.theme;
     let [tree, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
-    let [target, tags] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(right);
+    let [target, tags, quotes] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Percentage(35),
+        Constraint::Min(4),
+    ])
+    .areas(right);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(th.focus_border())
@@ -114,4 +119,57 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     }
     let name = s.current_theme().map(|t| esc(&t.path)).unwrap_or_default();
     panel(&format!("Sessions behind {name}"), ls, tags, buf, th);
+    quotes_panel(s, quotes, buf);
+}
+
+/// The theme's tagged passages with their attribution label; those whose participant's
+/// consent does not cover anonymised quotes are marked and never exported.
+fn quotes_panel(s: &State, area: Rect, buf: &mut Buffer) {
+    let th = &s.theme;
+    let q = &s.coding.quotes;
+    let f = &s.coding.quote_filter;
+    let filt = super::filters(&[
+        ("site", f.site.clone()),
+        ("phase", f.phase.map(|p| p.to_string())),
+        ("role", f.role_category.clone()),
+    ]);
+    let w = area.width.saturating_sub(4) as usize;
+    let mut ls: Vec<Line<'static>> = Vec::new();
+    for x in q.iter() {
+        let text = x.passage.quote.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = if s.privacy { MASK.to_string() } else { esc(&text) };
+        let label = if x.allowed {
+            Span::styled(format!("[{}] ", esc(&x.attribution)), th.ok())
+        } else {
+            Span::styled(
+                format!(
+                    "[not for export: {}] ",
+                    x.reason.as_deref().unwrap_or("no consent for quotes")
+                ),
+                th.bad(),
+            )
+        };
+        ls.push(Line::from(vec![
+            label,
+            Span::raw(fit(&format!("“{text}”"), w)),
+        ]));
+    }
+    if ls.is_empty() {
+        ls.push(Line::styled(
+            "No tagged passages: tag them in the Viewer (8).",
+            th.dim(),
+        ));
+    }
+    let allowed = q.iter().filter(|x| x.allowed).count();
+    panel(
+        &format!(
+            "Quotes ({} of {} exportable){filt} · s/p/c filter",
+            allowed,
+            q.len()
+        ),
+        ls,
+        area,
+        buf,
+        th,
+    );
 }

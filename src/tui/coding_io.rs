@@ -1,0 +1,157 @@
+//! Carries out the analysis panes' loads and effects through the service layer.
+
+use std::time::Instant;
+
+use super::app::{Pane, State};
+use super::coding::{CodingEffect, Viewer};
+use crate::service::{Fieldwork, Result};
+
+/// Hits asked for per query: a screenful or two; the CLI gives more.
+pub const HITS: usize = 200;
+
+pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
+    match p {
+        Pane::Search => {
+            // Themes for the theme filter.
+            if s.themes.is_empty() {
+                s.themes = fw.themes(false)?;
+            }
+            if !s.coding.search.query.trim().is_empty() {
+                search(fw, s, false)?;
+            }
+        }
+        Pane::Viewer => {
+            if s.themes.is_empty() {
+                s.themes = fw.themes(false)?;
+            }
+            if let Some(v) = &s.coding.viewer {
+                let (sid, cursor, top) = (v.session.id.clone(), v.cursor, v.top.get());
+                open(fw, s, &sid, Some(cursor))?;
+                if let Some(v) = &mut s.coding.viewer {
+                    v.top.set(top);
+                }
+            }
+        }
+        Pane::Matrix => {
+            let m = fw.matrix(None)?;
+            let st = &mut s.coding.matrix;
+            st.col = st.col.min(m.themes.len().saturating_sub(1));
+            st.matrix = Some(m);
+            let n = st.rows().len();
+            st.row = st.row.min(n.saturating_sub(1));
+            st.passages = None;
+        }
+        Pane::Analysis => {
+            let a = &mut s.coding.analysis;
+            a.saturation = Some(fw.saturation(a.base, a.run, a.threshold, a.phase)?);
+            a.frequency = fw.theme_frequency()?;
+            a.cooccurrence = fw.cooccurrence()?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Run the Search pane's query: a quick first answer, and the ranked one after the next
+/// frame when the query matched more than a page.
+pub fn search(fw: &Fieldwork, s: &mut State, ranked: bool) -> Result<()> {
+    let q = s.coding.search.query.trim().to_string();
+    let st = &mut s.coding.search;
+    if q.is_empty() {
+        st.hits.clear();
+        st.masked.clear();
+        st.shown_for.clear();
+        return Ok(());
+    }
+    let t = Instant::now();
+    let (hits, complete) = if ranked {
+        (fw.search(&q, &st.filter, HITS)?, true)
+    } else {
+        fw.search_quick(&q, &st.filter, HITS)?
+    };
+    st.millis = t.elapsed().as_millis();
+    st.ranked = complete;
+    st.hits = hits;
+    st.shown_for = q;
+    st.sel = st.sel.min(st.hits.len().saturating_sub(1));
+    // Privacy mode masks the register's identifiers in the snippets.
+    st.masked = match fw.redactor() {
+        Ok(r) => st.hits.iter().map(|h| r.redact(&h.snippet)).collect(),
+        Err(_) => st.hits.iter().map(|_| "•••".to_string()).collect(),
+    };
+    if !complete && !s.slow.contains(&super::app::Slow::SearchRanked) {
+        s.slow.push(super::app::Slow::SearchRanked);
+    }
+    Ok(())
+}
+
+/// Open an interview's transcript in the Viewer.
+pub fn open(fw: &Fieldwork, s: &mut State, session: &str, at: Option<usize>) -> Result<()> {
+    let view = fw.transcript_view(session)?;
+    let sess = fw.session(session)?;
+    let text = view.text();
+    let masks = match fw.redactor() {
+        Ok(r) => r.matches(&text).iter().map(|m| (m.start, m.end)).collect(),
+        Err(_) => Vec::new(),
+    };
+    let mut v = Viewer::new(sess, view, masks);
+    if let Some(i) = at {
+        v.cursor = v.word_start(i.min(v.chars.len().saturating_sub(1)));
+    } else if !v.view.turns.is_empty() {
+        v.cursor = v.turn_start(0);
+    }
+    s.coding.viewer = Some(v);
+    s.stale[Pane::Viewer.index()] = false;
+    Ok(())
+}
+
+pub fn perform(fw: &mut Fieldwork, s: &mut State, e: CodingEffect) -> Result<()> {
+    match e {
+        CodingEffect::Open { session, at } => {
+            if s.themes.is_empty() {
+                s.themes = fw.themes(false)?;
+            }
+            open(fw, s, &session, at)?;
+            s.pane = Pane::Viewer;
+            let n = s
+                .coding
+                .viewer
+                .as_ref()
+                .map_or(0, |v| v.view.passages.len());
+            s.info(format!(
+                "transcript open: {n} tagged passage(s); v selects, n/N go to passages"
+            ));
+        }
+        CodingEffect::CellPassages => {
+            let Some((pid, tid, phase)) = s.coding.matrix.cell_key() else {
+                return Ok(());
+            };
+            s.coding.matrix.passages = Some(fw.cell_passages(&pid, &tid, phase)?);
+        }
+        CodingEffect::ShowSession(id) => {
+            s.pane = Pane::Sessions;
+            s.sfilter = Default::default();
+            super::effects::perform(
+                fw,
+                s,
+                super::app::Effect::Locate {
+                    pane: Pane::Sessions,
+                    id,
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The quotes of the theme selected in Themes.
+pub fn quotes(fw: &Fieldwork, s: &mut State) -> Result<()> {
+    s.coding.quotes = match s.current_theme() {
+        Some(t) => {
+            let id = t.id.clone();
+            fw.quotes(&id, &s.coding.quote_filter)?
+        }
+        None => Vec::new(),
+    };
+    Ok(())
+}
