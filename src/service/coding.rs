@@ -812,8 +812,8 @@ impl Fieldwork {
             return Err(invalid("query", "empty search"));
         }
         let c = self.store.conn();
-        let mut hits =
-            store::search_turns(c, q, filter, limit, true).map_err(|e| map_fts_error(e.into(), q))?;
+        let mut hits = store::search_turns(c, q, filter, limit, true)
+            .map_err(|e| map_fts_error(e.into(), q))?;
         hits.extend(
             store::search_notes(c, q, filter, limit).map_err(|e| map_fts_error(e.into(), q))?,
         );

@@ -363,23 +363,41 @@ pub enum Slow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormKind {
     AddParticipant,
-    EditParticipant { id: String },
-    Status { id: String },
-    Consent { pid: String },
-    Withdraw { pid: String },
+    EditParticipant {
+        id: String,
+    },
+    Status {
+        id: String,
+    },
+    Consent {
+        pid: String,
+    },
+    Withdraw {
+        pid: String,
+    },
     Interview,
-    Complete { sid: String },
+    Complete {
+        sid: String,
+    },
     Observation,
-    Link { sid: String },
+    Link {
+        sid: String,
+    },
     AddTheme,
-    RenameTheme { id: String },
-    MergeTheme { id: String },
+    RenameTheme {
+        id: String,
+    },
+    MergeTheme {
+        id: String,
+    },
     TagPassage {
         session: String,
         start: usize,
         end: usize,
     },
-    PassageMemo { ids: Vec<String> },
+    PassageMemo {
+        ids: Vec<String>,
+    },
     Summary {
         participant: String,
         theme: String,
@@ -788,6 +806,9 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         Cmd::Go(p) => go(s, p),
         Cmd::TogglePrivacy => {
             s.privacy = !s.privacy;
+            if s.privacy && !s.coding.search.hits.is_empty() {
+                super::coding::search_typed(s);
+            }
             s.info(if s.privacy {
                 "privacy mode on: direct identifiers are masked"
             } else {
@@ -1617,26 +1638,24 @@ fn submit(s: &mut State) -> Option<Effect> {
             phase,
             summary: f.opt("summary"),
         },
-        FormKind::Rule => {
-            match super::coding::rule_values(&f) {
-                Ok((base, run, thr)) => {
-                    let a = &mut s.coding.analysis;
-                    a.base = Some(base);
-                    a.run = Some(run);
-                    a.threshold = Some(thr);
-                    s.form = None;
-                    s.mode = Mode::Normal;
-                    return Some(Effect::Load(Pane::Analysis));
-                }
-                Err((field, msg)) => {
-                    if let Some((_, form)) = &mut s.form {
-                        form.set_error(field, &msg);
-                    }
-                    s.error(msg);
-                    return None;
-                }
+        FormKind::Rule => match super::coding::rule_values(&f) {
+            Ok((base, run, thr)) => {
+                let a = &mut s.coding.analysis;
+                a.base = Some(base);
+                a.run = Some(run);
+                a.threshold = Some(thr);
+                s.form = None;
+                s.mode = Mode::Normal;
+                return Some(Effect::Load(Pane::Analysis));
             }
-        }
+            Err((field, msg)) => {
+                if let Some((_, form)) = &mut s.form {
+                    form.set_error(field, &msg);
+                }
+                s.error(msg);
+                return None;
+            }
+        },
         FormKind::Data(d) => return super::data::submit(s, d, &f),
     };
     Some(Effect::Write(w))

@@ -70,8 +70,13 @@ pub enum CodingCmd {
 /// What the analysis panes ask the loop to do (beyond loads and writes).
 #[derive(Debug, Clone)]
 pub enum CodingEffect {
-    /// Open an interview's transcript in the Viewer with the cursor at a character.
-    Open { session: String, at: Option<usize> },
+    /// Open an interview's transcript in the Viewer with the cursor at a character (on
+    /// `word` when it is in that turn).
+    Open {
+        session: String,
+        at: Option<usize>,
+        word: Option<String>,
+    },
     /// Load the passages behind the selected matrix cell.
     CellPassages,
     /// Open a Sessions row (a note hit).
@@ -178,16 +183,51 @@ impl Viewer {
             .unwrap_or_else(|| self.view.turns.len().saturating_sub(1))
     }
 
-    /// The first word of a turn.
+    /// Length of the `Speaker:` label a turn's text starts with (plain-text transcripts
+    /// keep it in the text), 0 when there is none.
+    pub fn label_len(&self, t: usize) -> usize {
+        let Some(turn) = self.view.turns.get(t) else {
+            return 0;
+        };
+        let Some(sp) = turn.speaker.as_deref().filter(|x| !x.is_empty()) else {
+            return 0;
+        };
+        let text = turn.text.trim_start();
+        let lead = turn.text.chars().count() - text.chars().count();
+        match text.strip_prefix(sp) {
+            Some(rest) if rest.starts_with(':') => lead + sp.chars().count() + 1,
+            _ => 0,
+        }
+    }
+
+    /// The first word of a turn (after its speaker label).
     pub fn turn_start(&self, t: usize) -> usize {
         let Some(turn) = self.view.turns.get(t) else {
             return 0;
         };
-        let mut i = turn.start_char as usize;
+        let mut i = turn.start_char as usize + self.label_len(t);
         while i < turn.end_char as usize && self.is_space(i) {
             i += 1;
         }
         i.min(self.chars.len().saturating_sub(1))
+    }
+
+    /// Put the cursor on the first occurrence of `word` in turn `t` (case-insensitive),
+    /// else at the turn's first word; show the turn near the top.
+    pub fn goto(&mut self, at: usize, word: Option<&str>) {
+        let at = at.min(self.chars.len().saturating_sub(1));
+        let t = self.turn_at(at);
+        self.cursor = self.turn_start(t);
+        if let (Some(w), Some(turn)) = (word, self.view.turns.get(t)) {
+            let w: Vec<char> = w.to_lowercase().chars().collect();
+            let lower: Vec<char> = turn.text.to_lowercase().chars().collect();
+            if !w.is_empty() && lower.len() == turn.text.chars().count() {
+                if let Some(i) = lower.windows(w.len()).position(|x| x == w.as_slice()) {
+                    self.cursor = self.word_start(turn.start_char as usize + i);
+                }
+            }
+        }
+        self.top.set(t.saturating_sub(1));
     }
 
     /// The selected span [start, end): whole words from the anchor to the cursor.
@@ -257,8 +297,14 @@ impl MatrixState {
         let Some(m) = &self.matrix else {
             return Vec::new();
         };
+        let mut order: Vec<usize> = (0..m.cases.len()).collect();
+        order.sort_by(|a, b| {
+            let (x, y) = (&m.cases[*a], &m.cases[*b]);
+            (&x.site, &x.code).cmp(&(&y.site, &y.code))
+        });
         let mut out = Vec::new();
-        for (i, c) in m.cases.iter().enumerate() {
+        for i in order {
+            let c = &m.cases[i];
             for ph in &c.phases {
                 if self.phase.is_none_or(|p| p == *ph) {
                     out.push(MatrixRow {
@@ -276,13 +322,24 @@ impl MatrixState {
         let m = self.matrix.as_ref()?;
         let r = self.rows().get(self.row).cloned()?;
         let t = m.themes.get(self.col)?;
-        Some((m.cases[r.case].participant_id.clone(), t.id.clone(), r.phase))
+        Some((
+            m.cases[r.case].participant_id.clone(),
+            t.id.clone(),
+            r.phase,
+        ))
     }
 
-    pub fn cell(&self, pid: &str, tid: &str, phase: u32) -> Option<&crate::service::coding::MatrixCell> {
-        self.matrix.as_ref()?.cells.iter().find(|c| {
-            c.participant_id == pid && c.theme_id == tid && c.phase == phase
-        })
+    pub fn cell(
+        &self,
+        pid: &str,
+        tid: &str,
+        phase: u32,
+    ) -> Option<&crate::service::coding::MatrixCell> {
+        self.matrix
+            .as_ref()?
+            .cells
+            .iter()
+            .find(|c| c.participant_id == pid && c.theme_id == tid && c.phase == phase)
     }
 }
 
@@ -429,9 +486,17 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
         C::OpenHit => {
             let h = s.coding.search.hits.get(s.coding.search.sel)?.clone();
             if h.kind == "transcript" {
+                // The first highlighted word of the snippet.
+                let word = h
+                    .snippet
+                    .split('\u{E000}')
+                    .nth(1)
+                    .and_then(|x| x.split('\u{E001}').next())
+                    .map(str::to_string);
                 Some(Effect::Coding(CodingEffect::Open {
                     session: h.session_id,
                     at: h.char_start.map(|c| c as usize),
+                    word,
                 }))
             } else {
                 Some(Effect::Coding(CodingEffect::ShowSession(h.session_id)))
@@ -516,7 +581,9 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
         C::TagSelection => {
             let v = need_viewer(s)?;
             let Some((start, end)) = v.selection() else {
-                s.error("select a passage first: v starts a selection at the cursor, V takes the turn");
+                s.error(
+                    "select a passage first: v starts a selection at the cursor, V takes the turn",
+                );
                 return None;
             };
             let session = v.session.id.clone();
@@ -531,13 +598,14 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             let third = s.marked.get(2).cloned().unwrap_or_default();
             let words = quote.split_whitespace().count();
             let f = Form::new(
-                format!("Tag {words} word(s): “{}”", super::widgets::text::fit(&quote, 60)),
+                format!(
+                    "Tag {words} word(s): “{}”",
+                    super::widgets::text::fit(&quote, 60)
+                ),
                 vec![
                     Field::choice("theme", "Theme", theme_options(s, None)).with(first),
-                    Field::choice("theme2", "Also theme", theme_options(s, Some("—")))
-                        .with(second),
-                    Field::choice("theme3", "Also theme", theme_options(s, Some("—")))
-                        .with(third),
+                    Field::choice("theme2", "Also theme", theme_options(s, Some("—"))).with(second),
+                    Field::choice("theme3", "Also theme", theme_options(s, Some("—"))).with(third),
                     Field::text("memo", "Memo").pii(),
                 ],
             );
@@ -721,6 +789,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                 Some(p) => Some(Effect::Coding(CodingEffect::Open {
                     session: p.session_id.clone(),
                     at: Some(p.span_start as usize),
+                    word: None,
                 })),
                 None => {
                     s.coding.matrix.cell_key()?;

@@ -26,7 +26,7 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             }
             if let Some(v) = &s.coding.viewer {
                 let (sid, cursor, top) = (v.session.id.clone(), v.cursor, v.top.get());
-                open(fw, s, &sid, Some(cursor))?;
+                open(fw, s, &sid, Some(cursor), None)?;
                 if let Some(v) = &mut s.coding.viewer {
                     v.top.set(top);
                 }
@@ -74,10 +74,12 @@ pub fn search(fw: &Fieldwork, s: &mut State, ranked: bool) -> Result<()> {
     st.hits = hits;
     st.shown_for = q;
     st.sel = st.sel.min(st.hits.len().saturating_sub(1));
-    // Privacy mode masks the register's identifiers in the snippets.
-    st.masked = match fw.redactor() {
-        Ok(r) => st.hits.iter().map(|h| r.redact(&h.snippet)).collect(),
-        Err(_) => st.hits.iter().map(|_| "•••".to_string()).collect(),
+    // Privacy mode masks identifiers in the snippets (computed only when it is on).
+    st.masked = if s.privacy {
+        let masks = fw.privacy_masks()?;
+        st.hits.iter().map(|h| masks.mask(&h.snippet)).collect()
+    } else {
+        Vec::new()
     };
     if !complete && !s.slow.contains(&super::app::Slow::SearchRanked) {
         s.slow.push(super::app::Slow::SearchRanked);
@@ -86,17 +88,25 @@ pub fn search(fw: &Fieldwork, s: &mut State, ranked: bool) -> Result<()> {
 }
 
 /// Open an interview's transcript in the Viewer.
-pub fn open(fw: &Fieldwork, s: &mut State, session: &str, at: Option<usize>) -> Result<()> {
+pub fn open(
+    fw: &Fieldwork,
+    s: &mut State,
+    session: &str,
+    at: Option<usize>,
+    word: Option<&str>,
+) -> Result<()> {
     let view = fw.transcript_view(session)?;
     let sess = fw.session(session)?;
     let text = view.text();
-    let masks = match fw.redactor() {
-        Ok(r) => r.matches(&text).iter().map(|m| (m.start, m.end)).collect(),
-        Err(_) => Vec::new(),
-    };
+    let masks = fw.privacy_masks()?.ranges(&text);
     let mut v = Viewer::new(sess, view, masks);
     if let Some(i) = at {
-        v.cursor = v.word_start(i.min(v.chars.len().saturating_sub(1)));
+        if word.is_some() {
+            v.goto(i, word);
+        } else {
+            v.cursor = v.word_start(i.min(v.chars.len().saturating_sub(1)));
+            v.top.set(v.turn_at(v.cursor).saturating_sub(1));
+        }
     } else if !v.view.turns.is_empty() {
         v.cursor = v.turn_start(0);
     }
@@ -107,11 +117,11 @@ pub fn open(fw: &Fieldwork, s: &mut State, session: &str, at: Option<usize>) -> 
 
 pub fn perform(fw: &mut Fieldwork, s: &mut State, e: CodingEffect) -> Result<()> {
     match e {
-        CodingEffect::Open { session, at } => {
+        CodingEffect::Open { session, at, word } => {
             if s.themes.is_empty() {
                 s.themes = fw.themes(false)?;
             }
-            open(fw, s, &session, at)?;
+            open(fw, s, &session, at, word.as_deref())?;
             s.pane = Pane::Viewer;
             let n = s
                 .coding

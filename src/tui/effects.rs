@@ -563,7 +563,10 @@ fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
             for id in &ids {
                 fw.accept_passage(id)?;
             }
-            (format!("{} passage(s) accepted at their new text", ids.len()), None)
+            (
+                format!("{} passage(s) accepted at their new text", ids.len()),
+                None,
+            )
         }
         Write::SetSummary {
             participant,

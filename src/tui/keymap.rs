@@ -248,7 +248,13 @@ pub static BINDINGS: &[Binding] = &[
         "Coverage pane",
         false
     ),
-    b!(Ctx::Global, [ch('7')], C::Go(Pane::Search), "Search pane", false),
+    b!(
+        Ctx::Global,
+        [ch('7')],
+        C::Go(Pane::Search),
+        "Search pane",
+        false
+    ),
     b!(
         Ctx::Global,
         [ch('8')],
@@ -256,7 +262,13 @@ pub static BINDINGS: &[Binding] = &[
         "Viewer pane: the open transcript",
         false
     ),
-    b!(Ctx::Global, [ch('9')], C::Go(Pane::Matrix), "Matrix pane", false),
+    b!(
+        Ctx::Global,
+        [ch('9')],
+        C::Go(Pane::Matrix),
+        "Matrix pane",
+        false
+    ),
     b!(
         Ctx::Global,
         [ch('0')],
@@ -271,7 +283,13 @@ pub static BINDINGS: &[Binding] = &[
         "Redaction pane: identifier register and suspects",
         false
     ),
-    b!(Ctx::Global, [ch('E')], C::Go(Pane::Export), "Export pane", false),
+    b!(
+        Ctx::Global,
+        [ch('E')],
+        C::Go(Pane::Export),
+        "Export pane",
+        false
+    ),
     b!(
         Ctx::Global,
         [ch('P')],

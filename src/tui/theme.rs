@@ -150,6 +150,8 @@ pub fn theme_colour(colour: Option<&str>, key: &str) -> Color {
         Color::Rgb(0x86, 0xbc, 0xb6),
         Color::Rgb(0xd7, 0xb5, 0xa6),
     ];
-    let h = key.bytes().fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(b as u32));
+    let h = key
+        .bytes()
+        .fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(b as u32));
     PALETTE[h as usize % PALETTE.len()]
 }

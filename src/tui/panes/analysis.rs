@@ -7,7 +7,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::symbols;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Widget, Wrap};
+use ratatui::widgets::{
+    Axis, Block, Borders, Chart, Dataset, GraphType, LegendPosition, Paragraph, Widget, Wrap,
+};
 
 use super::panel;
 use crate::tui::app::State;
@@ -84,7 +86,23 @@ fn saturation(s: &State, area: Rect, buf: &mut Buffer) {
         n,
         total
     );
+    let here: Vec<(f64, f64)> = sat
+        .points
+        .get(a.sel)
+        .map(|p| vec![(p.index as f64, p.cumulative as f64)])
+        .unwrap_or_default();
+    if !here.is_empty() {
+        sets.push(
+            Dataset::default()
+                .name("selected interview (j/k)")
+                .marker(symbols::Marker::Block)
+                .graph_type(GraphType::Scatter)
+                .style(colour(Color::Magenta))
+                .data(&here),
+        );
+    }
     let chart = Chart::new(sets)
+        .legend_position(Some(LegendPosition::Right))
         .block(
             Block::default()
                 .borders(Borders::ALL)
@@ -189,12 +207,20 @@ fn frequency(s: &State, area: Rect, buf: &mut Buffer) {
     let h = (inner.height as usize).saturating_sub(1).max(1);
     let top = a.sel - a.sel % h;
     for (i, r) in a.frequency.iter().enumerate().skip(top).take(h) {
-        let mut l = format!("{:<name_w$}{:>6} ", fit(&esc(&r.theme), name_w - 1), r.total);
+        let mut l = format!(
+            "{:<name_w$}{:>6} ",
+            fit(&esc(&r.theme), name_w - 1),
+            r.total
+        );
         for k in keys.iter().take(ncols) {
             let n = r.counts.get(k).copied().unwrap_or(0);
             l.push_str(&format!(
                 "{:>w$}",
-                if n == 0 { "·".to_string() } else { n.to_string() },
+                if n == 0 {
+                    "·".to_string()
+                } else {
+                    n.to_string()
+                },
                 w = col
             ));
         }
@@ -227,7 +253,10 @@ fn cooccurrence(s: &State, area: Rect, buf: &mut Buffer) {
     block.render(area, buf);
     let w = (inner.width as usize).saturating_sub(22) / 2;
     let mut lines: Vec<Line<'static>> = vec![Line::styled(
-        format!("{:<w$} {:<w$} {:>9} {:>9}", "theme", "with theme", "passages", "sessions"),
+        format!(
+            "{:<w$} {:<w$} {:>9} {:>9}",
+            "theme", "with theme", "passages", "sessions"
+        ),
         th.header(),
     )];
     let h = (inner.height as usize).saturating_sub(1).max(1);

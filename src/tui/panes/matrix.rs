@@ -54,7 +54,10 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         let h = (inner.height as usize).saturating_sub(1).max(1);
         let top = st.row - st.row % h;
         let mut lines: Vec<Line<'static>> = Vec::new();
-        let mut head = vec![Span::styled(format!("{:<CASE_W$}", "case · phase"), th.header())];
+        let mut head = vec![Span::styled(
+            format!("{:<CASE_W$}", "case · phase"),
+            th.header(),
+        )];
         for (j, t) in m.themes.iter().enumerate().skip(first_col).take(ncols) {
             let label = fit(&esc(&t.name), COL_W - 1);
             let style = if j == st.col {
@@ -68,7 +71,13 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         for (i, r) in rows.iter().enumerate().skip(top).take(h) {
             let c = &m.cases[r.case];
             let case = fit(
-                &format!("{} {} {} P{}", c.code, esc(&c.site), esc(&c.role_category), r.phase),
+                &format!(
+                    "{} P{} {} {}",
+                    c.code,
+                    r.phase,
+                    esc(&c.site),
+                    esc(&c.role_category)
+                ),
                 CASE_W - 1,
             );
             let mut spans = vec![Span::styled(
@@ -92,10 +101,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                 } else {
                     Style::new()
                 };
-                spans.push(Span::styled(
-                    format!("{:^w$}", text, w = COL_W - 1),
-                    style,
-                ));
+                spans.push(Span::styled(format!("{:^w$}", text, w = COL_W - 1), style));
                 spans.push(Span::raw(" "));
             }
             lines.push(Line::from(spans));
@@ -132,7 +138,11 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                     let q = p.quote.split_whitespace().collect::<Vec<_>>().join(" ");
                     lines.push(Line::raw(format!(
                         "“{}”{}",
-                        if s.privacy { "•••".into() } else { esc(&q) },
+                        if s.privacy {
+                            "•••".into()
+                        } else {
+                            esc(&q)
+                        },
                         if p.anchor == "ok" {
                             String::new()
                         } else {
@@ -150,7 +160,10 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(th.border())
-        .title(Line::styled(format!(" {} ", fit(&title, detail.width as usize - 4)), th.title()));
+        .title(Line::styled(
+            format!(" {} ", fit(&title, detail.width as usize - 4)),
+            th.title(),
+        ));
     Paragraph::new(lines)
         .block(block)
         .wrap(Wrap { trim: true })

@@ -109,14 +109,13 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         );
         lines.push(Line::styled(
             fit(&head, w),
-            if selected {
-                th.selected()
-            } else {
-                th.dim()
-            },
+            if selected { th.selected() } else { th.dim() },
         ));
         let snip = if s.privacy {
-            st.masked.get(i).cloned().unwrap_or_default()
+            st.masked
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| crate::tui::widgets::text::MASK.to_string())
         } else {
             hit.snippet.clone()
         };

@@ -136,8 +136,17 @@ fn quotes_panel(s: &State, area: Rect, buf: &mut Buffer) {
     let w = area.width.saturating_sub(4) as usize;
     let mut ls: Vec<Line<'static>> = Vec::new();
     for x in q.iter() {
-        let text = x.passage.quote.split_whitespace().collect::<Vec<_>>().join(" ");
-        let text = if s.privacy { MASK.to_string() } else { esc(&text) };
+        let text = x
+            .passage
+            .quote
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let text = if s.privacy {
+            MASK.to_string()
+        } else {
+            esc(&text)
+        };
         let label = if x.allowed {
             Span::styled(format!("[{}] ", esc(&x.attribution)), th.ok())
         } else {

@@ -61,7 +61,10 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(th.focus_border())
-        .title(Line::styled(fit(&title, text_area.width as usize - 2), th.title()));
+        .title(Line::styled(
+            fit(&title, text_area.width as usize - 2),
+            th.title(),
+        ));
     let inner = block.inner(text_area);
     block.render(text_area, buf);
     let lines = text_lines(s, v, inner.width as usize, inner.height as usize);
@@ -72,7 +75,8 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
 /// One wrapped line: absolute character range, or a turn header.
 enum Row {
     Header(usize),
-    Text(usize, usize),
+    /// Turn, and the absolute character range of the line.
+    Text(usize, usize, usize),
 }
 
 /// Wrap a turn's text [s, e) to `width` columns at spaces (and at line breaks).
@@ -124,11 +128,16 @@ fn turn_rows(v: &Viewer, t: usize, width: usize) -> Vec<Row> {
     while b > a && v.chars[b - 1].is_whitespace() {
         b -= 1;
     }
-    let mut rows = vec![Row::Header(t)];
+    // A `Speaker:` label in the text is the header; else a header row names the speaker.
+    let mut rows = if v.label_len(t) > 0 || turn.speaker.is_none() {
+        vec![]
+    } else {
+        vec![Row::Header(t)]
+    };
     rows.extend(
         wrap(&v.chars, a, b, width)
             .into_iter()
-            .map(|(x, y)| Row::Text(x, y)),
+            .map(|(x, y)| Row::Text(t, x, y)),
     );
     rows
 }
@@ -146,7 +155,7 @@ fn text_lines(s: &State, v: &Viewer, width: usize, height: usize) -> Vec<Line<'s
         for t in top..v.view.turns.len() {
             let r = turn_rows(v, t, width);
             for row in r {
-                if let Row::Text(a, b) = row {
+                if let Row::Text(_, a, b) = row {
                     if v.cursor >= a && (v.cursor < b || (b == a && v.cursor == a)) {
                         cursor_row = rows.len();
                     }
@@ -194,7 +203,10 @@ fn text_lines(s: &State, v: &Viewer, width: usize, height: usize) -> Vec<Line<'s
                     Span::styled(time, s.theme.dim()),
                 ])
             }
-            Row::Text(a, b) => styled(s, v, *a, *b, sel, (cw_a, cw_b)),
+            Row::Text(t, a, b) => {
+                let ls = v.view.turns[*t].start_char as usize;
+                styled(s, v, *a, *b, sel, (cw_a, cw_b), (ls, ls + v.label_len(*t)))
+            }
         })
         .collect()
 }
@@ -206,35 +218,45 @@ fn styled(
     b: usize,
     sel: Option<(usize, usize)>,
     cursor: (usize, usize),
+    label: (usize, usize),
 ) -> Line<'static> {
+    let named = label.1 > label.0
+        && !v
+            .text_of(label.0, label.1)
+            .trim()
+            .to_lowercase()
+            .starts_with("interviewer");
     let mut spans: Vec<Span<'static>> = Vec::new();
     let mut cur = String::new();
     let mut cur_style = Style::new();
     for i in a..b {
-        let st = if i >= cursor.0 && i < cursor.1 {
-            s.theme.cursor()
-        } else if sel.is_some_and(|(x, y)| i >= x && i < y) {
-            s.theme.selection()
-        } else if let Some(p) = v
-            .view
-            .passages
-            .iter()
-            .find(|p| p.anchor != "lost" && (p.span_start as usize) <= i && i < p.span_end as usize)
-        {
-            let st = s.theme.passage(p.colour.as_deref(), &p.theme_id);
-            if p.anchor == "changed" {
-                st.add_modifier(Modifier::ITALIC)
+        let in_label = i >= label.0 && i < label.1;
+        let st =
+            if in_label {
+                s.theme.header()
+            } else if i >= cursor.0 && i < cursor.1 {
+                s.theme.cursor()
+            } else if sel.is_some_and(|(x, y)| i >= x && i < y) {
+                s.theme.selection()
+            } else if let Some(p) = v.view.passages.iter().find(|p| {
+                p.anchor != "lost" && (p.span_start as usize) <= i && i < p.span_end as usize
+            }) {
+                let st = s.theme.passage(p.colour.as_deref(), &p.theme_id);
+                if p.anchor == "changed" {
+                    st.add_modifier(Modifier::ITALIC)
+                } else {
+                    st
+                }
             } else {
-                st
-            }
-        } else {
-            Style::new()
-        };
+                Style::new()
+            };
         let mut c = v.chars[i];
         if c.is_control() {
             c = ' ';
         }
-        if s.privacy && v.masks.iter().any(|(x, y)| i >= *x && i < *y) && !c.is_whitespace() {
+        let masked =
+            v.masks.iter().any(|(x, y)| i >= *x && i < *y) || (in_label && named && c != ':');
+        if s.privacy && masked && !c.is_whitespace() {
             c = '•';
         }
         if st != cur_style && !cur.is_empty() {
@@ -251,8 +273,7 @@ fn styled(
 
 fn side_panels(s: &State, v: &Viewer, area: Rect, buf: &mut Buffer) {
     let th = &s.theme;
-    let [here, all] =
-        Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(area);
+    let [here, all] = Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(area);
     let w = area.width.saturating_sub(4) as usize;
     let mut lines: Vec<Line<'static>> = Vec::new();
     let at = v.passages_at(v.cursor);
