@@ -243,3 +243,89 @@ fn a_fieldworkers_day() {
         .unwrap();
     assert_eq!(cell["interviews"], 1);
 }
+
+/// An analyst's session on the demo study: import every transcript, search, open a hit,
+/// select a passage from the keyboard, tag it, and find it in the theme's quotes — on
+/// screen and through `quotes --json`.
+#[test]
+fn an_analyst_tags_a_passage_and_finds_it_in_the_quotes() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("demo.db");
+    let st = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["init", "--demo"])
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home)
+        .env("FIELDWORK_CONFIG", "")
+        .current_dir(home)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+
+    let mut t = Tui::spawn(&db, home);
+    t.wait("Participants");
+    // Import every linked transcript file.
+    t.send("4");
+    t.wait("Transcripts");
+    t.send("I");
+    t.wait("imported 106 transcript(s)");
+    // Search for a phrase and open the best hit.
+    t.send("7");
+    t.wait("Type / and a query");
+    t.send("/");
+    t.send("\"quality committee\"");
+    t.wait("best first");
+    t.send(ENTER);
+    t.send(ENTER);
+    t.wait("At the cursor");
+    // Select three words from the cursor and tag them with the first theme.
+    t.send("v");
+    t.wait("selecting");
+    t.send("ww");
+    t.wait("selected 3 word(s)");
+    t.send(ENTER);
+    t.wait("Tag 3 word(s)");
+    t.send(ENTER);
+    t.wait("passage of 3 word(s) tagged with");
+    // The theme's quotes list in Themes shows it with its attribution.
+    t.send("5");
+    t.wait("Quotes (");
+    let screen = t.screen();
+    let line = screen
+        .lines()
+        .find(|l| l.contains("“") && (l.contains("[not for export") || l.contains("] “")))
+        .unwrap_or_else(|| panic!("no quote on screen:\n{screen}"))
+        .to_string();
+    t.send("q");
+    let end = Instant::now() + timeout();
+    while t.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < end, "the TUI did not quit");
+        std::thread::park_timeout(Duration::from_millis(10));
+    }
+    let themes = cli(&db, home, &["theme", "list", "--json"]);
+    let first = themes.as_array().unwrap()[0]["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let quotes = cli(&db, home, &["quotes", "--theme", &first, "--json"]);
+    let quotes = quotes.as_array().unwrap();
+    assert_eq!(quotes.len(), 1, "{quotes:?}");
+    let q = quotes[0]["passage"]["quote"].as_str().unwrap();
+    assert_eq!(q.split_whitespace().count(), 3, "{q}");
+    assert!(
+        q.to_lowercase().contains("quality") || q.to_lowercase().contains("committee"),
+        "{q}"
+    );
+    let words: Vec<&str> = q.split_whitespace().collect();
+    assert!(line.contains(words[0]), "{line} / {q}");
+    let label = quotes[0]["attribution"].as_str().unwrap();
+    if quotes[0]["allowed"].as_bool().unwrap() {
+        assert!(line.contains(label), "{line} / {label}");
+    }
+}

@@ -4,6 +4,7 @@ mod support;
 
 use fieldwork::service::Fieldwork;
 use fieldwork::tui::app::{update, Action, Mode, Pane, State};
+use fieldwork::tui::coding::{AnalysisView, CodingCmd as CC};
 use fieldwork::tui::effects::{finish, perform};
 use fieldwork::tui::keymap::Cmd;
 use fieldwork::tui::{initial_state, view};
@@ -31,8 +32,15 @@ fn cmd(fw: &mut Fieldwork, s: &mut State, c: Cmd) {
 }
 
 fn setup(privacy: bool) -> (tempfile::TempDir, Fieldwork, State) {
+    setup_with(privacy, support::small)
+}
+
+fn setup_with(
+    privacy: bool,
+    make: fn(&std::path::Path) -> Fieldwork,
+) -> (tempfile::TempDir, Fieldwork, State) {
     let dir = tempfile::tempdir().unwrap();
-    let fw = support::small(&dir.path().join("transcripts"));
+    let fw = make(&dir.path().join("transcripts"));
     let mut s = initial_state(&fw, privacy, true, false);
     s.db_path = "test.db".into();
     s.transcripts_root = "transcripts".into();
@@ -48,6 +56,7 @@ macro_rules! snap {
             (r"\b[0-9a-f]{8}\b", "xxxxxxxx"),
             (r"\d{2}:\d{2}:\d{2}(\.\d+)?Z?", "hh:mm:ss"),
             (r"phase \d \((Baseline|Follow-up)\)|outside the phase windows", "[phase today]"),
+            (r"\d+ ms\b", "N ms"),
         ]}, {
             insta::assert_snapshot!($name, $text);
         });
@@ -227,4 +236,247 @@ fn wide_characters_keep_columns_aligned() {
         .collect();
     assert!(status_x.len() >= 6, "{status_x:?}");
     assert!(status_x.windows(2).all(|w| w[0] == w[1]), "{status_x:?}");
+}
+
+fn typed(fw: &mut Fieldwork, s: &mut State, text: &str) {
+    for c in text.chars() {
+        if let Some(e) = update(s, Action::Text(c)) {
+            perform(fw, s, e);
+        }
+    }
+    finish(fw, s);
+}
+
+fn screen_line<'a>(screen: &'a str, needle: &str) -> Option<&'a str> {
+    screen.lines().find(|l| l.contains(needle))
+}
+
+#[test]
+fn search_opens_the_viewer_and_a_selection_is_tagged_from_the_keyboard() {
+    let (_d, mut fw, mut s) = setup_with(false, support::small_coded);
+    go(&mut fw, &mut s, Pane::Search);
+    snap!("search_empty_120x40", text(&s, 120, 40));
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::Query));
+    assert_eq!(s.mode, Mode::Search);
+    typed(&mut fw, &mut s, "sharing");
+    cmd(&mut fw, &mut s, Cmd::SearchAccept);
+    let hits = &s.coding.search.hits;
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    assert!(s.coding.search.ranked);
+    snap!("search_120x40", text(&s, 120, 40));
+    snap!("search_60x16", text(&s, 60, 16));
+    // The hit in Frank Ford's remark.
+    let i = hits
+        .iter()
+        .position(|h| h.snippet.contains("same about"))
+        .unwrap();
+    for _ in 0..i {
+        cmd(&mut fw, &mut s, Cmd::Down);
+    }
+    let want = s.coding.search.hits[i]
+        .snippet
+        .replace(['\u{E000}', '\u{E001}'], "");
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::OpenHit));
+    assert_eq!(s.pane, Pane::Viewer);
+    let v = s.coding.viewer.as_ref().unwrap();
+    // The cursor is on the hit's word, in the hit's turn.
+    let at = v.text_of(v.word_start(v.cursor), v.word_end(v.cursor));
+    assert!(
+        want.to_lowercase().contains(&at.to_lowercase()),
+        "{at} / {want}"
+    );
+    assert_eq!(at.to_lowercase().trim_matches('.'), "sharing");
+    snap!("viewer_120x40", text(&s, 120, 40));
+    snap!("viewer_60x16", text(&s, 60, 16));
+    // Select three words back from the cursor ("about data sharing.").
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::Select));
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::PrevWord));
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::PrevWord));
+    let v = s.coding.viewer.as_ref().unwrap();
+    let (a, b) = v.selection().unwrap();
+    assert_eq!(v.text_of(a, b), "about data sharing.");
+    let screen = text(&s, 120, 40);
+    assert!(screen.contains("selected 3 word(s)"), "{screen}");
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::TagSelection));
+    assert_eq!(s.mode, Mode::Form);
+    snap!("viewer_tag_form_120x40", text(&s, 120, 40));
+    // Choose the second theme in the list, add a memo, save.
+    cmd(&mut fw, &mut s, Cmd::FormRight);
+    cmd(&mut fw, &mut s, Cmd::FormNext);
+    cmd(&mut fw, &mut s, Cmd::FormNext);
+    cmd(&mut fw, &mut s, Cmd::FormNext);
+    typed(&mut fw, &mut s, "Frank on sharing");
+    cmd(&mut fw, &mut s, Cmd::FormSubmit);
+    assert_eq!(s.mode, Mode::Normal, "{:?}", s.message);
+    let tagged: Vec<_> = fw
+        .passages(None)
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.quote == "about data sharing.")
+        .collect();
+    assert_eq!(tagged.len(), 1, "{tagged:?}");
+    assert_eq!(tagged[0].memo.as_deref(), Some("Frank on sharing"));
+    // The viewer shows it at the cursor; n and N walk the passages.
+    let v = s.coding.viewer.as_ref().unwrap();
+    assert_eq!(v.passages_at(v.cursor).len(), 1);
+    assert!(v.anchor.is_none());
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::PrevPassage));
+    let v = s.coding.viewer.as_ref().unwrap();
+    assert_eq!(
+        v.passages_at(v.cursor)
+            .iter()
+            .map(|p| p.quote.as_str())
+            .collect::<Vec<_>>(),
+        vec!["the data sharing agreement helped"; 2]
+    );
+    snap!("viewer_on_passage_120x40", text(&s, 120, 40));
+    // Undo removes the new tag.
+    cmd(&mut fw, &mut s, Cmd::Undo);
+    assert!(fw
+        .passages(None)
+        .unwrap()
+        .iter()
+        .all(|p| p.quote != "about data sharing."));
+}
+
+#[test]
+fn matrix_cell_passages_summary_and_analysis_views() {
+    let (_d, mut fw, mut s) = setup_with(false, support::small_coded);
+    go(&mut fw, &mut s, Pane::Matrix);
+    // Walk to the cell with the tagged passage with the keys.
+    let rows = s.coding.matrix.rows();
+    let m = s.coding.matrix.matrix.clone().unwrap();
+    let cell = m.cells.iter().find(|c| c.passages > 0).unwrap().clone();
+    let r = rows
+        .iter()
+        .position(|r| {
+            m.cases[r.case].participant_id == cell.participant_id && r.phase == cell.phase
+        })
+        .unwrap();
+    let c = m.themes.iter().position(|t| t.id == cell.theme_id).unwrap();
+    for _ in 0..r {
+        cmd(&mut fw, &mut s, Cmd::Down);
+    }
+    for _ in 0..c {
+        cmd(&mut fw, &mut s, Cmd::Coding(CC::Right));
+    }
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::CellPassages));
+    let ps = s.coding.matrix.passages.as_ref().unwrap();
+    assert_eq!(ps.len(), 1);
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::EditSummary));
+    typed(&mut fw, &mut s, "Sees the agreement as the turning point");
+    cmd(&mut fw, &mut s, Cmd::FormSubmit);
+    assert_eq!(s.mode, Mode::Normal, "{:?}", s.message);
+    let m = fw.matrix(None).unwrap();
+    let saved = m
+        .cells
+        .iter()
+        .find(|x| x.participant_id == cell.participant_id && x.theme_id == cell.theme_id)
+        .and_then(|x| x.summary.clone());
+    assert_eq!(
+        saved.as_deref(),
+        Some("Sees the agreement as the turning point")
+    );
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::CellPassages));
+    let screen = text(&s, 120, 40);
+    assert!(screen.contains("turning point"), "{screen}");
+    assert!(
+        screen.contains("“the data sharing agreement helped”"),
+        "{screen}"
+    );
+    snap!("matrix_120x40", screen);
+    snap!("matrix_60x16", text(&s, 60, 16));
+    // o opens the passage in the Viewer.
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::OpenPassage));
+    assert_eq!(s.pane, Pane::Viewer);
+    let v = s.coding.viewer.as_ref().unwrap();
+    assert_eq!(v.passages_at(v.cursor).len(), 2);
+
+    go(&mut fw, &mut s, Pane::Analysis);
+    assert_eq!(s.coding.analysis.view, AnalysisView::Saturation);
+    let sat = s.coding.analysis.saturation.as_ref().unwrap();
+    assert!(!sat.verdict.is_empty());
+    let screen = text(&s, 120, 40);
+    assert!(screen_line(&screen, "Verdict:").is_some(), "{screen}");
+    snap!("saturation_120x40", screen);
+    snap!("saturation_60x16", text(&s, 60, 16));
+    // The stopping rule form refuses a bad threshold, then takes a good one.
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::Rule));
+    cmd(&mut fw, &mut s, Cmd::FormNext);
+    cmd(&mut fw, &mut s, Cmd::FormNext);
+    cmd(&mut fw, &mut s, Cmd::FormClear);
+    typed(&mut fw, &mut s, "250");
+    cmd(&mut fw, &mut s, Cmd::FormSubmit);
+    assert_eq!(s.mode, Mode::Form);
+    assert!(s.message.as_ref().unwrap().error);
+    cmd(&mut fw, &mut s, Cmd::FormClear);
+    typed(&mut fw, &mut s, "10");
+    cmd(&mut fw, &mut s, Cmd::FormSubmit);
+    assert_eq!(s.mode, Mode::Normal);
+    assert_eq!(
+        s.coding.analysis.saturation.as_ref().unwrap().threshold,
+        0.1
+    );
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::NextView));
+    assert!(!s.coding.analysis.frequency.is_empty());
+    snap!("frequency_120x40", text(&s, 120, 40));
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::NextView));
+    let screen = text(&s, 120, 40);
+    // The two themes on the one passage.
+    let both: Vec<_> = s
+        .coding
+        .analysis
+        .cooccurrence
+        .iter()
+        .filter(|r| r.passages == 1)
+        .collect();
+    assert_eq!(both.len(), 1, "{:?}", s.coding.analysis.cooccurrence);
+    snap!("cooccurrence_120x40", screen);
+}
+
+#[test]
+fn the_quotes_of_a_theme_show_in_themes_with_their_attribution() {
+    let (_d, mut fw, mut s) = setup_with(false, support::small_coded);
+    go(&mut fw, &mut s, Pane::Themes);
+    let themes = fw.themes(false).unwrap();
+    for _ in 0..2 {
+        cmd(&mut fw, &mut s, Cmd::Down);
+    }
+    assert_eq!(s.current_theme().unwrap().id, themes[2].id);
+    assert_eq!(s.coding.quotes.len(), 1);
+    let screen = text(&s, 160, 50);
+    assert!(
+        screen.contains("the data sharing agreement helped"),
+        "{screen}"
+    );
+    assert!(screen.contains("(1 of 1 exportable)"), "{screen}");
+    // A site filter that excludes the quote.
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::QuoteSite));
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::QuoteSite));
+    assert_eq!(s.coding.quote_filter.site.as_deref(), Some("B"));
+    assert!(s.coding.quotes.is_empty());
+}
+
+#[test]
+fn privacy_mode_masks_names_in_transcripts_and_snippets() {
+    let (_d, mut fw, mut s) = setup_with(true, support::small_coded);
+    go(&mut fw, &mut s, Pane::Search);
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::Query));
+    typed(&mut fw, &mut s, "council");
+    cmd(&mut fw, &mut s, Cmd::SearchAccept);
+    assert_eq!(s.coding.search.hits.len(), 2);
+    let screen = text(&s, 160, 50);
+    for n in ["Alice", "Adams", "Frank", "Ford", "Some Trust"] {
+        assert!(!screen.contains(n), "{n} in search:\n{screen}");
+    }
+    assert!(screen.contains("council"), "{screen}");
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::OpenHit));
+    let screen = text(&s, 160, 50);
+    for n in ["Alice", "Adams", "Frank", "Ford", "Some Trust"] {
+        assert!(!screen.contains(n), "{n} in viewer:\n{screen}");
+    }
+    assert!(screen.contains("council"), "{screen}");
+    cmd(&mut fw, &mut s, Cmd::TogglePrivacy);
+    let screen = text(&s, 160, 50);
+    assert!(screen.contains("Frank Ford"), "{screen}");
 }

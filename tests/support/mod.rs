@@ -112,12 +112,53 @@ pub fn small(root: &Path) -> Fieldwork {
         ..Default::default()
     })
     .unwrap();
-    std::fs::write(root.join("int1.txt"), "transcript one").unwrap();
+    std::fs::write(root.join("int1.txt"), TRANSCRIPT).unwrap();
     fw.link_transcript(&sessions[0], &root.join("int1.txt"), false)
         .unwrap();
     let theme = fw.themes(false).unwrap()[1].id.clone();
     fw.tag_session(&sessions[0], &[theme], None).unwrap();
     fw
+}
+
+/// The text of the first interview's transcript: speaker turns that name people and an
+/// organisation, as real transcripts do.
+pub const TRANSCRIPT: &str = "Interviewer: How do partners work together on quality?
+Alice Adams: We meet monthly with Some Trust and the council. Integration is slow, but the data sharing agreement helped a great deal.
+Interviewer: What got in the way?
+Alice Adams: Trust between organisations takes time. Frank Ford at the council said the same about data sharing.
+Interviewer: And assurance?
+Alice Adams: The quality committee reviews the dashboard every month; assurance is not improvement.
+";
+
+/// `small`, with the first interview's transcript imported and one passage tagged.
+pub fn small_coded(root: &Path) -> Fieldwork {
+    let mut fw = small(root);
+    let sid = first_transcript_session(&fw);
+    fw.import_transcript(&sid, &root.join("int1.txt"), false)
+        .unwrap();
+    let (a, b) = fw
+        .find_in_transcript(&sid, "the data sharing agreement helped", None)
+        .unwrap();
+    let themes = fw.themes(false).unwrap();
+    fw.tag_passage(
+        &sid,
+        a,
+        b,
+        &[themes[2].id.clone(), themes[4].id.clone()],
+        Some("agreement as enabler"),
+    )
+    .unwrap();
+    fw
+}
+
+/// The session whose transcript is `int1.txt`.
+pub fn first_transcript_session(fw: &Fieldwork) -> String {
+    fw.transcript_rows(0, 100)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.transcript.is_some())
+        .unwrap()
+        .session_id
 }
 
 /// A study like the reference one with `4 × scale` sites (targets 15 and 13 per site).

@@ -174,6 +174,16 @@ fn text_lines(s: &State, v: &Viewer, width: usize, height: usize) -> Vec<Line<'s
         top += 1;
         (rows, cursor_row) = build(top);
     }
+    // Room left at the bottom (the transcript ends): show earlier turns instead.
+    while top > 0 {
+        let (r, c) = build(top - 1);
+        if r.len() <= height && c + 3 <= height {
+            top -= 1;
+            (rows, cursor_row) = (r, c);
+        } else {
+            break;
+        }
+    }
     v.top.set(top);
     let skip = (cursor_row + 3).saturating_sub(height);
     let sel = v.selection();
