@@ -56,7 +56,7 @@ macro_rules! snap {
             (r"\b[0-9a-f]{8}\b", "xxxxxxxx"),
             (r"\d{2}:\d{2}:\d{2}(\.\d+)?Z?", "hh:mm:ss"),
             (r"phase \d \((Baseline|Follow-up)\)|outside the phase windows", "[phase today]"),
-            (r"\d+ ms\b", "N ms"),
+            (r" +\d+ ms\b", " N ms"),
         ]}, {
             insta::assert_snapshot!($name, $text);
         });
@@ -263,8 +263,8 @@ fn search_opens_the_viewer_and_a_selection_is_tagged_from_the_keyboard() {
     let hits = &s.coding.search.hits;
     assert_eq!(hits.len(), 2, "{hits:?}");
     assert!(s.coding.search.ranked);
-    snap!("search_120x40", text(&s, 120, 40));
-    snap!("search_60x16", text(&s, 60, 16));
+    snap!("search_hits_120x40", text(&s, 120, 40));
+    snap!("search_hits_60x16", text(&s, 60, 16));
     // The hit in Frank Ford's remark.
     let i = hits
         .iter()
@@ -286,8 +286,8 @@ fn search_opens_the_viewer_and_a_selection_is_tagged_from_the_keyboard() {
         "{at} / {want}"
     );
     assert_eq!(at.to_lowercase().trim_matches('.'), "sharing");
-    snap!("viewer_120x40", text(&s, 120, 40));
-    snap!("viewer_60x16", text(&s, 60, 16));
+    snap!("viewer_open_120x40", text(&s, 120, 40));
+    snap!("viewer_open_60x16", text(&s, 60, 16));
     // Select three words back from the cursor ("about data sharing.").
     cmd(&mut fw, &mut s, Cmd::Coding(CC::Select));
     cmd(&mut fw, &mut s, Cmd::Coding(CC::PrevWord));
@@ -346,7 +346,14 @@ fn matrix_cell_passages_summary_and_analysis_views() {
     // Walk to the cell with the tagged passage with the keys.
     let rows = s.coding.matrix.rows();
     let m = s.coding.matrix.matrix.clone().unwrap();
-    let cell = m.cells.iter().find(|c| c.passages > 0).unwrap().clone();
+    // The first theme (in codebook order) with a passage.
+    let cell = m
+        .cells
+        .iter()
+        .filter(|c| c.passages > 0)
+        .min_by_key(|c| m.themes.iter().position(|t| t.id == c.theme_id))
+        .unwrap()
+        .clone();
     let r = rows
         .iter()
         .position(|r| {
@@ -384,8 +391,8 @@ fn matrix_cell_passages_summary_and_analysis_views() {
         screen.contains("“the data sharing agreement helped”"),
         "{screen}"
     );
-    snap!("matrix_120x40", screen);
-    snap!("matrix_60x16", text(&s, 60, 16));
+    snap!("matrix_cell_120x40", screen);
+    snap!("matrix_cell_60x16", text(&s, 60, 16));
     // o opens the passage in the Viewer.
     cmd(&mut fw, &mut s, Cmd::Coding(CC::OpenPassage));
     assert_eq!(s.pane, Pane::Viewer);

@@ -1166,14 +1166,24 @@ impl Fieldwork {
         }
         let mut v: Vec<CooccurrenceRow> = m
             .into_iter()
-            .map(|((a, b), (p, s))| CooccurrenceRow {
-                a: names.get(&a).cloned().unwrap_or(a),
-                b: names.get(&b).cloned().unwrap_or(b),
-                passages: p,
-                sessions: s,
+            .map(|((a, b), (p, s))| {
+                let a = names.get(&a).cloned().unwrap_or(a);
+                let b = names.get(&b).cloned().unwrap_or(b);
+                // Each pair in codebook-path order, so the output is the same every run.
+                let (a, b) = if a <= b { (a, b) } else { (b, a) };
+                CooccurrenceRow {
+                    a,
+                    b,
+                    passages: p,
+                    sessions: s,
+                }
             })
             .collect();
-        v.sort_by_key(|x| std::cmp::Reverse((x.passages, x.sessions)));
+        v.sort_by(|x, y| {
+            (y.passages, y.sessions)
+                .cmp(&(x.passages, x.sessions))
+                .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
+        });
         Ok(v)
     }
 

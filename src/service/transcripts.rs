@@ -32,6 +32,10 @@ pub struct TranscriptRow {
     /// `linked`, `missing`, `changed`, `moved` or `none`.
     pub state: String,
     pub transcript: Option<Transcript>,
+    /// Words of the imported text, when the file has been imported.
+    pub words: Option<i64>,
+    /// Tagged passages (one per theme) in the imported text.
+    pub passages: i64,
 }
 
 /// The format of a transcript, from its extension.
@@ -281,24 +285,33 @@ impl Fieldwork {
         };
         let sessions = self.sessions(&filter, false, offset, limit)?;
         let root = self.transcripts_root();
-        Ok(sessions
-            .into_iter()
-            .map(|s| {
-                let state = match &s.transcript {
-                    None => "none".to_string(),
-                    Some(t) => quick_state(root, t).as_str().replace("ok", "linked"),
-                };
-                TranscriptRow {
-                    session_id: s.id,
-                    date: crate::domain::format_date(s.date),
-                    phase: s.phase,
-                    site: s.site,
-                    participants: s.participants.into_iter().map(|p| p.code).collect(),
-                    state,
-                    transcript: s.transcript,
-                }
-            })
-            .collect())
+        let c = self.store.conn();
+        let mut out = Vec::with_capacity(sessions.len());
+        for s in sessions {
+            let state = match &s.transcript {
+                None => "none".to_string(),
+                Some(t) => quick_state(root, t).as_str().replace("ok", "linked"),
+            };
+            let (words, passages) = match &s.transcript {
+                Some(t) => (
+                    crate::store::coding::import_row(c, &t.id)?.map(|i| i.words),
+                    crate::store::coding::passage_count(c, &t.id)?,
+                ),
+                None => (None, 0),
+            };
+            out.push(TranscriptRow {
+                session_id: s.id,
+                date: crate::domain::format_date(s.date),
+                phase: s.phase,
+                site: s.site,
+                participants: s.participants.into_iter().map(|p| p.code).collect(),
+                state,
+                transcript: s.transcript,
+                words,
+                passages,
+            });
+        }
+        Ok(out)
     }
 }
 

@@ -111,6 +111,14 @@ pub fn upsert_import(c: &Connection, i: &ImportRow) -> Result<()> {
     Ok(())
 }
 
+/// Passage tags on a transcript.
+pub fn passage_count(c: &Connection, transcript_id: &str) -> Result<i64> {
+    Ok(
+        c.prepare_cached("SELECT count(*) FROM tag WHERE transcript_id = ?1")?
+            .query_row([transcript_id], |r| r.get(0))?,
+    )
+}
+
 pub fn import_row(c: &Connection, transcript_id: &str) -> Result<Option<ImportRow>> {
     Ok(c.query_row(
         "SELECT transcript_id, sha256, encoding, format, chars, words, warnings, imported_at,

@@ -1644,6 +1644,10 @@ fn submit(s: &mut State) -> Option<Effect> {
                 a.base = Some(base);
                 a.run = Some(run);
                 a.threshold = Some(thr);
+                s.info(format!(
+                    "stopping rule: base {base}, run {run}, threshold {}%",
+                    thr * 100.0
+                ));
                 s.form = None;
                 s.mode = Mode::Normal;
                 return Some(Effect::Load(Pane::Analysis));

@@ -62,6 +62,8 @@ pub enum CodingCmd {
     QuoteSite,
     QuotePhase,
     QuoteCategory,
+    /// Transcripts: open the selected interview's imported text in the Viewer.
+    OpenTranscript,
     /// Transcripts: import the selected interview's linked file; every linked file.
     Import,
     ImportAll,
@@ -243,14 +245,19 @@ impl Viewer {
         Some((s, e))
     }
 
-    /// Passages covering the cursor (one row per theme).
+    /// Passages covering the cursor (one row per theme), innermost first, then by theme.
     pub fn passages_at(&self, i: usize) -> Vec<&PassageRow> {
         let i = i as i64;
-        self.view
+        let mut v: Vec<&PassageRow> = self
+            .view
             .passages
             .iter()
             .filter(|p| p.anchor != "lost" && p.span_start <= i && i < p.span_end)
-            .collect()
+            .collect();
+        v.sort_by(|a, b| {
+            (a.span_end - a.span_start, &a.theme).cmp(&(b.span_end - b.span_start, &b.theme))
+        });
+        v
     }
 
     /// Distinct passage starts, in text order.
@@ -866,6 +873,23 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             }))
         }
         C::ImportAll => Some(Effect::Write(Write::ImportAll)),
+        C::OpenTranscript => {
+            let t = s.transcripts.current()?;
+            if t.words.is_none() {
+                let m = if t.transcript.is_some() {
+                    "its text is not imported yet: i imports it (I imports every file)"
+                } else {
+                    "no transcript is linked to this interview: l links one"
+                };
+                s.error(m);
+                return None;
+            }
+            Some(Effect::Coding(CodingEffect::Open {
+                session: t.session_id.clone(),
+                at: None,
+                word: None,
+            }))
+        }
     }
 }
 

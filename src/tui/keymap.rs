@@ -550,6 +550,13 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b!(
         Ctx::Pane(Pane::Transcripts),
+        [code(K::Enter)],
+        C::Coding(CodingCmd::OpenTranscript),
+        "read and tag the imported text in the Viewer",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Transcripts),
         [ch('i')],
         C::Coding(CodingCmd::Import),
         "import the linked file's text (re-import keeps tagged passages anchored)",

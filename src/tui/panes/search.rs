@@ -46,10 +46,14 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     } else if pending {
         " Hits (searching…) ".to_string()
     } else if st.ranked {
-        format!(" {} hit(s), best first · {} ms ", st.hits.len(), st.millis)
+        format!(
+            " {} hit(s), best first · {:>4} ms ",
+            st.hits.len(),
+            st.millis
+        )
     } else {
         format!(
-            " first {} hits in interview order (ranking follows) · {} ms ",
+            " first {} hits in interview order (ranking follows) · {:>4} ms ",
             st.hits.len(),
             st.millis
         )

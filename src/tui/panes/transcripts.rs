@@ -31,6 +31,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             "Site",
             "Participants",
             "State",
+            "Text",
             "File",
             "Format",
             "Verified",
@@ -41,6 +42,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             Constraint::Length(4),
             Constraint::Length(16),
             Constraint::Length(8),
+            Constraint::Length(16),
             Constraint::Fill(3),
             Constraint::Length(6),
             Constraint::Length(20),
@@ -68,6 +70,18 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             cell(esc(&r.site), Default::default()),
             cell(r.participants.join(", "), Default::default()),
             cell(r.state.clone(), style),
+            cell(
+                match r.words {
+                    Some(w) => format!("{w} w, {} tags", r.passages),
+                    None if r.transcript.is_some() => "not imported".into(),
+                    None => String::new(),
+                },
+                if r.words.is_some() {
+                    Default::default()
+                } else {
+                    th.dim()
+                },
+            ),
             cell(file, Default::default()),
             cell(esc(&format), Default::default()),
             cell(esc(&verified), th.dim()),
