@@ -337,6 +337,43 @@ fn search_opens_the_viewer_and_a_selection_is_tagged_from_the_keyboard() {
         .unwrap()
         .iter()
         .all(|p| p.quote != "about data sharing."));
+    // Split: the passage's first tag moves onto a new sibling theme.
+    let before = {
+        let v = s.coding.viewer.as_ref().unwrap();
+        v.passages_at(v.cursor)[0].clone()
+    };
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::Split));
+    assert_eq!(s.mode, Mode::Form);
+    cmd(&mut fw, &mut s, Cmd::FormNext);
+    typed(&mut fw, &mut s, "Data agreements");
+    cmd(&mut fw, &mut s, Cmd::FormSubmit);
+    assert_eq!(s.mode, Mode::Normal, "{:?}", s.message);
+    let moved: Vec<_> = fw
+        .passages(Some("Data agreements"))
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.id, p.quote))
+        .collect();
+    assert_eq!(
+        moved,
+        vec![(
+            before.id.clone(),
+            "the data sharing agreement helped".to_string()
+        )]
+    );
+    let t = fw
+        .themes(false)
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name == "Data agreements")
+        .unwrap();
+    let old = fw
+        .themes(false)
+        .unwrap()
+        .into_iter()
+        .find(|x| x.id == before.theme_id)
+        .unwrap();
+    assert_eq!(t.parent_id, old.parent_id);
 }
 
 #[test]

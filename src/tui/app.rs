@@ -319,6 +319,10 @@ pub enum Write {
         sid: String,
     },
     ImportAll,
+    SplitTheme {
+        tag: String,
+        name: String,
+    },
 }
 
 /// What the loop does for `update`.
@@ -405,6 +409,8 @@ pub enum FormKind {
     },
     /// The saturation stopping rule (changes the view, writes nothing).
     Rule,
+    /// Split a passage's tag off onto a new theme.
+    Split,
     /// A form of the Redaction or Export panes.
     Data(super::data::DataForm),
 }
@@ -1660,6 +1666,10 @@ fn submit(s: &mut State) -> Option<Effect> {
                 return None;
             }
         },
+        FormKind::Split => Write::SplitTheme {
+            tag: f.get("tag"),
+            name: f.get("name"),
+        },
         FormKind::Data(d) => return super::data::submit(s, d, &f),
     };
     Some(Effect::Write(w))
@@ -1731,11 +1741,23 @@ mod tests {
             Some(Effect::Load(Pane::Coverage))
         ));
         assert_eq!(s.pane, Pane::Coverage);
+        update(&mut s, key(KeyCode::Tab));
+        assert_eq!(s.pane, Pane::Search);
+        update(&mut s, key(KeyCode::Char('E')));
+        assert_eq!(s.pane, Pane::Export);
         s.stale[Pane::Participants.index()] = false;
         assert!(update(&mut s, key(KeyCode::Tab)).is_none());
         assert_eq!(s.pane, Pane::Participants);
         update(&mut s, key(KeyCode::BackTab));
-        assert_eq!(s.pane, Pane::Coverage);
+        assert_eq!(s.pane, Pane::Export);
+        for (k, p) in [
+            ('0', Pane::Analysis),
+            ('D', Pane::Redaction),
+            ('9', Pane::Matrix),
+        ] {
+            update(&mut s, key(KeyCode::Char(k)));
+            assert_eq!(s.pane, p);
+        }
     }
 
     #[test]

@@ -43,6 +43,9 @@ pub enum CodingCmd {
     RemovePassage,
     /// Viewer: accept a passage re-anchored after a re-import.
     AcceptPassage,
+    /// Viewer: split — move a tag of the passage at the cursor onto a new theme beside
+    /// its theme.
+    Split,
     /// Matrix: previous/next theme column.
     Left,
     Right,
@@ -714,6 +717,28 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                 return None;
             }
             Some(Effect::Write(Write::AcceptPassages { ids: changed }))
+        }
+        C::Split => {
+            let v = need_viewer(s)?;
+            let here: Vec<(String, String)> = v
+                .passages_at(v.cursor)
+                .iter()
+                .map(|p| (p.id.clone(), p.theme.clone()))
+                .collect();
+            if here.is_empty() {
+                s.error("the cursor is not on a tagged passage (n/N go to one)");
+                return None;
+            }
+            let f = Form::new(
+                "Split: move this passage's tag onto a new theme beside its theme",
+                vec![
+                    Field::choice("tag", "Tag", here),
+                    Field::text("name", "New theme").required(),
+                ],
+            );
+            s.form = Some((FormKind::Split, f));
+            s.mode = Mode::Form;
+            None
         }
         C::Left | C::Right => {
             let n = s

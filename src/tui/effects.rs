@@ -618,6 +618,23 @@ fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
             }
             (m, None)
         }
+        Write::SplitTheme { tag, name } => {
+            let theme = s
+                .coding
+                .viewer
+                .as_ref()
+                .and_then(|v| v.view.passages.iter().find(|p| p.id == tag))
+                .map(|p| p.theme_id.clone())
+                .ok_or_else(|| ServiceError::Invalid {
+                    field: "tag".into(),
+                    message: "that passage is no longer in the open transcript".into(),
+                })?;
+            let (t, n) = fw.split_theme(&theme, &name, &[tag])?;
+            (
+                format!("new theme {}: {n} tag(s) moved onto it", t.path),
+                None,
+            )
+        }
         Write::ImportAll => {
             let root = fw.transcripts_root().to_path_buf();
             let r = fw.import_dir(&root, None, false, true)?;

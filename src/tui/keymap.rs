@@ -771,6 +771,13 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b!(
         Ctx::Pane(Pane::Viewer),
+        [ch('S')],
+        C::Coding(CodingCmd::Split),
+        "split: move the passage's tag onto a new theme beside its theme",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Viewer),
         [ch('a')],
         C::Coding(CodingCmd::AcceptPassage),
         "accept a changed passage (after a re-import) at its new text",
