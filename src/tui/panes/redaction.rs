@@ -27,7 +27,7 @@ pub fn columns(cells: &[(String, usize)]) -> String {
             out.push_str(&" ".repeat(w.saturating_sub(width(&f)) + 1));
         }
     }
-    out
+    out.trim_end().to_string()
 }
 
 /// A bordered list with a header row; `rows` are (text, style), `sel` is highlighted and
