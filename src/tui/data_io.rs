@@ -36,6 +36,14 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             if s.themes.is_empty() {
                 s.themes = fw.themes(false)?;
             }
+            // Quotes start on the first active theme (`p` cycles them).
+            if s.data.export.theme.is_none() {
+                s.data.export.theme = s
+                    .themes
+                    .iter()
+                    .find(|t| t.status == crate::domain::ThemeStatus::Active)
+                    .map(|t| (t.id.clone(), t.path.clone()));
+            }
             if s.data.export.current_preview().is_none() {
                 data::recompute_preview(s);
             }
