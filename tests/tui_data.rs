@@ -236,6 +236,7 @@ fn export_pane_previews_writes_with_manifest_and_refuses() {
     cmd(&mut fw, &mut s, Cmd::Down);
     assert_eq!(s.data.export.kind(), ExportKind::Table1);
     assert!(s.data.export.current_preview().unwrap().refusal.is_none());
+    snap!("export_table1_120x40", text(&s, 120, 40));
     let out = d.path().join("t1");
     data(&mut fw, &mut s, DataCmd::Write);
     set_field(&mut s, "out", out.to_str().unwrap());
@@ -253,6 +254,7 @@ fn export_pane_previews_writes_with_manifest_and_refuses() {
         screen.contains("Manifest") && screen.contains("cells_suppressed"),
         "{screen}"
     );
+    snap!("export_written_120x40", screen);
 
     // Again: the existing file is refused unless overwrite is chosen.
     data(&mut fw, &mut s, DataCmd::Write);
@@ -267,6 +269,15 @@ fn export_pane_previews_writes_with_manifest_and_refuses() {
     let (m, err) = message(&s);
     assert!(!err, "{m}");
     assert_eq!(s.mode, Mode::Normal);
+
+    // Quotes start on a theme; `p` moves to the next and the preview follows.
+    cmd(&mut fw, &mut s, Cmd::Down);
+    assert_eq!(s.data.export.kind(), ExportKind::Quotes);
+    let first = s.data.export.theme.clone().expect("a theme chosen");
+    assert!(s.data.export.current_preview().unwrap().refusal.is_none());
+    data(&mut fw, &mut s, DataCmd::Param);
+    assert_ne!(s.data.export.theme, Some(first));
+    assert!(s.data.export.current_preview().is_some());
 
     // Redacted transcripts: refused while suspects are unreviewed.
     cmd(&mut fw, &mut s, Cmd::End);

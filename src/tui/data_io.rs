@@ -459,9 +459,13 @@ fn write_export(fw: &mut Fieldwork, s: &mut State, job: ExportJob) -> Result<()>
                 }
             }
             let n = files.len();
+            let shown = if s.privacy {
+                export::file_name(&out)
+            } else {
+                job.out.clone()
+            };
             let msg = format!(
-                "wrote {} ({n} file(s)){}",
-                job.out,
+                "wrote {shown} ({n} file(s)){}",
                 if w.manifest_file.is_some() {
                     "; manifest shown"
                 } else {

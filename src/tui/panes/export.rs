@@ -39,12 +39,15 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     if let Some(w) = e.written.as_ref().filter(|w| w.kind == Some(kind)) {
         let mut lines: Vec<Line<'static>> = vec![Line::styled("Written:", th.ok())];
         for f in &w.files {
-            lines.push(Line::raw(format!("  {}", esc(f))));
+            lines.push(Line::raw(format!("  {}", path(s.privacy, f))));
         }
         lines.push(Line::raw(""));
         match &w.manifest_file {
             Some(m) => {
-                lines.push(Line::styled(format!("Manifest {}:", esc(m)), th.header()));
+                lines.push(Line::styled(
+                    format!("Manifest {}:", path(s.privacy, m)),
+                    th.header(),
+                ));
                 for l in &w.manifest {
                     lines.push(Line::raw(esc(l)));
                 }
@@ -82,6 +85,19 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             buf,
             s,
         ),
+    }
+}
+
+/// A path as shown: in privacy mode only its file name (folder names can carry a name).
+fn path(privacy: bool, p: &str) -> String {
+    if privacy {
+        let name = std::path::Path::new(p)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!("{MASK}/{}", esc(&name))
+    } else {
+        esc(p)
     }
 }
 
