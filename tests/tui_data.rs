@@ -255,6 +255,13 @@ fn export_pane_previews_writes_with_manifest_and_refuses() {
         "{screen}"
     );
     snap!("export_written_120x40", screen);
+    cmd(&mut fw, &mut s, Cmd::PageDown);
+    assert!(s.data.export.written.as_ref().unwrap().scroll > 0);
+    assert_eq!(
+        s.data.export.kind(),
+        ExportKind::Table1,
+        "PgDn scrolls the manifest"
+    );
 
     // Again: the existing file is refused unless overwrite is chosen.
     data(&mut fw, &mut s, DataCmd::Write);

@@ -276,6 +276,8 @@ pub struct Written {
     /// The manifest, read back from disk, one line per JSON line.
     pub manifest: Vec<String>,
     pub manifest_file: Option<String>,
+    /// First line shown (PgUp/PgDn scroll a long manifest).
+    pub scroll: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -406,6 +408,13 @@ pub fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
             }
         }
         Pane::Export => {
+            // PgUp/PgDn scroll the manifest of the export just written.
+            if let Some(w) = s.data.export.written.as_mut() {
+                if abs.is_none() && d.unsigned_abs() > 1 {
+                    w.scroll = clamp(w.scroll, w.manifest.len() + w.files.len() + 3, d, None);
+                    return None;
+                }
+            }
             let before = s.data.export.sel;
             s.data.export.sel = clamp(before, ExportKind::ALL.len(), d, abs);
             if before != s.data.export.sel {

@@ -57,8 +57,9 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                 th.dim(),
             )),
         }
+        let lines: Vec<Line<'static>> = lines.into_iter().skip(w.scroll).collect();
         boxed(
-            format!(" {} · written ", kind.title()),
+            format!(" {} · written · PgUp/PgDn scroll ", kind.title()),
             lines,
             true,
             right,
