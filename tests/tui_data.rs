@@ -202,6 +202,17 @@ fn redaction_pane_seeds_reviews_and_snapshots() {
     assert!(err && m.contains("brackets"), "{m}");
     cmd(&mut fw, &mut s, Cmd::Cancel);
 
+    // `/` filters both lists as you type; Esc clears the filter.
+    data(&mut fw, &mut s, DataCmd::Filter);
+    assert_eq!(s.mode, Mode::Search);
+    for c in "[site".chars() {
+        update(&mut s, Action::Text(c));
+    }
+    assert_eq!(s.data.red.register_shown().len(), 4, "the four sites");
+    cmd(&mut fw, &mut s, Cmd::Cancel);
+    assert!(s.data.red.filter.is_empty());
+    assert_eq!(s.mode, Mode::Normal);
+
     // The log toggles in place of the suspects.
     data(&mut fw, &mut s, DataCmd::Log);
     assert!(text(&s, 120, 40).contains("Anonymisation log"));

@@ -44,9 +44,8 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
                     .find(|t| t.status == crate::domain::ThemeStatus::Active)
                     .map(|t| (t.id.clone(), t.path.clone()));
             }
-            if s.data.export.current_preview().is_none() {
-                data::recompute_preview(s);
-            }
+            // Loaded when shown after a change anywhere: the preview may have changed too.
+            data::recompute_preview(s);
         }
         _ => {}
     }
