@@ -30,7 +30,7 @@ pub enum DataCmd {
     AcceptVariant,
     /// Redaction: accept the selected suspect as a new identifier (kind + label form).
     AcceptNew,
-    /// Redaction: the suspect identifies no one: allow it everywhere.
+    /// Redaction: the suspect identifies no one: allow it everywhere (confirmed in a form).
     Allow,
     /// Redaction: show the anonymisation log instead of the suspects, or back.
     Log,
@@ -84,6 +84,7 @@ pub enum DataForm {
     AddVariant { identifier: String },
     AcceptVariant { text: String },
     AcceptNew { text: String },
+    Allow { text: String },
     Export { kind: ExportKind, param: Param },
 }
 
@@ -585,11 +586,24 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
             None
         }
         C::Allow => {
+            // Allowing is corpus-wide and has no undo: a one-field form confirms it.
             let g = need_suspect(s)?;
-            Some(Effect::Data(DataEffect::Review {
-                text: g.text,
-                decision: Decision::Allow,
-            }))
+            let f = Form::new(
+                "Allow the suspect everywhere? Enter confirms, Esc changes nothing",
+                vec![
+                    Field::text("text", "Suspect").pii().with(g.text.clone()),
+                    Field::choice(
+                        "decision",
+                        "Decision",
+                        vec![(
+                            "allow".into(),
+                            "it identifies no one: never flag it again".into(),
+                        )],
+                    ),
+                ],
+            );
+            open(s, DataForm::Allow { text: g.text }, f);
+            None
         }
         C::Log => {
             s.data.red.show_log = !s.data.red.show_log;
@@ -758,6 +772,10 @@ pub fn submit(s: &mut State, d: DataForm, f: &Form) -> Option<Effect> {
                 kind: f.get("kind"),
                 label: f.get("label"),
             },
+        },
+        DataForm::Allow { text } => DataEffect::Review {
+            text,
+            decision: Decision::Allow,
         },
         DataForm::Export { kind, param } => {
             let format = f.get("format");

@@ -888,7 +888,7 @@ pub static BINDINGS: &[Binding] = &[
         Ctx::Pane(Pane::Redaction),
         [ch('x')],
         C::Data(DataCmd::Allow),
-        "allow: the suspect identifies no one (never flagged again)",
+        "allow: the suspect identifies no one (confirmed in a form; never flagged again)",
         true
     ),
     b!(
