@@ -7,30 +7,8 @@ mod support;
 use fieldwork::service::Fieldwork;
 use fieldwork::tui::app::{update, Action, Mode, Pane, State};
 use fieldwork::tui::data::{DataCmd, ExportKind, Focus};
-use fieldwork::tui::effects::{finish, perform};
 use fieldwork::tui::keymap::Cmd;
-use fieldwork::tui::{initial_state, view};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
-
-fn draw(s: &State, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| view::render(s, f.area(), f.buffer_mut()))
-        .unwrap();
-    t
-}
-
-fn text(s: &State, w: u16, h: u16) -> String {
-    draw(s, w, h).backend().to_string()
-}
-
-/// Drive the state like the loop does.
-fn cmd(fw: &mut Fieldwork, s: &mut State, c: Cmd) {
-    if let Some(e) = update(s, Action::Cmd(c)) {
-        perform(fw, s, e);
-    }
-    finish(fw, s);
-}
+use support::tui::{cmd, state, text};
 
 fn data(fw: &mut Fieldwork, s: &mut State, c: DataCmd) {
     cmd(fw, s, Cmd::Data(c));
@@ -55,10 +33,7 @@ fn setup(privacy: bool) -> (tempfile::TempDir, Fieldwork, State) {
         .clone();
     fw.import_transcript(&sid, &root.join("int2.txt"), true)
         .unwrap();
-    let mut s = initial_state(&fw, privacy, true, false);
-    s.db_path = "test.db".into();
-    s.transcripts_root = "transcripts".into();
-    update(&mut s, Action::Resize(120, 40));
+    let s = state(&fw, privacy);
     (dir, fw, s)
 }
 

@@ -107,7 +107,13 @@ const ENTER: &str = "\r";
 const RIGHT: &str = "\x1b[C";
 const CTRL_U: &str = "\x15";
 
+/// The JSON a CLI command prints.
 fn cli(db: &Path, home: &Path, args: &[&str]) -> serde_json::Value {
+    serde_json::from_slice(&run(db, home, args)).unwrap()
+}
+
+/// Run the CLI on `db` with a private home; its standard output (it must succeed).
+fn run(db: &Path, home: &Path, args: &[&str]) -> Vec<u8> {
     let out = Command::new(BIN)
         .arg("--db")
         .arg(db)
@@ -123,7 +129,7 @@ fn cli(db: &Path, home: &Path, args: &[&str]) -> serde_json::Value {
         "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    out.stdout
 }
 
 #[test]
@@ -131,21 +137,7 @@ fn a_fieldworkers_day() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
     let db = home.join("study.db");
-    let st = Command::new(BIN)
-        .arg("--db")
-        .arg(&db)
-        .arg("init")
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home)
-        .env("FIELDWORK_CONFIG", "")
-        .current_dir(home)
-        .output()
-        .unwrap();
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    run(&db, home, &["init"]);
     std::fs::create_dir_all(home.join("transcripts/phase1")).unwrap();
     std::fs::write(
         home.join("transcripts/phase1/interview-one.txt"),
@@ -252,21 +244,7 @@ fn an_analyst_tags_a_passage_and_finds_it_in_the_quotes() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
     let db = home.join("demo.db");
-    let st = Command::new(BIN)
-        .arg("--db")
-        .arg(&db)
-        .args(["init", "--demo"])
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home)
-        .env("FIELDWORK_CONFIG", "")
-        .current_dir(home)
-        .output()
-        .unwrap();
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    run(&db, home, &["init", "--demo"]);
 
     let mut t = Tui::spawn(&db, home);
     t.wait("Participants");

@@ -5,18 +5,12 @@ mod support;
 
 use fieldwork::service::Fieldwork;
 use fieldwork::tui::app::{update, Action, Mode, Pane, State};
-use fieldwork::tui::effects::{finish, perform};
-use fieldwork::tui::initial_state;
+use fieldwork::tui::effects::perform;
 use fieldwork::tui::keymap::Cmd;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use support::tui::{cmd, state};
 
-fn cmd(fw: &mut Fieldwork, s: &mut State, c: Cmd) {
-    if let Some(e) = update(s, Action::Cmd(c)) {
-        perform(fw, s, e);
-    }
-    finish(fw, s);
-}
-
+/// Type through the key map, as key presses (not `Action::Text`).
 fn typed(fw: &mut Fieldwork, s: &mut State, text: &str) {
     for ch in text.chars() {
         let ev =
@@ -30,8 +24,7 @@ fn typed(fw: &mut Fieldwork, s: &mut State, text: &str) {
 fn setup() -> (tempfile::TempDir, Fieldwork, State) {
     let dir = tempfile::tempdir().unwrap();
     let mut fw = support::small(&dir.path().join("transcripts"));
-    let mut s = initial_state(&fw, false, true, false);
-    update(&mut s, Action::Resize(120, 40));
+    let mut s = state(&fw, false);
     perform(
         &mut fw,
         &mut s,

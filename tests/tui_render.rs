@@ -3,33 +3,11 @@
 mod support;
 
 use fieldwork::service::Fieldwork;
-use fieldwork::tui::app::{update, Action, Mode, Pane, State};
+use fieldwork::tui::app::{Mode, Pane, State};
 use fieldwork::tui::coding::{AnalysisView, CodingCmd as CC};
-use fieldwork::tui::effects::{finish, perform};
 use fieldwork::tui::keymap::Cmd;
-use fieldwork::tui::{initial_state, view};
-use ratatui::backend::TestBackend;
 use ratatui::style::Color;
-use ratatui::Terminal;
-
-fn draw(s: &State, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| view::render(s, f.area(), f.buffer_mut()))
-        .unwrap();
-    t
-}
-
-fn text(s: &State, w: u16, h: u16) -> String {
-    draw(s, w, h).backend().to_string()
-}
-
-/// Drive the state like the loop does.
-fn cmd(fw: &mut Fieldwork, s: &mut State, c: Cmd) {
-    if let Some(e) = update(s, Action::Cmd(c)) {
-        perform(fw, s, e);
-    }
-    finish(fw, s);
-}
+use support::tui::{cmd, draw, state, text, typed};
 
 fn setup(privacy: bool) -> (tempfile::TempDir, Fieldwork, State) {
     setup_with(privacy, support::small)
@@ -41,10 +19,7 @@ fn setup_with(
 ) -> (tempfile::TempDir, Fieldwork, State) {
     let dir = tempfile::tempdir().unwrap();
     let fw = make(&dir.path().join("transcripts"));
-    let mut s = initial_state(&fw, privacy, true, false);
-    s.db_path = "test.db".into();
-    s.transcripts_root = "transcripts".into();
-    update(&mut s, Action::Resize(120, 40));
+    let s = state(&fw, privacy);
     (dir, fw, s)
 }
 
@@ -236,15 +211,6 @@ fn wide_characters_keep_columns_aligned() {
         .collect();
     assert!(status_x.len() >= 6, "{status_x:?}");
     assert!(status_x.windows(2).all(|w| w[0] == w[1]), "{status_x:?}");
-}
-
-fn typed(fw: &mut Fieldwork, s: &mut State, text: &str) {
-    for c in text.chars() {
-        if let Some(e) = update(s, Action::Text(c)) {
-            perform(fw, s, e);
-        }
-    }
-    finish(fw, s);
 }
 
 fn screen_line<'a>(screen: &'a str, needle: &str) -> Option<&'a str> {

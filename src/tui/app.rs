@@ -576,21 +576,12 @@ impl State {
     }
 }
 
-fn cycle(cur: &Option<String>, opts: &[String]) -> Option<String> {
+/// The next value of a filter that cycles: unset → each value in turn → unset.
+pub fn cycle<T: Clone + PartialEq>(cur: &Option<T>, all: &[T]) -> Option<T> {
     match cur {
-        None => opts.first().cloned(),
-        Some(c) => match opts.iter().position(|o| o == c) {
-            Some(i) if i + 1 < opts.len() => Some(opts[i + 1].clone()),
-            _ => None,
-        },
-    }
-}
-
-fn cycle_enum<T: Copy + PartialEq>(cur: Option<T>, all: &[T]) -> Option<T> {
-    match cur {
-        None => all.first().copied(),
-        Some(c) => match all.iter().position(|o| *o == c) {
-            Some(i) if i + 1 < all.len() => Some(all[i + 1]),
+        None => all.first().cloned(),
+        Some(c) => match all.iter().position(|o| o == c) {
+            Some(i) if i + 1 < all.len() => Some(all[i + 1].clone()),
             _ => None,
         },
     }
@@ -784,7 +775,8 @@ fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
     }
 }
 
-fn clamp_move(cur: usize, n: usize, d: isize, abs: Option<usize>) -> usize {
+/// A selection moved by `d` rows (or to `abs`) in a list of `n`.
+pub fn clamp_move(cur: usize, n: usize, d: isize, abs: Option<usize>) -> usize {
     if n == 0 {
         return 0;
     }
@@ -889,24 +881,24 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             reload_list(s)
         }
         Cmd::FilterStatus => {
-            s.pfilter.status = cycle_enum(s.pfilter.status, Status::ALL);
+            s.pfilter.status = cycle(&s.pfilter.status, Status::ALL);
             reload_list(s)
         }
         Cmd::FilterPhase => {
             let phases: Vec<u32> = s.reference.phases.iter().map(|p| p.number).collect();
             if s.pane == Pane::Sessions {
-                s.sfilter.phase = cycle_enum(s.sfilter.phase, &phases);
+                s.sfilter.phase = cycle(&s.sfilter.phase, &phases);
             } else {
-                s.pfilter.phase = cycle_enum(s.pfilter.phase, &phases);
+                s.pfilter.phase = cycle(&s.pfilter.phase, &phases);
             }
             reload_list(s)
         }
         Cmd::FilterKind => {
-            s.sfilter.kind = cycle_enum(s.sfilter.kind, SessionKind::ALL);
+            s.sfilter.kind = cycle(&s.sfilter.kind, SessionKind::ALL);
             reload_list(s)
         }
         Cmd::FilterSessionStatus => {
-            s.sfilter.status = cycle_enum(s.sfilter.status, SessionStatus::ALL);
+            s.sfilter.status = cycle(&s.sfilter.status, SessionStatus::ALL);
             reload_list(s)
         }
         Cmd::ToggleOrder => {

@@ -4,7 +4,7 @@
 
 use std::cell::Cell;
 
-use super::app::{Effect, FormKind, Mode, Pane, State, Write};
+use super::app::{clamp_move, cycle, Effect, FormKind, Mode, Pane, State, Write};
 use super::widgets::form::{Field, Form};
 use crate::domain::{Session, ThemeStatus};
 use crate::service::coding::{
@@ -384,16 +384,6 @@ pub struct CodingState {
     pub quote_filter: QuoteFilter,
 }
 
-fn cycle_opt<T: Clone + PartialEq>(cur: &Option<T>, all: &[T]) -> Option<T> {
-    match cur {
-        None => all.first().cloned(),
-        Some(c) => match all.iter().position(|o| o == c) {
-            Some(i) if i + 1 < all.len() => Some(all[i + 1].clone()),
-            _ => None,
-        },
-    }
-}
-
 fn sites(s: &State) -> Vec<String> {
     s.reference.sites.iter().map(|x| x.code.clone()).collect()
 }
@@ -440,34 +430,38 @@ fn need_viewer(s: &mut State) -> Option<&mut Viewer> {
     s.coding.viewer.as_mut()
 }
 
+/// (tag id, theme) of the passages at the Viewer's cursor; an error line when none.
+fn tags_at_cursor(s: &mut State) -> Option<Vec<(String, String)>> {
+    let v = need_viewer(s)?;
+    let here: Vec<(String, String)> = v
+        .passages_at(v.cursor)
+        .iter()
+        .map(|p| (p.id.clone(), p.theme.clone()))
+        .collect();
+    if here.is_empty() {
+        s.error("the cursor is not on a tagged passage (n/N go to one)");
+        return None;
+    }
+    Some(here)
+}
+
 /// Vertical movement in the analysis panes (from the list keys).
 pub fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
-    fn clamp(cur: usize, n: usize, d: isize, abs: Option<usize>) -> usize {
-        if n == 0 {
-            return 0;
-        }
-        let i = match abs {
-            Some(i) => i,
-            None if d < 0 => cur.saturating_sub(d.unsigned_abs()),
-            None => cur.saturating_add(d as usize),
-        };
-        i.min(n - 1)
-    }
     match s.pane {
         Pane::Search => {
             let n = s.coding.search.hits.len();
-            s.coding.search.sel = clamp(s.coding.search.sel, n, d, abs);
+            s.coding.search.sel = clamp_move(s.coding.search.sel, n, d, abs);
         }
         Pane::Viewer => {
             let v = s.coding.viewer.as_mut()?;
             let n = v.view.turns.len();
-            let t = clamp(v.turn_at(v.cursor), n, d, abs);
+            let t = clamp_move(v.turn_at(v.cursor), n, d, abs);
             v.cursor = v.turn_start(t);
         }
         Pane::Matrix => {
             let n = s.coding.matrix.rows().len();
             let before = s.coding.matrix.row;
-            s.coding.matrix.row = clamp(before, n, d, abs);
+            s.coding.matrix.row = clamp_move(before, n, d, abs);
             if before != s.coding.matrix.row {
                 s.coding.matrix.passages = None;
             }
@@ -479,7 +473,7 @@ pub fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
                 AnalysisView::Frequency => a.frequency.len(),
                 AnalysisView::Cooccurrence => a.cooccurrence.len(),
             };
-            a.sel = clamp(a.sel, n, d, abs);
+            a.sel = clamp_move(a.sel, n, d, abs);
         }
         _ => {}
     }
@@ -514,18 +508,18 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
         }
         C::SearchSite => {
             let all = sites(s);
-            s.coding.search.filter.site = cycle_opt(&s.coding.search.filter.site, &all);
+            s.coding.search.filter.site = cycle(&s.coding.search.filter.site, &all);
             search_typed(s)
         }
         C::SearchPhase => {
             let all = phases(s);
-            s.coding.search.filter.phase = cycle_opt(&s.coding.search.filter.phase, &all);
+            s.coding.search.filter.phase = cycle(&s.coding.search.filter.phase, &all);
             search_typed(s)
         }
         C::SearchCategory => {
             let all = categories(s);
             s.coding.search.filter.role_category =
-                cycle_opt(&s.coding.search.filter.role_category, &all);
+                cycle(&s.coding.search.filter.role_category, &all);
             search_typed(s)
         }
         C::SearchTheme => {
@@ -535,7 +529,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                 .filter(|t| t.status == ThemeStatus::Active)
                 .map(|t| t.id.clone())
                 .collect();
-            let next = cycle_opt(&s.coding.search.filter.theme_id, &ids);
+            let next = cycle(&s.coding.search.filter.theme_id, &ids);
             s.coding.search.theme_label = next
                 .as_ref()
                 .and_then(|id| s.themes.iter().find(|t| t.id == *id))
@@ -680,16 +674,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             None
         }
         C::RemovePassage => {
-            let v = need_viewer(s)?;
-            let here: Vec<(String, String)> = v
-                .passages_at(v.cursor)
-                .iter()
-                .map(|p| (p.id.clone(), p.theme.clone()))
-                .collect();
-            if here.is_empty() {
-                s.error("the cursor is not on a tagged passage");
-                return None;
-            }
+            let here = tags_at_cursor(s)?;
             let names: Vec<String> = here.iter().map(|x| x.1.clone()).collect();
             let q = format!(
                 "Remove the tag(s) {} from this passage? The text stays; the audit log keeps a record.",
@@ -719,16 +704,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             Some(Effect::Write(Write::AcceptPassages { ids: changed }))
         }
         C::Split => {
-            let v = need_viewer(s)?;
-            let here: Vec<(String, String)> = v
-                .passages_at(v.cursor)
-                .iter()
-                .map(|p| (p.id.clone(), p.theme.clone()))
-                .collect();
-            if here.is_empty() {
-                s.error("the cursor is not on a tagged passage (n/N go to one)");
-                return None;
-            }
+            let here = tags_at_cursor(s)?;
             let f = Form::new(
                 "Split: move this passage's tag onto a new theme beside its theme",
                 vec![
@@ -762,11 +738,11 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
         C::Phase => {
             let all = phases(s);
             if s.pane == Pane::Analysis {
-                s.coding.analysis.phase = cycle_opt(&s.coding.analysis.phase, &all);
+                s.coding.analysis.phase = cycle(&s.coding.analysis.phase, &all);
                 return Some(Effect::Load(Pane::Analysis));
             }
             let m = &mut s.coding.matrix;
-            m.phase = cycle_opt(&m.phase, &all);
+            m.phase = cycle(&m.phase, &all);
             m.row = 0;
             m.passages = None;
             None
@@ -870,18 +846,17 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
         }
         C::QuoteSite => {
             let all = sites(s);
-            s.coding.quote_filter.site = cycle_opt(&s.coding.quote_filter.site, &all);
+            s.coding.quote_filter.site = cycle(&s.coding.quote_filter.site, &all);
             Some(Effect::Detail(Pane::Themes))
         }
         C::QuotePhase => {
             let all = phases(s);
-            s.coding.quote_filter.phase = cycle_opt(&s.coding.quote_filter.phase, &all);
+            s.coding.quote_filter.phase = cycle(&s.coding.quote_filter.phase, &all);
             Some(Effect::Detail(Pane::Themes))
         }
         C::QuoteCategory => {
             let all = categories(s);
-            s.coding.quote_filter.role_category =
-                cycle_opt(&s.coding.quote_filter.role_category, &all);
+            s.coding.quote_filter.role_category = cycle(&s.coding.quote_filter.role_category, &all);
             Some(Effect::Detail(Pane::Themes))
         }
         C::Import => {

@@ -9,7 +9,7 @@
 //! warnings, refusals), a form that writes it with the function the CLI uses, and the
 //! manifest read back from beside the written file.
 
-use super::app::{Effect, FormKind, Mode, Pane, Slow, State};
+use super::app::{clamp_move, Effect, FormKind, Mode, Pane, Slow, State};
 use super::widgets::form::{Field, Form};
 use crate::service::redaction::{Decision, SuspectGroup, KINDS};
 use crate::store::redaction::{IdentifierRow, LogRow};
@@ -378,18 +378,6 @@ pub fn cancel_text(s: &mut State) -> Option<Effect> {
     None
 }
 
-fn clamp(cur: usize, n: usize, d: isize, abs: Option<usize>) -> usize {
-    if n == 0 {
-        return 0;
-    }
-    let i = match abs {
-        Some(i) => i,
-        None if d < 0 => cur.saturating_sub(d.unsigned_abs()),
-        None => cur.saturating_add(d as usize),
-    };
-    i.min(n - 1)
-}
-
 pub fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
     match s.pane {
         Pane::Redaction => {
@@ -400,11 +388,11 @@ pub fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
             match r.focus {
                 Focus::Register => {
                     let n = r.register_shown().len();
-                    r.reg_sel = clamp(r.reg_sel, n, d, abs);
+                    r.reg_sel = clamp_move(r.reg_sel, n, d, abs);
                 }
                 Focus::Suspects => {
                     let n = r.suspects_shown().len();
-                    r.sus_sel = clamp(r.sus_sel, n, d, abs);
+                    r.sus_sel = clamp_move(r.sus_sel, n, d, abs);
                 }
             }
         }
@@ -412,12 +400,12 @@ pub fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
             // PgUp/PgDn scroll the manifest of the export just written.
             if let Some(w) = s.data.export.written.as_mut() {
                 if abs.is_none() && d.unsigned_abs() > 1 {
-                    w.scroll = clamp(w.scroll, w.manifest.len() + w.files.len() + 3, d, None);
+                    w.scroll = clamp_move(w.scroll, w.manifest.len() + w.files.len() + 3, d, None);
                     return None;
                 }
             }
             let before = s.data.export.sel;
-            s.data.export.sel = clamp(before, ExportKind::ALL.len(), d, abs);
+            s.data.export.sel = clamp_move(before, ExportKind::ALL.len(), d, abs);
             if before != s.data.export.sel {
                 s.data.export.written = None;
                 if s.data.export.current_preview().is_none() {

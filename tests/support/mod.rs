@@ -1,6 +1,8 @@
 //! Shared by the TUI tests and the benchmark: a small study with fixed names and dates.
 #![allow(dead_code)]
 
+pub mod tui;
+
 use std::path::Path;
 
 use fieldwork::config::{ConsentPolicy, StudyDef};
