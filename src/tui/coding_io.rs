@@ -6,8 +6,12 @@ use super::app::{Pane, State};
 use super::coding::{CodingEffect, Viewer};
 use crate::service::{Fieldwork, Result};
 
-/// Hits asked for per query: a screenful or two; the CLI gives more.
+/// Hits in the ranked list of a query; the CLI gives more.
 pub const HITS: usize = 200;
+/// Hits in the first answer to a typed query: a screenful and more. When more turns match,
+/// these are the first in text order (so a common word answers within a frame) and the
+/// ranked list follows after the frame.
+pub const FIRST: usize = 40;
 
 pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
     match p {
@@ -67,7 +71,7 @@ pub fn search(fw: &Fieldwork, s: &mut State, ranked: bool) -> Result<()> {
     let (hits, complete) = if ranked {
         (fw.search(&q, &st.filter, HITS)?, true)
     } else {
-        fw.search_quick(&q, &st.filter, HITS)?
+        fw.search_quick(&q, &st.filter, FIRST)?
     };
     st.millis = t.elapsed().as_millis();
     st.ranked = complete;

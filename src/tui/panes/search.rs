@@ -53,7 +53,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         )
     } else {
         format!(
-            " first {} hits in interview order (ranking follows) · {:>4} ms ",
+            " first {} hits found, in text order (ranking follows) · {:>4} ms ",
             st.hits.len(),
             st.millis
         )
