@@ -264,9 +264,11 @@ fn styled(
         if c.is_control() {
             c = ' ';
         }
-        let masked =
-            v.masks.iter().any(|(x, y)| i >= *x && i < *y) || (in_label && named && c != ':');
-        if s.privacy && masked && !c.is_whitespace() {
+        if s.privacy
+            && !c.is_whitespace()
+            && ((in_label && named && c != ':')
+                || v.masks.iter().any(|(x, y)| i >= *x && i < *y))
+        {
             c = '•';
         }
         if st != cur_style && !cur.is_empty() {
