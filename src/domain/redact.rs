@@ -4,8 +4,8 @@
 //! match first, and across line breaks (any run of white space in a variant matches any run
 //! in the text). Offsets are characters of the original text.
 
-use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, OnceLock};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use unicode_normalization::UnicodeNormalization;
@@ -77,6 +77,19 @@ fn normalised(s: &str) -> Normalised {
             continue;
         }
         last_space = false;
+        // ASCII not followed by a combining mark is its own NFKC form (the common case:
+        // skip the cluster's allocation).
+        if c.is_ascii()
+            && src.get(i + 1).is_none_or(|&n| {
+                n.is_ascii() || unicode_normalization::char::canonical_combining_class(n) == 0
+            })
+        {
+            chars.push(c.to_ascii_lowercase());
+            origin.push(i);
+            origin_end.push(i + 1);
+            i += 1;
+            continue;
+        }
         // A base character with its combining marks normalises as one cluster.
         let mut j = i + 1;
         while j < src.len() && unicode_normalization::char::canonical_combining_class(src[j]) != 0 {
@@ -266,6 +279,117 @@ pub fn find_suspects(
     allow: &HashSet<String>,
     variants: &[String],
 ) -> Vec<Suspect> {
+    SuspectFinder::new(variants).find(text, matched, allow)
+}
+
+/// A registered variant prepared for near-miss checks: normalised, with its length in
+/// characters, and its words of five characters or more (with theirs).
+struct NearVariant {
+    norm: String,
+    len: usize,
+    sorted: Vec<char>,
+    parts: Vec<(String, usize, Vec<char>)>,
+}
+
+fn sorted_chars(s: &str) -> Vec<char> {
+    let mut v: Vec<char> = s.chars().collect();
+    v.sort_unstable();
+    v
+}
+
+/// A lower bound of the Damerau–Levenshtein distance of two strings from their characters
+/// (sorted): every edit removes at most one character the other string lacks, and adds at
+/// most one it needs; a transposition changes neither.
+fn distance_lower_bound(a: &[char], b: &[char]) -> usize {
+    let (mut i, mut j, mut only_a, mut only_b) = (0, 0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
+            }
+            std::cmp::Ordering::Less => {
+                only_a += 1;
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                only_b += 1;
+                j += 1;
+            }
+        }
+    }
+    only_a += a.len() - i;
+    only_b += b.len() - j;
+    only_a.max(only_b)
+}
+
+/// The register's variants prepared once for [`find_suspects`] over many texts, with the
+/// near-miss answer for each capitalised text remembered (the same names recur across a
+/// corpus, and the answer depends only on the text and the variants).
+pub struct SuspectFinder {
+    variants: Vec<NearVariant>,
+    near: Mutex<HashMap<String, Option<String>>>,
+}
+
+impl SuspectFinder {
+    pub fn new(variants: &[String]) -> SuspectFinder {
+        let variants = variants
+            .iter()
+            .map(|v| normalise(v))
+            .filter_map(|norm| {
+                let len = norm.chars().count();
+                if len < 5 {
+                    return None;
+                }
+                let parts = norm
+                    .split(' ')
+                    .map(|p| (p.to_string(), p.chars().count(), sorted_chars(p)))
+                    .filter(|(_, n, _)| *n >= 5)
+                    .collect();
+                Some(NearVariant {
+                    sorted: sorted_chars(&norm),
+                    norm,
+                    len,
+                    parts,
+                })
+            })
+            .collect();
+        SuspectFinder {
+            variants,
+            near: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn near_miss(&self, norm: &str) -> Option<String> {
+        if let Ok(memo) = self.near.lock() {
+            if let Some(hit) = memo.get(norm) {
+                return hit.clone();
+            }
+        }
+        let found = near_miss(norm, &self.variants);
+        if let Ok(mut memo) = self.near.lock() {
+            memo.insert(norm.to_string(), found.clone());
+        }
+        found
+    }
+
+    /// See [`find_suspects`].
+    pub fn find(
+        &self,
+        text: &str,
+        matched: &[Replacement],
+        allow: &HashSet<String>,
+    ) -> Vec<Suspect> {
+        find_suspects_with(text, matched, allow, self)
+    }
+}
+
+fn find_suspects_with(
+    text: &str,
+    matched: &[Replacement],
+    allow: &HashSet<String>,
+    finder: &SuspectFinder,
+) -> Vec<Suspect> {
     let p = patterns();
     let byte_to_char = {
         let mut v = vec![0usize; text.len() + 1];
@@ -279,7 +403,19 @@ pub fn find_suspects(
         v[text.len()] = ci;
         v
     };
-    let covered = |s: usize, e: usize| matched.iter().any(|m| s < m.end && m.start < e);
+    // The register's matches are sorted and do not overlap (as `Matcher::find` gives them):
+    // the first one ending after `s` is the only candidate. Otherwise look at them all.
+    let sorted = matched
+        .windows(2)
+        .all(|w| w[0].start <= w[0].end && w[0].end <= w[1].start);
+    let covered = |s: usize, e: usize| {
+        if sorted {
+            let i = matched.partition_point(|m| m.end <= s);
+            matched.get(i).is_some_and(|m| s < m.end && m.start < e)
+        } else {
+            matched.iter().any(|m| s < m.end && m.start < e)
+        }
+    };
     let mut out: Vec<Suspect> = Vec::new();
     let push =
         |out: &mut Vec<Suspect>, bs: usize, be: usize, reason: &str, near: Option<String>| {
@@ -314,11 +450,6 @@ pub fn find_suspects(
             push(&mut out, m.start(), m.end(), "phone", None);
         }
     }
-    let normalised_variants: Vec<String> = variants
-        .iter()
-        .map(|v| normalise(v))
-        .filter(|v| v.chars().count() >= 5)
-        .collect();
     for m in p.capitalised.find_iter(text) {
         // Skip leading common words and titles ("And Ms Quil" → "Quil").
         let mut start = m.start();
@@ -351,12 +482,12 @@ pub fn find_suspects(
         if sentence_start && words.len() == 1 && !is_label {
             // A single capitalised word at a sentence start is usually just grammar; still
             // check it for near misses.
-            if let Some(v) = near_miss(&norm, &normalised_variants) {
+            if let Some(v) = finder.near_miss(&norm) {
                 push(&mut out, start, m.end(), "near-miss", Some(v));
             }
             continue;
         }
-        match near_miss(&norm, &normalised_variants) {
+        match finder.near_miss(&norm) {
             Some(v) => push(&mut out, start, m.end(), "near-miss", Some(v)),
             None => push(&mut out, start, m.end(), "capitalised", None),
         }
@@ -368,27 +499,31 @@ pub fn find_suspects(
 /// A registered variant this text nearly matches (a misspelling), if any. Similarity of at
 /// least 0.8 (normalised Damerau–Levenshtein) needs lengths within a fifth of each other, so
 /// other lengths are skipped before the distance is computed.
-fn near_miss(norm: &str, variants: &[String]) -> Option<String> {
+fn near_miss(norm: &str, variants: &[NearVariant]) -> Option<String> {
     let n = norm.chars().count();
     if n < 4 {
         return None;
     }
-    let close = |other: &str| {
-        let m = other.chars().count();
+    let mine = sorted_chars(norm);
+    // Similarity 1 - d / longest >= 0.8 needs d * 5 <= longest: when even a lower bound of
+    // d is above that, the exact (and costly) distance cannot reach it.
+    let close = |other: &str, m: usize, theirs: &[char]| {
         let longest = n.max(m);
         n.abs_diff(m) * 5 <= longest
             && other != norm
+            && distance_lower_bound(&mine, theirs) * 5 <= longest
             && strsim::normalized_damerau_levenshtein(norm, other) >= 0.8
     };
     for v in variants {
-        if close(v) {
-            return Some(v.clone());
+        if close(&v.norm, v.len, &v.sorted) {
+            return Some(v.norm.clone());
         }
         // A misspelt surname inside a longer variant ("Quil" for "ada quill").
-        if v.split(' ')
-            .any(|part| part.chars().count() >= 5 && close(part))
+        if v.parts
+            .iter()
+            .any(|(part, m, theirs)| close(part, *m, theirs))
         {
-            return Some(v.clone());
+            return Some(v.norm.clone());
         }
     }
     None
@@ -505,6 +640,102 @@ mod tests {
         let allow: HashSet<String> = [normalise("Bertie Marchbanks")].into_iter().collect();
         let s = find_suspects(text, &reps, &allow, &[]);
         assert!(!s.iter().any(|x| x.text == "Bertie Marchbanks"));
+    }
+
+    #[test]
+    fn one_finder_over_many_texts_finds_what_fresh_ones_do() {
+        let variants: Vec<String> = vec!["Ada Quill".into(), "Northvale Trust".into()];
+        let e = vec![
+            ent("p", "[P]", &["Ada Quill"]),
+            ent("o", "[O]", &["Northvale Trust"]),
+        ];
+        let texts = [
+            "Participant: Ada Quil met Bertie Marchbanks at Northvail Trust.",
+            "Interviewer: And Ms Quil? Ada Quill said Zoe\u{0308} Marchbanks would come.",
+            "Participant: Bertie Marchbanks again, and Quil, and NORTHVALE trust.",
+        ];
+        let finder = SuspectFinder::new(&variants);
+        let allow = HashSet::new();
+        for t in texts {
+            let reps = find_matches(t, &e);
+            assert_eq!(
+                finder.find(t, &reps, &allow),
+                find_suspects(t, &reps, &allow, &variants),
+                "{t}"
+            );
+        }
+        // Replacements out of order: still honoured.
+        let t = texts[0];
+        let mut reps = find_matches(t, &e);
+        reps.reverse();
+        reps.push(Replacement {
+            start: 0,
+            end: t.len(),
+            original: String::new(),
+            label: "[X]".into(),
+            entity_id: "x".into(),
+        });
+        assert!(finder.find(t, &reps, &allow).is_empty());
+    }
+
+    #[test]
+    fn the_distance_bound_never_exceeds_the_distance() {
+        let words = [
+            "quill",
+            "quil",
+            "qiull",
+            "ada quill",
+            "northvale",
+            "northvail",
+            "marchbanks",
+            "marchbank",
+            "zoë",
+            "zoe",
+            "o'hara",
+            "ohara",
+            "abcde",
+            "edcba",
+            "aabbc",
+            "",
+            "x",
+            "partnership",
+            "partnerships",
+            "trust",
+            "rtust",
+        ];
+        for a in words {
+            for b in words {
+                let lb = distance_lower_bound(&sorted_chars(a), &sorted_chars(b));
+                assert!(lb <= strsim::damerau_levenshtein(a, b), "{a} / {b}");
+            }
+        }
+        // Pseudo-random strings over a small alphabet (many repeats and transpositions).
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |k: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % k
+        };
+        for _ in 0..3000 {
+            let (la, lb_) = (next(9), next(9));
+            let mut word = |n: u64| -> String {
+                (0..n)
+                    .map(|_| ['a', 'b', 'c', 'é', ' '][next(5) as usize])
+                    .collect()
+            };
+            let a = word(la);
+            let b = word(lb_);
+            let lb = distance_lower_bound(&sorted_chars(&a), &sorted_chars(&b));
+            assert!(lb <= strsim::damerau_levenshtein(&a, &b), "{a:?} / {b:?}");
+        }
+    }
+
+    #[test]
+    fn normalise_ascii_and_clusters() {
+        assert_eq!(normalise("  Ada\n\tQUILL  "), "ada quill");
+        assert_eq!(normalise("Zoe\u{0308} O\u{2019}Hara"), "zoë o'hara");
+        assert_eq!(normalise("ﬁne Ⅳ"), "fine iv");
     }
 
     #[test]

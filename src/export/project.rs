@@ -21,6 +21,7 @@ use super::text::{derived_guid, user_initials, OffsetMap};
 use super::transcripts::interviews;
 use super::{check_free, invalid};
 use crate::domain::now_utc;
+use crate::service::redaction::{PreparedRedaction, Redacted, Redactor};
 use crate::service::{Fieldwork, Result, ServiceError};
 
 pub const PROJECT_NS: &str = "urn:QDA-XML:project:1.0";
@@ -321,23 +322,54 @@ fn original_texts(fw: &Fieldwork) -> Result<HashMap<String, SourceText>> {
     Ok(out)
 }
 
+/// The redacted texts of the eligible interviews, taken from `prepared` when given (the
+/// same engine and register, computed once) and computed otherwise.
+fn redacted_texts(
+    fw: &Fieldwork,
+    prepared: Option<&PreparedRedaction>,
+) -> Result<HashMap<String, SourceText>> {
+    let done: HashMap<&str, &Redacted> = prepared
+        .map(|p| {
+            p.redacted
+                .iter()
+                .map(|r| (r.session_id.as_str(), r))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Built on the first interview not prepared, then reused.
+    let mut redactor: Option<Redactor> = None;
+    let mut out = HashMap::new();
+    for i in interviews(fw)?.into_iter().filter(|i| i.eligible) {
+        let computed;
+        let r = match done.get(i.session_id.as_str()) {
+            Some(r) => *r,
+            None => {
+                let x = match redactor.take() {
+                    Some(x) => x,
+                    None => fw.redactor()?,
+                };
+                computed = fw.redacted_by(&x, &i.session_id)?;
+                redactor = Some(x);
+                &computed
+            }
+        };
+        out.insert(
+            i.session_id,
+            SourceText {
+                map: Some(OffsetMap::new(&r.replacements)),
+                text: r.text.clone(),
+            },
+        );
+    }
+    Ok(out)
+}
+
 /// The project as it would be exported (redacted texts are computed, nothing is logged).
 pub fn preview_project(fw: &Fieldwork, originals: bool) -> Result<ProjectPreview> {
     let texts = if originals {
         original_texts(fw)?
     } else {
-        let mut out = HashMap::new();
-        for i in interviews(fw)?.into_iter().filter(|i| i.eligible) {
-            let r = fw.redacted(&i.session_id)?;
-            out.insert(
-                i.session_id,
-                SourceText {
-                    map: Some(OffsetMap::new(&r.replacements)),
-                    text: r.text,
-                },
-            );
-        }
-        out
+        redacted_texts(fw, None)?
     };
     Ok(build(fw, &texts, originals)?.preview)
 }
@@ -383,10 +415,13 @@ pub fn export_project(
     let texts = if originals {
         original_texts(fw)?
     } else {
+        // The transcripts are matched and searched for suspects once, for the preview, the
+        // review check and the log.
+        let prepared = fw.prepare_redaction()?;
         // Every refusal of the build first, without logging anything.
-        preview_project(fw, false)?;
+        build(fw, &redacted_texts(fw, Some(&prepared))?, false)?;
         // Refuses while suspects are unreviewed (unless allowed); logs every replacement.
-        let (_run, redacted) = fw.redact_all_for_export(allow_unreviewed)?;
+        let (_run, redacted) = fw.log_redaction(prepared, allow_unreviewed)?;
         redacted
             .into_iter()
             .map(|r| {

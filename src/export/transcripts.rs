@@ -85,12 +85,14 @@ pub struct TranscriptsPreview {
 pub fn preview_transcripts(fw: &Fieldwork) -> Result<TranscriptsPreview> {
     let mut files = Vec::new();
     let mut withheld = 0;
+    // One engine for every transcript (the register is read and compiled once).
+    let redactor = fw.redactor()?;
     for i in interviews(fw)? {
         if !i.eligible {
             withheld += 1;
             continue;
         }
-        let r = fw.redacted(&i.session_id)?;
+        let r = fw.redacted_by(&redactor, &i.session_id)?;
         files.push(TranscriptEntry {
             file: format!("{}.txt", i.name),
             chars: r.text.chars().count(),
@@ -138,11 +140,23 @@ pub fn export_transcripts(
 ) -> Result<TranscriptsReport> {
     check_dir_free(out, force)?;
     let list = interviews(fw)?;
+    // The transcripts are matched and searched for suspects once, for this check, the
+    // review check and the log.
+    let prepared = fw.prepare_redaction()?;
+    let prepared_text: HashMap<&str, &str> = prepared
+        .redacted
+        .iter()
+        .map(|r| (r.session_id.as_str(), r.text.as_str()))
+        .collect();
     // A direct identifier left after redaction refuses the export before anything is logged.
     let register = super::identifier_register(fw)?;
     let mut problems = Vec::new();
     for i in list.iter().filter(|i| i.eligible) {
-        if let Some(kind) = super::find_identifier(&fw.redacted(&i.session_id)?.text, &register) {
+        let text = match prepared_text.get(i.session_id.as_str()) {
+            Some(t) => (*t).to_string(),
+            None => fw.redacted(&i.session_id)?.text,
+        };
+        if let Some(kind) = super::find_identifier(&text, &register) {
             problems.push(format!(
                 "{}.txt: a participant's {kind} is still there after redaction; add it to the register (`redact add`/`redact accept`)",
                 i.name
@@ -155,8 +169,9 @@ pub fn export_transcripts(
             problems.join("\n")
         )));
     }
+    drop(prepared_text);
     // Refuses while suspects are unreviewed (unless allowed); logs every replacement.
-    let (_run, redacted) = fw.redact_all_for_export(allow_unreviewed)?;
+    let (_run, redacted) = fw.log_redaction(prepared, allow_unreviewed)?;
     let by_session: HashMap<&str, &crate::service::redaction::Redacted> = redacted
         .iter()
         .map(|r| (r.session_id.as_str(), r))

@@ -99,6 +99,12 @@ pub fn import_codebook(
             parsed.sets_ignored
         ));
     }
+    if parsed.not_codable > 0 {
+        report.warnings.push(format!(
+            "{} code(s) marked isCodable=\"false\" (headings for other codes) were imported as ordinary themes (any fieldwork theme can be tagged)",
+            parsed.not_codable
+        ));
+    }
     // Sibling names in use, by (framework, parent): active themes of the database plus
     // themes this import adds or renames.
     let key = |framework: &str, parent: Option<&str>| {

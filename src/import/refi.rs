@@ -5,7 +5,9 @@
 //! namespace), near-misses of them (any namespace under `urn:QDA-XML:`), or no namespace; `isCodable` missing; `color` with or without `#`,
 //! in either case, 3 or 6 hex digits (or 8, ARGB, whose alpha is dropped); GUIDs in braces
 //! or upper case; `Description` children with text, CDATA, entities or inner markup; UTF-8
-//! with or without a byte-order mark, and UTF-16 with one. Elements of other namespaces
+//! with or without a byte-order mark, and UTF-16 with one; code `Set`s are counted (not
+//! imported), sets of documents only (MAXQDA projects) are not. Real exports from other
+//! packages are in tests/fixtures/refi/real/ (see tests/refi_real.rs). Elements of other namespaces
 //! inside the codebook (vendor extensions) are skipped. Broken XML is rejected with the line
 //! and column of the problem.
 
@@ -48,7 +50,11 @@ pub struct ParsedCodebook {
     /// Document order: every parent before its children.
     pub codes: Vec<ParsedCode>,
     pub warnings: Vec<String>,
+    /// Sets of codes (a `Set` with a `MemberCode`, or with no members at all); sets of
+    /// documents only (`MemberSource`, as MAXQDA writes in a project) are not counted.
     pub sets_ignored: usize,
+    /// Codes marked `isCodable="false"` (category headings in QualCoder and others).
+    pub not_codable: usize,
     pub origin: Option<String>,
 }
 
@@ -180,6 +186,8 @@ pub fn parse(text: &str, file: &str) -> Result<ParsedCodebook, ServiceError> {
     let mut description: Option<(usize, String)> = None;
     let mut description_depth = 0usize;
     let mut seen = std::collections::HashMap::<String, (usize, usize)>::new();
+    // The open `Set`: its depth in the stack, and whether it has code and source members.
+    let mut open_set: Option<(usize, bool, bool)> = None;
     loop {
         let start = reader.buffer_position() as usize;
         let (ns, event) = match reader.read_resolved_event() {
@@ -294,7 +302,23 @@ pub fn parse(text: &str, file: &str) -> Result<ParsedCodebook, ServiceError> {
                                 }
                             }
                         }
-                        ("Set", "Sets") => out.sets_ignored += 1,
+                        ("Set", "Sets") => {
+                            if empty {
+                                out.sets_ignored += 1;
+                            } else {
+                                open_set = Some((stack.len(), false, false));
+                            }
+                        }
+                        ("MemberCode", "Set") => {
+                            if let Some(s) = &mut open_set {
+                                s.1 = true;
+                            }
+                        }
+                        ("MemberSource", "Set") => {
+                            if let Some(s) = &mut open_set {
+                                s.2 = true;
+                            }
+                        }
                         _ => {}
                     }
                 }
@@ -313,6 +337,14 @@ pub fn parse(text: &str, file: &str) -> Result<ParsedCodebook, ServiceError> {
                     let d = d.trim().to_string();
                     if !d.is_empty() {
                         out.codes[i].description = Some(d);
+                    }
+                }
+                if let Some((depth, codes, sources)) = open_set {
+                    if stack.len() == depth + 1 {
+                        if codes || !sources {
+                            out.sets_ignored += 1;
+                        }
+                        open_set = None;
                     }
                 }
                 stack.pop();
@@ -475,7 +507,9 @@ fn read_code(
         }
     };
     if let Some(c) = codable {
-        if !matches!(c.trim(), "true" | "false" | "1" | "0") {
+        if matches!(c.trim(), "false" | "0") {
+            out.not_codable += 1;
+        } else if !matches!(c.trim(), "true" | "1") {
             out.warnings.push(format!(
                 "{file}:{line}:{column}: isCodable=\"{c}\" is not a boolean; ignored"
             ));
@@ -563,6 +597,24 @@ mod tests {
              </Codes></CodeBook>"
         ));
         assert_eq!(p.codes[0].description.as_deref(), Some("a <b> c & d e é"));
+    }
+
+    #[test]
+    fn sets_of_codes_are_counted_and_sets_of_documents_are_not() {
+        // ATLAS.ti: a code group in a codebook; MAXQDA: document sets in a project.
+        let p = ok(&format!(
+            "<CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\"><Codes><Code guid=\"{G1}\" name=\"a\" isCodable=\"true\"/></Codes>\
+             <Sets><Set guid=\"{G1}\" name=\"g\"><Description>d</Description><MemberCode guid=\"{G1}\"/></Set>\
+             <Set guid=\"{G1}\" name=\"empty\"/></Sets></CodeBook>"
+        ));
+        assert_eq!(p.sets_ignored, 2);
+        let p = ok(&format!(
+            "<Project xmlns=\"urn:QDA-XML:project:1.0\"><CodeBook><Codes><Code guid=\"{G1}\" name=\"a\" isCodable=\"false\"/></Codes></CodeBook>\
+             <Sets><Set guid=\"{G1}\" name=\"docs\"><MemberSource targetGUID=\"{G1}\"/></Set>\
+             <Set guid=\"{G1}\" name=\"mixed\"><MemberSource targetGUID=\"{G1}\"/><MemberCode targetGUID=\"{G1}\"/></Set></Sets></Project>"
+        ));
+        assert_eq!(p.sets_ignored, 1);
+        assert_eq!(p.not_codable, 1);
     }
 
     #[test]

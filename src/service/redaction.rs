@@ -1,7 +1,7 @@
 //! Transcript redaction: the register of identifiers (seeded from the database, edited by
 //! people), the review of suspects, and redacted text with an anonymisation log.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -54,6 +54,13 @@ pub enum Decision {
     Allow,
 }
 
+/// Every imported transcript redacted, and the suspects still open (nothing logged yet).
+#[derive(Debug, Clone)]
+pub struct PreparedRedaction {
+    pub open: Vec<SuspectGroup>,
+    pub redacted: Vec<Redacted>,
+}
+
 /// A redacted transcript.
 #[derive(Debug, Clone, Serialize)]
 pub struct Redacted {
@@ -68,7 +75,7 @@ pub struct Redacted {
 /// the transcripts (for passages, memos and matrix summaries in exports).
 pub struct Redactor {
     matcher: redact::Matcher,
-    variants: Vec<String>,
+    finder: redact::SuspectFinder,
     allow: HashSet<String>,
 }
 
@@ -86,8 +93,59 @@ impl Redactor {
     /// Suspects in `text` that neither the register nor the allow-list covers.
     pub fn suspects(&self, text: &str) -> Vec<Suspect> {
         let reps = self.matches(text);
-        redact::find_suspects(text, &reps, &self.allow, &self.variants)
+        self.suspects_beside(text, &reps)
     }
+
+    /// Suspects in `text` beside the register's replacements `reps` (from [`Self::matches`]).
+    fn suspects_beside(&self, text: &str, reps: &[Replacement]) -> Vec<Suspect> {
+        self.finder.find(text, reps, &self.allow)
+    }
+}
+
+/// One transcript's text with the register's replacements and the suspects beside them,
+/// computed once for both the review list and the redacted text of an export.
+struct Analysed {
+    transcript_id: String,
+    session_id: String,
+    text: String,
+    replacements: Vec<Replacement>,
+    suspects: Vec<Suspect>,
+}
+
+/// Group suspects by normalised text, most frequent first (the `redact suspects` list).
+fn group_suspects<'a>(analysed: impl Iterator<Item = &'a Analysed>) -> Vec<SuspectGroup> {
+    let mut groups: BTreeMap<String, SuspectGroup> = BTreeMap::new();
+    for a in analysed {
+        if a.suspects.is_empty() {
+            continue;
+        }
+        let chars: Vec<char> = a.text.chars().collect();
+        for s in &a.suspects {
+            let norm = redact::normalise(&s.text);
+            let g = groups.entry(norm.clone()).or_insert_with(|| SuspectGroup {
+                text: s.text.clone(),
+                norm,
+                reason: s.reason.clone(),
+                near: s.near.clone(),
+                occurrences: vec![],
+            });
+            g.occurrences.push(SuspectAt {
+                session_id: a.session_id.clone(),
+                transcript_id: a.transcript_id.clone(),
+                start: s.start,
+                end: s.end,
+                context: context(&chars, s.start, s.end),
+            });
+        }
+    }
+    let mut v: Vec<SuspectGroup> = groups.into_values().collect();
+    v.sort_by(|a, b| {
+        b.occurrences
+            .len()
+            .cmp(&a.occurrences.len())
+            .then(a.norm.cmp(&b.norm))
+    });
+    v
 }
 
 fn context(chars: &[char], s: usize, e: usize) -> String {
@@ -381,9 +439,35 @@ impl Fieldwork {
         let (entities, variants, allow) = self.entities()?;
         Ok(Redactor {
             matcher: redact::Matcher::new(&entities),
-            variants,
+            finder: redact::SuspectFinder::new(&variants),
             allow,
         })
+    }
+
+    /// Every imported transcript (or one interview's), matched and searched for suspects
+    /// with one engine, in the order of `imported_transcripts`.
+    fn analyse_transcripts(
+        &self,
+        redactor: &Redactor,
+        only: Option<&str>,
+    ) -> Result<Vec<Analysed>> {
+        let mut out = Vec::new();
+        for (tid, sid) in store::imported_transcripts(self.store.conn())? {
+            if only.is_some_and(|o| o != sid) {
+                continue;
+            }
+            let text = self.transcript_text(&tid)?;
+            let replacements = redactor.matches(&text);
+            let suspects = redactor.suspects_beside(&text, &replacements);
+            out.push(Analysed {
+                transcript_id: tid,
+                session_id: sid,
+                text,
+                replacements,
+                suspects,
+            });
+        }
+        Ok(out)
     }
 
     fn transcript_text(&self, transcript_id: &str) -> Result<String> {
@@ -396,49 +480,10 @@ impl Fieldwork {
     /// Suspects not in the register and not allowed, over all imported transcripts (or
     /// one interview's), grouped by their normalised text.
     pub fn suspects(&self, session: Option<&str>) -> Result<Vec<SuspectGroup>> {
-        let (entities, variants, allow) = self.entities()?;
         let only = session.map(|s| self.resolve_session(s)).transpose()?;
-        let mut groups: BTreeMap<String, SuspectGroup> = BTreeMap::new();
-        for (tid, sid) in store::imported_transcripts(self.store.conn())? {
-            if only.as_ref().is_some_and(|o| *o != sid) {
-                continue;
-            }
-            let text = self.transcript_text(&tid)?;
-            let chars: Vec<char> = text.chars().collect();
-            let matched = redact::find_matches(&text, &entities);
-            for s in redact::find_suspects(&text, &matched, &allow, &variants) {
-                let Suspect {
-                    start,
-                    end,
-                    text: t,
-                    reason,
-                    near,
-                } = s;
-                let norm = redact::normalise(&t);
-                let g = groups.entry(norm.clone()).or_insert_with(|| SuspectGroup {
-                    text: t.clone(),
-                    norm,
-                    reason,
-                    near,
-                    occurrences: vec![],
-                });
-                g.occurrences.push(SuspectAt {
-                    session_id: sid.clone(),
-                    transcript_id: tid.clone(),
-                    start,
-                    end,
-                    context: context(&chars, start, end),
-                });
-            }
-        }
-        let mut v: Vec<SuspectGroup> = groups.into_values().collect();
-        v.sort_by(|a, b| {
-            b.occurrences
-                .len()
-                .cmp(&a.occurrences.len())
-                .then(a.norm.cmp(&b.norm))
-        });
-        Ok(v)
+        let redactor = self.redactor()?;
+        let analysed = self.analyse_transcripts(&redactor, only.as_deref())?;
+        Ok(group_suspects(analysed.iter()))
     }
 
     /// Decide about a suspect text, corpus-wide.
@@ -483,11 +528,33 @@ impl Fieldwork {
 
     /// An interview's transcript, redacted with the register.
     pub fn redacted(&self, session: &str) -> Result<Redacted> {
+        self.redacted_with(&self.redactor()?, session, &HashMap::new())
+    }
+
+    /// An interview's transcript redacted with an engine built once for many (see
+    /// [`Self::redactor`]).
+    pub fn redacted_by(&self, redactor: &Redactor, session: &str) -> Result<Redacted> {
+        self.redacted_with(redactor, session, &HashMap::new())
+    }
+
+    /// An interview's transcript redacted with `redactor`; `analysed` (by transcript id)
+    /// saves matching again a text that was already analysed with the same engine.
+    fn redacted_with(
+        &self,
+        redactor: &Redactor,
+        session: &str,
+        analysed: &HashMap<&str, &Analysed>,
+    ) -> Result<Redacted> {
         let view = self.transcript_view(session)?;
-        let (entities, variants, allow) = self.entities()?;
         let text = view.text();
-        let reps = redact::find_matches(&text, &entities);
-        let unreviewed = redact::find_suspects(&text, &reps, &allow, &variants).len();
+        let (reps, unreviewed) = match analysed.get(view.transcript.id.as_str()) {
+            Some(a) if a.text == text => (a.replacements.clone(), a.suspects.len()),
+            _ => {
+                let reps = redactor.matches(&text);
+                let n = redactor.suspects_beside(&text, &reps).len();
+                (reps, n)
+            }
+        };
         Ok(Redacted {
             session_id: view.session_id,
             transcript_id: view.transcript.id,
@@ -497,6 +564,23 @@ impl Fieldwork {
         })
     }
 
+    /// Every imported transcript redacted for an export, and the suspects still open, with
+    /// nothing written: what [`Self::redact_all_for_export`] logs.
+    pub fn prepare_redaction(&self) -> Result<PreparedRedaction> {
+        let redactor = self.redactor()?;
+        let analysed = self.analyse_transcripts(&redactor, None)?;
+        let open = group_suspects(analysed.iter());
+        let by_id: HashMap<&str, &Analysed> = analysed
+            .iter()
+            .map(|a| (a.transcript_id.as_str(), a))
+            .collect();
+        let mut redacted = Vec::new();
+        for a in &analysed {
+            redacted.push(self.redacted_with(&redactor, &a.session_id, &by_id)?);
+        }
+        Ok(PreparedRedaction { open, redacted })
+    }
+
     /// Redact every imported transcript for an export, writing each replacement to the
     /// anonymisation log under one run id (one transaction). Refuses while suspects are
     /// unreviewed unless `allow_unreviewed`.
@@ -504,7 +588,17 @@ impl Fieldwork {
         &mut self,
         allow_unreviewed: bool,
     ) -> Result<(String, Vec<Redacted>)> {
-        let open = self.suspects(None)?;
+        let prepared = self.prepare_redaction()?;
+        self.log_redaction(prepared, allow_unreviewed)
+    }
+
+    /// Log a prepared redaction (see [`Self::redact_all_for_export`]).
+    pub fn log_redaction(
+        &mut self,
+        prepared: PreparedRedaction,
+        allow_unreviewed: bool,
+    ) -> Result<(String, Vec<Redacted>)> {
+        let PreparedRedaction { open, redacted } = prepared;
         if !open.is_empty() && !allow_unreviewed {
             return Err(ServiceError::Refused(format!(
                 "{} suspect(s) are not reviewed yet (e.g. `{}` in {} place(s)); review them (`redact suspects`, `redact accept`, `redact allow`) or export with --allow-unreviewed",
@@ -530,10 +624,7 @@ impl Fieldwork {
                 )
             })
             .collect();
-        let mut out = Vec::new();
-        for (_, sid) in store::imported_transcripts(self.store.conn())? {
-            out.push(self.redacted(&sid)?);
-        }
+        let out = redacted;
         let run = new_log_id();
         let now = now_utc();
         let user = self.settings.user.clone();
