@@ -185,7 +185,11 @@ fn main() {
             ms(pct(&times, 0.95)),
             ms(pct(&quick, 0.5)),
             ms(pct(&quick, 0.95)),
-            if complete { "all, ranked".to_string() } else { format!("first {FIRST}") },
+            if complete {
+                "all, ranked".to_string()
+            } else {
+                format!("first {FIRST}")
+            },
             grep.map(ms).unwrap_or_else(|| "—".into()),
             rg.map(ms).unwrap_or_else(|| if rg_args.is_some() {
                 "rg not installed".into()

@@ -137,6 +137,10 @@ fn benches(c: &mut Criterion) {
         ('4', Pane::Transcripts),
         ('5', Pane::Themes),
         ('6', Pane::Coverage),
+        ('9', Pane::Matrix),
+        ('0', Pane::Analysis),
+        ('D', Pane::Redaction),
+        ('E', Pane::Export),
     ] {
         g.bench_function(
             format!("switch_to_{}_fresh_load", pane.title().to_lowercase()),
@@ -148,19 +152,19 @@ fn benches(c: &mut Criterion) {
                 })
             },
         );
-        // The slow part of a fresh load (consent problems, coverage), done after the
+        // The slow part of a fresh load (consent problems, coverage, analysis), done after the
         // frame above is on screen, then the frame that shows it.
-        if matches!(pane, Pane::Consent | Pane::Coverage) {
+        if matches!(pane, Pane::Consent | Pane::Coverage | Pane::Analysis) {
             g.bench_function(
                 format!("{}_deferred_load_then_frame", pane.title().to_lowercase()),
                 |b| {
                     b.iter(|| {
                         s.invalidate();
                         s.slow.clear();
-                        s.slow.push(if pane == Pane::Consent {
-                            fieldwork::tui::app::Slow::ConsentProblems
-                        } else {
-                            fieldwork::tui::app::Slow::Coverage
+                        s.slow.push(match pane {
+                            Pane::Consent => fieldwork::tui::app::Slow::ConsentProblems,
+                            Pane::Analysis => fieldwork::tui::app::Slow::Analysis,
+                            _ => fieldwork::tui::app::Slow::Coverage,
                         });
                         slow(&fw, &mut s);
                         frame(&mut t, &s);

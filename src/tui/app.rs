@@ -361,6 +361,8 @@ pub enum Slow {
     Search,
     /// The ranked hits of a query whose first answer was its first hits in text order.
     SearchRanked,
+    /// Saturation, frequency and co-occurrence (read every tag).
+    Analysis,
     /// The Redaction pane's suspects, the Export pane's preview (`data_io::slow`).
     Data(Pane),
 }

@@ -372,6 +372,8 @@ pub struct AnalysisState {
     pub frequency: Vec<FrequencyRow>,
     pub cooccurrence: Vec<CooccurrenceRow>,
     pub sel: usize,
+    /// The views are being computed (after the frame).
+    pub computing: bool,
 }
 
 #[derive(Debug, Clone, Default)]

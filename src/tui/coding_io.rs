@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::app::{Pane, State};
+use super::app::{Pane, Slow, State};
 use super::coding::{CodingEffect, Viewer};
 use crate::service::{Fieldwork, Result};
 
@@ -46,13 +46,26 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             st.passages = None;
         }
         Pane::Analysis => {
-            let a = &mut s.coding.analysis;
-            a.saturation = Some(fw.saturation(a.base, a.run, a.threshold, a.phase)?);
-            a.frequency = fw.theme_frequency()?;
-            a.cooccurrence = fw.cooccurrence()?;
+            // Computed after the next frame (they read every tag); the pane says so.
+            s.coding.analysis.computing = true;
+            s.stale[p.index()] = true;
+            if !s.slow.contains(&Slow::Analysis) {
+                s.slow.push(Slow::Analysis);
+            }
         }
         _ => {}
     }
+    Ok(())
+}
+
+/// The Analysis pane's three views.
+pub fn analysis(fw: &Fieldwork, s: &mut State) -> Result<()> {
+    let a = &mut s.coding.analysis;
+    a.computing = false;
+    a.saturation = Some(fw.saturation(a.base, a.run, a.threshold, a.phase)?);
+    a.frequency = fw.theme_frequency()?;
+    a.cooccurrence = fw.cooccurrence()?;
+    s.stale[Pane::Analysis.index()] = false;
     Ok(())
 }
 
@@ -85,8 +98,8 @@ pub fn search(fw: &Fieldwork, s: &mut State, ranked: bool) -> Result<()> {
     } else {
         Vec::new()
     };
-    if !complete && !s.slow.contains(&super::app::Slow::SearchRanked) {
-        s.slow.push(super::app::Slow::SearchRanked);
+    if !complete && !s.slow.contains(&Slow::SearchRanked) {
+        s.slow.push(Slow::SearchRanked);
     }
     Ok(())
 }

@@ -135,6 +135,7 @@ pub fn slow(fw: &Fieldwork, s: &mut State) -> bool {
         }
         Slow::Search => super::coding_io::search(fw, s, false),
         Slow::SearchRanked => super::coding_io::search(fw, s, true),
+        Slow::Analysis => super::coding_io::analysis(fw, s),
         Slow::Data(p) => super::data_io::slow(fw, s, p),
         Slow::Coverage => fw.coverage().map(|c| {
             s.gap_sel = s.gap_sel.min(c.gaps.len().saturating_sub(1));

@@ -28,7 +28,13 @@ fn saturation(s: &State, area: Rect, buf: &mut Buffer) {
     let th = &s.theme;
     let a = &s.coding.analysis;
     let Some(sat) = &a.saturation else {
-        panel("Saturation", vec![Line::raw("Loading…")], area, buf, th);
+        panel(
+            "Saturation",
+            vec![Line::raw("Computing (reads every tag)…")],
+            area,
+            buf,
+            th,
+        );
         return;
     };
     let [chart_area, text] =
@@ -81,7 +87,8 @@ fn saturation(s: &State, area: Rect, buf: &mut Buffer) {
         );
     }
     let title = format!(
-        " Saturation{} · {} interview(s), {} theme(s) · v: other views ",
+        " Saturation{}{} · {} interview(s), {} theme(s) · v: other views ",
+        if a.computing { " (updating…)" } else { "" },
         a.phase.map(|p| format!(", phase {p}")).unwrap_or_default(),
         n,
         total

@@ -266,8 +266,7 @@ fn styled(
         }
         if s.privacy
             && !c.is_whitespace()
-            && ((in_label && named && c != ':')
-                || v.masks.iter().any(|(x, y)| i >= *x && i < *y))
+            && ((in_label && named && c != ':') || v.masks.iter().any(|(x, y)| i >= *x && i < *y))
         {
             c = '•';
         }
