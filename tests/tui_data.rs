@@ -293,6 +293,23 @@ fn export_pane_previews_writes_with_manifest_and_refuses() {
     assert!(err && m.contains("refused"), "{m}");
     assert!(!out.join("manifest.json").exists());
     cmd(&mut fw, &mut s, Cmd::Cancel);
+
+    // A refusal listing several problems shows one a line, never an escaped line break;
+    // the status line shows its first line and how many follow.
+    cmd(&mut fw, &mut s, Cmd::End);
+    assert_eq!(s.data.export.kind(), ExportKind::Project);
+    let r = s.data.export.current_preview().unwrap().refusal.clone();
+    let r = r.expect("the project is refused while suspects are unreviewed");
+    let screen = text(&s, 120, 40);
+    assert!(!screen.contains("\\n"), "{screen}");
+    let first = r.lines().next().unwrap();
+    assert!(
+        screen.contains(&first[..first.len().min(40)]),
+        "{first}\n{screen}"
+    );
+    s.error(format!("{r}\nsecond line"));
+    let screen = text(&s, 200, 40);
+    assert!(screen.contains("more line(s))"), "{screen}");
 }
 
 #[test]

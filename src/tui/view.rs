@@ -123,11 +123,15 @@ fn status_line(s: &State, area: Rect, buf: &mut Buffer) {
         } else {
             s.theme.ok()
         };
-        let text = if s.privacy {
-            m.text.clone()
+        // One line: the first of a multi-line message, with how many follow.
+        let n = m.text.lines().count();
+        let first = m.text.lines().next().unwrap_or_default();
+        let first = if n > 1 {
+            format!("{first} (+{} more line(s))", n - 1)
         } else {
-            esc(&m.text)
+            first.to_string()
         };
+        let text = if s.privacy { first } else { esc(&first) };
         spans.push(Span::styled(fit(&esc(&text), room), style));
     }
     Line::from(spans).render(area, buf);

@@ -132,7 +132,11 @@ fn preview(s: &State, title: String, p: &Preview, area: Rect, buf: &mut Buffer) 
     block.render(area, buf);
     let mut head: Vec<Line<'static>> = Vec::new();
     if let Some(r) = &p.refusal {
-        head.push(Line::styled(format!("✗ {}", esc(r)), th.error()));
+        // A refusal can list one problem a line.
+        for (i, l) in r.lines().enumerate() {
+            let mark = if i == 0 { "✗ " } else { "  " };
+            head.push(Line::styled(format!("{mark}{}", esc(l)), th.error()));
+        }
     }
     for l in &p.summary {
         head.push(Line::raw(esc(l)));
