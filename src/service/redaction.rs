@@ -294,8 +294,11 @@ impl Fieldwork {
         Ok(rep)
     }
 
+    /// The register, by kind, then label in natural order (`[Person 2]` before `[Person 10]`).
     pub fn register(&self) -> Result<Vec<IdentifierRow>> {
-        Ok(store::identifiers(self.store.conn())?)
+        let mut v = store::identifiers(self.store.conn())?;
+        v.sort_by_cached_key(|i| (i.kind.clone(), natural_key(&i.label)));
+        Ok(v)
     }
 
     fn resolve_identifier(&self, key: &str) -> Result<IdentifierRow> {
@@ -686,5 +689,50 @@ impl Fieldwork {
         out.sort();
         out.dedup();
         Ok(out)
+    }
+}
+
+/// A sort key that orders the numbers inside a text by value: runs of digits become
+/// zero-padded numbers, the rest compares case-insensitively.
+fn natural_key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut digits = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if !digits.is_empty() {
+            out.push_str(&format!("{:0>12}", digits));
+            digits.clear();
+        }
+        out.extend(c.to_lowercase());
+    }
+    if !digits.is_empty() {
+        out.push_str(&format!("{:0>12}", digits));
+    }
+    out
+}
+
+#[cfg(test)]
+mod natural_tests {
+    #[test]
+    fn numbers_inside_labels_sort_by_value() {
+        let mut v = vec![
+            "[Person 10]",
+            "[person 2]",
+            "[Person 1]",
+            "[Organisation 3]",
+        ];
+        v.sort_by_key(|s| super::natural_key(s));
+        assert_eq!(
+            v,
+            [
+                "[Organisation 3]",
+                "[Person 1]",
+                "[person 2]",
+                "[Person 10]"
+            ]
+        );
     }
 }

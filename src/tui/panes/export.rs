@@ -137,6 +137,12 @@ fn preview(s: &State, title: String, p: &Preview, area: Rect, buf: &mut Buffer) 
             let mark = if i == 0 { "✗ " } else { "  " };
             head.push(Line::styled(format!("{mark}{}", esc(l)), th.error()));
         }
+        if r.contains("register") || r.contains("suspect") {
+            head.push(Line::styled(
+                "→ Redaction pane (D): S seeds the register from the database; review the suspects there.",
+                th.key(),
+            ));
+        }
     }
     for l in &p.summary {
         head.push(Line::raw(esc(l)));
