@@ -237,7 +237,7 @@ pub fn preview(fw: &Fieldwork, kind: ExportKind, param: &Param) -> Result<Previe
             ));
             p.warnings = t.warnings;
             if t.unreviewed_suspects > 0 {
-                p.refusal = Some(unreviewed(t.unreviewed_suspects));
+                p.refusal = Some(unreviewed(None, t.unreviewed_suspects));
             }
             p.header = vec![
                 "file".into(),
@@ -266,9 +266,9 @@ pub fn preview(fw: &Fieldwork, kind: ExportKind, param: &Param) -> Result<Previe
             ));
             p.warnings = x.warnings;
             let open = fw.suspects(None)?;
-            let n: usize = open.iter().map(|g| g.occurrences.len()).sum();
-            if n > 0 {
-                p.refusal = Some(unreviewed(n));
+            if !open.is_empty() {
+                let places = open.iter().map(|g| g.occurrences.len()).sum();
+                p.refusal = Some(unreviewed(Some(open.len()), places));
             }
         }
         (k, other) => p.refusal = Some(format!("{}: unexpected parameter {other:?}", k.title())),
@@ -276,9 +276,15 @@ pub fn preview(fw: &Fieldwork, kind: ExportKind, param: &Param) -> Result<Previe
     Ok(p)
 }
 
-fn unreviewed(n: usize) -> String {
+/// The refusal for unreviewed suspects: the distinct texts (as `redact suspects` and the
+/// Redaction pane list them), when known, and the places they occur.
+fn unreviewed(texts: Option<usize>, places: usize) -> String {
+    let what = match texts {
+        Some(n) => format!("{n} suspect(s), in {places} place(s),"),
+        None => format!("suspects in {places} place(s)"),
+    };
     format!(
-        "refused as it stands: {n} suspect(s) are not reviewed; review them in the Redaction pane (D), or choose “export anyway” in the form"
+        "refused as it stands: {what} are not reviewed; review them in the Redaction pane (D), or choose “export anyway” in the form"
     )
 }
 
