@@ -468,6 +468,35 @@ fn the_quotes_of_a_theme_show_in_themes_with_their_attribution() {
 }
 
 #[test]
+fn a_memo_hit_opens_its_passage_in_the_viewer() {
+    let (_d, mut fw, mut s) = setup_with(false, support::small_coded);
+    go(&mut fw, &mut s, Pane::Search);
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::Query));
+    typed(&mut fw, &mut s, "enabler");
+    cmd(&mut fw, &mut s, Cmd::SearchAccept);
+    let kinds: Vec<&str> = s
+        .coding
+        .search
+        .hits
+        .iter()
+        .map(|h| h.kind.as_str())
+        .collect();
+    assert!(
+        !kinds.is_empty() && kinds.iter().all(|k| *k == "memo"),
+        "{kinds:?}"
+    );
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::OpenHit));
+    assert_eq!(s.pane, Pane::Viewer);
+    let v = s.coding.viewer.as_ref().unwrap();
+    let here: Vec<&str> = v
+        .passages_at(v.cursor)
+        .iter()
+        .map(|p| p.memo.as_deref().unwrap_or(""))
+        .collect();
+    assert_eq!(here, vec!["agreement as enabler"; 2]);
+}
+
+#[test]
 fn privacy_mode_masks_names_in_transcripts_and_snippets() {
     let (_d, mut fw, mut s) = setup_with(true, support::small_coded);
     go(&mut fw, &mut s, Pane::Search);

@@ -260,7 +260,8 @@ pub struct Hit {
     pub transcript_id: Option<String>,
     pub turn_seq: Option<i64>,
     pub speaker: Option<String>,
-    /// Character offset of the turn in the transcript.
+    /// Character offset of the turn in the transcript (for a memo on a passage: of the
+    /// passage).
     pub char_start: Option<i64>,
     /// The matching text with hits between U+E000 and U+E001.
     pub snippet: String,
@@ -349,9 +350,10 @@ pub fn search_notes(
     let sql = format!(
         "SELECT note_fts.session_id, se.kind, note_fts.kind,
             snippet(note_fts, 0, char(57344), char(57345), '…', 16), note_fts.rank, si.code,
-            ph.number, se.date
+            ph.number, se.date, mg.transcript_id, mg.span_start
          FROM note_fts JOIN session se ON se.id = note_fts.session_id
          JOIN site si ON si.id = se.site_id JOIN phase ph ON ph.id = se.phase_id
+         LEFT JOIN tag mg ON note_fts.kind = 'memo' AND mg.id = note_fts.ref_id
          WHERE note_fts MATCH ?1 AND {SESSION_FILTER}
            AND (?5 IS NULL OR EXISTS (SELECT 1 FROM tag g WHERE g.theme_id = ?5
                 AND g.session_id = se.id))
@@ -372,10 +374,11 @@ pub fn search_notes(
                 session_id: r.get(0)?,
                 session_kind: r.get(1)?,
                 kind: r.get(2)?,
-                transcript_id: None,
+                // A memo on a passage: where the passage starts.
+                transcript_id: r.get(8)?,
                 turn_seq: None,
                 speaker: None,
-                char_start: None,
+                char_start: r.get(9)?,
                 snippet: r.get(3)?,
                 rank: r.get(4)?,
                 site: r.get(5)?,

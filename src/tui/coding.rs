@@ -491,12 +491,13 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
         }
         C::OpenHit => {
             let h = s.coding.search.hits.get(s.coding.search.sel)?.clone();
-            if h.kind == "transcript" {
-                // The first highlighted word of the snippet.
-                let word = h
-                    .snippet
-                    .split('\u{E000}')
-                    .nth(1)
+            // Transcript turns, and memos on passages, open in the Viewer.
+            if h.transcript_id.is_some() && h.char_start.is_some() {
+                // The first highlighted word of the snippet (a memo's words are not in
+                // the text: its passage's start is the place).
+                let word = (h.kind == "transcript")
+                    .then(|| h.snippet.split('\u{E000}').nth(1))
+                    .flatten()
                     .and_then(|x| x.split('\u{E001}').next())
                     .map(str::to_string);
                 Some(Effect::Coding(CodingEffect::Open {

@@ -660,7 +660,7 @@ pub static BINDINGS: &[Binding] = &[
         Ctx::Pane(Pane::Search),
         [code(K::Enter)],
         C::Coding(CodingCmd::OpenHit),
-        "open the hit: the transcript in the Viewer at that turn (a note: its session)",
+        "open the hit: the transcript in the Viewer at that turn (a memo: at its passage; a note: its session)",
         true
     ),
     b!(
