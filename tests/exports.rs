@@ -14,12 +14,8 @@ use fieldwork::service::{Fieldwork, Settings};
 use time::macros::date;
 
 mod scan;
+mod xsd;
 use scan::{assert_no_identifiers, contents};
-
-const XSD: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/refi-qda/Codebook.xsd"
-);
 
 fn settings(dir: &Path) -> Settings {
     Settings {
@@ -718,28 +714,6 @@ fn table1_counts_participants_suppresses_small_cells_and_their_partners() {
 // ---------------------------------------------------------------------------------------
 // REFI-QDA codebook
 
-fn xmllint_validate(file: &Path) {
-    let xsd = Path::new(XSD);
-    assert!(xsd.exists(), "the schema {XSD} is missing");
-    let r = Command::new("xmllint")
-        .args(["--noout", "--schema"])
-        .arg(xsd)
-        .arg(file)
-        .output();
-    let o = match r {
-        Ok(o) => o,
-        Err(e) => panic!(
-            "xmllint is needed to validate REFI-QDA exports against Codebook.xsd and could not be run ({e}); install it: apt-get install -y libxml2-utils"
-        ),
-    };
-    assert!(
-        o.status.success(),
-        "{} does not validate against Codebook.xsd:\n{}",
-        file.display(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 /// (guid, path, description, colour) of every active theme of a framework.
 fn codebook_of(
     fw: &Fieldwork,
@@ -791,7 +765,7 @@ fn codebook_exports_validate_and_round_trip() {
             "QMS",
         ],
     );
-    xmllint_validate(&out);
+    xsd::assert_valid(&out, "Codebook.xsd");
     let all = dir.path().join("all.qdc");
     ok(
         &db,
@@ -804,7 +778,7 @@ fn codebook_exports_validate_and_round_trip() {
             all.to_str().unwrap(),
         ],
     );
-    xmllint_validate(&all);
+    xsd::assert_valid(&all, "Codebook.xsd");
     // GUIDs are stable across exports.
     let out2 = dir.path().join("qms2.qdc");
     ok(
@@ -964,7 +938,7 @@ fn codebook_import_accepts_the_major_packages() {
     // Everything imported exports again as valid REFI-QDA.
     let out = dir.path().join("everything.qdc");
     ok(&db, &["export", "codebook", "--out", out.to_str().unwrap()]);
-    xmllint_validate(&out);
+    xsd::assert_valid(&out, "Codebook.xsd");
 }
 
 #[test]
@@ -1066,7 +1040,7 @@ fn codebook_export_refuses_to_carry_participant_identifiers() {
     std::fs::create_dir(&out_dir).unwrap();
     let out = out_dir.join("c.qdc");
     ok(&db, &["export", "codebook", "--out", out.to_str().unwrap()]);
-    xmllint_validate(&out);
+    xsd::assert_valid(&out, "Codebook.xsd");
     assert_no_identifiers(&out_dir, &ids);
 }
 

@@ -18,12 +18,8 @@ use fieldwork::service::{Fieldwork, Settings};
 use time::macros::date;
 
 mod scan;
+mod xsd;
 use scan::assert_no_identifiers;
-
-const PROJECT_XSD: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/refi-qda/Project.xsd"
-);
 
 const FIRST: [&str; 12] = [
     "Zebedee",
@@ -334,28 +330,6 @@ fn open(db: &Path) -> Fieldwork {
     Fieldwork::open(db, settings(db.parent().unwrap())).unwrap()
 }
 
-fn xmllint_validate(file: &Path) {
-    let xsd = Path::new(PROJECT_XSD);
-    assert!(xsd.exists(), "the schema {PROJECT_XSD} is missing");
-    let o = match Command::new("xmllint")
-        .args(["--noout", "--schema"])
-        .arg(xsd)
-        .arg(file)
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) => panic!(
-            "xmllint is needed to validate REFI-QDA exports against Project.xsd and could not be run ({e}); install it: apt-get install -y libxml2-utils"
-        ),
-    };
-    assert!(
-        o.status.success(),
-        "{} does not validate against Project.xsd:\n{}",
-        file.display(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 /// A selection read back from project.qde.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Sel {
@@ -577,7 +551,7 @@ fn text_exports_hold_no_identifier_and_follow_consent() {
     let qde = String::from_utf8(parts["project.qde"].clone()).unwrap();
     let qde_file = tmp.path().join("project.qde");
     std::fs::write(&qde_file, &qde).unwrap();
-    xmllint_validate(&qde_file);
+    xsd::assert_valid(&qde_file, "Project.xsd");
     let (sources, sels, cases, users) = parse_qde(&qde);
     assert_eq!(users, ["OI"]);
     assert_eq!(
@@ -909,7 +883,7 @@ fn project_with_originals_warns_and_selects_the_original_words() {
     let qde = String::from_utf8(parts["project.qde"].clone()).unwrap();
     let qde_file = tmp.path().join("orig.qde");
     std::fs::write(&qde_file, &qde).unwrap();
-    xmllint_validate(&qde_file);
+    xsd::assert_valid(&qde_file, "Project.xsd");
     let (sources, sels, _, _) = parse_qde(&qde);
     let fw = open(db);
     let quotes: HashMap<String, String> = b

@@ -4,43 +4,17 @@
 //! changes nothing, and our own codebook export afterwards still valid against Codebook.xsd.
 
 mod common;
+mod xsd;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::{stderr, stdout, Study};
 use serde_json::Value;
-
-const XSD: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/refi-qda/Codebook.xsd"
-);
 
 fn real(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/refi/real")
         .join(name)
-}
-
-fn xmllint_validate(file: &Path) {
-    let xsd = Path::new(XSD);
-    assert!(xsd.exists(), "the schema {XSD} is missing");
-    let o = Command::new("xmllint")
-        .args(["--noout", "--schema"])
-        .arg(xsd)
-        .arg(file)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "xmllint is needed to validate REFI-QDA exports against Codebook.xsd and could not be run ({e}); install it: apt-get install -y libxml2-utils"
-            )
-        });
-    assert!(
-        o.status.success(),
-        "{} does not validate against Codebook.xsd:\n{}",
-        file.display(),
-        String::from_utf8_lossy(&o.stderr)
-    );
 }
 
 /// What one import printed.
@@ -152,10 +126,10 @@ fn round(file: &str, framework: &str, expect_added: usize) -> (Study, Vec<Value>
         "--out",
         one.to_str().unwrap(),
     ]);
-    xmllint_validate(&one);
+    xsd::assert_valid(&one, "Codebook.xsd");
     let all = study.path().join("all.qdc");
     study.ok(&["export", "codebook", "--out", all.to_str().unwrap()]);
-    xmllint_validate(&all);
+    xsd::assert_valid(&all, "Codebook.xsd");
     (study, ts, first)
 }
 
