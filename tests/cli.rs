@@ -427,19 +427,7 @@ fn interview_log_list_show_and_update() {
     assert_eq!(s(&st.show(&a), "status"), "interviewed");
 
     // Scheduled, then completed with `update`.
-    let sched = st
-        .ok(&[
-            "interview",
-            "log",
-            "--participant",
-            &b,
-            "--date",
-            "2023-02-01",
-            "--status",
-            "scheduled",
-        ])
-        .trim()
-        .to_string();
+    let sched = st.schedule(&b, "2023-02-01");
     assert_eq!(s(&st.show(&b), "status"), "scheduled");
     st.ok(&[
         "interview",
@@ -795,29 +783,8 @@ fn coverage_json_has_cells_for_every_phase_and_site() {
     st.interview(&a, "2023-02-01");
     st.interview(&d, "2023-03-01");
     // Scheduled and cancelled interviews do not count.
-    let later = st
-        .ok(&[
-            "interview",
-            "log",
-            "--participant",
-            &d,
-            "--date",
-            "2023-04-01",
-            "--status",
-            "scheduled",
-        ])
-        .trim()
-        .to_string();
-    st.ok(&[
-        "interview",
-        "log",
-        "--participant",
-        &d,
-        "--date",
-        "2023-04-02",
-        "--status",
-        "scheduled",
-    ]);
+    let later = st.schedule(&d, "2023-04-01");
+    st.schedule(&d, "2023-04-02");
     st.ok(&["interview", "update", &later, "--status", "cancelled"]);
     let cov = st.json(&["coverage", "--json"]);
     assert_eq!(cov["total_interviews"], 3);
@@ -979,19 +946,7 @@ fn the_audit_log_grows_with_every_write() {
     grew("consent record", &st);
     let sid = st.interview(&a, "2022-01-10");
     grew("interview log", &st);
-    let sched = st
-        .ok(&[
-            "interview",
-            "log",
-            "--participant",
-            &a,
-            "--date",
-            "2022-02-10",
-            "--status",
-            "scheduled",
-        ])
-        .trim()
-        .to_string();
+    let sched = st.schedule(&a, "2022-02-10");
     grew("interview schedule", &st);
     st.ok(&["interview", "update", &sched, "--status", "cancelled"]);
     grew("interview update", &st);

@@ -276,19 +276,7 @@ fn completing_a_scheduled_interview_needs_consent_on_its_date() {
     let st = Study::new();
     let a = st.add("Ann Able", "ics-ceo", "A");
     // Scheduling needs no consent.
-    let sid = st
-        .ok(&[
-            "interview",
-            "log",
-            "--participant",
-            &a,
-            "--date",
-            "2022-02-01",
-            "--status",
-            "scheduled",
-        ])
-        .trim()
-        .to_string();
+    let sid = st.schedule(&a, "2022-02-01");
     let before = st.snapshot();
     let err = st.fails(2, &["interview", "update", &sid, "--status", "done"]);
     assert_has(&err, &["consent to take part", &a]);
@@ -515,19 +503,7 @@ fn withdrawal_ends_taking_part() {
 fn a_scheduled_interview_of_a_withdrawn_participant_cannot_be_completed() {
     let st = Study::new();
     let a = st.consented("Ann Able", "ics-ceo", "A");
-    let sid = st
-        .ok(&[
-            "interview",
-            "log",
-            "--participant",
-            &a,
-            "--date",
-            "2022-03-01",
-            "--status",
-            "scheduled",
-        ])
-        .trim()
-        .to_string();
+    let sid = st.schedule(&a, "2022-03-01");
     st.ok(&[
         "consent",
         "withdraw",

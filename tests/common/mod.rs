@@ -147,6 +147,22 @@ impl Study {
             .to_string()
     }
 
+    /// Schedule an interview; returns the session id.
+    pub fn schedule(&self, code: &str, date: &str) -> String {
+        self.ok(&[
+            "interview",
+            "log",
+            "--participant",
+            code,
+            "--date",
+            date,
+            "--status",
+            "scheduled",
+        ])
+        .trim()
+        .to_string()
+    }
+
     pub fn participants(&self) -> Vec<Value> {
         as_array(self.json(&["participant", "list", "--json"]))
     }
