@@ -38,7 +38,7 @@ pub enum Pane {
 }
 
 /// How many panes there are.
-pub const PANES: usize = 12;
+pub const PANES: usize = Pane::ALL.len();
 
 impl Pane {
     pub const ALL: &'static [Pane] = &[
@@ -436,7 +436,6 @@ pub struct State {
     pub privacy: bool,
     pub theme: Theme,
     pub mouse: bool,
-    pub study: String,
     pub db_path: String,
     pub transcripts_root: String,
     pub reference: Reference,
@@ -492,7 +491,6 @@ impl State {
             privacy,
             theme: Theme::new(colour),
             mouse,
-            study: reference.study_name.clone(),
             db_path,
             transcripts_root,
             reference,

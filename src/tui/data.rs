@@ -266,7 +266,6 @@ pub struct Preview {
     pub warnings: Vec<String>,
     /// Why the export would be refused (k-anonymity, unreviewed suspects, …).
     pub refusal: Option<String>,
-    pub millis: u128,
 }
 
 /// What the last write from the pane produced.

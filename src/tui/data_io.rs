@@ -93,12 +93,10 @@ pub fn slow(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
         Pane::Export => {
             let kind = s.data.export.kind();
             let param = s.data.export.param();
-            let t = Instant::now();
-            let mut v = preview(fw, kind, &param).unwrap_or_else(|e| Preview {
+            let v = preview(fw, kind, &param).unwrap_or_else(|e| Preview {
                 refusal: Some(e.to_string()),
                 ..Default::default()
             });
-            v.millis = t.elapsed().as_millis();
             let e = &mut s.data.export;
             e.computing = false;
             e.preview = Some((kind, param, v));

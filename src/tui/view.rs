@@ -105,7 +105,7 @@ fn hint_bar(s: &State, area: Rect, buf: &mut Buffer) {
 fn status_line(s: &State, area: Rect, buf: &mut Buffer) {
     let left = format!(
         " {} · {} · {} ",
-        esc(&s.study),
+        esc(&s.reference.study_name),
         esc(&s.db_path),
         s.phase_today()
     );

@@ -40,11 +40,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         s.theme_sel - s.theme_sel % h
     };
     let mut lines = Vec::new();
-    let mut last_fw = "";
     for (i, t) in s.themes.iter().enumerate().skip(top).take(h) {
-        if t.framework != last_fw && t.depth == 0 && i == top {
-            last_fw = &t.framework;
-        }
         let mark = if s.marked.contains(&t.id) {
             "[x] "
         } else {

@@ -325,7 +325,7 @@ fn side_panels(s: &State, v: &Viewer, area: Rect, buf: &mut Buffer) {
         .unwrap_or(0);
     let top = cur_i.saturating_sub(h.saturating_sub(1));
     let mut lines: Vec<Line<'static>> = Vec::new();
-    for (i, p) in ps.iter().enumerate().skip(top).take(h) {
+    for p in ps.iter().skip(top).take(h) {
         let here = (p.span_start as usize) <= v.cursor && v.cursor < p.span_end as usize;
         let quote = if s.privacy {
             String::new()
@@ -333,7 +333,6 @@ fn side_panels(s: &State, v: &Viewer, area: Rect, buf: &mut Buffer) {
             esc(&p.quote.split_whitespace().collect::<Vec<_>>().join(" "))
         };
         let text = fit(&format!("{} {}", esc(&p.theme), quote), w.saturating_sub(2));
-        let _ = i;
         lines.push(Line::from(vec![
             Span::styled("■ ", th.swatch(p.colour.as_deref(), &p.theme_id)),
             Span::styled(
