@@ -141,6 +141,13 @@ impl<T> Paged<T> {
     pub fn current(&self) -> Option<&T> {
         self.get(self.selected)
     }
+    /// Empty the list and select row `selected`; the page size learnt from the last frame
+    /// is kept, so the reload asks for the right window.
+    pub fn restart_at(&mut self, selected: usize) {
+        let page = self.page.get();
+        *self = Paged::at(selected);
+        self.page.set(page);
+    }
     /// A list at `selected`, with nothing loaded yet.
     pub fn at(selected: usize) -> Paged<T> {
         Paged {
@@ -196,11 +203,17 @@ impl<T> Paged<T> {
     }
     /// First row shown in a body `height` rows tall: whole pages, so it needs no state.
     pub fn top(&self, height: usize) -> usize {
-        if height == 0 {
-            0
-        } else {
-            self.selected - self.selected % height
-        }
+        page_top(self.selected, height)
+    }
+}
+
+/// The first row of the page of `height` rows that holds row `selected` (lists scroll by
+/// whole pages).
+pub fn page_top(selected: usize, height: usize) -> usize {
+    if height == 0 {
+        0
+    } else {
+        selected - selected % height
     }
 }
 
@@ -564,15 +577,32 @@ impl State {
         }
     }
 
+    /// Queue a slow load for after the frame (once): first in line, or last.
+    pub fn queue(&mut self, job: Slow, first: bool) {
+        if !self.slow.contains(&job) {
+            if first {
+                self.slow.insert(0, job);
+            } else {
+                self.slow.push(job);
+            }
+        }
+    }
+
     /// Mark every pane's data old (after a write).
     pub fn invalidate(&mut self) {
         self.stale = [true; PANES];
         self.problems_stale = true;
     }
 
-    fn open_form(&mut self, kind: FormKind, form: Form) {
+    pub(crate) fn open_form(&mut self, kind: FormKind, form: Form) {
         self.form = Some((kind, form));
         self.mode = Mode::Form;
+    }
+
+    /// Ask to confirm a write (`y` carries it out).
+    pub(crate) fn ask(&mut self, question: String, w: Write) {
+        self.confirm = Some((question, w));
+        self.mode = Mode::Confirm;
     }
 }
 
@@ -720,9 +750,7 @@ fn reload_list(s: &mut State) -> Option<Effect> {
 /// frame, and keys typed meanwhile fold into one reload.
 fn search_reload(s: &mut State) -> Option<Effect> {
     let job = Slow::Reload(s.pane);
-    if !s.slow.contains(&job) {
-        s.slow.insert(0, job);
-    }
+    s.queue(job, true);
     None
 }
 
@@ -1230,8 +1258,7 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         Cmd::RetireTheme => {
             let t = s.current_theme()?;
             let q = format!("Retire the theme {}? Its {} tag(s) are kept; it can no longer be used for tagging.", t.path, t.tag_count);
-            s.confirm = Some((q, Write::RetireTheme { id: t.id.clone() }));
-            s.mode = Mode::Confirm;
+            s.ask(q, Write::RetireTheme { id: t.id.clone() });
             None
         }
         Cmd::MarkTheme => {
@@ -1517,7 +1544,7 @@ fn submit(s: &mut State) -> Option<Effect> {
             let q = format!(
                 "Record the withdrawal of {code} ({scope})? A withdrawal is permanent: it cannot be edited or undone."
             );
-            s.confirm = Some((
+            s.ask(
                 q,
                 Write::Withdraw {
                     pid,
@@ -1525,8 +1552,7 @@ fn submit(s: &mut State) -> Option<Effect> {
                     date: f.date("date"),
                     reason: f.opt("reason"),
                 },
-            ));
-            s.mode = Mode::Confirm;
+            );
             return None;
         }
         FormKind::Interview => Write::LogInterview(InterviewInput {
@@ -1600,8 +1626,7 @@ fn submit(s: &mut State) -> Option<Effect> {
                 name(&id),
                 name(&into)
             );
-            s.confirm = Some((q, Write::MergeTheme { from: id, into }));
-            s.mode = Mode::Confirm;
+            s.ask(q, Write::MergeTheme { from: id, into });
             return None;
         }
         FormKind::TagPassage {

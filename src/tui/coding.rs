@@ -418,10 +418,7 @@ fn theme_options(s: &State, none: Option<&str>) -> Vec<(String, String)> {
 /// fold into one search).
 pub fn search_typed(s: &mut State) -> Option<Effect> {
     s.coding.search.sel = 0;
-    let job = super::app::Slow::Search;
-    if !s.slow.contains(&job) {
-        s.slow.insert(0, job);
-    }
+    s.queue(super::app::Slow::Search, true);
     None
 }
 
@@ -616,15 +613,14 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                     Field::text("memo", "Memo").pii(),
                 ],
             );
-            s.form = Some((
+            s.open_form(
                 FormKind::TagPassage {
                     session,
                     start,
                     end,
                 },
                 f,
-            ));
-            s.mode = Mode::Form;
+            );
             None
         }
         C::NextPassage | C::PrevPassage => {
@@ -672,8 +668,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                 "Memo on the passage (empty clears it)",
                 vec![Field::text("memo", "Memo").pii().with(memo)],
             );
-            s.form = Some((FormKind::PassageMemo { ids }, f));
-            s.mode = Mode::Form;
+            s.open_form(FormKind::PassageMemo { ids }, f);
             None
         }
         C::RemovePassage => {
@@ -683,13 +678,12 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                 "Remove the tag(s) {} from this passage? The text stays; the audit log keeps a record.",
                 names.join(", ")
             );
-            s.confirm = Some((
+            s.ask(
                 q,
                 Write::Untag {
                     ids: here.into_iter().map(|x| x.0).collect(),
                 },
-            ));
-            s.mode = Mode::Confirm;
+            );
             None
         }
         C::AcceptPassage => {
@@ -715,8 +709,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                     Field::text("name", "New theme").required(),
                 ],
             );
-            s.form = Some((FormKind::Split, f));
-            s.mode = Mode::Form;
+            s.open_form(FormKind::Split, f);
             None
         }
         C::Left | C::Right => {
@@ -783,15 +776,14 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                 format!("Summary: {code} × {theme}, phase {phase} (empty clears it)"),
                 vec![Field::text("summary", "Summary").with(cur)],
             );
-            s.form = Some((
+            s.open_form(
                 FormKind::Summary {
                     participant: pid,
                     theme: tid,
                     phase,
                 },
                 f,
-            ));
-            s.mode = Mode::Form;
+            );
             None
         }
         C::OpenPassage => {
@@ -843,8 +835,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                         .with(format!("{}", thr * 100.0)),
                 ],
             );
-            s.form = Some((FormKind::Rule, f));
-            s.mode = Mode::Form;
+            s.open_form(FormKind::Rule, f);
             None
         }
         C::QuoteSite => {

@@ -49,9 +49,7 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             // Computed after the next frame (they read every tag); the pane says so.
             s.coding.analysis.computing = true;
             s.stale[p.index()] = true;
-            if !s.slow.contains(&Slow::Analysis) {
-                s.slow.push(Slow::Analysis);
-            }
+            s.queue(Slow::Analysis, false);
         }
         _ => {}
     }
@@ -98,8 +96,8 @@ pub fn search(fw: &Fieldwork, s: &mut State, ranked: bool) -> Result<()> {
     } else {
         Vec::new()
     };
-    if !complete && !s.slow.contains(&Slow::SearchRanked) {
-        s.slow.push(Slow::SearchRanked);
+    if !complete {
+        s.queue(Slow::SearchRanked, false);
     }
     Ok(())
 }

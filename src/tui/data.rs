@@ -340,10 +340,7 @@ pub struct DataState {
 
 /// Ask for a slow job after the next frame (once).
 pub fn later(s: &mut State, p: Pane) {
-    let job = Slow::Data(p);
-    if !s.slow.contains(&job) {
-        s.slow.push(job);
-    }
+    s.queue(Slow::Data(p), false);
 }
 
 /// Recompute the suspects after the frame, and say so.
@@ -418,8 +415,7 @@ pub fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
 }
 
 fn open(s: &mut State, kind: DataForm, form: Form) {
-    s.form = Some((FormKind::Data(kind), form));
-    s.mode = Mode::Form;
+    s.open_form(FormKind::Data(kind), form);
 }
 
 fn kind_options() -> Vec<(String, String)> {

@@ -51,9 +51,7 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             fix_selection(&mut s.participants);
             // The list first; its detail right after the frame.
             s.pdetail = None;
-            if !s.slow.contains(&Slow::Detail(p)) {
-                s.slow.insert(0, Slow::Detail(p));
-            }
+            s.queue(Slow::Detail(p), true);
         }
         Pane::Consent => {
             s.consent.total = fw.participant_count(&s.cfilter)?;
@@ -62,8 +60,8 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
                 fw.consent_overview(&s.cfilter, today(), start, s.consent.window_len())?;
             s.consent.offset = start;
             fix_selection(&mut s.consent);
-            if s.problems_stale && !s.slow.contains(&Slow::ConsentProblems) {
-                s.slow.push(Slow::ConsentProblems);
+            if s.problems_stale {
+                s.queue(Slow::ConsentProblems, false);
             }
             detail(fw, s, p)?;
         }
@@ -93,9 +91,7 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
         Pane::Coverage => {
             // Computed after the next frame (see `slow`); the pane says it is updating.
             s.stale[p.index()] = true;
-            if !s.slow.contains(&Slow::Coverage) {
-                s.slow.push(Slow::Coverage);
-            }
+            s.queue(Slow::Coverage, false);
         }
         Pane::Search | Pane::Viewer | Pane::Matrix | Pane::Analysis => {
             super::coding_io::load(fw, s, p)?
@@ -119,16 +115,8 @@ pub fn slow(fw: &Fieldwork, s: &mut State) -> bool {
         Slow::Detail(p) => detail(fw, s, p),
         Slow::Reload(p) => {
             match p {
-                Pane::Participants => {
-                    let page = s.participants.page.get();
-                    s.participants = Paged::default();
-                    s.participants.page.set(page);
-                }
-                Pane::Consent => {
-                    let page = s.consent.page.get();
-                    s.consent = Paged::default();
-                    s.consent.page.set(page);
-                }
+                Pane::Participants => s.participants.restart_at(0),
+                Pane::Consent => s.consent.restart_at(0),
                 _ => {}
             }
             load(fw, s, p)
@@ -273,21 +261,9 @@ fn locate(fw: &Fieldwork, s: &mut State, pane: Pane, id: &str) -> Result<()> {
         offset += STEP;
     };
     match pane {
-        Pane::Participants => {
-            let page = s.participants.page.get();
-            s.participants = Paged::at(found.unwrap_or(0));
-            s.participants.page.set(page);
-        }
-        Pane::Sessions => {
-            let page = s.sessions.page.get();
-            s.sessions = Paged::at(found.unwrap_or(0));
-            s.sessions.page.set(page);
-        }
-        Pane::Transcripts => {
-            let page = s.transcripts.page.get();
-            s.transcripts = Paged::at(found.unwrap_or(0));
-            s.transcripts.page.set(page);
-        }
+        Pane::Participants => s.participants.restart_at(found.unwrap_or(0)),
+        Pane::Sessions => s.sessions.restart_at(found.unwrap_or(0)),
+        Pane::Transcripts => s.transcripts.restart_at(found.unwrap_or(0)),
         _ => {}
     }
     load(fw, s, pane)?;

@@ -12,7 +12,7 @@ use ratatui::widgets::{
 };
 
 use super::panel;
-use crate::tui::app::State;
+use crate::tui::app::{page_top, State};
 use crate::tui::coding::AnalysisView;
 use crate::tui::widgets::text::{esc, fit};
 
@@ -212,7 +212,7 @@ fn frequency(s: &State, area: Rect, buf: &mut Buffer) {
     }
     lines.push(Line::styled(head, th.header()));
     let h = (inner.height as usize).saturating_sub(1).max(1);
-    let top = a.sel - a.sel % h;
+    let top = page_top(a.sel, h);
     for (i, r) in a.frequency.iter().enumerate().skip(top).take(h) {
         let mut l = format!(
             "{:<name_w$}{:>6} ",
@@ -267,7 +267,7 @@ fn cooccurrence(s: &State, area: Rect, buf: &mut Buffer) {
         th.header(),
     )];
     let h = (inner.height as usize).saturating_sub(1).max(1);
-    let top = a.sel - a.sel % h;
+    let top = page_top(a.sel, h);
     for (i, r) in a.cooccurrence.iter().enumerate().skip(top).take(h) {
         lines.push(Line::styled(
             format!(

@@ -12,7 +12,7 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Widget};
 use super::panel;
 use crate::domain::parse_date;
 use crate::service::coverage::Coverage;
-use crate::tui::app::State;
+use crate::tui::app::{page_top, State};
 use crate::tui::widgets::text::esc;
 
 pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
@@ -187,7 +187,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
 
     // Gaps, selectable.
     let h = gaps.height.saturating_sub(2) as usize;
-    let top = if h == 0 { 0 } else { s.gap_sel - s.gap_sel % h };
+    let top = page_top(s.gap_sel, h);
     let mut lines = Vec::new();
     for (i, g) in c.gaps.iter().enumerate().skip(top).take(h) {
         let msg = if s.privacy && g.kind.starts_with("transcript") {

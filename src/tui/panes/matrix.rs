@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::panel;
-use crate::tui::app::State;
+use crate::tui::app::{page_top, State};
 use crate::tui::widgets::text::{esc, fit, pii};
 
 const CASE_W: usize = 20;
@@ -52,7 +52,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         let ncols = ((inner.width as usize).saturating_sub(CASE_W) / COL_W).max(1);
         let first_col = st.col.saturating_sub(ncols - 1);
         let h = (inner.height as usize).saturating_sub(1).max(1);
-        let top = st.row - st.row % h;
+        let top = page_top(st.row, h);
         let mut lines: Vec<Line<'static>> = Vec::new();
         let mut head = vec![Span::styled(
             format!("{:<CASE_W$}", "case · phase"),

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::panel;
-use crate::tui::app::{Mode, State};
+use crate::tui::app::{page_top, Mode, State};
 use crate::tui::data::{Focus, RedactionState};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::text::{esc, fit, pii, width};
@@ -64,7 +64,7 @@ pub fn list(
     } else {
         let h = (inner.height as usize).saturating_sub(1).max(1);
         let cur = sel.unwrap_or(0).min(rows.len() - 1);
-        let top = cur - cur % h;
+        let top = page_top(cur, h);
         for (i, (t, st)) in rows.into_iter().enumerate().skip(top).take(h) {
             let style = if sel == Some(i) {
                 if focused {

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::{filters, panel};
-use crate::tui::app::{Mode, State};
+use crate::tui::app::{page_top, Mode, State};
 use crate::tui::widgets::text::{esc, fit, pii};
 
 pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
@@ -86,7 +86,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     // Two rows per hit: where, then the snippet.
     let per = 2usize;
     let h = (inner.height as usize / per).max(1);
-    let top = st.sel - st.sel % h;
+    let top = page_top(st.sel, h);
     let w = inner.width as usize;
     let mut lines: Vec<Line<'static>> = Vec::new();
     for (i, hit) in st.hits.iter().enumerate().skip(top).take(h) {

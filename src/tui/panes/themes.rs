@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::panel;
 use crate::domain::{format_date, ThemeStatus};
-use crate::tui::app::State;
+use crate::tui::app::{page_top, State};
 use crate::tui::widgets::text::{esc, fit, pii_opt, MASK};
 
 pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
@@ -34,11 +34,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(tree);
     block.render(tree, buf);
     let h = inner.height as usize;
-    let top = if h == 0 {
-        0
-    } else {
-        s.theme_sel - s.theme_sel % h
-    };
+    let top = page_top(s.theme_sel, h);
     let mut lines = Vec::new();
     for (i, t) in s.themes.iter().enumerate().skip(top).take(h) {
         let mark = if s.marked.contains(&t.id) {
