@@ -3,6 +3,7 @@
 //! like `app`: no IO; `coding_io` carries out what they ask through the service layer.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 
 use super::app::{clamp_move, cycle, Effect, FormKind, Mode, Pane, State, Write};
 use super::widgets::form::{Field, Form};
@@ -106,13 +107,19 @@ pub struct SearchState {
     pub millis: u128,
 }
 
+/// No passage at this character (`Viewer::passage_of`).
+pub const NO_PASSAGE: u32 = u32::MAX;
+
 #[derive(Debug, Clone)]
 pub struct Viewer {
     pub session: Session,
     pub view: TranscriptView,
     pub chars: Vec<char>,
-    /// Character ranges of register identifiers, masked in privacy mode.
-    pub masks: Vec<(usize, usize)>,
+    /// Per character: masked in privacy mode (an identifier).
+    pub masked: Vec<bool>,
+    /// Per character: the passage (index into `view.passages`) whose colour it shows —
+    /// the first not lost that covers it — or `NO_PASSAGE`.
+    pub passage_of: Vec<u32>,
     pub cursor: usize,
     pub anchor: Option<usize>,
     /// First turn drawn, kept by the view so the cursor stays on screen.
@@ -120,13 +127,37 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// The viewer on `view`; `masks` are the character ranges privacy mode hides.
     pub fn new(session: Session, view: TranscriptView, masks: Vec<(usize, usize)>) -> Viewer {
         let chars: Vec<char> = view.turns.iter().flat_map(|t| t.text.chars()).collect();
+        let n = chars.len();
+        let mut masked = vec![false; n];
+        for (a, b) in masks {
+            if a < b {
+                masked[a.min(n)..b.min(n)].fill(true);
+            }
+        }
+        let mut passage_of = vec![NO_PASSAGE; n];
+        for (k, p) in view.passages.iter().enumerate() {
+            if p.anchor == "lost" {
+                continue;
+            }
+            let (a, b) = (p.span_start.max(0) as usize, p.span_end.max(0) as usize);
+            if a >= b {
+                continue;
+            }
+            for slot in &mut passage_of[a.min(n)..b.min(n)] {
+                if *slot == NO_PASSAGE {
+                    *slot = k as u32;
+                }
+            }
+        }
         Viewer {
             session,
             view,
             chars,
-            masks,
+            masked,
+            passage_of,
             cursor: 0,
             anchor: None,
             top: Cell::new(0),
@@ -286,13 +317,18 @@ impl Viewer {
 
 #[derive(Debug, Clone, Default)]
 pub struct MatrixState {
+    /// Set with `set_matrix`, which also builds the rows shown and the cell index.
     pub matrix: Option<Matrix>,
-    /// None: every phase, one row per case and phase.
+    /// None: every phase, one row per case and phase. Set with `set_phase`.
     pub phase: Option<u32>,
     pub row: usize,
     pub col: usize,
     /// Passages behind the selected cell, when asked for.
     pub passages: Option<Vec<PassageRow>>,
+    /// The rows shown (cases by site and code, each in its phases), built once per load.
+    shown: Vec<MatrixRow>,
+    /// (participant id, theme id, phase) → index into `matrix.cells`.
+    cells_at: HashMap<(String, String, u32), usize>,
 }
 
 /// One row of the matrix as shown: a case in a phase.
@@ -303,7 +339,30 @@ pub struct MatrixRow {
 }
 
 impl MatrixState {
-    pub fn rows(&self) -> Vec<MatrixRow> {
+    /// A freshly loaded matrix: index its cells and build the rows shown.
+    pub fn set_matrix(&mut self, m: Matrix) {
+        self.cells_at = m
+            .cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ((c.participant_id.clone(), c.theme_id.clone(), c.phase), i))
+            .collect();
+        self.matrix = Some(m);
+        self.shown = self.build_rows();
+    }
+
+    /// Show one phase (or all): the rows shown follow.
+    pub fn set_phase(&mut self, phase: Option<u32>) {
+        self.phase = phase;
+        self.shown = self.build_rows();
+    }
+
+    /// The rows shown.
+    pub fn rows(&self) -> &[MatrixRow] {
+        &self.shown
+    }
+
+    fn build_rows(&self) -> Vec<MatrixRow> {
         let Some(m) = &self.matrix else {
             return Vec::new();
         };
@@ -345,11 +404,10 @@ impl MatrixState {
         tid: &str,
         phase: u32,
     ) -> Option<&crate::service::coding::MatrixCell> {
-        self.matrix
-            .as_ref()?
-            .cells
-            .iter()
-            .find(|c| c.participant_id == pid && c.theme_id == tid && c.phase == phase)
+        let i = self
+            .cells_at
+            .get(&(pid.to_string(), tid.to_string(), phase))?;
+        self.matrix.as_ref()?.cells.get(*i)
     }
 }
 
@@ -738,7 +796,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                 return Some(Effect::Load(Pane::Analysis));
             }
             let m = &mut s.coding.matrix;
-            m.phase = cycle(&m.phase, &all);
+            m.set_phase(cycle(&m.phase, &all));
             m.row = 0;
             m.passages = None;
             None

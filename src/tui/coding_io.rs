@@ -40,7 +40,7 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             let m = fw.matrix(None)?;
             let st = &mut s.coding.matrix;
             st.col = st.col.min(m.themes.len().saturating_sub(1));
-            st.matrix = Some(m);
+            st.set_matrix(m);
             let n = st.rows().len();
             st.row = st.row.min(n.saturating_sub(1));
             st.passages = None;

@@ -241,33 +241,27 @@ fn styled(
     let mut cur_style = Style::new();
     for i in a..b {
         let in_label = i >= label.0 && i < label.1;
-        let st =
-            if in_label {
-                s.theme.header()
-            } else if i >= cursor.0 && i < cursor.1 {
-                s.theme.cursor()
-            } else if sel.is_some_and(|(x, y)| i >= x && i < y) {
-                s.theme.selection()
-            } else if let Some(p) = v.view.passages.iter().find(|p| {
-                p.anchor != "lost" && (p.span_start as usize) <= i && i < p.span_end as usize
-            }) {
-                let st = s.theme.passage(p.colour.as_deref(), &p.theme_id);
-                if p.anchor == "changed" {
-                    st.add_modifier(Modifier::ITALIC)
-                } else {
-                    st
-                }
+        let st = if in_label {
+            s.theme.header()
+        } else if i >= cursor.0 && i < cursor.1 {
+            s.theme.cursor()
+        } else if sel.is_some_and(|(x, y)| i >= x && i < y) {
+            s.theme.selection()
+        } else if let Some(p) = v.view.passages.get(v.passage_of[i] as usize) {
+            let st = s.theme.passage(p.colour.as_deref(), &p.theme_id);
+            if p.anchor == "changed" {
+                st.add_modifier(Modifier::ITALIC)
             } else {
-                Style::new()
-            };
+                st
+            }
+        } else {
+            Style::new()
+        };
         let mut c = v.chars[i];
         if c.is_control() {
             c = ' ';
         }
-        if s.privacy
-            && !c.is_whitespace()
-            && ((in_label && named && c != ':') || v.masks.iter().any(|(x, y)| i >= *x && i < *y))
-        {
+        if s.privacy && !c.is_whitespace() && ((in_label && named && c != ':') || v.masked[i]) {
             c = '•';
         }
         if st != cur_style && !cur.is_empty() {
@@ -317,7 +311,7 @@ fn side_panels(s: &State, v: &Viewer, area: Rect, buf: &mut Buffer) {
     panel("At the cursor", lines, here, buf, th);
     // Every passage in text order; the one at the cursor marked.
     let mut ps: Vec<&crate::store::coding::PassageRow> = v.view.passages.iter().collect();
-    ps.sort_by_key(|p| (p.span_start, p.theme.clone()));
+    ps.sort_by(|a, b| (a.span_start, &a.theme).cmp(&(b.span_start, &b.theme)));
     let h = all.height.saturating_sub(2) as usize;
     let cur_i = ps
         .iter()
