@@ -18,8 +18,6 @@ pub mod transcripts;
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::domain::{new_id, now_utc};
 use crate::service::{Result, ServiceError};
 
@@ -86,10 +84,7 @@ pub(crate) fn guard(what: &str, text: &str, register: &[(&'static str, String)])
 
 /// A hex SHA-256 of bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::service::consent::sha256_bytes(bytes).0
 }
 
 pub(crate) fn invalid(field: &str, message: impl Into<String>) -> ServiceError {

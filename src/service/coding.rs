@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::consent::sha256_file;
+use super::consent::sha256_bytes;
 use super::transcripts::format_of;
 use super::{clean, invalid, io_err, json, Fieldwork, Result, ServiceError};
 use crate::config::QuoteLabel;
@@ -230,8 +230,8 @@ impl Fieldwork {
         let bytes = std::fs::read(&abs).map_err(io_err(format!("reading {}", abs.display())))?;
         let parsed = parser::parse(&bytes, &format_of(&abs))
             .map_err(|e| invalid("file", format!("{}: {e}", abs.display())))?;
-        let (sha, size) =
-            sha256_file(&abs).map_err(io_err(format!("reading {}", abs.display())))?;
+        // The hash of the very bytes parsed (the file is not read twice).
+        let (sha, size) = sha256_bytes(&bytes);
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
         let outcome =
@@ -550,8 +550,7 @@ impl Fieldwork {
                 std::fs::read(&abs).map_err(io_err(format!("reading {}", abs.display())))?;
             match parser::parse(&bytes, &format_of(&abs)) {
                 Ok(p) => {
-                    let (sha, size) =
-                        sha256_file(&abs).map_err(io_err(format!("reading {}", abs.display())))?;
+                    let (sha, size) = sha256_bytes(&bytes);
                     parsed.push((sid.clone(), abs, rel, sha, size, p));
                 }
                 Err(e) => failures.push(DirMatch {

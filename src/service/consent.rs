@@ -62,6 +62,11 @@ pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
     Ok((hex(&h.finalize()), size))
 }
 
+/// The hex SHA-256 and size of bytes already in memory (a file just read).
+pub fn sha256_bytes(bytes: &[u8]) -> (String, u64) {
+    (hex(&Sha256::digest(bytes)), bytes.len() as u64)
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -265,24 +270,10 @@ impl Fieldwork {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<ConsentRow>> {
-        let people = self.participants(filter, offset, limit)?;
-        let c = self.store.conn();
-        let mut out = Vec::with_capacity(people.len());
-        for p in people {
-            let records = store::records(c, &p.id)?;
-            let withdrawals = store::withdrawals(c, &p.id)?;
-            let f = consent_in_force(&records, &withdrawals, date);
-            out.push(ConsentRow {
-                items: ConsentItem::ALL.iter().map(|i| (*i, f.item(*i))).collect(),
-                records: records.len(),
-                withdrawn: withdrawals.last().map(|w| w.scope),
-                participant_id: p.id,
-                code: p.code,
-                name: p.name,
-                site: p.site,
-                status: p.status,
-            });
-        }
-        Ok(out)
+        Ok(self
+            .participants_with_consent(filter, date, offset, limit)?
+            .into_iter()
+            .map(|(_, row)| row)
+            .collect())
     }
 }

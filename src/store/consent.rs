@@ -48,13 +48,24 @@ pub fn all_records(c: &Connection) -> Result<Vec<ConsentRecord>> {
     records_where(c, None)
 }
 
+/// `WHERE participant_id = ?1` for one participant (an index search), nothing for all:
+/// `?1 IS NULL OR participant_id = ?1` would scan the whole table for each participant.
+fn participant_clause(participant_id: Option<&str>) -> &'static str {
+    if participant_id.is_some() {
+        "WHERE participant_id = ?1"
+    } else {
+        "WHERE ?1 IS NULL"
+    }
+}
+
 fn records_where(c: &Connection, participant_id: Option<&str>) -> Result<Vec<ConsentRecord>> {
-    let mut stmt = c.prepare_cached(
+    let mut stmt = c.prepare_cached(&format!(
         "SELECT id, participant_id, form_version, form_hash, date, mode, taken_by, take_part,
                 audio, quotes, archiving, follow_up, file_ref, recorded_at, recorded_by
-         FROM consent WHERE ?1 IS NULL OR participant_id = ?1
+         FROM consent {}
          ORDER BY participant_id, date, recorded_at",
-    )?;
+        participant_clause(participant_id)
+    ))?;
     let rows = stmt.query_map([participant_id], |r| {
         Ok(ConsentRecord {
             id: r.get(0)?,
@@ -104,11 +115,12 @@ pub fn all_withdrawals(c: &Connection) -> Result<Vec<Withdrawal>> {
 }
 
 fn withdrawals_where(c: &Connection, participant_id: Option<&str>) -> Result<Vec<Withdrawal>> {
-    let mut stmt = c.prepare_cached(
+    let mut stmt = c.prepare_cached(&format!(
         "SELECT id, participant_id, date, scope, reason, recorded_at, recorded_by
-         FROM withdrawal WHERE ?1 IS NULL OR participant_id = ?1
+         FROM withdrawal {}
          ORDER BY participant_id, date, recorded_at",
-    )?;
+        participant_clause(participant_id)
+    ))?;
     let rows = stmt.query_map([participant_id], |r| {
         Ok(Withdrawal {
             id: r.get(0)?,
