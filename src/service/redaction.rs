@@ -323,6 +323,18 @@ impl Fieldwork {
         label: &str,
         variants: &[String],
     ) -> Result<IdentifierRow> {
+        self.add_identifier_from(kind, label, variants, "manual")
+    }
+
+    /// `add_identifier`, recording where the identifier came from (`manual`, or `reviewer`
+    /// for a suspect accepted as new), in the same transaction.
+    fn add_identifier_from(
+        &mut self,
+        kind: &str,
+        label: &str,
+        variants: &[String],
+        source: &str,
+    ) -> Result<IdentifierRow> {
         if !KINDS.contains(&kind) {
             return Err(invalid(
                 "kind",
@@ -358,7 +370,7 @@ impl Fieldwork {
                 id: id.clone(),
                 kind: kind.into(),
                 label: label.clone(),
-                source: "manual".into(),
+                source: source.into(),
                 source_key: Some(id.clone()),
                 created_at: now.clone(),
                 created_by: user.clone(),
@@ -516,14 +528,8 @@ impl Fieldwork {
                 Ok(())
             }
             Decision::New { kind, label } => {
-                let i = self.add_identifier(&kind, &label, std::slice::from_ref(&t))?;
-                // Mark it as the reviewer's, for the log's method.
-                let tx = self.store.write()?;
-                tx.execute(
-                    "UPDATE identifier SET source = 'reviewer' WHERE id = ?1",
-                    [&i.id],
-                )?;
-                tx.commit()?;
+                // The reviewer's, for the log's method.
+                self.add_identifier_from(&kind, &label, std::slice::from_ref(&t), "reviewer")?;
                 Ok(())
             }
         }
