@@ -412,30 +412,20 @@ pub fn export_project(
         return Err(invalid("out", "give a file name"));
     }
     check_free(&[out, &super::manifest_path(out)], force)?;
-    let texts = if originals {
-        original_texts(fw)?
+    let built = if originals {
+        build(fw, &original_texts(fw)?, true)?
     } else {
-        // The transcripts are matched and searched for suspects once, for the preview, the
+        // The transcripts are matched and searched for suspects once, for the build, the
         // review check and the log.
         let prepared = fw.prepare_redaction()?;
         // Every refusal of the build first, without logging anything.
-        build(fw, &redacted_texts(fw, Some(&prepared))?, false)?;
+        let built = build(fw, &redacted_texts(fw, Some(&prepared))?, false)?;
         // Refuses while suspects are unreviewed (unless allowed); logs every replacement.
-        let (_run, redacted) = fw.log_redaction(prepared, allow_unreviewed)?;
-        redacted
-            .into_iter()
-            .map(|r| {
-                (
-                    r.session_id,
-                    SourceText {
-                        map: Some(OffsetMap::new(&r.replacements)),
-                        text: r.text,
-                    },
-                )
-            })
-            .collect()
+        // The log changes nothing the build read, so the project built above is the one
+        // written.
+        fw.log_redaction(prepared, allow_unreviewed)?;
+        built
     };
-    let built = build(fw, &texts, originals)?;
     let bytes = qdpx_bytes(&built)?;
     let pv = &built.preview;
     let mut m = super::manifest_base("project");
