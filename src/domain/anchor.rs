@@ -132,7 +132,8 @@ impl OffsetMap {
     }
 }
 
-fn char_slice(s: &str, start: usize, end: usize) -> String {
+/// Characters [start, end) of `s` (Unicode scalar values, as passages count them).
+pub fn char_slice(s: &str, start: usize, end: usize) -> String {
     s.chars()
         .skip(start)
         .take(end.saturating_sub(start))

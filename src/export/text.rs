@@ -8,13 +8,7 @@ use crate::domain::redact::Replacement;
 use crate::domain::ParticipantFilter;
 use crate::service::{Fieldwork, Result};
 
-/// Characters `start..end` of `text` (character offsets, clamped).
-pub fn char_slice(text: &str, start: usize, end: usize) -> String {
-    text.chars()
-        .skip(start)
-        .take(end.saturating_sub(start))
-        .collect()
-}
+pub use crate::domain::anchor::char_slice;
 
 /// Maps character offsets of an original text to the text with `reps` applied (sorted,
 /// non-overlapping, as the redaction engine returns them).

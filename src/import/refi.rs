@@ -16,9 +16,8 @@ use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 
 use crate::export::codebook::{is_guid, CODEBOOK_NS};
+use crate::export::project::PROJECT_NS;
 use crate::service::ServiceError;
-
-pub const PROJECT_NS: &str = "urn:QDA-XML:project:1.0";
 
 /// The codebook and project namespaces, and near-misses of them seen in exports
 /// (`urn:QDA-XML:codebook:1:0`, other case): anything under `urn:QDA-XML:`.

@@ -10,7 +10,7 @@ use super::consent::sha256_bytes;
 use super::transcripts::format_of;
 use super::{clean, invalid, io_err, json, Fieldwork, Result, ServiceError};
 use crate::config::QuoteLabel;
-use crate::domain::anchor::{reanchor, Anchor, ChangeSummary, Passage};
+use crate::domain::anchor::{char_slice, reanchor, Anchor, ChangeSummary, Passage};
 use crate::domain::{
     new_id, new_log_id, now_utc, today, ConsentItem, SessionKind, ThemeStatus, Transcript,
     TranscriptStatus,
@@ -172,13 +172,6 @@ pub struct DirMatch {
 }
 
 /// Character-offset slicing.
-fn char_slice(s: &str, start: usize, end: usize) -> String {
-    s.chars()
-        .skip(start)
-        .take(end.saturating_sub(start))
-        .collect()
-}
-
 fn context(text: &str, start: usize, end: usize) -> (String, String) {
     let prefix = char_slice(text, start.saturating_sub(CONTEXT), start);
     let suffix = char_slice(text, end, end + CONTEXT);
