@@ -119,11 +119,12 @@ pub fn preview_matrix(fw: &Fieldwork, phase: Option<u32>) -> Result<MatrixPrevie
                     row.push(String::new());
                     continue;
                 }
-                let red = redactor.redact(summary);
+                let reps = redactor.matches(summary);
+                let red = crate::domain::redact::apply(summary, &reps);
                 if red != summary {
                     summaries_redacted += 1;
                 }
-                if !redactor.suspects(summary).is_empty() {
+                if !redactor.suspects_beside(summary, &reps).is_empty() {
                     summaries_with_suspects += 1;
                 }
                 if let Some(kind) = super::find_identifier(&red, &register) {

@@ -85,7 +85,7 @@ fn redacted_text(
     let text = fw.transcript_view(session)?.text();
     let reps = redactor.matches(&text);
     let suspects = redactor
-        .suspects(&text)
+        .suspects_beside(&text, &reps)
         .into_iter()
         .map(|s| (s.start, s.end))
         .collect();

@@ -96,8 +96,9 @@ impl Redactor {
         self.suspects_beside(text, &reps)
     }
 
-    /// Suspects in `text` beside the register's replacements `reps` (from [`Self::matches`]).
-    fn suspects_beside(&self, text: &str, reps: &[Replacement]) -> Vec<Suspect> {
+    /// Suspects in `text` beside the register's replacements `reps` (from [`Self::matches`]
+    /// on the same text), for callers that already have them.
+    pub fn suspects_beside(&self, text: &str, reps: &[Replacement]) -> Vec<Suspect> {
         self.finder.find(text, reps, &self.allow)
     }
 }
