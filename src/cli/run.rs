@@ -119,8 +119,7 @@ pub(super) fn print_json<T: Serialize>(v: &T) -> Out {
 
 fn open(cli: &Cli, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
     let db = database_path(cli.db.as_deref(), cfg).map_err(usage)?;
-    let mut fw = Fieldwork::open(&db, Settings::from_config(cfg, &db))?;
-    fw.coding = cfg.config.coding.clone();
+    let fw = open_at(&db, cfg)?;
     if let Some(b) = &fw.store.migrated_backup {
         eprintln!(
             "fieldwork: the database was migrated to schema {}; the old file was kept as {}",
@@ -394,6 +393,7 @@ fn run(cli: Cli) -> Out {
     }
 }
 
+/// Open `db` with the configuration's settings and coding rules.
 fn open_at(db: &Path, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
     let mut fw = Fieldwork::open(db, Settings::from_config(cfg, db))?;
     fw.coding = cfg.config.coding.clone();
