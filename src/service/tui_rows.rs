@@ -48,6 +48,12 @@ pub struct PrivacyMasks {
     direct: Option<aho_corasick::AhoCorasick>,
 }
 
+impl std::fmt::Debug for PrivacyMasks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrivacyMasks").finish_non_exhaustive()
+    }
+}
+
 impl PrivacyMasks {
     /// Character ranges of `text` to mask, sorted, possibly overlapping.
     pub fn ranges(&self, text: &str) -> Vec<(usize, usize)> {

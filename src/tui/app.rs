@@ -592,6 +592,7 @@ impl State {
     pub fn invalidate(&mut self) {
         self.stale = [true; PANES];
         self.problems_stale = true;
+        self.coding.masks = None;
     }
 
     pub(crate) fn open_form(&mut self, kind: FormKind, form: Form) {

@@ -1,9 +1,11 @@
 //! Carries out the analysis panes' loads and effects through the service layer.
 
+use std::rc::Rc;
 use std::time::Instant;
 
 use super::app::{Pane, Slow, State};
 use super::coding::{CodingEffect, Viewer};
+use crate::service::tui_rows::PrivacyMasks;
 use crate::service::{Fieldwork, Result};
 
 /// Hits in the ranked list of a query; the CLI gives more.
@@ -91,7 +93,7 @@ pub fn search(fw: &Fieldwork, s: &mut State, ranked: bool) -> Result<()> {
     st.sel = st.sel.min(st.hits.len().saturating_sub(1));
     // Privacy mode masks identifiers in the snippets (computed only when it is on).
     st.masked = if s.privacy {
-        let masks = fw.privacy_masks()?;
+        let masks = privacy_masks(fw, &mut s.coding.masks)?;
         st.hits.iter().map(|h| masks.mask(&h.snippet)).collect()
     } else {
         Vec::new()
@@ -100,6 +102,16 @@ pub fn search(fw: &Fieldwork, s: &mut State, ranked: bool) -> Result<()> {
         s.queue(Slow::SearchRanked, false);
     }
     Ok(())
+}
+
+/// The privacy masks, built once until the next write.
+fn privacy_masks(fw: &Fieldwork, cache: &mut Option<Rc<PrivacyMasks>>) -> Result<Rc<PrivacyMasks>> {
+    if let Some(m) = cache {
+        return Ok(m.clone());
+    }
+    let m = Rc::new(fw.privacy_masks()?);
+    *cache = Some(m.clone());
+    Ok(m)
 }
 
 /// Open an interview's transcript in the Viewer.
@@ -113,7 +125,7 @@ pub fn open(
     let view = fw.transcript_view(session)?;
     let sess = fw.session(session)?;
     let text = view.text();
-    let masks = fw.privacy_masks()?.ranges(&text);
+    let masks = privacy_masks(fw, &mut s.coding.masks)?.ranges(&text);
     let mut v = Viewer::new(sess, view, masks);
     if let Some(i) = at {
         if word.is_some() {
