@@ -12,8 +12,7 @@ use super::{clean, invalid, io_err, json, Fieldwork, Result, ServiceError};
 use crate::config::QuoteLabel;
 use crate::domain::anchor::{char_slice, reanchor, Anchor, ChangeSummary, Passage};
 use crate::domain::{
-    new_id, new_log_id, now_utc, today, ConsentItem, SessionKind, ThemeStatus, Transcript,
-    TranscriptStatus,
+    new_id, new_log_id, now_utc, today, ConsentItem, SessionKind, Transcript, TranscriptStatus,
 };
 use crate::import::transcript::{self as parser, Parsed};
 use crate::store::coding::{self as store, ImportRow, PassageRow, SearchFilter, TurnRow};
@@ -652,19 +651,7 @@ impl Fieldwork {
         if quote.trim().is_empty() {
             return Err(invalid("span", "the passage is only white space"));
         }
-        let mut resolved = Vec::new();
-        for k in themes {
-            let t = self.resolve_theme(k)?;
-            if t.status != ThemeStatus::Active {
-                return Err(invalid(
-                    "theme",
-                    format!("{} is {}; tag with an active theme", t.path, t.status),
-                ));
-            }
-            if !resolved.iter().any(|x: &crate::domain::Theme| x.id == t.id) {
-                resolved.push(t);
-            }
-        }
+        let resolved = self.active_themes(themes)?;
         let (prefix, suffix) = context(&text, start, end);
         let now = now_utc();
         let user = self.settings.user.clone();

@@ -51,55 +51,27 @@ impl Fieldwork {
     /// Resolve a theme: id, unique id prefix, `Framework/Parent/Name` path, or a name that is
     /// unique among live themes (case-insensitive).
     pub fn resolve_theme(&self, key: &str) -> Result<Theme> {
-        let k = key.trim();
+        resolve_in(&self.themes(true)?, key)
+    }
+
+    /// Resolve theme keys against one read of the codebook; each must be an active theme.
+    /// A theme named twice is returned once.
+    pub(crate) fn active_themes(&self, keys: &[String]) -> Result<Vec<Theme>> {
         let all = self.themes(true)?;
-        if let Some(t) = all.iter().find(|t| t.id == k) {
-            return Ok(t.clone());
-        }
-        let lower = k.to_lowercase();
-        let by_path: Vec<&Theme> = all
-            .iter()
-            .filter(|t| {
-                t.path.to_lowercase() == lower
-                    || t.path.to_lowercase().ends_with(&format!("/{lower}"))
-            })
-            .collect();
-        let live: Vec<&Theme> = by_path
-            .iter()
-            .copied()
-            .filter(|t| t.status == ThemeStatus::Active)
-            .collect();
-        let pick = if live.len() == 1 {
-            live
-        } else if live.is_empty() && by_path.len() == 1 {
-            by_path
-        } else {
-            live
-        };
-        if pick.len() == 1 {
-            return Ok(pick[0].clone());
-        }
-        if pick.len() > 1 {
-            return Err(ServiceError::Ambiguous {
-                what: "theme",
-                key: k.to_string(),
-                candidates: pick
-                    .iter()
-                    .map(|t| t.path.clone())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            });
-        }
-        if k.len() >= 6 {
-            let pre: Vec<&Theme> = all.iter().filter(|t| t.id.starts_with(k)).collect();
-            if pre.len() == 1 {
-                return Ok(pre[0].clone());
+        let mut out: Vec<Theme> = Vec::new();
+        for k in keys {
+            let t = resolve_in(&all, k)?;
+            if t.status != ThemeStatus::Active {
+                return Err(invalid(
+                    "theme",
+                    format!("{} is {}; tag with an active theme", t.path, t.status),
+                ));
+            }
+            if !out.iter().any(|x| x.id == t.id) {
+                out.push(t);
             }
         }
-        Err(ServiceError::NotFound {
-            what: "theme",
-            key: k.to_string(),
-        })
+        Ok(out)
     }
 
     fn theme_row(&self, id: &str) -> Result<ThemeRow> {
@@ -393,17 +365,7 @@ impl Fieldwork {
             return Err(invalid("theme", "name at least one theme"));
         }
         let s = self.session(session)?;
-        let mut resolved = Vec::new();
-        for k in themes {
-            let t = self.resolve_theme(k)?;
-            if t.status != ThemeStatus::Active {
-                return Err(invalid(
-                    "theme",
-                    format!("{} is {}; tag with an active theme", t.path, t.status),
-                ));
-            }
-            resolved.push(t);
-        }
+        let resolved = self.active_themes(themes)?;
         let now = now_utc();
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
@@ -540,4 +502,55 @@ fn walk(
             out,
         );
     }
+}
+
+/// Resolve a theme key (see [`Fieldwork::resolve_theme`]) against one read of the codebook.
+fn resolve_in(all: &[Theme], key: &str) -> Result<Theme> {
+    let k = key.trim();
+    if let Some(t) = all.iter().find(|t| t.id == k) {
+        return Ok(t.clone());
+    }
+    let lower = k.to_lowercase();
+    let by_path: Vec<&Theme> = all
+        .iter()
+        .filter(|t| {
+            t.path.to_lowercase() == lower || t.path.to_lowercase().ends_with(&format!("/{lower}"))
+        })
+        .collect();
+    let live: Vec<&Theme> = by_path
+        .iter()
+        .copied()
+        .filter(|t| t.status == ThemeStatus::Active)
+        .collect();
+    let pick = if live.len() == 1 {
+        live
+    } else if live.is_empty() && by_path.len() == 1 {
+        by_path
+    } else {
+        live
+    };
+    if pick.len() == 1 {
+        return Ok(pick[0].clone());
+    }
+    if pick.len() > 1 {
+        return Err(ServiceError::Ambiguous {
+            what: "theme",
+            key: k.to_string(),
+            candidates: pick
+                .iter()
+                .map(|t| t.path.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    if k.len() >= 6 {
+        let pre: Vec<&Theme> = all.iter().filter(|t| t.id.starts_with(k)).collect();
+        if pre.len() == 1 {
+            return Ok(pre[0].clone());
+        }
+    }
+    Err(ServiceError::NotFound {
+        what: "theme",
+        key: k.to_string(),
+    })
 }
