@@ -203,8 +203,13 @@ impl Fieldwork {
     /// Check every linked file: present and unchanged, changed (hash differs), missing, or
     /// moved (a file with the same hash elsewhere under the root). Reads only.
     pub(crate) fn compute_verifications(&self, relink: bool) -> Result<Vec<Verification>> {
+        self.verifications_of(&store::all(self.store.conn())?, relink)
+    }
+
+    /// The verification of each of `all` (every linked transcript), one result per link,
+    /// in the same order.
+    fn verifications_of(&self, all: &[Transcript], relink: bool) -> Result<Vec<Verification>> {
         let root = self.transcripts_root().to_path_buf();
-        let all = store::all(self.store.conn())?;
         let mut results = Vec::with_capacity(all.len());
         let mut index: Option<HashMap<(u64, String), String>> = None;
         // A file another link points to is not where a missing one went, and one found
@@ -212,7 +217,7 @@ impl Fieldwork {
         let linked: std::collections::HashSet<String> =
             all.iter().map(|t| t.path.clone()).collect();
         let mut claimed: std::collections::HashSet<String> = Default::default();
-        for t in &all {
+        for t in all {
             let path = root.join(&t.path);
             let (status, found_at) = match sha256_file(&path) {
                 Ok((h, _)) if h == t.sha256 => (TranscriptStatus::Ok, None),
@@ -246,15 +251,12 @@ impl Fieldwork {
     /// Verify every linked file and save the statuses in one transaction. With `relink`,
     /// moved files are relinked to where they were found.
     pub fn verify_transcripts(&mut self, relink: bool) -> Result<Vec<Verification>> {
-        let results = self.compute_verifications(relink)?;
         let all = store::all(self.store.conn())?;
+        let results = self.verifications_of(&all, relink)?;
         let now = now_utc();
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
-        for v in &results {
-            let Some(t) = all.iter().find(|t| t.id == v.transcript_id) else {
-                continue;
-            };
+        for (v, t) in results.iter().zip(&all) {
             let (status, path) = match (&v.found_at, v.relinked) {
                 (Some(p), true) => (TranscriptStatus::Ok, p.clone()),
                 _ => (v.status, t.path.clone()),
