@@ -69,13 +69,22 @@ pub struct MatrixPreview {
 }
 
 pub fn preview_matrix(fw: &Fieldwork, phase: Option<u32>) -> Result<MatrixPreview> {
+    preview_with(fw, phase, &super::identifier_register(fw)?)
+}
+
+/// The preview, checked against the participant identifiers `register` (read once by an
+/// export for the rows and its manifest).
+fn preview_with(
+    fw: &Fieldwork,
+    phase: Option<u32>,
+    register: &[(&'static str, String)],
+) -> Result<MatrixPreview> {
     if let Some(p) = phase {
         fw.reference.phase(p)?;
     }
     let m = fw.matrix(phase)?;
     let eligible = archivable_codes(fw)?;
     let redactor = fw.redactor()?;
-    let register = super::identifier_register(fw)?;
     let cells: HashMap<(&str, &str, u32), &crate::service::coding::MatrixCell> = m
         .cells
         .iter()
@@ -88,7 +97,7 @@ pub fn preview_matrix(fw: &Fieldwork, phase: Option<u32>) -> Result<MatrixPrevie
     }
     let mut problems = Vec::new();
     for t in &m.themes {
-        if let Some(kind) = super::find_identifier(&t.path, &register) {
+        if let Some(kind) = super::find_identifier(&t.path, register) {
             problems.push(format!(
                 "theme {}: its name contains a participant's {kind}",
                 &t.id[..8.min(t.id.len())]
@@ -127,7 +136,7 @@ pub fn preview_matrix(fw: &Fieldwork, phase: Option<u32>) -> Result<MatrixPrevie
                 if !redactor.suspects_beside(summary, &reps).is_empty() {
                     summaries_with_suspects += 1;
                 }
-                if let Some(kind) = super::find_identifier(&red, &register) {
+                if let Some(kind) = super::find_identifier(&red, register) {
                     problems.push(format!(
                         "cell {} × {} × phase {ph}: the summary still contains a participant's {kind} after redaction",
                         c.code, t.path
@@ -185,7 +194,8 @@ pub fn export_matrix(
 ) -> Result<MatrixReport> {
     let format = Format::of(out)?;
     check_free(&[out, &super::manifest_path(out)], force)?;
-    let p = preview_matrix(fw, phase)?;
+    let register = super::identifier_register(fw)?;
+    let p = preview_with(fw, phase, &register)?;
     let bytes = match format {
         Format::Csv => csv_text(&p.header, &p.rows).into_bytes(),
         Format::Xlsx => xlsx_bytes("matrix", "Framework matrix", &p.header, &p.rows, 1)?,
@@ -204,7 +214,6 @@ pub fn export_matrix(
     m["cases_withheld"] = json!(p.cases_withheld);
     m["summaries_redacted"] = json!(p.summaries_redacted);
     m["summaries_with_unregistered_suspects"] = json!(p.summaries_with_suspects);
-    let register = super::identifier_register(fw)?;
     super::guard("matrix manifest", &m.to_string(), &register)?;
     super::write_with_manifest(out, &bytes, format.as_str(), m, force)?;
     Ok(MatrixReport {

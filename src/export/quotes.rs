@@ -113,11 +113,20 @@ fn attribution(label: QuoteLabel, site: &str, codes: &[String], cats: &[String])
 
 /// The quotes of a theme as they would be exported.
 pub fn preview_quotes(fw: &Fieldwork, theme: &str) -> Result<QuotesPreview> {
+    preview_with(fw, theme, &super::identifier_register(fw)?)
+}
+
+/// The preview, checked against the participant identifiers `register` (read once by an
+/// export for the rows and its manifest).
+fn preview_with(
+    fw: &Fieldwork,
+    theme: &str,
+    register: &[(&'static str, String)],
+) -> Result<QuotesPreview> {
     let t = fw.resolve_theme(theme)?;
     let quotes = fw.quotes(&t.id, &QuoteFilter::default())?;
     let removed = removal_withdrawn(fw)?;
     let redactor = fw.redactor()?;
-    let register = super::identifier_register(fw)?;
     let mut texts: HashMap<String, RedactedText> = HashMap::new();
     let mut rows = Vec::new();
     let mut withheld_consent = 0;
@@ -167,7 +176,7 @@ pub fn preview_quotes(fw: &Fieldwork, theme: &str) -> Result<QuotesPreview> {
             &q.participants,
             &q.role_categories,
         );
-        if let Some(kind) = super::find_identifier(&format!("{label}\n{text}"), &register) {
+        if let Some(kind) = super::find_identifier(&format!("{label}\n{text}"), register) {
             problems.push(format!(
                 "{place}: a participant's {kind} is still there after redaction; add it to the register (`redact add`/`redact accept`)"
             ));
@@ -185,7 +194,7 @@ pub fn preview_quotes(fw: &Fieldwork, theme: &str) -> Result<QuotesPreview> {
             problems.join("\n")
         )));
     }
-    super::guard("quotes export (theme name)", &t.name, &register)?;
+    super::guard("quotes export (theme name)", &t.name, register)?;
     // Ordered by attribution (export codes are random), then text: the order says nothing
     // about when interviews took place.
     rows.sort_by(|a, b| {
@@ -257,7 +266,8 @@ pub fn export_quotes(
     if out.as_os_str().is_empty() {
         return Err(invalid("out", "give a file name"));
     }
-    let p = preview_quotes(fw, theme)?;
+    let register = super::identifier_register(fw)?;
+    let p = preview_with(fw, theme, &register)?;
     let bytes = render(&p, format)?;
     let mut m = manifest_base("quotes");
     m["parameters"] = json!({
@@ -274,7 +284,6 @@ pub fn export_quotes(
         "withheld_consent": p.withheld_consent,
         "withheld_unanchored": p.withheld_unanchored,
     });
-    let register = super::identifier_register(fw)?;
     super::guard("quotes manifest", &m.to_string(), &register)?;
     super::write_with_manifest(out, &bytes, format.as_str(), m, force)?;
     Ok(QuotesReport {
