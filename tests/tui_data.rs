@@ -47,7 +47,9 @@ macro_rules! snap {
             (r"\b[0-9a-f]{64}\b", "SHA256"),
             (r"\b[0-9a-f]{8}\b", "xxxxxxxx"),
             (r"\d{2}:\d{2}:\d{2}(\.\d+)?Z?", "hh:mm:ss"),
-            (r"\d+ ms\b", "N ms"),
+            (r" +\d+ ms\b", " N ms"),
+            // The suspects' timing, also where a narrow title cuts off its unit.
+            (r"(Suspects to review \(\d+\) ·) +\d+", "$1 N"),
             (r"/tmp/\.tmp[A-Za-z0-9]+", "TMP"),
             (r#""tool_version": "[^"]*""#, r#""tool_version": "V""#),
             // Filtered values (times, paths) vary in length: so does the padding after them.
