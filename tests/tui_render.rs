@@ -32,6 +32,7 @@ macro_rules! snap {
             (r"\d{2}:\d{2}:\d{2}(\.\d+)?Z?", "hh:mm:ss"),
             (r"phase \d \((Baseline|Follow-up)\)|outside the phase windows", "[phase today]"),
             (r" +\d+ ms\b", " N ms"),
+            (r"(Suspects to review \(\d+\) ·) +\d+", "$1 N"),
         ]}, {
             insta::assert_snapshot!($name, $text);
         });
