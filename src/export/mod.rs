@@ -27,32 +27,12 @@ pub const TOOL: &str = concat!("fieldwork ", env!("CARGO_PKG_VERSION"));
 /// Direct identifiers of participants (name, email, phone, organisation, job title),
 /// lower-cased, as (kind, value). Values shorter than four characters are too common to test.
 pub fn identifier_register(fw: &crate::service::Fieldwork) -> Result<Vec<(&'static str, String)>> {
-    let mut out = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = fw.participants(&crate::domain::ParticipantFilter::default(), offset, 1000)?;
-        if page.is_empty() {
-            break;
-        }
-        offset += page.len();
-        for p in page {
-            for (kind, v) in [
-                ("name", Some(p.name)),
-                ("email", p.email),
-                ("phone", p.phone),
-                ("organisation", p.organisation),
-                ("job title", p.job_title),
-            ] {
-                if let Some(v) = v {
-                    let v = v.trim().to_lowercase();
-                    if v.chars().count() >= 4 {
-                        out.push((kind, v));
-                    }
-                }
-            }
-        }
-    }
-    Ok(out)
+    Ok(fw
+        .identifiers_by_kind()?
+        .into_iter()
+        .map(|(kind, v)| (kind, v.trim().to_lowercase()))
+        .filter(|(_, v)| v.chars().count() >= 4)
+        .collect())
 }
 
 /// The kind of the first identifier of the register found in `text` (case-insensitive, as

@@ -684,17 +684,32 @@ impl Fieldwork {
 
     /// Direct identifiers held in the database (for disclosure scans of outputs).
     pub fn direct_identifiers(&self) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        for p in pstore::list(self.store.conn(), &Default::default(), 0, usize::MAX >> 1)? {
-            out.push(p.name);
-            out.extend(p.email);
-            out.extend(p.phone);
-            out.extend(p.organisation);
-            out.extend(p.job_title);
-        }
-        out.retain(|s| s.trim().chars().count() >= 4);
+        let mut out: Vec<String> = self
+            .identifiers_by_kind()?
+            .into_iter()
+            .map(|(_, v)| v)
+            .filter(|s| s.trim().chars().count() >= 4)
+            .collect();
         out.sort();
         out.dedup();
+        Ok(out)
+    }
+
+    /// Every participant's direct identifiers as (kind, value): name, email, phone,
+    /// organisation, job title, as stored.
+    pub fn identifiers_by_kind(&self) -> Result<Vec<(&'static str, String)>> {
+        let mut out = Vec::new();
+        for p in pstore::list(self.store.conn(), &Default::default(), 0, usize::MAX >> 1)? {
+            for (kind, v) in [
+                ("name", Some(p.name)),
+                ("email", p.email),
+                ("phone", p.phone),
+                ("organisation", p.organisation),
+                ("job title", p.job_title),
+            ] {
+                out.extend(v.map(|v| (kind, v)));
+            }
+        }
         Ok(out)
     }
 }
