@@ -577,6 +577,38 @@ impl State {
         }
     }
 
+    /// The study's site codes, for filters that cycle through them.
+    pub fn site_codes(&self) -> Vec<String> {
+        self.reference
+            .sites
+            .iter()
+            .map(|x| x.code.clone())
+            .collect()
+    }
+
+    /// The study's phase numbers.
+    pub fn phase_numbers(&self) -> Vec<u32> {
+        self.reference.phases.iter().map(|p| p.number).collect()
+    }
+
+    /// The study's role category codes.
+    pub fn category_codes(&self) -> Vec<String> {
+        self.reference
+            .role_categories
+            .iter()
+            .map(|x| x.code.clone())
+            .collect()
+    }
+
+    /// The active themes as (id, path) choices.
+    pub fn active_theme_options(&self) -> Vec<(String, String)> {
+        self.themes
+            .iter()
+            .filter(|t| t.status == ThemeStatus::Active)
+            .map(|t| (t.id.clone(), t.path.clone()))
+            .collect()
+    }
+
     /// Queue a slow load for after the frame (once): first in line, or last.
     pub fn queue(&mut self, job: Slow, first: bool) {
         if !self.slow.contains(&job) {
@@ -890,7 +922,7 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             search_reload(s)
         }
         Cmd::FilterSite => {
-            let sites: Vec<String> = s.reference.sites.iter().map(|x| x.code.clone()).collect();
+            let sites = s.site_codes();
             match s.pane {
                 Pane::Participants => s.pfilter.site = cycle(&s.pfilter.site, &sites),
                 Pane::Consent => s.cfilter.site = cycle(&s.cfilter.site, &sites),
@@ -900,12 +932,7 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             reload_list(s)
         }
         Cmd::FilterCategory => {
-            let cats: Vec<String> = s
-                .reference
-                .role_categories
-                .iter()
-                .map(|x| x.code.clone())
-                .collect();
+            let cats = s.category_codes();
             s.pfilter.role_category = cycle(&s.pfilter.role_category, &cats);
             reload_list(s)
         }
@@ -914,7 +941,7 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             reload_list(s)
         }
         Cmd::FilterPhase => {
-            let phases: Vec<u32> = s.reference.phases.iter().map(|p| p.number).collect();
+            let phases = s.phase_numbers();
             if s.pane == Pane::Sessions {
                 s.sfilter.phase = cycle(&s.sfilter.phase, &phases);
             } else {
@@ -1197,14 +1224,7 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                     v
                 },
             );
-            let parents = with_unset(
-                s.themes
-                    .iter()
-                    .filter(|t| t.status == ThemeStatus::Active)
-                    .map(|t| (t.id.clone(), t.path.clone()))
-                    .collect(),
-                "top level",
-            );
+            let parents = with_unset(s.active_theme_options(), "top level");
             let cur_fw = s
                 .current_theme()
                 .map(|t| t.framework.clone())

@@ -447,28 +447,9 @@ pub struct CodingState {
     pub quote_filter: QuoteFilter,
 }
 
-fn sites(s: &State) -> Vec<String> {
-    s.reference.sites.iter().map(|x| x.code.clone()).collect()
-}
-fn phases(s: &State) -> Vec<u32> {
-    s.reference.phases.iter().map(|p| p.number).collect()
-}
-fn categories(s: &State) -> Vec<String> {
-    s.reference
-        .role_categories
-        .iter()
-        .map(|x| x.code.clone())
-        .collect()
-}
-
 /// Theme choices for the tag form: the active themes, by path.
 fn theme_options(s: &State, none: Option<&str>) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = s
-        .themes
-        .iter()
-        .filter(|t| t.status == ThemeStatus::Active)
-        .map(|t| (t.id.clone(), t.path.clone()))
-        .collect();
+    let mut v = s.active_theme_options();
     if let Some(label) = none {
         v.insert(0, (String::new(), label.to_string()));
     }
@@ -568,17 +549,17 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             }
         }
         C::SearchSite => {
-            let all = sites(s);
+            let all = s.site_codes();
             s.coding.search.filter.site = cycle(&s.coding.search.filter.site, &all);
             search_typed(s)
         }
         C::SearchPhase => {
-            let all = phases(s);
+            let all = s.phase_numbers();
             s.coding.search.filter.phase = cycle(&s.coding.search.filter.phase, &all);
             search_typed(s)
         }
         C::SearchCategory => {
-            let all = categories(s);
+            let all = s.category_codes();
             s.coding.search.filter.role_category =
                 cycle(&s.coding.search.filter.role_category, &all);
             search_typed(s)
@@ -793,7 +774,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             None
         }
         C::Phase => {
-            let all = phases(s);
+            let all = s.phase_numbers();
             if s.pane == Pane::Analysis {
                 s.coding.analysis.phase = cycle(&s.coding.analysis.phase, &all);
                 return Some(Effect::Load(Pane::Analysis));
@@ -900,17 +881,17 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             None
         }
         C::QuoteSite => {
-            let all = sites(s);
+            let all = s.site_codes();
             s.coding.quote_filter.site = cycle(&s.coding.quote_filter.site, &all);
             Some(Effect::Detail(Pane::Themes))
         }
         C::QuotePhase => {
-            let all = phases(s);
+            let all = s.phase_numbers();
             s.coding.quote_filter.phase = cycle(&s.coding.quote_filter.phase, &all);
             Some(Effect::Detail(Pane::Themes))
         }
         C::QuoteCategory => {
-            let all = categories(s);
+            let all = s.category_codes();
             s.coding.quote_filter.role_category = cycle(&s.coding.quote_filter.role_category, &all);
             Some(Effect::Detail(Pane::Themes))
         }

@@ -607,6 +607,8 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
             None
         }
         C::Param => {
+            let themes = s.active_theme_options();
+            let phases = s.phase_numbers();
             let e = &mut s.data.export;
             match e.kind() {
                 ExportKind::Participants => {
@@ -616,12 +618,7 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
                     e.threshold = if e.threshold == 5 { 10 } else { 5 };
                 }
                 ExportKind::Quotes => {
-                    let all: Vec<(String, String)> = s
-                        .themes
-                        .iter()
-                        .filter(|t| t.status == crate::domain::ThemeStatus::Active)
-                        .map(|t| (t.id.clone(), t.path.clone()))
-                        .collect();
+                    let all = themes;
                     let i = e
                         .theme
                         .as_ref()
@@ -630,15 +627,7 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
                     e.theme = all.get(i).cloned();
                 }
                 ExportKind::Matrix => {
-                    let all: Vec<u32> = s.reference.phases.iter().map(|p| p.number).collect();
-                    e.phase = match e.phase {
-                        None => all.first().copied(),
-                        Some(p) => all
-                            .iter()
-                            .position(|x| *x == p)
-                            .and_then(|i| all.get(i + 1))
-                            .copied(),
-                    };
+                    e.phase = super::app::cycle(&e.phase, &phases);
                 }
                 _ => {
                     s.info("this export has no parameter to change");
