@@ -108,7 +108,15 @@ pub fn slow(fw: &Fieldwork, s: &mut State) -> bool {
     }
     let job = s.slow.remove(0);
     let r = match job {
-        Slow::ConsentProblems => consent_problems(fw).map(|p| {
+        Slow::ConsentProblems => {
+            // The coverage report the Coverage pane holds, when it is up to date.
+            let fresh = s
+                .coverage
+                .as_ref()
+                .filter(|_| !s.stale[Pane::Coverage.index()]);
+            consent_problems(fw, fresh)
+        }
+        .map(|p| {
             s.cproblems = p;
             s.problems_stale = false;
         }),
@@ -176,9 +184,19 @@ fn detail(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
 
 /// Interviewed without consent in force, follow-up contact not agreed for a baseline
 /// participant, consent items never asked.
-pub fn consent_problems(fw: &Fieldwork) -> Result<Vec<Problem>> {
+pub fn consent_problems(
+    fw: &Fieldwork,
+    coverage: Option<&crate::service::coverage::Coverage>,
+) -> Result<Vec<Problem>> {
     let mut out = Vec::new();
-    let cov = fw.coverage()?;
+    let computed;
+    let cov = match coverage {
+        Some(c) => c,
+        None => {
+            computed = fw.coverage()?;
+            &computed
+        }
+    };
     for g in cov
         .gaps
         .iter()
