@@ -4,7 +4,7 @@
 //! partial file), never overwrites without `force`, and (for the data exports) writes a
 //! manifest beside itself.
 //!
-//! The rules are those of `shared/design/anonymisation.md`; `docs/exports.md` explains what
+//! The rules are those of `docs/design/anonymisation.md`; `docs/exports.md` explains what
 //! each export holds and withholds.
 
 pub mod codebook;

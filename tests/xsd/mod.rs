@@ -1,4 +1,4 @@
-//! Validation of REFI-QDA files against the official schemas in `../shared/refi-qda/` with
+//! Validation of REFI-QDA files against the official schemas in `tests/xsd/schemas/` (copied into the repository, origin in its README) with
 //! a real XML Schema validator (`xmllint`, from Debian's libxml2-utils; `.ci/run` installs it).
 
 use std::path::Path;
@@ -7,7 +7,7 @@ use std::process::Command;
 /// Assert that `file` validates against `schema` (`Codebook.xsd` or `Project.xsd`).
 pub fn assert_valid(file: &Path, schema: &str) {
     let xsd = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/refi-qda")
+        .join("tests/xsd/schemas")
         .join(schema);
     assert!(xsd.exists(), "the schema {} is missing", xsd.display());
     let o = Command::new("xmllint")
