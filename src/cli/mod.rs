@@ -89,8 +89,12 @@ pub enum Command {
     Import(ImportCmd),
     /// Full-text search over transcripts, session notes and memos.
     Search {
-        /// Words, "a phrase", prefix*, AND / OR / NOT, parentheses (SQLite FTS5 syntax).
+        /// Words (any form: `integrate` finds `integrated`), "a phrase", prefix*, AND / OR /
+        /// NOT, parentheses; any other punctuation is searched as text (`00:00:07`, `Q3:`).
         query: String,
+        /// Match words exactly as written, not their other forms.
+        #[arg(long)]
+        exact: bool,
         #[arg(long)]
         site: Option<String>,
         #[arg(long)]

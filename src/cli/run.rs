@@ -239,6 +239,7 @@ fn run(cli: Cli) -> Out {
         }
         Command::Search {
             query,
+            exact,
             site,
             phase,
             role_category,
@@ -247,12 +248,13 @@ fn run(cli: Cli) -> Out {
             json,
         } => {
             let fw = open(&cli, &cfg)?;
-            let f = fw.search_filter(
+            let mut f = fw.search_filter(
                 site.as_deref(),
                 *phase,
                 role_category.as_deref(),
                 theme.as_deref(),
             )?;
+            f.exact = *exact;
             let hits = fw.search(query, &f, *limit)?;
             super::coding::print_hits(&hits, *json)
         }

@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod import;
 pub mod participants;
 pub mod redaction;
+pub mod search_query;
 pub mod sessions;
 pub mod themes;
 pub mod transcripts;
