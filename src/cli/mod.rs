@@ -780,7 +780,9 @@ pub enum ImportCmd {
     /// known codes with a new name renamed, the rest skipped; all or nothing.
     Codebook {
         file: PathBuf,
-        /// The framework to import into (created if absent); needed when there are several.
+        /// The framework to import into (created if absent). Without it: the study's only
+        /// framework, or else the one named after the file (FILE's name without `.qdc`),
+        /// created if absent.
         #[arg(long)]
         framework: Option<String>,
         /// Report what would change without writing anything.
