@@ -166,6 +166,7 @@ fn create(
     let settings = Settings::from_config(cfg, db);
     let mut fw = Fieldwork::create(db, &cfg.config.study, settings)?;
     fw.coding = cfg.config.coding.clone();
+    fw.export = cfg.config.export.clone();
     if let Some(scale) = demo {
         match crate::demo::generate(&mut fw, scale) {
             Ok(summary) => {
@@ -399,6 +400,7 @@ fn run(cli: Cli) -> Out {
 fn open_at(db: &Path, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
     let mut fw = Fieldwork::open(db, Settings::from_config(cfg, db))?;
     fw.coding = cfg.config.coding.clone();
+    fw.export = cfg.config.export.clone();
     Ok(fw)
 }
 

@@ -257,6 +257,8 @@ pub struct Fieldwork {
     pub reference: Reference,
     /// Coding settings (import pattern, quote labels, saturation rule).
     pub coding: crate::config::CodingConfig,
+    /// Export settings (the file mode of anonymised outputs).
+    pub export: crate::config::ExportConfig,
 }
 
 impl Fieldwork {
@@ -269,6 +271,7 @@ impl Fieldwork {
             settings,
             reference,
             coding: Default::default(),
+            export: Default::default(),
         })
     }
 
@@ -287,6 +290,7 @@ impl Fieldwork {
             settings,
             reference,
             coding: Default::default(),
+            export: Default::default(),
         })
     }
 
@@ -300,6 +304,7 @@ impl Fieldwork {
             settings,
             reference,
             coding: Default::default(),
+            export: Default::default(),
         })
     }
 
