@@ -22,6 +22,19 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 /// `PRAGMA application_id` of a fieldwork database: "FWRK".
 pub const APPLICATION_ID: i32 = 0x4657_524B;
 
+/// Create a folder and its missing parents owner-only (0700 on Unix), like the database
+/// file they are made to hold; folders that exist are left as they are.
+fn private_dir_all(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
 /// Numbered migrations; version N is `MIGRATIONS[N - 1]`.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
@@ -92,7 +105,7 @@ impl Store {
             });
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
+            private_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
         }
         let mut opts = OpenOptions::new();
         opts.write(true).create_new(true);
@@ -215,7 +228,7 @@ impl Store {
             });
         }
         if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
+            private_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
         }
         let mut opts = OpenOptions::new();
         opts.write(true).create_new(true);
