@@ -251,6 +251,17 @@ fn search_finds_word_forms_and_e_toggles_exact_words() {
         "{:?}",
         s.message
     );
+    // A query that is not valid says why on the error line, and the pane is not left
+    // waiting for hits.
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::Query));
+    typed(&mut fw, &mut s, " (board OR");
+    cmd(&mut fw, &mut s, Cmd::SearchAccept);
+    let m = s.message.as_ref().expect("an error line");
+    assert!(m.error, "{m:?}");
+    assert!(m.text.contains("is not closed"), "{}", m.text);
+    let screen = text(&s, 120, 40);
+    assert!(!screen.contains("searching"), "{screen}");
+    assert!(s.coding.search.hits.is_empty());
 }
 
 #[test]
