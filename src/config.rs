@@ -35,7 +35,43 @@ pub struct Config {
     pub transcripts: TranscriptsConfig,
     #[serde(default)]
     pub coding: CodingConfig,
+    #[serde(default)]
+    pub export: ExportConfig,
     pub study: StudyDef,
+}
+
+/// Settings of the files exports write.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportConfig {
+    /// Permission bits of the anonymised outputs' files (their folders get `x` where the
+    /// files get `r`); unset: owner-only (0600 files, 0700 folders), like everything else
+    /// the tool writes. Written as an octal string; at most 0644, at least 0600.
+    #[serde(default, deserialize_with = "file_mode")]
+    pub anonymised_file_mode: Option<u32>,
+}
+
+/// An octal file mode such as "0640": owner read/write, and at most read for group and
+/// others (never write or execute).
+fn file_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    use serde::de::Error;
+    let s = String::deserialize(d)?;
+    let t = s.trim();
+    let digits = t.strip_prefix("0o").unwrap_or(t);
+    let mode = (!digits.is_empty() && digits.len() <= 4)
+        .then(|| u32::from_str_radix(digits, 8).ok())
+        .flatten()
+        .ok_or_else(|| {
+            D::Error::custom(format!(
+                "`{s}` is not a file mode; write octal digits such as \"0600\", \"0640\" or \"0644\""
+            ))
+        })?;
+    if mode & 0o600 != 0o600 || mode & !0o644 != 0 {
+        return Err(D::Error::custom(format!(
+            "{t}: anonymised outputs may be opened to reading by group or others (at most 0644), never to writing or executing, and stay readable and writable by their owner (at least 0600)"
+        )));
+    }
+    Ok(Some(mode))
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1114,7 +1114,8 @@ fn execute(
     rng: &mut Rng,
 ) -> Result<DemoSummary> {
     let root = fw.transcripts_root().to_path_buf();
-    std::fs::create_dir_all(&root).map_err(io_err(format!("creating {}", root.display())))?;
+    crate::export::files::create_dir_all(&root, crate::export::files::Modes::OWNER_ONLY)
+        .map_err(io_err(format!("creating {}", root.display())))?;
     let mut sum = DemoSummary {
         scale: opts.scale,
         seed: opts.seed,
@@ -1321,14 +1322,14 @@ fn execute(
     Ok(sum)
 }
 
+/// A new transcript file, owner-only (0600, in 0700 folders): transcripts identify people.
 fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    use crate::export::files::{self, Modes};
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))?;
+        files::create_dir_all(dir, Modes::OWNER_ONLY)
+            .map_err(io_err(format!("creating {}", dir.display())))?;
     }
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
+    let mut f = files::create_new(path, Modes::OWNER_ONLY)
         .map_err(io_err(format!("creating {}", path.display())))?;
     f.write_all(bytes)
         .map_err(io_err(format!("writing {}", path.display())))?;

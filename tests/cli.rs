@@ -906,6 +906,9 @@ fn backup_makes_a_copy_that_opens_and_never_overwrites() {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "backup mode {mode:o}");
+        // The folder the backup made for itself is owner-only too.
+        let dir = std::fs::metadata(st.path().join("backups")).unwrap();
+        assert_eq!(dir.permissions().mode() & 0o777, 0o700);
     }
 
     // An existing file is never overwritten.

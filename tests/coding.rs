@@ -458,6 +458,135 @@ fn search_finds_phrases_prefixes_and_filters() {
 }
 
 #[test]
+fn search_finds_word_forms_and_plain_text() {
+    let st = Study::new();
+    let (a, _) = st.interview("q-cqo", "A", "yes", "2022-01-10");
+    st.ok(&[
+        "transcript",
+        "import",
+        s(&st.put(
+            "a.txt",
+            b"Interviewer: Hi.\n\nP: We integrated the two boards; at 00:00:07 the Q3: finance review began.\n",
+        )),
+        "--interview",
+        &a,
+    ]);
+    st.ok(&[
+        "observation",
+        "log",
+        "--type",
+        "icb",
+        "--site",
+        "A",
+        "--date",
+        "2022-02-01",
+        "--notes",
+        "The committee integrated its reporting",
+    ]);
+    let count = |args: &[&str]| {
+        let mut all = vec!["search"];
+        all.extend_from_slice(args);
+        all.push("--json");
+        st.json(&all).as_array().unwrap().len()
+    };
+    // Stemmed by default: `integrate` finds `integrated` in the transcript and the note.
+    assert_eq!(count(&["integrate"]), 2);
+    let hits = st.json(&["search", "integrate", "--json"]);
+    let snippets: Vec<&str> = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["snippet"].as_str().unwrap())
+        .collect();
+    assert!(
+        snippets.iter().all(|s| s.contains("[integrated]")),
+        "{snippets:?}"
+    );
+    assert_eq!(count(&["integration"]), 2);
+    // Exact: only that form.
+    assert_eq!(count(&["integrate", "--exact"]), 0);
+    assert_eq!(count(&["integrated", "--exact"]), 2);
+    assert_eq!(count(&["integration", "--exact"]), 0);
+    // Plain text with colons is text, not column syntax.
+    assert_eq!(count(&["00:00:07"]), 1);
+    assert_eq!(count(&["Q3: finance"]), 1);
+    assert_eq!(count(&["Q3: finance", "--exact"]), 1);
+    assert_eq!(count(&["Q4: finance"]), 0);
+    assert_eq!(count(&["00:00:08"]), 0);
+    // The operators still work, exact or not.
+    assert_eq!(count(&["integrate NOT finance"]), 1);
+    assert_eq!(count(&["\"two boards\" OR committee"]), 2);
+    assert_eq!(count(&["(board OR committee) AND integrate"]), 2);
+    assert_eq!(count(&["integ*", "--exact"]), 2);
+    // A malformed query says what and where, exit 2.
+    let err = st.fails(&["search", "\"two boards"], 2);
+    assert!(err.contains("quote at character 1 is not closed"), "{err}");
+    let err = st.fails(&["search", "(board OR"], 2);
+    assert!(err.contains("not a valid search"), "{err}");
+    let err = st.fails(&["search", "NOT board"], 2);
+    assert!(
+        err.contains("NOT at character 1 needs a word before it"),
+        "{err}"
+    );
+}
+
+#[test]
+fn upgrading_a_version_4_database_builds_the_stemmed_index() {
+    let st = Study::new();
+    let (a, _) = st.interview("q-cqo", "A", "yes", "2022-01-10");
+    st.ok(&[
+        "transcript",
+        "import",
+        s(&st.put(
+            "a.txt",
+            b"Interviewer: Hi.\n\nP: We integrated the boards.\n",
+        )),
+        "--interview",
+        &a,
+    ]);
+    st.ok(&[
+        "observation",
+        "log",
+        "--type",
+        "icb",
+        "--site",
+        "A",
+        "--date",
+        "2022-02-01",
+        "--notes",
+        "The committee integrated its reporting",
+    ]);
+    {
+        // Back to the version 4 schema: no stemmed index.
+        let c = rusqlite::Connection::open(st.db()).unwrap();
+        c.execute_batch(
+            "DROP TRIGGER session_note_stem_insert; DROP TRIGGER session_note_stem_update;
+             DROP TRIGGER tag_memo_stem_insert; DROP TRIGGER tag_memo_stem_update;
+             DROP TRIGGER tag_memo_stem_delete; DROP TABLE turn_stem; DROP TABLE note_stem;
+             PRAGMA user_version = 4;",
+        )
+        .unwrap();
+    }
+    let hits = st.json(&["search", "integrate", "--json"]);
+    let kinds: Vec<&str> = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.len(), 2, "{hits}");
+    assert!(
+        kinds.contains(&"transcript") && kinds.contains(&"note"),
+        "{hits}"
+    );
+    let v: i64 = rusqlite::Connection::open(st.db())
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 5);
+}
+
+#[test]
 fn quotes_carry_attribution_and_respect_consent() {
     let st = Study::new();
     let (a, code_a) = st.interview("q-cqo", "D", "yes", "2022-01-10");

@@ -56,6 +56,28 @@ fn init_demo_gives_112_interviews_split_60_52_over_4_sites() {
     for p in &people {
         assert!(!s(p, "name").is_empty());
     }
+    // The transcript files are owner-only (0600, folders 0700), like real transcripts.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let root = st.transcripts();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&root), 0o700);
+        let (mut files, mut stack) = (0, vec![root]);
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    assert_eq!(mode(&p), 0o700, "{}", p.display());
+                    stack.push(p);
+                } else {
+                    assert_eq!(mode(&p), 0o600, "{}", p.display());
+                    files += 1;
+                }
+            }
+        }
+        assert!(files >= 100, "{files} transcript files");
+    }
 }
 
 #[test]

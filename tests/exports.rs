@@ -1072,10 +1072,21 @@ fn codebook_import_dry_run_writes_nothing_and_json_reports() {
     assert_eq!(fw.themes(true).unwrap().len(), before);
     assert_eq!(fw.frameworks().unwrap().len(), frameworks);
     drop(fw);
-    // Several frameworks and no --framework: refused with the choices.
-    let (code, _, err) = run(&db, &["import", "codebook", nvivo.to_str().unwrap()]);
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains("--framework") && err.contains("QMS"), "{err}");
+    // Several frameworks and no --framework: a new framework named after the file.
+    let out = ok(
+        &db,
+        &[
+            "import",
+            "codebook",
+            nvivo.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ],
+    );
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["framework"], "nvivo");
+    assert_eq!(r["framework_created"], true);
+    assert_eq!(r["added"].as_array().unwrap().len(), 4);
     // Importing for real, then once more: the second time everything is skipped.
     ok(
         &db,
@@ -1102,6 +1113,94 @@ fn codebook_import_dry_run_writes_nothing_and_json_reports() {
     assert_eq!(r["skipped"].as_array().unwrap().len(), 4);
     assert_eq!(r["framework_created"], false);
     assert!(r["added"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn codebook_import_without_framework_goes_to_the_only_one_or_one_named_after_the_file() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/refi");
+    let nvivo = fixtures.join("nvivo.qdc");
+    // A study with one framework: the codebook goes into it.
+    let one = tempfile::tempdir().unwrap();
+    let second = config::DEFAULT_STUDY
+        .find("[[study.frameworks]]\nname = \"Leadership in integrated care\"")
+        .unwrap();
+    let (db, fw) = create(one.path(), &config::DEFAULT_STUDY[..second]);
+    assert_eq!(fw.frameworks().unwrap().len(), 1);
+    drop(fw);
+    let out = ok(
+        &db,
+        &["import", "codebook", nvivo.to_str().unwrap(), "--json"],
+    );
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["framework"], "QMS");
+    assert_eq!(r["framework_created"], false);
+    let fw = Fieldwork::open(&db, settings(one.path())).unwrap();
+    assert_eq!(fw.frameworks().unwrap().len(), 1);
+    assert_eq!(
+        fw.resolve_theme("5b8e36c6-2c1d-4f55-9b1a-0e5d7c3a1f02")
+            .unwrap()
+            .path,
+        "QMS/Governance/Board assurance"
+    );
+    drop(fw);
+
+    // Several frameworks: a new one named after the codebook file, created once; a
+    // second import of the same file merges into it.
+    let many = tempfile::tempdir().unwrap();
+    let (db, fw) = create(many.path(), config::DEFAULT_STUDY);
+    let before = fw.frameworks().unwrap().len();
+    assert!(before > 1);
+    drop(fw);
+    let file = many.path().join("Partner codes 2024.qdc");
+    std::fs::copy(&nvivo, &file).unwrap();
+    let out = ok(&db, &["import", "codebook", file.to_str().unwrap()]);
+    assert!(out.contains("Governance"), "{out}");
+    let fw = Fieldwork::open(&db, settings(many.path())).unwrap();
+    let names: Vec<String> = fw
+        .frameworks()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(names.len(), before + 1, "{names:?}");
+    assert!(
+        names.contains(&"Partner codes 2024".to_string()),
+        "{names:?}"
+    );
+    assert_eq!(
+        fw.resolve_theme("5b8e36c6-2c1d-4f55-9b1a-0e5d7c3a1f04")
+            .unwrap()
+            .path,
+        "Partner codes 2024/Workforce"
+    );
+    drop(fw);
+    let again = ok(
+        &db,
+        &["import", "codebook", file.to_str().unwrap(), "--json"],
+    );
+    let r: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(r["framework"], "Partner codes 2024");
+    assert_eq!(r["framework_created"], false);
+    assert_eq!(r["skipped"].as_array().unwrap().len(), 4);
+    let fw = Fieldwork::open(&db, settings(many.path())).unwrap();
+    assert_eq!(fw.frameworks().unwrap().len(), before + 1);
+    drop(fw);
+    // --framework still chooses.
+    let out = ok(
+        &db,
+        &[
+            "import",
+            "codebook",
+            fixtures.join("maxqda.qdc").to_str().unwrap(),
+            "--framework",
+            "QMS",
+            "--dry-run",
+            "--json",
+        ],
+    );
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["framework"], "QMS");
+    assert_eq!(r["framework_created"], false);
 }
 
 #[test]

@@ -219,6 +219,52 @@ fn screen_line<'a>(screen: &'a str, needle: &str) -> Option<&'a str> {
 }
 
 #[test]
+fn search_finds_word_forms_and_e_toggles_exact_words() {
+    let (_d, mut fw, mut s) = setup_with(false, support::small_coded);
+    go(&mut fw, &mut s, Pane::Search);
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::Query));
+    // `shares` is not in the transcripts; `sharing` is, twice.
+    typed(&mut fw, &mut s, "shares");
+    cmd(&mut fw, &mut s, Cmd::SearchAccept);
+    assert_eq!(s.coding.search.hits.len(), 2, "{:?}", s.coding.search.hits);
+    let screen = text(&s, 120, 40);
+    assert!(screen.contains("2 hit(s), best first"), "{screen}");
+    assert!(!screen.contains("words=exact"), "{screen}");
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::SearchExact));
+    assert!(s.coding.search.filter.exact);
+    assert!(s.coding.search.hits.is_empty());
+    let screen = text(&s, 120, 40);
+    assert!(screen.contains("[words=exact]"), "{screen}");
+    assert!(screen.contains("No hits."), "{screen}");
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::SearchExact));
+    assert_eq!(s.coding.search.hits.len(), 2);
+    // Punctuation is text, not FTS5 syntax: no error, just no hits.
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::Query));
+    typed(&mut fw, &mut s, " Q3: 00:00:07");
+    cmd(&mut fw, &mut s, Cmd::SearchAccept);
+    assert!(s.coding.search.hits.is_empty());
+    let screen = text(&s, 120, 40);
+    assert!(screen.contains("No hits."), "{screen}");
+    assert!(!screen.contains("no such column"), "{screen}");
+    assert!(
+        s.message.as_ref().is_none_or(|m| !m.error),
+        "{:?}",
+        s.message
+    );
+    // A query that is not valid says why on the error line, and the pane is not left
+    // waiting for hits.
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::Query));
+    typed(&mut fw, &mut s, " (board OR");
+    cmd(&mut fw, &mut s, Cmd::SearchAccept);
+    let m = s.message.as_ref().expect("an error line");
+    assert!(m.error, "{m:?}");
+    assert!(m.text.contains("is not closed"), "{}", m.text);
+    let screen = text(&s, 120, 40);
+    assert!(!screen.contains("searching"), "{screen}");
+    assert!(s.coding.search.hits.is_empty());
+}
+
+#[test]
 fn search_opens_the_viewer_and_a_selection_is_tagged_from_the_keyboard() {
     let (_d, mut fw, mut s) = setup_with(false, support::small_coded);
     go(&mut fw, &mut s, Pane::Search);

@@ -89,8 +89,12 @@ pub enum Command {
     Import(ImportCmd),
     /// Full-text search over transcripts, session notes and memos.
     Search {
-        /// Words, "a phrase", prefix*, AND / OR / NOT, parentheses (SQLite FTS5 syntax).
+        /// Words (any form: `integrate` finds `integrated`), "a phrase", prefix*, AND / OR /
+        /// NOT, parentheses; any other punctuation is searched as text (`00:00:07`, `Q3:`).
         query: String,
+        /// Match words exactly as written, not their other forms.
+        #[arg(long)]
+        exact: bool,
         #[arg(long)]
         site: Option<String>,
         #[arg(long)]
@@ -776,7 +780,9 @@ pub enum ImportCmd {
     /// known codes with a new name renamed, the rest skipped; all or nothing.
     Codebook {
         file: PathBuf,
-        /// The framework to import into (created if absent); needed when there are several.
+        /// The framework to import into (created if absent). Without it: the study's only
+        /// framework, or else the one named after the file (FILE's name without `.qdc`),
+        /// created if absent.
         #[arg(long)]
         framework: Option<String>,
         /// Report what would change without writing anything.

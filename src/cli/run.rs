@@ -166,6 +166,7 @@ fn create(
     let settings = Settings::from_config(cfg, db);
     let mut fw = Fieldwork::create(db, &cfg.config.study, settings)?;
     fw.coding = cfg.config.coding.clone();
+    fw.export = cfg.config.export.clone();
     if let Some(scale) = demo {
         match crate::demo::generate(&mut fw, scale) {
             Ok(summary) => {
@@ -239,6 +240,7 @@ fn run(cli: Cli) -> Out {
         }
         Command::Search {
             query,
+            exact,
             site,
             phase,
             role_category,
@@ -247,12 +249,13 @@ fn run(cli: Cli) -> Out {
             json,
         } => {
             let fw = open(&cli, &cfg)?;
-            let f = fw.search_filter(
+            let mut f = fw.search_filter(
                 site.as_deref(),
                 *phase,
                 role_category.as_deref(),
                 theme.as_deref(),
             )?;
+            f.exact = *exact;
             let hits = fw.search(query, &f, *limit)?;
             super::coding::print_hits(&hits, *json)
         }
@@ -397,6 +400,7 @@ fn run(cli: Cli) -> Out {
 fn open_at(db: &Path, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
     let mut fw = Fieldwork::open(db, Settings::from_config(cfg, db))?;
     fw.coding = cfg.config.coding.clone();
+    fw.export = cfg.config.export.clone();
     Ok(fw)
 }
 

@@ -239,7 +239,7 @@ pub fn export(
     check_free(&[out], force)?;
     let xml = codebook_xml(fw, framework)?;
     let codes = xml.matches("<Code ").count();
-    Staged::write(out, xml.as_bytes())?.commit()?;
+    Staged::write(out, xml.as_bytes(), super::files::anonymised(fw))?.commit()?;
     Ok(CodebookReport {
         file: out.to_path_buf(),
         codes,

@@ -215,7 +215,14 @@ pub fn export_matrix(
     m["summaries_redacted"] = json!(p.summaries_redacted);
     m["summaries_with_unregistered_suspects"] = json!(p.summaries_with_suspects);
     super::guard("matrix manifest", &m.to_string(), &register)?;
-    super::write_with_manifest(out, &bytes, format.as_str(), m, force)?;
+    super::write_with_manifest(
+        out,
+        &bytes,
+        format.as_str(),
+        m,
+        force,
+        super::files::anonymised(fw),
+    )?;
     Ok(MatrixReport {
         files: vec![out.to_path_buf(), super::manifest_path(out)],
         rows: p.rows.len(),

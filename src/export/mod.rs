@@ -2,12 +2,13 @@
 //! "Table 1" of counts and the REFI-QDA codebook. Every export is built from allow-lists,
 //! written to a temporary file beside its destination and renamed into place (never a
 //! partial file), never overwrites without `force`, and (for the data exports) writes a
-//! manifest beside itself.
+//! manifest beside itself. Every file and folder is created owner-only (see [`files`]).
 //!
 //! The rules are those of `docs/design/anonymisation.md`; `docs/exports.md` explains what
 //! each export holds and withholds.
 
 pub mod codebook;
+pub mod files;
 pub mod matrix;
 pub mod participants;
 pub mod project;
@@ -131,8 +132,9 @@ pub struct Staged {
 }
 
 impl Staged {
-    pub fn write(dest: &Path, bytes: &[u8]) -> Result<Staged> {
-        use std::io::Write;
+    /// Write `bytes` to a new temporary file beside `dest` with `modes.file` (renamed over
+    /// `dest` by `commit`, which so ends with that mode even when it replaces a file).
+    pub fn write(dest: &Path, bytes: &[u8], modes: files::Modes) -> Result<Staged> {
         if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
             if !dir.is_dir() {
                 return Err(invalid(
@@ -153,9 +155,9 @@ impl Staged {
             dest: dest.to_path_buf(),
             done: false,
         };
-        let mut f = std::fs::File::create(&temp)
+        let mut f = files::create_new(&temp, modes)
             .map_err(io(format!("creating a file beside {}", dest.display())))?;
-        f.write_all(bytes)
+        std::io::Write::write_all(&mut f, bytes)
             .and_then(|_| f.sync_all())
             .map_err(io(format!("writing {}", dest.display())))?;
         Ok(staged)
@@ -179,14 +181,15 @@ impl Drop for Staged {
     }
 }
 
-/// Write `out` and its manifest, both or neither. `manifest` gets the output's name, size
-/// and SHA-256 added.
+/// Write `out` and its manifest, both or neither, with `modes`. `manifest` gets the
+/// output's name, size and SHA-256 added.
 pub fn write_with_manifest(
     out: &Path,
     bytes: &[u8],
     format: &str,
     mut manifest: serde_json::Value,
     force: bool,
+    modes: files::Modes,
 ) -> Result<serde_json::Value> {
     let mpath = manifest_path(out);
     check_free(&[out, &mpath], force)?;
@@ -197,8 +200,8 @@ pub fn write_with_manifest(
         "sha256": sha256_hex(bytes),
     });
     let mbytes = manifest_bytes(&manifest)?;
-    let a = Staged::write(out, bytes)?;
-    let b = Staged::write(&mpath, &mbytes)?;
+    let a = Staged::write(out, bytes, modes)?;
+    let b = Staged::write(&mpath, &mbytes, modes)?;
     a.commit()?;
     if let Err(e) = b.commit() {
         // An export without its manifest is incomplete: take it back.
@@ -227,12 +230,27 @@ pub(crate) fn manifest_base(export: &str) -> serde_json::Value {
     })
 }
 
-/// Quote a CSV field when needed (RFC 4180).
+/// A cell a spreadsheet would read as a formula (or, after a tab or carriage return, a
+/// cell it would start afresh): its first character is `=`, `+`, `-`, `@`, a tab or a
+/// carriage return.
+fn formula_like(s: &str) -> bool {
+    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// One CSV field, as every CSV the tool writes has it: free text (quotes, summaries) that
+/// a spreadsheet would run as a formula gets a leading `'` (so `=HYPERLINK(…)` is shown as
+/// text, never run), then the field is quoted when needed (RFC 4180). No export writes a
+/// negative number, so no number is changed.
 pub(crate) fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+    let cell = if formula_like(s) {
+        std::borrow::Cow::Owned(format!("'{s}"))
     } else {
-        s.to_string()
+        std::borrow::Cow::Borrowed(s)
+    };
+    if cell.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", cell.replace('"', "\"\""))
+    } else {
+        cell.into_owned()
     }
 }
 
@@ -248,7 +266,8 @@ pub(crate) fn csv_text(header: &[String], rows: &[Vec<String>]) -> String {
 }
 
 /// A workbook of one sheet, with neutral document properties (no user or machine name).
-/// Cells in columns from `numeric_from` on that hold whole numbers are written as numbers.
+/// Cells in columns from `numeric_from` on that hold whole numbers are written as numbers;
+/// every other cell as a string (`write_string`: never a formula, whatever it starts with).
 pub(crate) fn xlsx_bytes(
     sheet: &str,
     title: &str,
@@ -288,6 +307,35 @@ pub(crate) fn xlsx_bytes(
         }
     }
     wb.save_to_buffer().map_err(fail)
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::{csv_field, csv_text};
+
+    #[test]
+    fn formula_like_cells_are_neutralised() {
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
+        assert_eq!(csv_field("+1 more"), "'+1 more");
+        assert_eq!(csv_field("-2"), "'-2");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("\tcmd"), "'\tcmd");
+        assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
+        // Anything else is as it was.
+        assert_eq!(csv_field("a=b"), "a=b");
+        assert_eq!(csv_field("12"), "12");
+        assert_eq!(csv_field("2022-01-10"), "2022-01-10");
+        assert_eq!(csv_field("<5"), "<5");
+        assert_eq!(csv_field("a, b"), "\"a, b\"");
+        assert_eq!(csv_field(""), "");
+        assert_eq!(
+            csv_text(&["q".into()], &[vec!["=1+1".into()]]),
+            "q\r\n'=1+1\r\n"
+        );
+    }
 }
 
 #[cfg(test)]

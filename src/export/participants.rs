@@ -437,7 +437,14 @@ pub fn export(
                     usize::MAX,
                 )?,
             };
-            let m = super::write_with_manifest(out, &bytes, format.as_str(), m, force)?;
+            let m = super::write_with_manifest(
+                out,
+                &bytes,
+                format.as_str(),
+                m,
+                force,
+                super::files::anonymised(fw),
+            )?;
             Ok(report(
                 vec![out.to_path_buf(), super::manifest_path(out)],
                 m,
@@ -482,6 +489,7 @@ pub fn export(
                     ("participants.csv.manifest.json", &mbytes),
                 ],
                 force,
+                super::files::anonymised(fw),
             )?;
             Ok(report(
                 [
@@ -537,8 +545,14 @@ impl Drop for DirGuard {
     }
 }
 
-/// Write files into a new folder beside `dir`, then move it into place as `dir`.
-pub(crate) fn write_dir(dir: &Path, files: &[(&str, &[u8])], force: bool) -> Result<()> {
+/// Write files into a new folder beside `dir` (folder and files with `modes`), then move
+/// it into place as `dir`.
+pub(crate) fn write_dir(
+    dir: &Path,
+    files: &[(&str, &[u8])],
+    force: bool,
+    modes: super::files::Modes,
+) -> Result<()> {
     check_dir_free(dir, force)?;
     let parent = dir
         .parent()
@@ -559,11 +573,12 @@ pub(crate) fn write_dir(dir: &Path, files: &[(&str, &[u8])], force: bool) -> Res
             source,
         }
     };
-    std::fs::create_dir(&temp)
+    super::files::create_dir(&temp, modes)
         .map_err(io(&format!("creating a folder in {}", parent.display())))?;
     let mut guard = DirGuard(Some(temp.clone()));
     for (name, bytes) in files {
-        std::fs::write(temp.join(name), bytes).map_err(io(&format!("writing {name}")))?;
+        super::files::write_new(&temp.join(name), bytes, modes)
+            .map_err(io(&format!("writing {name}")))?;
     }
     if dir.exists() {
         let old = parent.join(format!(".{}.old-{tag}", file_name(dir)));

@@ -453,7 +453,13 @@ pub fn export_project(
     .collect::<Vec<_>>());
     let register = super::identifier_register(fw)?;
     super::guard("project manifest", &m.to_string(), &register)?;
-    super::write_with_manifest(out, &bytes, "qdpx", m, force)?;
+    // The original transcripts identify people: owner-only whatever the setting says.
+    let modes = if originals {
+        super::files::Modes::OWNER_ONLY
+    } else {
+        super::files::anonymised(fw)
+    };
+    super::write_with_manifest(out, &bytes, "qdpx", m, force, modes)?;
     Ok(ProjectReport {
         files: vec![out.to_path_buf(), super::manifest_path(out)],
         preview: built.preview,

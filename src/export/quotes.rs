@@ -285,7 +285,14 @@ pub fn export_quotes(
         "withheld_unanchored": p.withheld_unanchored,
     });
     super::guard("quotes manifest", &m.to_string(), &register)?;
-    super::write_with_manifest(out, &bytes, format.as_str(), m, force)?;
+    super::write_with_manifest(
+        out,
+        &bytes,
+        format.as_str(),
+        m,
+        force,
+        super::files::anonymised(fw),
+    )?;
     Ok(QuotesReport {
         files: vec![out.to_path_buf(), super::manifest_path(out)],
         exported: p.rows.len(),

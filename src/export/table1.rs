@@ -440,7 +440,14 @@ pub fn export(
     super::guard("table", &t.markdown(), &register)?;
     super::guard("table", &csv_text(&t.header(), &t.rows()), &register)?;
     let bytes = t.bytes(format)?;
-    let m = write_with_manifest(out, &bytes, format.as_str(), t.manifest(format), force)?;
+    let m = write_with_manifest(
+        out,
+        &bytes,
+        format.as_str(),
+        t.manifest(format),
+        force,
+        super::files::anonymised(fw),
+    )?;
     Ok(Table1Report {
         files: vec![out.to_path_buf(), super::manifest_path(out)],
         cells_suppressed: m["cells_suppressed"]["total"].as_u64().unwrap_or(0) as usize,

@@ -242,7 +242,7 @@ pub fn export_transcripts(
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
     all.push((MANIFEST, &mbytes));
-    write_dir(out, &all, force)?;
+    write_dir(out, &all, force, super::files::anonymised(fw))?;
     Ok(TranscriptsReport {
         folder: out.to_path_buf(),
         files: files.len(),

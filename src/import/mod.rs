@@ -25,8 +25,44 @@ pub struct CodebookImportReport {
     pub warnings: Vec<String>,
 }
 
-/// Import a REFI-QDA codebook: merge by GUID into `framework` (created if absent; may be
-/// left out when the study has exactly one framework). A new GUID is added with that GUID as
+/// The framework a codebook goes into, and whether it is new: `--framework NAME` (created
+/// if absent); without it, the study's only framework, else (none or several) the framework
+/// named after the codebook file (`qms-2024.qdc` → `qms-2024`), created if absent.
+fn codebook_target(
+    frameworks: &[crate::domain::Framework],
+    framework: Option<&str>,
+    path: &Path,
+) -> Result<(String, bool)> {
+    let named = |name: &str| match frameworks
+        .iter()
+        .find(|f| f.name.eq_ignore_ascii_case(name))
+    {
+        Some(f) => (f.name.clone(), false),
+        None => (name.to_string(), true),
+    };
+    if let Some(name) = framework.map(str::trim).filter(|f| !f.is_empty()) {
+        return Ok(named(name));
+    }
+    if let [only] = frameworks {
+        return Ok((only.name.clone(), false));
+    }
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().trim().to_string())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ServiceError::Invalid {
+            field: "framework".into(),
+            message: format!(
+                "{}: no file name to name a framework after; say which framework to import into with --framework NAME",
+                path.display()
+            ),
+        })?;
+    Ok(named(&stem))
+}
+
+/// Import a REFI-QDA codebook: merge by GUID into `framework` (created if absent). Without
+/// it: into the study's only framework, or (with none or several) into the framework named
+/// after the codebook file, created if absent. A new GUID is added with that GUID as
 /// its id, under the theme that encloses it in the file; a known GUID under a different name
 /// is renamed; a known GUID with the same name is skipped. Every check runs before anything
 /// is written; then all of it is written in one transaction.
@@ -54,26 +90,7 @@ pub fn import_codebook(
     let parsed = refi::parse(&text, &file)?;
 
     let frameworks = fw.frameworks()?;
-    let (target, created) = match framework.map(str::trim).filter(|f| !f.is_empty()) {
-        Some(name) => match frameworks.iter().find(|f| f.name.eq_ignore_ascii_case(name)) {
-            Some(f) => (f.name.clone(), false),
-            None => (name.to_string(), true),
-        },
-        None if frameworks.len() == 1 => (frameworks[0].name.clone(), false),
-        None => {
-            return Err(ServiceError::Invalid {
-                field: "framework".into(),
-                message: format!(
-                    "say which framework to import into with --framework NAME (it is created if absent; existing: {})",
-                    frameworks
-                        .iter()
-                        .map(|f| f.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            })
-        }
-    };
+    let (target, created) = codebook_target(&frameworks, framework, path)?;
     if target.contains('/') {
         return Err(ServiceError::Invalid {
             field: "framework".into(),

@@ -66,18 +66,20 @@ impl Fieldwork {
         renames: &[(String, String)],
         source: &str,
     ) -> Result<Framework> {
-        let fws = self.frameworks()?;
+        let now = now_utc();
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        // Read inside the transaction what it changes: the frameworks (the target may be
+        // created) and the themes (added to, renamed).
+        let fws = store::frameworks(&tx)?;
         let target = fws
             .iter()
             .find(|f| f.name.eq_ignore_ascii_case(framework.trim()))
             .cloned();
-        let now = now_utc();
-        let user = self.settings.user.clone();
-        let mut rows: HashMap<String, ThemeRow> = store::themes(self.store.conn())?
+        let mut rows: HashMap<String, ThemeRow> = store::themes(&tx)?
             .into_iter()
             .map(|r| (r.id.clone(), r))
             .collect();
-        let tx = self.store.write()?;
         let target = match target {
             Some(f) => f,
             None => {

@@ -790,11 +790,12 @@ impl Fieldwork {
         if q.is_empty() {
             return Err(invalid("query", "empty search"));
         }
+        let fts = super::search_query::to_fts(q)?;
         let c = self.store.conn();
-        let mut hits = store::search_turns(c, q, filter, limit, true)
+        let mut hits = store::search_turns(c, &fts, filter, limit, true)
             .map_err(|e| map_fts_error(e.into(), q))?;
         hits.extend(
-            store::search_notes(c, q, filter, limit).map_err(|e| map_fts_error(e.into(), q))?,
+            store::search_notes(c, &fts, filter, limit).map_err(|e| map_fts_error(e.into(), q))?,
         );
         hits.sort_by(|a, b| {
             a.rank
@@ -819,12 +820,13 @@ impl Fieldwork {
         if q.is_empty() {
             return Err(invalid("query", "empty search"));
         }
+        let fts = super::search_query::to_fts(q)?;
         let c = self.store.conn();
-        let mut hits = store::search_turns(c, q, filter, limit, false)
+        let mut hits = store::search_turns(c, &fts, filter, limit, false)
             .map_err(|e| map_fts_error(e.into(), q))?;
         let complete = hits.len() < limit;
         hits.extend(
-            store::search_notes(c, q, filter, limit).map_err(|e| map_fts_error(e.into(), q))?,
+            store::search_notes(c, &fts, filter, limit).map_err(|e| map_fts_error(e.into(), q))?,
         );
         if complete {
             hits.sort_by(|a, b| {
@@ -875,6 +877,7 @@ impl Fieldwork {
         theme: Option<&str>,
     ) -> Result<SearchFilter> {
         Ok(SearchFilter {
+            exact: false,
             site: site
                 .map(|s| self.reference.site(s).map(|x| x.code.clone()))
                 .transpose()?,

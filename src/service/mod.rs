@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod import;
 pub mod participants;
 pub mod redaction;
+pub mod search_query;
 pub mod sessions;
 pub mod themes;
 pub mod transcripts;
@@ -256,6 +257,8 @@ pub struct Fieldwork {
     pub reference: Reference,
     /// Coding settings (import pattern, quote labels, saturation rule).
     pub coding: crate::config::CodingConfig,
+    /// Export settings (the file mode of anonymised outputs).
+    pub export: crate::config::ExportConfig,
 }
 
 impl Fieldwork {
@@ -268,6 +271,7 @@ impl Fieldwork {
             settings,
             reference,
             coding: Default::default(),
+            export: Default::default(),
         })
     }
 
@@ -286,6 +290,7 @@ impl Fieldwork {
             settings,
             reference,
             coding: Default::default(),
+            export: Default::default(),
         })
     }
 
@@ -299,6 +304,7 @@ impl Fieldwork {
             settings,
             reference,
             coding: Default::default(),
+            export: Default::default(),
         })
     }
 

@@ -30,10 +30,16 @@ pub struct ImportRow {
     pub imported_by: String,
 }
 
-/// Delete a transcript's turns and their entries in the search index.
+/// Delete a transcript's turns and their entries in the search indexes (exact and
+/// stemmed).
 pub fn delete_turns(c: &Connection, transcript_id: &str) -> Result<usize> {
     c.prepare_cached(
         "INSERT INTO turn_fts (turn_fts, rowid, text)
+         SELECT 'delete', n, text FROM turn WHERE transcript_id = ?1",
+    )?
+    .execute([transcript_id])?;
+    c.prepare_cached(
+        "INSERT INTO turn_stem (turn_stem, rowid, text)
          SELECT 'delete', n, text FROM turn WHERE transcript_id = ?1",
     )?
     .execute([transcript_id])?;
@@ -44,7 +50,7 @@ pub fn next_turn_n(c: &Connection) -> Result<i64> {
     Ok(c.query_row("SELECT coalesce(max(n), 0) + 1 FROM turn", [], |r| r.get(0))?)
 }
 
-/// Insert a turn and index it for search.
+/// Insert a turn and index it for search (exact and stemmed).
 pub fn insert_turn(c: &Connection, n: i64, t: &TurnRow) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO turn (id, n, transcript_id, seq, speaker, start_char, end_char, start_ms,
@@ -63,6 +69,8 @@ pub fn insert_turn(c: &Connection, n: i64, t: &TurnRow) -> Result<()> {
         t.text
     ])?;
     c.prepare_cached("INSERT INTO turn_fts (rowid, text) VALUES (?1, ?2)")?
+        .execute(params![n, t.text])?;
+    c.prepare_cached("INSERT INTO turn_stem (rowid, text) VALUES (?1, ?2)")?
         .execute(params![n, t.text])?;
     Ok(())
 }
@@ -277,6 +285,20 @@ pub struct SearchFilter {
     pub phase: Option<u32>,
     pub role_category: Option<String>,
     pub theme_id: Option<String>,
+    /// Match words exactly as written (the unstemmed indexes); by default any form of a
+    /// word matches (`integrate` finds `integrated`).
+    pub exact: bool,
+}
+
+impl SearchFilter {
+    /// The turn and note indexes this filter searches: (turns, notes).
+    fn indexes(&self) -> (&'static str, &'static str) {
+        if self.exact {
+            ("turn_fts", "note_fts")
+        } else {
+            ("turn_stem", "note_stem")
+        }
+    }
 }
 
 const SESSION_FILTER: &str = "(?2 IS NULL OR si.code = ?2) AND (?3 IS NULL OR ph.number = ?3)
@@ -295,16 +317,21 @@ pub fn search_turns(
     limit: usize,
     ranked: bool,
 ) -> Result<Vec<Hit>> {
-    let order = if ranked { "ORDER BY turn_fts.rank" } else { "" };
+    let (fts, _) = f.indexes();
+    let order = if ranked {
+        format!("ORDER BY {fts}.rank")
+    } else {
+        String::new()
+    };
     let sql = format!(
         "SELECT tr.session_id, se.kind, t.transcript_id, t.seq, t.speaker, t.start_char,
-            snippet(turn_fts, 0, char(57344), char(57345), '…', 16), turn_fts.rank, si.code,
+            snippet({fts}, 0, char(57344), char(57345), '…', 16), {fts}.rank, si.code,
             ph.number, se.date
-         FROM turn_fts JOIN turn t ON t.n = turn_fts.rowid
+         FROM {fts} JOIN turn t ON t.n = {fts}.rowid
          JOIN transcript tr ON tr.id = t.transcript_id
          JOIN session se ON se.id = tr.session_id
          JOIN site si ON si.id = se.site_id JOIN phase ph ON ph.id = se.phase_id
-         WHERE turn_fts MATCH ?1 AND {SESSION_FILTER}
+         WHERE {fts} MATCH ?1 AND {SESSION_FILTER}
            AND (?5 IS NULL OR EXISTS (SELECT 1 FROM tag g WHERE g.theme_id = ?5
                 AND g.session_id = se.id AND (g.span_start IS NULL
                     OR (g.transcript_id = t.transcript_id AND g.span_start < t.end_char
@@ -347,17 +374,18 @@ pub fn search_notes(
     f: &SearchFilter,
     limit: usize,
 ) -> Result<Vec<Hit>> {
+    let (_, fts) = f.indexes();
     let sql = format!(
-        "SELECT note_fts.session_id, se.kind, note_fts.kind,
-            snippet(note_fts, 0, char(57344), char(57345), '…', 16), note_fts.rank, si.code,
+        "SELECT {fts}.session_id, se.kind, {fts}.kind,
+            snippet({fts}, 0, char(57344), char(57345), '…', 16), {fts}.rank, si.code,
             ph.number, se.date, mg.transcript_id, mg.span_start
-         FROM note_fts JOIN session se ON se.id = note_fts.session_id
+         FROM {fts} JOIN session se ON se.id = {fts}.session_id
          JOIN site si ON si.id = se.site_id JOIN phase ph ON ph.id = se.phase_id
-         LEFT JOIN tag mg ON note_fts.kind = 'memo' AND mg.id = note_fts.ref_id
-         WHERE note_fts MATCH ?1 AND {SESSION_FILTER}
+         LEFT JOIN tag mg ON {fts}.kind = 'memo' AND mg.id = {fts}.ref_id
+         WHERE {fts} MATCH ?1 AND {SESSION_FILTER}
            AND (?5 IS NULL OR EXISTS (SELECT 1 FROM tag g WHERE g.theme_id = ?5
                 AND g.session_id = se.id))
-         ORDER BY note_fts.rank LIMIT ?6"
+         ORDER BY {fts}.rank LIMIT ?6"
     );
     let mut stmt = c.prepare_cached(&sql)?;
     let rows = stmt.query_map(

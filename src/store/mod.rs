@@ -22,12 +22,26 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 /// `PRAGMA application_id` of a fieldwork database: "FWRK".
 pub const APPLICATION_ID: i32 = 0x4657_524B;
 
+/// Create a folder and its missing parents owner-only (0700 on Unix), like the database
+/// file they are made to hold; folders that exist are left as they are.
+fn private_dir_all(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
 /// Numbered migrations; version N is `MIGRATIONS[N - 1]`.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_coding.sql"),
     include_str!("migrations/0003_redaction.sql"),
     include_str!("migrations/0004_fts_explicit.sql"),
+    include_str!("migrations/0005_fts_stemmed.sql"),
 ];
 
 /// The schema version this build writes.
@@ -91,7 +105,7 @@ impl Store {
             });
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
+            private_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
         }
         let mut opts = OpenOptions::new();
         opts.write(true).create_new(true);
@@ -214,7 +228,7 @@ impl Store {
             });
         }
         if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
+            private_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
         }
         let mut opts = OpenOptions::new();
         opts.write(true).create_new(true);

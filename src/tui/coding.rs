@@ -24,6 +24,8 @@ pub enum CodingCmd {
     SearchPhase,
     SearchCategory,
     SearchTheme,
+    /// Search: words exactly as written, or any form of them (toggles).
+    SearchExact,
     SearchClear,
     /// Viewer: cursor one word on or back.
     NextWord,
@@ -577,6 +579,10 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                 .and_then(|id| s.themes.iter().find(|t| t.id == *id))
                 .map(|t| t.path.clone());
             s.coding.search.filter.theme_id = next;
+            search_typed(s)
+        }
+        C::SearchExact => {
+            s.coding.search.filter.exact = !s.coding.search.filter.exact;
             search_typed(s)
         }
         C::SearchClear => {

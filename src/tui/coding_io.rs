@@ -81,10 +81,21 @@ pub fn search(fw: &Fieldwork, s: &mut State, ranked: bool) -> Result<()> {
         return Ok(());
     }
     let t = Instant::now();
-    let (hits, complete) = if ranked {
-        (fw.search(&q, &st.filter, HITS)?, true)
+    let found = if ranked {
+        fw.search(&q, &st.filter, HITS).map(|h| (h, true))
     } else {
-        fw.search_quick(&q, &st.filter, FIRST)?
+        fw.search_quick(&q, &st.filter, FIRST)
+    };
+    let (hits, complete) = match found {
+        Ok(x) => x,
+        Err(e) => {
+            // A query that is not valid (yet, while typing): no hits for it, and the
+            // error line says why; the pane does not wait for an answer.
+            st.hits.clear();
+            st.masked.clear();
+            st.shown_for = q;
+            return Err(e);
+        }
     };
     st.millis = t.elapsed().as_millis();
     st.ranked = complete;

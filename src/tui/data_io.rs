@@ -401,7 +401,7 @@ fn write_export(fw: &mut Fieldwork, s: &mut State, job: ExportJob) -> Result<()>
     // The default folder (./exports) is made on first use; other folders must exist.
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.exists() && dir.file_name().is_some_and(|n| n == "exports") {
-            let _ = std::fs::create_dir_all(dir);
+            let _ = export::files::create_dir_all(dir, export::files::Modes::OWNER_ONLY);
         }
     }
     let f = job.force;

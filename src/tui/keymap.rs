@@ -693,6 +693,13 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b!(
         Ctx::Pane(Pane::Search),
+        [ch('e')],
+        C::Coding(CodingCmd::SearchExact),
+        "exact words on/off (off: any form of a word, integrate finds integrated)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Search),
         [ch('x')],
         C::Coding(CodingCmd::SearchClear),
         "clear the query and filters",

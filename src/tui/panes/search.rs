@@ -22,6 +22,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         ("phase", f.phase.map(|p| p.to_string())),
         ("role", f.role_category.clone()),
         ("theme", st.theme_label.clone()),
+        ("words", f.exact.then(|| "exact".to_string())),
     ]);
     let query = Line::from(vec![
         Span::styled(" Query: ", th.header()),
@@ -72,8 +73,10 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             Line::raw("  \"primary care\"       a phrase"),
             Line::raw("  collab*              a prefix"),
             Line::raw("  trust AND NOT board  boolean: AND, OR, NOT, (brackets)"),
+            Line::raw("  Q3: finance          punctuation is plain text"),
             Line::raw(""),
-            Line::raw("s, p, c, t filter by site, phase, role category, theme."),
+            Line::raw("s, p, c, t filter by site, phase, role category, theme;"),
+            Line::raw("e: exact words only (not other forms)."),
             Line::raw("Enter opens the transcript at the hit, ready to tag."),
         ])
         .render(inner, buf);
