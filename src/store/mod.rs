@@ -367,6 +367,33 @@ pub fn inspect(path: &Path) -> Result<i32> {
     Ok(version)
 }
 
+/// `UPDATE table SET col = ?, … WHERE id = ?` for only the columns given, so an edit never
+/// writes back a column it did not change. Table and column names come from the code,
+/// never from input. Returns the number of rows changed (0 or 1).
+pub(crate) fn update_columns(
+    c: &Connection,
+    table: &'static str,
+    id: &str,
+    columns: &[(&'static str, rusqlite::types::Value)],
+) -> Result<usize> {
+    if columns.is_empty() {
+        return Ok(0);
+    }
+    let set = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (col, _))| format!("{col} = ?{}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("UPDATE {table} SET {set} WHERE id = ?1");
+    let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(columns.len() + 1);
+    values.push(&id);
+    for (_, v) in columns {
+        values.push(v);
+    }
+    Ok(c.prepare_cached(&sql)?.execute(values.as_slice())?)
+}
+
 /// Read an enum stored as text, reporting a corrupt value instead of panicking.
 pub(crate) fn parse_col<T: std::str::FromStr>(column: &str, value: String) -> Result<T> {
     value.parse().map_err(|_| StoreError::Corrupt {

@@ -1480,6 +1480,7 @@ fn participant_input(f: &Form) -> ParticipantInput {
         site: Some(f.get("site")),
         notes: Some(f.get("notes")),
         status: None,
+        allow_duplicate_unique_role: false,
     }
 }
 
@@ -1496,6 +1497,7 @@ pub fn input_of(p: &Participant) -> ParticipantInput {
         site: Some(p.site.clone()),
         notes: v(&p.notes),
         status: None,
+        allow_duplicate_unique_role: false,
     }
 }
 
