@@ -66,6 +66,8 @@ impl Fieldwork {
         renames: &[(String, String)],
         source: &str,
     ) -> Result<Framework> {
+        // The codebook is read inside the transaction that changes it.
+        let tx = self.store.write()?;
         let fws = self.frameworks()?;
         let target = fws
             .iter()
@@ -77,7 +79,6 @@ impl Fieldwork {
             .into_iter()
             .map(|r| (r.id.clone(), r))
             .collect();
-        let tx = self.store.write()?;
         let target = match target {
             Some(f) => f,
             None => {
@@ -145,7 +146,17 @@ impl Fieldwork {
                 .ok_or_else(|| invalid("guid", format!("no theme with id {id}")))?;
             let mut row = before.clone();
             row.name = name.clone();
-            store::update_theme(&tx, &row)?;
+            let Some((was, now_is)) = super::write_changes(
+                &tx,
+                "theme",
+                id,
+                &before,
+                &row,
+                &["framework_id", "created_at", "tag_count"],
+            )?
+            else {
+                continue;
+            };
             store::insert_event(
                 &tx,
                 &new_log_id(),
@@ -161,8 +172,8 @@ impl Fieldwork {
                 "theme",
                 id,
                 "renamed",
-                Some(&json(&before)),
-                Some(&json(&row)),
+                Some(&was),
+                Some(&now_is),
             )?;
         }
         tx.commit()?;

@@ -144,6 +144,8 @@ impl Fieldwork {
                 ));
             }
         }
+        // The participants, their statuses and consent are read inside the transaction.
+        let tx = self.store.write()?;
         let mut ids = Vec::new();
         let mut sites = Vec::new();
         let mut warnings = Vec::new();
@@ -248,7 +250,6 @@ impl Fieldwork {
             updated_at: now,
         };
         let user = self.settings.user.clone();
-        let tx = self.store.write()?;
         store::insert(&tx, &row)?;
         for pid in &ids {
             store::add_participant(&tx, &row.id, pid)?;
@@ -290,7 +291,11 @@ impl Fieldwork {
         allow_gap: bool,
     ) -> Result<Logged> {
         let id = self.resolve_session(key)?;
-        let before = store::row(self.store.conn(), &id)?.ok_or(ServiceError::NotFound {
+        let user = self.settings.user.clone();
+        // The row, the participants' statuses and their consent are read, and the rules
+        // checked, inside the write transaction.
+        let tx = self.store.write()?;
+        let before = store::row(&tx, &id)?.ok_or(ServiceError::NotFound {
             what: "session",
             key: key.to_string(),
         })?;
@@ -361,10 +366,8 @@ impl Fieldwork {
             row.recording_status = Some(r.as_str().into());
         }
         row.consent_gap = gap;
-        row.updated_at = now_utc();
-        let user = self.settings.user.clone();
-        let tx = self.store.write()?;
-        store::update(&tx, &row)?;
+        let changed =
+            super::write_changes(&tx, "session", &id, &before, &row, &["kind", "created_at"])?;
         if status == SessionStatus::Done {
             for p in &current.participants {
                 Self::change_status_tx(
@@ -378,15 +381,9 @@ impl Fieldwork {
                 )?;
             }
         }
-        audit::record(
-            &tx,
-            &user,
-            "session",
-            &id,
-            "edit",
-            Some(&json(&before)),
-            Some(&json(&row)),
-        )?;
+        if let Some((was, now)) = changed {
+            audit::record(&tx, &user, "session", &id, "edit", Some(&was), Some(&now))?;
+        }
         tx.commit()?;
         Ok(Logged {
             session: self.session(&id)?,

@@ -161,10 +161,16 @@ impl Store {
     }
 
     /// A write transaction: `BEGIN IMMEDIATE`, so concurrent writers wait instead of failing.
-    pub fn write(&mut self) -> Result<rusqlite::Transaction<'_>> {
-        Ok(self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    /// It borrows the store shared, so the service can read through its usual functions
+    /// (`self.store.conn()`) inside the transaction: an edit reads the row it changes, and
+    /// checks its rules, after taking the write lock. (A nested `write` fails with SQLite's
+    /// "cannot start a transaction within a transaction" instead of being ruled out by the
+    /// borrow checker.)
+    pub fn write(&self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            TransactionBehavior::Immediate,
+        )?)
     }
 
     /// Record the expanded text of every SQL statement run from now on (benchmarks compare

@@ -47,29 +47,6 @@ pub fn insert(c: &Connection, p: &ParticipantRow) -> Result<()> {
     Ok(())
 }
 
-pub fn update(c: &Connection, p: &ParticipantRow) -> Result<()> {
-    c.prepare_cached(
-        "UPDATE participant SET name = ?2, email = ?3, phone = ?4, organisation = ?5,
-            job_title = ?6, role_id = ?7, site_id = ?8, notes = ?9, status = ?10,
-            updated_at = ?11
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        p.id,
-        p.name,
-        p.email,
-        p.phone,
-        p.organisation,
-        p.job_title,
-        p.role_id,
-        p.site_id,
-        p.notes,
-        p.status,
-        p.updated_at
-    ])?;
-    Ok(())
-}
-
 pub fn row(c: &Connection, id: &str) -> Result<Option<ParticipantRow>> {
     Ok(c.query_row(
         "SELECT id, code, name, email, phone, organisation, job_title, role_id, site_id,
