@@ -499,6 +499,19 @@ impl Fieldwork {
         date: Option<Date>,
         note: Option<&str>,
     ) -> Result<Participant> {
+        self.set_status_from(key, status, date, note, None)
+    }
+
+    /// [`Fieldwork::set_status`] from a form opened on `opened` (the `status` it showed):
+    /// refused with [`ServiceError::Conflict`] if the status changed since.
+    pub fn set_status_from(
+        &mut self,
+        key: &str,
+        status: Status,
+        date: Option<Date>,
+        note: Option<&str>,
+        opened: Option<&Version>,
+    ) -> Result<Participant> {
         let id = self.resolve_participant(key)?;
         let date = date.unwrap_or_else(today);
         if date > today() {
@@ -513,6 +526,18 @@ impl Fieldwork {
                 "record a withdrawal with `consent withdraw`, which keeps its scope",
             ));
         }
+        // The status and the consent are read inside the transaction that changes them.
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        if let Some(v) = opened {
+            let row = store::row(&tx, &id)?.ok_or(ServiceError::NotFound {
+                what: "participant",
+                key: key.to_string(),
+            })?;
+            v.check("participant", &row.code, |f| {
+                form_value(&self.reference, &row, f)
+            })?;
+        }
         if status == Status::Consented {
             let f = self.consent_in_force(&id, date)?;
             if !f.allows(crate::domain::ConsentItem::TakePart) {
@@ -522,8 +547,6 @@ impl Fieldwork {
                 ));
             }
         }
-        let user = self.settings.user.clone();
-        let tx = self.store.write()?;
         Self::change_status_tx(&tx, &id, status, date, clean(note), &user, true)?;
         tx.commit()?;
         self.participant(&id)

@@ -20,6 +20,8 @@ pub enum Ctx {
     Form,
     /// A confirm dialog.
     Confirm,
+    /// The record changed underneath an open form.
+    Conflict,
     /// Typing a search.
     Search,
     /// The help overlay.
@@ -34,6 +36,7 @@ impl Ctx {
             Ctx::Pane(p) => format!("{} pane", p.title()),
             Ctx::Form => "Forms".into(),
             Ctx::Confirm => "Confirm dialog".into(),
+            Ctx::Conflict => "Changed underneath a form".into(),
             Ctx::Search => "Search".into(),
             Ctx::Help => "Help".into(),
         }
@@ -96,6 +99,10 @@ pub enum Cmd {
     Cancel,
     Yes,
     No,
+    /// Save the form's values over the record's new ones.
+    Overwrite,
+    /// Take the record's new values into the form.
+    Reload,
     SearchAccept,
     SearchBackspace,
     /// Search, Viewer, Matrix, Analysis, quotes and imports (`coding`).
@@ -1000,6 +1007,28 @@ pub static BINDINGS: &[Binding] = &[
         "no, change nothing",
         true
     ),
+    // Changed underneath a form
+    b!(
+        Ctx::Conflict,
+        [ch('o')],
+        C::Overwrite,
+        "overwrite with mine: save the form over their values",
+        true
+    ),
+    b!(
+        Ctx::Conflict,
+        [ch('r')],
+        C::Reload,
+        "reload: their values into the form, my other edits kept; nothing saved yet",
+        true
+    ),
+    b!(
+        Ctx::Conflict,
+        [ch('c'), code(K::Esc)],
+        C::Cancel,
+        "cancel: close the form, change nothing",
+        true
+    ),
     // Search
     b!(
         Ctx::Search,
@@ -1038,6 +1067,7 @@ pub fn contexts(mode: super::app::Mode, pane: Pane) -> Vec<Ctx> {
     match mode {
         Mode::Help => vec![Ctx::Help],
         Mode::Confirm => vec![Ctx::Confirm],
+        Mode::Conflict => vec![Ctx::Conflict],
         Mode::Form => vec![Ctx::Form],
         Mode::Search => vec![Ctx::Search],
         Mode::Normal => vec![Ctx::Pane(pane), Ctx::List, Ctx::Global],
@@ -1120,6 +1150,7 @@ mod tests {
                 Mode::Normal,
                 Mode::Form,
                 Mode::Confirm,
+                Mode::Conflict,
                 Mode::Search,
                 Mode::Help,
             ] {
