@@ -1012,21 +1012,21 @@ pub static BINDINGS: &[Binding] = &[
         Ctx::Conflict,
         [ch('o')],
         C::Overwrite,
-        "overwrite with mine: save the form over their values",
+        "overwrite with mine",
         true
     ),
     b!(
         Ctx::Conflict,
         [ch('r')],
         C::Reload,
-        "reload: their values into the form, my other edits kept; nothing saved yet",
+        "reload theirs into the form",
         true
     ),
     b!(
         Ctx::Conflict,
         [ch('c'), code(K::Esc)],
         C::Cancel,
-        "cancel: close the form, change nothing",
+        "cancel: change nothing",
         true
     ),
     // Search
