@@ -278,3 +278,39 @@ fn renaming_a_theme_renamed_underneath_shows_both_names() {
     assert_eq!(t.s.mode, Mode::Normal, "{}", msg(&t.s));
     assert_eq!(t.fw.resolve_theme(&theme.id).unwrap().name, "My name");
 }
+
+#[test]
+fn completing_an_interview_cancelled_underneath_asks_first() {
+    use fieldwork::domain::SessionStatus;
+    let mut t = setup();
+    let logged =
+        t.fw.log_interview(&fieldwork::service::sessions::InterviewInput {
+            participants: vec![t.id.clone()],
+            date: Some(support::d("2022-01-10")),
+            status: Some(SessionStatus::Scheduled),
+            ..Default::default()
+        })
+        .unwrap();
+    let sid = logged.session.id.clone();
+    cmd(&mut t.fw, &mut t.s, Cmd::Go(Pane::Sessions));
+    assert_eq!(t.s.sessions.current().unwrap().id, sid);
+    cmd(&mut t.fw, &mut t.s, Cmd::CompleteInterview);
+    assert_eq!(t.s.mode, Mode::Form);
+    t.other
+        .complete_interview(&sid, SessionStatus::Cancelled, None, None, None, false)
+        .unwrap();
+    cmd(&mut t.fw, &mut t.s, Cmd::FormSubmit);
+    assert_eq!(t.s.mode, Mode::Conflict, "{}", msg(&t.s));
+    let c = t.s.conflict.as_ref().unwrap();
+    assert_eq!(c.changes.len(), 1, "{:?}", c.changes);
+    assert_eq!(
+        (
+            c.changes[0].field.as_str(),
+            c.changes[0].opened.as_str(),
+            c.changes[0].current.as_str()
+        ),
+        ("status", "scheduled", "cancelled")
+    );
+    cmd(&mut t.fw, &mut t.s, Cmd::Cancel);
+    assert_eq!(t.fw.session(&sid).unwrap().status, SessionStatus::Cancelled);
+}

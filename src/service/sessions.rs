@@ -290,6 +290,23 @@ impl Fieldwork {
         recording: Option<RecordingStatus>,
         allow_gap: bool,
     ) -> Result<Logged> {
+        self.complete_interview_from(key, status, date, duration_min, recording, allow_gap, None)
+    }
+
+    /// [`Fieldwork::complete_interview`] from a form opened on `opened` (the interview's
+    /// `status` and `date`, and any of `duration`, `recording`): refused with
+    /// [`ServiceError::Conflict`] if they changed since.
+    #[allow(clippy::too_many_arguments)]
+    pub fn complete_interview_from(
+        &mut self,
+        key: &str,
+        status: SessionStatus,
+        date: Option<Date>,
+        duration_min: Option<i64>,
+        recording: Option<RecordingStatus>,
+        allow_gap: bool,
+        opened: Option<&super::Version>,
+    ) -> Result<Logged> {
         let id = self.resolve_session(key)?;
         let user = self.settings.user.clone();
         // The row, the participants' statuses and their consent are read, and the rules
@@ -301,6 +318,22 @@ impl Fieldwork {
         })?;
         if before.kind != "interview" {
             return Err(invalid("session", "not an interview"));
+        }
+        if let Some(v) = opened {
+            v.check(
+                "interview",
+                &id.chars().take(8).collect::<String>(),
+                |f| match f {
+                    "status" => before.status.clone(),
+                    "date" => before.date.clone(),
+                    "duration" => before
+                        .duration_min
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
+                    "recording" => before.recording_status.clone().unwrap_or_default(),
+                    _ => String::new(),
+                },
+            )?;
         }
         let current = self.session(&id)?;
         let date = date.unwrap_or(current.date);

@@ -279,6 +279,8 @@ pub enum Write {
         duration: Option<i64>,
         recording: Option<RecordingStatus>,
         allow_gap: bool,
+        /// The interview's status and date when the form was opened.
+        opened: Option<Version>,
     },
     LogObservation(ObservationInput),
     LinkTranscript {
@@ -1189,6 +1191,9 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                     ),
                 ],
             );
+            // Opened on the interview's status and date as the list shows them.
+            let mut f = f;
+            f.rebase("status", x.status.as_str());
             s.open_form(FormKind::Complete { sid }, f);
             None
         }
@@ -1689,6 +1694,12 @@ fn submit(s: &mut State) -> Option<Effect> {
             duration: f.number("duration"),
             recording: f.get("recording").parse().ok(),
             allow_gap: f.get("allow_gap") == "yes",
+            opened: Some(Version::new(
+                f.opened
+                    .iter()
+                    .filter(|(k, _)| matches!(*k, "status" | "date"))
+                    .map(|(k, v)| (*k, v.clone())),
+            )),
         },
         FormKind::Observation => Write::LogObservation(ObservationInput {
             meeting_type: f.get("meeting_type"),

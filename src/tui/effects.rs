@@ -429,8 +429,17 @@ fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
             duration,
             recording,
             allow_gap,
+            opened,
         } => {
-            let l = fw.complete_interview(&sid, status, date, duration, recording, allow_gap)?;
+            let l = fw.complete_interview_from(
+                &sid,
+                status,
+                date,
+                duration,
+                recording,
+                allow_gap,
+                opened.as_ref(),
+            )?;
             (format!("interview is now {}", l.session.status), None)
         }
         Write::LogObservation(input) => {
