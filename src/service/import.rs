@@ -112,6 +112,9 @@ impl Fieldwork {
         let now = crate::domain::now_utc();
         let mut rows = Vec::new();
         let mut seen: HashSet<(String, String)> = HashSet::new();
+        // The participants already there are read inside the transaction that adds the new
+        // ones (released, writing nothing, when the file has problems).
+        let tx = self.store.write()?;
         let existing: HashSet<(String, String)> = self
             .participants(&Default::default(), 0, usize::MAX >> 1)?
             .into_iter()
@@ -216,7 +219,6 @@ impl Fieldwork {
             });
         }
         let user = self.settings.user.clone();
-        let tx = self.store.write()?;
         // Rows are inserted in file order, so each row's check of a role unique at a site
         // sees the database as it is inside the transaction and the rows before it.
         let mut added = Vec::new();
