@@ -314,3 +314,45 @@ fn completing_an_interview_cancelled_underneath_asks_first() {
     cmd(&mut t.fw, &mut t.s, Cmd::Cancel);
     assert_eq!(t.fw.session(&sid).unwrap().status, SessionStatus::Cancelled);
 }
+
+#[test]
+fn a_status_change_over_a_status_changed_underneath_asks_first() {
+    use fieldwork::domain::Status;
+    let mut t = setup();
+    cmd(&mut t.fw, &mut t.s, Cmd::ChangeStatus);
+    assert_eq!(t.s.mode, Mode::Form);
+    t.other
+        .set_status(&t.id, Status::Invited, None, Some("by the other writer"))
+        .unwrap();
+    // Choose `reminded` in the form (opened on `identified`).
+    {
+        let (_, form) = t.s.form.as_mut().unwrap();
+        form.set_value("status", "reminded");
+    }
+    cmd(&mut t.fw, &mut t.s, Cmd::FormSubmit);
+    assert_eq!(t.s.mode, Mode::Conflict, "{}", msg(&t.s));
+    let c = t.s.conflict.as_ref().unwrap();
+    assert_eq!(
+        (c.changes[0].opened.as_str(), c.changes[0].current.as_str()),
+        ("identified", "invited")
+    );
+    assert_eq!(t.fw.participant(&t.id).unwrap().status, Status::Invited);
+    cmd(&mut t.fw, &mut t.s, Cmd::Overwrite);
+    assert_eq!(t.s.mode, Mode::Normal, "{}", msg(&t.s));
+    assert_eq!(t.fw.participant(&t.id).unwrap().status, Status::Reminded);
+    // The history keeps both changes, in order.
+    let d = t.fw.participant_detail(&t.id).unwrap();
+    let moves: Vec<(Option<Status>, Status)> = d
+        .history
+        .iter()
+        .map(|e| (e.from_status, e.to_status))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            (None, Status::Identified),
+            (Some(Status::Identified), Status::Invited),
+            (Some(Status::Invited), Status::Reminded),
+        ]
+    );
+}

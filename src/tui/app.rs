@@ -1052,6 +1052,9 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                 ],
             );
             let id = r.p.id.clone();
+            // Opened on the status the list shows (even one the choices leave out).
+            let mut f = f;
+            f.rebase("status", r.p.status.as_str());
             s.open_form(FormKind::Status { id }, f);
             None
         }
@@ -1618,12 +1621,8 @@ fn submit(s: &mut State) -> Option<Effect> {
             }
         }
         FormKind::Status { id } => {
-            let before = s
-                .participants
-                .rows
-                .iter()
-                .find(|r| r.p.id == id)
-                .map(|r| r.p.status);
+            // The status the form was opened on: the version, and what undo goes back to.
+            let before = f.opened_value("status").and_then(|v| v.parse().ok());
             Write::SetStatus {
                 id,
                 status: f.get("status").parse().unwrap_or(Status::Identified),
