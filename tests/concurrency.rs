@@ -3,9 +3,9 @@
 //!
 //! The headline test runs two real OS processes at once on one database file. Spawning the
 //! `fieldwork` binary 2 × 500 times would take most of a minute on a debug build, so each
-//! process is this test executable started again (`std::env::current_exe`) with the
-//! ignored test `edit_loop_worker` selected and the work described in environment
-//! variables: it opens its own `Fieldwork` (its own connection) and calls the same service
+//! process is this test executable started again (`std::env::current_exe`) with the same
+//! test selected and the work described in an environment variable: in that process the
+//! test opens its own `Fieldwork` (its own connection) and calls the same service
 //! functions the command line and the interface call, N times. A second test does the
 //! same with the real binary, fewer times (one process per edit, as a user's shell would).
 
@@ -72,11 +72,12 @@ fn run_writer(db: &Path, code: &str, writer: &str, n: usize, status_every: usize
     }
 }
 
-/// Not a test of its own: the body of a writer process started by the tests below.
-#[test]
-#[ignore = "run by the concurrency tests in a child process"]
-fn edit_loop_worker() {
-    let spec = std::env::var(WORKER_ENV).expect("started by a concurrency test");
+/// In a writer process (started by the test below with the work in an environment
+/// variable), run the writer and return true.
+fn run_as_worker() -> bool {
+    let Ok(spec) = std::env::var(WORKER_ENV) else {
+        return false;
+    };
     let parts: Vec<&str> = spec.split('|').collect();
     let [db, code, writer, n, every] = parts[..] else {
         panic!("bad worker spec {spec}");
@@ -88,14 +89,14 @@ fn edit_loop_worker() {
         n.parse().unwrap(),
         every.parse().unwrap(),
     );
+    true
 }
 
 fn spawn_worker(db: &Path, code: &str, writer: &str, n: usize, every: usize) -> Child {
     Command::new(std::env::current_exe().unwrap())
         .args([
-            "edit_loop_worker",
+            "two_processes_500_edits_each_lose_nothing",
             "--exact",
-            "--ignored",
             "--nocapture",
             "--test-threads=1",
         ])
@@ -226,6 +227,9 @@ fn assert_no_lost_update(study: &Study, code: &str, n: usize, statuses: usize) {
 
 #[test]
 fn two_processes_500_edits_each_lose_nothing() {
+    if run_as_worker() {
+        return;
+    }
     let n: usize = std::env::var("FIELDWORK_CONCURRENCY_EDITS")
         .ok()
         .and_then(|v| v.parse().ok())
