@@ -356,3 +356,24 @@ fn a_status_change_over_a_status_changed_underneath_asks_first() {
         ]
     );
 }
+
+#[test]
+fn undo_goes_ahead_when_someone_changed_only_other_fields() {
+    let mut t = setup();
+    cmd(&mut t.fw, &mut t.s, Cmd::EditParticipant);
+    set_field(&mut t.fw, &mut t.s, "name", "Alice Mine");
+    cmd(&mut t.fw, &mut t.s, Cmd::FormSubmit);
+    t.other
+        .edit_participant(
+            &t.id,
+            &fieldwork::domain::ParticipantInput {
+                email: Some("theirs@example.org".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    cmd(&mut t.fw, &mut t.s, Cmd::Undo);
+    let p = t.fw.participant(&t.id).unwrap();
+    assert_eq!(p.name, "Alice Adams", "{}", msg(&t.s));
+    assert_eq!(p.email.as_deref(), Some("theirs@example.org"));
+}

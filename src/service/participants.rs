@@ -64,6 +64,29 @@ pub fn participant_version(p: &Participant) -> Version {
     ])
 }
 
+/// [`participant_version`] limited to the fields `input` sets: the version an edit of
+/// just those fields (an undo) is checked against.
+pub fn participant_version_of(p: &Participant, input: &ParticipantInput) -> Version {
+    let sets = |field: &str| match field {
+        "name" => input.name.is_some(),
+        "site" => input.site.is_some(),
+        "role" => input.role.is_some(),
+        "email" => input.email.is_some(),
+        "phone" => input.phone.is_some(),
+        "organisation" => input.organisation.is_some(),
+        "job title" => input.job_title.is_some(),
+        "notes" => input.notes.is_some(),
+        _ => false,
+    };
+    Version(
+        participant_version(p)
+            .0
+            .into_iter()
+            .filter(|(k, _)| sets(k))
+            .collect(),
+    )
+}
+
 /// A stored row's value of a form field, as [`participant_version`] names and shows it.
 fn form_value(reference: &Reference, row: &ParticipantRow, field: &str) -> String {
     let v = |o: &Option<String>| o.clone().unwrap_or_default();

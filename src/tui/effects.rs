@@ -345,13 +345,14 @@ fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
             // The undo puts back the fields this edit changed, and is refused if someone
             // changed any of them since.
             let undo = before.map(|b| {
+                let opened = crate::service::participants::participant_version_of(&p, &b);
                 (
                     format!("edit of {}", p.code),
                     Write::EditParticipant {
                         id: id.clone(),
                         input: b,
                         before: None,
-                        opened: Some(crate::service::participants::participant_version(&p)),
+                        opened: Some(opened),
                     },
                 )
             });
