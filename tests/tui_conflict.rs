@@ -377,3 +377,26 @@ fn undo_goes_ahead_when_someone_changed_only_other_fields() {
     assert_eq!(p.name, "Alice Adams", "{}", msg(&t.s));
     assert_eq!(p.email.as_deref(), Some("theirs@example.org"));
 }
+
+#[test]
+fn privacy_mode_masks_identifiers_in_the_conflict_dialog() {
+    let mut t = conflict();
+    assert_eq!(t.s.mode, Mode::Conflict);
+    let open = text(&t.s, 120, 40);
+    assert!(open.contains("theirs@example.org") && open.contains("My Trust"));
+    t.s.privacy = true;
+    let masked = text(&t.s, 120, 40);
+    for secret in [
+        "theirs@example.org",
+        "alice.adams@example.org",
+        "Their Trust",
+        "My Trust",
+        "Alice Mine",
+    ] {
+        assert!(
+            !masked.contains(secret),
+            "{secret} shown in privacy mode:\n{masked}"
+        );
+    }
+    assert!(masked.contains("Changed while you were editing"));
+}
