@@ -1152,6 +1152,7 @@ fn execute(
             site: Some(site.code.clone()),
             notes: None,
             status: None,
+            allow_duplicate_unique_role: false,
         };
         let id = add_participant_on(fw, &input, person.identified)?;
         let code = fw.participant(&id)?.code;

@@ -40,6 +40,8 @@ struct Spec {
     phases: &'static [u32],
     archiving: Option<Answer>,
     withdraw: Option<WithdrawalScope>,
+    /// Add a second holder of a role unique at a site (the explicit override).
+    allow_duplicate_unique_role: bool,
 }
 
 fn spec(role: &'static str, site: &'static str, phases: &'static [u32]) -> Spec {
@@ -49,6 +51,7 @@ fn spec(role: &'static str, site: &'static str, phases: &'static [u32]) -> Spec 
         phases,
         archiving: Some(Answer::Yes),
         withdraw: None,
+        allow_duplicate_unique_role: false,
     }
 }
 
@@ -69,6 +72,7 @@ fn add(fw: &mut Fieldwork, n: usize, s: Spec) -> String {
                 "PA is Olwen Fairweather{n}; prefers evenings; mentioned {name} by name"
             )),
             status: None,
+            allow_duplicate_unique_role: s.allow_duplicate_unique_role,
         })
         .unwrap();
     fw.record_consent(
@@ -540,10 +544,16 @@ fn categories_of_unique_roles_never_sit_next_to_a_site() {
     let dir = tempfile::tempdir().unwrap();
     let (db, mut fw) = create(dir.path(), &text);
     let mut n = 0;
+    // Six holders of each role at one site: the second and later of a unique role only
+    // with the explicit override, which the exports must treat like the first.
     for role in ["la-dph", "la-dass", "trust-ceo"] {
         for _ in 0..6 {
             n += 1;
-            add(&mut fw, n, spec(role, "A", &[1]));
+            let s = Spec {
+                allow_duplicate_unique_role: true,
+                ..spec(role, "A", &[1])
+            };
+            add(&mut fw, n, s);
         }
     }
     drop(fw);

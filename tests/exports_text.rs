@@ -83,6 +83,7 @@ fn add(fw: &mut Fieldwork, dir: &Path, n: usize, s: Spec) -> Person {
             site: Some("A".into()),
             notes: Some(format!("PA is Olwen Fairweather{n}; mentioned {name}")),
             status: None,
+            allow_duplicate_unique_role: false,
         })
         .unwrap();
     fw.record_consent(

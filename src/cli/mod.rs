@@ -202,6 +202,10 @@ pub struct ParticipantFields {
     pub job_title: Option<String>,
     #[arg(long)]
     pub notes: Option<String>,
+    /// Allow a second holder of a role that is unique at a site (`unique_at_site` in the
+    /// taxonomy); recorded in the audit log, and exports treat both as unique.
+    #[arg(long)]
+    pub allow_duplicate_unique_role: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -415,6 +415,7 @@ fn input_from(f: &ParticipantFields) -> ParticipantInput {
         site: f.site.clone(),
         notes: f.notes.clone(),
         status: None,
+        allow_duplicate_unique_role: f.allow_duplicate_unique_role,
     }
 }
 

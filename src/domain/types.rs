@@ -314,6 +314,8 @@ pub struct ParticipantInput {
     pub site: Option<String>,
     pub notes: Option<String>,
     pub status: Option<Status>,
+    /// Add or move a second holder of a role unique at a site (recorded in the audit log).
+    pub allow_duplicate_unique_role: bool,
 }
 
 /// Filters for listing participants; every field narrows the list.

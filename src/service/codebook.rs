@@ -147,7 +147,17 @@ impl Fieldwork {
                 .ok_or_else(|| invalid("guid", format!("no theme with id {id}")))?;
             let mut row = before.clone();
             row.name = name.clone();
-            store::update_theme(&tx, &row)?;
+            let Some((was, now_is)) = super::write_changes(
+                &tx,
+                "theme",
+                id,
+                &before,
+                &row,
+                &["framework_id", "created_at", "tag_count"],
+            )?
+            else {
+                continue;
+            };
             store::insert_event(
                 &tx,
                 &new_log_id(),
@@ -163,8 +173,8 @@ impl Fieldwork {
                 "theme",
                 id,
                 "renamed",
-                Some(&json(&before)),
-                Some(&json(&row)),
+                Some(&was),
+                Some(&now_is),
             )?;
         }
         tx.commit()?;

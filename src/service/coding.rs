@@ -638,6 +638,7 @@ impl Fieldwork {
         if themes.is_empty() {
             return Err(invalid("theme", "name at least one theme"));
         }
+        let tx = self.store.write()?;
         let view = self.transcript_view(session)?;
         let text = view.text();
         let len = text.chars().count();
@@ -655,7 +656,6 @@ impl Fieldwork {
         let (prefix, suffix) = context(&text, start, end);
         let now = now_utc();
         let user = self.settings.user.clone();
-        let tx = self.store.write()?;
         let mut ids = Vec::new();
         for t in &resolved {
             let row = theme_store::TagRow {
@@ -732,17 +732,18 @@ impl Fieldwork {
 
     /// Mark a changed passage as reviewed: its quote becomes the current text of its span.
     pub fn accept_passage(&mut self, tag_id: &str) -> Result<PassageRow> {
-        let row =
-            theme_store::tag_row(self.store.conn(), tag_id)?.ok_or(ServiceError::NotFound {
-                what: "tag",
-                key: tag_id.into(),
-            })?;
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        let row = theme_store::tag_row(&tx, tag_id)?.ok_or(ServiceError::NotFound {
+            what: "tag",
+            key: tag_id.into(),
+        })?;
         let (Some(tid), Some(s), Some(e)) =
             (row.transcript_id.clone(), row.span_start, row.span_end)
         else {
             return Err(invalid("tag", "not a passage tag"));
         };
-        let text: String = store::turns(self.store.conn(), &tid)?
+        let text: String = store::turns(&tx, &tid)?
             .iter()
             .map(|t| t.text.as_str())
             .collect();
@@ -754,8 +755,6 @@ impl Fieldwork {
             ));
         }
         let (pre, suf) = context(&text, s as usize, e as usize);
-        let user = self.settings.user.clone();
-        let tx = self.store.write()?;
         tx.execute(
             "UPDATE tag SET quote = ?2, anchor = 'ok', prefix = ?3, suffix = ?4 WHERE id = ?1",
             rusqlite::params![row.id, quote, pre, suf],
@@ -766,7 +765,7 @@ impl Fieldwork {
             "tag",
             &row.id,
             "accept-anchor",
-            Some(&json(&row)),
+            Some(&serde_json::json!({"quote": row.quote})),
             Some(&serde_json::json!({"quote": quote})),
         )?;
         tx.commit()?;
@@ -842,6 +841,17 @@ impl Fieldwork {
     /// Write (or with `None`, clear) the memo of tags (a passage carries one tag per
     /// theme; the interface writes the same memo on each). One transaction, audited.
     pub fn set_tag_memo(&mut self, ids: &[String], memo: Option<&str>) -> Result<usize> {
+        self.set_tag_memo_from(ids, memo, None)
+    }
+
+    /// [`Fieldwork::set_tag_memo`] from a form opened on `opened` (the `memo` it showed):
+    /// refused with [`ServiceError::Conflict`] if any of the tags' memos changed since.
+    pub fn set_tag_memo_from(
+        &mut self,
+        ids: &[String],
+        memo: Option<&str>,
+        opened: Option<&super::Version>,
+    ) -> Result<usize> {
         let memo = clean(memo);
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
@@ -850,6 +860,19 @@ impl Fieldwork {
                 what: "tag",
                 key: id.clone(),
             })?;
+            if let Some(v) = opened {
+                v.check(
+                    "passage memo",
+                    &id.chars().take(8).collect::<String>(),
+                    |f| match f {
+                        "memo" => row.memo.clone().unwrap_or_default(),
+                        _ => String::new(),
+                    },
+                )?;
+            }
+            if row.memo == memo {
+                continue;
+            }
             tx.execute(
                 "UPDATE tag SET memo = ?2 WHERE id = ?1",
                 rusqlite::params![id, memo],
@@ -1046,13 +1069,35 @@ impl Fieldwork {
         phase: u32,
         summary: Option<&str>,
     ) -> Result<()> {
+        self.set_matrix_summary_from(participant, theme, phase, summary, None)
+    }
+
+    /// [`Fieldwork::set_matrix_summary`] from a form opened on `opened` (the `summary` it
+    /// showed): refused with [`ServiceError::Conflict`] if the summary changed since.
+    pub fn set_matrix_summary_from(
+        &mut self,
+        participant: &str,
+        theme: &str,
+        phase: u32,
+        summary: Option<&str>,
+        opened: Option<&super::Version>,
+    ) -> Result<()> {
         let pid = self.resolve_participant(participant)?;
         let t = self.resolve_theme(theme)?;
         let ph = self.reference.phase(phase)?.clone();
         let summary = clean(summary);
-        let before = store::matrix_summary(self.store.conn(), &pid, &t.id, &ph.id)?;
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
+        let before = store::matrix_summary(&tx, &pid, &t.id, &ph.id)?;
+        if let Some(v) = opened {
+            v.check("matrix summary", &t.path, |f| match f {
+                "summary" => before.clone().unwrap_or_default(),
+                _ => String::new(),
+            })?;
+        }
+        if before == summary {
+            return Ok(());
+        }
         store::set_matrix_summary(
             &tx,
             &pid,
@@ -1295,19 +1340,20 @@ impl Fieldwork {
         new_name: &str,
         tag_ids: &[String],
     ) -> Result<(crate::domain::Theme, usize)> {
-        let t = self.resolve_theme(theme)?;
         if tag_ids.is_empty() {
             return Err(invalid(
                 "tags",
                 "name the tags (passages) that move to the new theme",
             ));
         }
+        // One transaction: the tags are checked, the theme added and the tags moved in it.
+        let tx = self.store.write()?;
+        let t = self.resolve_theme(theme)?;
         for id in tag_ids {
-            let row =
-                theme_store::tag_row(self.store.conn(), id)?.ok_or(ServiceError::NotFound {
-                    what: "tag",
-                    key: id.clone(),
-                })?;
+            let row = theme_store::tag_row(&tx, id)?.ok_or(ServiceError::NotFound {
+                what: "tag",
+                key: id.clone(),
+            })?;
             if row.theme_id != t.id {
                 return Err(invalid(
                     "tags",
@@ -1317,16 +1363,17 @@ impl Fieldwork {
         }
         let parent = t.parent_id.clone();
         let framework = t.framework.clone();
-        let new_theme = self.add_theme(
+        let new_id = self.add_theme_tx(
+            &tx,
             new_name,
             Some(&framework),
             parent.as_deref(),
             Some(&format!("split from {}", t.name)),
             t.colour.as_deref(),
         )?;
+        let new_theme = self.resolve_theme(&new_id)?;
         let now = now_utc();
         let user = self.settings.user.clone();
-        let tx = self.store.write()?;
         let moved = store::retheme_tags(&tx, tag_ids, &new_theme.id)?;
         theme_store::insert_event(
             &tx,

@@ -1,9 +1,10 @@
 //! `import participants FILE.csv`: validate every row first, then import all in one
 //! transaction, or nothing.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use super::participants::unique_role_clash;
 use super::{Fieldwork, Result, ServiceError};
 use crate::domain::{today, ParticipantInput, Status};
 
@@ -19,6 +20,7 @@ pub const COLUMNS: &[&str] = &[
     "job_title",
     "notes",
     "status",
+    "allow_duplicate_unique_role",
 ];
 
 fn normalise(h: &str) -> String {
@@ -110,6 +112,9 @@ impl Fieldwork {
         let now = crate::domain::now_utc();
         let mut rows = Vec::new();
         let mut seen: HashSet<(String, String)> = HashSet::new();
+        // The participants already there are read inside the transaction that adds the new
+        // ones (released, writing nothing, when the file has problems).
+        let tx = self.store.write()?;
         let existing: HashSet<(String, String)> = self
             .participants(&Default::default(), 0, usize::MAX >> 1)?
             .into_iter()
@@ -153,7 +158,21 @@ impl Fieldwork {
                 },
                 None => None,
             };
+            let allow_duplicate_unique_role = match get("allow_duplicate_unique_role")
+                .map(|v| v.to_ascii_lowercase())
+                .as_deref()
+            {
+                None | Some("no" | "false" | "0") => false,
+                Some("yes" | "true" | "1") => true,
+                Some(other) => {
+                    problems.push(format!(
+                        "{file}:{line}: field `allow_duplicate_unique_role`: `{other}` is not yes or no"
+                    ));
+                    continue;
+                }
+            };
             let input = ParticipantInput {
+                allow_duplicate_unique_role,
                 name: get("name"),
                 email: get("email"),
                 phone: get("phone"),
@@ -181,7 +200,7 @@ impl Fieldwork {
                             row.name, key.1.to_uppercase()
                         ));
                     } else {
-                        rows.push((line, row));
+                        rows.push((line, row, allow_duplicate_unique_role));
                     }
                 }
                 Err(ServiceError::Invalid { field, message }) => {
@@ -200,15 +219,50 @@ impl Fieldwork {
             });
         }
         let user = self.settings.user.clone();
-        let tx = self.store.write()?;
+        // Rows are inserted in file order, so each row's check of a role unique at a site
+        // sees the database as it is inside the transaction and the rows before it.
         let mut added = Vec::new();
-        for (line, row) in rows {
+        let mut line_of_code: HashMap<String, u64> = HashMap::new();
+        for (line, row, allow) in rows {
             let name = row.name.clone();
+            let clash = unique_role_clash(
+                &tx,
+                &self.reference,
+                &row.role_id,
+                &row.site_id,
+                None,
+                &row.status,
+            )?;
+            if let Some(c) = &clash {
+                if !allow {
+                    let holders: Vec<String> = c
+                        .also_held_by
+                        .iter()
+                        .map(|code| match line_of_code.get(code) {
+                            Some(l) => format!("line {l} of the file"),
+                            None => format!("participant {code}"),
+                        })
+                        .collect();
+                    problems.push(format!(
+                        "{file}:{line}: field `role`: {} ({}) is held by one person per site, and site {} already has {}; if both really hold it, put yes in the column allow_duplicate_unique_role",
+                        c.role_name, c.role, c.site, holders.join(", ")
+                    ));
+                    continue;
+                }
+            }
             let id = Self::insert_participant_tx(&tx, row, today(), &user)?;
             let code = crate::store::participants::row(&tx, &id)?
                 .map(|r| r.code)
                 .unwrap_or_default();
+            if let Some(c) = clash {
+                c.record(&tx, &user, &id)?;
+            }
+            line_of_code.insert(code.clone(), line);
             added.push((line, code, name));
+        }
+        if !problems.is_empty() {
+            // Dropping the transaction rolls back the rows inserted so far.
+            return Err(ServiceError::Import { file, problems });
         }
         crate::store::audit::record(
             &tx,

@@ -42,6 +42,16 @@ pub enum ServiceError {
     /// Rows of an import that failed validation; nothing was written.
     #[error("{} problem(s) in {file}; nothing was imported:\n{}", .problems.len(), .problems.join("\n"))]
     Import { file: String, problems: Vec<String> },
+    /// The record changed since the form was opened (see [`Version`]); nothing was written.
+    #[error(
+        "{what} {key} was changed by someone else since it was opened ({}); nothing was written",
+        describe_changes(.changes)
+    )]
+    Conflict {
+        what: &'static str,
+        key: String,
+        changes: Vec<FieldChange>,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{context}: {source}")]
@@ -79,6 +89,101 @@ impl ServiceError {
 }
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
+
+/// A field that changed underneath an open form: its value when the form was opened and
+/// its value now (empty for unset).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub opened: String,
+    pub current: String,
+}
+
+fn describe_changes(changes: &[FieldChange]) -> String {
+    changes
+        .iter()
+        .map(|c| c.field.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The version of a record a form was opened on: the values it showed, field by field, as
+/// the service names the fields (`name`, `site`, `job title`, …). An edit that carries one
+/// is refused with [`ServiceError::Conflict`] when any of those fields changed since,
+/// whoever changed it; an edit without one (the command line) changes only the fields it
+/// names. Values, not a counter or a timestamp, so a change and its undo by someone else
+/// are no conflict, and nothing is added to the rows (a bookkeeping column would turn every
+/// concurrent edit into a conflict for sync, see docs/design/sync.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Version(pub Vec<(String, String)>);
+
+impl Version {
+    pub fn new<K: Into<String>, V: Into<String>>(fields: impl IntoIterator<Item = (K, V)>) -> Self {
+        Version(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
+    }
+
+    /// The value a field had when the form was opened.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == field)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The fields whose value now (`current(field)`) differs from the one the form showed.
+    /// Values are compared trimmed, as the service stores them.
+    pub(crate) fn changes(&self, current: impl Fn(&str) -> String) -> Vec<FieldChange> {
+        self.0
+            .iter()
+            .filter_map(|(field, opened)| {
+                let now = current(field);
+                (now.trim() != opened.trim()).then(|| FieldChange {
+                    field: field.clone(),
+                    opened: opened.clone(),
+                    current: now,
+                })
+            })
+            .collect()
+    }
+
+    /// Refuse with a conflict if any field changed since the form was opened.
+    pub(crate) fn check(
+        &self,
+        what: &'static str,
+        key: &str,
+        current: impl Fn(&str) -> String,
+    ) -> Result<()> {
+        let changes = self.changes(current);
+        if changes.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::Conflict {
+                what,
+                key: key.to_string(),
+                changes,
+            })
+        }
+    }
+
+    /// This version moved on to the values a conflict reported as current: an edit carrying
+    /// it overwrites exactly what the user has seen, and conflicts again if the record
+    /// changed once more in the meantime.
+    pub fn rebased(&self, changes: &[FieldChange]) -> Version {
+        let mut v = self.clone();
+        for c in changes {
+            match v.0.iter_mut().find(|(k, _)| *k == c.field) {
+                Some((_, val)) => *val = c.current.clone(),
+                None => v.0.push((c.field.clone(), c.current.clone())),
+            }
+        }
+        v
+    }
+}
 
 pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> ServiceError {
     ServiceError::Invalid {
@@ -144,6 +249,10 @@ impl Reference {
 
     pub fn site_by_id(&self, id: &str) -> Option<&Site> {
         self.sites.iter().find(|s| s.id == id)
+    }
+
+    pub fn role_by_id(&self, id: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.id == id)
     }
 
     /// A role by code, or by name when the name is unique.
@@ -488,6 +597,91 @@ fn insert_theme_defs(
     Ok(())
 }
 
+/// Write the columns in which `after` differs from `before` (two versions of one stored
+/// row, the first read inside the open transaction `tx`), and nothing else: a concurrent
+/// change to another column is never written back over. The row's field names are its
+/// column names; `skip` lists fields that are not columns (or never change here).
+/// `updated_at` is set when anything changed. Returns the changed fields' old and new
+/// values for the audit log, or `None` when nothing changed.
+pub(crate) fn write_changes<T: serde::Serialize>(
+    tx: &rusqlite::Connection,
+    table: &'static str,
+    id: &str,
+    before: &T,
+    after: &T,
+    skip: &[&str],
+) -> Result<Option<(serde_json::Value, serde_json::Value)>> {
+    use rusqlite::types::Value as Sql;
+    use serde_json::Value as J;
+    let (J::Object(old), J::Object(new)) = (json(before), json(after)) else {
+        return Ok(None);
+    };
+    let mut columns: Vec<(&'static str, Sql)> = Vec::new();
+    let mut was = serde_json::Map::new();
+    let mut now = serde_json::Map::new();
+    for (k, v) in &new {
+        if skip.contains(&k.as_str()) || k == "id" || k == "updated_at" {
+            continue;
+        }
+        let o = old.get(k).unwrap_or(&J::Null);
+        if o == v {
+            continue;
+        }
+        let sql = match v {
+            J::Null => Sql::Null,
+            J::Bool(b) => Sql::Integer(i64::from(*b)),
+            J::Number(n) => match n.as_i64() {
+                Some(i) => Sql::Integer(i),
+                None => Sql::Real(n.as_f64().unwrap_or_default()),
+            },
+            J::String(s) => Sql::Text(s.clone()),
+            other => Sql::Text(other.to_string()),
+        };
+        // Column names must be `&'static str`: they are the row type's field names.
+        let Some(col) = COLUMN_NAMES.iter().find(|c| **c == k.as_str()) else {
+            return Err(invalid(k.clone(), "not a column this edit can write"));
+        };
+        columns.push((col, sql));
+        was.insert(k.clone(), o.clone());
+        now.insert(k.clone(), v.clone());
+    }
+    if columns.is_empty() {
+        return Ok(None);
+    }
+    if new.contains_key("updated_at") {
+        columns.push(("updated_at", Sql::Text(now_utc())));
+    }
+    store::update_columns(tx, table, id, &columns)?;
+    Ok(Some((J::Object(was), J::Object(now))))
+}
+
+/// Every column an edit may write through [`write_changes`].
+const COLUMN_NAMES: &[&str] = &[
+    // session
+    "status",
+    "date",
+    "phase_id",
+    "site_id",
+    "title",
+    "mode",
+    "duration_min",
+    "interviewer",
+    "recording_status",
+    "transcription_status",
+    "meeting_type_id",
+    "attendees",
+    "doc_type",
+    "consent_gap",
+    "notes",
+    // theme
+    "parent_id",
+    "name",
+    "description",
+    "colour",
+    "merged_into",
+    "sort",
+];
+
 /// Serialize a value for the audit log.
 pub(crate) fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
@@ -521,3 +715,98 @@ pub(crate) fn one(what: &'static str, key: &str, mut ids: Vec<String>) -> Result
 }
 
 pub use store::SCHEMA_VERSION;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_reports_each_changed_field_and_rebases_onto_the_current_values() {
+        let v = Version::new([("name", "Ada"), ("email", ""), ("notes", "x ")]);
+        let now = |f: &str| match f {
+            "name" => "Ada".to_string(),
+            "email" => "ada@example.org".to_string(),
+            "notes" => "x".to_string(),
+            _ => String::new(),
+        };
+        let changes = v.changes(now);
+        assert_eq!(
+            changes,
+            [FieldChange {
+                field: "email".into(),
+                opened: String::new(),
+                current: "ada@example.org".into(),
+            }]
+        );
+        let err = v.check("participant", "PABCD", now).unwrap_err();
+        assert!(matches!(&err, ServiceError::Conflict { changes, .. } if changes.len() == 1));
+        assert!(err
+            .to_string()
+            .contains("participant PABCD was changed by someone else"));
+        assert_eq!(err.exit_code(), 1);
+        let r = v.rebased(&changes);
+        assert_eq!(r.get("email"), Some("ada@example.org"));
+        assert_eq!(r.get("name"), Some("Ada"));
+        assert!(r.check("participant", "PABCD", now).is_ok());
+    }
+
+    #[derive(Clone, serde::Serialize)]
+    struct Row {
+        id: String,
+        title: Option<String>,
+        notes: Option<String>,
+        consent_gap: bool,
+        updated_at: String,
+    }
+
+    #[test]
+    fn write_changes_updates_only_the_changed_columns() {
+        let s = Store::in_memory().unwrap();
+        let c = s.conn();
+        // Someone else has since written `theirs` in the notes.
+        c.execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO session (id, kind, status, date, phase_id, site_id, title, notes,
+                consent_gap, created_at, updated_at)
+             VALUES ('s1', 'document', 'done', '2022-01-01', 'p', 's', 'T', 'theirs', 0,
+                't0', 't0');",
+        )
+        .unwrap();
+        let before = Row {
+            id: "s1".into(),
+            title: Some("T".into()),
+            notes: Some("stale".into()),
+            consent_gap: false,
+            updated_at: "t0".into(),
+        };
+        let after = Row {
+            title: Some("Mine".into()),
+            consent_gap: true,
+            ..before.clone()
+        };
+        let (was, now) = write_changes(c, "session", "s1", &before, &after, &[])
+            .unwrap()
+            .unwrap();
+        assert_eq!(was, serde_json::json!({"title": "T", "consent_gap": false}));
+        assert_eq!(
+            now,
+            serde_json::json!({"title": "Mine", "consent_gap": true})
+        );
+        let (title, notes, gap, updated): (String, String, bool, String) = c
+            .query_row(
+                "SELECT title, notes, consent_gap, updated_at FROM session WHERE id = 's1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        // The notes were not changed by this edit: the stored value is not written over.
+        assert_eq!(
+            (title.as_str(), notes.as_str(), gap),
+            ("Mine", "theirs", true)
+        );
+        assert_ne!(updated, "t0");
+        assert!(write_changes(c, "session", "s1", &after, &after, &[])
+            .unwrap()
+            .is_none());
+    }
+}

@@ -2,7 +2,7 @@
 
 use time::Date;
 
-use super::{clean, invalid, json, one, Fieldwork, Result, ServiceError};
+use super::{clean, invalid, json, one, Fieldwork, Reference, Result, ServiceError, Version};
 use crate::domain::{
     new_export_code, new_id, new_log_id, now_utc, today, Participant, ParticipantFilter,
     ParticipantInput, Status, StatusEvent,
@@ -45,6 +45,164 @@ fn check_text(field: &str, v: &Option<String>, max: usize) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The fields of a participant as the edit form shows them: the version a form is opened
+/// on (`name`, `site`, `role` by code, `email`, `phone`, `organisation`, `job title`,
+/// `notes`; unset is empty).
+pub fn participant_version(p: &Participant) -> Version {
+    let v = |o: &Option<String>| o.clone().unwrap_or_default();
+    Version::new([
+        ("name", p.name.clone()),
+        ("site", p.site.clone()),
+        ("role", p.role.clone()),
+        ("email", v(&p.email)),
+        ("phone", v(&p.phone)),
+        ("organisation", v(&p.organisation)),
+        ("job title", v(&p.job_title)),
+        ("notes", v(&p.notes)),
+    ])
+}
+
+/// [`participant_version`] limited to the fields `input` sets: the version an edit of
+/// just those fields (an undo) is checked against.
+pub fn participant_version_of(p: &Participant, input: &ParticipantInput) -> Version {
+    let sets = |field: &str| match field {
+        "name" => input.name.is_some(),
+        "site" => input.site.is_some(),
+        "role" => input.role.is_some(),
+        "email" => input.email.is_some(),
+        "phone" => input.phone.is_some(),
+        "organisation" => input.organisation.is_some(),
+        "job title" => input.job_title.is_some(),
+        "notes" => input.notes.is_some(),
+        _ => false,
+    };
+    Version(
+        participant_version(p)
+            .0
+            .into_iter()
+            .filter(|(k, _)| sets(k))
+            .collect(),
+    )
+}
+
+/// A stored row's value of a form field, as [`participant_version`] names and shows it.
+fn form_value(reference: &Reference, row: &ParticipantRow, field: &str) -> String {
+    let v = |o: &Option<String>| o.clone().unwrap_or_default();
+    match field {
+        "name" => row.name.clone(),
+        "site" => reference
+            .site_by_id(&row.site_id)
+            .map(|s| s.code.clone())
+            .unwrap_or_else(|| row.site_id.clone()),
+        "role" => reference
+            .role_by_id(&row.role_id)
+            .map(|r| r.code.clone())
+            .unwrap_or_else(|| row.role_id.clone()),
+        "email" => v(&row.email),
+        "phone" => v(&row.phone),
+        "organisation" => v(&row.organisation),
+        "job title" => v(&row.job_title),
+        "notes" => v(&row.notes),
+        "status" => row.status.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Who else holds a role unique at a site: what a refusal names, and, when an explicit
+/// override allows a second holder, what the audit log records beside the change.
+#[derive(Debug)]
+pub(crate) struct UniqueRoleClash {
+    pub role: String,
+    pub role_name: String,
+    pub site: String,
+    pub also_held_by: Vec<String>,
+}
+
+impl UniqueRoleClash {
+    /// Record the override in the audit log.
+    pub(crate) fn record(&self, tx: &rusqlite::Connection, user: &str, id: &str) -> Result<()> {
+        audit::record(
+            tx,
+            user,
+            "participant",
+            id,
+            "unique-role-override",
+            None,
+            Some(&serde_json::json!({
+                "role": self.role,
+                "site": self.site,
+                "also_held_by": self.also_held_by,
+            })),
+        )?;
+        Ok(())
+    }
+}
+
+/// The rule for roles flagged `unique_at_site`: one holder per site. Holders are the
+/// participants of every status except declined, ineligible and no-response (people who
+/// never took part and hold no data); a withdrawn participant still counts, as their data
+/// may stay in the study. A participant with one of those statuses is not checked either.
+/// `None` when the role may be held here; runs inside the write transaction.
+pub(crate) fn unique_role_clash(
+    tx: &rusqlite::Connection,
+    reference: &Reference,
+    role_id: &str,
+    site_id: &str,
+    except: Option<&str>,
+    status: &str,
+) -> Result<Option<UniqueRoleClash>> {
+    let Some(role) = reference.role_by_id(role_id) else {
+        return Ok(None);
+    };
+    if !role.unique_at_site || store::NOT_HOLDING_A_ROLE.contains(&status) {
+        return Ok(None);
+    }
+    let holders = store::role_holders(tx, role_id, site_id, except)?;
+    if holders.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(UniqueRoleClash {
+        role: role.code.clone(),
+        role_name: role.name.clone(),
+        site: reference
+            .site_by_id(site_id)
+            .map(|s| s.code.clone())
+            .unwrap_or_default(),
+        also_held_by: holders,
+    }))
+}
+
+/// [`unique_role_clash`] as a refusal unless `allow`; allowed, what to audit.
+fn check_unique_role(
+    tx: &rusqlite::Connection,
+    reference: &Reference,
+    role_id: &str,
+    site_id: &str,
+    except: Option<&str>,
+    status: &str,
+    allow: bool,
+) -> Result<Option<UniqueRoleClash>> {
+    match unique_role_clash(tx, reference, role_id, site_id, except, status)? {
+        Some(c) if !allow => Err(invalid(
+            "role",
+            format!(
+                "{} ({}) is held by one person per site, and site {} already has {}; if both \
+                 really hold it, add --allow-duplicate-unique-role (exports then treat both \
+                 as unique)",
+                c.role_name,
+                c.role,
+                c.site,
+                c.also_held_by
+                    .iter()
+                    .map(|code| format!("participant {code}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+        other => Ok(other),
+    }
 }
 
 impl Fieldwork {
@@ -205,73 +363,153 @@ impl Fieldwork {
         let row = self.new_participant_row(input, &now)?;
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
+        let override_of = check_unique_role(
+            &tx,
+            &self.reference,
+            &row.role_id,
+            &row.site_id,
+            None,
+            &row.status,
+            input.allow_duplicate_unique_role,
+        )?;
         let id = Self::insert_participant_tx(&tx, row, today(), &user)?;
+        if let Some(audit) = override_of {
+            audit.record(&tx, &user, &id)?;
+        }
         tx.commit()?;
         self.participant(&id)
     }
 
-    /// Change the fields given in `input`; the export code never changes.
+    /// Change the fields given in `input`; the export code never changes. Only the fields
+    /// whose value differs are written, inside one transaction that reads the row first, so
+    /// a concurrent change to another field (or the status) is never written back over.
     pub fn edit_participant(&mut self, key: &str, input: &ParticipantInput) -> Result<Participant> {
+        self.edit_participant_from(key, input, None)
+    }
+
+    /// [`Fieldwork::edit_participant`] from a form opened on `opened` (see
+    /// [`participant_version`]): refused with [`ServiceError::Conflict`] when any field the
+    /// form showed changed since.
+    pub fn edit_participant_from(
+        &mut self,
+        key: &str,
+        input: &ParticipantInput,
+        opened: Option<&Version>,
+    ) -> Result<Participant> {
         let id = self.resolve_participant(key)?;
-        let before = store::row(self.store.conn(), &id)?.ok_or(ServiceError::NotFound {
-            what: "participant",
-            key: key.to_string(),
-        })?;
         if input.status.is_some() {
             return Err(invalid(
                 "status",
                 "change the status with `participant status` so that it is kept as a dated event",
             ));
         }
-        let mut row = before.clone();
-        if let Some(n) = &input.name {
-            row.name = clean(Some(n)).ok_or_else(|| invalid("name", "must not be empty"))?;
+        // Checks of the input alone. For optional fields, an empty string clears the value.
+        let name = match &input.name {
+            Some(n) => Some(clean(Some(n)).ok_or_else(|| invalid("name", "must not be empty"))?),
+            None => None,
+        };
+        let opt = |v: &Option<String>| v.as_ref().map(|x| clean(Some(x)));
+        let email = opt(&input.email);
+        if let Some(e) = &email {
+            check_email(e)?;
         }
-        // For optional fields, an empty string clears the value.
-        if input.email.is_some() {
-            row.email = clean(input.email.as_deref());
+        let organisation = opt(&input.organisation);
+        let job_title = opt(&input.job_title);
+        let notes = opt(&input.notes);
+        check_text("name", &name, 200)?;
+        check_text("organisation", &organisation.clone().flatten(), 200)?;
+        check_text("job title", &job_title.clone().flatten(), 200)?;
+        check_text("notes", &notes.clone().flatten(), 20_000)?;
+        let role_id = match &input.role {
+            Some(r) => Some(self.reference.role(r)?.id.clone()),
+            None => None,
+        };
+        let site_id = match &input.site {
+            Some(x) => Some(self.reference.site(x)?.id.clone()),
+            None => None,
+        };
+        let user = self.settings.user.clone();
+        let now = now_utc();
+        let reference = &self.reference;
+        let tx = self.store.write()?;
+        let before = store::row(&tx, &id)?.ok_or(ServiceError::NotFound {
+            what: "participant",
+            key: key.to_string(),
+        })?;
+        if let Some(v) = opened {
+            v.check("participant", &before.code, |f| {
+                form_value(reference, &before, f)
+            })?;
         }
-        if input.phone.is_some() {
-            row.phone = clean(input.phone.as_deref());
-        }
-        if input.organisation.is_some() {
-            row.organisation = clean(input.organisation.as_deref());
-        }
-        if input.job_title.is_some() {
-            row.job_title = clean(input.job_title.as_deref());
-        }
-        if input.notes.is_some() {
-            row.notes = clean(input.notes.as_deref());
-        }
-        if let Some(r) = &input.role {
-            row.role_id = self.reference.role(r)?.id.clone();
-        }
-        if let Some(s) = &input.site {
-            row.site_id = self.reference.site(s)?.id.clone();
-        }
-        check_email(&row.email)?;
-        check_text("name", &Some(row.name.clone()), 200)?;
-        check_text("organisation", &row.organisation, 200)?;
-        check_text("job title", &row.job_title, 200)?;
-        check_text("notes", &row.notes, 20_000)?;
-        let mut compare = row.clone();
-        compare.updated_at = before.updated_at.clone();
-        if format!("{compare:?}") == format!("{before:?}") {
+        // (column, value before, value after) of every field that changes.
+        let mut changed: Vec<(&'static str, Option<String>, Option<String>)> = Vec::new();
+        let mut set = |col: &'static str, old: &Option<String>, new: Option<Option<String>>| {
+            if let Some(new) = new {
+                if *old != new {
+                    changed.push((col, old.clone(), new));
+                }
+            }
+        };
+        set("name", &Some(before.name.clone()), name.map(Some));
+        set("email", &before.email, email);
+        set("phone", &before.phone, opt(&input.phone));
+        set("organisation", &before.organisation, organisation);
+        set("job_title", &before.job_title, job_title);
+        set("role_id", &Some(before.role_id.clone()), role_id.map(Some));
+        set("site_id", &Some(before.site_id.clone()), site_id.map(Some));
+        set("notes", &before.notes, notes);
+        if changed.is_empty() {
+            drop(tx);
             return self.participant(&id);
         }
-        row.updated_at = now_utc();
-        let user = self.settings.user.clone();
-        let tx = self.store.write()?;
-        store::update(&tx, &row)?;
+        let after = |col: &str, old: &str| {
+            changed
+                .iter()
+                .find(|(c, _, _)| *c == col)
+                .and_then(|(_, _, v)| v.clone())
+                .unwrap_or_else(|| old.to_string())
+        };
+        let (new_role, new_site) = (
+            after("role_id", &before.role_id),
+            after("site_id", &before.site_id),
+        );
+        let override_of = if new_role != before.role_id || new_site != before.site_id {
+            check_unique_role(
+                &tx,
+                reference,
+                &new_role,
+                &new_site,
+                Some(&id),
+                &before.status,
+                input.allow_duplicate_unique_role,
+            )?
+        } else {
+            None
+        };
+        let mut columns: Vec<(&'static str, rusqlite::types::Value)> = changed
+            .iter()
+            .map(|(c, _, v)| (*c, v.clone().into()))
+            .collect();
+        columns.push(("updated_at", now.into()));
+        crate::store::update_columns(&tx, "participant", &id, &columns)?;
+        let mut old = serde_json::Map::new();
+        let mut new = serde_json::Map::new();
+        for (c, b, a) in &changed {
+            old.insert((*c).to_string(), json(b));
+            new.insert((*c).to_string(), json(a));
+        }
         audit::record(
             &tx,
             &user,
             "participant",
             &id,
             "edit",
-            Some(&json(&before)),
-            Some(&json(&row)),
+            Some(&serde_json::Value::Object(old)),
+            Some(&serde_json::Value::Object(new)),
         )?;
+        if let Some(audit) = override_of {
+            audit.record(&tx, &user, &id)?;
+        }
         tx.commit()?;
         self.participant(&id)
     }
@@ -283,6 +521,19 @@ impl Fieldwork {
         status: Status,
         date: Option<Date>,
         note: Option<&str>,
+    ) -> Result<Participant> {
+        self.set_status_from(key, status, date, note, None)
+    }
+
+    /// [`Fieldwork::set_status`] from a form opened on `opened` (the `status` it showed):
+    /// refused with [`ServiceError::Conflict`] if the status changed since.
+    pub fn set_status_from(
+        &mut self,
+        key: &str,
+        status: Status,
+        date: Option<Date>,
+        note: Option<&str>,
+        opened: Option<&Version>,
     ) -> Result<Participant> {
         let id = self.resolve_participant(key)?;
         let date = date.unwrap_or_else(today);
@@ -298,6 +549,18 @@ impl Fieldwork {
                 "record a withdrawal with `consent withdraw`, which keeps its scope",
             ));
         }
+        // The status and the consent are read inside the transaction that changes them.
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        if let Some(v) = opened {
+            let row = store::row(&tx, &id)?.ok_or(ServiceError::NotFound {
+                what: "participant",
+                key: key.to_string(),
+            })?;
+            v.check("participant", &row.code, |f| {
+                form_value(&self.reference, &row, f)
+            })?;
+        }
         if status == Status::Consented {
             let f = self.consent_in_force(&id, date)?;
             if !f.allows(crate::domain::ConsentItem::TakePart) {
@@ -307,8 +570,6 @@ impl Fieldwork {
                 ));
             }
         }
-        let user = self.settings.user.clone();
-        let tx = self.store.write()?;
         Self::change_status_tx(&tx, &id, status, date, clean(note), &user, true)?;
         tx.commit()?;
         self.participant(&id)
@@ -356,7 +617,15 @@ impl Fieldwork {
         let before = row.clone();
         row.status = to.as_str().to_string();
         row.updated_at = now_utc();
-        store::update(tx, &row)?;
+        crate::store::update_columns(
+            tx,
+            "participant",
+            id,
+            &[
+                ("status", row.status.clone().into()),
+                ("updated_at", row.updated_at.clone().into()),
+            ],
+        )?;
         store::insert_event(
             tx,
             id,

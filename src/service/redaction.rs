@@ -408,11 +408,11 @@ impl Fieldwork {
         identifier: &str,
         variant: &str,
     ) -> Result<IdentifierRow> {
-        let i = self.resolve_identifier(identifier)?;
         let v = clean(Some(variant)).ok_or_else(|| invalid("variant", "is empty"))?;
         let now = now_utc();
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
+        let i = self.resolve_identifier(identifier)?;
         store::add_variant(
             &tx,
             &new_id(),

@@ -144,6 +144,8 @@ impl Fieldwork {
                 ));
             }
         }
+        // The participants, their statuses and consent are read inside the transaction.
+        let tx = self.store.write()?;
         let mut ids = Vec::new();
         let mut sites = Vec::new();
         let mut warnings = Vec::new();
@@ -248,7 +250,6 @@ impl Fieldwork {
             updated_at: now,
         };
         let user = self.settings.user.clone();
-        let tx = self.store.write()?;
         store::insert(&tx, &row)?;
         for pid in &ids {
             store::add_participant(&tx, &row.id, pid)?;
@@ -289,13 +290,50 @@ impl Fieldwork {
         recording: Option<RecordingStatus>,
         allow_gap: bool,
     ) -> Result<Logged> {
+        self.complete_interview_from(key, status, date, duration_min, recording, allow_gap, None)
+    }
+
+    /// [`Fieldwork::complete_interview`] from a form opened on `opened` (the interview's
+    /// `status` and `date`, and any of `duration`, `recording`): refused with
+    /// [`ServiceError::Conflict`] if they changed since.
+    #[allow(clippy::too_many_arguments)]
+    pub fn complete_interview_from(
+        &mut self,
+        key: &str,
+        status: SessionStatus,
+        date: Option<Date>,
+        duration_min: Option<i64>,
+        recording: Option<RecordingStatus>,
+        allow_gap: bool,
+        opened: Option<&super::Version>,
+    ) -> Result<Logged> {
         let id = self.resolve_session(key)?;
-        let before = store::row(self.store.conn(), &id)?.ok_or(ServiceError::NotFound {
+        let user = self.settings.user.clone();
+        // The row, the participants' statuses and their consent are read, and the rules
+        // checked, inside the write transaction.
+        let tx = self.store.write()?;
+        let before = store::row(&tx, &id)?.ok_or(ServiceError::NotFound {
             what: "session",
             key: key.to_string(),
         })?;
         if before.kind != "interview" {
             return Err(invalid("session", "not an interview"));
+        }
+        if let Some(v) = opened {
+            v.check(
+                "interview",
+                &id.chars().take(8).collect::<String>(),
+                |f| match f {
+                    "status" => before.status.clone(),
+                    "date" => before.date.clone(),
+                    "duration" => before
+                        .duration_min
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
+                    "recording" => before.recording_status.clone().unwrap_or_default(),
+                    _ => String::new(),
+                },
+            )?;
         }
         let current = self.session(&id)?;
         let date = date.unwrap_or(current.date);
@@ -361,10 +399,8 @@ impl Fieldwork {
             row.recording_status = Some(r.as_str().into());
         }
         row.consent_gap = gap;
-        row.updated_at = now_utc();
-        let user = self.settings.user.clone();
-        let tx = self.store.write()?;
-        store::update(&tx, &row)?;
+        let changed =
+            super::write_changes(&tx, "session", &id, &before, &row, &["kind", "created_at"])?;
         if status == SessionStatus::Done {
             for p in &current.participants {
                 Self::change_status_tx(
@@ -378,15 +414,9 @@ impl Fieldwork {
                 )?;
             }
         }
-        audit::record(
-            &tx,
-            &user,
-            "session",
-            &id,
-            "edit",
-            Some(&json(&before)),
-            Some(&json(&row)),
-        )?;
+        if let Some((was, now)) = changed {
+            audit::record(&tx, &user, "session", &id, "edit", Some(&was), Some(&now))?;
+        }
         tx.commit()?;
         Ok(Logged {
             session: self.session(&id)?,

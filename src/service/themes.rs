@@ -1,9 +1,12 @@
 //! The codebook and tags. Rename, merge and retire keep history and never lose a tag.
 
-use super::{clean, invalid, json, Fieldwork, Result, ServiceError};
+use super::{clean, invalid, json, write_changes, Fieldwork, Result, ServiceError, Version};
 use crate::config::valid_colour;
 use crate::domain::{new_id, new_log_id, now_utc, Framework, Tag, Theme, ThemeStatus};
 use crate::store::{audit, themes as store, themes::ThemeRow};
+
+/// Fields of a theme row that are not columns an edit writes.
+const THEME_SKIP: &[&str] = &["framework_id", "created_at", "tag_count"];
 
 impl Fieldwork {
     /// Insert a theme with its `created` history event and audit entry, inside a
@@ -93,6 +96,23 @@ impl Fieldwork {
         description: Option<&str>,
         colour: Option<&str>,
     ) -> Result<Theme> {
+        let tx = self.store.write()?;
+        let id = self.add_theme_tx(&tx, name, framework, parent, description, colour)?;
+        tx.commit()?;
+        self.resolve_theme(&id)
+    }
+
+    /// Add a theme inside the open transaction `tx`, which also reads the parent and the
+    /// siblings it is checked against. Returns its id.
+    pub(crate) fn add_theme_tx(
+        &self,
+        tx: &rusqlite::Connection,
+        name: &str,
+        framework: Option<&str>,
+        parent: Option<&str>,
+        description: Option<&str>,
+        colour: Option<&str>,
+    ) -> Result<String> {
         let name = clean(Some(name)).ok_or_else(|| invalid("name", "is required"))?;
         if name.contains('/') {
             return Err(invalid(
@@ -156,10 +176,9 @@ impl Fieldwork {
         }
         let now = now_utc();
         let user = self.settings.user.clone();
-        let tx = self.store.write()?;
         let row = ThemeRow {
             id: new_id(),
-            sort: store::next_sort(&tx, &framework_id, parent_id.as_deref())?,
+            sort: store::next_sort(tx, &framework_id, parent_id.as_deref())?,
             framework_id,
             parent_id,
             name,
@@ -170,24 +189,36 @@ impl Fieldwork {
             created_at: now.clone(),
             tag_count: 0,
         };
-        Self::create_theme_tx(
-            &tx,
-            &row,
-            serde_json::json!({"name": row.name}),
-            &now,
-            &user,
-        )?;
-        tx.commit()?;
-        self.resolve_theme(&row.id)
+        Self::create_theme_tx(tx, &row, serde_json::json!({"name": row.name}), &now, &user)?;
+        Ok(row.id)
     }
 
     pub fn rename_theme(&mut self, key: &str, new_name: &str) -> Result<Theme> {
-        let t = self.resolve_theme(key)?;
+        self.rename_theme_from(key, new_name, None)
+    }
+
+    /// [`Fieldwork::rename_theme`] from a form opened on `opened` (the theme's `name`):
+    /// refused with [`super::ServiceError::Conflict`] if the name changed since.
+    pub fn rename_theme_from(
+        &mut self,
+        key: &str,
+        new_name: &str,
+        opened: Option<&Version>,
+    ) -> Result<Theme> {
         let new_name = clean(Some(new_name)).ok_or_else(|| invalid("name", "is required"))?;
         if new_name.contains('/') {
             return Err(invalid("name", "a theme name cannot contain `/`"));
         }
+        let tx = self.store.write()?;
+        let t = self.resolve_theme(key)?;
         let before = self.theme_row(&t.id)?;
+        if let Some(v) = opened {
+            v.check("theme", &t.path, |f| match f {
+                "name" => before.name.clone(),
+                "status" => before.status.to_string(),
+                _ => String::new(),
+            })?;
+        }
         if before.name == new_name {
             return Ok(t);
         }
@@ -207,15 +238,18 @@ impl Fieldwork {
         let mut row = before.clone();
         row.name = new_name;
         self.update_theme(
+            &tx,
             &before,
             &row,
             "renamed",
             serde_json::json!({"from": before.name, "to": row.name}),
         )?;
+        tx.commit()?;
         self.resolve_theme(&t.id)
     }
 
     pub fn retire_theme(&mut self, key: &str) -> Result<Theme> {
+        let tx = self.store.write()?;
         let t = self.resolve_theme(key)?;
         if t.status != ThemeStatus::Active {
             return Err(invalid(
@@ -227,17 +261,21 @@ impl Fieldwork {
         let mut row = before.clone();
         row.status = ThemeStatus::Retired;
         self.update_theme(
+            &tx,
             &before,
             &row,
             "retired",
             serde_json::json!({"tags_kept": t.tag_count}),
         )?;
+        tx.commit()?;
         self.resolve_theme(&t.id)
     }
 
     /// Merge `from` into `into`: its tags and child themes move to `into`; `from` stays in
     /// the codebook as merged, with its history. Returns (theme, tags moved).
     pub fn merge_theme(&mut self, from: &str, into: &str) -> Result<(Theme, usize)> {
+        // Both themes, their children and their tags are read inside the transaction.
+        let tx = self.store.write()?;
         let a = self.resolve_theme(from)?;
         let b = self.resolve_theme(into)?;
         if a.id == b.id {
@@ -286,10 +324,9 @@ impl Fieldwork {
         row.merged_into = Some(b.id.clone());
         let now = now_utc();
         let user = self.settings.user.clone();
-        let tx = self.store.write()?;
         let (moved, folded) = store::move_tags(&tx, &a.id, &b.id)?;
         let children = store::reparent_children(&tx, &a.id, &b.id)?;
-        store::update_theme(&tx, &row)?;
+        let changed = write_changes(&tx, "theme", &a.id, &before, &row, THEME_SKIP)?;
         let detail = serde_json::json!({"into": b.path, "tags_moved": moved, "duplicates_folded": folded, "children_moved": children});
         store::insert_event(
             &tx,
@@ -309,41 +346,31 @@ impl Fieldwork {
             &now,
             &user,
         )?;
-        audit::record(
-            &tx,
-            &user,
-            "theme",
-            &a.id,
-            "merge",
-            Some(&json(&before)),
-            Some(&json(&row)),
-        )?;
+        if let Some((was, now)) = changed {
+            audit::record(&tx, &user, "theme", &a.id, "merge", Some(&was), Some(&now))?;
+        }
         tx.commit()?;
         Ok((self.resolve_theme(&b.id)?, moved + folded))
     }
 
+    /// Write the fields of a theme that changed (inside `tx`, which read `before`), with
+    /// its history event and audit entry.
     fn update_theme(
-        &mut self,
+        &self,
+        tx: &rusqlite::Connection,
         before: &ThemeRow,
         row: &ThemeRow,
         action: &str,
         detail: serde_json::Value,
     ) -> Result<()> {
         let now = now_utc();
-        let user = self.settings.user.clone();
-        let tx = self.store.write()?;
-        store::update_theme(&tx, row)?;
-        store::insert_event(&tx, &new_log_id(), &row.id, action, &detail, &now, &user)?;
-        audit::record(
-            &tx,
-            &user,
-            "theme",
-            &row.id,
-            action,
-            Some(&json(before)),
-            Some(&json(row)),
-        )?;
-        tx.commit()?;
+        let user = &self.settings.user;
+        let Some((was, after)) = write_changes(tx, "theme", &row.id, before, row, THEME_SKIP)?
+        else {
+            return Ok(());
+        };
+        store::insert_event(tx, &new_log_id(), &row.id, action, &detail, &now, user)?;
+        audit::record(tx, user, "theme", &row.id, action, Some(&was), Some(&after))?;
         Ok(())
     }
 
@@ -364,11 +391,11 @@ impl Fieldwork {
         if themes.is_empty() {
             return Err(invalid("theme", "name at least one theme"));
         }
+        let tx = self.store.write()?;
         let s = self.session(session)?;
         let resolved = self.active_themes(themes)?;
         let now = now_utc();
         let user = self.settings.user.clone();
-        let tx = self.store.write()?;
         let mut ids = Vec::new();
         for t in &resolved {
             if store::find_session_tag(&tx, &t.id, &s.id)?.is_some() {
@@ -417,9 +444,9 @@ impl Fieldwork {
             }
             _ => return Err(invalid("tag", "give a tag id, or --session and --theme")),
         };
-        let before = store::tag_row(self.store.conn(), &id)?;
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
+        let before = store::tag_row(&tx, &id)?;
         store::delete_tag(&tx, &id)?;
         audit::record(
             &tx,

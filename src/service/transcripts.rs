@@ -127,7 +127,10 @@ impl Fieldwork {
         let (abs, rel) = self.under_root(file)?;
         let (sha256, size) =
             sha256_file(&abs).map_err(io_err(format!("reading {}", abs.display())))?;
-        if let Some(other) = store::by_path(self.store.conn(), &rel)? {
+        let now = now_utc();
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        if let Some(other) = store::by_path(&tx, &rel)? {
             if other.session_id != s.id {
                 return Err(ServiceError::Refused(format!(
                     "{rel} is already linked to interview {}",
@@ -135,9 +138,6 @@ impl Fieldwork {
                 )));
             }
         }
-        let now = now_utc();
-        let user = self.settings.user.clone();
-        let tx = self.store.write()?;
         let existing = store::for_session(&tx, &s.id)?;
         let t = match existing {
             Some(old) if !replace => {
@@ -252,11 +252,21 @@ impl Fieldwork {
     /// moved files are relinked to where they were found.
     pub fn verify_transcripts(&mut self, relink: bool) -> Result<Vec<Verification>> {
         let all = store::all(self.store.conn())?;
+        // Hashing the files takes a while: it happens before the write lock is taken, and a
+        // result is saved only if the link is still the one that was checked.
         let results = self.verifications_of(&all, relink)?;
         let now = now_utc();
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
+        let current: std::collections::HashMap<String, Transcript> = store::all(&tx)?
+            .into_iter()
+            .map(|t| (t.id.clone(), t))
+            .collect();
         for (v, t) in results.iter().zip(&all) {
+            match current.get(&t.id) {
+                Some(now) if now.path == t.path && now.sha256 == t.sha256 => {}
+                _ => continue,
+            }
             let (status, path) = match (&v.found_at, v.relinked) {
                 (Some(p), true) => (TranscriptStatus::Ok, p.clone()),
                 _ => (v.status, t.path.clone()),

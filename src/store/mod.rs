@@ -175,10 +175,16 @@ impl Store {
     }
 
     /// A write transaction: `BEGIN IMMEDIATE`, so concurrent writers wait instead of failing.
-    pub fn write(&mut self) -> Result<rusqlite::Transaction<'_>> {
-        Ok(self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    /// It borrows the store shared, so the service can read through its usual functions
+    /// (`self.store.conn()`) inside the transaction: an edit reads the row it changes, and
+    /// checks its rules, after taking the write lock. (A nested `write` fails with SQLite's
+    /// "cannot start a transaction within a transaction" instead of being ruled out by the
+    /// borrow checker.)
+    pub fn write(&self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            TransactionBehavior::Immediate,
+        )?)
     }
 
     /// Record the expanded text of every SQL statement run from now on (benchmarks compare
@@ -379,6 +385,33 @@ pub fn inspect(path: &Path) -> Result<i32> {
         });
     }
     Ok(version)
+}
+
+/// `UPDATE table SET col = ?, … WHERE id = ?` for only the columns given, so an edit never
+/// writes back a column it did not change. Table and column names come from the code,
+/// never from input. Returns the number of rows changed (0 or 1).
+pub(crate) fn update_columns(
+    c: &Connection,
+    table: &'static str,
+    id: &str,
+    columns: &[(&'static str, rusqlite::types::Value)],
+) -> Result<usize> {
+    if columns.is_empty() {
+        return Ok(0);
+    }
+    let set = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (col, _))| format!("{col} = ?{}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("UPDATE {table} SET {set} WHERE id = ?1");
+    let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(columns.len() + 1);
+    values.push(&id);
+    for (_, v) in columns {
+        values.push(v);
+    }
+    Ok(c.prepare_cached(&sql)?.execute(values.as_slice())?)
 }
 
 /// Read an enum stored as text, reporting a corrupt value instead of panicking.

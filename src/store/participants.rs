@@ -47,29 +47,6 @@ pub fn insert(c: &Connection, p: &ParticipantRow) -> Result<()> {
     Ok(())
 }
 
-pub fn update(c: &Connection, p: &ParticipantRow) -> Result<()> {
-    c.prepare_cached(
-        "UPDATE participant SET name = ?2, email = ?3, phone = ?4, organisation = ?5,
-            job_title = ?6, role_id = ?7, site_id = ?8, notes = ?9, status = ?10,
-            updated_at = ?11
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        p.id,
-        p.name,
-        p.email,
-        p.phone,
-        p.organisation,
-        p.job_title,
-        p.role_id,
-        p.site_id,
-        p.notes,
-        p.status,
-        p.updated_at
-    ])?;
-    Ok(())
-}
-
 pub fn row(c: &Connection, id: &str) -> Result<Option<ParticipantRow>> {
     Ok(c.query_row(
         "SELECT id, code, name, email, phone, organisation, job_title, role_id, site_id,
@@ -95,6 +72,37 @@ pub fn row(c: &Connection, id: &str) -> Result<Option<ParticipantRow>> {
         },
     )
     .optional()?)
+}
+
+/// Statuses of people who never took part (and hold no data): they do not hold a role
+/// that is unique at a site.
+pub const NOT_HOLDING_A_ROLE: [&str; 3] = ["declined", "ineligible", "no-response"];
+
+/// Export codes of the participants who hold a role at a site (every status except
+/// [`NOT_HOLDING_A_ROLE`]), other than `except`.
+pub fn role_holders(
+    c: &Connection,
+    role_id: &str,
+    site_id: &str,
+    except: Option<&str>,
+) -> Result<Vec<String>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT code FROM participant WHERE role_id = ?1 AND site_id = ?2
+           AND (?3 IS NULL OR id <> ?3) AND status NOT IN (?4, ?5, ?6)
+         ORDER BY code",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            role_id,
+            site_id,
+            except,
+            NOT_HOLDING_A_ROLE[0],
+            NOT_HOLDING_A_ROLE[1],
+            NOT_HOLDING_A_ROLE[2]
+        ],
+        |r| r.get(0),
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn code_exists(c: &Connection, code: &str) -> Result<bool> {

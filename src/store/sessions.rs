@@ -61,36 +61,6 @@ pub fn insert(c: &Connection, s: &SessionRow) -> Result<()> {
     Ok(())
 }
 
-pub fn update(c: &Connection, s: &SessionRow) -> Result<()> {
-    c.prepare_cached(
-        "UPDATE session SET status = ?2, date = ?3, phase_id = ?4, site_id = ?5, title = ?6,
-            mode = ?7, duration_min = ?8, interviewer = ?9, recording_status = ?10,
-            transcription_status = ?11, meeting_type_id = ?12, attendees = ?13, doc_type = ?14,
-            consent_gap = ?15, notes = ?16, updated_at = ?17
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        s.id,
-        s.status,
-        s.date,
-        s.phase_id,
-        s.site_id,
-        s.title,
-        s.mode,
-        s.duration_min,
-        s.interviewer,
-        s.recording_status,
-        s.transcription_status,
-        s.meeting_type_id,
-        s.attendees,
-        s.doc_type,
-        s.consent_gap,
-        s.notes,
-        s.updated_at
-    ])?;
-    Ok(())
-}
-
 pub fn row(c: &Connection, id: &str) -> Result<Option<SessionRow>> {
     Ok(c.query_row(
         "SELECT id, kind, status, date, phase_id, site_id, title, mode, duration_min,

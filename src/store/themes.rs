@@ -63,24 +63,6 @@ pub fn insert_theme(c: &Connection, t: &ThemeRow) -> Result<()> {
     Ok(())
 }
 
-pub fn update_theme(c: &Connection, t: &ThemeRow) -> Result<()> {
-    c.prepare_cached(
-        "UPDATE theme SET parent_id = ?2, name = ?3, description = ?4, colour = ?5,
-            status = ?6, merged_into = ?7, sort = ?8 WHERE id = ?1",
-    )?
-    .execute(params![
-        t.id,
-        t.parent_id,
-        t.name,
-        t.description,
-        t.colour,
-        t.status.as_str(),
-        t.merged_into,
-        t.sort
-    ])?;
-    Ok(())
-}
-
 /// Every theme of every framework, with its current tag count.
 pub fn themes(c: &Connection) -> Result<Vec<ThemeRow>> {
     let mut stmt = c.prepare_cached(

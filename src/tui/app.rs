@@ -19,7 +19,7 @@ use crate::service::coverage::Coverage;
 use crate::service::participants::ParticipantDetail;
 use crate::service::sessions::{InterviewInput, ObservationInput};
 use crate::service::transcripts::TranscriptRow;
-use crate::service::Reference;
+use crate::service::{FieldChange, Reference, Version};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
@@ -103,6 +103,8 @@ pub enum Mode {
     Search,
     Form,
     Confirm,
+    /// The record an open form edits changed underneath it: overwrite, reload or cancel.
+    Conflict,
     Help,
 }
 
@@ -245,9 +247,12 @@ pub enum Write {
     AddParticipant(ParticipantInput),
     EditParticipant {
         id: String,
+        /// The fields the user changed (the others `None`).
         input: ParticipantInput,
-        /// The values before, to undo with.
+        /// Their values before, to undo with.
         before: Option<ParticipantInput>,
+        /// The version the form was opened on (`None`: no check, as on the command line).
+        opened: Option<Version>,
     },
     SetStatus {
         id: String,
@@ -274,6 +279,8 @@ pub enum Write {
         duration: Option<i64>,
         recording: Option<RecordingStatus>,
         allow_gap: bool,
+        /// The interview's status and date when the form was opened.
+        opened: Option<Version>,
     },
     LogObservation(ObservationInput),
     LinkTranscript {
@@ -293,6 +300,7 @@ pub enum Write {
         id: String,
         name: String,
         before: Option<String>,
+        opened: Option<Version>,
     },
     MergeTheme {
         from: String,
@@ -318,6 +326,7 @@ pub enum Write {
     PassageMemo {
         ids: Vec<String>,
         memo: Option<String>,
+        opened: Option<Version>,
     },
     AcceptPassages {
         ids: Vec<String>,
@@ -327,6 +336,7 @@ pub enum Write {
         theme: String,
         phase: u32,
         summary: Option<String>,
+        opened: Option<Version>,
     },
     ImportTranscript {
         sid: String,
@@ -378,6 +388,25 @@ pub enum Slow {
     Analysis,
     /// The Redaction pane's suspects, the Export pane's preview (`data_io::slow`).
     Data(Pane),
+}
+
+/// What changed underneath an open form, as the service reported it.
+#[derive(Debug, Clone)]
+pub struct Conflict {
+    /// The record, as the service names it (`participant PN7XE`).
+    pub what: String,
+    /// Each changed field: its value when the form was opened and now (theirs).
+    pub changes: Vec<FieldChange>,
+}
+
+/// The version a form was opened on, for the service.
+pub fn version_of(f: &Form) -> Version {
+    Version::new(f.opened.iter().map(|(k, v)| (*k, v.clone())))
+}
+
+/// Whether the user changed a field of the form since it was opened.
+pub fn edited(f: &Form, key: &str) -> bool {
+    f.opened_value(key).is_some_and(|o| o != f.get(key))
 }
 
 /// Which form is open, with the ids it acts on.
@@ -472,6 +501,8 @@ pub struct State {
     pub coverage: Option<Coverage>,
     pub gap_sel: usize,
     pub form: Option<(FormKind, Form)>,
+    /// The record the open form edits changed underneath it (`Mode::Conflict`).
+    pub conflict: Option<Conflict>,
     pub confirm: Option<(String, Write)>,
     pub undo: Option<(String, Write)>,
     /// The write in flight is an undo (it leaves nothing to undo).
@@ -527,6 +558,7 @@ impl State {
             coverage: None,
             gap_sel: 0,
             form: None,
+            conflict: None,
             confirm: None,
             undo: None,
             undoing: false,
@@ -630,6 +662,17 @@ impl State {
     pub(crate) fn open_form(&mut self, kind: FormKind, form: Form) {
         self.form = Some((kind, form));
         self.mode = Mode::Form;
+    }
+
+    /// The record the open form edits changed underneath it: show what changed and ask.
+    pub(crate) fn show_conflict(&mut self, what: String, changes: Vec<FieldChange>) {
+        let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+        self.error(format!(
+            "{what} was changed by someone else while the form was open ({}); nothing was saved",
+            fields.join(", ")
+        ));
+        self.conflict = Some(Conflict { what, changes });
+        self.mode = Mode::Conflict;
     }
 
     /// Ask to confirm a write (`y` carries it out).
@@ -1009,6 +1052,9 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                 ],
             );
             let id = r.p.id.clone();
+            // Opened on the status the list shows (even one the choices leave out).
+            let mut f = f;
+            f.rebase("status", r.p.status.as_str());
             s.open_form(FormKind::Status { id }, f);
             None
         }
@@ -1148,6 +1194,9 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                     ),
                 ],
             );
+            // Opened on the interview's status and date as the list shows them.
+            let mut f = f;
+            f.rebase("status", x.status.as_str());
             s.open_form(FormKind::Complete { sid }, f);
             None
         }
@@ -1393,6 +1442,11 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                     s.form = None;
                     s.info("cancelled: nothing was changed");
                 }
+                Mode::Conflict => {
+                    s.conflict = None;
+                    s.form = None;
+                    s.info("cancelled: nothing was changed; the record keeps their values");
+                }
                 Mode::Search if s.pane == Pane::Search => {
                     s.coding.search.query.clear();
                     s.mode = Mode::Normal;
@@ -1415,6 +1469,33 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         Cmd::Yes => {
             s.mode = Mode::Normal;
             s.confirm.take().map(|(_, w)| Effect::Write(w))
+        }
+        Cmd::Overwrite | Cmd::Reload => {
+            let c = s.conflict.take()?;
+            let Some((_, form)) = s.form.as_mut() else {
+                s.mode = Mode::Normal;
+                return None;
+            };
+            let overwrite = cmd == Cmd::Overwrite;
+            for ch in &c.changes {
+                // Theirs wherever the user did not change the field (and everywhere on
+                // reload); the form is now opened on the record as it is.
+                let mine = overwrite && edited(form, &ch.field);
+                form.rebase(&ch.field, &ch.current);
+                if !mine {
+                    form.set_value(&ch.field, &ch.current);
+                }
+            }
+            s.mode = Mode::Form;
+            if overwrite {
+                return submit(s);
+            }
+            let fields: Vec<&str> = c.changes.iter().map(|x| x.field.as_str()).collect();
+            s.info(format!(
+                "reloaded {}: their values are in the form, your other edits kept; Enter saves",
+                fields.join(", ")
+            ));
+            None
         }
         Cmd::No => {
             s.confirm = None;
@@ -1480,6 +1561,7 @@ fn participant_input(f: &Form) -> ParticipantInput {
         site: Some(f.get("site")),
         notes: Some(f.get("notes")),
         status: None,
+        allow_duplicate_unique_role: false,
     }
 }
 
@@ -1496,6 +1578,7 @@ pub fn input_of(p: &Participant) -> ParticipantInput {
         site: Some(p.site.clone()),
         notes: v(&p.notes),
         status: None,
+        allow_duplicate_unique_role: false,
     }
 }
 
@@ -1513,25 +1596,33 @@ fn submit(s: &mut State) -> Option<Effect> {
             ..participant_input(&f)
         }),
         FormKind::EditParticipant { id } => {
-            let before = s
-                .participants
-                .rows
-                .iter()
-                .find(|r| r.p.id == id)
-                .map(|r| input_of(&r.p));
+            // Only the fields the user changed; the values the form opened with undo them.
+            let changed = |key: &str| edited(&f, key).then(|| f.get(key));
+            let was = |key: &str| {
+                edited(&f, key).then(|| f.opened_value(key).unwrap_or_default().to_string())
+            };
+            let pick = |g: &dyn Fn(&str) -> Option<String>| ParticipantInput {
+                name: g("name"),
+                email: g("email"),
+                phone: g("phone"),
+                organisation: g("organisation"),
+                job_title: g("job title"),
+                role: g("role"),
+                site: g("site"),
+                notes: g("notes"),
+                status: None,
+                allow_duplicate_unique_role: false,
+            };
             Write::EditParticipant {
                 id,
-                input: participant_input(&f),
-                before,
+                input: pick(&changed),
+                before: Some(pick(&was)),
+                opened: Some(version_of(&f)),
             }
         }
         FormKind::Status { id } => {
-            let before = s
-                .participants
-                .rows
-                .iter()
-                .find(|r| r.p.id == id)
-                .map(|r| r.p.status);
+            // The status the form was opened on: the version, and what undo goes back to.
+            let before = f.opened_value("status").and_then(|v| v.parse().ok());
             Write::SetStatus {
                 id,
                 status: f.get("status").parse().unwrap_or(Status::Identified),
@@ -1602,6 +1693,12 @@ fn submit(s: &mut State) -> Option<Effect> {
             duration: f.number("duration"),
             recording: f.get("recording").parse().ok(),
             allow_gap: f.get("allow_gap") == "yes",
+            opened: Some(Version::new(
+                f.opened
+                    .iter()
+                    .filter(|(k, _)| matches!(*k, "status" | "date"))
+                    .map(|(k, v)| (*k, v.clone())),
+            )),
         },
         FormKind::Observation => Write::LogObservation(ObservationInput {
             meeting_type: f.get("meeting_type"),
@@ -1625,14 +1722,12 @@ fn submit(s: &mut State) -> Option<Effect> {
             framework: f.opt("framework"),
             parent: f.opt("parent"),
         },
-        FormKind::RenameTheme { id } => {
-            let before = s.themes.iter().find(|t| t.id == id).map(|t| t.name.clone());
-            Write::RenameTheme {
-                id,
-                name: f.get("name"),
-                before,
-            }
-        }
+        FormKind::RenameTheme { id } => Write::RenameTheme {
+            id,
+            name: f.get("name"),
+            before: f.opened_value("name").map(str::to_string),
+            opened: Some(version_of(&f)),
+        },
         FormKind::MergeTheme { id } => {
             let into = f.get("into");
             let name = |x: &str| {
@@ -1673,6 +1768,7 @@ fn submit(s: &mut State) -> Option<Effect> {
         FormKind::PassageMemo { ids } => Write::PassageMemo {
             ids,
             memo: f.opt("memo"),
+            opened: Some(version_of(&f)),
         },
         FormKind::Summary {
             participant,
@@ -1683,6 +1779,7 @@ fn submit(s: &mut State) -> Option<Effect> {
             theme,
             phase,
             summary: f.opt("summary"),
+            opened: Some(version_of(&f)),
         },
         FormKind::Rule => match super::coding::rule_values(&f) {
             Ok((base, run, thr)) => {

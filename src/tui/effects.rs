@@ -310,6 +310,9 @@ fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
                 s.error(e.to_string());
             }
         }
+        Err(ServiceError::Conflict { what, key, changes }) if s.form.is_some() => {
+            s.show_conflict(format!("{what} {key}"), changes);
+        }
         Err(e) => {
             let text = e.to_string();
             if let Some((_, form)) = &mut s.form {
@@ -332,15 +335,24 @@ fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
             let p = fw.add_participant(&input)?;
             (format!("added participant {}", p.code), None)
         }
-        Write::EditParticipant { id, input, before } => {
-            let p = fw.edit_participant(&id, &input)?;
+        Write::EditParticipant {
+            id,
+            input,
+            before,
+            opened,
+        } => {
+            let p = fw.edit_participant_from(&id, &input, opened.as_ref())?;
+            // The undo puts back the fields this edit changed, and is refused if someone
+            // changed any of them since.
             let undo = before.map(|b| {
+                let opened = crate::service::participants::participant_version_of(&p, &b);
                 (
                     format!("edit of {}", p.code),
                     Write::EditParticipant {
                         id: id.clone(),
                         input: b,
                         before: None,
+                        opened: Some(opened),
                     },
                 )
             });
@@ -353,7 +365,9 @@ fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
             note,
             before,
         } => {
-            let p = fw.set_status(&id, status, date, note.as_deref())?;
+            // The status the form was opened on: refused if it changed since.
+            let opened = before.map(|b| crate::service::Version::new([("status", b.as_str())]));
+            let p = fw.set_status_from(&id, status, date, note.as_deref(), opened.as_ref())?;
             let undo = before
                 .filter(|b| *b != crate::domain::Status::Withdrawn)
                 .map(|b| {
@@ -416,8 +430,17 @@ fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
             duration,
             recording,
             allow_gap,
+            opened,
         } => {
-            let l = fw.complete_interview(&sid, status, date, duration, recording, allow_gap)?;
+            let l = fw.complete_interview_from(
+                &sid,
+                status,
+                date,
+                duration,
+                recording,
+                allow_gap,
+                opened.as_ref(),
+            )?;
             (format!("interview is now {}", l.session.status), None)
         }
         Write::LogObservation(input) => {
@@ -460,8 +483,13 @@ fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
             let t = fw.add_theme(&name, framework.as_deref(), parent.as_deref(), None, None)?;
             (format!("theme {} added", t.path), None)
         }
-        Write::RenameTheme { id, name, before } => {
-            let t = fw.rename_theme(&id, &name)?;
+        Write::RenameTheme {
+            id,
+            name,
+            before,
+            opened,
+        } => {
+            let t = fw.rename_theme_from(&id, &name, opened.as_ref())?;
             let undo = before.map(|b| {
                 (
                     format!("rename of {}", t.path),
@@ -469,6 +497,7 @@ fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
                         id: id.clone(),
                         name: b,
                         before: None,
+                        opened: Some(crate::service::Version::new([("name", t.name.clone())])),
                     },
                 )
             });
@@ -544,8 +573,8 @@ fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
                 undo,
             )
         }
-        Write::PassageMemo { ids, memo } => {
-            fw.set_tag_memo(&ids, memo.as_deref())?;
+        Write::PassageMemo { ids, memo, opened } => {
+            fw.set_tag_memo_from(&ids, memo.as_deref(), opened.as_ref())?;
             (
                 if memo.is_some() {
                     "memo saved".to_string()
@@ -569,8 +598,15 @@ fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
             theme,
             phase,
             summary,
+            opened,
         } => {
-            fw.set_matrix_summary(&participant, &theme, phase, summary.as_deref())?;
+            fw.set_matrix_summary_from(
+                &participant,
+                &theme,
+                phase,
+                summary.as_deref(),
+                opened.as_ref(),
+            )?;
             (
                 if summary.is_some() {
                     "summary saved".to_string()

@@ -20,6 +20,8 @@ pub enum Ctx {
     Form,
     /// A confirm dialog.
     Confirm,
+    /// The record changed underneath an open form.
+    Conflict,
     /// Typing a search.
     Search,
     /// The help overlay.
@@ -34,6 +36,7 @@ impl Ctx {
             Ctx::Pane(p) => format!("{} pane", p.title()),
             Ctx::Form => "Forms".into(),
             Ctx::Confirm => "Confirm dialog".into(),
+            Ctx::Conflict => "Changed underneath a form".into(),
             Ctx::Search => "Search".into(),
             Ctx::Help => "Help".into(),
         }
@@ -96,6 +99,10 @@ pub enum Cmd {
     Cancel,
     Yes,
     No,
+    /// Save the form's values over the record's new ones.
+    Overwrite,
+    /// Take the record's new values into the form.
+    Reload,
     SearchAccept,
     SearchBackspace,
     /// Search, Viewer, Matrix, Analysis, quotes and imports (`coding`).
@@ -1007,6 +1014,28 @@ pub static BINDINGS: &[Binding] = &[
         "no, change nothing",
         true
     ),
+    // Changed underneath a form
+    b!(
+        Ctx::Conflict,
+        [ch('o')],
+        C::Overwrite,
+        "overwrite with mine",
+        true
+    ),
+    b!(
+        Ctx::Conflict,
+        [ch('r')],
+        C::Reload,
+        "reload theirs into the form",
+        true
+    ),
+    b!(
+        Ctx::Conflict,
+        [ch('c'), code(K::Esc)],
+        C::Cancel,
+        "cancel: change nothing",
+        true
+    ),
     // Search
     b!(
         Ctx::Search,
@@ -1045,6 +1074,7 @@ pub fn contexts(mode: super::app::Mode, pane: Pane) -> Vec<Ctx> {
     match mode {
         Mode::Help => vec![Ctx::Help],
         Mode::Confirm => vec![Ctx::Confirm],
+        Mode::Conflict => vec![Ctx::Conflict],
         Mode::Form => vec![Ctx::Form],
         Mode::Search => vec![Ctx::Search],
         Mode::Normal => vec![Ctx::Pane(pane), Ctx::List, Ctx::Global],
@@ -1127,6 +1157,7 @@ mod tests {
                 Mode::Normal,
                 Mode::Form,
                 Mode::Confirm,
+                Mode::Conflict,
                 Mode::Search,
                 Mode::Help,
             ] {

@@ -62,9 +62,33 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                 popup::confirm(body, buf, q, &s.theme);
             }
         }
+        Mode::Conflict => conflict(s, body, buf),
         Mode::Help => help(s, body, buf),
         _ => {}
     }
+}
+
+/// The conflict dialog over the form it came from: theirs against yours, field by field.
+fn conflict(s: &State, area: Rect, buf: &mut Buffer) {
+    let (Some(c), Some((_, form))) = (&s.conflict, &s.form) else {
+        return;
+    };
+    form.render(area, buf, &s.theme, s.privacy);
+    let rows: Vec<popup::ConflictRow> = c
+        .changes
+        .iter()
+        .map(|ch| {
+            let field = form.field(&ch.field);
+            popup::ConflictRow {
+                field: field.map_or(ch.field.clone(), |f| f.label.to_string()),
+                opened: ch.opened.clone(),
+                theirs: ch.current.clone(),
+                yours: super::app::edited(form, &ch.field).then(|| form.get(&ch.field)),
+                pii: field.is_some_and(|f| f.pii),
+            }
+        })
+        .collect();
+    popup::conflict(area, buf, &c.what, &rows, &s.theme, s.privacy);
 }
 
 fn tab_bar(s: &State, area: Rect, buf: &mut Buffer) {

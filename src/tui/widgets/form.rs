@@ -171,16 +171,46 @@ pub struct Form {
     pub completions: Vec<String>,
     /// A message for the whole form (a refusal from the service).
     pub error: Option<String>,
+    /// The version of the record the form was opened on: each field's value when it was
+    /// opened, as the service names and compares them (an edit form sends it with its
+    /// changes, and the service refuses if the record changed underneath).
+    pub opened: Vec<(&'static str, String)>,
 }
 
 impl Form {
     pub fn new(title: impl Into<String>, fields: Vec<Field>) -> Form {
+        let opened = fields.iter().map(|f| (f.key, f.get())).collect();
         Form {
             title: title.into(),
             fields,
             focus: 0,
             completions: Vec::new(),
             error: None,
+            opened,
+        }
+    }
+
+    /// The value a field had when the form was opened.
+    pub fn opened_value(&self, key: &str) -> Option<&str> {
+        self.opened
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Take `value` as the field's value when opened (after seeing that the record
+    /// changed underneath): saving then overwrites exactly what the user has seen.
+    pub fn rebase(&mut self, key: &str, value: &str) {
+        if let Some((_, v)) = self.opened.iter_mut().find(|(k, _)| *k == key) {
+            *v = value.to_string();
+        }
+    }
+
+    /// Put `value` in a field (a choice's value selects that option).
+    pub fn set_value(&mut self, key: &str, value: &str) {
+        if let Some(f) = self.fields.iter_mut().find(|f| f.key == key) {
+            *f = f.clone().with(value);
+            f.error = None;
         }
     }
 

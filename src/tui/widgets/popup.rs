@@ -44,3 +44,85 @@ pub fn confirm(area: Rect, buf: &mut Buffer, question: &str, theme: &Theme) {
         .wrap(Wrap { trim: true })
         .render(inner, buf);
 }
+
+/// One field of the conflict dialog: its value when the form was opened, theirs now, and
+/// the user's when they changed it.
+pub struct ConflictRow {
+    pub field: String,
+    pub opened: String,
+    pub theirs: String,
+    pub yours: Option<String>,
+    /// A direct identifier: masked in privacy mode.
+    pub pii: bool,
+}
+
+/// The dialog shown when the record an open form edits changed underneath it: which
+/// fields, theirs against yours, and the three answers. Nothing has been written yet.
+pub fn conflict(
+    area: Rect,
+    buf: &mut Buffer,
+    what: &str,
+    rows: &[ConflictRow],
+    theme: &Theme,
+    privacy: bool,
+) {
+    use super::text::{esc, fit, MASK};
+    use ratatui::text::Span;
+    let h = (rows.len() as u16).saturating_add(8);
+    let r = centred(area, 100, h);
+    let inner = frame(r, buf, "Changed while you were editing", theme);
+    let col = (inner.width as usize).saturating_sub(16) / 3;
+    let shown = |v: &str, pii: bool| {
+        if v.is_empty() {
+            "(empty)".to_string()
+        } else if pii && privacy {
+            MASK.to_string()
+        } else {
+            esc(v)
+        }
+    };
+    let cell = |s: String| format!("{:<w$}", fit(&s, col.saturating_sub(1)), w = col);
+    let w = inner.width as usize;
+    let mut lines = vec![
+        Line::raw(fit(
+            &format!(
+                "{} was saved by someone else after you opened this form.",
+                esc(what)
+            ),
+            w,
+        )),
+        Line::raw(fit(
+            "Nothing of yours is saved yet: compare, then choose.",
+            w,
+        )),
+        Line::raw(""),
+        Line::styled(
+            format!(
+                "{:<14}  {}{}{}",
+                "field",
+                cell("when you opened it".into()),
+                cell("theirs (now)".into()),
+                cell("yours".into())
+            ),
+            theme.header(),
+        ),
+    ];
+    for row in rows {
+        let yours = match &row.yours {
+            Some(v) => Span::styled(cell(shown(v, row.pii)), theme.key()),
+            None => Span::styled(cell("not changed: keeps theirs".into()), theme.dim()),
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!("{:<14}  ", fit(&row.field, 14))),
+            Span::styled(cell(shown(&row.opened, row.pii)), theme.dim()),
+            Span::styled(cell(shown(&row.theirs, row.pii)), theme.warn()),
+            yours,
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "o: overwrite with mine   r: reload theirs into the form   c/Esc: cancel, change nothing",
+        theme.key(),
+    ));
+    Paragraph::new(lines).render(inner, buf);
+}
