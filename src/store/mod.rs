@@ -513,7 +513,11 @@ pub fn check_restorable(source: &Path) -> Result<i32> {
                  restore it with the newer fieldwork that wrote it"
             )))
         }
-        Err(StoreError::Sqlite(e)) => return Err(refuse(format!("SQLite cannot read it ({e})"))),
+        Err(StoreError::Sqlite(e)) => {
+            return Err(refuse(format!(
+                "SQLite cannot read it ({e}); the file is damaged or truncated"
+            )))
+        }
         Err(e) => return Err(e),
     };
     let problems = (|| -> rusqlite::Result<Vec<String>> {
