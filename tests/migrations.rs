@@ -262,7 +262,15 @@ fn upgraded_rows_survive(s: &Study, version: i32) {
     codes.sort();
     assert_eq!(codes, ["PFX01", "PFX02", "PFX03"], "v{version}");
     let ada = s.show("PFX01");
-    assert_eq!(ada.to_string().contains("Ada Quillfeather"), true, "{ada}");
+    assert_eq!(ada["name"], "Ada Quillfeather", "{ada}");
+    assert_eq!(ada["email"], "ada@example.org", "{ada}");
+    assert_eq!(
+        ada["consent_records"].as_array().map(Vec::len),
+        Some(1),
+        "{ada}"
+    );
+    assert_eq!(ada["sessions"].as_array().map(Vec::len), Some(1), "{ada}");
+    assert_eq!(ada["history"].as_array().map(Vec::len), Some(3), "{ada}");
     let interviews = s.interviews();
     assert_eq!(interviews.len(), 1, "v{version}: {interviews:?}");
     let out = s.ok(&["quotes", "--theme", "Measures and metrics", "--json"]);

@@ -206,16 +206,20 @@ fn restore_refuses_what_is_not_a_file() {
 fn restore_refuses_while_the_database_is_open_elsewhere() {
     let (s, backup, _, _) = study_with_backup();
     let before = common::dump(&s.db());
-    // Another connection with a read transaction open, as an interface reading a page.
+    // Another connection that has read and is now idle, as an open interface.
     let other = Connection::open(s.db()).unwrap();
-    other
-        .execute_batch("BEGIN; SELECT count(*) FROM participant;")
+    let n: i64 = other
+        .query_row("SELECT count(*) FROM participant", [], |r| r.get(0))
         .unwrap();
+    assert_eq!(n, 2);
     let err = s.fails(1, &["restore", backup.to_str().unwrap()]);
     assert_has(&err, &["open in another program", "nothing was changed"]);
-    other.execute_batch("COMMIT").unwrap();
+    assert!(siblings(&s, "study.db.before-restore-").is_empty());
     drop(other);
     assert_eq!(common::dump(&s.db()), before);
+    // Once it is closed, the restore goes through.
+    s.ok(&["restore", backup.to_str().unwrap()]);
+    assert_eq!(codes(&s).len(), 1);
 }
 
 #[test]
