@@ -383,9 +383,18 @@ fn killed_participant_import_is_whole_or_absent() {
             &format!("SELECT count(*) FROM participant WHERE name LIKE 'Imp {tag} %'"),
         )
     };
-    let warm = csv("warm");
-    let took = timed_run(&s, &db, &["import", "participants", warm.to_str().unwrap()]);
-    assert_eq!(imported("warm"), rows as i64);
+    // Kills land within the time of the faster of two complete imports, so that most
+    // land before the commit whatever the machine's load.
+    let mut took = Duration::MAX;
+    for warm in ["warm1", "warm2"] {
+        let file = csv(warm);
+        took = took.min(timed_run(
+            &s,
+            &db,
+            &["import", "participants", file.to_str().unwrap()],
+        ));
+        assert_eq!(imported(warm), rows as i64);
+    }
     let start = Instant::now();
     let (mut rounds, mut whole, mut absent) = (0, 0, 0);
     while rounds < 8 || (start.elapsed() < budget() && rounds < 100) {
@@ -396,7 +405,7 @@ fn killed_participant_import_is_whole_or_absent() {
             &db,
             &["import", "participants", file.to_str().unwrap()],
             &mut rng,
-            took + took / 4,
+            took,
         );
         let n = imported(&tag);
         assert!(
@@ -454,8 +463,12 @@ fn killed_transcript_import_dir_is_whole_or_absent() {
     s.ok(&["backup", template.to_str().unwrap()]);
     let args = ["transcript", "import-dir", dir.to_str().unwrap()];
     let full = s.path().join("full.db");
-    std::fs::copy(&template, &full).unwrap();
-    let took = timed_run(&s, &full, &args);
+    let mut took = Duration::MAX;
+    for _ in 0..2 {
+        fieldwork::service::remove_db_files(&full);
+        std::fs::copy(&template, &full).unwrap();
+        took = took.min(timed_run(&s, &full, &args));
+    }
     let turns = count(&full, "SELECT count(*) FROM turn");
     assert_eq!(count(&full, "SELECT count(*) FROM transcript_import"), 4);
     assert!(turns >= 4 * 3000, "{turns}");
@@ -464,7 +477,7 @@ fn killed_transcript_import_dir_is_whole_or_absent() {
     while rounds < 6 || (start.elapsed() < budget() && rounds < 60) {
         let db = s.path().join(format!("round{rounds}.db"));
         std::fs::copy(&template, &db).unwrap();
-        let finished = run_and_kill(&s, &db, &args, &mut rng, took + took / 4);
+        let finished = run_and_kill(&s, &db, &args, &mut rng, took);
         let imports = count(&db, "SELECT count(*) FROM transcript_import");
         let n = count(&db, "SELECT count(*) FROM turn");
         assert!(

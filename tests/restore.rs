@@ -239,3 +239,31 @@ fn restoring_an_older_backup_migrates_it_with_its_own_backup() {
     assert_eq!(siblings(&s, "study.db.v1-").len(), 1);
     assert_eq!(siblings(&s, "study.db.before-restore-").len(), 1);
 }
+
+/// A plain copy of a closed database (write-ahead-log mode in its header, no log beside
+/// it) restores, and reading it leaves no `-wal`/`-shm` files beside the copy; a foreign
+/// file in that mode is refused without them too.
+#[test]
+fn restore_reads_a_copy_of_a_closed_database_without_touching_it() {
+    let (s, _, first, second) = study_with_backup();
+    let copy = s.path().join("copy.db");
+    std::fs::copy(s.db(), &copy).unwrap();
+    let header = std::fs::read(&copy).unwrap();
+    assert_eq!(header[18], 2, "the copy is in write-ahead-log mode");
+    let third = s.add("Cleo Marrowby", "ics-ceo", "C");
+    s.ok(&["restore", copy.to_str().unwrap()]);
+    let mut want = vec![first, second];
+    want.sort();
+    assert_eq!(codes(&s), want);
+    assert!(!codes(&s).contains(&third));
+    assert_eq!(siblings(&s, "copy.db"), vec![copy.clone()]);
+
+    let foreign = s.path().join("wal.sqlite");
+    let c = Connection::open(&foreign).unwrap();
+    c.pragma_update(None, "journal_mode", "WAL").unwrap();
+    c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        .unwrap();
+    drop(c);
+    assert_eq!(siblings(&s, "wal.sqlite"), vec![foreign.clone()]);
+    refused(&s, &foreign, &["wal.sqlite", "not a fieldwork database"]);
+}

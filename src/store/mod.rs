@@ -418,6 +418,19 @@ pub fn backup_path(path: &Path, label: &str) -> PathBuf {
 /// Check, without modifying anything, that `path` is a fieldwork database this build can
 /// open; return its schema version.
 pub fn inspect(path: &Path) -> Result<i32> {
+    inspect_with(path, |p| {
+        Connection::open_with_flags(
+            p,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+    })
+}
+
+/// [`inspect`] with the read-only connection made by `open`.
+fn inspect_with(
+    path: &Path,
+    open: impl FnOnce(&Path) -> rusqlite::Result<Connection>,
+) -> Result<i32> {
     let display = path.display().to_string();
     if path.is_dir() {
         return Err(StoreError::NotFieldwork {
@@ -447,10 +460,7 @@ pub fn inspect(path: &Path) -> Result<i32> {
         });
     }
     drop(f);
-    let ro = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    let ro = open(path)?;
     let app: i32 = ro.pragma_query_value(None, "application_id", |r| r.get(0))?;
     let version: i32 = ro.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if app != APPLICATION_ID {
@@ -478,6 +488,30 @@ pub struct Restored {
     pub version: i32,
 }
 
+/// A read-only connection to a backup file. With no write-ahead log beside it (a copy made
+/// by `fieldwork backup`, or a closed database), it is opened `immutable`, so that reading
+/// it leaves no `-wal`/`-shm` files next to it; with one, it is read together with its log.
+fn open_backup(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut wal = path.as_os_str().to_os_string();
+    wal.push("-wal");
+    let has_log = std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0);
+    #[cfg(unix)]
+    if let (false, Some(p)) = (has_log, path.to_str()) {
+        if !p.starts_with("//") {
+            let uri = format!(
+                "file:{}?mode=ro&immutable=1",
+                p.replace('%', "%25")
+                    .replace('?', "%3f")
+                    .replace('#', "%23")
+            );
+            return Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI);
+        }
+    }
+    let _ = has_log;
+    Connection::open_with_flags(path, flags)
+}
+
 /// Check that `source` can be restored: a regular file, an SQLite database tagged as
 /// fieldwork's, not newer than this build, and passing `PRAGMA integrity_check`. Returns
 /// its schema version. Nothing is written, to it or anywhere.
@@ -500,7 +534,7 @@ pub fn check_restorable(source: &Path) -> Result<i32> {
         }
         Ok(_) => {}
     }
-    let version = match inspect(source) {
+    let version = match inspect_with(source, open_backup) {
         Ok(v) => v,
         Err(StoreError::NotFieldwork { why, .. }) => {
             return Err(refuse(format!("it is not a fieldwork database: {why}")))
@@ -521,10 +555,7 @@ pub fn check_restorable(source: &Path) -> Result<i32> {
         Err(e) => return Err(e),
     };
     let problems = (|| -> rusqlite::Result<Vec<String>> {
-        let ro = Connection::open_with_flags(
-            source,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        let ro = open_backup(source)?;
         let mut stmt = ro.prepare("PRAGMA integrity_check")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         rows.filter(|r| !matches!(r.as_deref(), Ok("ok"))).collect()
@@ -571,10 +602,7 @@ pub fn restore(live: &Path, source: &Path) -> Result<Restored> {
             why: "it is the database itself".into(),
         });
     }
-    let src = Connection::open_with_flags(
-        source,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    let src = open_backup(source)?;
     if !live.exists() {
         if let Some(dir) = live.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
