@@ -338,8 +338,8 @@ fn timed_run(s: &Study, db: &Path, args: &[&str]) -> Duration {
     t.elapsed()
 }
 
-/// Start the real binary and kill it after a random pause up to `within`; returns
-/// whether it had already finished successfully.
+/// Start the real binary and kill it after a random pause around `within` (how long a
+/// complete run takes); returns whether it had already finished successfully.
 fn run_and_kill(
     s: &Study,
     db: &Path,
@@ -354,7 +354,14 @@ fn run_and_kill(
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let pause = rng.u64(0..=within.as_micros() as u64);
+    // Half the kills anywhere in the run, half late in it, where the transaction writes
+    // and commits (an import parses and validates everything first).
+    let t = within.as_micros() as u64;
+    let pause = if rng.bool() {
+        rng.u64(0..=t)
+    } else {
+        rng.u64(t * 6 / 10..=t * 12 / 10)
+    };
     std::thread::sleep(Duration::from_micros(pause));
     let _ = child.kill();
     child.wait().unwrap().success()
@@ -383,8 +390,7 @@ fn killed_participant_import_is_whole_or_absent() {
             &format!("SELECT count(*) FROM participant WHERE name LIKE 'Imp {tag} %'"),
         )
     };
-    // Kills land within the time of the faster of two complete imports, so that most
-    // land before the commit whatever the machine's load.
+    // Kill points are drawn against the faster of two complete imports.
     let mut took = Duration::MAX;
     for warm in ["warm1", "warm2"] {
         let file = csv(warm);
