@@ -147,8 +147,9 @@ impl Store {
 
     /// Bring an older file to [`SCHEMA_VERSION`] in one `BEGIN IMMEDIATE` transaction:
     /// read the version inside it, copy the file while holding the lock (so the copy is
-    /// exactly the state migrated), run the missing migrations, commit. Returns the backup, or `None` if another process had already
-    /// migrated the file by the time the lock was ours.
+    /// exactly the state migrated), run the missing migrations, commit. Returns the
+    /// backup, or `None` if another process had already migrated the file by the time the
+    /// lock was ours.
     fn upgrade(&mut self) -> Result<Option<PathBuf>> {
         // Another process may be migrating (and copying) a large file right now: wait for
         // it longer than for an ordinary write.
