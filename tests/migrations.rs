@@ -8,9 +8,9 @@
 //! 2. `cargo test --test migrations -- --ignored write_schema_fixtures` writes the missing
 //!    `tests/fixtures/schemas/vK.db` for K up to the new version (never overwrites one)
 //!    with [`build_fixture`];
-//! 3. if migration N added tables worth checking, extend [`build_fixture`] with rows for
-//!    `version >= N` (keep the SQL valid for the schema of that version) and
-//!    [`upgraded_rows_survive`];
+//! 3. if the new migration adds tables worth checking, add an `(N+1, SQL)` entry to
+//!    [`SAMPLES`] (SQL valid for schema N+1; it is in the fixtures from vN+1 on) and checks
+//!    to [`upgraded_rows_survive`];
 //! 4. commit the new fixture. `fixtures_cover_every_earlier_version` fails until it exists,
 //!    and `fixtures_match_the_migrations` fails if a released migration is edited later.
 
@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier};
 
 use common::{assert_has, expect_code, stderr, Study};
-use fieldwork::store::{Store, APPLICATION_ID, SCHEMA_VERSION};
+use fieldwork::store::{Store, APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION};
 use rusqlite::{Connection, OpenFlags};
 
 fn fixtures_dir() -> PathBuf {
@@ -96,27 +96,32 @@ INSERT INTO identifier_variant VALUES ('00000000-0000-4000-8000-000000000c02', '
 INSERT INTO allow_word VALUES ('dashboard', 'dashboard', '2022-01-13T09:00:00Z', 'FIX');
 ";
 
-/// Build a database at schema `version` as a build of that version would hold it: the
-/// first `version` migrations only (the store's own code), then the sample rows for that
-/// schema. A self-contained file (rollback journal, no `-wal`), mode 0600.
+/// Sample rows by the schema version that first holds them: each is inserted right after
+/// that version's migration, as a build of that version would have written it, and the
+/// later migrations carry it forward as they carry a user's data.
+const SAMPLES: &[(i32, &str)] = &[(1, SAMPLE_V1), (2, SAMPLE_V2), (3, SAMPLE_V3)];
+
+/// Build a database at schema `version` as builds up to that version would have left it:
+/// created with migration 1 by the store's own code, then for each version its sample rows
+/// and the next migration (`MIGRATIONS`, as the store applies them), up to `version`. A
+/// self-contained file (rollback journal, no `-wal`), mode 0600.
 fn build_fixture(path: &Path, version: i32) {
     assert!((1..=SCHEMA_VERSION).contains(&version));
-    drop(Store::create_at_version(path, version).expect("create at version"));
+    drop(Store::create_at_version(path, 1).expect("create at version 1"));
     let c = Connection::open(path).unwrap();
-    let tx = c.unchecked_transaction().unwrap();
-    tx.execute_batch(SAMPLE_V1).unwrap();
-    if version >= 2 {
-        tx.execute_batch(SAMPLE_V2).unwrap();
+    c.pragma_update(None, "foreign_keys", true).unwrap();
+    for v in 1..=version {
+        let tx = c.unchecked_transaction().unwrap();
+        if v > 1 {
+            tx.execute_batch(MIGRATIONS[v as usize - 1]).unwrap();
+            tx.pragma_update(None, "user_version", v).unwrap();
+        }
+        for (_, sql) in SAMPLES.iter().filter(|(since, _)| *since == v) {
+            tx.execute_batch(sql)
+                .unwrap_or_else(|e| panic!("sample rows of version {v}: {e}"));
+        }
+        tx.commit().unwrap();
     }
-    if version >= 4 {
-        // From version 4 the store, not a trigger, keeps the transcript index.
-        tx.execute_batch("INSERT INTO turn_fts (rowid, text) SELECT n, text FROM turn;")
-            .unwrap();
-    }
-    if version >= 3 {
-        tx.execute_batch(SAMPLE_V3).unwrap();
-    }
-    tx.commit().unwrap();
     c.pragma_update(None, "journal_mode", "DELETE").unwrap();
     c.execute_batch("VACUUM").unwrap();
 }
