@@ -152,6 +152,12 @@ pub enum Command {
         /// Destination file (must not exist).
         file: PathBuf,
     },
+    /// Replace the database with a backup: checked first (a fieldwork database, not newer,
+    /// integrity ok); the current database is kept as FILE.before-restore-<time>.bak.
+    Restore {
+        /// The backup file to restore.
+        backup: PathBuf,
+    },
     /// Show the study definition in the database: sites, phases, roles, meeting types.
     Study {
         #[arg(long)]

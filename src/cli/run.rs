@@ -350,6 +350,7 @@ fn run(cli: Cli) -> Out {
             );
             Ok(0)
         }
+        Command::Restore { backup } => restore(&cli, &cfg, backup),
         Command::Study { json } => {
             let fw = open(&cli, &cfg)?;
             let r = &fw.reference;
@@ -397,6 +398,30 @@ fn run(cli: Cli) -> Out {
 }
 
 /// Open `db` with the configuration's settings and coding rules.
+/// `restore BACKUP`: the service checks and replaces; this reports where everything went.
+fn restore(cli: &Cli, cfg: &LoadedConfig, backup: &Path) -> Out {
+    let db = database_path(cli.db.as_deref(), cfg).map_err(usage)?;
+    let (r, _) = crate::service::restore::restore(&db, backup, Settings::from_config(cfg, &db))?;
+    match &r.kept {
+        Some(k) => eprintln!("fieldwork: kept the current database as {}", k.display()),
+        None => eprintln!("fieldwork: there was no database at {}", db.display()),
+    }
+    eprintln!(
+        "fieldwork: restored {} from {} (schema version {})",
+        db.display(),
+        backup.display(),
+        r.schema_version
+    );
+    if let Some(b) = &r.migrated_backup {
+        eprintln!(
+            "fieldwork: the restored database was migrated to schema {}; the file as restored was kept as {}",
+            crate::store::SCHEMA_VERSION,
+            b.display()
+        );
+    }
+    Ok(0)
+}
+
 fn open_at(db: &Path, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
     let mut fw = Fieldwork::open(db, Settings::from_config(cfg, db))?;
     fw.coding = cfg.config.coding.clone();

@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod import;
 pub mod participants;
 pub mod redaction;
+pub mod restore;
 pub mod search_query;
 pub mod sessions;
 pub mod themes;
@@ -81,7 +82,8 @@ impl ServiceError {
                 StoreError::NotFieldwork { .. }
                 | StoreError::Newer { .. }
                 | StoreError::Missing { .. }
-                | StoreError::Exists { .. },
+                | StoreError::Exists { .. }
+                | StoreError::Unrestorable { .. },
             ) => 2,
             _ => 1,
         }

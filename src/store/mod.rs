@@ -35,8 +35,9 @@ fn private_dir_all(dir: &Path) -> std::io::Result<()> {
     b.create(dir)
 }
 
-/// Numbered migrations; version N is `MIGRATIONS[N - 1]`.
-const MIGRATIONS: &[&str] = &[
+/// Numbered migrations; version N is `MIGRATIONS[N - 1]`. A released migration is never
+/// edited: `tests/migrations.rs` checks every committed schema fixture against it.
+pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_coding.sql"),
     include_str!("migrations/0003_redaction.sql"),
@@ -65,6 +66,12 @@ pub enum StoreError {
     Exists { path: String },
     #[error("{0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// `restore` refused its file; nothing was changed.
+    #[error("{path}: cannot restore from this file: {why}; nothing was changed")]
+    Unrestorable { path: String, why: String },
+    /// Another connection holds the database, so it cannot be replaced now.
+    #[error("{path}: the database is open in another program (a fieldwork interface?); close it and try again; nothing was changed")]
+    InUse { path: String },
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -99,6 +106,13 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Create a new database file (readable by its owner only) with the current schema.
     pub fn create(path: &Path) -> Result<Store> {
+        Store::create_at_version(path, SCHEMA_VERSION)
+    }
+
+    /// Create a new database file with only the first `version` migrations applied, as a
+    /// build that shipped that schema created it (`tests/migrations.rs` builds the schema
+    /// fixtures with it). `version` is clamped to `1..=SCHEMA_VERSION`.
+    pub fn create_at_version(path: &Path, version: i32) -> Result<Store> {
         if path.exists() {
             return Err(StoreError::Exists {
                 path: path.display().to_string(),
@@ -107,15 +121,7 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             private_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
         }
-        let mut opts = OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        opts.open(path)
-            .map_err(io(format!("creating {}", path.display())))?;
+        create_private(path)?;
         let conn = Connection::open(path)?;
         configure(&conn)?;
         conn.pragma_update(None, "application_id", APPLICATION_ID)?;
@@ -124,11 +130,15 @@ impl Store {
             path: path.to_path_buf(),
             migrated_backup: None,
         };
-        store.migrate_from(0)?;
+        store.migrate(0, version.clamp(1, SCHEMA_VERSION))?;
         Ok(store)
     }
 
     /// Open an existing fieldwork database, migrating it (after a backup) if it is older.
+    ///
+    /// The version read by [`inspect`] only says whether to look closer: the migration
+    /// itself reads `user_version` again under the write lock, so two processes opening
+    /// an old file at once cannot both migrate it (the second waits, then finds it done).
     pub fn open(path: &Path) -> Result<Store> {
         let version = inspect(path)?;
         let conn = Connection::open_with_flags(
@@ -142,14 +152,65 @@ impl Store {
             migrated_backup: None,
         };
         if version < SCHEMA_VERSION {
-            let backup = backup_path(path, &format!("v{version}"));
-            store.backup_to(&backup)?;
-            store.migrated_backup = Some(backup);
-            store.migrate_from(version)?;
+            store.migrated_backup = store.upgrade()?;
         }
         // Let SQLite gather statistics where they are missing or stale (cheap, bounded).
         let _ = store.conn.execute_batch("PRAGMA optimize = 0x10002;");
         Ok(store)
+    }
+
+    /// Bring an older file to [`SCHEMA_VERSION`] in one `BEGIN IMMEDIATE` transaction:
+    /// read the version inside it, copy the file while holding the lock (so the copy is
+    /// exactly the state migrated), run the missing migrations, commit. Returns the
+    /// backup, or `None` if another process had already migrated the file by the time the
+    /// lock was ours.
+    fn upgrade(&mut self) -> Result<Option<PathBuf>> {
+        // Another process may be migrating (and copying) a large file right now: wait for
+        // it longer than for an ordinary write.
+        self.conn.busy_timeout(MIGRATION_WAIT)?;
+        let result = self.upgrade_locked();
+        self.conn.busy_timeout(BUSY_WAIT)?;
+        result
+    }
+
+    fn upgrade_locked(&mut self) -> Result<Option<PathBuf>> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version: i32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path: path.display().to_string(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if version == SCHEMA_VERSION {
+            return Ok(None);
+        }
+        // The copy is read through a second connection: SQLite refuses an online backup
+        // from a connection inside a write transaction, and while this one holds the write
+        // lock (and has not written yet) a reader sees exactly the state being migrated.
+        let backup = backup_path(&path, &format!("v{version}"));
+        let reader = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        online_copy(&reader, &backup)?;
+        drop(reader);
+        let applied = apply_migrations(&tx, version, SCHEMA_VERSION).and_then(|()| {
+            tx.commit()?;
+            Ok(())
+        });
+        match applied {
+            Ok(()) => Ok(Some(backup)),
+            Err(e) => {
+                // The file is as it was (the transaction rolled back): the copy is not needed.
+                let _ = std::fs::remove_file(&backup);
+                Err(e)
+            }
+        }
     }
 
     /// An in-memory database with the current schema (for tests and benchmarks).
@@ -162,7 +223,7 @@ impl Store {
             path: PathBuf::from(":memory:"),
             migrated_backup: None,
         };
-        store.migrate_from(0)?;
+        store.migrate(0, SCHEMA_VERSION)?;
         Ok(store)
     }
 
@@ -213,14 +274,11 @@ impl Store {
         Ok(())
     }
 
-    fn migrate_from(&mut self, from: i32) -> Result<()> {
+    fn migrate(&mut self, from: i32, to: i32) -> Result<()> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i32)?;
-        }
+        apply_migrations(&tx, from, to)?;
         tx.commit()?;
         Ok(())
     }
@@ -228,46 +286,7 @@ impl Store {
     /// A consistent copy of the live database, by SQLite's online backup (all pages in one
     /// step, so it finishes even while another connection writes). The copy is 0600.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
-        if dest.exists() {
-            return Err(StoreError::Exists {
-                path: dest.display().to_string(),
-            });
-        }
-        if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
-            private_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
-        }
-        let mut opts = OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        opts.open(dest)
-            .map_err(io(format!("creating {}", dest.display())))?;
-        let result = (|| -> Result<()> {
-            let mut dst = Connection::open(dest)?;
-            {
-                let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst)?;
-                loop {
-                    match backup.step(-1)? {
-                        rusqlite::backup::StepResult::Done => break,
-                        rusqlite::backup::StepResult::More => continue,
-                        rusqlite::backup::StepResult::Busy
-                        | rusqlite::backup::StepResult::Locked => {
-                            std::thread::sleep(std::time::Duration::from_millis(50))
-                        }
-                        _ => continue,
-                    }
-                }
-            }
-            dst.pragma_update(None, "journal_mode", "DELETE")?;
-            Ok(())
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(dest);
-        }
-        result
+        online_copy(&self.conn, dest)
     }
 
     /// `PRAGMA integrity_check` and `foreign_key_check`: an empty list means healthy.
@@ -297,12 +316,96 @@ impl Store {
     }
 }
 
+/// How long a write waits for another connection's write to finish.
+const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long opening an old file waits for another process that is migrating it.
+const MIGRATION_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_WAIT)?;
     Ok(())
+}
+
+/// Run migrations `from + 1 ..= to` inside the caller's transaction, setting
+/// `user_version` after each.
+fn apply_migrations(tx: &Connection, from: i32, to: i32) -> Result<()> {
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(to.max(0) as usize)
+        .skip(from.max(0) as usize)
+    {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i32)?;
+    }
+    Ok(())
+}
+
+/// Create `dest` (0600, never over an existing file) and copy `src` into it with SQLite's
+/// online backup, all pages in one step. `src` must not be inside a write transaction
+/// (SQLite would answer "locked" for ever). The copy uses a rollback journal, so it is one
+/// self-contained file.
+fn online_copy(src: &Connection, dest: &Path) -> Result<()> {
+    if dest.exists() {
+        return Err(StoreError::Exists {
+            path: dest.display().to_string(),
+        });
+    }
+    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+        private_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
+    }
+    create_private(dest)?;
+    let result = (|| -> Result<()> {
+        let mut dst = Connection::open(dest)?;
+        copy_pages(src, &mut dst)?;
+        dst.pragma_update(None, "journal_mode", "DELETE")?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(dest);
+    }
+    result
+}
+
+/// Create an empty file readable by its owner only; fails if it exists.
+fn create_private(path: &Path) -> Result<()> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+        .map_err(io(format!("creating {}", path.display())))?;
+    Ok(())
+}
+
+/// Every page of `src` into `dst`, in one step (one write transaction on `dst`).
+/// Gives up with "database is busy" after [`BUSY_WAIT`] of busy or locked answers.
+fn copy_pages(src: &Connection, dst: &mut Connection) -> Result<()> {
+    let backup = rusqlite::backup::Backup::new(src, dst)?;
+    let give_up = std::time::Instant::now() + BUSY_WAIT;
+    loop {
+        match backup.step(-1)? {
+            rusqlite::backup::StepResult::Done => return Ok(()),
+            rusqlite::backup::StepResult::Busy | rusqlite::backup::StepResult::Locked
+                if std::time::Instant::now() < give_up =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            rusqlite::backup::StepResult::Busy | rusqlite::backup::StepResult::Locked => {
+                return Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                    Some("the database stayed busy during the copy".into()),
+                )))
+            }
+            _ => continue,
+        }
+    }
 }
 
 /// A sibling path for a backup: `study.db` → `study.db.<label>-<UTC time>.bak`.
@@ -336,6 +439,19 @@ pub fn backup_path(path: &Path, label: &str) -> PathBuf {
 /// Check, without modifying anything, that `path` is a fieldwork database this build can
 /// open; return its schema version.
 pub fn inspect(path: &Path) -> Result<i32> {
+    inspect_with(path, |p| {
+        Connection::open_with_flags(
+            p,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+    })
+}
+
+/// [`inspect`] with the read-only connection made by `open`.
+fn inspect_with(
+    path: &Path,
+    open: impl FnOnce(&Path) -> rusqlite::Result<Connection>,
+) -> Result<i32> {
     let display = path.display().to_string();
     if path.is_dir() {
         return Err(StoreError::NotFieldwork {
@@ -365,10 +481,7 @@ pub fn inspect(path: &Path) -> Result<i32> {
         });
     }
     drop(f);
-    let ro = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    let ro = open(path)?;
     let app: i32 = ro.pragma_query_value(None, "application_id", |r| r.get(0))?;
     let version: i32 = ro.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if app != APPLICATION_ID {
@@ -412,6 +525,189 @@ pub(crate) fn update_columns(
         values.push(v);
     }
     Ok(c.prepare_cached(&sql)?.execute(values.as_slice())?)
+}
+
+/// What [`restore`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restored {
+    /// Where the database that was replaced was kept (`None`: there was none).
+    pub kept: Option<PathBuf>,
+    /// The schema version of the restored file (older ones are migrated on the next open).
+    pub version: i32,
+}
+
+/// A read-only connection to a backup file. With no write-ahead log beside it (a copy made
+/// by `fieldwork backup`, or a closed database), it is opened `immutable`, so that reading
+/// it leaves no `-wal`/`-shm` files next to it; with one, it is read together with its log.
+fn open_backup(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut wal = path.as_os_str().to_os_string();
+    wal.push("-wal");
+    let has_log = std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0);
+    #[cfg(unix)]
+    if let (false, Some(p)) = (has_log, path.to_str()) {
+        if !p.starts_with("//") {
+            let uri = format!(
+                "file:{}?mode=ro&immutable=1",
+                p.replace('%', "%25")
+                    .replace('?', "%3f")
+                    .replace('#', "%23")
+            );
+            return Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI);
+        }
+    }
+    let _ = has_log;
+    Connection::open_with_flags(path, flags)
+}
+
+/// Check that `source` can be restored: a regular file, an SQLite database tagged as
+/// fieldwork's, not newer than this build, and passing `PRAGMA integrity_check`. Returns
+/// its schema version. Nothing is written, to it or anywhere.
+pub fn check_restorable(source: &Path) -> Result<i32> {
+    let display = source.display().to_string();
+    let refuse = |why: String| StoreError::Unrestorable {
+        path: display.clone(),
+        why,
+    };
+    match std::fs::metadata(source) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(refuse("there is no such file".into()))
+        }
+        Err(e) => return Err(refuse(format!("it cannot be read ({e})"))),
+        Ok(m) if m.is_dir() => return Err(refuse("it is a folder, not a backup file".into())),
+        Ok(m) if !m.is_file() => {
+            return Err(refuse(
+                "it is not a regular file (a device, pipe or socket)".into(),
+            ))
+        }
+        Ok(_) => {}
+    }
+    let version = match inspect_with(source, open_backup) {
+        Ok(v) => v,
+        Err(StoreError::NotFieldwork { why, .. }) => {
+            return Err(refuse(format!("it is not a fieldwork database: {why}")))
+        }
+        Err(StoreError::Newer {
+            found, supported, ..
+        }) => {
+            return Err(refuse(format!(
+                "it has schema version {found}, newer than this fieldwork supports ({supported}); \
+                 restore it with the newer fieldwork that wrote it"
+            )))
+        }
+        Err(StoreError::Sqlite(e)) => {
+            return Err(refuse(format!(
+                "SQLite cannot read it ({e}); the file is damaged or truncated"
+            )))
+        }
+        Err(e) => return Err(e),
+    };
+    let problems = (|| -> rusqlite::Result<Vec<String>> {
+        let ro = open_backup(source)?;
+        let mut stmt = ro.prepare("PRAGMA integrity_check")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.filter(|r| !matches!(r.as_deref(), Ok("ok"))).collect()
+    })();
+    match problems {
+        Ok(p) if p.is_empty() => Ok(version),
+        Ok(p) => {
+            let shown: Vec<&str> = p.iter().take(3).map(String::as_str).collect();
+            Err(refuse(format!(
+                "it fails SQLite's integrity check ({} problem(s), e.g. {}); the file is damaged or truncated",
+                p.len(),
+                shown.join("; ")
+            )))
+        }
+        Err(e) => Err(refuse(format!(
+            "it fails SQLite's integrity check ({e}); the file is damaged or truncated"
+        ))),
+    }
+}
+
+/// Replace the database at `live` with the backup `source`, after checking it
+/// ([`check_restorable`]) and keeping the current database as
+/// `LIVE.before-restore-<UTC time>.bak` (0600).
+///
+/// The replacement holds the database exclusively from before the copy of the current
+/// file until the restored pages are committed (`locking_mode = EXCLUSIVE`, then
+/// `BEGIN IMMEDIATE`): no other connection can read or write in between, so nothing
+/// written elsewhere is lost between the kept copy and the restore, and no open interface
+/// goes on working on pages that changed under it. If another connection has the file
+/// open (an interface, a running command), this waits for the busy timeout and then
+/// refuses with [`StoreError::InUse`]. The pages are copied with SQLite's online backup
+/// into the live connection: one write transaction in the live file's own journal, so a
+/// crash leaves the old or the new database, never a mix. With no database at `live`,
+/// the backup is copied to a new 0600 file.
+pub fn restore(live: &Path, source: &Path) -> Result<Restored> {
+    let version = check_restorable(source)?;
+    let same = match (std::fs::canonicalize(live), std::fs::canonicalize(source)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        return Err(StoreError::Unrestorable {
+            path: source.display().to_string(),
+            why: "it is the database itself".into(),
+        });
+    }
+    let src = open_backup(source)?;
+    if !live.exists() {
+        if let Some(dir) = live.parent().filter(|d| !d.as_os_str().is_empty()) {
+            private_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
+        }
+        create_private(live)?;
+        let result = (|| -> Result<()> {
+            let mut dst = Connection::open(live)?;
+            copy_pages(&src, &mut dst)?;
+            dst.pragma_update(None, "journal_mode", "WAL")?;
+            Ok(())
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(live);
+        }
+        result?;
+        return Ok(Restored {
+            kept: None,
+            version,
+        });
+    }
+    // The current file must be ours (and one this build can read) to be replaced.
+    inspect(live)?;
+    let mut conn = Connection::open_with_flags(
+        live,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    configure(&conn)?;
+    conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+    let in_use = |e: rusqlite::Error| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            StoreError::InUse {
+                path: live.display().to_string(),
+            }
+        }
+        _ => StoreError::Sqlite(e),
+    };
+    // Take the lock; in exclusive locking mode it is kept after the commit.
+    conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")
+        .map_err(in_use)?;
+    let kept = backup_path(live, "before-restore");
+    online_copy(&conn, &kept)?;
+    copy_pages(&src, &mut conn).map_err(|e| match e {
+        StoreError::Sqlite(e) => in_use(e),
+        other => other,
+    })?;
+    let restored: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if restored != version {
+        return Err(StoreError::Corrupt {
+            column: "user_version".into(),
+            value: format!("{restored} after restoring a file of version {version}"),
+        });
+    }
+    drop(conn);
+    Ok(Restored {
+        kept: Some(kept),
+        version,
+    })
 }
 
 /// Read an enum stored as text, reporting a corrupt value instead of panicking.
