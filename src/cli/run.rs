@@ -992,6 +992,10 @@ fn export(cli: &Cli, cfg: &LoadedConfig, c: &ExportCmd) -> Out {
                 "fieldwork: wrote Table 1 ({} cell(s) suppressed, threshold {threshold})",
                 r.cells_suppressed
             );
+            eprintln!("fieldwork: {}", r.audit.line(*threshold));
+            for c in &r.audit.narrowed {
+                eprintln!("fieldwork:   can be narrowed: {c}");
+            }
             Ok(0)
         }
         ExportCmd::Codebook {

@@ -559,6 +559,8 @@ pub struct Table1Report {
     pub files: Vec<std::path::PathBuf>,
     pub cells_suppressed: usize,
     pub manifest: serde_json::Value,
+    #[serde(skip)]
+    pub audit: AuditSummary,
 }
 
 pub fn export(
@@ -579,6 +581,7 @@ pub fn export(
         files: vec![out.to_path_buf(), super::manifest_path(out)],
         cells_suppressed: m["cells_suppressed"]["total"].as_u64().unwrap_or(0) as usize,
         manifest: m,
+        audit: t.audit_summary(),
     })
 }
 
