@@ -243,7 +243,7 @@ fn export_pane_previews_writes_with_manifest_and_refuses() {
     assert!(w.manifest.iter().any(|l| l.contains("\"export\"")));
     let screen = text(&s, 120, 40);
     assert!(
-        screen.contains("Manifest") && screen.contains("cells_suppressed"),
+        screen.contains("Manifest") && screen.contains("\"audit\""),
         "{screen}"
     );
     snap!("export_written_120x40", screen);
