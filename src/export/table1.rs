@@ -8,7 +8,8 @@
 //! - Secondary suppression: no suppressed entry may be worked out from its row or column
 //!   (the cells and the total of a line add up): while some line pins a suppressed entry to
 //!   one value, the smallest non-zero entry of that line is suppressed too (a cell before the
-//!   total), shown as `*`.
+//!   total), shown as `*`. Then the grid is audited as a whole ([`super::audit`]): rows,
+//!   columns and totals combined by linear programming, more `*` until it is safe.
 //! - Declines and withdrawals appear only as two totals, with the same threshold.
 
 use std::path::Path;
