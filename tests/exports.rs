@@ -725,7 +725,14 @@ fn table1_reports_its_audit_on_stderr_and_in_the_manifest() {
     let out = dir.path().join("t1.csv");
     let (code, _, err) = run(
         &db,
-        &["export", "table1", "--format", "csv", "--out", out.to_str().unwrap()],
+        &[
+            "export",
+            "table1",
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+        ],
     );
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("audit: safe"), "{err}");

@@ -560,15 +560,25 @@ fn privacy_mode_masks_phrases_whole_the_query_and_third_parties() {
         assert!(!query.contains("quality"), "{query}");
         assert!(query.contains("Query: •••••••"), "{query}");
     }
-    assert!(s.coding.search.hits.len() >= 3, "{:?}", s.coding.search.hits);
+    assert!(
+        s.coding.search.hits.len() >= 3,
+        "{:?}",
+        s.coding.search.hits
+    );
     let screen = text(&s, 160, 50);
     // "quality" alone is an ordinary word: shown.
     assert!(screen.contains("together on quality?"), "{screen}");
     // The job title as a phrase is masked ("The quality committee reviews…").
-    assert!(!screen.to_lowercase().contains("quality committee"), "{screen}");
+    assert!(
+        !screen.to_lowercase().contains("quality committee"),
+        "{screen}"
+    );
     assert!(screen.contains("The ••••••• ••••••••• reviews"), "{screen}");
     // The third party in the session note.
-    assert!(!screen.contains("Thaddeus") && !screen.contains("Pemberworth"), "{screen}");
+    assert!(
+        !screen.contains("Thaddeus") && !screen.contains("Pemberworth"),
+        "{screen}"
+    );
     assert!(screen.contains("joined to talk about quality"), "{screen}");
     snap!("search_privacy_phrases_120x40", text(&s, 120, 40));
     // Privacy off: everything readable again, the query too.

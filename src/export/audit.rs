@@ -263,27 +263,20 @@ fn cheapest(g: &Grid, e: (usize, usize)) -> Option<(usize, usize)> {
     let col_has: Vec<bool> = (0..c)
         .map(|j| (0..r).any(|i| g.marks[i][j] != Mark::Shown))
         .collect();
-    let mut best: Option<((u8, i64, bool, usize, usize), (usize, usize))> = None;
-    for i in 0..r {
-        for j in 0..c {
-            if g.marks[i][j] != Mark::Shown || g.values[i][j] <= 0 {
-                continue;
-            }
+    (0..r)
+        .flat_map(|i| (0..c).map(move |j| (i, j)))
+        .filter(|&(i, j)| g.marks[i][j] == Mark::Shown && g.values[i][j] > 0)
+        .min_by_key(|&(i, j)| {
             let group = if i == e.0 || j == e.1 {
-                0
+                0u8
             } else if row_has[i] || col_has[j] {
                 1
             } else {
                 2
             };
             let total = i + 1 == r || j + 1 == c;
-            let key = (group, g.values[i][j], total, i, j);
-            if best.as_ref().is_none_or(|(b, _)| key < *b) {
-                best = Some((key, (i, j)));
-            }
-        }
-    }
-    best.map(|(_, e)| e)
+            (group, g.values[i][j], total, i, j)
+        })
 }
 
 #[cfg(test)]

@@ -708,8 +708,16 @@ mod tests {
                 }
             }
             let a = audit::audit(&all, t).unwrap();
-            let x = a.intervals.iter().find(|x| (x.row, x.col) == (i, j)).unwrap();
-            assert!(!x.safe(t), "{what}: {:?} reported unprotectable but is not", (i, j));
+            let x = a
+                .intervals
+                .iter()
+                .find(|x| (x.row, x.col) == (i, j))
+                .unwrap();
+            assert!(
+                !x.safe(t),
+                "{what}: {:?} reported unprotectable but is not",
+                (i, j)
+            );
         }
     }
 

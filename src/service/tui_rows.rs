@@ -207,13 +207,17 @@ mod privacy_tests {
         // (The possessive may go too: the suspect finder sees the capitalised word.)
         let out = masked(&m, "Wilhelmina said Fairbrook-Osei's view; Osei agreed.");
         assert!(
-            out.starts_with("•••••••••• said ••••••••••••••") && out.ends_with(" view; •••• agreed."),
+            out.starts_with("•••••••••• said ••••••••••••••")
+                && out.ends_with(" view; •••• agreed."),
             "{out}"
         );
         // "Osei" inside another word is not a name.
         assert_eq!(masked(&m, "Oseibridge"), "Oseibridge");
         assert_eq!(
-            masked(&m, "the dr fairbrook-osei, of eastmere partnership trust: wfo@example.org"),
+            masked(
+                &m,
+                "the dr fairbrook-osei, of eastmere partnership trust: wfo@example.org"
+            ),
             "the •• ••••••••••••••, of •••••••• ••••••••••• •••••: •••••••••••••••"
         );
     }

@@ -169,8 +169,12 @@ pub fn preview(fw: &Fieldwork, kind: ExportKind, param: &Param) -> Result<Previe
             ));
             let audit = table.audit_summary();
             p.summary.push(audit.line(*t));
-            p.warnings
-                .extend(audit.narrowed.iter().map(|c| format!("can be narrowed: {c}")));
+            p.warnings.extend(
+                audit
+                    .narrowed
+                    .iter()
+                    .map(|c| format!("can be narrowed: {c}")),
+            );
             p.header = vec!["Table 1 (as markdown)".into()];
             p.rows = cells(table.markdown().lines().map(|l| vec![l.to_string()]));
         }
