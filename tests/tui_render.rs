@@ -587,3 +587,20 @@ fn privacy_mode_masks_phrases_whole_the_query_and_third_parties() {
     assert!(screen.contains("Query: quality"), "{screen}");
     assert!(screen.contains("Thaddeus Pemberworth"), "{screen}");
 }
+
+/// A query the search cannot parse is quoted in the error line: masked in privacy mode.
+#[test]
+fn privacy_mode_masks_the_query_quoted_in_a_search_error() {
+    for privacy in [true, false] {
+        let (_d, mut fw, mut s) = setup_with(privacy, support::small_coded);
+        go(&mut fw, &mut s, Pane::Search);
+        cmd(&mut fw, &mut s, Cmd::Coding(CC::Query));
+        typed(&mut fw, &mut s, "Thaddeus AND (");
+        let m = s.message.clone().expect("an error line");
+        assert!(m.error, "{m:?}");
+        assert!(m.text.contains("not a valid search"), "{m:?}");
+        assert_eq!(m.text.contains("Thaddeus"), !privacy, "{m:?}");
+        let screen = text(&s, 160, 50);
+        assert_eq!(screen.contains("Thaddeus"), !privacy, "{screen}");
+    }
+}

@@ -6,7 +6,7 @@ use std::time::Instant;
 use super::app::{Pane, Slow, State};
 use super::coding::{CodingEffect, Viewer};
 use crate::service::tui_rows::PrivacyMasks;
-use crate::service::{Fieldwork, Result};
+use crate::service::{Fieldwork, Result, ServiceError};
 
 /// Hits in the ranked list of a query; the CLI gives more.
 pub const HITS: usize = 200;
@@ -73,6 +73,7 @@ pub fn analysis(fw: &Fieldwork, s: &mut State) -> Result<()> {
 /// frame when the query matched more than a page.
 pub fn search(fw: &Fieldwork, s: &mut State, ranked: bool) -> Result<()> {
     let q = s.coding.search.query.trim().to_string();
+    let privacy = s.privacy;
     let st = &mut s.coding.search;
     if q.is_empty() {
         st.hits.clear();
@@ -82,10 +83,11 @@ pub fn search(fw: &Fieldwork, s: &mut State, ranked: bool) -> Result<()> {
     }
     let t = Instant::now();
     let (hits, complete) = if ranked {
-        (fw.search(&q, &st.filter, HITS)?, true)
+        fw.search(&q, &st.filter, HITS).map(|h| (h, true))
     } else {
-        fw.search_quick(&q, &st.filter, FIRST)?
-    };
+        fw.search_quick(&q, &st.filter, FIRST)
+    }
+    .map_err(|e| hide_query(e, &q, privacy))?;
     st.millis = t.elapsed().as_millis();
     st.ranked = complete;
     st.hits = hits;
@@ -102,6 +104,20 @@ pub fn search(fw: &Fieldwork, s: &mut State, ranked: bool) -> Result<()> {
         s.queue(Slow::SearchRanked, false);
     }
     Ok(())
+}
+
+/// An error about the query, as the error line shows it: in privacy mode the query it
+/// quotes (it can hold a name) is masked like the query line.
+fn hide_query(e: ServiceError, q: &str, privacy: bool) -> ServiceError {
+    match e {
+        ServiceError::Invalid { field, message } if privacy && !q.is_empty() => {
+            ServiceError::Invalid {
+                field,
+                message: message.replace(q, &super::widgets::text::typed(true, q)),
+            }
+        }
+        e => e,
+    }
 }
 
 /// The privacy masks, built once until the next write.
