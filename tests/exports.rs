@@ -721,6 +721,108 @@ fn table1_counts_participants_suppresses_small_cells_and_their_partners() {
     assert_no_identifiers(&out_dir, &ids);
 }
 
+/// `export table1` audits the whole table and says so: a summary on stderr, and in the
+/// manifest every suppressed entry of the CSV with its mark and the interval an intruder
+/// can derive, the number of linear programs and the verdict.
+/// A table whose small cells an intruder narrows by combining lines (three small cells in
+/// one row whose total is small too: each is then at most 2, not 1–4) is refused and
+/// nothing is written; `--allow-unsafe` writes it, with the failed audit in the manifest.
+#[test]
+fn table1_that_the_audit_finds_unsafe_is_refused_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, mut fw) = create(dir.path(), config::DEFAULT_STUDY);
+    for (n, site) in ["A", "B", "C"].into_iter().enumerate() {
+        add(&mut fw, n + 1, spec("ics-exec-other", site, &[1]));
+    }
+    drop(fw);
+    let out = dir.path().join("t1.md");
+    let args = ["export", "table1", "--out", out.to_str().unwrap()];
+    let (code, _, err) = run(&db, &args);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("NOT safe"), "{err}");
+    assert!(err.contains("can be narrowed"), "{err}");
+    assert!(err.contains("--allow-unsafe"), "{err}");
+    assert!(!out.exists());
+    assert!(!dir.path().join("t1.md.manifest.json").exists());
+    let mut allowed = args.to_vec();
+    allowed.push("--allow-unsafe");
+    let (code, _, err) = run(&db, &allowed);
+    assert_eq!(code, 0, "{err}");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("t1.md.manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(m["audit"]["safe"], false, "{m}");
+}
+
+#[test]
+fn table1_reports_its_audit_on_stderr_and_in_the_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, mut fw, _, _) = big_study(dir.path());
+    for n in 901..904 {
+        add(&mut fw, n, spec("la-dass", "C", &[1]));
+    }
+    drop(fw);
+    let out = dir.path().join("t1.csv");
+    let (code, _, err) = run(
+        &db,
+        &[
+            "export",
+            "table1",
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("audit: safe"), "{err}");
+    assert!(err.contains("linear program"), "{err}");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("t1.csv.manifest.json")).unwrap())
+            .unwrap();
+    let a = &m["audit"];
+    assert_eq!(a["safe"], true, "{a}");
+    let cells = a["cells"].as_array().unwrap();
+    // Every hidden entry of the CSV is in the audit, with the mark it is published with.
+    let (header, rows) = csv_rows(&out);
+    let mut hidden = 0;
+    for r in &rows[..rows.len() - 2] {
+        for (j, v) in r.iter().enumerate().skip(2) {
+            if v == "<5" || v == "*" {
+                hidden += 1;
+                let c = cells
+                    .iter()
+                    .find(|c| {
+                        c["phase"].as_u64().unwrap().to_string() == r[0]
+                            && c["row"] == r[1].as_str()
+                            && c["column"] == header[j].as_str()
+                    })
+                    .unwrap_or_else(|| panic!("{r:?} column {j} not audited: {a}"));
+                assert_eq!(c["mark"], v.as_str());
+                assert_eq!(c["protected"], true);
+                if v == "<5" {
+                    assert_eq!(c["interval"], serde_json::json!([1, 4]), "{c}");
+                } else {
+                    let (lo, hi) = (&c["interval"][0], &c["interval"][1]);
+                    assert!(lo.as_i64().unwrap() >= 5, "{c}");
+                    assert!(hi.is_null() || hi.as_i64() > lo.as_i64(), "{c}");
+                }
+            }
+        }
+    }
+    assert!(hidden >= 2);
+    assert_eq!(cells.len(), hidden);
+    assert_eq!(a["suppressed_cells"], hidden);
+    // Two linear programs (min and max) per hidden entry at least.
+    assert!(a["linear_programs_solved"].as_u64().unwrap() >= 2 * hidden as u64);
+    // The local-authority cell at C in phase 1 holds the three added above.
+    let la = cells
+        .iter()
+        .find(|c| c["phase"] == 1 && c["row"] == "Local authority" && c["column"] == "C")
+        .unwrap();
+    assert_eq!(la["mark"], "<5");
+}
+
 // ---------------------------------------------------------------------------------------
 // REFI-QDA codebook
 

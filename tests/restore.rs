@@ -226,7 +226,7 @@ fn restore_refuses_while_the_database_is_open_elsewhere() {
 fn restoring_an_older_backup_migrates_it_with_its_own_backup() {
     let s = Study::new();
     s.add("Ada Quillfeather", "ics-ceo", "A");
-    let old = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schemas/v1.db");
+    let old = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schemas/v1.fwdb");
     let copy = s.path().join("old-backup.db");
     std::fs::copy(&old, &copy).unwrap();
     let out = s.fw(&["restore", copy.to_str().unwrap()]);

@@ -224,15 +224,32 @@ fn export_pane_previews_writes_with_manifest_and_refuses() {
     assert!(!out.exists());
     cmd(&mut fw, &mut s, Cmd::Cancel);
 
-    // Table 1: written, with its manifest read back into the pane.
+    // Table 1: this small study's table cannot be protected (two small cells and a small
+    // total in one line), so the preview refuses it and writing refuses too...
     cmd(&mut fw, &mut s, Cmd::Down);
     assert_eq!(s.data.export.kind(), ExportKind::Table1);
-    assert!(s.data.export.current_preview().unwrap().refusal.is_none());
+    let p = s.data.export.current_preview().unwrap();
+    assert!(
+        p.refusal.as_deref().is_some_and(|r| r.contains("narrows")),
+        "{:?}",
+        p.refusal
+    );
     snap!("export_table1_120x40", text(&s, 120, 40));
     let out = d.path().join("t1");
     data(&mut fw, &mut s, DataCmd::Write);
     set_field(&mut s, "out", out.to_str().unwrap());
     set_field(&mut s, "format", "csv");
+    cmd(&mut fw, &mut s, Cmd::FormSubmit);
+    let (m, err) = message(&s);
+    assert!(err && m.contains("NOT safe"), "{m}");
+    assert!(!d.path().join("t1.csv").exists());
+    cmd(&mut fw, &mut s, Cmd::Cancel);
+    // ...unless the person writing chooses to write it anyway: written, with its manifest
+    // (which records the failed audit) read back into the pane.
+    data(&mut fw, &mut s, DataCmd::Write);
+    set_field(&mut s, "out", out.to_str().unwrap());
+    set_field(&mut s, "format", "csv");
+    set_field(&mut s, "allow_unsafe", "yes");
     cmd(&mut fw, &mut s, Cmd::FormSubmit);
     let (m, err) = message(&s);
     assert!(!err, "{m}");
@@ -243,7 +260,7 @@ fn export_pane_previews_writes_with_manifest_and_refuses() {
     assert!(w.manifest.iter().any(|l| l.contains("\"export\"")));
     let screen = text(&s, 120, 40);
     assert!(
-        screen.contains("Manifest") && screen.contains("cells_suppressed"),
+        screen.contains("Manifest") && screen.contains("\"audit\""),
         "{screen}"
     );
     snap!("export_written_120x40", screen);
@@ -264,6 +281,7 @@ fn export_pane_previews_writes_with_manifest_and_refuses() {
     assert!(err && m.contains("already exists"), "{m}");
     assert_eq!(s.mode, Mode::Form);
     set_field(&mut s, "force", "yes");
+    set_field(&mut s, "allow_unsafe", "yes");
     cmd(&mut fw, &mut s, Cmd::FormSubmit);
     let (m, err) = message(&s);
     assert!(!err, "{m}");

@@ -566,3 +566,87 @@ fn privacy_mode_masks_names_in_transcripts_and_snippets() {
     let screen = text(&s, 160, 50);
     assert!(screen.contains("Frank Ford"), "{screen}");
 }
+
+/// Issue 9, item 11: privacy mode masks a job title as a phrase but not its words in
+/// ordinary text, masks the typed query, and masks a third party's name that only the
+/// suspect finder knows.
+#[test]
+fn privacy_mode_masks_phrases_whole_the_query_and_third_parties() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut fw = support::small_coded(&dir.path().join("transcripts"));
+    let role = fw.reference.roles[0].code.clone();
+    let p = fw
+        .add_participant(&fieldwork::domain::ParticipantInput {
+            name: Some("Gwendolyn Harrowgate".into()),
+            job_title: Some("Quality Committee".into()),
+            role: Some(role),
+            site: Some("A".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    fw.log_interview(&fieldwork::service::sessions::InterviewInput {
+        participants: vec![p.code],
+        date: Some(time::macros::date!(2021 - 12 - 20)),
+        notes: Some("Thaddeus Pemberworth joined to talk about quality.".into()),
+        allow_gap: true,
+        ..Default::default()
+    })
+    .unwrap();
+    let mut s = state(&fw, true);
+    go(&mut fw, &mut s, Pane::Search);
+    cmd(&mut fw, &mut s, Cmd::Coding(CC::Query));
+    typed(&mut fw, &mut s, "quality");
+    // While typing, and after: the query line shows bullets only.
+    for accept in [false, true] {
+        if accept {
+            cmd(&mut fw, &mut s, Cmd::SearchAccept);
+        }
+        let screen = text(&s, 160, 50);
+        let query = screen.lines().find(|l| l.contains("Query:")).unwrap();
+        assert!(!query.contains("quality"), "{query}");
+        assert!(query.contains("Query: •••••••"), "{query}");
+    }
+    assert!(
+        s.coding.search.hits.len() >= 3,
+        "{:?}",
+        s.coding.search.hits
+    );
+    let screen = text(&s, 160, 50);
+    // "quality" alone is an ordinary word: shown.
+    assert!(screen.contains("together on quality?"), "{screen}");
+    // The job title as a phrase is masked ("The quality committee reviews…").
+    assert!(
+        !screen.to_lowercase().contains("quality committee"),
+        "{screen}"
+    );
+    assert!(screen.contains("The ••••••• ••••••••• reviews"), "{screen}");
+    // The third party in the session note.
+    assert!(
+        !screen.contains("Thaddeus") && !screen.contains("Pemberworth"),
+        "{screen}"
+    );
+    assert!(screen.contains("joined to talk about quality"), "{screen}");
+    snap!("search_privacy_phrases_120x40", text(&s, 120, 40));
+    // Privacy off: everything readable again, the query too.
+    cmd(&mut fw, &mut s, Cmd::TogglePrivacy);
+    let screen = text(&s, 160, 50);
+    assert!(screen.contains("Query: quality"), "{screen}");
+    assert!(screen.contains("Thaddeus Pemberworth"), "{screen}");
+}
+
+/// A query the search cannot parse is quoted in the error line: masked in privacy mode.
+#[test]
+fn privacy_mode_masks_the_query_quoted_in_a_search_error() {
+    for privacy in [true, false] {
+        let (_d, mut fw, mut s) = setup_with(privacy, support::small_coded);
+        go(&mut fw, &mut s, Pane::Search);
+        cmd(&mut fw, &mut s, Cmd::Coding(CC::Query));
+        typed(&mut fw, &mut s, "Thaddeus AND (");
+        let m = s.message.clone().expect("an error line");
+        assert!(m.error, "{m:?}");
+        assert!(m.text.contains("not a valid search"), "{m:?}");
+        assert_eq!(m.text.contains("Thaddeus"), !privacy, "{m:?}");
+        let screen = text(&s, 160, 50);
+        assert_eq!(screen.contains("Thaddeus"), !privacy, "{screen}");
+    }
+}

@@ -835,6 +835,10 @@ pub enum ExportCmd {
         /// Replace existing files.
         #[arg(long)]
         force: bool,
+        /// Write the table even when the audit finds a suppressed cell that combining
+        /// rows, columns and totals narrows (refused by default).
+        #[arg(long)]
+        allow_unsafe: bool,
     },
     /// The codebook as REFI-QDA XML (.qdc), with the theme ids as stable GUIDs.
     Codebook {

@@ -1013,8 +1013,16 @@ fn export(cli: &Cli, cfg: &LoadedConfig, c: &ExportCmd) -> Out {
             format,
             threshold,
             force,
+            allow_unsafe,
         } => {
-            let r = crate::export::table1::export(&fw, *format, out, *threshold, *force)?;
+            let r = crate::export::table1::export(
+                &fw,
+                *format,
+                out,
+                *threshold,
+                *force,
+                *allow_unsafe,
+            )?;
             for f in &r.files {
                 println!("{}", f.display());
             }
@@ -1022,6 +1030,10 @@ fn export(cli: &Cli, cfg: &LoadedConfig, c: &ExportCmd) -> Out {
                 "fieldwork: wrote Table 1 ({} cell(s) suppressed, threshold {threshold})",
                 r.cells_suppressed
             );
+            eprintln!("fieldwork: {}", r.audit.line(*threshold));
+            for c in &r.audit.narrowed {
+                eprintln!("fieldwork:   can be narrowed: {c}");
+            }
             Ok(0)
         }
         ExportCmd::Codebook {

@@ -7,6 +7,7 @@
 //! The rules are those of `docs/design/anonymisation.md`; `docs/exports.md` explains what
 //! each export holds and withholds.
 
+pub mod audit;
 pub mod codebook;
 pub mod files;
 pub mod matrix;

@@ -8,16 +8,18 @@
 //! - Secondary suppression: no suppressed entry may be worked out from its row or column
 //!   (the cells and the total of a line add up): while some line pins a suppressed entry to
 //!   one value, the smallest non-zero entry of that line is suppressed too (a cell before the
-//!   total), shown as `*`.
+//!   total), shown as `*`. Then the grid is audited as a whole ([`super::audit`]): rows,
+//!   columns and totals combined by linear programming, more `*` until it is safe.
 //! - Declines and withdrawals appear only as two totals, with the same threshold.
 
 use std::path::Path;
 
 use serde_json::json;
 
+use super::audit::{self, Audit, AuditError};
 use super::{csv_text, invalid, manifest_base, write_with_manifest, xlsx_bytes};
 use crate::domain::{ParticipantFilter, Status};
-use crate::service::{Fieldwork, Result};
+use crate::service::{Fieldwork, Result, ServiceError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -48,7 +50,8 @@ impl std::str::FromStr for Format {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Mark {
     Shown,
     /// 1..T−1, shown as `<T`.
@@ -65,6 +68,8 @@ pub struct Grid {
     pub marks: Vec<Vec<Mark>>,
     /// Lines in which a suppressed entry could still be pinned (should stay empty).
     pub unresolved: usize,
+    /// The audit of the grid as a whole (after [`Grid::suppress`]).
+    pub audit: Audit,
 }
 
 const INF: i64 = 1 << 40;
@@ -88,6 +93,7 @@ impl Grid {
             marks: vec![vec![Mark::Shown; c + 1]; r + 1],
             values,
             unresolved: 0,
+            audit: Audit::default(),
         }
     }
 
@@ -100,7 +106,7 @@ impl Grid {
     }
 
     /// The lines: each is a list of (row, col) entries, the last one being the total.
-    fn lines(&self) -> Vec<Vec<(usize, usize)>> {
+    pub(crate) fn lines(&self) -> Vec<Vec<(usize, usize)>> {
         let (r, c) = (self.rows(), self.cols());
         let mut out = Vec::new();
         for i in 0..r {
@@ -116,12 +122,13 @@ impl Grid {
         match self.marks[i][j] {
             Mark::Shown => (self.values[i][j], self.values[i][j]),
             Mark::Primary => (1, threshold - 1),
-            Mark::Secondary => (1, INF),
+            // A `*` would have been shown: it is at least T (see `audit`).
+            Mark::Secondary => (threshold.min(self.values[i][j]), INF),
         }
     }
 
     /// Does this line pin some suppressed entry to a single value?
-    fn pins(&self, threshold: i64, line: &[(usize, usize)]) -> bool {
+    pub(crate) fn pins(&self, threshold: i64, line: &[(usize, usize)]) -> bool {
         // Σ cells − total = 0, with coefficient +1 for cells and −1 for the total.
         let n = line.len();
         let coef = |k: usize| if k + 1 == n { -1 } else { 1 };
@@ -157,8 +164,9 @@ impl Grid {
         false
     }
 
-    /// Primary then secondary suppression.
-    pub fn suppress(&mut self, threshold: i64) {
+    /// Primary suppression, secondary suppression line by line (cheap, catches most),
+    /// then the audit of the grid as a whole, which adds secondaries until it is safe.
+    pub fn suppress(&mut self, threshold: i64) -> std::result::Result<(), AuditError> {
         for i in 0..self.rows() {
             for j in 0..self.cols() {
                 let v = self.values[i][j];
@@ -199,6 +207,10 @@ impl Grid {
                 break;
             }
         }
+        self.audit = audit::protect(self, threshold)?;
+        let lines = self.lines();
+        self.unresolved = lines.iter().filter(|l| self.pins(threshold, l)).count();
+        Ok(())
     }
 
     pub fn shown(&self, i: usize, j: usize, threshold: i64) -> String {
@@ -282,16 +294,15 @@ pub fn build(fw: &Fieldwork, threshold: i64) -> Result<Table1> {
             }
         }
     }
-    let phases = r
-        .phases
-        .iter()
-        .zip(counts)
-        .map(|(ph, inner)| {
-            let mut g = Grid::new(&inner);
-            g.suppress(threshold);
-            (ph.number, ph.name.clone(), g)
-        })
-        .collect();
+    let mut phases = Vec::with_capacity(r.phases.len());
+    for (ph, inner) in r.phases.iter().zip(counts) {
+        let mut g = Grid::new(&inner);
+        g.suppress(threshold).map_err(|e| ServiceError::Io {
+            context: "auditing Table 1".into(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        phases.push((ph.number, ph.name.clone(), g));
+    }
     Ok(Table1 {
         threshold,
         sites,
@@ -411,7 +422,131 @@ impl Table1 {
             "total": primary + secondary,
         });
         m["unresolved_lines"] = json!(unresolved);
+        let a = self.audit_summary();
+        m["audit"] = json!({
+            "method": "each phase's grid audited as a whole: every row, column and total is a linear equation, every suppressed entry an unknown (<T: 1 to T-1; *: T or more, since it would have been shown); each unknown minimised and maximised by linear programming (exact for these tables: the constraint matrix is totally unimodular)",
+            "reference": "Hundepool et al., Statistical Disclosure Control (Wiley, 2012), ch. 4; tau-ARGUS manual (audit)",
+            "solver": "microlp",
+            "safe": a.safe,
+            "suppressed_cells": a.checked,
+            "linear_programs_solved": a.lps,
+            "secondary_added_by_audit": a.added,
+            "cells": a.cells,
+            "unprotectable": a.unprotectable,
+        });
         m
+    }
+
+    /// The audit of every phase's grid, for the manifest, the command line and the
+    /// terminal interface's preview.
+    pub fn audit_summary(&self) -> AuditSummary {
+        let t = self.threshold;
+        let mut s = AuditSummary {
+            safe: true,
+            ..Default::default()
+        };
+        for (n, _, g) in &self.phases {
+            let a = &g.audit;
+            s.lps += a.lps;
+            s.added += a.added;
+            s.safe &= a.safe;
+            let label = |i: usize, j: usize| {
+                (
+                    self.categories
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| "Total".into()),
+                    self.sites.get(j).cloned().unwrap_or_else(|| "Total".into()),
+                )
+            };
+            for iv in &a.intervals {
+                s.checked += 1;
+                let (row, column) = label(iv.row, iv.col);
+                let cell = AuditedCell {
+                    phase: *n,
+                    row,
+                    column,
+                    mark: g.shown(iv.row, iv.col, t),
+                    interval: (iv.lo, iv.hi),
+                    protected: iv.safe(t),
+                };
+                if !cell.protected {
+                    s.narrowed.push(cell.describe());
+                }
+                if a.unprotectable.contains(&(iv.row, iv.col)) {
+                    s.unprotectable.push(cell.describe());
+                }
+                s.cells.push(cell);
+            }
+        }
+        s
+    }
+}
+
+/// One suppressed entry of Table 1 as the audit found it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditedCell {
+    pub phase: u32,
+    /// Role category or `Total`.
+    pub row: String,
+    /// Site code or `Total`.
+    pub column: String,
+    /// As published: `<T` or `*`.
+    pub mark: String,
+    /// What an intruder can derive: [lo, hi], hi `null` when unbounded.
+    pub interval: (i64, Option<i64>),
+    /// `<T`: still the whole 1…T−1; `*`: not pinned to one value.
+    pub protected: bool,
+}
+
+impl AuditedCell {
+    fn describe(&self) -> String {
+        let hi = self
+            .interval
+            .1
+            .map_or_else(|| "…".to_string(), |h| h.to_string());
+        format!(
+            "phase {}, {} × {} ({}): {}–{hi}",
+            self.phase, self.row, self.column, self.mark, self.interval.0
+        )
+    }
+}
+
+/// The audit of Table 1 over all phases.
+#[derive(Debug, Clone, Default)]
+pub struct AuditSummary {
+    pub checked: usize,
+    pub lps: usize,
+    pub added: usize,
+    pub safe: bool,
+    pub cells: Vec<AuditedCell>,
+    /// Suppressed entries an intruder can narrow (described).
+    pub narrowed: Vec<String>,
+    /// Those of them no suppression could protect.
+    pub unprotectable: Vec<String>,
+}
+
+impl AuditSummary {
+    /// One line for the command line and the preview.
+    pub fn line(&self, threshold: i64) -> String {
+        if self.safe {
+            format!(
+                "audit: safe — {} suppressed cell(s) checked as a whole table with {} linear program(s): every <{threshold} can be anything from 1 to {}, no * is pinned ({} secondary added by the audit)",
+                self.checked,
+                self.lps,
+                threshold - 1,
+                self.added
+            )
+        } else {
+            format!(
+                "audit: NOT safe — {} of {} suppressed cell(s) can be narrowed by combining rows, columns and totals ({} linear program(s); {} secondary added; {} cannot be protected by suppression)",
+                self.narrowed.len(),
+                self.checked,
+                self.lps,
+                self.added,
+                self.unprotectable.len()
+            )
+        }
     }
 }
 
@@ -425,6 +560,8 @@ pub struct Table1Report {
     pub files: Vec<std::path::PathBuf>,
     pub cells_suppressed: usize,
     pub manifest: serde_json::Value,
+    #[serde(skip)]
+    pub audit: AuditSummary,
 }
 
 pub fn export(
@@ -433,9 +570,27 @@ pub fn export(
     out: &Path,
     threshold: i64,
     force: bool,
+    allow_unsafe: bool,
 ) -> Result<Table1Report> {
     super::check_free(&[out, &super::manifest_path(out)], force)?;
     let t = build(fw, threshold)?;
+    let audit = t.audit_summary();
+    // A table whose small cells an intruder can narrow is not written unless the person
+    // exporting says so (and the manifest then records the audit that failed).
+    if !audit.safe && !allow_unsafe {
+        let mut why = vec![audit.line(threshold)];
+        why.extend(
+            audit
+                .narrowed
+                .iter()
+                .map(|c| format!("can be narrowed: {c}")),
+        );
+        why.push(
+            "nothing was written; group sites or role categories (or raise --threshold), or pass --allow-unsafe to write it anyway"
+                .to_string(),
+        );
+        return Err(ServiceError::Refused(why.join("\n")));
+    }
     let register = super::identifier_register(fw)?;
     super::guard("table", &t.markdown(), &register)?;
     super::guard("table", &csv_text(&t.header(), &t.rows()), &register)?;
@@ -452,6 +607,7 @@ pub fn export(
         files: vec![out.to_path_buf(), super::manifest_path(out)],
         cells_suppressed: m["cells_suppressed"]["total"].as_u64().unwrap_or(0) as usize,
         manifest: m,
+        audit,
     })
 }
 
@@ -467,7 +623,7 @@ mod tests {
     #[test]
     fn small_cells_are_hidden_and_zeros_shown() {
         let mut g = Grid::new(&[vec![3, 0, 7], vec![6, 8, 9]]);
-        g.suppress(5);
+        g.suppress(5).unwrap();
         assert_eq!(g.shown(0, 0, 5), "<5");
         assert_eq!(g.shown(0, 1, 5), "0");
         assert!(safe(&g, 5));
@@ -477,7 +633,7 @@ mod tests {
     #[test]
     fn a_lone_small_cell_gets_a_partner_in_its_row_and_column() {
         let mut g = Grid::new(&[vec![3, 6, 7], vec![6, 8, 9], vec![10, 11, 12]]);
-        g.suppress(5);
+        g.suppress(5).unwrap();
         assert_eq!(g.marks[0][0], Mark::Primary);
         // Row 0 and column 0 each need a second suppressed entry.
         let row0 = (0..4).filter(|j| g.marks[0][*j] != Mark::Shown).count();
@@ -490,7 +646,7 @@ mod tests {
     fn the_difference_attack_is_blocked() {
         // Row: <5 and 6 with total 9: without a partner, 9 − 6 = 3.
         let mut g = Grid::new(&[vec![3, 6], vec![7, 8]]);
-        g.suppress(5);
+        g.suppress(5).unwrap();
         for i in 0..3 {
             let hidden: Vec<_> = (0..3).filter(|j| g.marks[i][*j] != Mark::Shown).collect();
             assert!(
@@ -506,7 +662,7 @@ mod tests {
     fn interval_attacks_on_pairs_of_small_cells_are_blocked() {
         // Two primary cells 1 and 1, total 2: both are pinned to 1 unless more goes.
         let mut g = Grid::new(&[vec![1, 1, 0], vec![5, 5, 5]]);
-        g.suppress(5);
+        g.suppress(5).unwrap();
         assert!(safe(&g, 5), "{:?}", g.marks);
     }
 
@@ -528,9 +684,106 @@ mod tests {
                 .collect();
             for t in [5, 10] {
                 let mut g = Grid::new(&inner);
-                g.suppress(t);
-                assert!(safe(&g, t), "{inner:?} t={t}: {:?}", g.marks);
+                g.suppress(t).unwrap();
+                assert_protected(&g, t, &format!("{inner:?} t={t}"));
             }
         }
+    }
+
+    /// The property the audit promises, checked independently of `protect`'s own verdict:
+    /// a fresh audit of the published grid finds every `<T` entry free over 1…T−1 and no
+    /// suppressed entry pinned, except entries the rule itself narrows (reported).
+    fn assert_protected(g: &Grid, t: i64, what: &str) {
+        let fresh = audit::audit(g, t).unwrap();
+        for iv in &fresh.intervals {
+            if g.audit.unprotectable.contains(&(iv.row, iv.col)) {
+                continue;
+            }
+            match iv.mark {
+                Mark::Primary => assert_eq!(
+                    (iv.lo, iv.hi),
+                    (1, Some(t - 1)),
+                    "{what}: <{t} at {:?} narrowed; {:?}",
+                    (iv.row, iv.col),
+                    g.marks
+                ),
+                _ => assert!(
+                    iv.hi.is_none_or(|h| h > iv.lo),
+                    "{what}: * at {:?} pinned; {:?}",
+                    (iv.row, iv.col),
+                    g.marks
+                ),
+            }
+        }
+        assert_eq!(fresh.intervals, g.audit.intervals, "{what}");
+        assert_eq!(
+            g.audit.safe,
+            g.audit.unprotectable.is_empty(),
+            "{what}: safe exactly when nothing is left unprotected"
+        );
+        // Unprotectable entries are really beyond suppression: with every non-zero
+        // entry hidden they are still narrowed.
+        for &(i, j) in &g.audit.unprotectable {
+            let mut all = g.clone();
+            for (r, row) in all.marks.iter_mut().enumerate() {
+                for (c, m) in row.iter_mut().enumerate() {
+                    if *m == Mark::Shown && g.values[r][c] > 0 {
+                        *m = Mark::Secondary;
+                    }
+                }
+            }
+            let a = audit::audit(&all, t).unwrap();
+            let x = a
+                .intervals
+                .iter()
+                .find(|x| (x.row, x.col) == (i, j))
+                .unwrap();
+            assert!(
+                !x.safe(t),
+                "{what}: {:?} reported unprotectable but is not",
+                (i, j)
+            );
+        }
+    }
+
+    /// Issue 9's attack on a whole table: a 20 × 10 grid in two phases with many small
+    /// counts, suppressed and audited; every primary keeps 1…T−1 and nothing is pinned.
+    /// Prints the time (the audit must stay fast at this size).
+    #[test]
+    fn a_20_by_10_table_in_two_phases_is_protected_quickly() {
+        let mut x: u64 = 0xD1B54A32D192ED03;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let started = std::time::Instant::now();
+        let mut lps = 0;
+        for phase in 0..2 {
+            let inner: Vec<Vec<i64>> = (0..20)
+                .map(|_| {
+                    (0..10)
+                        .map(|_| match next() % 4 {
+                            0 => 0,
+                            1 => 1 + (next() % 4) as i64,
+                            _ => 5 + (next() % 20) as i64,
+                        })
+                        .collect()
+                })
+                .collect();
+            let mut g = Grid::new(&inner);
+            g.suppress(5).unwrap();
+            lps += g.audit.lps;
+            // Deterministic: the same counts give the same table.
+            let mut again = Grid::new(&inner);
+            again.suppress(5).unwrap();
+            assert_eq!(again.marks, g.marks);
+            assert!(g.count(Mark::Primary) > 20);
+            assert_protected(&g, 5, &format!("phase {phase}"));
+        }
+        let took = started.elapsed();
+        println!("20×10×2 Table 1: {lps} linear programs in {took:?}");
+        assert!(took.as_secs() < 60, "{took:?}");
     }
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 use super::app::{Pane, Slow, State};
 use super::coding::{CodingEffect, Viewer};
 use crate::service::tui_rows::PrivacyMasks;
-use crate::service::{Fieldwork, Result};
+use crate::service::{Fieldwork, Result, ServiceError};
 
 /// Hits in the ranked list of a query; the CLI gives more.
 pub const HITS: usize = 200;
@@ -73,6 +73,7 @@ pub fn analysis(fw: &Fieldwork, s: &mut State) -> Result<()> {
 /// frame when the query matched more than a page.
 pub fn search(fw: &Fieldwork, s: &mut State, ranked: bool) -> Result<()> {
     let q = s.coding.search.query.trim().to_string();
+    let privacy = s.privacy;
     let st = &mut s.coding.search;
     if q.is_empty() {
         st.hits.clear();
@@ -93,6 +94,7 @@ pub fn search(fw: &Fieldwork, s: &mut State, ranked: bool) -> Result<()> {
             // error line says why; the pane does not wait for an answer.
             st.hits.clear();
             st.masked.clear();
+            let e = hide_query(e, &q, privacy);
             st.shown_for = q;
             return Err(e);
         }
@@ -113,6 +115,20 @@ pub fn search(fw: &Fieldwork, s: &mut State, ranked: bool) -> Result<()> {
         s.queue(Slow::SearchRanked, false);
     }
     Ok(())
+}
+
+/// An error about the query, as the error line shows it: in privacy mode the query it
+/// quotes (it can hold a name) is masked like the query line.
+fn hide_query(e: ServiceError, q: &str, privacy: bool) -> ServiceError {
+    match e {
+        ServiceError::Invalid { field, message } if privacy && !q.is_empty() => {
+            ServiceError::Invalid {
+                field,
+                message: message.replace(q, &super::widgets::text::typed(true, q)),
+            }
+        }
+        e => e,
+    }
 }
 
 /// The privacy masks, built once until the next write.

@@ -75,6 +75,8 @@ pub struct ExportJob {
     pub out: String,
     pub force: bool,
     pub allow_unreviewed: bool,
+    /// Table 1: write it even when the audit finds a cell that can be narrowed.
+    pub allow_unsafe: bool,
 }
 
 /// Forms of the Redaction and Export panes.
@@ -674,6 +676,16 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
                     ],
                 ));
             }
+            if kind == ExportKind::Table1 {
+                fields.push(Field::choice(
+                    "allow_unsafe",
+                    "Audit not safe",
+                    vec![
+                        ("no".into(), "refuse".into()),
+                        ("yes".into(), "write anyway".into()),
+                    ],
+                ));
+            }
             let title = format!("Write: {} ({})", kind.title(), param.describe());
             let title = title.replace(" ()", "");
             open(
@@ -758,6 +770,7 @@ pub fn submit(s: &mut State, d: DataForm, f: &Form) -> Option<Effect> {
                 format,
                 force: f.get("force") == "yes",
                 allow_unreviewed: f.get("allow_unreviewed") == "yes",
+                allow_unsafe: f.get("allow_unsafe") == "yes",
             })
         }
     };

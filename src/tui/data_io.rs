@@ -167,6 +167,20 @@ pub fn preview(fw: &Fieldwork, kind: ExportKind, param: &Param) -> Result<Previe
                 t1::small_count(table.declined, *t),
                 t1::small_count(table.withdrawn, *t)
             ));
+            let audit = table.audit_summary();
+            p.summary.push(audit.line(*t));
+            if !audit.safe {
+                p.refusal = Some(
+                    "refused as it stands: combining rows, columns and totals narrows a suppressed cell; group sites or categories, or choose “write anyway” in the form"
+                        .into(),
+                );
+            }
+            p.warnings.extend(
+                audit
+                    .narrowed
+                    .iter()
+                    .map(|c| format!("can be narrowed: {c}")),
+            );
             p.header = vec!["Table 1 (as markdown)".into()];
             p.rows = cells(table.markdown().lines().map(|l| vec![l.to_string()]));
         }
@@ -416,7 +430,7 @@ fn write_export(fw: &mut Fieldwork, s: &mut State, job: ExportJob) -> Result<()>
             .format
             .parse()
             .map_err(|m: String| invalid("format", m))
-            .and_then(|fmt| export::table1::export(fw, fmt, &out, *t, f))
+            .and_then(|fmt| export::table1::export(fw, fmt, &out, *t, f, job.allow_unsafe))
             .map(|r| r.files),
         (ExportKind::Quotes, Param::Theme(Some((id, _)))) => job
             .format

@@ -40,7 +40,10 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         s.consent.total,
         filters(&[("site", s.cfilter.site.clone())]),
         match (&s.cfilter.search, s.mode == Mode::Search) {
-            (Some(q), _) => format!(" search: {}", esc(q)),
+            (Some(q), _) => format!(
+                " search: {}",
+                crate::tui::widgets::text::typed(s.privacy, q)
+            ),
             (None, true) => " search: ▏".into(),
             _ => String::new(),
         }

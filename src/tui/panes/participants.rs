@@ -76,7 +76,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         match &f.search {
             Some(q) => format!(
                 " search: {}{}",
-                esc(q),
+                crate::tui::widgets::text::typed(s.privacy, q),
                 if s.mode == crate::tui::app::Mode::Search {
                     "▏"
                 } else {

@@ -83,10 +83,12 @@ pub fn list(
 
 fn filter_note(s: &State) -> String {
     let r = &s.data.red;
+    // The filter can hold a name: masked in privacy mode.
+    let f = crate::tui::widgets::text::typed(s.privacy, &r.filter);
     if s.mode == Mode::Search {
-        format!(" filter: {}▏", esc(&r.filter))
+        format!(" filter: {f}▏")
     } else if !r.filter.is_empty() {
-        format!(" filter: {}", esc(&r.filter))
+        format!(" filter: {f}")
     } else {
         String::new()
     }

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::{filters, panel};
 use crate::tui::app::{page_top, Mode, State};
-use crate::tui::widgets::text::{esc, fit, pii};
+use crate::tui::widgets::text::{esc, fit, pii, typed};
 
 pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let th = &s.theme;
@@ -26,7 +26,8 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     ]);
     let query = Line::from(vec![
         Span::styled(" Query: ", th.header()),
-        Span::raw(esc(&st.query)),
+        // The query can hold a name: masked in privacy mode.
+        Span::raw(typed(s.privacy, &st.query)),
         Span::styled(if typing { "▏" } else { "" }, th.key()),
         Span::styled(filt, th.warn()),
     ]);

@@ -34,6 +34,16 @@ pub fn pii(privacy: bool, s: &str) -> String {
     }
 }
 
+/// Typed text that may hold a name (a search query, a filter): in privacy mode one • per
+/// character, so the typing can be followed but not read; escaped otherwise.
+pub fn typed(privacy: bool, s: &str) -> String {
+    if privacy {
+        s.chars().map(|_| '•').collect()
+    } else {
+        esc(s)
+    }
+}
+
 pub fn pii_opt(privacy: bool, s: Option<&str>) -> String {
     match s {
         Some(s) if !s.is_empty() => pii(privacy, s),
@@ -82,6 +92,8 @@ mod tests {
         assert_eq!(pii(true, "Jane Doe"), MASK);
         assert_eq!(pii(false, "Jane\tDoe"), "Jane\\tDoe");
         assert_eq!(pii_opt(true, None), "");
+        assert_eq!(typed(true, "Ann Lee"), "•••••••");
+        assert_eq!(typed(false, "Ann\tLee"), "Ann\\tLee");
     }
 
     #[test]
