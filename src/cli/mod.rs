@@ -750,8 +750,18 @@ pub enum RedactCmd {
         #[arg(long, requires = "kind")]
         label: Option<String>,
     },
-    /// Reject a suspect: it does not identify anyone; allow it everywhere.
-    Allow { text: String },
+    /// Reject a suspect: it does not identify anyone; allow it everywhere. With --class,
+    /// allow a whole class in one step: `common-words` (capitalised common English words
+    /// that are not given names) or `places` (the study's place names).
+    Allow {
+        #[arg(required_unless_present = "class", conflicts_with = "class")]
+        text: Option<String>,
+        /// common-words or places.
+        #[arg(long, value_name = "CLASS")]
+        class: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print an interview's transcript redacted with the register.
     Preview {
         interview: String,

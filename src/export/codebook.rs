@@ -72,14 +72,27 @@ pub fn escape_text(s: &str) -> String {
 }
 
 /// Refuse when a theme's name or description contains a participant's identifier.
-fn check_free_text(themes: &[Theme], register: &[(&'static str, String)]) -> Result<()> {
+fn check_free_text(
+    themes: &[Theme],
+    register: &super::Register,
+    redactor: &crate::service::redaction::Redactor,
+) -> Result<()> {
     let mut problems = Vec::new();
+    let mut unreviewed = Vec::new();
     for t in themes {
         for (field, text) in [
             ("name", Some(&t.name)),
             ("description", t.description.as_ref()),
         ] {
             let Some(text) = text else { continue };
+            let suspects = redactor.suspects(text);
+            if !suspects.is_empty() {
+                unreviewed.push((
+                    format!("theme {field} {}", &t.id[..8.min(t.id.len())]),
+                    text.clone(),
+                    suspects,
+                ));
+            }
             if let Some(kind) = super::find_identifier(text, register) {
                 problems.push(format!(
                     "theme {} ({}): its {field} contains a participant's {kind}",
@@ -89,14 +102,20 @@ fn check_free_text(themes: &[Theme], register: &[(&'static str, String)]) -> Res
             }
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ServiceError::Refused(format!(
+    if !problems.is_empty() {
+        return Err(ServiceError::Refused(format!(
             "the codebook would disclose participants; edit these themes first:\n{}",
             problems.join("\n")
-        )))
+        )));
     }
+    // Theme names and descriptions are free text: suspects nobody reviewed refuse the
+    // export with the same rule and message as transcripts (`redact suspects` lists them).
+    if !unreviewed.is_empty() {
+        return Err(crate::service::redaction::unreviewed_refusal(
+            &crate::service::redaction::group_free_suspects(&unreviewed),
+        ));
+    }
+    Ok(())
 }
 
 /// The codebook as REFI-QDA XML. `framework`: one framework by name, or all of them (then
@@ -143,7 +162,7 @@ pub fn codebook_xml(fw: &Fieldwork, framework: Option<&str>) -> Result<String> {
             format!("{} has the id `{}`, which is not a GUID", t.path, t.id),
         ));
     }
-    check_free_text(&themes, &super::identifier_register(fw)?)?;
+    check_free_text(&themes, &super::identifier_register(fw)?, &fw.redactor()?)?;
     let mut children: HashMap<Option<&str>, Vec<&Theme>> = HashMap::new();
     for t in &themes {
         children.entry(t.parent_id.as_deref()).or_default().push(t);
@@ -239,6 +258,11 @@ pub fn export(
     check_free(&[out], force)?;
     let xml = codebook_xml(fw, framework)?;
     let codes = xml.matches("<Code ").count();
+    super::identifier_register(fw)?.check_file(
+        "codebook",
+        &super::file_name(out),
+        xml.as_bytes(),
+    )?;
     Staged::write(out, xml.as_bytes())?.commit()?;
     Ok(CodebookReport {
         file: out.to_path_buf(),

@@ -77,7 +77,7 @@ pub fn preview_matrix(fw: &Fieldwork, phase: Option<u32>) -> Result<MatrixPrevie
 fn preview_with(
     fw: &Fieldwork,
     phase: Option<u32>,
-    register: &[(&'static str, String)],
+    register: &super::Register,
 ) -> Result<MatrixPreview> {
     if let Some(p) = phase {
         fw.reference.phase(p)?;
@@ -108,6 +108,7 @@ fn preview_with(
     let mut cases_withheld = 0;
     let mut summaries_redacted = 0;
     let mut summaries_with_suspects = 0;
+    let mut unreviewed = Vec::new();
     let mut cases: Vec<_> = m.cases.iter().collect();
     cases.sort_by(|a, b| a.code.cmp(&b.code));
     for c in cases {
@@ -133,8 +134,14 @@ fn preview_with(
                 if red != summary {
                     summaries_redacted += 1;
                 }
-                if !redactor.suspects_beside(summary, &reps).is_empty() {
+                let suspects = redactor.suspects_beside(summary, &reps);
+                if !suspects.is_empty() {
                     summaries_with_suspects += 1;
+                    unreviewed.push((
+                        format!("matrix summary {} × {} × phase {ph}", c.code, t.path),
+                        summary.to_string(),
+                        suspects,
+                    ));
                 }
                 if let Some(kind) = super::find_identifier(&red, register) {
                     problems.push(format!(
@@ -152,6 +159,13 @@ fn preview_with(
             "the matrix would disclose participants; edit these summaries or add the identifiers to the register first (nothing was written):\n{}",
             problems.join("\n")
         )));
+    }
+    // Summaries are free text like transcripts: suspects nobody reviewed refuse the export
+    // with the same rule and message (they are listed by `redact suspects`).
+    if !unreviewed.is_empty() {
+        return Err(crate::service::redaction::unreviewed_refusal(
+            &crate::service::redaction::group_free_suspects(&unreviewed),
+        ));
     }
     let mut warnings = Vec::new();
     if cases_withheld > 0 {
@@ -215,6 +229,7 @@ pub fn export_matrix(
     m["summaries_redacted"] = json!(p.summaries_redacted);
     m["summaries_with_unregistered_suspects"] = json!(p.summaries_with_suspects);
     super::guard("matrix manifest", &m.to_string(), &register)?;
+    register.check_file("matrix", &super::file_name(out), &bytes)?;
     super::write_with_manifest(out, &bytes, format.as_str(), m, force)?;
     Ok(MatrixReport {
         files: vec![out.to_path_buf(), super::manifest_path(out)],

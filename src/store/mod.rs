@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_coding.sql"),
     include_str!("migrations/0003_redaction.sql"),
     include_str!("migrations/0004_fts_explicit.sql"),
+    include_str!("migrations/0007_allow_class.sql"),
 ];
 
 /// The schema version this build writes.
