@@ -527,7 +527,11 @@ pub fn redact(fw: &mut Fieldwork, c: &RedactCmd) -> Out {
                     g.occurrences.len()
                 );
                 for o in g.occurrences.iter().take(3) {
-                    println!("    {} …{}…", &o.session_id[..8], esc(&o.context));
+                    let place = match &o.field {
+                        Some(f) => esc(f),
+                        None => o.session_id.chars().take(8).collect(),
+                    };
+                    println!("    {place} …{}…", esc(&o.context));
                 }
             }
             eprintln!("fieldwork: {} suspect(s) to review", s.len());

@@ -844,6 +844,9 @@ pub enum ExportCmd {
         /// Replace an existing file.
         #[arg(long)]
         force: bool,
+        /// Export although theme names or descriptions hold suspects nobody reviewed.
+        #[arg(long)]
+        allow_unreviewed: bool,
     },
     /// A theme's quotes: redacted text and attribution label only, where consent allows.
     Quotes {
@@ -868,6 +871,9 @@ pub enum ExportCmd {
         /// Only this phase.
         #[arg(long)]
         phase: Option<u32>,
+        /// Export although summaries hold suspects nobody reviewed.
+        #[arg(long)]
+        allow_unreviewed: bool,
         /// Replace existing files.
         #[arg(long)]
         force: bool,

@@ -774,6 +774,18 @@ fn find_suspects_with(
             push(&mut out, start, m.end(), "name-or-word", None);
             continue;
         }
+        // A title-cased phrase opening a sentence, made only of common words that are not
+        // given names ("Quality Management System framework, …"), is grammar too.
+        let plain = |w: &&str| {
+            (stop_words().contains(*w) || is_common_word(w)) && !given_names().contains(*w)
+        };
+        if sentence_start
+            && words.len() > 1
+            && words.iter().all(plain)
+            && finder.near_miss(&norm).is_none()
+        {
+            continue;
+        }
         if sentence_start && words.len() == 1 {
             // A single capitalised word at a sentence start is usually grammar: it is a
             // suspect when it nearly matches the register or is a name of the gazetteer.

@@ -72,14 +72,12 @@ pub fn escape_text(s: &str) -> String {
 }
 
 /// Refuse when a theme's name or description contains a participant's identifier.
-fn check_free_text(
-    themes: &[Theme],
-    register: &super::Register,
-    redactor: &crate::service::redaction::Redactor,
-) -> Result<()> {
-    let mut problems = Vec::new();
-    let mut unreviewed = Vec::new();
-    for t in themes {
+/// Suspects nobody reviewed in the active themes' names and descriptions and the
+/// frameworks' descriptions, grouped like `redact suspects`.
+pub fn theme_suspects(fw: &Fieldwork) -> Result<Vec<crate::service::redaction::SuspectGroup>> {
+    let redactor = fw.redactor()?;
+    let mut found = Vec::new();
+    for t in fw.themes(false)? {
         for (field, text) in [
             ("name", Some(&t.name)),
             ("description", t.description.as_ref()),
@@ -87,12 +85,37 @@ fn check_free_text(
             let Some(text) = text else { continue };
             let suspects = redactor.suspects(text);
             if !suspects.is_empty() {
-                unreviewed.push((
+                found.push((
                     format!("theme {field} {}", &t.id[..8.min(t.id.len())]),
                     text.clone(),
                     suspects,
                 ));
             }
+        }
+    }
+    for f in fw.frameworks()? {
+        if let Some(d) = f.description.as_ref() {
+            let suspects = redactor.suspects(d);
+            if !suspects.is_empty() {
+                found.push((
+                    format!("framework description {}", &f.id[..8.min(f.id.len())]),
+                    d.clone(),
+                    suspects,
+                ));
+            }
+        }
+    }
+    Ok(crate::service::redaction::group_free_suspects(&found))
+}
+
+fn check_free_text(themes: &[Theme], register: &super::Register) -> Result<()> {
+    let mut problems = Vec::new();
+    for t in themes {
+        for (field, text) in [
+            ("name", Some(&t.name)),
+            ("description", t.description.as_ref()),
+        ] {
+            let Some(text) = text else { continue };
             if let Some(kind) = super::find_identifier(text, register) {
                 problems.push(format!(
                     "theme {} ({}): its {field} contains a participant's {kind}",
@@ -107,13 +130,6 @@ fn check_free_text(
             "the codebook would disclose participants; edit these themes first:\n{}",
             problems.join("\n")
         )));
-    }
-    // Theme names and descriptions are free text: suspects nobody reviewed refuse the
-    // export with the same rule and message as transcripts (`redact suspects` lists them).
-    if !unreviewed.is_empty() {
-        return Err(crate::service::redaction::unreviewed_refusal(
-            &crate::service::redaction::group_free_suspects(&unreviewed),
-        ));
     }
     Ok(())
 }
@@ -162,7 +178,7 @@ pub fn codebook_xml(fw: &Fieldwork, framework: Option<&str>) -> Result<String> {
             format!("{} has the id `{}`, which is not a GUID", t.path, t.id),
         ));
     }
-    check_free_text(&themes, &super::identifier_register(fw)?, &fw.redactor()?)?;
+    check_free_text(&themes, &super::identifier_register(fw)?)?;
     let mut children: HashMap<Option<&str>, Vec<&Theme>> = HashMap::new();
     for t in &themes {
         children.entry(t.parent_id.as_deref()).or_default().push(t);
@@ -253,10 +269,17 @@ pub fn export(
     fw: &Fieldwork,
     out: &Path,
     framework: Option<&str>,
+    allow_unreviewed: bool,
     force: bool,
 ) -> Result<CodebookReport> {
     check_free(&[out], force)?;
     let xml = codebook_xml(fw, framework)?;
+    // Theme names and descriptions are free text: suspects nobody reviewed refuse the
+    // export with the same rule and message as transcripts (`redact suspects` lists them).
+    let open = theme_suspects(fw)?;
+    if !open.is_empty() && !allow_unreviewed {
+        return Err(crate::service::redaction::unreviewed_refusal(&open));
+    }
     let codes = xml.matches("<Code ").count();
     super::identifier_register(fw)?.check_file(
         "codebook",

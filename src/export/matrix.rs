@@ -62,9 +62,13 @@ pub struct MatrixPreview {
     pub cases_withheld: usize,
     /// Summaries in which the register replaced something.
     pub summaries_redacted: usize,
-    /// Summaries holding suspects the register does not cover (reported, not refused:
-    /// the register is the rule, as for transcripts).
+    /// Summaries holding suspects nobody reviewed (the export refuses unless
+    /// `--allow-unreviewed`, as for transcripts).
     pub summaries_with_suspects: usize,
+    /// Distinct suspect texts nobody reviewed in the summaries.
+    pub unreviewed_suspects: usize,
+    #[serde(skip)]
+    pub unreviewed: Vec<crate::service::redaction::SuspectGroup>,
     pub warnings: Vec<String>,
 }
 
@@ -162,20 +166,17 @@ fn preview_with(
     }
     // Summaries are free text like transcripts: suspects nobody reviewed refuse the export
     // with the same rule and message (they are listed by `redact suspects`).
-    if !unreviewed.is_empty() {
-        return Err(crate::service::redaction::unreviewed_refusal(
-            &crate::service::redaction::group_free_suspects(&unreviewed),
-        ));
-    }
+    let unreviewed = crate::service::redaction::group_free_suspects(&unreviewed);
     let mut warnings = Vec::new();
     if cases_withheld > 0 {
         warnings.push(format!(
             "{cases_withheld} case(s) withheld: no archiving/sharing consent, or a removal withdrawal"
         ));
     }
-    if summaries_with_suspects > 0 {
+    if !unreviewed.is_empty() {
         warnings.push(format!(
-            "{summaries_with_suspects} summary cell(s) hold words the register does not cover (capitalised words, numbers, emails); read them before sharing"
+            "{} suspect(s) in {summaries_with_suspects} summary cell(s) not reviewed; the export refuses until they are (or --allow-unreviewed)",
+            unreviewed.len()
         ));
     }
     Ok(MatrixPreview {
@@ -186,6 +187,8 @@ fn preview_with(
         cases_withheld,
         summaries_redacted,
         summaries_with_suspects,
+        unreviewed_suspects: unreviewed.len(),
+        unreviewed,
         warnings,
     })
 }
@@ -204,12 +207,16 @@ pub fn export_matrix(
     fw: &Fieldwork,
     out: &Path,
     phase: Option<u32>,
+    allow_unreviewed: bool,
     force: bool,
 ) -> Result<MatrixReport> {
     let format = Format::of(out)?;
     check_free(&[out, &super::manifest_path(out)], force)?;
     let register = super::identifier_register(fw)?;
     let p = preview_with(fw, phase, &register)?;
+    if !p.unreviewed.is_empty() && !allow_unreviewed {
+        return Err(crate::service::redaction::unreviewed_refusal(&p.unreviewed));
+    }
     let bytes = match format {
         Format::Csv => csv_text(&p.header, &p.rows).into_bytes(),
         Format::Xlsx => xlsx_bytes("matrix", "Framework matrix", &p.header, &p.rows, 1)?,

@@ -318,9 +318,12 @@ pub fn build(
     }
     let unreviewed = crate::service::redaction::group_free_suspects(&memo_suspects);
     pv.memo_suspects = unreviewed.len();
+    // Theme names and descriptions are written too (the codebook block).
+    let mut unreviewed = unreviewed;
+    unreviewed.extend(super::codebook::theme_suspects(fw)?);
     if !unreviewed.is_empty() {
         pv.warnings.push(format!(
-            "{} suspect(s) in memos not reviewed; the export refuses until they are (or --allow-unreviewed)",
+            "{} suspect(s) in memos, theme names or descriptions not reviewed; the export refuses until they are (or --allow-unreviewed)",
             unreviewed.len()
         ));
     }

@@ -32,6 +32,10 @@ pub enum DataCmd {
     AcceptNew,
     /// Redaction: the suspect identifies no one: allow it everywhere (confirmed in a form).
     Allow,
+    /// Redaction: allow the selected suspect at once (one key) and move on to the next.
+    AllowNow,
+    /// Redaction: allow a whole class of suspects (common words, the study's place names).
+    AllowClass,
     /// Redaction: show the anonymisation log instead of the suspects, or back.
     Log,
     /// Redaction: recompute the suspects.
@@ -62,6 +66,8 @@ pub enum DataEffect {
         text: String,
         decision: Decision,
     },
+    /// Allow a whole class of suspects (`common-words`, `places`).
+    AllowClass { class: String },
     /// Write an export.
     Export(ExportJob),
 }
@@ -85,6 +91,7 @@ pub enum DataForm {
     AcceptVariant { text: String },
     AcceptNew { text: String },
     Allow { text: String },
+    AllowClass,
     Export { kind: ExportKind, param: Param },
 }
 
@@ -225,7 +232,10 @@ impl ExportKind {
 
     /// It redacts transcripts, so it refuses while suspects are unreviewed.
     pub fn redacts(self) -> bool {
-        matches!(self, ExportKind::Transcripts | ExportKind::Project)
+        matches!(
+            self,
+            ExportKind::Transcripts | ExportKind::Project | ExportKind::Matrix | ExportKind::Codebook
+        )
     }
 }
 
@@ -588,6 +598,32 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
             open(s, DataForm::Allow { text: g.text }, f);
             None
         }
+        C::AllowNow => {
+            // One key: allowed, and the selection stays where it is, on the next suspect.
+            let g = need_suspect(s)?;
+            Some(Effect::Data(DataEffect::Review {
+                text: g.text,
+                decision: Decision::Allow,
+            }))
+        }
+        C::AllowClass => {
+            let f = Form::new(
+                "Allow a whole class of suspects? Enter confirms, Esc changes nothing",
+                vec![Field::choice(
+                    "class",
+                    "Class",
+                    vec![
+                        (
+                            "common-words".into(),
+                            "capitalised common English words that are not given names".into(),
+                        ),
+                        ("places".into(), "the study's place names".into()),
+                    ],
+                )],
+            );
+            open(s, DataForm::AllowClass, f);
+            None
+        }
         C::Log => {
             s.data.red.show_log = !s.data.red.show_log;
             None
@@ -748,6 +784,9 @@ pub fn submit(s: &mut State, d: DataForm, f: &Form) -> Option<Effect> {
         DataForm::Allow { text } => DataEffect::Review {
             text,
             decision: Decision::Allow,
+        },
+        DataForm::AllowClass => DataEffect::AllowClass {
+            class: f.get("class"),
         },
         DataForm::Export { kind, param } => {
             let format = f.get("format");

@@ -367,6 +367,12 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: DataEffect) -> Result<()> {
             };
             fw.review_suspect(&text, decision).map(|_| what)
         }
+        DataEffect::AllowClass { class } => fw.allow_suspect_class(&class).map(|r| {
+            format!(
+                "class {} allowed: {} suspect(s) closed, {} left",
+                r.class, r.closed, r.left
+            )
+        }),
         DataEffect::Export(job) => return write_export(fw, s, job),
     };
     let ok = r.is_ok();
@@ -425,10 +431,10 @@ fn write_export(fw: &mut Fieldwork, s: &mut State, job: ExportJob) -> Result<()>
             .and_then(|fmt| export::quotes::export_quotes(fw, id, fmt, &out, f))
             .map(|r| r.files),
         (ExportKind::Matrix, Param::Phase(p)) => {
-            export::matrix::export_matrix(fw, &out, *p, f).map(|r| r.files)
+            export::matrix::export_matrix(fw, &out, *p, job.allow_unreviewed, f).map(|r| r.files)
         }
         (ExportKind::Codebook, _) => {
-            export::codebook::export(fw, &out, None, f).map(|r| vec![r.file])
+            export::codebook::export(fw, &out, None, job.allow_unreviewed, f).map(|r| vec![r.file])
         }
         (ExportKind::Transcripts, _) => {
             export::transcripts::export_transcripts(fw, &out, job.allow_unreviewed, f).map(|r| {
