@@ -112,6 +112,8 @@ fn main() {
     fw.allow_suspect_class("places").unwrap();
     let (after_total, after_reasons, after_secs) = burden(&fw);
     let rec = recall(&fw);
+    fw.allow_suspect_class("dates").unwrap();
+    let (dates_total, dates_reasons, _) = burden(&fw);
 
     // The last guard over every transcript (one pass per text).
     let register = fieldwork::export::identifier_register(&fw).unwrap();
@@ -156,23 +158,38 @@ fn main() {
             ));
         }
     }
-    md.push_str("\nReview burden: distinct suspect texts (what `redact suspects` lists), per reason.\n\n| reason | after `redact seed` | per 1,000 words | after `--class common-words` and `places` | per 1,000 words |\n|---|---:|---:|---:|---:|\n");
+    md.push_str("\nReview burden: distinct suspect texts (what `redact suspects` lists), per reason.\n\n| reason | after `redact seed` | per 1,000 words | after `--class common-words` and `places` | per 1,000 words | and `--class dates` | per 1,000 words |\n|---|---:|---:|---:|---:|---:|---:|\n");
     let mut reasons: Vec<&String> = seed_reasons.keys().chain(after_reasons.keys()).collect();
+    // Planted third parties are true identifiers: they are part of the burden, and of
+    // what a reviewer must accept.
+    let planted_tp = rec
+        .iter()
+        .filter(|((c, _), _)| *c == "third-party")
+        .map(|(_, v)| v.0)
+        .sum::<usize>();
+
     reasons.sort();
     reasons.dedup();
     for r in reasons {
         let a = seed_reasons.get(r).copied().unwrap_or(0);
         let b = after_reasons.get(r).copied().unwrap_or(0);
+        let c = dates_reasons.get(r).copied().unwrap_or(0);
         md.push_str(&format!(
-            "| {r} | {a} | {:.2} | {b} | {:.2} |\n",
+            "| {r} | {a} | {:.2} | {b} | {:.2} | {c} | {:.2} |\n",
             per_k(a),
-            per_k(b)
+            per_k(b),
+            per_k(c)
         ));
     }
     md.push_str(&format!(
-        "| **all** | {seed_total} | **{:.2}** | {after_total} | **{:.2}** |\n",
+        "| **all** | {seed_total} | **{:.2}** | {after_total} | **{:.2}** | {dates_total} | **{:.2}** |\n",
         per_k(seed_total),
-        per_k(after_total)
+        per_k(after_total),
+        per_k(dates_total)
+    ));
+    md.push_str(&format!(
+        "\nOf these, up to {planted_tp} distinct texts ({:.2} per 1,000 words) are the planted third parties: true identifiers to accept, not noise.\n",
+        per_k(planted_tp)
     ));
     md.push_str(&format!(
         "\nTimes (this machine, bench profile): suspect list over every transcript and free text {seed_secs:.2} s after seeding, {after_secs:.2} s after the classes; the last guard over every transcript {guard_secs:.2} s ({guard_hits} transcript(s) would be refused unredacted, as they should: {} in all).\n",

@@ -154,7 +154,7 @@ pub fn plant(
         (
             "possessive",
             "participant",
-            format!("It was «{given}'s» idea in the first place."),
+            format!("It was «{given}»'s idea in the first place."),
         ),
         (
             "title-surname",
@@ -223,7 +223,7 @@ pub fn plant(
     options.push((
         "third-party-title",
         "third-party",
-        format!("The consultant, «Dr {s2}», disagreed with all of it."),
+        format!("The consultant, Dr «{s2}», disagreed with all of it."),
     ));
     options.push((
         "third-party-given-start",

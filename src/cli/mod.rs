@@ -756,7 +756,7 @@ pub enum RedactCmd {
     Allow {
         #[arg(required_unless_present = "class", conflicts_with = "class")]
         text: Option<String>,
-        /// common-words or places.
+        /// common-words, places or dates.
         #[arg(long, value_name = "CLASS")]
         class: Option<String>,
         #[arg(long)]

@@ -195,6 +195,12 @@ pub struct Matcher {
 
 impl Matcher {
     pub fn new(entities: &[Entity]) -> Matcher {
+        Matcher::with_names(entities, &HashSet::new())
+    }
+
+    /// A matcher where the normalised words `names` (accepted by a reviewer as names
+    /// wherever they stand) are replaced even though they are common words.
+    pub fn with_names(entities: &[Entity], names: &HashSet<String>) -> Matcher {
         let mut patterns: Vec<String> = Vec::new();
         let mut owner: Vec<usize> = Vec::new();
         let mut ambiguous: Vec<bool> = Vec::new();
@@ -213,7 +219,7 @@ impl Matcher {
                     // carry two labels).
                     continue;
                 }
-                let amb = is_common_word(&p);
+                let amb = is_common_word(&p) && !names.contains(&p);
                 if amb {
                     ambiguous_words.insert(p.clone());
                 }
@@ -436,6 +442,9 @@ pub struct AllowClasses {
     pub common_words: bool,
     /// The study's place names, normalised words (every word of a suspect must be one).
     pub places: HashSet<String>,
+    /// Dates ("3rd March 2022", "2022-01-28"): quasi-identifiers, allowed as a class only
+    /// by a reviewer's choice.
+    pub dates: bool,
 }
 
 impl AllowClasses {
@@ -443,6 +452,9 @@ impl AllowClasses {
     /// Titles, near misses, registered names that are words, emails, phones, postcodes and
     /// dates never do; neither does a given name of the gazetteer.
     pub fn covers(&self, reason: &str, norm: &str) -> bool {
+        if reason == "date" {
+            return self.dates;
+        }
         if !matches!(reason, "capitalised" | "name" | "speaker") {
             return false;
         }
@@ -474,6 +486,7 @@ struct Patterns {
     postcode: regex::Regex,
     date: regex::Regex,
     capitalised: regex::Regex,
+    capitalised_word: regex::Regex,
     lower: regex::Regex,
 }
 
@@ -486,6 +499,7 @@ fn patterns() -> &'static Patterns {
         postcode: re(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b"),
         date: re(r"(?i)\b(\d{1,2}(st|nd|rd|th)?\s+(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(\s+\d{4})?|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2})\b"),
         capitalised: re(r"\b\p{Lu}[\p{Ll}'’-]+(?:\s+(?:of\s+|the\s+|and\s+)?\p{Lu}[\p{Ll}'’-]+)*"),
+        capitalised_word: re(r"\p{Lu}[\p{Ll}'’-]+"),
         lower: re(r"\b\p{Ll}[\p{Ll}'’-]{2,}"),
     })
 }
@@ -720,17 +734,33 @@ fn find_suspects_with(
         let n = normalise(w);
         TITLES.contains(&n.trim_end_matches('.'))
     };
+    // Capitalised runs; a run partly replaced by the register ("Anne [Participant]" for
+    // "Anne Lowe" when "Lowe" is registered) is looked at word by word.
+    let word_re = &p.capitalised_word;
+    let mut runs: Vec<(usize, usize)> = Vec::new();
     for m in p.capitalised.find_iter(text) {
+        if covered(byte_to_char[m.start()], byte_to_char[m.end()]) {
+            for w in word_re.find_iter(m.as_str()) {
+                let (ws, we) = (m.start() + w.start(), m.start() + w.end());
+                if !covered(byte_to_char[ws], byte_to_char[we]) {
+                    runs.push((ws, we));
+                }
+            }
+        } else {
+            runs.push((m.start(), m.end()));
+        }
+    }
+    for (ms, me) in runs {
         // Skip leading common words and titles ("And Ms Quil" → "Quil"), remembering a
         // title: the word after it is a person's name, whatever it is.
-        let mut start = m.start();
-        let mut titled = text[..m.start()]
+        let mut start = ms;
+        let mut titled = text[..ms]
             .trim_end()
             .trim_end_matches('.')
             .rsplit(|c: char| !c.is_alphabetic())
             .next()
             .is_some_and(is_title);
-        for w in m.as_str().split_whitespace() {
+        for w in text[ms..me].split_whitespace() {
             let norm = normalise(w);
             if stop_words().contains(norm.as_str())
                 || stop_words().contains(norm.trim_end_matches('.'))
@@ -743,35 +773,35 @@ fn find_suspects_with(
                 break;
             }
         }
-        if start >= m.end() {
+        if start >= me {
             continue;
         }
-        let span = &text[start..m.end()];
+        let span = &text[start..me];
         let norm = normalise(span);
         let words: Vec<&str> = norm.split(' ').collect();
-        let before = text[..m.start()].trim_end_matches([' ', '\t']);
+        let before = text[..ms].trim_end_matches([' ', '\t']);
         let line_start = before.is_empty() || before.ends_with('\n');
-        let after = &text[m.end()..];
-        let is_label = line_start && start == m.start() && after.starts_with(':');
+        let after = &text[me..];
+        let is_label = line_start && start == ms && after.starts_with(':');
         let sentence_start =
-            start == m.start() && sentence_mark_before(text[..m.start()].chars().rev());
+            start == ms && sentence_mark_before(text[..ms].chars().rev());
         let name_word = |w: &str| {
             let w = w.trim_end_matches("'s").trim_end_matches("’s");
             is_name_word(w) || w.split('-').filter(|x| !x.is_empty()).any(is_name_word)
         };
         if is_label {
-            push(&mut out, start, m.end(), "speaker", None);
+            push(&mut out, start, me, "speaker", None);
             continue;
         }
         if titled {
             match finder.near_miss(&norm) {
-                Some(v) => push(&mut out, start, m.end(), "near-miss", Some(v)),
-                None => push(&mut out, start, m.end(), "title", None),
+                Some(v) => push(&mut out, start, me, "near-miss", Some(v)),
+                None => push(&mut out, start, me, "title", None),
             }
             continue;
         }
         if words.len() == 1 && finder.ambiguous.contains(&norm) {
-            push(&mut out, start, m.end(), "name-or-word", None);
+            push(&mut out, start, me, "name-or-word", None);
             continue;
         }
         // A title-cased phrase opening a sentence, made only of common words that are not
@@ -790,18 +820,18 @@ fn find_suspects_with(
             // A single capitalised word at a sentence start is usually grammar: it is a
             // suspect when it nearly matches the register or is a name of the gazetteer.
             if let Some(v) = finder.near_miss(&norm) {
-                push(&mut out, start, m.end(), "near-miss", Some(v));
+                push(&mut out, start, me, "near-miss", Some(v));
             } else if name_word(&norm) {
-                push(&mut out, start, m.end(), "name", None);
+                push(&mut out, start, me, "name", None);
             }
             continue;
         }
         match finder.near_miss(&norm) {
-            Some(v) => push(&mut out, start, m.end(), "near-miss", Some(v)),
+            Some(v) => push(&mut out, start, me, "near-miss", Some(v)),
             None if words.iter().any(|w| name_word(w)) => {
-                push(&mut out, start, m.end(), "name", None)
+                push(&mut out, start, me, "name", None)
             }
-            None => push(&mut out, start, m.end(), "capitalised", None),
+            None => push(&mut out, start, me, "capitalised", None),
         }
     }
     // Words in lower case: a registered name that is also a word ("hope"), or a name of
@@ -1195,6 +1225,7 @@ mod tests {
         let finder = finder.with_classes(AllowClasses {
             common_words: true,
             places: HashSet::new(),
+            dates: false,
         });
         assert_eq!(finder.find(text, &reps, &HashSet::new()).len(), 2);
     }
@@ -1223,6 +1254,7 @@ mod tests {
         let classes = SuspectFinder::new(&[]).with_classes(AllowClasses {
             common_words: true,
             places: ["moorcombe".to_string()].into_iter().collect(),
+            dates: false,
         });
         assert!(classes
             .find("the Partnership Board met at Moorcombe", &[], &allow)

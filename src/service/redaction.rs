@@ -79,7 +79,7 @@ pub struct Redacted {
 }
 
 /// The classes of suspects a reviewer can allow in one step (`redact allow --class`).
-pub const ALLOW_CLASSES: &[&str] = &["common-words", "places"];
+pub const ALLOW_CLASSES: &[&str] = &["common-words", "places", "dates"];
 
 /// What allowing a class did.
 #[derive(Debug, Clone, Serialize)]
@@ -362,7 +362,7 @@ impl Fieldwork {
         label: &str,
         variants: &[String],
     ) -> Result<IdentifierRow> {
-        self.add_identifier_from(kind, label, variants, "manual")
+        self.add_identifier_from(kind, label, variants, "manual", false)
     }
 
     /// `add_identifier`, recording where the identifier came from (`manual`, or `reviewer`
@@ -373,6 +373,7 @@ impl Fieldwork {
         label: &str,
         variants: &[String],
         source: &str,
+        name_word: bool,
     ) -> Result<IdentifierRow> {
         if !KINDS.contains(&kind) {
             return Err(invalid(
@@ -416,6 +417,11 @@ impl Fieldwork {
                 variants: vec![],
             },
         )?;
+        if name_word {
+            for v in variants {
+                store::add_name_word(&tx, &redact::normalise(v), &now, &user)?;
+            }
+        }
         for v in variants.iter().filter(|v| !v.trim().is_empty()) {
             store::add_variant(
                 &tx,
@@ -446,11 +452,25 @@ impl Fieldwork {
         identifier: &str,
         variant: &str,
     ) -> Result<IdentifierRow> {
+        self.add_variant_with(identifier, variant, false)
+    }
+
+    /// `add_identifier_variant`; with `name_word`, the variant (a common word) is also
+    /// recorded as a name wherever it stands, in the same transaction.
+    fn add_variant_with(
+        &mut self,
+        identifier: &str,
+        variant: &str,
+        name_word: bool,
+    ) -> Result<IdentifierRow> {
         let i = self.resolve_identifier(identifier)?;
         let v = clean(Some(variant)).ok_or_else(|| invalid("variant", "is empty"))?;
         let now = now_utc();
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
+        if name_word {
+            store::add_name_word(&tx, &redact::normalise(&v), &now, &user)?;
+        }
         store::add_variant(
             &tx,
             &new_id(),
@@ -491,7 +511,8 @@ impl Fieldwork {
     /// The redaction engine with the current register (read-only).
     pub fn redactor(&self) -> Result<Redactor> {
         let (entities, variants, allow) = self.entities()?;
-        let matcher = redact::Matcher::new(&entities);
+        let names: HashSet<String> = store::name_words(self.store.conn())?.into_iter().collect();
+        let matcher = redact::Matcher::with_names(&entities, &names);
         let finder = redact::SuspectFinder::new(&variants)
             .with_ambiguous(matcher.ambiguous_words())
             .with_classes(self.allow_classes()?);
@@ -507,6 +528,7 @@ impl Fieldwork {
         let classes = store::allowed_classes(self.store.conn())?;
         let mut out = redact::AllowClasses {
             common_words: classes.iter().any(|c| c == "common-words"),
+            dates: classes.iter().any(|c| c == "dates"),
             places: HashSet::new(),
         };
         if classes.iter().any(|c| c == "places") {
@@ -666,6 +688,9 @@ impl Fieldwork {
     pub fn review_suspect(&mut self, text: &str, decision: Decision) -> Result<()> {
         let t = clean(Some(text)).ok_or_else(|| invalid("text", "is empty"))?;
         let norm = redact::normalise(&t);
+        // A name that is also a word, accepted as a name: replaced wherever it stands
+        // (recorded in the same transaction as the decision).
+        let name_word = redact::is_common_word(&norm);
         match decision {
             Decision::Allow => {
                 let now = now_utc();
@@ -685,12 +710,18 @@ impl Fieldwork {
                 Ok(())
             }
             Decision::Variant(key) => {
-                self.add_identifier_variant(&key, &t)?;
+                self.add_variant_with(&key, &t, name_word)?;
                 Ok(())
             }
             Decision::New { kind, label } => {
                 // The reviewer's, for the log's method.
-                self.add_identifier_from(&kind, &label, std::slice::from_ref(&t), "reviewer")?;
+                self.add_identifier_from(
+                    &kind,
+                    &label,
+                    std::slice::from_ref(&t),
+                    "reviewer",
+                    name_word,
+                )?;
                 Ok(())
             }
         }

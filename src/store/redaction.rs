@@ -132,6 +132,21 @@ pub fn allow_class(c: &Connection, class: &str, at: &str, by: &str) -> Result<bo
     )? > 0)
 }
 
+/// A name part that is also a word, accepted by a reviewer as a name wherever it stands.
+pub fn add_name_word(c: &Connection, norm: &str, at: &str, by: &str) -> Result<()> {
+    c.execute(
+        "INSERT OR IGNORE INTO name_word (norm, added_at, added_by) VALUES (?1, ?2, ?3)",
+        params![norm, at, by],
+    )?;
+    Ok(())
+}
+
+pub fn name_words(c: &Connection) -> Result<Vec<String>> {
+    let mut stmt = c.prepare_cached("SELECT norm FROM name_word")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn allowed_classes(c: &Connection) -> Result<Vec<String>> {
     let mut stmt = c.prepare_cached("SELECT class FROM allow_class ORDER BY class")?;
     let rows = stmt.query_map([], |r| r.get(0))?;

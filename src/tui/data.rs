@@ -618,6 +618,10 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
                             "capitalised common English words that are not given names".into(),
                         ),
                         ("places".into(), "the study's place names".into()),
+                        (
+                            "dates".into(),
+                            "dates (quasi-identifiers: only if dates may be shared)".into(),
+                        ),
                     ],
                 )],
             );
