@@ -192,7 +192,7 @@ fn main() {
         per_k(planted_tp)
     ));
     md.push_str(&format!(
-        "\nTimes (this machine, bench profile): suspect list over every transcript and free text {seed_secs:.2} s after seeding, {after_secs:.2} s after the classes; the last guard over every transcript {guard_secs:.2} s ({guard_hits} transcript(s) would be refused unredacted, as they should: {} in all).\n",
+        "\nTimes (this machine, the profile it was built with; `cargo bench` uses the release profile): suspect list over every transcript and free text {seed_secs:.2} s after seeding, {after_secs:.2} s after the classes; the last guard over every transcript {guard_secs:.2} s ({guard_hits} transcript(s) would be refused unredacted, as they should: {} in all).\n",
         texts.len()
     ));
     println!("{md}");

@@ -149,7 +149,10 @@ pub fn plant(
         (
             "surname-lower",
             "participant",
-            format!("as «{}» put it, the data always came late.", surname.to_lowercase()),
+            format!(
+                "as «{}» put it, the data always came late.",
+                surname.to_lowercase()
+            ),
         ),
         (
             "possessive",
@@ -183,7 +186,10 @@ pub fn plant(
         (
             "email-upper",
             "participant",
-            format!("Write to «{}» if you need the papers.", email.to_uppercase()),
+            format!(
+                "Write to «{}» if you need the papers.",
+                email.to_uppercase()
+            ),
         ),
     ];
     if part != surname {
@@ -243,7 +249,10 @@ pub fn plant(
     }
     chosen.sort_unstable();
     // Insert as a participant turn before the middle turn.
-    let turns: Vec<usize> = text.match_indices("\n\nInterviewer: ").map(|(i, _)| i + 2).collect();
+    let turns: Vec<usize> = text
+        .match_indices("\n\nInterviewer: ")
+        .map(|(i, _)| i + 2)
+        .collect();
     let at = turns.get(turns.len() / 2).copied().unwrap_or(text.len());
     let mut turn = String::from("Participant: ");
     let mut spans: Vec<(usize, usize, String, &'static str, &'static str)> = Vec::new();

@@ -191,9 +191,20 @@ pub struct Matcher {
     ac: Option<AhoCorasick>,
     phones: HashMap<String, usize>,
     ambiguous_words: HashSet<String>,
+    /// Matching an export's bytes (the last guard): a field or element start (after `>`,
+    /// `,`, a tab, `|`, `;`, `=`) counts as a sentence start, as it was one in the text
+    /// the field came from.
+    structured: bool,
 }
 
 impl Matcher {
+    /// A matcher for the last guard over an export's files (see `structured`).
+    pub fn for_exports(entities: &[Entity]) -> Matcher {
+        let mut m = Matcher::new(entities);
+        m.structured = true;
+        m
+    }
+
     pub fn new(entities: &[Entity]) -> Matcher {
         Matcher::with_names(entities, &HashSet::new())
     }
@@ -243,6 +254,7 @@ impl Matcher {
             ac,
             phones,
             ambiguous_words,
+            structured: false,
         }
     }
 
@@ -284,7 +296,13 @@ impl Matcher {
                     // sentence; elsewhere the suspect finder puts it to review.
                     let os = n.origin[s];
                     let cap = orig.get(os).is_some_and(|c| c.is_uppercase());
-                    if !cap || starts_sentence(&orig, os) {
+                    let field_start = self.structured
+                        && orig[..os]
+                            .iter()
+                            .rev()
+                            .find(|c| !c.is_whitespace())
+                            .is_some_and(|c| matches!(c, '>' | ',' | '\t' | '|' | ';' | '='));
+                    if !cap || field_start || starts_sentence(&orig, os) {
                         continue;
                     }
                 }
@@ -783,8 +801,7 @@ fn find_suspects_with(
         let line_start = before.is_empty() || before.ends_with('\n');
         let after = &text[me..];
         let is_label = line_start && start == ms && after.starts_with(':');
-        let sentence_start =
-            start == ms && sentence_mark_before(text[..ms].chars().rev());
+        let sentence_start = start == ms && sentence_mark_before(text[..ms].chars().rev());
         let name_word = |w: &str| {
             let w = w.trim_end_matches("'s").trim_end_matches("’s");
             is_name_word(w) || w.split('-').filter(|x| !x.is_empty()).any(is_name_word)
@@ -828,9 +845,7 @@ fn find_suspects_with(
         }
         match finder.near_miss(&norm) {
             Some(v) => push(&mut out, start, me, "near-miss", Some(v)),
-            None if words.iter().any(|w| name_word(w)) => {
-                push(&mut out, start, me, "name", None)
-            }
+            None if words.iter().any(|w| name_word(w)) => push(&mut out, start, me, "name", None),
             None => push(&mut out, start, me, "capitalised", None),
         }
     }

@@ -45,7 +45,7 @@ const GUARD_KINDS: &[&str] = &[
 
 impl Register {
     /// A register from (kind, value) pairs; `kind` is one of the guard's kinds. Names are
-    /// expanded to every variant.
+    /// expanded to every variant; `registered name` values (variants already) are not.
     pub fn from_values(values: &[(&'static str, String)]) -> Register {
         use crate::domain::redact::{person_variants, Entity};
         let mut by_kind: Vec<Vec<String>> = vec![Vec::new(); GUARD_KINDS.len()];
@@ -57,6 +57,8 @@ impl Register {
             }
             if *kind == "name" {
                 by_kind[0].extend(person_variants(v));
+            } else if *kind == "registered name" {
+                by_kind[0].push(v.to_string());
             } else {
                 by_kind[idx(kind)].push(v.to_string());
             }
@@ -71,7 +73,7 @@ impl Register {
             })
             .collect();
         Register {
-            matcher: crate::domain::redact::Matcher::new(&entities),
+            matcher: crate::domain::redact::Matcher::for_exports(&entities),
         }
     }
 
@@ -160,16 +162,16 @@ pub fn identifier_register(fw: &crate::service::Fieldwork) -> Result<Register> {
                     _ => "identifier",
                 }
             };
+            // Register variants are already expanded: taken as they are ("Dr Quill" must
+            // not become a name "Dr").
             let kind = if i.kind == "person" && kind == "identifier" {
-                "name"
+                "registered name"
             } else {
                 kind
             };
             values.push((kind, v));
         }
     }
-    // Register variants are already expanded: keep them as they are (a "name" value would
-    // be expanded again, which is harmless but slower).
     Ok(Register::from_values(&values))
 }
 

@@ -67,7 +67,9 @@ pub enum DataEffect {
         decision: Decision,
     },
     /// Allow a whole class of suspects (`common-words`, `places`).
-    AllowClass { class: String },
+    AllowClass {
+        class: String,
+    },
     /// Write an export.
     Export(ExportJob),
 }
@@ -234,7 +236,10 @@ impl ExportKind {
     pub fn redacts(self) -> bool {
         matches!(
             self,
-            ExportKind::Transcripts | ExportKind::Project | ExportKind::Matrix | ExportKind::Codebook
+            ExportKind::Transcripts
+                | ExportKind::Project
+                | ExportKind::Matrix
+                | ExportKind::Codebook
         )
     }
 }

@@ -251,7 +251,11 @@ fn suspects(s: &State, area: Rect, buf: &mut Buffer) {
     let title = match (&r.suspects, r.computing) {
         (_, true) => " Suspects (computing…) ".to_string(),
         (None, false) => " Suspects ".to_string(),
-        (Some(v), false) => format!(" Suspects to review: {} left · {:>4} ms ", v.len(), r.millis),
+        (Some(v), false) => format!(
+            " Suspects to review: {} left · {:>4} ms ",
+            v.len(),
+            r.millis
+        ),
     };
     let empty = match &r.suspects {
         None => Line::styled(
