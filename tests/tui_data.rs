@@ -50,6 +50,8 @@ macro_rules! snap {
             (r" +\d+ ms\b", " N ms"),
             // The suspects' timing, also where a narrow title cuts off its unit.
             (r"(Suspects to review \(\d+\) ·) +\d+", "$1 N"),
+            (r"(Suspects to review: \d+ left ·) +\d+", "$1 N"),
+            (r"\(\d+ ms\)", "(N ms)"),
             (r"/tmp/\.tmp[A-Za-z0-9]+", "TMP"),
             (r#""tool_version": "[^"]*""#, r#""tool_version": "V""#),
             // Filtered values (times, paths) vary in length: so does the padding after them.

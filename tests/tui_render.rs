@@ -33,6 +33,8 @@ macro_rules! snap {
             (r"phase \d \((Baseline|Follow-up)\)|outside the phase windows", "[phase today]"),
             (r" +\d+ ms\b", " N ms"),
             (r"(Suspects to review \(\d+\) ·) +\d+", "$1 N"),
+            (r"(Suspects to review: \d+ left ·) +\d+", "$1 N"),
+            (r"\(\d+ ms\)", "(N ms)"),
         ]}, {
             insta::assert_snapshot!($name, $text);
         });

@@ -857,11 +857,17 @@ fn find_suspects_with(
             .trim_end_matches("'s")
             .trim_end_matches("’s")
             .trim_end_matches(['\'', '’', '-']);
-        let w = normalise(o);
+        // Lower-case ASCII is its own normal form (the common case: no allocation).
+        let w: std::borrow::Cow<str> = if o.is_ascii() {
+            std::borrow::Cow::Borrowed(o)
+        } else {
+            std::borrow::Cow::Owned(normalise(o))
+        };
+        let w = w.as_ref();
         let end = m.start() + o.len();
-        if finder.ambiguous.contains(&w) {
+        if finder.ambiguous.contains(w) {
             push(&mut out, m.start(), end, "name-or-word", None);
-        } else if !stop_words().contains(w.as_str()) && is_name_word(&w) && !is_common_word(&w) {
+        } else if !stop_words().contains(w) && is_name_word(w) && !is_common_word(w) {
             push(&mut out, m.start(), end, "name", None);
         }
     }

@@ -910,7 +910,7 @@ pub static BINDINGS: &[Binding] = &[
         [ch('C')],
         C::Data(DataCmd::AllowClass),
         "allow a class: common English words, or the study's place names (a form)",
-        true
+        false
     ),
     b!(
         Ctx::Pane(Pane::Redaction),
