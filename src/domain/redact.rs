@@ -765,7 +765,20 @@ fn find_suspects_with(
                 }
             }
         } else {
-            runs.push((m.start(), m.end()));
+            // A title inside a run starts a new one ("Jennifer Kowalski and Dr Nguyen" is
+            // two people; the second is after a title).
+            let mut seg: Option<(usize, usize)> = None;
+            for (k, w) in word_re.find_iter(m.as_str()).enumerate() {
+                let (ws, we) = (m.start() + w.start(), m.start() + w.end());
+                if k > 0 && is_title(&text[ws..we]) {
+                    runs.extend(seg.take());
+                }
+                seg = Some(match seg {
+                    Some((s0, _)) => (s0, we),
+                    None => (ws, we),
+                });
+            }
+            runs.extend(seg);
         }
     }
     for (ms, me) in runs {
@@ -1266,6 +1279,10 @@ mod tests {
         assert_eq!(found("We met. Kowalski was late."), ["name:Kowalski"]);
         assert_eq!(found("then kowalski said"), ["name:kowalski"]);
         assert_eq!(found("I asked Mr Brown."), ["title:Brown"]);
+        assert_eq!(
+            found("we met Jennifer Kowalski and Dr Nguyen there"),
+            ["name:Jennifer Kowalski", "title:Nguyen"]
+        );
         assert_eq!(found("Interviewer: The board met."), Vec::<String>::new());
         // A capitalised common word is a suspect until its class is allowed.
         assert_eq!(
