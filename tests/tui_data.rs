@@ -42,7 +42,7 @@ macro_rules! snap {
         insta::with_settings!({filters => vec![
             (r"\bP[0-9A-HJKMNP-TV-Z]{4}\b", "PCODE"),
             // Register rows sort by the random codes: their variant counts move around.
-            (r"(\[Participant PCODE\]\s+(?:person\s+)?)\d+", "${1}NN"),
+            (r"(\[Participant PCODE\]\s+(?:person\s+)?)\d+ +", "${1}NN "),
             (r"\d{4}-\d{2}-\d{2}", "YYYY-MM-DD"),
             (r"\b[0-9a-f]{64}\b", "SHA256"),
             (r"\b[0-9a-f]{8}\b", "xxxxxxxx"),
@@ -51,7 +51,7 @@ macro_rules! snap {
             // The suspects' timing, also where a narrow title cuts off its unit.
             (r"(Suspects to review \(\d+\) ·) +\d+", "$1 N"),
             (r"(Suspects to review: \d+ left ·) +\d+", "$1 N"),
-            (r"\(\d+ ms\)", "(N ms)"),
+            (r"\(\d+ ms\) *", "(N ms)"),
             (r"/tmp/\.tmp[A-Za-z0-9]+", "TMP"),
             (r#""tool_version": "[^"]*""#, r#""tool_version": "V""#),
             // Filtered values (times, paths) vary in length: so does the padding after them.

@@ -34,7 +34,7 @@ macro_rules! snap {
             (r" +\d+ ms\b", " N ms"),
             (r"(Suspects to review \(\d+\) ·) +\d+", "$1 N"),
             (r"(Suspects to review: \d+ left ·) +\d+", "$1 N"),
-            (r"\(\d+ ms\)", "(N ms)"),
+            (r"\(\d+ ms\) *", "(N ms)"),
         ]}, {
             insta::assert_snapshot!($name, $text);
         });
