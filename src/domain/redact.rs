@@ -66,6 +66,15 @@ fn normalised(s: &str) -> Normalised {
     let mut i = 0;
     while i < src.len() {
         let c = src[i];
+        // Invisible characters (soft hyphen, zero-width space and joiners, word joiner,
+        // byte-order mark) do not split a word: "Ta\u{ad}msin" is "Tamsin".
+        if matches!(
+            c,
+            '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+        ) {
+            i += 1;
+            continue;
+        }
         if c.is_whitespace() {
             if !last_space {
                 chars.push(' ');
@@ -506,6 +515,7 @@ struct Patterns {
     capitalised: regex::Regex,
     capitalised_word: regex::Regex,
     lower: regex::Regex,
+    upper: regex::Regex,
 }
 
 fn patterns() -> &'static Patterns {
@@ -519,6 +529,7 @@ fn patterns() -> &'static Patterns {
         capitalised: re(r"\b\p{Lu}[\p{Ll}'’-]+(?:\s+(?:of\s+|the\s+|and\s+)?\p{Lu}[\p{Ll}'’-]+)*"),
         capitalised_word: re(r"\p{Lu}[\p{Ll}'’-]+"),
         lower: re(r"\b\p{Ll}[\p{Ll}'’-]{2,}"),
+        upper: re(r"\b\p{Lu}{3,}\b"),
     })
 }
 
@@ -884,6 +895,16 @@ fn find_suspects_with(
             push(&mut out, m.start(), end, "name", None);
         }
     }
+    // Words in capitals ("JENNIFER KOWALSKI"): a name of the gazetteer that is not a common
+    // word, or a registered name that is a word.
+    for m in p.upper.find_iter(text) {
+        let w = normalise(m.as_str());
+        if finder.ambiguous.contains(&w) {
+            push(&mut out, m.start(), m.end(), "name-or-word", None);
+        } else if !stop_words().contains(w.as_str()) && is_name_word(&w) && !is_common_word(&w) {
+            push(&mut out, m.start(), m.end(), "name", None);
+        }
+    }
     out.sort_by_key(|s| s.start);
     out
 }
@@ -1004,10 +1025,25 @@ pub fn person_variants(name: &str) -> Vec<String> {
             v.push(dotted);
         }
     }
+    // Written without accents too ("Zoë" as "Zoe", "José" as "Jose").
+    let folded: Vec<String> = v
+        .iter()
+        .map(|x| fold_accents(x))
+        .filter(|f| !v.contains(f))
+        .collect();
+    v.extend(folded);
     v.retain(|x| x.trim().chars().filter(|c| c.is_alphanumeric()).count() >= 2);
     v.sort();
     v.dedup();
     v
+}
+
+/// `s` without combining accents (canonical decomposition, marks dropped, recomposed).
+pub fn fold_accents(s: &str) -> String {
+    s.nfd()
+        .filter(|c| unicode_normalization::char::canonical_combining_class(*c) == 0)
+        .nfc()
+        .collect()
 }
 
 #[cfg(test)]
@@ -1183,6 +1219,23 @@ mod tests {
     }
 
     #[test]
+    fn names_match_without_their_accents() {
+        let e = vec![Entity {
+            id: "p".into(),
+            label: "[P]".into(),
+            variants: person_variants("Zoë Ní Bhriain"),
+        }];
+        let m = Matcher::new(&e);
+        for t in ["Zoe said", "ni bhriain said", "Bhriain said", "ZOË agreed"] {
+            let red = apply(t, &m.find(t)).to_lowercase();
+            assert!(
+                !red.contains("zo") && !red.contains("bhriain"),
+                "{t} → {red}"
+            );
+        }
+    }
+
+    #[test]
     fn person_variants_include_titles_and_initials() {
         let v = person_variants("Ada Quill");
         for want in ["Ada Quill", "Dr Quill", "A. Quill", "Professor Quill"] {
@@ -1220,6 +1273,8 @@ mod tests {
             "ring +44 (0)1632-960-481 now",
             "ring 0044 1632 960 481",
             "ﾀ Ｔａｍｓｉｎ",
+            "Ta\u{ad}msin called",
+            "Tam\u{200b}sin called",
         ] {
             let reps = m.find(text);
             assert!(!reps.is_empty(), "{text}");
@@ -1279,6 +1334,7 @@ mod tests {
         assert_eq!(found("We met. Kowalski was late."), ["name:Kowalski"]);
         assert_eq!(found("then kowalski said"), ["name:kowalski"]);
         assert_eq!(found("I asked Mr Brown."), ["title:Brown"]);
+        assert_eq!(found("SIGNED: KOWALSKI"), ["name:KOWALSKI"]);
         assert_eq!(
             found("we met Jennifer Kowalski and Dr Nguyen there"),
             ["name:Jennifer Kowalski", "title:Nguyen"]

@@ -128,8 +128,11 @@ impl Register {
         self.check_text(what, name, &String::from_utf8_lossy(bytes))
     }
 
-    /// Check one text; `place` names where it goes.
+    /// Check one text; `place` names where it goes. XML character references are read
+    /// too (`O&apos;Hara`, `&#74;ane` are names).
     pub fn check_text(&self, what: &str, place: &str, text: &str) -> Result<()> {
+        let unescaped = xml_unescape(text);
+        let text = unescaped.as_deref().unwrap_or(text);
         match self.find(text) {
             None => Ok(()),
             Some((kind, at)) => {
@@ -140,6 +143,50 @@ impl Register {
             }
         }
     }
+}
+
+/// `s` with XML's predefined entities and numeric character references resolved, when it
+/// has any.
+fn xml_unescape(s: &str) -> Option<String> {
+    if !s.contains('&') {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let end = tail[..tail.len().min(12)].find(';');
+        let decoded = end.and_then(|e| {
+            let name = &tail[1..e];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => name
+                    .strip_prefix("#x")
+                    .or_else(|| name.strip_prefix("#X"))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, e + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &tail[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 /// The last guard's register for `fw`: participants' direct identifiers (name in every
@@ -444,5 +491,12 @@ mod identifier_tests {
         assert_eq!(find_identifier("Quill agreed.", &reg), Some("name"));
         assert_eq!(find_identifier("as quill said", &reg), Some("name"));
         assert_eq!(find_identifier("Dr. Quill", &reg), Some("name"));
+        // Through XML character references, in an export's file.
+        assert!(reg
+            .check_text("x", "f.xml", "<t>&#65;da &amp; Co</t>")
+            .is_err());
+        assert!(reg
+            .check_text("x", "f.xml", "<t>Adamant &amp; Co</t>")
+            .is_ok());
     }
 }
