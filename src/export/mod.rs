@@ -156,7 +156,12 @@ fn xml_unescape(s: &str) -> Option<String> {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
-        let end = tail[..tail.len().min(12)].find(';');
+        // A reference is short: look for its `;` among the next few characters only.
+        let end = tail
+            .char_indices()
+            .take(12)
+            .find(|(_, c)| *c == ';')
+            .map(|(i, _)| i);
         let decoded = end.and_then(|e| {
             let name = &tail[1..e];
             let c = match name {
@@ -498,5 +503,10 @@ mod identifier_tests {
         assert!(reg
             .check_text("x", "f.xml", "<t>Adamant &amp; Co</t>")
             .is_ok());
+        // Not a reference, next to characters of several bytes: read as it is.
+        assert!(reg
+            .check_text("x", "f.xml", "&lt;x&gt; — café & ——— é")
+            .is_ok());
+        assert!(reg.check_text("x", "f.xml", "— & Ada").is_err());
     }
 }

@@ -566,8 +566,23 @@ impl Fieldwork {
         Ok(out)
     }
 
-    /// Allow a whole class of suspects (`common-words` or `places`), corpus-wide.
+    /// Allow a whole class of suspects (`common-words`, `places`, `dates`), corpus-wide,
+    /// and count what it closed and what is left (two passes over the corpus: for the
+    /// command line; the terminal interface calls [`Self::allow_class`] and recomputes
+    /// the suspects after the frame).
     pub fn allow_suspect_class(&mut self, class: &str) -> Result<ClassReport> {
+        Self::check_class(class)?;
+        let before = self.suspects(None)?.len();
+        self.allow_class(class)?;
+        let left = self.suspects(None)?.len();
+        Ok(ClassReport {
+            class: class.into(),
+            closed: before.saturating_sub(left),
+            left,
+        })
+    }
+
+    fn check_class(class: &str) -> Result<()> {
         if !ALLOW_CLASSES.contains(&class) {
             return Err(invalid(
                 "class",
@@ -577,7 +592,12 @@ impl Fieldwork {
                 ),
             ));
         }
-        let before = self.suspects(None)?.len();
+        Ok(())
+    }
+
+    /// Allow a whole class of suspects (one transaction, nothing recomputed).
+    pub fn allow_class(&mut self, class: &str) -> Result<()> {
+        Self::check_class(class)?;
         let now = now_utc();
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
@@ -592,12 +612,7 @@ impl Fieldwork {
             Some(&serde_json::json!({"class": class})),
         )?;
         tx.commit()?;
-        let left = self.suspects(None)?.len();
-        Ok(ClassReport {
-            class: class.into(),
-            closed: before.saturating_sub(left),
-            left,
-        })
+        Ok(())
     }
 
     /// The classes allowed so far.

@@ -367,12 +367,11 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: DataEffect) -> Result<()> {
             };
             fw.review_suspect(&text, decision).map(|_| what)
         }
-        DataEffect::AllowClass { class } => fw.allow_suspect_class(&class).map(|r| {
-            format!(
-                "class {} allowed: {} suspect(s) closed, {} left",
-                r.class, r.closed, r.left
-            )
-        }),
+        // Only the write here: the suspects (and the count left) are recomputed after the
+        // frame, like after every decision.
+        DataEffect::AllowClass { class } => fw
+            .allow_class(&class)
+            .map(|_| format!("class {class} allowed")),
         DataEffect::Export(job) => return write_export(fw, s, job),
     };
     let ok = r.is_ok();
