@@ -320,17 +320,36 @@ impl Matcher {
         }
         if !self.phones.is_empty() {
             for m in patterns().phone_any.find_iter(&n.text) {
-                let s = n.byte_to_char[m.start()];
-                let e = n.byte_to_char[m.end()];
-                if (s > 0 && is_word(n.chars[s - 1])) || (e < n.chars.len() && is_word(n.chars[e]))
-                {
-                    continue;
-                }
-                let digits: String = m.as_str().chars().filter(char::is_ascii_digit).collect();
-                let plus = m.as_str().starts_with('+');
-                if let Some(k) = national_digits(&digits, plus) {
-                    if let Some(&ei) = self.phones.get(&k) {
-                        cands.push((s, e, ei));
+                // The run may hold other numbers beside the phone ("in 2023 01632 960123
+                // 2 times"): every sequence of its digit groups is tried (a run has a few
+                // groups, and a phone at most 15 digits).
+                let groups: Vec<(usize, usize)> = patterns()
+                    .digits
+                    .find_iter(m.as_str())
+                    .map(|g| (m.start() + g.start(), m.start() + g.end()))
+                    .collect();
+                for i in 0..groups.len() {
+                    let plus = n.text[..groups[i].0].ends_with('+');
+                    let gs = if plus { groups[i].0 - 1 } else { groups[i].0 };
+                    let s = n.byte_to_char[gs];
+                    if s > 0 && is_word(n.chars[s - 1]) {
+                        continue;
+                    }
+                    let mut acc = String::new();
+                    for g in &groups[i..] {
+                        acc.push_str(&n.text[g.0..g.1]);
+                        if acc.len() > 17 {
+                            break;
+                        }
+                        let e = n.byte_to_char[g.1];
+                        if e < n.chars.len() && is_word(n.chars[e]) {
+                            continue;
+                        }
+                        if let Some(k) = national_digits(&acc, plus) {
+                            if let Some(&ei) = self.phones.get(&k) {
+                                cands.push((s, e, ei));
+                            }
+                        }
                     }
                 }
             }
@@ -510,6 +529,7 @@ struct Patterns {
     email: regex::Regex,
     phone: regex::Regex,
     phone_any: regex::Regex,
+    digits: regex::Regex,
     postcode: regex::Regex,
     date: regex::Regex,
     capitalised: regex::Regex,
@@ -524,6 +544,7 @@ fn patterns() -> &'static Patterns {
         email: re(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),
         phone: re(r"(\+\d{1,3}[\s.-]?)?(\(0\)\s?)?\(?\d{2,5}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}\b"),
         phone_any: re(r"\+?\(?\d[\d .()/-]{5,}\d"),
+        digits: re(r"\d+"),
         postcode: re(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b"),
         date: re(r"(?i)\b(\d{1,2}(st|nd|rd|th)?\s+(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(\s+\d{4})?|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2})\b"),
         capitalised: re(r"\b\p{Lu}[\p{Ll}'’-]+(?:\s+(?:of\s+|the\s+|and\s+)?\p{Lu}[\p{Ll}'’-]+)*"),
@@ -1272,6 +1293,8 @@ mod tests {
             "ring +44 1632 960481 now",
             "ring +44 (0)1632-960-481 now",
             "ring 0044 1632 960 481",
+            "in 2023 01632 960 481 2 times",
+            "(01632) 960481",
             "ﾀ Ｔａｍｓｉｎ",
             "Ta\u{ad}msin called",
             "Tam\u{200b}sin called",

@@ -68,14 +68,28 @@ pub fn leaks(files: &[(String, String)], words: &[String], phones: &[String]) ->
                 }
             }
             for m in digit_run.find_iter(&norm) {
-                let mut d: String = m.as_str().chars().filter(char::is_ascii_digit).collect();
-                if m.as_str().starts_with('+') && d.starts_with("44") {
-                    d = d[2..].to_string();
-                } else if let Some(rest) = d.strip_prefix("0044") {
-                    d = rest.to_string();
-                }
-                let d = d.trim_start_matches('0');
-                if phones.iter().any(|p| p == d) {
+                // Every sequence of the run's digit groups (other numbers may stand beside
+                // the phone in one run).
+                let groups: Vec<&str> = m
+                    .as_str()
+                    .split(|c: char| !c.is_ascii_digit())
+                    .filter(|g| !g.is_empty())
+                    .collect();
+                let hit = (0..groups.len()).any(|i| {
+                    let mut acc = String::new();
+                    groups[i..].iter().any(|g| {
+                        acc.push_str(g);
+                        let mut d = acc.as_str();
+                        if let Some(r) = d.strip_prefix("0044") {
+                            d = r;
+                        } else if i == 0 && m.as_str().starts_with('+') {
+                            d = d.strip_prefix("44").unwrap_or(d);
+                        }
+                        let d = d.trim_start_matches('0');
+                        phones.iter().any(|p| p == d)
+                    })
+                });
+                if hit {
                     out.push(format!("{name} ({what}): phone {}", m.as_str()));
                 }
             }
