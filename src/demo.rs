@@ -1275,6 +1275,15 @@ fn execute(
                         code,
                         format_date(iv.date)
                     );
+                    // Identifiers in every surface form, recorded to measure redaction.
+                    crate::demo_plant::plant(
+                        &mut text,
+                        &rel,
+                        &person.name,
+                        &person.given,
+                        &person.email,
+                        person.phone.as_deref(),
+                    );
                     let abs = root.join(&rel);
                     write_new(&abs, text.as_bytes())?;
                     sum.transcripts_written += 1;

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod demo_plant;
 pub mod domain;
 pub mod export;
 pub mod import;

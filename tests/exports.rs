@@ -863,6 +863,9 @@ fn codebook_exports_validate_and_round_trip() {
         .unwrap();
     let before = codebook_of(&fw, "QMS");
     drop(fw);
+    // Theme descriptions are free text reviewed like transcripts: "Line" mid-sentence is a
+    // capitalised common word, allowed as a class.
+    ok(&db, &["redact", "allow", "--class", "common-words"]);
     let out = dir.path().join("qms.qdc");
     ok(
         &db,
@@ -983,6 +986,7 @@ fn codebook_import_accepts_the_major_packages() {
     let dir = tempfile::tempdir().unwrap();
     let (db, fw) = create(dir.path(), config::DEFAULT_STUDY);
     drop(fw);
+    ok(&db, &["redact", "allow", "--class", "common-words"]);
     let cases = [
         ("nvivo.qdc", 4),
         ("atlasti.qdc", 3),

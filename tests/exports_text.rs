@@ -779,8 +779,19 @@ fn text_exports_refuse_and_write_nothing() {
     );
     std::fs::remove_dir_all(out.join("t")).unwrap();
 
-    // A participant's phone number in a memo: the project is refused, naming the passage.
+    // A participant's phone number in a memo, the participant added after the register was
+    // seeded: the project is refused, naming the passage. (A registered participant's phone
+    // would be replaced, whatever its separators.)
     let mut fw = open(db);
+    fw.add_participant(&ParticipantInput {
+        name: Some("Late Addition".into()),
+        phone: Some("07700 900099".into()),
+        email: Some("late.addition@northshire-ics.example".into()),
+        role: Some("q-manager".into()),
+        site: Some("A".into()),
+        ..Default::default()
+    })
+    .unwrap();
     let (a, e) = fw
         .find_in_transcript(&b.people[1].session, "measure less", None)
         .unwrap();
@@ -789,7 +800,7 @@ fn text_exports_refuse_and_write_nothing() {
         a,
         e,
         &["QMS/Safety culture".to_string()],
-        Some("call back on 07700 900002"),
+        Some("call back on 07700 900099"),
     )
     .unwrap();
     drop(fw);
@@ -813,16 +824,17 @@ fn text_exports_refuse_and_write_nothing() {
         err.contains("memo of passage") && err.contains("phone"),
         "{err}"
     );
-    assert!(!err.contains("900002"), "{err}");
+    assert!(!err.contains("900099"), "{err}");
     assert!(!out.join("p.qdpx").exists());
 
-    // A participant's email in a matrix summary: refused, naming the cell, not the value.
+    // A participant's email in a matrix summary (the participant added after the register
+    // was seeded): refused, naming the cell, not the value.
     let mut fw = open(db);
     fw.set_matrix_summary(
         &b.people[1].code,
         "QMS/Safety culture",
         1,
-        Some("write to zq2@northshire-ics.example"),
+        Some("write to late.addition@northshire-ics.example"),
     )
     .unwrap();
     drop(fw);
@@ -831,7 +843,7 @@ fn text_exports_refuse_and_write_nothing() {
         err.contains(&b.people[1].code) && err.contains("email"),
         "{err}"
     );
-    assert!(!err.contains("zq2@"), "{err}");
+    assert!(!err.contains("late.addition@"), "{err}");
     // Bad input names the problem.
     let err = refused(db, &["export", "matrix", "--out", &s("m.txt")]);
     assert!(err.contains(".xlsx or .csv"), "{err}");

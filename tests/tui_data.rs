@@ -42,7 +42,7 @@ macro_rules! snap {
         insta::with_settings!({filters => vec![
             (r"\bP[0-9A-HJKMNP-TV-Z]{4}\b", "PCODE"),
             // Register rows sort by the random codes: their variant counts move around.
-            (r"(\[Participant PCODE\]\s+(?:person\s+)?)\d+", "${1}NN"),
+            (r"(\[Participant PCODE\]\s+(?:person\s+)?)\d+ +", "${1}NN "),
             (r"\d{4}-\d{2}-\d{2}", "YYYY-MM-DD"),
             (r"\b[0-9a-f]{64}\b", "SHA256"),
             (r"\b[0-9a-f]{8}\b", "xxxxxxxx"),
@@ -50,6 +50,8 @@ macro_rules! snap {
             (r" +\d+ ms\b", " N ms"),
             // The suspects' timing, also where a narrow title cuts off its unit.
             (r"(Suspects to review \(\d+\) ·) +\d+", "$1 N"),
+            (r"(Suspects to review: \d+ left ·) +\d+", "$1 N"),
+            (r"\(\d+ ms\) *", "(N ms)"),
             (r"/tmp/\.tmp[A-Za-z0-9]+", "TMP"),
             (r#""tool_version": "[^"]*""#, r#""tool_version": "V""#),
             // Filtered values (times, paths) vary in length: so does the padding after them.
@@ -380,4 +382,65 @@ fn privacy_mode_shows_no_name_on_either_pane() {
             );
         }
     }
+}
+
+#[test]
+fn redaction_pane_allows_a_class_and_one_suspect_per_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("transcripts");
+    let mut fw = support::small(&root);
+    std::fs::write(
+        root.join("int3.txt"),
+        "Interviewer: Thanks, Ms Adams.\n\nAlice Adams: We met the Partnership Board with Jennifer Kowalski and Dr Nguyen.\n\nInterviewer: Thank you.\n",
+    )
+    .unwrap();
+    let sid = fw
+        .transcript_rows(0, 20)
+        .unwrap()
+        .iter()
+        .find(|r| r.transcript.is_some())
+        .expect("a linked interview")
+        .session_id
+        .clone();
+    fw.import_transcript(&sid, &root.join("int3.txt"), true)
+        .unwrap();
+    let mut s = state(&fw, false);
+    go(&mut fw, &mut s, Pane::Redaction);
+    data(&mut fw, &mut s, DataCmd::Seed);
+    let before = suspect_texts(&s);
+    for want in ["Partnership Board", "Jennifer Kowalski", "Nguyen"] {
+        assert!(before.iter().any(|t| t == want), "{want}: {before:?}");
+    }
+
+    // C: a class in one step (a one-field form; the first choice is common words).
+    data(&mut fw, &mut s, DataCmd::AllowClass);
+    assert_eq!(s.mode, Mode::Form);
+    set_field(&mut s, "class", "common-words");
+    cmd(&mut fw, &mut s, Cmd::FormSubmit);
+    assert_eq!(s.mode, Mode::Normal);
+    let (m, err) = message(&s);
+    assert!(!err && m.contains("class common-words allowed"), "{m}");
+    let after = suspect_texts(&s);
+    assert!(
+        !after.contains(&"Partnership Board".to_string()),
+        "{after:?}"
+    );
+    assert!(
+        after.contains(&"Jennifer Kowalski".to_string()),
+        "names stay: {after:?}"
+    );
+    assert_eq!(fw.suspects(None).unwrap().len(), after.len(), "one count");
+    assert!(text(&s, 120, 40).contains(&format!("Suspects to review: {} left", after.len())));
+
+    // X: allowed in one key, no form, and the selection is on the next suspect.
+    select_suspect(&mut s, &after[0]);
+    let sel = s.data.red.sus_sel;
+    let next = after.get(1).cloned();
+    data(&mut fw, &mut s, DataCmd::AllowNow);
+    assert_eq!(s.mode, Mode::Normal, "no form");
+    let left = suspect_texts(&s);
+    assert_eq!(left.len(), after.len() - 1, "{left:?}");
+    assert!(!left.contains(&after[0]));
+    assert_eq!(s.data.red.sus_sel, sel);
+    assert_eq!(s.data.red.current_suspect().map(|g| g.text.clone()), next);
 }

@@ -33,6 +33,8 @@ macro_rules! snap {
             (r"phase \d \((Baseline|Follow-up)\)|outside the phase windows", "[phase today]"),
             (r" +\d+ ms\b", " N ms"),
             (r"(Suspects to review \(\d+\) ·) +\d+", "$1 N"),
+            (r"(Suspects to review: \d+ left ·) +\d+", "$1 N"),
+            (r"\(\d+ ms\) *", "(N ms)"),
         ]}, {
             insta::assert_snapshot!($name, $text);
         });
@@ -574,7 +576,15 @@ fn privacy_mode_masks_names_in_transcripts_and_snippets() {
 fn privacy_mode_masks_phrases_whole_the_query_and_third_parties() {
     let dir = tempfile::tempdir().unwrap();
     let mut fw = support::small_coded(&dir.path().join("transcripts"));
-    let role = fw.reference.roles[0].code.clone();
+    // A role that is not unique at a site (the fixture already has chief executives).
+    let role = fw
+        .reference
+        .roles
+        .iter()
+        .find(|r| !r.unique_at_site)
+        .expect("a role that is not unique at a site")
+        .code
+        .clone();
     let p = fw
         .add_participant(&fieldwork::domain::ParticipantInput {
             name: Some("Gwendolyn Harrowgate".into()),

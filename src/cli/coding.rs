@@ -527,7 +527,11 @@ pub fn redact(fw: &mut Fieldwork, c: &RedactCmd) -> Out {
                     g.occurrences.len()
                 );
                 for o in g.occurrences.iter().take(3) {
-                    println!("    {} …{}…", &o.session_id[..8], esc(&o.context));
+                    let place = match &o.field {
+                        Some(f) => esc(f),
+                        None => o.session_id.chars().take(8).collect(),
+                    };
+                    println!("    {place} …{}…", esc(&o.context));
                 }
             }
             eprintln!("fieldwork: {} suspect(s) to review", s.len());
@@ -557,8 +561,23 @@ pub fn redact(fw: &mut Fieldwork, c: &RedactCmd) -> Out {
             eprintln!("fieldwork: `{}` will be replaced everywhere", esc(text));
             Ok(0)
         }
-        RedactCmd::Allow { text } => {
+        RedactCmd::Allow { text, class, json } => {
+            if let Some(class) = class {
+                let r = fw.allow_suspect_class(class)?;
+                if *json {
+                    return print_json(&r);
+                }
+                eprintln!(
+                    "fieldwork: class `{}` allowed: {} suspect(s) closed, {} left",
+                    r.class, r.closed, r.left
+                );
+                return Ok(0);
+            }
+            let text = text.as_deref().unwrap_or_default();
             fw.review_suspect(text, Decision::Allow)?;
+            if *json {
+                return print_json(&serde_json::json!({"allowed": text}));
+            }
             eprintln!("fieldwork: `{}` is allowed everywhere", esc(text));
             Ok(0)
         }

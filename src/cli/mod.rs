@@ -764,8 +764,18 @@ pub enum RedactCmd {
         #[arg(long, requires = "kind")]
         label: Option<String>,
     },
-    /// Reject a suspect: it does not identify anyone; allow it everywhere.
-    Allow { text: String },
+    /// Reject a suspect: it does not identify anyone; allow it everywhere. With --class,
+    /// allow a whole class in one step: `common-words` (capitalised common English words
+    /// that are not given names) or `places` (the study's place names).
+    Allow {
+        #[arg(required_unless_present = "class", conflicts_with = "class")]
+        text: Option<String>,
+        /// common-words, places or dates.
+        #[arg(long, value_name = "CLASS")]
+        class: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print an interview's transcript redacted with the register.
     Preview {
         interview: String,
@@ -854,6 +864,9 @@ pub enum ExportCmd {
         /// Replace an existing file.
         #[arg(long)]
         force: bool,
+        /// Export although theme names or descriptions hold suspects nobody reviewed.
+        #[arg(long)]
+        allow_unreviewed: bool,
     },
     /// A theme's quotes: redacted text and attribution label only, where consent allows.
     Quotes {
@@ -878,6 +891,9 @@ pub enum ExportCmd {
         /// Only this phase.
         #[arg(long)]
         phase: Option<u32>,
+        /// Export although summaries hold suspects nobody reviewed.
+        #[arg(long)]
+        allow_unreviewed: bool,
         /// Replace existing files.
         #[arg(long)]
         force: bool,

@@ -1040,9 +1040,16 @@ fn export(cli: &Cli, cfg: &LoadedConfig, c: &ExportCmd) -> Out {
             format: _,
             out,
             framework,
+            allow_unreviewed,
             force,
         } => {
-            let r = crate::export::codebook::export(&fw, out, framework.as_deref(), *force)?;
+            let r = crate::export::codebook::export(
+                &fw,
+                out,
+                framework.as_deref(),
+                *allow_unreviewed,
+                *force,
+            )?;
             println!("{}", r.file.display());
             eprintln!("fieldwork: exported {} code(s)", r.codes);
             Ok(0)
@@ -1063,8 +1070,14 @@ fn export(cli: &Cli, cfg: &LoadedConfig, c: &ExportCmd) -> Out {
             );
             Ok(0)
         }
-        ExportCmd::Matrix { out, phase, force } => {
-            let r = crate::export::matrix::export_matrix(&fw, out, *phase, *force)?;
+        ExportCmd::Matrix {
+            out,
+            phase,
+            allow_unreviewed,
+            force,
+        } => {
+            let r =
+                crate::export::matrix::export_matrix(&fw, out, *phase, *allow_unreviewed, *force)?;
             for f in &r.files {
                 println!("{}", f.display());
             }

@@ -72,7 +72,43 @@ pub fn escape_text(s: &str) -> String {
 }
 
 /// Refuse when a theme's name or description contains a participant's identifier.
-fn check_free_text(themes: &[Theme], register: &[(&'static str, String)]) -> Result<()> {
+/// Suspects nobody reviewed in the active themes' names and descriptions and the
+/// frameworks' descriptions, grouped like `redact suspects`.
+pub fn theme_suspects(fw: &Fieldwork) -> Result<Vec<crate::service::redaction::SuspectGroup>> {
+    let redactor = fw.redactor()?;
+    let mut found = Vec::new();
+    for t in fw.themes(false)? {
+        for (field, text) in [
+            ("name", Some(&t.name)),
+            ("description", t.description.as_ref()),
+        ] {
+            let Some(text) = text else { continue };
+            let suspects = redactor.suspects(text);
+            if !suspects.is_empty() {
+                found.push((
+                    format!("theme {field} {}", &t.id[..8.min(t.id.len())]),
+                    text.clone(),
+                    suspects,
+                ));
+            }
+        }
+    }
+    for f in fw.frameworks()? {
+        if let Some(d) = f.description.as_ref() {
+            let suspects = redactor.suspects(d);
+            if !suspects.is_empty() {
+                found.push((
+                    format!("framework description {}", &f.id[..8.min(f.id.len())]),
+                    d.clone(),
+                    suspects,
+                ));
+            }
+        }
+    }
+    Ok(crate::service::redaction::group_free_suspects(&found))
+}
+
+fn check_free_text(themes: &[Theme], register: &super::Register) -> Result<()> {
     let mut problems = Vec::new();
     for t in themes {
         for (field, text) in [
@@ -89,14 +125,13 @@ fn check_free_text(themes: &[Theme], register: &[(&'static str, String)]) -> Res
             }
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ServiceError::Refused(format!(
+    if !problems.is_empty() {
+        return Err(ServiceError::Refused(format!(
             "the codebook would disclose participants; edit these themes first:\n{}",
             problems.join("\n")
-        )))
+        )));
     }
+    Ok(())
 }
 
 /// The codebook as REFI-QDA XML. `framework`: one framework by name, or all of them (then
@@ -234,11 +269,23 @@ pub fn export(
     fw: &Fieldwork,
     out: &Path,
     framework: Option<&str>,
+    allow_unreviewed: bool,
     force: bool,
 ) -> Result<CodebookReport> {
     check_free(&[out], force)?;
     let xml = codebook_xml(fw, framework)?;
+    // Theme names and descriptions are free text: suspects nobody reviewed refuse the
+    // export with the same rule and message as transcripts (`redact suspects` lists them).
+    let open = theme_suspects(fw)?;
+    if !open.is_empty() && !allow_unreviewed {
+        return Err(crate::service::redaction::unreviewed_refusal(&open));
+    }
     let codes = xml.matches("<Code ").count();
+    super::identifier_register(fw)?.check_file(
+        "codebook",
+        &super::file_name(out),
+        xml.as_bytes(),
+    )?;
     Staged::write(out, xml.as_bytes(), super::files::anonymised(fw))?.commit()?;
     Ok(CodebookReport {
         file: out.to_path_buf(),

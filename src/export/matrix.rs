@@ -62,9 +62,13 @@ pub struct MatrixPreview {
     pub cases_withheld: usize,
     /// Summaries in which the register replaced something.
     pub summaries_redacted: usize,
-    /// Summaries holding suspects the register does not cover (reported, not refused:
-    /// the register is the rule, as for transcripts).
+    /// Summaries holding suspects nobody reviewed (the export refuses unless
+    /// `--allow-unreviewed`, as for transcripts).
     pub summaries_with_suspects: usize,
+    /// Distinct suspect texts nobody reviewed in the summaries.
+    pub unreviewed_suspects: usize,
+    #[serde(skip)]
+    pub unreviewed: Vec<crate::service::redaction::SuspectGroup>,
     pub warnings: Vec<String>,
 }
 
@@ -77,7 +81,7 @@ pub fn preview_matrix(fw: &Fieldwork, phase: Option<u32>) -> Result<MatrixPrevie
 fn preview_with(
     fw: &Fieldwork,
     phase: Option<u32>,
-    register: &[(&'static str, String)],
+    register: &super::Register,
 ) -> Result<MatrixPreview> {
     if let Some(p) = phase {
         fw.reference.phase(p)?;
@@ -108,6 +112,7 @@ fn preview_with(
     let mut cases_withheld = 0;
     let mut summaries_redacted = 0;
     let mut summaries_with_suspects = 0;
+    let mut unreviewed = Vec::new();
     let mut cases: Vec<_> = m.cases.iter().collect();
     cases.sort_by(|a, b| a.code.cmp(&b.code));
     for c in cases {
@@ -133,8 +138,14 @@ fn preview_with(
                 if red != summary {
                     summaries_redacted += 1;
                 }
-                if !redactor.suspects_beside(summary, &reps).is_empty() {
+                let suspects = redactor.suspects_beside(summary, &reps);
+                if !suspects.is_empty() {
                     summaries_with_suspects += 1;
+                    unreviewed.push((
+                        format!("matrix summary {} × {} × phase {ph}", c.code, t.path),
+                        summary.to_string(),
+                        suspects,
+                    ));
                 }
                 if let Some(kind) = super::find_identifier(&red, register) {
                     problems.push(format!(
@@ -153,15 +164,19 @@ fn preview_with(
             problems.join("\n")
         )));
     }
+    // Summaries are free text like transcripts: suspects nobody reviewed refuse the export
+    // with the same rule and message (they are listed by `redact suspects`).
+    let unreviewed = crate::service::redaction::group_free_suspects(&unreviewed);
     let mut warnings = Vec::new();
     if cases_withheld > 0 {
         warnings.push(format!(
             "{cases_withheld} case(s) withheld: no archiving/sharing consent, or a removal withdrawal"
         ));
     }
-    if summaries_with_suspects > 0 {
+    if !unreviewed.is_empty() {
         warnings.push(format!(
-            "{summaries_with_suspects} summary cell(s) hold words the register does not cover (capitalised words, numbers, emails); read them before sharing"
+            "{} suspect(s) in {summaries_with_suspects} summary cell(s) not reviewed; the export refuses until they are (or --allow-unreviewed)",
+            unreviewed.len()
         ));
     }
     Ok(MatrixPreview {
@@ -172,6 +187,8 @@ fn preview_with(
         cases_withheld,
         summaries_redacted,
         summaries_with_suspects,
+        unreviewed_suspects: unreviewed.len(),
+        unreviewed,
         warnings,
     })
 }
@@ -190,12 +207,16 @@ pub fn export_matrix(
     fw: &Fieldwork,
     out: &Path,
     phase: Option<u32>,
+    allow_unreviewed: bool,
     force: bool,
 ) -> Result<MatrixReport> {
     let format = Format::of(out)?;
     check_free(&[out, &super::manifest_path(out)], force)?;
     let register = super::identifier_register(fw)?;
     let p = preview_with(fw, phase, &register)?;
+    if !p.unreviewed.is_empty() && !allow_unreviewed {
+        return Err(crate::service::redaction::unreviewed_refusal(&p.unreviewed));
+    }
     let bytes = match format {
         Format::Csv => csv_text(&p.header, &p.rows).into_bytes(),
         Format::Xlsx => xlsx_bytes("matrix", "Framework matrix", &p.header, &p.rows, 1)?,
@@ -215,6 +236,7 @@ pub fn export_matrix(
     m["summaries_redacted"] = json!(p.summaries_redacted);
     m["summaries_with_unregistered_suspects"] = json!(p.summaries_with_suspects);
     super::guard("matrix manifest", &m.to_string(), &register)?;
+    register.check_file("matrix", &super::file_name(out), &bytes)?;
     super::write_with_manifest(
         out,
         &bytes,

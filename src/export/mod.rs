@@ -26,40 +26,223 @@ use crate::service::{Result, ServiceError};
 /// The tool name and version recorded in manifests and file metadata.
 pub const TOOL: &str = concat!("fieldwork ", env!("CARGO_PKG_VERSION"));
 
-/// Direct identifiers of participants (name, email, phone, organisation, job title),
-/// lower-cased, as (kind, value). Values shorter than four characters are too common to test.
-pub fn identifier_register(fw: &crate::service::Fieldwork) -> Result<Vec<(&'static str, String)>> {
-    Ok(fw
-        .identifiers_by_kind()?
-        .into_iter()
-        .map(|(kind, v)| (kind, v.trim().to_lowercase()))
-        .filter(|(_, v)| v.chars().count() >= 4)
-        .collect())
+/// The last guard's register: every participant's direct identifiers in every form the
+/// redaction register knows (the name and each part of it, titles, initials; the email; the
+/// phone by its digits) and every identifier of the redaction register, compiled once into
+/// one matcher (Aho-Corasick over the normalised variants, plus digit matching for phones),
+/// so that a whole export is checked in one linear pass.
+pub struct Register {
+    matcher: crate::domain::redact::Matcher,
+}
+
+const GUARD_KINDS: &[&str] = &[
+    "name",
+    "email",
+    "phone",
+    "organisation",
+    "job title",
+    "place name",
+    "identifier",
+];
+
+impl Register {
+    /// A register from (kind, value) pairs; `kind` is one of the guard's kinds. Names are
+    /// expanded to every variant; `registered name` values (variants already) are not.
+    pub fn from_values(values: &[(&'static str, String)]) -> Register {
+        use crate::domain::redact::{person_variants, Entity};
+        let mut by_kind: Vec<Vec<String>> = vec![Vec::new(); GUARD_KINDS.len()];
+        let idx = |k: &str| GUARD_KINDS.iter().position(|x| *x == k).unwrap_or(6);
+        for (kind, v) in values {
+            let v = v.trim();
+            if v.is_empty() {
+                continue;
+            }
+            if *kind == "name" {
+                by_kind[0].extend(person_variants(v));
+            } else if *kind == "registered name" {
+                by_kind[0].push(v.to_string());
+            } else {
+                by_kind[idx(kind)].push(v.to_string());
+            }
+        }
+        let entities: Vec<Entity> = GUARD_KINDS
+            .iter()
+            .zip(by_kind)
+            .map(|(k, variants)| Entity {
+                id: k.to_string(),
+                label: k.to_string(),
+                variants,
+            })
+            .collect();
+        Register {
+            matcher: crate::domain::redact::Matcher::for_exports(&entities),
+        }
+    }
+
+    /// The kind of the first identifier found in `text`, and the character offset.
+    pub fn find(&self, text: &str) -> Option<(&'static str, usize)> {
+        if self.matcher.is_empty() {
+            return None;
+        }
+        self.matcher.find(text).first().map(|r| {
+            let k = GUARD_KINDS
+                .iter()
+                .find(|k| **k == r.entity_id)
+                .copied()
+                .unwrap_or("identifier");
+            (k, r.start)
+        })
+    }
+
+    /// Check a file an export is about to write: its name, and its content (every member
+    /// and member name of a zip archive: XLSX parts, REFI-QDA members). A hit refuses,
+    /// naming the file (and member), the line and the kind of identifier, never the value.
+    pub fn check_file(&self, what: &str, name: &str, bytes: &[u8]) -> Result<()> {
+        self.check_text(what, &format!("the file name {name}"), name)?;
+        if bytes.starts_with(b"PK\x03\x04") {
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
+                ServiceError::Io {
+                    context: format!("reading back {name}"),
+                    source: std::io::Error::other(e),
+                }
+            })?;
+            for i in 0..zip.len() {
+                use std::io::Read;
+                let mut f = zip.by_index(i).map_err(|e| ServiceError::Io {
+                    context: format!("reading back {name}"),
+                    source: std::io::Error::other(e),
+                })?;
+                let member = f.name().to_string();
+                self.check_text(what, &format!("{name}, member name {member}"), &member)?;
+                let mut content = Vec::new();
+                f.read_to_end(&mut content).map_err(|e| ServiceError::Io {
+                    context: format!("reading back {name}"),
+                    source: e,
+                })?;
+                self.check_text(
+                    what,
+                    &format!("{name}, member {member}"),
+                    &String::from_utf8_lossy(&content),
+                )?;
+            }
+            return Ok(());
+        }
+        self.check_text(what, name, &String::from_utf8_lossy(bytes))
+    }
+
+    /// Check one text; `place` names where it goes. XML character references are read
+    /// too (`O&apos;Hara`, `&#74;ane` are names).
+    pub fn check_text(&self, what: &str, place: &str, text: &str) -> Result<()> {
+        let unescaped = xml_unescape(text);
+        let text = unescaped.as_deref().unwrap_or(text);
+        match self.find(text) {
+            None => Ok(()),
+            Some((kind, at)) => {
+                let line = 1 + text.chars().take(at).filter(|c| *c == '\n').count();
+                Err(ServiceError::Refused(format!(
+                    "the {what} would carry a participant's {kind} in {place} (line {line}); nothing was written. Add it to the register (`redact seed`, `redact accept`) or correct the text"
+                )))
+            }
+        }
+    }
+}
+
+/// `s` with XML's predefined entities and numeric character references resolved, when it
+/// has any.
+fn xml_unescape(s: &str) -> Option<String> {
+    if !s.contains('&') {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        // A reference is short: look for its `;` among the next few characters only.
+        let end = tail
+            .char_indices()
+            .take(12)
+            .find(|(_, c)| *c == ';')
+            .map(|(i, _)| i);
+        let decoded = end.and_then(|e| {
+            let name = &tail[1..e];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => name
+                    .strip_prefix("#x")
+                    .or_else(|| name.strip_prefix("#X"))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, e + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &tail[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The last guard's register for `fw`: participants' direct identifiers (name in every
+/// form, email, phone, organisation, job title) and every variant of the redaction
+/// register, by kind.
+pub fn identifier_register(fw: &crate::service::Fieldwork) -> Result<Register> {
+    let mut values: Vec<(&'static str, String)> = fw.identifiers_by_kind()?;
+    for i in fw.register()? {
+        for v in i.variants {
+            let kind = if crate::domain::redact::phone_key(&v).is_some() {
+                "phone"
+            } else if v.contains('@') {
+                "email"
+            } else {
+                match i.kind.as_str() {
+                    "person" => "identifier",
+                    "organisation" => "organisation",
+                    "place" => "place name",
+                    _ if i.source == "job-title" => "job title",
+                    _ => "identifier",
+                }
+            };
+            // Register variants are already expanded: taken as they are ("Dr Quill" must
+            // not become a name "Dr").
+            let kind = if i.kind == "person" && kind == "identifier" {
+                "registered name"
+            } else {
+                kind
+            };
+            values.push((kind, v));
+        }
+    }
+    Ok(Register::from_values(&values))
 }
 
 /// The kind of the first identifier of the register found in `text` (case-insensitive, as
 /// a whole word or phrase: "ICS C" is not found inside "analytics capacity").
-pub fn find_identifier(text: &str, register: &[(&'static str, String)]) -> Option<&'static str> {
-    let lower = text.to_lowercase();
-    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-    register
-        .iter()
-        .find(|(_, v)| {
-            lower.match_indices(v.as_str()).any(|(i, m)| {
-                !word(lower[..i].chars().next_back()) && !word(lower[i + m.len()..].chars().next())
-            })
-        })
-        .map(|(k, _)| *k)
+pub fn find_identifier(text: &str, register: &Register) -> Option<&'static str> {
+    register.find(text).map(|(k, _)| k)
 }
 
 /// A last check on what an export is about to write: built from allow-lists, it should
 /// never hold a participant's identifier, but a study's own labels (a role category or phase
 /// named after a person or organisation) could still carry one. Refuse if so.
-pub(crate) fn guard(what: &str, text: &str, register: &[(&'static str, String)]) -> Result<()> {
+pub(crate) fn guard(what: &str, text: &str, register: &Register) -> Result<()> {
     match find_identifier(text, register) {
         None => Ok(()),
         Some(kind) => Err(ServiceError::Refused(format!(
-            "the {what} would contain a participant's {kind} (through a label of the study definition, such as a site, phase or role category name); nothing was written"
+            "the {what} would contain a participant's {kind} (through a label of the study definition, such as a site, phase or role category name, or a free-text field); nothing was written"
         ))),
     }
 }
@@ -345,16 +528,34 @@ mod identifier_tests {
 
     #[test]
     fn identifiers_match_whole_words_only() {
-        let reg = vec![
+        let reg = super::Register::from_values(&[
             ("organisation", "ics c".to_string()),
             ("name", "ada quill".to_string()),
-        ];
+        ]);
         assert_eq!(find_identifier("Analytics capacity", &reg), None);
         assert_eq!(
             find_identifier("Quality at ICS C, as ever", &reg),
             Some("organisation")
         );
         assert_eq!(find_identifier("Ada Quill's view", &reg), Some("name"));
-        assert_eq!(find_identifier("Ada Quillfeather", &reg), None);
+        assert_eq!(find_identifier("Adamant quillfeathers", &reg), None);
+        // Every variant: the given name alone, the surname at a sentence start or in
+        // lower case, a title.
+        assert_eq!(find_identifier("Ada Quillfeather", &reg), Some("name"));
+        assert_eq!(find_identifier("Quill agreed.", &reg), Some("name"));
+        assert_eq!(find_identifier("as quill said", &reg), Some("name"));
+        assert_eq!(find_identifier("Dr. Quill", &reg), Some("name"));
+        // Through XML character references, in an export's file.
+        assert!(reg
+            .check_text("x", "f.xml", "<t>&#65;da &amp; Co</t>")
+            .is_err());
+        assert!(reg
+            .check_text("x", "f.xml", "<t>Adamant &amp; Co</t>")
+            .is_ok());
+        // Not a reference, next to characters of several bytes: read as it is.
+        assert!(reg
+            .check_text("x", "f.xml", "&lt;x&gt; — café & ——— é")
+            .is_ok());
+        assert!(reg.check_text("x", "f.xml", "— & Ada").is_err());
     }
 }

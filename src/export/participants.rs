@@ -437,6 +437,7 @@ pub fn export(
                     usize::MAX,
                 )?,
             };
+            register.check_file("participant table", &file_name(out), &bytes)?;
             let m = super::write_with_manifest(
                 out,
                 &bytes,
@@ -481,6 +482,14 @@ pub fn export(
                 ],
             });
             let mbytes = manifest_bytes(&m)?;
+            let folder = file_name(out);
+            for (n, b) in [
+                ("datapackage.json", &pbytes),
+                ("participants.csv", &csv),
+                ("participants.csv.manifest.json", &mbytes),
+            ] {
+                register.check_file("participant table", &format!("{folder}/{n}"), b)?;
+            }
             write_dir(
                 out,
                 &[

@@ -45,12 +45,16 @@ pub struct ProjectPreview {
     pub withheld_sources: usize,
     /// Passages left out: lost after a re-import, or tagged with a retired theme.
     pub withheld_codings: usize,
+    /// Distinct suspect texts nobody reviewed in the memos written as notes.
+    pub memo_suspects: usize,
     pub warnings: Vec<String>,
 }
 
 /// A built project: the preview, `project.qde`, and the sources as (zip path, bytes).
 pub struct Built {
     pub preview: ProjectPreview,
+    /// Suspects nobody reviewed in the memos (free text), grouped like `redact suspects`.
+    pub unreviewed: Vec<crate::service::redaction::SuspectGroup>,
     pub qde: String,
     pub sources: Vec<(String, Vec<u8>)>,
 }
@@ -92,6 +96,7 @@ pub fn build(
     let now = now_utc();
     let active: HashSet<String> = fw.themes(false)?.into_iter().map(|t| t.id).collect();
     let mut problems = Vec::new();
+    let mut memo_suspects = Vec::new();
 
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     x.push_str(&format!(
@@ -148,11 +153,18 @@ pub fn build(
                 pv.withheld_codings += 1;
                 continue;
             }
-            let note = p
-                .memo
-                .as_deref()
-                .filter(|m| !m.trim().is_empty())
-                .map(|m| redactor.redact(m));
+            let note = p.memo.as_deref().filter(|m| !m.trim().is_empty()).map(|m| {
+                let reps = redactor.matches(m);
+                let suspects = redactor.suspects_beside(m, &reps);
+                if !suspects.is_empty() {
+                    memo_suspects.push((
+                        format!("memo {}", &p.id[..8.min(p.id.len())]),
+                        m.to_string(),
+                        suspects,
+                    ));
+                }
+                crate::domain::redact::apply(m, &reps)
+            });
             src.push_str(&format!(
                 "      <PlainTextSelection guid=\"{}\" startPosition=\"{s}\" endPosition=\"{e}\" creatingUser=\"{user}\">\n        <Coding guid=\"{}\" creatingUser=\"{user}\">\n          <CodeRef targetGUID=\"{}\"/>\n        </Coding>\n",
                 derived_guid("selection", &p.id),
@@ -304,8 +316,20 @@ pub fn build(
     if originals {
         pv.warnings.push(ORIGINALS_WARNING.to_string());
     }
+    let unreviewed = crate::service::redaction::group_free_suspects(&memo_suspects);
+    pv.memo_suspects = unreviewed.len();
+    // Theme names and descriptions are written too (the codebook block).
+    let mut unreviewed = unreviewed;
+    unreviewed.extend(super::codebook::theme_suspects(fw)?);
+    if !unreviewed.is_empty() {
+        pv.warnings.push(format!(
+            "{} suspect(s) in memos, theme names or descriptions not reviewed; the export refuses until they are (or --allow-unreviewed)",
+            unreviewed.len()
+        ));
+    }
     Ok(Built {
         preview: pv,
+        unreviewed,
         qde: x,
         sources,
     })
@@ -420,12 +444,23 @@ pub fn export_project(
         let prepared = fw.prepare_redaction()?;
         // Every refusal of the build first, without logging anything.
         let built = build(fw, &redacted_texts(fw, Some(&prepared))?, false)?;
+        if !built.unreviewed.is_empty() && !allow_unreviewed {
+            return Err(crate::service::redaction::unreviewed_refusal(
+                &built.unreviewed,
+            ));
+        }
         // Refuses while suspects are unreviewed (unless allowed); logs every replacement.
         // The log changes nothing the build read, so the project built above is the one
         // written.
         fw.log_redaction(prepared, allow_unreviewed)?;
         built
     };
+    // Memos are free text like transcripts: the same rule and message.
+    if !built.unreviewed.is_empty() && !allow_unreviewed {
+        return Err(crate::service::redaction::unreviewed_refusal(
+            &built.unreviewed,
+        ));
+    }
     let bytes = qdpx_bytes(&built)?;
     let pv = &built.preview;
     let mut m = super::manifest_base("project");
@@ -453,6 +488,14 @@ pub fn export_project(
     .collect::<Vec<_>>());
     let register = super::identifier_register(fw)?;
     super::guard("project manifest", &m.to_string(), &register)?;
+    if !originals {
+        register.check_file("project", &super::file_name(out), &bytes)?;
+    } else {
+        // The originals carry identifiers by design; the archive's name, its project
+        // document and the manifest are still checked.
+        register.check_text("project", &super::file_name(out), &super::file_name(out))?;
+        register.check_text("project", "project.qde", &built.qde)?;
+    }
     // The original transcripts identify people: owner-only whatever the setting says.
     let modes = if originals {
         super::files::Modes::OWNER_ONLY

@@ -118,11 +118,7 @@ pub fn preview_quotes(fw: &Fieldwork, theme: &str) -> Result<QuotesPreview> {
 
 /// The preview, checked against the participant identifiers `register` (read once by an
 /// export for the rows and its manifest).
-fn preview_with(
-    fw: &Fieldwork,
-    theme: &str,
-    register: &[(&'static str, String)],
-) -> Result<QuotesPreview> {
+fn preview_with(fw: &Fieldwork, theme: &str, register: &super::Register) -> Result<QuotesPreview> {
     let t = fw.resolve_theme(theme)?;
     let quotes = fw.quotes(&t.id, &QuoteFilter::default())?;
     let removed = removal_withdrawn(fw)?;
@@ -285,6 +281,7 @@ pub fn export_quotes(
         "withheld_unanchored": p.withheld_unanchored,
     });
     super::guard("quotes manifest", &m.to_string(), &register)?;
+    register.check_file("quotes export", &super::file_name(out), &bytes)?;
     super::write_with_manifest(
         out,
         &bytes,

@@ -595,6 +595,7 @@ pub fn export(
     super::guard("table", &t.markdown(), &register)?;
     super::guard("table", &csv_text(&t.header(), &t.rows()), &register)?;
     let bytes = t.bytes(format)?;
+    register.check_file("table", &super::file_name(out), &bytes)?;
     let m = write_with_manifest(
         out,
         &bytes,

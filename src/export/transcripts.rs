@@ -85,14 +85,22 @@ pub struct TranscriptsPreview {
 pub fn preview_transcripts(fw: &Fieldwork) -> Result<TranscriptsPreview> {
     let mut files = Vec::new();
     let mut withheld = 0;
-    // One engine for every transcript (the register is read and compiled once).
-    let redactor = fw.redactor()?;
+    // One engine for every transcript (the register is read and compiled once), and the
+    // one count of open suspects: distinct texts, as `redact suspects` lists them.
+    let prepared = fw.prepare_redaction()?;
+    let by_session: HashMap<&str, &crate::service::redaction::Redacted> = prepared
+        .redacted
+        .iter()
+        .map(|r| (r.session_id.as_str(), r))
+        .collect();
     for i in interviews(fw)? {
         if !i.eligible {
             withheld += 1;
             continue;
         }
-        let r = fw.redacted_by(&redactor, &i.session_id)?;
+        let Some(r) = by_session.get(i.session_id.as_str()) else {
+            continue;
+        };
         files.push(TranscriptEntry {
             file: format!("{}.txt", i.name),
             chars: r.text.chars().count(),
@@ -100,7 +108,7 @@ pub fn preview_transcripts(fw: &Fieldwork) -> Result<TranscriptsPreview> {
             unreviewed_suspects: r.unreviewed,
         });
     }
-    let unreviewed = files.iter().map(|f| f.unreviewed_suspects).sum();
+    let unreviewed = prepared.open.len();
     let mut warnings = Vec::new();
     if withheld > 0 {
         warnings.push(format!(
@@ -170,6 +178,7 @@ pub fn export_transcripts(
         )));
     }
     drop(prepared_text);
+    let open_count = prepared.open.len();
     // Refuses while suspects are unreviewed (unless allowed); logs every replacement.
     let (_run, redacted) = fw.log_redaction(prepared, allow_unreviewed)?;
     let by_session: HashMap<&str, &crate::service::redaction::Redacted> = redacted
@@ -216,12 +225,8 @@ pub fn export_transcripts(
         .filter_map(|i| by_session.get(i.session_id.as_str()))
         .map(|r| r.replacements.len())
         .sum();
-    let unreviewed: usize = list
-        .iter()
-        .filter(|i| i.eligible)
-        .filter_map(|i| by_session.get(i.session_id.as_str()))
-        .map(|r| r.unreviewed)
-        .sum();
+    // The one count: distinct suspect texts still open, as `redact suspects` lists them.
+    let unreviewed = open_count;
     let mut m = manifest_base("transcripts");
     m["parameters"] = json!({
         "redacted": true,
@@ -237,6 +242,14 @@ pub fn export_transcripts(
     m["output"] = json!({"folder": super::file_name(out), "files": entries});
     super::guard("transcripts manifest", &m.to_string(), &register)?;
     let mbytes = manifest_bytes(&m)?;
+    let folder = super::file_name(out);
+    for (n, b) in files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .chain(std::iter::once((MANIFEST, mbytes.as_slice())))
+    {
+        register.check_file("transcripts export", &format!("{folder}/{n}"), b)?;
+    }
     let mut all: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(n, b)| (n.as_str(), b.as_slice()))

@@ -35,8 +35,14 @@ pub struct SuspectGroup {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SuspectAt {
+    /// The interview (empty for a field of no interview, such as a theme description).
     pub session_id: String,
+    /// The transcript (empty when the suspect is in another free-text field).
     pub transcript_id: String,
+    /// For a free-text field other than a transcript: which one, e.g. `memo 1a2b3c4d`,
+    /// `matrix summary P7QK × Safety culture × phase 1`, `theme description 9f8e7d6c`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
     pub start: usize,
     pub end: usize,
     /// The surrounding text (identifying: for the reviewer's eyes only).
@@ -68,7 +74,21 @@ pub struct Redacted {
     pub transcript_id: String,
     pub text: String,
     pub replacements: Vec<Replacement>,
+    /// Distinct suspect texts nobody reviewed in this transcript.
     pub unreviewed: usize,
+}
+
+/// The classes of suspects a reviewer can allow in one step (`redact allow --class`).
+pub const ALLOW_CLASSES: &[&str] = &["common-words", "places", "dates"];
+
+/// What allowing a class did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassReport {
+    pub class: String,
+    /// Distinct suspect texts it closed.
+    pub closed: usize,
+    /// Distinct suspect texts still to review.
+    pub left: usize,
 }
 
 /// The register, variants and allow-list, ready to redact any text with the same engine as
@@ -108,6 +128,8 @@ impl Redactor {
 struct Analysed {
     transcript_id: String,
     session_id: String,
+    /// A free-text field other than a transcript (see [`SuspectAt::field`]).
+    field: Option<String>,
     text: String,
     replacements: Vec<Replacement>,
     suspects: Vec<Suspect>,
@@ -133,6 +155,7 @@ fn group_suspects<'a>(analysed: impl Iterator<Item = &'a Analysed>) -> Vec<Suspe
             g.occurrences.push(SuspectAt {
                 session_id: a.session_id.clone(),
                 transcript_id: a.transcript_id.clone(),
+                field: a.field.clone(),
                 start: s.start,
                 end: s.end,
                 context: context(&chars, s.start, s.end),
@@ -147,6 +170,16 @@ fn group_suspects<'a>(analysed: impl Iterator<Item = &'a Analysed>) -> Vec<Suspe
             .then(a.norm.cmp(&b.norm))
     });
     v
+}
+
+/// The number of distinct suspect texts (by normalised text): the unit every count of
+/// unreviewed suspects uses.
+fn distinct(suspects: &[Suspect]) -> usize {
+    suspects
+        .iter()
+        .map(|s| redact::normalise(&s.text))
+        .collect::<HashSet<_>>()
+        .len()
 }
 
 fn context(chars: &[char], s: usize, e: usize) -> String {
@@ -215,13 +248,18 @@ impl Fieldwork {
             Ok(created)
         };
         for p in &people {
+            // The name in every form, and the email and phone (matched case-insensitively,
+            // and by digits whatever the separators and prefix).
+            let mut variants = redact::person_variants(&p.name);
+            variants.extend(p.email.iter().filter(|e| !e.trim().is_empty()).cloned());
+            variants.extend(p.phone.iter().filter(|e| !e.trim().is_empty()).cloned());
             if add(
                 &tx,
                 "participant",
                 &p.id,
                 "person",
                 format!("[Participant {}]", p.code),
-                redact::person_variants(&p.name),
+                variants,
                 &mut rep,
             )? {
                 rep.people += 1;
@@ -324,7 +362,7 @@ impl Fieldwork {
         label: &str,
         variants: &[String],
     ) -> Result<IdentifierRow> {
-        self.add_identifier_from(kind, label, variants, "manual")
+        self.add_identifier_from(kind, label, variants, "manual", false)
     }
 
     /// `add_identifier`, recording where the identifier came from (`manual`, or `reviewer`
@@ -335,6 +373,7 @@ impl Fieldwork {
         label: &str,
         variants: &[String],
         source: &str,
+        name_word: bool,
     ) -> Result<IdentifierRow> {
         if !KINDS.contains(&kind) {
             return Err(invalid(
@@ -378,6 +417,11 @@ impl Fieldwork {
                 variants: vec![],
             },
         )?;
+        if name_word {
+            for v in variants {
+                store::add_name_word(&tx, &redact::normalise(v), &now, &user)?;
+            }
+        }
         for v in variants.iter().filter(|v| !v.trim().is_empty()) {
             store::add_variant(
                 &tx,
@@ -408,11 +452,25 @@ impl Fieldwork {
         identifier: &str,
         variant: &str,
     ) -> Result<IdentifierRow> {
+        self.add_variant_with(identifier, variant, false)
+    }
+
+    /// `add_identifier_variant`; with `name_word`, the variant (a common word) is also
+    /// recorded as a name wherever it stands, in the same transaction.
+    fn add_variant_with(
+        &mut self,
+        identifier: &str,
+        variant: &str,
+        name_word: bool,
+    ) -> Result<IdentifierRow> {
+        let i = self.resolve_identifier(identifier)?;
         let v = clean(Some(variant)).ok_or_else(|| invalid("variant", "is empty"))?;
         let now = now_utc();
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
-        let i = self.resolve_identifier(identifier)?;
+        if name_word {
+            store::add_name_word(&tx, &redact::normalise(&v), &now, &user)?;
+        }
         store::add_variant(
             &tx,
             &new_id(),
@@ -453,11 +511,144 @@ impl Fieldwork {
     /// The redaction engine with the current register (read-only).
     pub fn redactor(&self) -> Result<Redactor> {
         let (entities, variants, allow) = self.entities()?;
+        let names: HashSet<String> = store::name_words(self.store.conn())?.into_iter().collect();
+        let matcher = redact::Matcher::with_names(&entities, &names);
+        let finder = redact::SuspectFinder::new(&variants)
+            .with_ambiguous(matcher.ambiguous_words())
+            .with_classes(self.allow_classes()?);
         Ok(Redactor {
-            matcher: redact::Matcher::new(&entities),
-            finder: redact::SuspectFinder::new(&variants),
+            matcher,
+            finder,
             allow,
         })
+    }
+
+    /// The classes a reviewer allowed, with the study's place names for `places`.
+    fn allow_classes(&self) -> Result<redact::AllowClasses> {
+        let classes = store::allowed_classes(self.store.conn())?;
+        let mut out = redact::AllowClasses {
+            common_words: classes.iter().any(|c| c == "common-words"),
+            dates: classes.iter().any(|c| c == "dates"),
+            places: HashSet::new(),
+        };
+        if classes.iter().any(|c| c == "places") {
+            out.places = self.place_words()?;
+        }
+        Ok(out)
+    }
+
+    /// The study's place names as normalised words: the words of the sites' names and of
+    /// the register's places and organisations that are neither common English words nor
+    /// names of the gazetteer's given names ("Moorcombe" from "Moorcombe Acute Hospitals").
+    pub fn place_words(&self) -> Result<HashSet<String>> {
+        let mut texts: Vec<String> = self
+            .reference
+            .sites
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        for i in store::identifiers(self.store.conn())? {
+            if i.kind == "place" || i.kind == "organisation" {
+                texts.extend(i.variants);
+            }
+        }
+        let mut out = HashSet::new();
+        for t in texts {
+            for w in redact::normalise(&t).split(|c: char| !c.is_alphanumeric() && c != '\'') {
+                if w.chars().count() >= 3
+                    && !redact::is_common_word(w)
+                    && w.chars().all(char::is_alphabetic)
+                {
+                    out.insert(w.to_string());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Allow a whole class of suspects (`common-words`, `places`, `dates`), corpus-wide,
+    /// and count what it closed and what is left (two passes over the corpus: for the
+    /// command line; the terminal interface calls [`Self::allow_class`] and recomputes
+    /// the suspects after the frame).
+    pub fn allow_suspect_class(&mut self, class: &str) -> Result<ClassReport> {
+        Self::check_class(class)?;
+        let before = self.suspects(None)?.len();
+        self.allow_class(class)?;
+        let left = self.suspects(None)?.len();
+        Ok(ClassReport {
+            class: class.into(),
+            closed: before.saturating_sub(left),
+            left,
+        })
+    }
+
+    fn check_class(class: &str) -> Result<()> {
+        if !ALLOW_CLASSES.contains(&class) {
+            return Err(invalid(
+                "class",
+                format!(
+                    "`{class}` is not a class (valid: {})",
+                    ALLOW_CLASSES.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Allow a whole class of suspects (one transaction, nothing recomputed).
+    pub fn allow_class(&mut self, class: &str) -> Result<()> {
+        Self::check_class(class)?;
+        let now = now_utc();
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        store::allow_class(&tx, class, &now, &user)?;
+        audit::record(
+            &tx,
+            &user,
+            "allow-class",
+            class,
+            "allow",
+            None,
+            Some(&serde_json::json!({"class": class})),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The classes allowed so far.
+    pub fn allowed_suspect_classes(&self) -> Result<Vec<String>> {
+        Ok(store::allowed_classes(self.store.conn())?)
+    }
+
+    /// Every free-text field an export can carry besides transcripts (memos, matrix
+    /// summaries, theme and framework names and descriptions), matched and searched for
+    /// suspects with `redactor`.
+    fn analyse_free_texts(&self, redactor: &Redactor) -> Result<Vec<Analysed>> {
+        let mut out = Vec::new();
+        for f in store::free_texts(self.store.conn())? {
+            let replacements = redactor.matches(&f.text);
+            let suspects = redactor.suspects_beside(&f.text, &replacements);
+            let key: String = if f.field == "matrix summary" {
+                f.key.clone()
+            } else {
+                f.key.chars().take(8).collect()
+            };
+            out.push(Analysed {
+                transcript_id: String::new(),
+                session_id: f.session_id.unwrap_or_default(),
+                field: Some(format!("{} {key}", f.field)),
+                text: f.text,
+                replacements,
+                suspects,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Open suspects (distinct texts, as `redact suspects` lists them) in one free text
+    /// an export is about to carry: for the exports' refusals.
+    pub fn open_in_text(&self, redactor: &Redactor, text: &str) -> Vec<Suspect> {
+        redactor.suspects(text)
     }
 
     /// Every imported transcript (or one interview's), matched and searched for suspects
@@ -478,6 +669,7 @@ impl Fieldwork {
             out.push(Analysed {
                 transcript_id: tid,
                 session_id: sid,
+                field: None,
                 text,
                 replacements,
                 suspects,
@@ -498,7 +690,12 @@ impl Fieldwork {
     pub fn suspects(&self, session: Option<&str>) -> Result<Vec<SuspectGroup>> {
         let only = session.map(|s| self.resolve_session(s)).transpose()?;
         let redactor = self.redactor()?;
-        let analysed = self.analyse_transcripts(&redactor, only.as_deref())?;
+        let mut analysed = self.analyse_transcripts(&redactor, only.as_deref())?;
+        let free = self.analyse_free_texts(&redactor)?;
+        analysed.extend(
+            free.into_iter()
+                .filter(|a| only.as_deref().is_none_or(|o| a.session_id == o)),
+        );
         Ok(group_suspects(analysed.iter()))
     }
 
@@ -506,6 +703,9 @@ impl Fieldwork {
     pub fn review_suspect(&mut self, text: &str, decision: Decision) -> Result<()> {
         let t = clean(Some(text)).ok_or_else(|| invalid("text", "is empty"))?;
         let norm = redact::normalise(&t);
+        // A name that is also a word, accepted as a name: replaced wherever it stands
+        // (recorded in the same transaction as the decision).
+        let name_word = redact::is_common_word(&norm);
         match decision {
             Decision::Allow => {
                 let now = now_utc();
@@ -525,12 +725,18 @@ impl Fieldwork {
                 Ok(())
             }
             Decision::Variant(key) => {
-                self.add_identifier_variant(&key, &t)?;
+                self.add_variant_with(&key, &t, name_word)?;
                 Ok(())
             }
             Decision::New { kind, label } => {
                 // The reviewer's, for the log's method.
-                self.add_identifier_from(&kind, &label, std::slice::from_ref(&t), "reviewer")?;
+                self.add_identifier_from(
+                    &kind,
+                    &label,
+                    std::slice::from_ref(&t),
+                    "reviewer",
+                    name_word,
+                )?;
                 Ok(())
             }
         }
@@ -558,10 +764,10 @@ impl Fieldwork {
         let view = self.transcript_view(session)?;
         let text = view.text();
         let (reps, unreviewed) = match analysed.get(view.transcript.id.as_str()) {
-            Some(a) if a.text == text => (a.replacements.clone(), a.suspects.len()),
+            Some(a) if a.text == text => (a.replacements.clone(), distinct(&a.suspects)),
             _ => {
                 let reps = redactor.matches(&text);
-                let n = redactor.suspects_beside(&text, &reps).len();
+                let n = distinct(&redactor.suspects_beside(&text, &reps));
                 (reps, n)
             }
         };
@@ -579,7 +785,10 @@ impl Fieldwork {
     pub fn prepare_redaction(&self) -> Result<PreparedRedaction> {
         let redactor = self.redactor()?;
         let analysed = self.analyse_transcripts(&redactor, None)?;
-        let open = group_suspects(analysed.iter());
+        // The one count: every free text an export can carry is reviewed like transcripts,
+        // and `open` is the list `redact suspects` prints.
+        let free = self.analyse_free_texts(&redactor)?;
+        let open = group_suspects(analysed.iter().chain(free.iter()));
         let by_id: HashMap<&str, &Analysed> = analysed
             .iter()
             .map(|a| (a.transcript_id.as_str(), a))
@@ -610,12 +819,7 @@ impl Fieldwork {
     ) -> Result<(String, Vec<Redacted>)> {
         let PreparedRedaction { open, redacted } = prepared;
         if !open.is_empty() && !allow_unreviewed {
-            return Err(ServiceError::Refused(format!(
-                "{} suspect(s) are not reviewed yet (e.g. `{}` in {} place(s)); review them (`redact suspects`, `redact accept`, `redact allow`) or export with --allow-unreviewed",
-                open.len(),
-                open[0].text,
-                open[0].occurrences.len()
-            )));
+            return Err(unreviewed_refusal(&open));
         }
         let reg = self.register()?;
         let method_of: BTreeMap<String, (String, String)> = reg
@@ -712,6 +916,46 @@ impl Fieldwork {
         }
         Ok(out)
     }
+}
+
+/// The one refusal of every export that would carry suspects nobody reviewed: the count
+/// is of distinct suspect texts, as `redact suspects` lists them; the place is named, never
+/// the text of a free-text field.
+pub fn unreviewed_refusal(open: &[SuspectGroup]) -> ServiceError {
+    let first = &open[0];
+    let place = first
+        .occurrences
+        .first()
+        .map(|o| match &o.field {
+            Some(f) => f.clone(),
+            None => format!(
+                "transcript {}",
+                &o.transcript_id[..8.min(o.transcript_id.len())]
+            ),
+        })
+        .unwrap_or_default();
+    ServiceError::Refused(format!(
+        "{} suspect(s) are not reviewed yet (the first in {place}, {} place(s) in all); review them (`redact suspects`, `redact accept`, `redact allow`, `redact allow --class`) or export with --allow-unreviewed",
+        open.len(),
+        first.occurrences.len()
+    ))
+}
+
+/// Suspects in free texts an export carries, grouped like `redact suspects` (by
+/// normalised text), each text with the place it comes from.
+pub fn group_free_suspects(found: &[(String, String, Vec<Suspect>)]) -> Vec<SuspectGroup> {
+    let analysed: Vec<Analysed> = found
+        .iter()
+        .map(|(field, text, suspects)| Analysed {
+            transcript_id: String::new(),
+            session_id: String::new(),
+            field: Some(field.clone()),
+            text: text.clone(),
+            replacements: vec![],
+            suspects: suspects.clone(),
+        })
+        .collect();
+    group_suspects(analysed.iter())
 }
 
 /// A sort key that orders the numbers inside a text by value: runs of digits become

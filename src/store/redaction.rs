@@ -124,6 +124,150 @@ pub fn allowed(c: &Connection) -> Result<Vec<String>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Allow a whole class of suspects (`common-words`, `places`). Returns whether it is new.
+pub fn allow_class(c: &Connection, class: &str, at: &str, by: &str) -> Result<bool> {
+    Ok(c.execute(
+        "INSERT OR IGNORE INTO allow_class (class, added_at, added_by) VALUES (?1, ?2, ?3)",
+        params![class, at, by],
+    )? > 0)
+}
+
+/// A name part that is also a word, accepted by a reviewer as a name wherever it stands.
+pub fn add_name_word(c: &Connection, norm: &str, at: &str, by: &str) -> Result<()> {
+    c.execute(
+        "INSERT OR IGNORE INTO name_word (norm, added_at, added_by) VALUES (?1, ?2, ?3)",
+        params![norm, at, by],
+    )?;
+    Ok(())
+}
+
+pub fn name_words(c: &Connection) -> Result<Vec<String>> {
+    let mut stmt = c.prepare_cached("SELECT norm FROM name_word")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn allowed_classes(c: &Connection) -> Result<Vec<String>> {
+    let mut stmt = c.prepare_cached("SELECT class FROM allow_class ORDER BY class")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A free-text field that an export can carry, with where it is.
+#[derive(Debug, Clone)]
+pub struct FreeText {
+    /// `memo`, `matrix summary`, `theme name`, `theme description`, `framework description`.
+    pub field: &'static str,
+    /// A stable key of the record (tag id, theme id, participant/theme/phase).
+    pub key: String,
+    /// The interview it belongs to, if any.
+    pub session_id: Option<String>,
+    pub text: String,
+}
+
+/// Every free-text field an export writes besides transcripts: passage memos (REFI-QDA
+/// notes), framework-matrix summaries, theme names and descriptions, framework
+/// descriptions (codebook and project).
+pub fn free_texts(c: &Connection) -> Result<Vec<FreeText>> {
+    let mut out = Vec::new();
+    let mut stmt = c.prepare_cached(
+        "SELECT id, session_id, memo FROM tag WHERE memo IS NOT NULL AND trim(memo) <> ''
+         ORDER BY created_at, id",
+    )?;
+    for r in stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })? {
+        let (id, sid, memo) = r?;
+        out.push(FreeText {
+            field: "memo",
+            key: id,
+            session_id: Some(sid),
+            text: memo,
+        });
+    }
+    let mut stmt = c.prepare_cached(
+        "SELECT p.code, t.name, ph.number, m.summary FROM matrix_summary m
+           JOIN participant p ON p.id = m.participant_id
+           JOIN theme t ON t.id = m.theme_id
+           JOIN phase ph ON ph.id = m.phase_id
+         WHERE trim(m.summary) <> '' ORDER BY p.code, t.name, ph.number",
+    )?;
+    for r in stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })? {
+        let (code, theme, phase, text) = r?;
+        out.push(FreeText {
+            field: "matrix summary",
+            key: format!("{code} × {theme} × phase {phase}"),
+            session_id: None,
+            text,
+        });
+    }
+    let mut stmt = c.prepare_cached(
+        "SELECT id, name, coalesce(description, '') FROM theme WHERE status = 'active'
+         ORDER BY sort, id",
+    )?;
+    for r in stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })? {
+        let (id, name, desc) = r?;
+        out.push(FreeText {
+            field: "theme name",
+            key: id.clone(),
+            session_id: None,
+            text: name,
+        });
+        if !desc.trim().is_empty() {
+            out.push(FreeText {
+                field: "theme description",
+                key: id,
+                session_id: None,
+                text: desc,
+            });
+        }
+    }
+    let mut stmt = c.prepare_cached(
+        "SELECT id, name, coalesce(description, '') FROM framework ORDER BY sort, id",
+    )?;
+    for r in stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })? {
+        let (id, name, desc) = r?;
+        out.push(FreeText {
+            field: "framework name",
+            key: id.clone(),
+            session_id: None,
+            text: name,
+        });
+        if !desc.trim().is_empty() {
+            out.push(FreeText {
+                field: "framework description",
+                key: id,
+                session_id: None,
+                text: desc,
+            });
+        }
+    }
+    Ok(out)
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LogRow {
     pub id: String,

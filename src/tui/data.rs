@@ -32,6 +32,10 @@ pub enum DataCmd {
     AcceptNew,
     /// Redaction: the suspect identifies no one: allow it everywhere (confirmed in a form).
     Allow,
+    /// Redaction: allow the selected suspect at once (one key) and move on to the next.
+    AllowNow,
+    /// Redaction: allow a whole class of suspects (common words, the study's place names).
+    AllowClass,
     /// Redaction: show the anonymisation log instead of the suspects, or back.
     Log,
     /// Redaction: recompute the suspects.
@@ -62,6 +66,10 @@ pub enum DataEffect {
         text: String,
         decision: Decision,
     },
+    /// Allow a whole class of suspects (`common-words`, `places`).
+    AllowClass {
+        class: String,
+    },
     /// Write an export.
     Export(ExportJob),
 }
@@ -87,6 +95,7 @@ pub enum DataForm {
     AcceptVariant { text: String },
     AcceptNew { text: String },
     Allow { text: String },
+    AllowClass,
     Export { kind: ExportKind, param: Param },
 }
 
@@ -227,7 +236,13 @@ impl ExportKind {
 
     /// It redacts transcripts, so it refuses while suspects are unreviewed.
     pub fn redacts(self) -> bool {
-        matches!(self, ExportKind::Transcripts | ExportKind::Project)
+        matches!(
+            self,
+            ExportKind::Transcripts
+                | ExportKind::Project
+                | ExportKind::Matrix
+                | ExportKind::Codebook
+        )
     }
 }
 
@@ -590,6 +605,36 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
             open(s, DataForm::Allow { text: g.text }, f);
             None
         }
+        C::AllowNow => {
+            // One key: allowed, and the selection stays where it is, on the next suspect.
+            let g = need_suspect(s)?;
+            Some(Effect::Data(DataEffect::Review {
+                text: g.text,
+                decision: Decision::Allow,
+            }))
+        }
+        C::AllowClass => {
+            let f = Form::new(
+                "Allow a whole class of suspects? Enter confirms, Esc changes nothing",
+                vec![Field::choice(
+                    "class",
+                    "Class",
+                    vec![
+                        (
+                            "common-words".into(),
+                            "capitalised common English words that are not given names".into(),
+                        ),
+                        ("places".into(), "the study's place names".into()),
+                        (
+                            "dates".into(),
+                            "dates (quasi-identifiers: only if dates may be shared)".into(),
+                        ),
+                    ],
+                )],
+            );
+            open(s, DataForm::AllowClass, f);
+            None
+        }
         C::Log => {
             s.data.red.show_log = !s.data.red.show_log;
             None
@@ -760,6 +805,9 @@ pub fn submit(s: &mut State, d: DataForm, f: &Form) -> Option<Effect> {
         DataForm::Allow { text } => DataEffect::Review {
             text,
             decision: Decision::Allow,
+        },
+        DataForm::AllowClass => DataEffect::AllowClass {
+            class: f.get("class"),
         },
         DataForm::Export { kind, param } => {
             let format = f.get("format");

@@ -381,6 +381,11 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: DataEffect) -> Result<()> {
             };
             fw.review_suspect(&text, decision).map(|_| what)
         }
+        // Only the write here: the suspects (and the count left) are recomputed after the
+        // frame, like after every decision.
+        DataEffect::AllowClass { class } => fw
+            .allow_class(&class)
+            .map(|_| format!("class {class} allowed")),
         DataEffect::Export(job) => return write_export(fw, s, job),
     };
     let ok = r.is_ok();
@@ -439,10 +444,10 @@ fn write_export(fw: &mut Fieldwork, s: &mut State, job: ExportJob) -> Result<()>
             .and_then(|fmt| export::quotes::export_quotes(fw, id, fmt, &out, f))
             .map(|r| r.files),
         (ExportKind::Matrix, Param::Phase(p)) => {
-            export::matrix::export_matrix(fw, &out, *p, f).map(|r| r.files)
+            export::matrix::export_matrix(fw, &out, *p, job.allow_unreviewed, f).map(|r| r.files)
         }
         (ExportKind::Codebook, _) => {
-            export::codebook::export(fw, &out, None, f).map(|r| vec![r.file])
+            export::codebook::export(fw, &out, None, job.allow_unreviewed, f).map(|r| vec![r.file])
         }
         (ExportKind::Transcripts, _) => {
             export::transcripts::export_transcripts(fw, &out, job.allow_unreviewed, f).map(|r| {

@@ -914,6 +914,20 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b!(
         Ctx::Pane(Pane::Redaction),
+        [ch('X')],
+        C::Data(DataCmd::AllowNow),
+        "allow at once: one key, no form; the next suspect is selected",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Redaction),
+        [ch('C')],
+        C::Data(DataCmd::AllowClass),
+        "allow a class: common English words, or the study's place names (a form)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Redaction),
         [ch('l')],
         C::Data(DataCmd::Log),
         "anonymisation log instead of the suspects (toggles)",

@@ -29,6 +29,7 @@ pub fn contents(path: &Path) -> Vec<(String, String)> {
 }
 
 /// Zero hits of any identifier in any file, part or file name under `dir`.
+#[allow(dead_code)]
 pub fn assert_no_identifiers(dir: &Path, ids: &[String]) {
     let files = contents(dir);
     assert!(!files.is_empty());
@@ -40,4 +41,59 @@ pub fn assert_no_identifiers(dir: &Path, ids: &[String]) {
             assert!(!n.contains(id.as_str()), "file name {name} contains `{id}`");
         }
     }
+}
+
+/// What a motivated intruder finds in `files` (from [`contents`]): every whole-word
+/// occurrence of `words` after NFKC normalisation, case folding and collapsing white space
+/// (so a name split across a line break is found), and every run of digits and separators
+/// whose digits, without a `+44`/`0044` prefix and trunk `0`, are one of `phones` (national
+/// digits). Returns "file: what" for each hit (test output only: synthetic names).
+#[allow(dead_code)]
+pub fn leaks(files: &[(String, String)], words: &[String], phones: &[String]) -> Vec<String> {
+    let digit_run = regex::Regex::new(r"\+?\(?\d[\d .()/-]{5,}\d").unwrap();
+    let mut out = Vec::new();
+    for (name, text) in files {
+        for (what, t) in [("content", text.as_str()), ("file name", name.as_str())] {
+            let norm = fieldwork::domain::redact::normalise(t);
+            for w in words {
+                let w = fieldwork::domain::redact::normalise(w);
+                let hit = norm.match_indices(w.as_str()).any(|(i, m)| {
+                    let before = norm[..i].chars().next_back();
+                    let after = norm[i + m.len()..].chars().next();
+                    !before.is_some_and(char::is_alphanumeric)
+                        && !after.is_some_and(char::is_alphanumeric)
+                });
+                if hit {
+                    out.push(format!("{name} ({what}): `{w}`"));
+                }
+            }
+            for m in digit_run.find_iter(&norm) {
+                // Every sequence of the run's digit groups (other numbers may stand beside
+                // the phone in one run).
+                let groups: Vec<&str> = m
+                    .as_str()
+                    .split(|c: char| !c.is_ascii_digit())
+                    .filter(|g| !g.is_empty())
+                    .collect();
+                let hit = (0..groups.len()).any(|i| {
+                    let mut acc = String::new();
+                    groups[i..].iter().any(|g| {
+                        acc.push_str(g);
+                        let mut d = acc.as_str();
+                        if let Some(r) = d.strip_prefix("0044") {
+                            d = r;
+                        } else if i == 0 && m.as_str().starts_with('+') {
+                            d = d.strip_prefix("44").unwrap_or(d);
+                        }
+                        let d = d.trim_start_matches('0');
+                        phones.iter().any(|p| p == d)
+                    })
+                });
+                if hit {
+                    out.push(format!("{name} ({what}): phone {}", m.as_str()));
+                }
+            }
+        }
+    }
+    out
 }

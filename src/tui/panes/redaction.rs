@@ -253,7 +253,11 @@ fn suspects(s: &State, area: Rect, buf: &mut Buffer) {
     let title = match (&r.suspects, r.computing) {
         (_, true) => " Suspects (computing…) ".to_string(),
         (None, false) => " Suspects ".to_string(),
-        (Some(v), false) => format!(" Suspects to review ({}) · {:>4} ms ", v.len(), r.millis),
+        (Some(v), false) => format!(
+            " Suspects to review: {} left · {:>4} ms ",
+            v.len(),
+            r.millis
+        ),
     };
     let empty = match &r.suspects {
         None => Line::styled(
@@ -310,10 +314,18 @@ fn contexts(s: &State, area: Rect, buf: &mut Buffer) {
         ),
     ])];
     for o in &g.occurrences {
-        lines.push(Line::raw(format!("… {} …", pii(s.privacy, &o.context))));
+        let place = o
+            .field
+            .as_deref()
+            .map(|f| format!("[{}] ", esc(f)))
+            .unwrap_or_default();
+        lines.push(Line::raw(format!(
+            "{place}… {} …",
+            pii(s.privacy, &o.context)
+        )));
     }
     panel(
-        "Where · Enter variant · n new · x allow",
+        "Where · Enter variant · n new · x allow · X at once · C class",
         lines,
         area,
         buf,

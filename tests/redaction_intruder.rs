@@ -1,0 +1,576 @@
+//! A motivated intruder's pass over every export (issue 9): participants with generated
+//! names (given names and surnames combined at random from the demo's invented lists, plus
+//! a given name that is a common word and a hyphenated surname) are written into
+//! transcripts, memos, matrix summaries and theme descriptions in every surface form — the
+//! given name alone at a sentence start, the surname alone at a sentence start and in lower
+//! case, possessives, hyphenated parts, title + surname, initials, across a line break,
+//! phones with dots, dashes, spaces, `+44` and `0`, emails in capitals — and third parties
+//! nobody registered. After `redact seed` and a review on the real binary, every export
+//! (participants csv/xlsx/json/datapackage, Table 1, quotes, matrix, transcripts, codebook,
+//! project with every member unzipped) is scanned after NFKC, case folding and, for phones,
+//! digit normalisation: no identifier may be found. Where a review is skipped or the
+//! register incomplete, the export must refuse, naming the place.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use fieldwork::config::{self, ConsentPolicy};
+use fieldwork::domain::{Answer, ParticipantInput};
+use fieldwork::service::consent::ConsentInput;
+use fieldwork::service::sessions::InterviewInput;
+use fieldwork::service::{Fieldwork, Settings};
+use time::macros::date;
+
+mod scan;
+
+const NAMES: &str = include_str!("../assets/demo/names.txt");
+
+fn section(name: &str) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let mut on = false;
+    for l in NAMES.lines() {
+        let l = l.trim();
+        if l.starts_with('[') {
+            on = l == format!("[{name}]");
+            continue;
+        }
+        if on && !l.is_empty() && !l.starts_with('#') {
+            out.push(l);
+        }
+    }
+    out
+}
+
+/// A seeded xorshift: the same names every run (property-style, many shapes).
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+struct Person {
+    code: String,
+    given: String,
+    surname: String,
+    email: String,
+    phone: String,
+    session: String,
+}
+
+fn settings(dir: &Path) -> Settings {
+    Settings {
+        user: "Ottoline Investigator".into(),
+        transcripts_root: dir.to_path_buf(),
+        consent_policy: ConsentPolicy::Refuse,
+    }
+}
+
+fn run(db: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_fieldwork"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("FIELDWORK_DB")
+        .env_remove("FIELDWORK_CONFIG")
+        .env("HOME", db.parent().unwrap())
+        .env("XDG_CONFIG_HOME", db.parent().unwrap().join("config"))
+        .current_dir(db.parent().unwrap())
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn ok(db: &Path, args: &[&str]) -> String {
+    let (code, out, err) = run(db, args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    out
+}
+
+fn refused(db: &Path, args: &[&str]) -> String {
+    let (code, _, err) = run(db, args);
+    assert_eq!(code, 2, "{args:?} should be refused: {err}");
+    err
+}
+
+/// The transcript of one participant: every surface form of their identifiers, a colleague
+/// (another participant) by first name, and two third parties nobody registered.
+fn transcript(p: &Person, colleague: &Person, third: (&str, &str)) -> String {
+    let (g, s) = (&p.given, &p.surname);
+    let parts: Vec<&str> = s.split('-').collect();
+    let digits: String = p.phone.chars().filter(char::is_ascii_digit).collect();
+    let nat = digits.trim_start_matches('0');
+    let (a, rest) = nat.split_at(4);
+    let (b, c) = rest.split_at(3);
+    format!(
+        "Interviewer: Thank you for coming in.\n\n\
+         Participant: {g} here. {s} is my surname, people say {lower} all the time. \
+         It was {g}'s plan and {s}'s budget. {last} was on every form. \
+         Dr {s} chaired it; Ms. {s} too; the minutes say {i}. {s}. \
+         I wrote to {g}\n{s} about it. Call 0{a}.{b}.{c} or 0{a}-{b}-{c} or +44 {a} {b} {c} \
+         or 0044 (0){a}{b}{c}. Mail {email_upper}. {cg} from the other team agreed.\n\n\
+         Interviewer: Anyone else?\n\n\
+         Participant: We brought in {tg} {ts} from the council, and Dr {ts2} disagreed. \
+         We improved safety culture together.\n",
+        lower = s.to_lowercase(),
+        last = parts[parts.len() - 1],
+        i = &g[..1],
+        email_upper = p.email.to_uppercase(),
+        cg = colleague.given,
+        tg = third.0,
+        ts = third.1,
+        ts2 = third.1,
+    )
+}
+
+fn build(dir: &Path) -> (PathBuf, Vec<Person>) {
+    let db = dir.join("study.db");
+    std::fs::write(
+        dir.join("fieldwork.toml"),
+        "[user]\nname = \"Ottoline Investigator\"\n",
+    )
+    .unwrap();
+    let st = config::parse(config::DEFAULT_STUDY, "x").unwrap().study;
+    let mut fw = Fieldwork::create(&db, &st, settings(dir)).unwrap();
+    fw.add_theme("Safety culture", Some("QMS"), None, None, Some("#336699"))
+        .unwrap();
+    // A theme description naming a third party in lower case and by title.
+    fw.add_theme(
+        "Clinical voice",
+        Some("QMS"),
+        None,
+        Some("Clinical voice as dr kowalski described it"),
+        None,
+    )
+    .unwrap();
+    let given = section("given");
+    let family = section("family");
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    // Fixed shapes first: a given name that is a common word, hyphenated and
+    // double-barrelled surnames; then names combined at random.
+    let mut names: Vec<(String, String)> = vec![
+        ("Hope".into(), "Quarrington".into()),
+        ("Tamsin".into(), "Hartwell-Pike".into()),
+        ("Ellery".into(), "Ashcombe-Fray".into()),
+    ];
+    while names.len() < 10 {
+        let g = given[rng.below(given.len())].to_string();
+        let f = family[rng.below(family.len())].to_string();
+        if !names.iter().any(|(a, b)| *a == g || *b == f) {
+            names.push((g, f));
+        }
+    }
+    let mut people = Vec::new();
+    for (n, (g, s)) in names.iter().enumerate() {
+        let email = format!("{}.{}@trust{n}.example", g.to_lowercase(), n);
+        let phone = format!("01632 960 {:03}", 100 + n);
+        let p = fw
+            .add_participant(&ParticipantInput {
+                name: Some(format!("{g} {s}")),
+                email: Some(email.clone()),
+                phone: Some(phone.clone()),
+                role: Some("q-manager".into()),
+                site: Some("A".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        fw.record_consent(
+            &p.code,
+            &ConsentInput {
+                date: Some(date!(2021 - 10 - 01)),
+                take_part: Some(Answer::Yes),
+                audio: Some(Answer::Yes),
+                quotes: Some(Answer::Yes),
+                archiving: Some(Answer::Yes),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let session = fw
+            .log_interview(&InterviewInput {
+                participants: vec![p.code.clone()],
+                date: Some(date!(2022 - 01 - 10)),
+                duration_min: Some(55),
+                ..Default::default()
+            })
+            .unwrap()
+            .session
+            .id;
+        people.push(Person {
+            code: p.code,
+            given: g.clone(),
+            surname: s.clone(),
+            email,
+            phone,
+            session,
+        });
+    }
+    let thirds = [
+        ("Jennifer", "Kowalski"),
+        ("Marcus", "Nguyen"),
+        ("Dolores", "Lindqvist"),
+    ];
+    for i in 0..people.len() {
+        let colleague = &people[(i + 1) % people.len()];
+        let text = transcript(&people[i], colleague, thirds[i % thirds.len()]);
+        let file = dir.join(format!("t{i}.txt"));
+        std::fs::write(&file, text).unwrap();
+        fw.import_transcript(&people[i].session, &file, false)
+            .unwrap();
+        let p = &people[i];
+        let (a, b) = fw
+            .find_in_transcript(&p.session, &format!("{}'s plan", p.given), None)
+            .unwrap();
+        // The memo: the given name alone, the phone with dots, the email in capitals.
+        let digits: String = p.phone.chars().filter(char::is_ascii_digit).collect();
+        fw.tag_passage(
+            &p.session,
+            a,
+            b,
+            &["QMS/Safety culture".to_string()],
+            Some(&format!(
+                "{} says call {}.{} or {}",
+                p.given,
+                &digits[..5],
+                &digits[5..],
+                p.email.to_uppercase()
+            )),
+        )
+        .unwrap();
+        let (a, b) = fw
+            .find_in_transcript(
+                &p.session,
+                &format!(
+                    "We brought in {} {}",
+                    thirds[i % thirds.len()].0,
+                    thirds[i % thirds.len()].1
+                ),
+                None,
+            )
+            .unwrap();
+        fw.tag_passage(&p.session, a, b, &["QMS/Safety culture".to_string()], None)
+            .unwrap();
+        fw.set_matrix_summary(
+            &p.code,
+            "QMS/Safety culture",
+            1,
+            Some(&format!(
+                "{} leads with nguyen; ask {} (or {})",
+                p.surname.to_lowercase(),
+                p.given,
+                p.email.to_uppercase()
+            )),
+        )
+        .unwrap();
+    }
+    (db, people)
+}
+
+/// The identifiers an intruder would look for, normalised: given names, surname parts,
+/// emails, and the phones' national digits; and the third parties.
+fn identifiers(people: &[Person]) -> (Vec<String>, Vec<String>) {
+    let mut words = Vec::new();
+    let mut phones = Vec::new();
+    for p in people {
+        words.push(p.given.to_lowercase());
+        for part in p.surname.split('-') {
+            words.push(part.to_lowercase());
+        }
+        words.push(p.email.to_lowercase());
+        let d: String = p.phone.chars().filter(char::is_ascii_digit).collect();
+        phones.push(d.trim_start_matches('0').to_string());
+    }
+    for w in [
+        "jennifer",
+        "kowalski",
+        "marcus",
+        "nguyen",
+        "dolores",
+        "lindqvist",
+    ] {
+        words.push(w.into());
+    }
+    (words, phones)
+}
+
+/// The simulated reviewer: the classes, then every suspect left accepted as a new
+/// identifier (dates allowed), all through the binary.
+fn review(db: &Path) {
+    ok(db, &["redact", "allow", "--class", "common-words"]);
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(db, &["redact", "suspects", "--json"])).unwrap();
+    for (n, g) in v.as_array().unwrap().iter().enumerate() {
+        let text = g["text"].as_str().unwrap();
+        if g["reason"] == "date" {
+            ok(db, &["redact", "allow", text]);
+        } else {
+            ok(
+                db,
+                &[
+                    "redact",
+                    "accept",
+                    text,
+                    "--kind",
+                    "person",
+                    "--label",
+                    &format!("[Person {}]", n + 1),
+                ],
+            );
+        }
+    }
+    let left: serde_json::Value =
+        serde_json::from_str(&ok(db, &["redact", "suspects", "--json"])).unwrap();
+    assert_eq!(left.as_array().unwrap().len(), 0, "{left}");
+}
+
+#[test]
+fn no_export_carries_an_identifier_in_any_form() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, people) = build(tmp.path());
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let o = |n: &str| out.join(n).to_str().unwrap().to_string();
+
+    // Before any review: every text export refuses, naming a place, never a name.
+    ok(&db, &["redact", "seed"]);
+    for args in [
+        vec!["export", "transcripts", "--redacted", "--out", &o("t0")],
+        vec![
+            "export",
+            "project",
+            "--format",
+            "qdpx",
+            "--out",
+            &o("p0.qdpx"),
+        ],
+        vec!["export", "matrix", "--out", &o("m0.csv")],
+        vec!["export", "codebook", "--out", &o("c0.qdc")],
+    ] {
+        let err = refused(&db, &args);
+        assert!(err.contains("not reviewed"), "{args:?}: {err}");
+        for w in ["kowalski", "jennifer", "nguyen"] {
+            assert!(!err.to_lowercase().contains(w), "{err}");
+        }
+    }
+    let err = refused(
+        &db,
+        &[
+            "export",
+            "quotes",
+            "--theme",
+            "QMS/Safety culture",
+            "--out",
+            &o("q0.csv"),
+        ],
+    );
+    assert!(err.contains("not reviewed"), "{err}");
+    assert!(std::fs::read_dir(&out).unwrap().next().is_none());
+
+    // `redact suspects` lists the third parties wherever they are: in transcripts, and in
+    // the theme description (field named), each once.
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["redact", "suspects", "--json"])).unwrap();
+    let texts: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["norm"].as_str().unwrap().to_string())
+        .collect();
+    for want in ["jennifer kowalski", "nguyen", "kowalski"] {
+        assert!(texts.iter().any(|t| t == want), "{want} not in {texts:?}");
+    }
+    assert!(v
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["occurrences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["field"]
+                .as_str()
+                .is_some_and(|f| f.starts_with("theme description")))));
+    // The transcripts export's preview count is the same count.
+    let n = texts.len();
+    let err = refused(
+        &db,
+        &["export", "transcripts", "--redacted", "--out", &o("t0")],
+    );
+    assert!(err.contains(&format!("{n} suspect(s)")), "{n}: {err}");
+
+    review(&db);
+    // Theme texts are exported as written (not redacted): the codebook now refuses the
+    // description naming a reviewed third party, naming the theme; the analyst retires it.
+    let err = refused(&db, &["export", "codebook", "--out", &o("c1.qdc")]);
+    assert!(
+        err.contains("Clinical voice") && err.contains("name"),
+        "{err}"
+    );
+    assert!(!err.to_lowercase().contains("kowalski"), "{err}");
+    Fieldwork::open(&db, settings(tmp.path()))
+        .unwrap()
+        .retire_theme("QMS/Clinical voice")
+        .unwrap();
+
+    // Every export, every format.
+    let mut outputs: Vec<String> = Vec::new();
+    for f in ["csv", "xlsx", "json"] {
+        let p = o(&format!("participants.{f}"));
+        ok(
+            &db,
+            &[
+                "export",
+                "participants",
+                "--format",
+                f,
+                "--out",
+                &p,
+                "--k",
+                "3",
+            ],
+        );
+        outputs.push(p);
+    }
+    let p = o("package");
+    ok(
+        &db,
+        &[
+            "export",
+            "participants",
+            "--format",
+            "datapackage",
+            "--out",
+            &p,
+            "--k",
+            "3",
+        ],
+    );
+    outputs.push(p);
+    for f in ["md", "csv", "xlsx"] {
+        let p = o(&format!("table1.{f}"));
+        ok(&db, &["export", "table1", "--format", f, "--out", &p]);
+        outputs.push(p);
+    }
+    for f in ["csv", "md", "json"] {
+        let p = o(&format!("quotes.{f}"));
+        ok(
+            &db,
+            &[
+                "export",
+                "quotes",
+                "--theme",
+                "QMS/Safety culture",
+                "--format",
+                f,
+                "--out",
+                &p,
+            ],
+        );
+        outputs.push(p);
+    }
+    for f in ["csv", "xlsx"] {
+        let p = o(&format!("matrix.{f}"));
+        ok(&db, &["export", "matrix", "--out", &p]);
+        outputs.push(p);
+    }
+    let p = o("transcripts");
+    ok(&db, &["export", "transcripts", "--redacted", "--out", &p]);
+    outputs.push(p);
+    let p = o("codebook.qdc");
+    ok(&db, &["export", "codebook", "--out", &p]);
+    outputs.push(p);
+    let p = o("project.qdpx");
+    ok(&db, &["export", "project", "--format", "qdpx", "--out", &p]);
+    outputs.push(p);
+
+    let (words, phones) = identifiers(&people);
+    // The scanner finds every planted form in an original transcript (so silence below
+    // means something): names, the lower-case surname, the email in capitals, and the
+    // phone written four ways.
+    let original = scan::contents(&tmp.path().join("t1.txt"));
+    let found = scan::leaks(&original, &words, &phones);
+    for want in ["`tamsin`", "`hartwell`", "`pike`", "@trust1.example`"] {
+        assert!(found.iter().any(|f| f.contains(want)), "{want}: {found:#?}");
+    }
+    assert!(
+        found.iter().filter(|f| f.contains("phone")).count() >= 4,
+        "{found:#?}"
+    );
+    let files = scan::contents(&out);
+    assert!(files.len() >= 20, "{}", files.len());
+    let leaks = scan::leaks(&files, &words, &phones);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+    // The redaction happened (the labels are there), so the scan looked at real text.
+    let all: String = files.iter().map(|(_, t)| t.as_str()).collect();
+    for p in &people {
+        assert!(
+            all.contains(&format!("[Participant {}]", p.code)),
+            "{}",
+            p.code
+        );
+    }
+}
+
+#[test]
+fn the_last_guard_refuses_and_names_the_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, people) = build(tmp.path());
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let o = |n: &str| out.join(n).to_str().unwrap().to_string();
+    // A participant's surname as the output's file name: refused, naming the file name
+    // (never the surname), nothing written.
+    let p = &people[3];
+    let name = format!("{}.csv", p.surname.to_lowercase());
+    let err = refused(
+        &db,
+        &[
+            "export",
+            "participants",
+            "--format",
+            "csv",
+            "--out",
+            &o(&name),
+            "--k",
+            "3",
+        ],
+    );
+    assert!(err.contains("file name") && err.contains("name"), "{err}");
+    assert!(std::fs::read_dir(&out).unwrap().next().is_none());
+    // A participant's given name in a theme description: the codebook is refused, naming
+    // the theme, even with --allow-unreviewed.
+    let mut fw = Fieldwork::open(&db, settings(tmp.path())).unwrap();
+    fw.add_theme(
+        "Quiet leadership",
+        Some("QMS"),
+        None,
+        Some(&format!("What {} said about it", p.given.to_lowercase())),
+        None,
+    )
+    .unwrap();
+    drop(fw);
+    ok(&db, &["redact", "seed"]);
+    let err = refused(
+        &db,
+        &[
+            "export",
+            "codebook",
+            "--out",
+            &o("c.qdc"),
+            "--allow-unreviewed",
+        ],
+    );
+    assert!(
+        err.contains("Quiet leadership") && err.contains("name"),
+        "{err}"
+    );
+    assert!(!err.contains(&p.given), "{err}");
+    assert!(!out.join("c.qdc").exists());
+}
