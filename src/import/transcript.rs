@@ -396,6 +396,7 @@ pub fn parse_vtt(text: &str) -> Result<Parsed, ParseError> {
         end: i64,
     }
     let mut cues: Vec<Cue> = Vec::new();
+    let mut last_start: Option<(i64, usize)> = None;
     let mut i = 1;
     while i < lines.len() {
         let line = lines[i].trim();
@@ -434,6 +435,19 @@ pub fn parse_vtt(text: &str) -> Result<Parsed, ParseError> {
         if end < start {
             return Err(err(Some(timing_line + 1), "the cue ends before it starts"));
         }
+        // WebVTT cues come in the order of their start times; a turn's times are those
+        // of its first and last cue.
+        if let Some((prev, prev_line)) = last_start {
+            if start < prev {
+                return Err(err(
+                    Some(timing_line + 1),
+                    format!(
+                        "the cue starts before the one on line {prev_line}: cues must be in time order"
+                    ),
+                ));
+            }
+        }
+        last_start = Some((start, timing_line + 1));
         i = timing_line + 1;
         let mut payload = Vec::new();
         while i < lines.len() && !lines[i].trim().is_empty() {
@@ -482,7 +496,7 @@ pub fn parse_vtt(text: &str) -> Result<Parsed, ParseError> {
             start: pos,
             end: pos + n,
             start_ms: Some(cues[idx].start),
-            end_ms: Some(cues[j - 1].end),
+            end_ms: Some(cues[idx..j].iter().map(|c| c.end).max().unwrap_or(cues[idx].end)),
         });
         text_out.push_str(&chunk);
         pos += n;
