@@ -467,16 +467,24 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    // Bytes, not `&str`: an offset may fall inside a character.
     let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map(|i| offset - i).unwrap_or(offset + 1);
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let col = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map(|i| offset - i)
+        .unwrap_or(offset + 1);
     (line, col)
 }
 
 /// The dotted key around a byte offset, found from the table headers above it.
 fn key_at(text: &str, offset: usize) -> String {
-    let offset = offset.min(text.len());
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let line_start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
     let line_end = text[offset..]
         .find('\n')

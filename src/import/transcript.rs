@@ -554,9 +554,10 @@ fn docx_paragraphs(xml: &str) -> Result<Vec<String>, ParseError> {
     let mut depth_p = 0usize;
     loop {
         let ev = reader.read_event().map_err(|e| {
+            // Byte offsets may fall inside a character: count line breaks in bytes.
             let pos = reader.error_position() as usize;
             err(
-                Some(xml[..pos.min(xml.len())].matches('\n').count() + 1),
+                Some(line_of_byte(xml.as_bytes(), pos)),
                 format!("word/document.xml is not well-formed: {e}"),
             )
         })?;
@@ -614,7 +615,7 @@ fn docx_paragraphs(xml: &str) -> Result<Vec<String>, ParseError> {
             Event::DocType(_) => {
                 let pos = reader.buffer_position() as usize;
                 return Err(err(
-                    Some(xml[..pos.min(xml.len())].matches('\n').count() + 1),
+                    Some(line_of_byte(xml.as_bytes(), pos)),
                     "word/document.xml has a DOCTYPE (entity declarations): refused, as Word never writes one and entity expansion can blow up memory",
                 ));
             }
@@ -829,5 +830,14 @@ mod tests {
             e.message.contains("word/document.xml") && e.message.contains("unpacks to more than 64 MiB"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_docx_error_inside_a_multibyte_character_is_located() {
+        // Found by fuzzing: the error position fell inside the byte-order mark and the
+        // line count sliced the text there (a panic).
+        let e = parse(&docx_with("\u{feff}xm<?xm"), "docx").unwrap_err();
+        assert!(e.message.contains("not well-formed"), "{e}");
+        assert_eq!(e.line, Some(1));
     }
 }
