@@ -428,13 +428,27 @@ pub fn find_config_file(explicit: Option<&Path>) -> Option<PathBuf> {
 pub fn load(explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
     match find_config_file(explicit) {
         Some(path) => {
-            let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
-                file: path.display().to_string(),
+            let file = path.display().to_string();
+            let bytes = std::fs::read(&path).map_err(|e| ConfigError {
+                file: file.clone(),
                 line: 0,
                 column: 0,
                 key: String::new(),
                 message: format!("cannot read the configuration file: {e}"),
                 hint: None,
+            })?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                let valid = e.utf8_error().valid_up_to();
+                let good = std::str::from_utf8(&e.as_bytes()[..valid]).unwrap_or_default();
+                let (line, column) = line_col(good, valid);
+                ConfigError {
+                    file: file.clone(),
+                    line,
+                    column,
+                    key: key_at(good, valid),
+                    message: "the configuration file is not UTF-8 text".into(),
+                    hint: Some("save it as UTF-8".into()),
+                }
             })?;
             let config = parse(&text, &path.display().to_string())?;
             Ok(LoadedConfig {

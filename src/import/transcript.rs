@@ -516,11 +516,11 @@ pub fn parse_docx(bytes: &[u8]) -> Result<Parsed, ParseError> {
     use super::archive::{looks_like_zip, Archive};
     let mut zip = Archive::open(bytes, "the .docx file").map_err(|e| {
         if looks_like_zip(bytes) || bytes.is_empty() {
-            err(None, format!("not a readable Word .docx file: {}", e.message))
+            err(None, format!("not a Word .docx file that can be read: {}", e.message))
         } else {
             err(
                 None,
-                format!("not a Word .docx file (not a zip archive: {})", e.message),
+                "not a Word .docx file (a .docx is a ZIP archive, and this is not one)",
             )
         }
     })?;
@@ -553,6 +553,7 @@ fn docx_paragraphs(xml: &str) -> Result<Vec<String>, ParseError> {
     let mut in_text = false;
     let mut depth_p = 0usize;
     loop {
+        let start = reader.buffer_position() as usize;
         let ev = reader.read_event().map_err(|e| {
             // Byte offsets may fall inside a character: count line breaks in bytes.
             let pos = reader.error_position() as usize;
@@ -613,9 +614,13 @@ fn docx_paragraphs(xml: &str) -> Result<Vec<String>, ParseError> {
                 _ => {}
             },
             Event::DocType(_) => {
-                let pos = reader.buffer_position() as usize;
+                // Where the declaration starts (after any white space before it).
+                let skip = xml.as_bytes()[start.min(xml.len())..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_whitespace())
+                    .count();
                 return Err(err(
-                    Some(line_of_byte(xml.as_bytes(), pos)),
+                    Some(line_of_byte(xml.as_bytes(), start + skip)),
                     "word/document.xml has a DOCTYPE (entity declarations): refused, as Word never writes one and entity expansion can blow up memory",
                 ));
             }

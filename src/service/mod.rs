@@ -70,6 +70,7 @@ impl ServiceError {
                 StoreError::NotFieldwork { .. }
                 | StoreError::Newer { .. }
                 | StoreError::Missing { .. }
+                | StoreError::OrphanWal { .. }
                 | StoreError::Exists { .. },
             ) => 2,
             _ => 1,

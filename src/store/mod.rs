@@ -45,6 +45,8 @@ pub enum StoreError {
     },
     #[error("{path}: no database here; create one with `fieldwork init`")]
     Missing { path: String },
+    #[error("{path}: the database is missing but its write-ahead log {path}-wal is there (recent changes may be only in it): put the database back beside it, or move the -wal file away before `fieldwork init`; nothing was changed")]
+    OrphanWal { path: String },
     #[error(
         "{path}: a database already exists; use `--force` to replace it (a backup is made first)"
     )]
@@ -87,6 +89,12 @@ impl Store {
     pub fn create(path: &Path) -> Result<Store> {
         if path.exists() {
             return Err(StoreError::Exists {
+                path: path.display().to_string(),
+            });
+        }
+        // SQLite would take a stray log for the new file's own and replay or delete it.
+        if companion(path, "-wal").exists() {
+            return Err(StoreError::OrphanWal {
                 path: path.display().to_string(),
             });
         }
@@ -326,7 +334,11 @@ pub fn inspect(path: &Path) -> Result<i32> {
     let mut f = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(StoreError::Missing { path: display })
+            return Err(if companion(path, "-wal").exists() {
+                StoreError::OrphanWal { path: display }
+            } else {
+                StoreError::Missing { path: display }
+            });
         }
         Err(e) => return Err(io(format!("opening {display}"))(e)),
     };
@@ -342,6 +354,25 @@ pub fn inspect(path: &Path) -> Result<i32> {
             } else {
                 "the file is not an SQLite database".into()
             },
+        });
+    }
+    // A file shorter than the size its header records was cut short (a copy that did not
+    // finish, a full disk). The header's count is valid when its "version-valid-for"
+    // number matches the change counter; with a write-ahead log the file may lag it.
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        n => u64::from(n),
+    };
+    let pages = u64::from(u32::from_be_bytes([header[28], header[29], header[30], header[31]]));
+    let valid = header[24..28] == header[92..96];
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    if valid && !companion(path, "-wal").exists() && len < pages * page_size {
+        return Err(StoreError::NotFieldwork {
+            path: display,
+            why: format!(
+                "the file is truncated: {len} bytes where its header records {}; restore it from a backup",
+                pages * page_size
+            ),
         });
     }
     drop(f);
@@ -426,4 +457,11 @@ mod tests {
             assert!(pk > 0, "table {t} has no primary key");
         }
     }
+}
+
+/// `FILE-wal`, `FILE-shm` or `FILE-journal` beside a database file.
+fn companion(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
