@@ -172,10 +172,11 @@ impl CsvTarget {
                     .len();
                 assert_eq!(before, after, "a failed import changed the database");
                 // The first problem, without the file's name.
+                // The problems, without the summary line and the file's name (a quoted
+                // header may span lines, so the whole text is shaped at once).
                 let text = e.to_string();
-                let first = text.lines().nth(1).unwrap_or(&text);
-                let first = first.rsplit("input.csv").next().unwrap_or(first);
-                format!("err {}", shape(first))
+                let problems = text.split_once('\n').map_or(text.as_str(), |(_, p)| p);
+                format!("err {}", shape(&problems.replace("input.csv", "")))
             }
             Ok(r) => {
                 assert!(r.imported > 0);
