@@ -202,7 +202,7 @@ impl<'a> Archive<'a> {
         let too_big = |limit: u64| {
             if limit == self.limits.member {
                 format!(
-                    "unpacks to more than {} (the most fieldwork reads from one member); is it really a transcript?",
+                    "unpacks to more than {} (the most fieldwork reads from one member of an archive)",
                     mib(limit)
                 )
             } else {
