@@ -374,7 +374,10 @@ fn main() {
                     let dir = root.join("slow").join(&target);
                     let _ = std::fs::create_dir_all(&dir);
                     let _ = std::fs::write(dir.join(format!("slow-{name}")), &input.data);
-                    eprintln!("SLOW {target} slow-{name}: {took:?} for {} bytes", input.data.len());
+                    eprintln!(
+                        "SLOW {target} slow-{name}: {took:?} for {} bytes",
+                        input.data.len()
+                    );
                 }
                 if seen.insert(outcome.clone()) {
                     if std::env::var_os("FUZZ_SHOW_OUTCOMES").is_some() {

@@ -56,7 +56,10 @@ pub fn transcript(data: &[u8], format: &str) -> Outcome {
             format!("err {}", shape(&e.message))
         }
         Ok(p) => {
-            assert!(!p.text.trim().is_empty(), "an empty transcript was accepted");
+            assert!(
+                !p.text.trim().is_empty(),
+                "an empty transcript was accepted"
+            );
             assert!(
                 !p.text
                     .chars()
@@ -65,7 +68,10 @@ pub fn transcript(data: &[u8], format: &str) -> Outcome {
             );
             let total = p.text.chars().count();
             assert!(!p.turns.is_empty(), "text without turns");
-            assert_eq!(p.turns[0].start, 0, "the first turn does not start the text");
+            assert_eq!(
+                p.turns[0].start, 0,
+                "the first turn does not start the text"
+            );
             for w in p.turns.windows(2) {
                 assert_eq!(w[0].end, w[1].start, "turns do not partition the text");
             }
@@ -125,7 +131,11 @@ pub fn config(data: &[u8]) -> Outcome {
     match config::parse(text, "f.toml") {
         Err(e) => {
             let lines = text.lines().count() + 1;
-            assert!(e.line <= lines, "error line {} past the end ({lines})", e.line);
+            assert!(
+                e.line <= lines,
+                "error line {} past the end ({lines})",
+                e.line
+            );
             format!("err {}", shape(&e.message))
         }
         Ok(c) => {
@@ -161,7 +171,9 @@ impl CsvTarget {
 
     pub fn run(&mut self, data: &[u8]) -> Outcome {
         std::fs::write(&self.file, data).expect("write the input");
-        let before = self.fw.participants(&Default::default(), 0, usize::MAX >> 1);
+        let before = self
+            .fw
+            .participants(&Default::default(), 0, usize::MAX >> 1);
         let before = before.expect("list").len();
         match self.fw.import_participants(&self.file) {
             Err(e) => {

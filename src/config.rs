@@ -611,7 +611,10 @@ fn control_characters(
     ) {
         match v.get_ref() {
             toml::de::DeValue::String(s) => {
-                if let Some(c) = s.chars().find(|c| c.is_control() && !matches!(c, '\n' | '\t')) {
+                if let Some(c) = s
+                    .chars()
+                    .find(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+                {
                     out.push((key, v.span(), c));
                 }
             }
@@ -692,13 +695,17 @@ fn validate_settings(c: &Config, text: &str, file: &str) -> Result<(), ConfigErr
         let e = ext.trim().trim_start_matches('.').to_ascii_lowercase();
         if !["txt", "md", "docx", "vtt"].contains(&e.as_str()) {
             let span = match doc.and_then(|d| {
-                let (_, t) = d.iter().find(|(k, _)| k.get_ref().as_ref() == "transcripts")?;
+                let (_, t) = d
+                    .iter()
+                    .find(|(k, _)| k.get_ref().as_ref() == "transcripts")?;
                 let toml::de::DeValue::Table(t) = t.get_ref() else {
                     return None;
                 };
-                let (_, a) = t.iter().find(|(k, _)| k.get_ref().as_ref() == "extensions")?;
+                let (_, a) = t
+                    .iter()
+                    .find(|(k, _)| k.get_ref().as_ref() == "extensions")?;
                 match a.get_ref() {
-                    toml::de::DeValue::Array(a) => a.iter().nth(i).map(|v| v.span()),
+                    toml::de::DeValue::Array(a) => a.get(i).map(|v| v.span()),
                     _ => None,
                 }
             }) {
@@ -1099,20 +1106,43 @@ mod tests {
         assert_eq!(e.key, "coding.import_pattern");
         assert!(e.message.contains("unclosed `{`"), "{e}");
         let e = refused("[coding]\nimport_pattern = \"{participant}\"\n");
-        assert!(e.message.contains("unknown placeholder `{participant}`"), "{e}");
+        assert!(
+            e.message.contains("unknown placeholder `{participant}`"),
+            "{e}"
+        );
         let e = refused("[coding]\nimport_pattern = \"transcripts/*\"\n");
         assert!(e.message.contains("at least one placeholder"), "{e}");
-        for (v, what) in [("nan", "NaN"), ("inf", "inf"), ("-0.5", "-0.5"), ("1.5", "1.5")] {
+        for (v, what) in [
+            ("nan", "NaN"),
+            ("inf", "inf"),
+            ("-0.5", "-0.5"),
+            ("1.5", "1.5"),
+        ] {
             let e = refused(&format!("[coding]\nsaturation_threshold = {v}\n"));
-            assert_eq!((e.line, e.column, e.key.as_str()), (2, 24, "coding.saturation_threshold"), "{e}");
-            assert!(e.message.contains(what) && e.message.contains("between 0 and 1"), "{e}");
+            assert_eq!(
+                (e.line, e.column, e.key.as_str()),
+                (2, 24, "coding.saturation_threshold"),
+                "{e}"
+            );
+            assert!(
+                e.message.contains(what) && e.message.contains("between 0 and 1"),
+                "{e}"
+            );
         }
         let e = refused("[coding]\nsaturation_base = 0\n");
-        assert_eq!((e.line, e.key.as_str()), (2, "coding.saturation_base"), "{e}");
+        assert_eq!(
+            (e.line, e.key.as_str()),
+            (2, "coding.saturation_base"),
+            "{e}"
+        );
         let e = refused("[coding]\nsaturation_run = 100000\n");
         assert!(e.message.contains("out of range"), "{e}");
         let e = refused("[ui]\ncolour = true\ntick_ms = 0\n");
-        assert_eq!((e.line, e.column, e.key.as_str()), (3, 11, "ui.tick_ms"), "{e}");
+        assert_eq!(
+            (e.line, e.column, e.key.as_str()),
+            (3, 11, "ui.tick_ms"),
+            "{e}"
+        );
         let e = refused("[transcripts]\nextensions = [\"txt\", \"pdf\"]\n");
         assert_eq!((e.line, e.column), (2, 22), "{e}");
         assert_eq!(e.key, "transcripts.extensions[1]");

@@ -157,11 +157,7 @@ fn state(run: &Run, case: &Case) -> State {
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap().flatten() {
             let p = e.path();
-            let name = p
-                .strip_prefix(run.st.path())
-                .unwrap()
-                .display()
-                .to_string();
+            let name = p.strip_prefix(run.st.path()).unwrap().display().to_string();
             if p.is_dir() {
                 files.push((format!("{name}/"), Vec::new()));
                 stack.push(p);
@@ -216,7 +212,12 @@ fn run_case(case: &Case) -> Result<(), String> {
     }
     let (so, se) = (stdout(&out), stderr(&out));
     if std::env::var_os("BAD_SHOW").is_some() {
-        eprintln!("[{}] exit {:?}: {}", case.id, out.status.code(), se.trim_end());
+        eprintln!(
+            "[{}] exit {:?}: {}",
+            case.id,
+            out.status.code(),
+            se.trim_end()
+        );
     }
     let mut problems = Vec::new();
     let code = out.status.code();
@@ -266,7 +267,11 @@ fn every_bad_input_case_is_refused_cleanly_and_changes_nothing() {
     for c in &m.case {
         assert!(ids.insert(c.id.clone()), "case id `{}` twice", c.id);
         assert!(!c.message.is_empty(), "{}: give a message fragment", c.id);
-        assert_ne!(c.code, 0, "{}: a bad-input case cannot expect success", c.id);
+        assert_ne!(
+            c.code, 0,
+            "{}: a bad-input case cannot expect success",
+            c.id
+        );
     }
     assert!(m.case.len() >= 60, "only {} cases", m.case.len());
     let root = is_root();
@@ -278,7 +283,10 @@ fn every_bad_input_case_is_refused_cleanly_and_changes_nothing() {
             continue;
         }
         if c.db == "readonly" && root {
-            eprintln!("{}: skipped as root (root may write to a read-only folder)", c.id);
+            eprintln!(
+                "{}: skipped as root (root may write to a read-only folder)",
+                c.id
+            );
             continue;
         }
         ran += 1;
@@ -301,12 +309,11 @@ fn every_input_file_of_the_corpus_is_used_by_a_case() {
         .case
         .iter()
         .flat_map(|c| {
-            c.files
-                .iter()
-                .map(|f| f.0.clone())
-                .chain(c.args.iter().filter_map(|a| {
-                    a.strip_prefix("{bad}/").map(str::to_string)
-                }))
+            c.files.iter().map(|f| f.0.clone()).chain(
+                c.args
+                    .iter()
+                    .filter_map(|a| a.strip_prefix("{bad}/").map(str::to_string)),
+            )
         })
         .collect();
     let mut unused = Vec::new();

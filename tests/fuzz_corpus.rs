@@ -14,7 +14,12 @@ fn inputs(kind: &str, target: &str) -> Vec<PathBuf> {
         .join(kind)
         .join(target);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     files
@@ -28,13 +33,11 @@ fn replay(target: &str) -> usize {
         for file in inputs(kind, target) {
             let data = std::fs::read(&file).unwrap();
             let format = targets::transcript_format(&file);
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                match target {
-                    "transcript" => targets::transcript(&data, &format),
-                    "refi" => targets::refi(&data),
-                    "config" => targets::config(&data),
-                    _ => csv.as_mut().unwrap().run(&data),
-                }
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match target {
+                "transcript" => targets::transcript(&data, &format),
+                "refi" => targets::refi(&data),
+                "config" => targets::config(&data),
+                _ => csv.as_mut().unwrap().run(&data),
             }));
             n += 1;
             if result.is_err() {
@@ -42,7 +45,10 @@ fn replay(target: &str) -> usize {
             }
         }
     }
-    assert!(failures.is_empty(), "{target}: these inputs panic: {failures:#?}");
+    assert!(
+        failures.is_empty(),
+        "{target}: these inputs panic: {failures:#?}"
+    );
     n
 }
 
@@ -65,4 +71,3 @@ fn the_refi_corpus_replays_without_a_panic() {
 fn the_config_corpus_replays_without_a_panic() {
     assert!(replay("config") >= 3);
 }
-

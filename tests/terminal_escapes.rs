@@ -18,10 +18,23 @@ fn hostile_study() -> (Study, String, String) {
         &format!("transcripts/{code}.txt"),
         "Interviewer: How is quality planned?\n\nAnn: We track forty indicators every month.\n",
     );
-    st.ok(&["transcript", "import", &format!("transcripts/{code}.txt"), "--interview", &sid]);
+    st.ok(&[
+        "transcript",
+        "import",
+        &format!("transcripts/{code}.txt"),
+        "--interview",
+        &sid,
+    ]);
     st.ok(&["theme", "add", "Hostile theme", "--framework", "QMS"]);
     st.ok(&[
-        "passage", "add", &sid, "Hostile theme", "--quote", "forty indicators", "--memo", "m",
+        "passage",
+        "add",
+        &sid,
+        "Hostile theme",
+        "--quote",
+        "forty indicators",
+        "--memo",
+        "m",
     ]);
     st.ok(&["redact", "seed"]);
     let c = rusqlite::Connection::open(st.db()).unwrap();
@@ -132,7 +145,14 @@ fn json_output_keeps_the_text_and_escapes_it() {
 fn escapes_given_on_the_command_line_are_refused_or_escaped() {
     let st = Study::new();
     let out = st.fw(&[
-        "participant", "add", "--name", HOSTILE, "--role", "ics-ceo", "--site", "A",
+        "participant",
+        "add",
+        "--name",
+        HOSTILE,
+        "--role",
+        "ics-ceo",
+        "--site",
+        "A",
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert_clean(&["participant", "add"], &out);

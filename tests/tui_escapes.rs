@@ -53,6 +53,9 @@ fn stored_escapes_are_shown_escaped_on_every_pane() {
     }
     // The names are shown (escaped), not dropped, on the panes that list people and themes.
     for p in [Pane::Participants, Pane::Themes] {
-        assert!(shown.contains(&p), "{p:?} does not show the escaped name; shown on {shown:?}");
+        assert!(
+            shown.contains(&p),
+            "{p:?} does not show the escaped name; shown on {shown:?}"
+        );
     }
 }

@@ -34,12 +34,7 @@ pub fn esc(s: &str) -> String {
 /// its line breaks and tabs.
 pub fn esc_block(s: &str) -> String {
     s.split('\n')
-        .map(|line| {
-            line.split('\t')
-                .map(esc)
-                .collect::<Vec<_>>()
-                .join("\t")
-        })
+        .map(|line| line.split('\t').map(esc).collect::<Vec<_>>().join("\t"))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -48,7 +43,10 @@ pub fn esc_block(s: &str) -> String {
 /// C0 controls itself, but leaves DEL and the C1 controls (U+0080 to U+009F, such as the
 /// one-character CSI U+009B) raw; those only occur inside strings, where `\u00XX` is valid.
 pub fn json_for_terminal(json: String) -> String {
-    if !json.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')) {
+    if !json
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 16);

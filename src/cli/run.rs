@@ -1126,7 +1126,10 @@ fn theme(cli: &Cli, cfg: &LoadedConfig, c: &ThemeCmd) -> Out {
         }
         ThemeCmd::Merge { theme, into } => {
             let (t, moved) = fw.merge_theme(theme, into)?;
-            eprintln!("fieldwork: merged into {} ({moved} tag(s) moved)", esc(&t.path));
+            eprintln!(
+                "fieldwork: merged into {} ({moved} tag(s) moved)",
+                esc(&t.path)
+            );
             Ok(0)
         }
         ThemeCmd::Retire { theme } => {

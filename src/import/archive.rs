@@ -266,7 +266,10 @@ mod tests {
         let e = a.read("word/document.xml").unwrap_err();
         assert_eq!(e.member.as_deref(), Some("word/document.xml"));
         let s = e.to_string();
-        assert!(s.contains("bomb.docx") && s.contains("unpacks to more than"), "{s}");
+        assert!(
+            s.contains("bomb.docx") && s.contains("unpacks to more than"),
+            "{s}"
+        );
     }
 
     #[test]
@@ -290,7 +293,9 @@ mod tests {
             let e = Archive::open(&z[..cut], "t.zip").unwrap_err().to_string();
             assert!(e.contains("t.zip") && e.contains("truncated"), "{cut}: {e}");
         }
-        let e = Archive::open(b"plain text", "t.zip").unwrap_err().to_string();
+        let e = Archive::open(b"plain text", "t.zip")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not a ZIP archive"), "{e}");
         let e = Archive::open(b"", "t.zip").unwrap_err().to_string();
         assert!(e.contains("empty"), "{e}");

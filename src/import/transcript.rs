@@ -100,11 +100,17 @@ pub fn parse(bytes: &[u8], format: &str) -> Result<Parsed, ParseError> {
 /// What kind of file well-known leading bytes say this is, if it is not text.
 fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
     const MAGIC: &[(&[u8], &str)] = &[
-        (b"PK\x03\x04", "a ZIP archive (a .docx saved under another name?)"),
+        (
+            b"PK\x03\x04",
+            "a ZIP archive (a .docx saved under another name?)",
+        ),
         (b"%PDF-", "a PDF document"),
         (b"SQLite format 3\0", "an SQLite database"),
         (b"\x7fELF", "a program (ELF)"),
-        (b"\xD0\xCF\x11\xE0", "an old Word or Office document (.doc); save it as .docx"),
+        (
+            b"\xD0\xCF\x11\xE0",
+            "an old Word or Office document (.doc); save it as .docx",
+        ),
         (b"{\\rtf", "an RTF document; save it as .docx or .txt"),
         (b"\x89PNG", "a PNG image"),
         (b"\xFF\xD8\xFF", "a JPEG image"),
@@ -149,10 +155,7 @@ pub fn decode(bytes: &[u8]) -> Result<(String, String, Vec<String>), ParseError>
         }
         (s.into_owned(), "utf-16be")
     } else if let Some(what) = binary_kind(bytes) {
-        return Err(err(
-            None,
-            format!("this is {what}, not a text transcript"),
-        ));
+        return Err(err(None, format!("this is {what}, not a text transcript")));
     } else if let Some(first) = bytes.iter().position(|b| *b == 0) {
         // NUL bytes: UTF-16 without a byte-order mark puts them on one side of each pair
         // of ASCII text; anything else is binary data.
@@ -496,7 +499,13 @@ pub fn parse_vtt(text: &str) -> Result<Parsed, ParseError> {
             start: pos,
             end: pos + n,
             start_ms: Some(cues[idx].start),
-            end_ms: Some(cues[idx..j].iter().map(|c| c.end).max().unwrap_or(cues[idx].end)),
+            end_ms: Some(
+                cues[idx..j]
+                    .iter()
+                    .map(|c| c.end)
+                    .max()
+                    .unwrap_or(cues[idx].end),
+            ),
         });
         text_out.push_str(&chunk);
         pos += n;
@@ -516,7 +525,10 @@ pub fn parse_docx(bytes: &[u8]) -> Result<Parsed, ParseError> {
     use super::archive::{looks_like_zip, Archive};
     let mut zip = Archive::open(bytes, "the .docx file").map_err(|e| {
         if looks_like_zip(bytes) || bytes.is_empty() {
-            err(None, format!("not a Word .docx file that can be read: {}", e.message))
+            err(
+                None,
+                format!("not a Word .docx file that can be read: {}", e.message),
+            )
         } else {
             err(
                 None,
@@ -781,7 +793,11 @@ mod tests {
         let e = parse(&u16, "txt").unwrap_err();
         assert!(e.message.contains("UTF-16"), "{e}");
         // A stray control character in real text is removed with a warning, not refused.
-        let p = parse(b"Interviewer: hi\x07 there, a long enough line of text\n", "txt").unwrap();
+        let p = parse(
+            b"Interviewer: hi\x07 there, a long enough line of text\n",
+            "txt",
+        )
+        .unwrap();
         assert_eq!(p.warnings, vec!["1 control character(s) removed"]);
     }
 
@@ -797,8 +813,11 @@ mod tests {
 
     #[test]
     fn docx_without_text_with_a_doctype_or_with_escapes() {
-        let e = parse(&docx_with("<w:document><w:body><w:p/></w:body></w:document>"), "docx")
-            .unwrap_err();
+        let e = parse(
+            &docx_with("<w:document><w:body><w:p/></w:body></w:document>"),
+            "docx",
+        )
+        .unwrap_err();
         assert!(e.message.contains("holds no text"), "{e}");
         let e = parse(
             &docx_with("<?xml version=\"1.0\"?>\n<!DOCTYPE d [<!ENTITY a \"aaaa\">]>\n<w:document><w:body><w:p><w:r><w:t>&a;</w:t></w:r></w:p></w:body></w:document>"),
@@ -832,7 +851,8 @@ mod tests {
         assert!(bytes.len() < 2 << 20, "{}", bytes.len());
         let e = parse(&bytes, "docx").unwrap_err();
         assert!(
-            e.message.contains("word/document.xml") && e.message.contains("unpacks to more than 64 MiB"),
+            e.message.contains("word/document.xml")
+                && e.message.contains("unpacks to more than 64 MiB"),
             "{e}"
         );
     }

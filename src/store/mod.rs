@@ -363,7 +363,9 @@ pub fn inspect(path: &Path) -> Result<i32> {
         1 => 65_536,
         n => u64::from(n),
     };
-    let pages = u64::from(u32::from_be_bytes([header[28], header[29], header[30], header[31]]));
+    let pages = u64::from(u32::from_be_bytes([
+        header[28], header[29], header[30], header[31],
+    ]));
     let valid = header[24..28] == header[92..96];
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     if valid && !companion(path, "-wal").exists() && len < pages * page_size {
@@ -420,6 +422,13 @@ pub(crate) fn conv<T>(r: Result<T>) -> rusqlite::Result<T> {
     })
 }
 
+/// `FILE-wal`, `FILE-shm` or `FILE-journal` beside a database file.
+fn companion(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -457,11 +466,4 @@ mod tests {
             assert!(pk > 0, "table {t} has no primary key");
         }
     }
-}
-
-/// `FILE-wal`, `FILE-shm` or `FILE-journal` beside a database file.
-fn companion(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
 }
