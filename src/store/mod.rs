@@ -45,6 +45,8 @@ pub enum StoreError {
     },
     #[error("{path}: no database here; create one with `fieldwork init`")]
     Missing { path: String },
+    #[error("{path}: cannot write to the database: the file or its folder is read-only (fieldwork writes the file and keeps {path}-wal beside it); fix the permissions, or copy the database somewhere writable")]
+    ReadOnly { path: String },
     #[error("{path}: the database is missing but its write-ahead log {path}-wal is there (recent changes may be only in it): put the database back beside it, or move the -wal file away before `fieldwork init`; nothing was changed")]
     OrphanWal { path: String },
     #[error(
@@ -125,11 +127,25 @@ impl Store {
     /// Open an existing fieldwork database, migrating it (after a backup) if it is older.
     pub fn open(path: &Path) -> Result<Store> {
         let version = inspect(path)?;
+        let read_only = |e: StoreError| match &e {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen
+                ) =>
+            {
+                StoreError::ReadOnly {
+                    path: path.display().to_string(),
+                }
+            }
+            _ => e,
+        };
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        configure(&conn)?;
+        )
+        .map_err(|e| read_only(e.into()))?;
+        configure(&conn).map_err(read_only)?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
