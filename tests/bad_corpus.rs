@@ -261,9 +261,9 @@ fn run_case(case: &Case) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "{}: fieldwork {}\n  {}\n  --- stdout\n{}\n  --- stderr\n{}",
+            "{}: fieldwork {:?}\n  {}\n  --- stdout\n{}\n  --- stderr\n{}",
             case.id,
-            case.args.join(" "),
+            case.args,
             problems.join("\n  "),
             so.chars().take(600).collect::<String>(),
             se.chars().take(1500).collect::<String>()
