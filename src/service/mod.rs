@@ -68,9 +68,9 @@ impl ServiceError {
             | ServiceError::Import { .. } => 2,
             ServiceError::Store(
                 StoreError::NotFieldwork { .. }
+                | StoreError::OrphanWal { .. }
                 | StoreError::Newer { .. }
                 | StoreError::Missing { .. }
-                | StoreError::OrphanWal { .. }
                 | StoreError::Exists { .. },
             ) => 2,
             _ => 1,

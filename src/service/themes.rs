@@ -187,11 +187,11 @@ impl Fieldwork {
     pub fn rename_theme(&mut self, key: &str, new_name: &str) -> Result<Theme> {
         let t = self.resolve_theme(key)?;
         let new_name = clean(Some(new_name)).ok_or_else(|| invalid("name", "is required"))?;
-        if new_name.contains('/') {
-            return Err(invalid("name", "a theme name cannot contain `/`"));
-        }
         if new_name.chars().any(char::is_control) {
             return Err(invalid("name", "contains control characters"));
+        }
+        if new_name.contains('/') {
+            return Err(invalid("name", "a theme name cannot contain `/`"));
         }
         let before = self.theme_row(&t.id)?;
         if before.name == new_name {
