@@ -388,7 +388,7 @@ pub fn inspect(path: &Path) -> Result<i32> {
         return Err(StoreError::NotFieldwork {
             path: display,
             why: format!(
-                "the file is truncated: {len} bytes where its header records {}; restore it from a backup",
+                "the file is damaged or truncated: {len} bytes where its header records {}",
                 pages * page_size
             ),
         });
