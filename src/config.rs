@@ -129,12 +129,21 @@ fn default_tick_ms() -> u64 {
     250
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TranscriptsConfig {
     /// File extensions accepted as transcripts.
     #[serde(default = "default_extensions")]
     pub extensions: Vec<String>,
+}
+
+impl Default for TranscriptsConfig {
+    // Without a `[transcripts]` table: every format (a derived default was an empty list).
+    fn default() -> Self {
+        TranscriptsConfig {
+            extensions: default_extensions(),
+        }
+    }
 }
 
 fn default_extensions() -> Vec<String> {
@@ -455,13 +464,27 @@ pub fn find_config_file(explicit: Option<&Path>) -> Option<PathBuf> {
 pub fn load(explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
     match find_config_file(explicit) {
         Some(path) => {
-            let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
-                file: path.display().to_string(),
+            let file = path.display().to_string();
+            let bytes = std::fs::read(&path).map_err(|e| ConfigError {
+                file: file.clone(),
                 line: 0,
                 column: 0,
                 key: String::new(),
                 message: format!("cannot read the configuration file: {e}"),
                 hint: None,
+            })?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                let valid = e.utf8_error().valid_up_to();
+                let good = std::str::from_utf8(&e.as_bytes()[..valid]).unwrap_or_default();
+                let (line, column) = line_col(good, valid);
+                ConfigError {
+                    file: file.clone(),
+                    line,
+                    column,
+                    key: key_at(good, valid),
+                    message: "the configuration file is not UTF-8 text".into(),
+                    hint: Some("save it as UTF-8".into()),
+                }
             })?;
             let config = parse(&text, &path.display().to_string())?;
             Ok(LoadedConfig {
@@ -494,16 +517,24 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    // Bytes, not `&str`: an offset may fall inside a character.
     let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map(|i| offset - i).unwrap_or(offset + 1);
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let col = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map(|i| offset - i)
+        .unwrap_or(offset + 1);
     (line, col)
 }
 
 /// The dotted key around a byte offset, found from the table headers above it.
 fn key_at(text: &str, offset: usize) -> String {
-    let offset = offset.min(text.len());
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let line_start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
     let line_end = text[offset..]
         .find('\n')
@@ -585,7 +616,200 @@ pub fn valid_colour(s: &str) -> bool {
     s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
 }
 
+/// The span of the value at a dotted path of tables (`["coding", "import_pattern"]`) in the
+/// text, if the text sets it.
+fn value_span(doc: Option<&toml::de::DeTable<'_>>, path: &[&str]) -> Option<Range<usize>> {
+    let mut table = doc?;
+    for (i, key) in path.iter().enumerate() {
+        let (_, v) = table.iter().find(|(k, _)| k.get_ref().as_ref() == *key)?;
+        if i + 1 == path.len() {
+            return Some(v.span());
+        }
+        match v.get_ref() {
+            toml::de::DeValue::Table(t) => table = t,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Every string value (and string in an array) with a control character other than a tab
+/// or a line break: such text would reach terminals and the audit log raw.
+fn control_characters(
+    table: &toml::de::DeTable<'_>,
+    prefix: &str,
+    out: &mut Vec<(String, Range<usize>, char)>,
+) {
+    fn visit(
+        v: &Spanned<toml::de::DeValue<'_>>,
+        key: String,
+        out: &mut Vec<(String, Range<usize>, char)>,
+    ) {
+        match v.get_ref() {
+            toml::de::DeValue::String(s) => {
+                if let Some(c) = s
+                    .chars()
+                    .find(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+                {
+                    out.push((key, v.span(), c));
+                }
+            }
+            toml::de::DeValue::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    visit(x, format!("{key}[{i}]"), out);
+                }
+            }
+            toml::de::DeValue::Table(t) => control_characters(t, &key, out),
+            _ => {}
+        }
+    }
+    for (k, v) in table.iter() {
+        let key = if prefix.is_empty() {
+            k.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", k.get_ref())
+        };
+        visit(v, key, out);
+    }
+}
+
+/// The settings outside the study definition: every value is checked here, so a bad one
+/// is reported at load with its place, not met later.
+fn validate_settings(c: &Config, text: &str, file: &str) -> Result<(), ConfigError> {
+    let parsed = toml::de::DeTable::parse(text).ok();
+    let doc = parsed.as_ref().map(|d| d.get_ref());
+    let at = |path: &[&str], message: String, hint: Option<String>| {
+        let span = value_span(doc, path).unwrap_or(0..0);
+        err_at(text, file, span, path.join("."), message, hint)
+    };
+    if let Some(d) = doc {
+        let mut bad = Vec::new();
+        control_characters(d, "", &mut bad);
+        if let Some((key, span, ch)) = bad.into_iter().next() {
+            return Err(err_at(
+                text,
+                file,
+                span,
+                key,
+                format!("the text holds a control character (U+{:04X})", ch as u32),
+                Some("remove it; only tabs and line breaks are allowed in text".into()),
+            ));
+        }
+    }
+    for (key, value) in [
+        ("database", &c.database),
+        ("transcripts_root", &c.transcripts_root),
+    ] {
+        if value.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+            return Err(at(
+                &[key],
+                "must not be empty".into(),
+                Some("leave the setting out for the default".into()),
+            ));
+        }
+    }
+    let tick = c.ui.tick_ms;
+    if !(TICK_MS.contains(&tick)) {
+        return Err(at(
+            &["ui", "tick_ms"],
+            format!(
+                "{tick} is out of range: the interface's idle tick must be between {} and {} milliseconds",
+                TICK_MS.start(),
+                TICK_MS.end()
+            ),
+            Some("the default is 250".into()),
+        ));
+    }
+    if c.transcripts.extensions.is_empty() {
+        return Err(at(
+            &["transcripts", "extensions"],
+            "must list at least one transcript format".into(),
+            Some("the formats fieldwork reads: txt, md, docx, vtt".into()),
+        ));
+    }
+    for (i, ext) in c.transcripts.extensions.iter().enumerate() {
+        let e = ext.trim().trim_start_matches('.').to_ascii_lowercase();
+        if !["txt", "md", "docx", "vtt"].contains(&e.as_str()) {
+            let span = match doc.and_then(|d| {
+                let (_, t) = d
+                    .iter()
+                    .find(|(k, _)| k.get_ref().as_ref() == "transcripts")?;
+                let toml::de::DeValue::Table(t) = t.get_ref() else {
+                    return None;
+                };
+                let (_, a) = t
+                    .iter()
+                    .find(|(k, _)| k.get_ref().as_ref() == "extensions")?;
+                match a.get_ref() {
+                    toml::de::DeValue::Array(a) => a.get(i).map(|v| v.span()),
+                    _ => None,
+                }
+            }) {
+                Some(sp) => sp,
+                None => value_span(doc, &["transcripts", "extensions"]).unwrap_or(0..0),
+            };
+            return Err(err_at(
+                text,
+                file,
+                span,
+                format!("transcripts.extensions[{i}]"),
+                format!("`{ext}` is not a transcript format fieldwork reads"),
+                Some("valid: txt, md, docx, vtt".into()),
+            ));
+        }
+    }
+    if let Err(e) = crate::service::coding::pattern_regex(&c.coding.import_pattern) {
+        let message = match e {
+            crate::service::ServiceError::Invalid { message, .. } => message,
+            other => other.to_string(),
+        };
+        return Err(at(
+            &["coding", "import_pattern"],
+            message,
+            Some("placeholders: {code}, {phase}, {site}, {date}; `*` matches anything".into()),
+        ));
+    }
+    for (key, n) in [
+        ("saturation_base", c.coding.saturation_base),
+        ("saturation_run", c.coding.saturation_run),
+    ] {
+        if !(SATURATION_COUNT.contains(&n)) {
+            return Err(at(
+                &["coding", key],
+                format!(
+                    "{n} is out of range: give a number of interviews from {} to {}",
+                    SATURATION_COUNT.start(),
+                    SATURATION_COUNT.end()
+                ),
+                None,
+            ));
+        }
+    }
+    let t = c.coding.saturation_threshold;
+    if !t.is_finite() || !(0.0..=1.0).contains(&t) {
+        return Err(at(
+            &["coding", "saturation_threshold"],
+            format!("{t} is not a fraction between 0 and 1"),
+            Some("e.g. 0.05 for 5%".into()),
+        ));
+    }
+    if c.study.consent_form_version.trim().is_empty() {
+        return Err(at(
+            &["study", "consent_form_version"],
+            "must not be empty".into(),
+            None,
+        ));
+    }
+    Ok(())
+}
+
+/// The idle tick of the interface, in milliseconds.
+pub const TICK_MS: std::ops::RangeInclusive<u64> = 10..=60_000;
+/// Base size and run length of the saturation rule, in interviews.
+pub const SATURATION_COUNT: std::ops::RangeInclusive<usize> = 1..=10_000;
+
 fn validate(c: &Config, text: &str, file: &str) -> Result<(), ConfigError> {
+    validate_settings(c, text, file)?;
     let s = &c.study;
     if s.name.trim().is_empty() {
         return Err(err_at(
@@ -905,5 +1129,72 @@ mod tests {
         let e = parse(&text, "f.toml").unwrap_err();
         assert!(e.key.ends_with("phases[0].end"), "{e}");
         assert!(e.message.contains("before it starts"), "{e}");
+    }
+
+    fn refused(text: &str) -> ConfigError {
+        parse(text, "f.toml").expect_err(text)
+    }
+
+    #[test]
+    fn settings_are_validated_at_load_with_their_place() {
+        let e = refused("[user]\nname = \"A\"\n\n[coding]\nimport_pattern = \"*{code\"\n");
+        assert_eq!((e.line, e.column), (5, 18), "{e}");
+        assert_eq!(e.key, "coding.import_pattern");
+        assert!(e.message.contains("unclosed `{`"), "{e}");
+        let e = refused("[coding]\nimport_pattern = \"{participant}\"\n");
+        assert!(
+            e.message.contains("unknown placeholder `{participant}`"),
+            "{e}"
+        );
+        let e = refused("[coding]\nimport_pattern = \"transcripts/*\"\n");
+        assert!(e.message.contains("at least one placeholder"), "{e}");
+        for (v, what) in [
+            ("nan", "NaN"),
+            ("inf", "inf"),
+            ("-0.5", "-0.5"),
+            ("1.5", "1.5"),
+        ] {
+            let e = refused(&format!("[coding]\nsaturation_threshold = {v}\n"));
+            assert_eq!(
+                (e.line, e.column, e.key.as_str()),
+                (2, 24, "coding.saturation_threshold"),
+                "{e}"
+            );
+            assert!(
+                e.message.contains(what) && e.message.contains("between 0 and 1"),
+                "{e}"
+            );
+        }
+        let e = refused("[coding]\nsaturation_base = 0\n");
+        assert_eq!(
+            (e.line, e.key.as_str()),
+            (2, "coding.saturation_base"),
+            "{e}"
+        );
+        let e = refused("[coding]\nsaturation_run = 100000\n");
+        assert!(e.message.contains("out of range"), "{e}");
+        let e = refused("[ui]\ncolour = true\ntick_ms = 0\n");
+        assert_eq!(
+            (e.line, e.column, e.key.as_str()),
+            (3, 11, "ui.tick_ms"),
+            "{e}"
+        );
+        let e = refused("[transcripts]\nextensions = [\"txt\", \"pdf\"]\n");
+        assert_eq!((e.line, e.column), (2, 22), "{e}");
+        assert_eq!(e.key, "transcripts.extensions[1]");
+        let e = refused("[transcripts]\nextensions = []\n");
+        assert!(e.message.contains("at least one"), "{e}");
+        let e = refused("database = \"\"\n");
+        assert_eq!(e.key, "database");
+        let e = refused("[user]\nname = \"Ann \\u001b[31mAble\"\n");
+        assert_eq!((e.line, e.key.as_str()), (2, "user.name"), "{e}");
+        assert!(e.message.contains("U+001B"), "{e}");
+        // The study's text too.
+        let text = DEFAULT_STUDY.replacen("name = \"", "name = \"\\r", 1);
+        let e = refused(&text);
+        assert!(e.message.contains("U+000D") && e.line > 0, "{e}");
+        // Good values still load, and the example file's values are all in range.
+        parse("[ui]\ntick_ms = 10\n[coding]\nsaturation_threshold = 0\nimport_pattern = \"{site}/{phase}/*{code}*\"\n", "f.toml").unwrap();
+        parse("[user]\nname = \"Ann\\tAble\"\n", "f.toml").unwrap();
     }
 }

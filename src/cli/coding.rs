@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::output::{esc, table};
+use super::output::{self, esc, table};
 use super::run::{print_json, Out};
 use super::{AnalysisCmd, MatrixCmd, PassageCmd, RedactCmd};
 use crate::service::coding::{DirMatch, ImportOutcome, Quote, TranscriptView};
@@ -56,14 +56,14 @@ pub fn print_hits(hits: &[Hit], json: bool) -> Out {
 
 pub fn print_import(out: &ImportOutcome, json: bool) -> Out {
     for w in &out.warnings {
-        eprintln!("fieldwork: warning: {w}");
+        eprintln!("fieldwork: warning: {}", esc(w));
     }
     if json {
         return print_json(out);
     }
     eprintln!(
         "fieldwork: imported {} ({}, {} turns, {} words) for interview {}",
-        out.transcript.path,
+        esc(&out.transcript.path),
         out.encoding,
         out.turns,
         out.words,
@@ -71,7 +71,7 @@ pub fn print_import(out: &ImportOutcome, json: bool) -> Out {
     );
     if let Some(r) = &out.reimport {
         if !r.diff.is_empty() {
-            println!("{}", r.diff);
+            println!("{}", output::esc_block(&r.diff));
         }
         eprintln!(
             "fieldwork: re-import: {} character(s) inserted, {} deleted; {} of {} passage(s) kept on identical text",
@@ -172,7 +172,7 @@ pub fn print_view(v: &TranscriptView, json: bool) -> Out {
                 format!("  themes: {}", esc(&tags.join("; ")))
             }
         );
-        println!("{}", t.text.trim_end());
+        println!("{}", output::esc_block(t.text.trim_end()));
     }
     Ok(0)
 }
@@ -586,7 +586,7 @@ pub fn redact(fw: &mut Fieldwork, c: &RedactCmd) -> Out {
             if *json {
                 return print_json(&r);
             }
-            print!("{}", r.text);
+            print!("{}", output::esc_block(&r.text));
             eprintln!(
                 "fieldwork: {} replacement(s); {} unreviewed suspect(s) in this transcript",
                 r.replacements.len(),

@@ -796,8 +796,9 @@ pub enum ImportCmd {
     /// Import participants from CSV (columns: name, role, site, email, phone, organisation,
     /// job_title, notes, status); every row is validated first; all or nothing.
     Participants { file: PathBuf },
-    /// Merge a REFI-QDA codebook (.qdc) into a framework by GUID: new codes are added,
-    /// known codes with a new name renamed, the rest skipped; all or nothing.
+    /// Merge a REFI-QDA codebook (.qdc, or the codebook of a .qdpx project) into a framework
+    /// by GUID: new codes are added, known codes with a new name renamed, the rest skipped;
+    /// all or nothing.
     Codebook {
         file: PathBuf,
         /// The framework to import into (created if absent). Without it: the study's only

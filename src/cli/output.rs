@@ -30,6 +30,36 @@ pub fn esc(s: &str) -> String {
     out
 }
 
+/// Escape control characters in a block of text (a transcript's turn, a diff) but keep
+/// its line breaks and tabs.
+pub fn esc_block(s: &str) -> String {
+    s.split('\n')
+        .map(|line| line.split('\t').map(esc).collect::<Vec<_>>().join("\t"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// JSON text with every control character a terminal could act on escaped: serde escapes
+/// C0 controls itself, but leaves DEL and the C1 controls (U+0080 to U+009F, such as the
+/// one-character CSI U+009B) raw; those only occur inside strings, where `\u00XX` is valid.
+pub fn json_for_terminal(json: String) -> String {
+    if !json
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if c.is_control() && !matches!(c, '\n' | '\t' | '\r') {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// An aligned table; cells are escaped, widths measured in terminal columns.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let rows: Vec<Vec<String>> = rows

@@ -113,7 +113,7 @@ pub(super) fn print_json<T: Serialize>(v: &T) -> Out {
         message: e.to_string(),
         code: 1,
     })?;
-    println!("{s}");
+    println!("{}", output::json_for_terminal(s));
     Ok(0)
 }
 
@@ -185,7 +185,7 @@ fn create(
     eprintln!(
         "fieldwork: created {} for \"{}\" (transcripts root: {})",
         db.display(),
-        fw.reference.study_name,
+        esc(&fw.reference.study_name),
         fw.transcripts_root().display()
     );
     Ok(fw)
@@ -293,7 +293,7 @@ fn run(cli: Cli) -> Out {
                 return print_json(&r);
             }
             for w in &r.warnings {
-                eprintln!("fieldwork: warning: {w}");
+                eprintln!("fieldwork: warning: {}", esc(w));
             }
             for (g, n) in &r.added {
                 println!("added\t{g}\t{}", esc(n));
@@ -668,7 +668,7 @@ fn interview(cli: &Cli, cfg: &LoadedConfig, c: &InterviewCmd) -> Out {
             };
             let logged = fw.log_interview(&input)?;
             for w in &logged.warnings {
-                eprintln!("fieldwork: warning: {w}");
+                eprintln!("fieldwork: warning: {}", esc(w));
             }
             if *json {
                 return print_json(&logged.session);
@@ -701,7 +701,7 @@ fn interview(cli: &Cli, cfg: &LoadedConfig, c: &InterviewCmd) -> Out {
                 *allow_gap,
             )?;
             for w in &logged.warnings {
-                eprintln!("fieldwork: warning: {w}");
+                eprintln!("fieldwork: warning: {}", esc(w));
             }
             eprintln!(
                 "fieldwork: interview {} is {}",
@@ -879,10 +879,10 @@ fn transcript(cli: &Cli, cfg: &LoadedConfig, c: &TranscriptCmd) -> Out {
             replace,
         } => {
             let t = fw.link_transcript(session, file, *replace)?;
-            println!("{}", t.path);
+            println!("{}", esc(&t.path));
             eprintln!(
                 "fieldwork: linked {} ({} bytes, sha256 {}…) to interview {}",
-                t.path,
+                esc(&t.path),
                 t.size,
                 &t.sha256[..12],
                 &t.session_id[..8]
@@ -1082,7 +1082,7 @@ fn export(cli: &Cli, cfg: &LoadedConfig, c: &ExportCmd) -> Out {
                 println!("{}", f.display());
             }
             for w in &r.warnings {
-                eprintln!("fieldwork: {w}");
+                eprintln!("fieldwork: {}", esc(w));
             }
             eprintln!(
                 "fieldwork: exported {} row(s); {} summary cell(s) redacted",
@@ -1141,7 +1141,7 @@ fn export(cli: &Cli, cfg: &LoadedConfig, c: &ExportCmd) -> Out {
                 .iter()
                 .filter(|w| w.as_str() != crate::export::project::ORIGINALS_WARNING)
             {
-                eprintln!("fieldwork: {w}");
+                eprintln!("fieldwork: {}", esc(w));
             }
             let p = &r.preview;
             eprintln!(
@@ -1171,24 +1171,28 @@ fn theme(cli: &Cli, cfg: &LoadedConfig, c: &ThemeCmd) -> Out {
                 colour.as_deref(),
             )?;
             println!("{}", t.id);
-            eprintln!("fieldwork: added theme {}", t.path);
+            eprintln!("fieldwork: added theme {}", esc(&t.path));
             Ok(0)
         }
         ThemeCmd::Rename { theme, new_name } => {
             let t = fw.rename_theme(theme, new_name)?;
-            eprintln!("fieldwork: renamed to {}", t.path);
+            eprintln!("fieldwork: renamed to {}", esc(&t.path));
             Ok(0)
         }
         ThemeCmd::Merge { theme, into } => {
             let (t, moved) = fw.merge_theme(theme, into)?;
-            eprintln!("fieldwork: merged into {} ({moved} tag(s) moved)", t.path);
+            eprintln!(
+                "fieldwork: merged into {} ({moved} tag(s) moved)",
+                esc(&t.path)
+            );
             Ok(0)
         }
         ThemeCmd::Retire { theme } => {
             let t = fw.retire_theme(theme)?;
             eprintln!(
                 "fieldwork: retired {} ({} tag(s) kept)",
-                t.path, t.tag_count
+                esc(&t.path),
+                t.tag_count
             );
             Ok(0)
         }
@@ -1203,14 +1207,14 @@ fn theme(cli: &Cli, cfg: &LoadedConfig, c: &ThemeCmd) -> Out {
         ThemeCmd::Framework { name, description } => {
             let f = fw.create_framework(name, description.as_deref())?;
             println!("{}", f.id);
-            eprintln!("fieldwork: added framework {}", f.name);
+            eprintln!("fieldwork: added framework {}", esc(&f.name));
             Ok(0)
         }
         ThemeCmd::Split { theme, into, tags } => {
             let (t, moved) = fw.split_theme(theme, into, tags)?;
             eprintln!(
                 "fieldwork: created {} and moved {moved} tag(s) onto it",
-                t.path
+                esc(&t.path)
             );
             Ok(0)
         }

@@ -1,5 +1,6 @@
 //! Reading files from outside: transcripts (txt, md, docx, vtt) and REFI-QDA codebooks.
 
+pub mod archive;
 pub mod refi;
 pub mod transcript;
 
@@ -86,8 +87,13 @@ pub fn import_codebook(
             }
         }
     })?;
-    let text = refi::decode(&bytes, &file)?;
-    let parsed = refi::parse(&text, &file)?;
+    let text = refi::codebook_text(&bytes, &file)?;
+    let within = if archive::looks_like_zip(&bytes) {
+        format!("{file}:{}", refi::PROJECT_MEMBER)
+    } else {
+        file.clone()
+    };
+    let parsed = refi::parse(&text, &within)?;
 
     let frameworks = fw.frameworks()?;
     let (target, created) = codebook_target(&frameworks, framework, path)?;

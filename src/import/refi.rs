@@ -126,6 +126,32 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<String, ServiceError> {
     }
 }
 
+/// The member of a REFI-QDA project archive (`.qdpx`) that holds the project.
+pub const PROJECT_MEMBER: &str = "project.qde";
+
+/// The codebook text of a file: a `.qdc` codebook as it is, or the `project.qde` of a
+/// `.qdpx` project archive, read through the capped archive reader.
+pub fn codebook_text(bytes: &[u8], file: &str) -> Result<String, ServiceError> {
+    use super::archive::{looks_like_zip, Archive};
+    if !looks_like_zip(bytes) {
+        return decode(bytes, file);
+    }
+    let refuse = |message: String| ServiceError::Import {
+        file: file.to_string(),
+        problems: vec![message],
+    };
+    let mut zip = Archive::open(bytes, file).map_err(|e| refuse(e.to_string()))?;
+    let member = zip
+        .read(PROJECT_MEMBER)
+        .map_err(|e| refuse(e.to_string()))?
+        .ok_or_else(|| {
+            refuse(format!(
+                "{file}: this ZIP archive holds no `{PROJECT_MEMBER}`, so it is not a REFI-QDA project (.qdpx)"
+            ))
+        })?;
+    decode(&member, &format!("{file}:{PROJECT_MEMBER}"))
+}
+
 /// `#rrggbb` from the colour spellings seen in the wild, or `None`.
 pub fn normalise_colour(raw: &str) -> Option<String> {
     let h = raw.trim().trim_start_matches('#');
@@ -388,6 +414,17 @@ pub fn parse(text: &str, file: &str) -> Result<ParsedCodebook, ServiceError> {
                     d.push_str(&resolved);
                 }
             }
+            Event::DocType(_) => {
+                // quick-xml never expands entities declared in a DTD, but refuse the
+                // declarations outright: no REFI-QDA exporter writes them, and a file
+                // that does is either broken or an entity-expansion attack.
+                return Err(problem(
+                    file,
+                    text,
+                    at,
+                    "a DOCTYPE (DTD with entity declarations) is not allowed in a REFI-QDA file; refused",
+                ));
+            }
             Event::Eof => break,
             _ => {}
         }
@@ -639,5 +676,38 @@ mod tests {
             "<CodeBook><Codes><Code guid=\"{G1}\" name=\"a\"/>\n<Code guid=\"{G1}\" name=\"b\"/></Codes></CodeBook>"
         ));
         assert!(e.contains("used twice") && e.contains("t.qdc:2:1"), "{e}");
+    }
+
+    #[test]
+    fn a_doctype_is_refused_and_located() {
+        let e = err("<?xml version=\"1.0\"?>\n<!DOCTYPE CodeBook [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>\n<CodeBook><Codes/></CodeBook>");
+        assert!(e.contains("t.qdc:2:1:") && e.contains("DOCTYPE"), "{e}");
+    }
+
+    #[test]
+    fn the_codebook_of_a_qdpx_project_is_read_through_the_capped_reader() {
+        use std::io::Write;
+        let xml = format!(
+            "<Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"p\"><CodeBook><Codes><Code guid=\"{G1}\" name=\"a\" isCodable=\"true\"/></Codes></CodeBook></Project>"
+        );
+        let zip = |name: &str| {
+            let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            z.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            z.write_all(xml.as_bytes()).unwrap();
+            z.finish().unwrap().into_inner()
+        };
+        let text = codebook_text(&zip("project.qde"), "p.qdpx").unwrap();
+        let p = parse(&text, "p.qdpx:project.qde").unwrap();
+        assert_eq!(p.codes.len(), 1);
+        let e = codebook_text(&zip("other.xml"), "p.qdpx")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("p.qdpx") && e.contains("project.qde"), "{e}");
+        let full = zip("project.qde");
+        let e = codebook_text(&full[..full.len() - 30], "p.qdpx")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("p.qdpx") && e.contains("truncated"), "{e}");
     }
 }

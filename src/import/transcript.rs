@@ -9,7 +9,6 @@
 //! starts at `end`, so the text is exactly the turns' texts in order.
 
 use std::fmt;
-use std::io::Read;
 
 /// A parsed transcript.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,28 +57,72 @@ fn err(line: Option<usize>, message: impl Into<String>) -> ParseError {
 /// Parse a transcript from its bytes; `format` is the file extension (`txt`, `md`,
 /// `docx`, `vtt`).
 pub fn parse(bytes: &[u8], format: &str) -> Result<Parsed, ParseError> {
-    match format.to_ascii_lowercase().as_str() {
+    let p = match format.to_ascii_lowercase().as_str() {
         "txt" | "text" | "md" | "markdown" => {
             let (text, encoding, mut warnings) = decode(bytes)?;
             let mut p = segment(&text);
             p.encoding = encoding;
             p.format = format.to_ascii_lowercase();
             p.warnings.append(&mut warnings);
-            Ok(p)
+            p
         }
         "vtt" => {
             let (text, encoding, mut warnings) = decode(bytes)?;
             let mut p = parse_vtt(&text)?;
             p.encoding = encoding;
             p.warnings.append(&mut warnings);
-            Ok(p)
+            p
         }
-        "docx" => parse_docx(bytes),
-        other => Err(err(
+        "docx" => parse_docx(bytes)?,
+        other => {
+            return Err(err(
+                None,
+                format!(
+                    "`.{other}` is not a transcript format fieldwork reads (txt, md, docx, vtt)"
+                ),
+            ))
+        }
+    };
+    if p.text.trim().is_empty() {
+        return Err(err(
             None,
-            format!("`.{other}` is not a transcript format fieldwork reads (txt, md, docx, vtt)"),
-        )),
+            match (bytes.is_empty(), p.format.as_str()) {
+                (true, _) => "the file is empty (0 bytes): there is no transcript to import",
+                (false, "docx") => "the document holds no text: there is no transcript to import",
+                (false, "vtt") => "no cue holds any text: there is no transcript to import",
+                _ => "the file holds only blank space: there is no transcript to import",
+            },
+        ));
     }
+    Ok(p)
+}
+
+/// What kind of file well-known leading bytes say this is, if it is not text.
+fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (
+            b"PK\x03\x04",
+            "a ZIP archive (a .docx saved under another name?)",
+        ),
+        (b"%PDF-", "a PDF document"),
+        (b"SQLite format 3\0", "an SQLite database"),
+        (b"\x7fELF", "a program (ELF)"),
+        (
+            b"\xD0\xCF\x11\xE0",
+            "an old Word or Office document (.doc); save it as .docx",
+        ),
+        (b"{\\rtf", "an RTF document; save it as .docx or .txt"),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xFF\xD8\xFF", "a JPEG image"),
+        (b"\x1F\x8B", "a gzip archive"),
+    ];
+    if bytes.len() >= 8 && bytes[..4].contains(&0) && &bytes[4..8] == b"ftyp" {
+        return Some("an audio or video file (MP4/M4A)");
+    }
+    MAGIC
+        .iter()
+        .find(|(m, _)| bytes.starts_with(m))
+        .map(|(_, what)| *what)
 }
 
 /// Decode bytes to text: a BOM names the encoding; else UTF-8 if valid; else Windows-1252
@@ -111,10 +154,27 @@ pub fn decode(bytes: &[u8]) -> Result<(String, String, Vec<String>), ParseError>
             warnings.push("some UTF-16 characters could not be decoded and were replaced".into());
         }
         (s.into_owned(), "utf-16be")
-    } else if bytes.iter().filter(|b| **b == 0).count() * 4 > bytes.len() {
+    } else if let Some(what) = binary_kind(bytes) {
+        return Err(err(None, format!("this is {what}, not a text transcript")));
+    } else if let Some(first) = bytes.iter().position(|b| *b == 0) {
+        // NUL bytes: UTF-16 without a byte-order mark puts them on one side of each pair
+        // of ASCII text; anything else is binary data.
+        let (even, odd) = bytes.iter().enumerate().filter(|(_, b)| **b == 0).fold(
+            (0usize, 0usize),
+            |(e, o), (i, _)| if i % 2 == 0 { (e + 1, o) } else { (e, o + 1) },
+        );
+        let half = bytes.len() / 2;
+        if half > 0 && (even.max(odd) * 10 >= half * 6) && even.min(odd) * 20 <= even.max(odd) {
+            return Err(err(
+                None,
+                "the file looks like UTF-16 without a byte-order mark; save it as UTF-8",
+            ));
+        }
         return Err(err(
-            None,
-            "the file looks like UTF-16 without a byte-order mark; save it as UTF-8",
+            Some(line_of_byte(bytes, first)),
+            format!(
+                "the file holds binary data (a NUL byte at byte {first}), not text; is it the right file?"
+            ),
         ));
     } else {
         match std::str::from_utf8(bytes) {
@@ -141,6 +201,15 @@ pub fn decode(bytes: &[u8]) -> Result<(String, String, Vec<String>), ParseError>
             keep
         })
         .collect();
+    let chars = text.chars().count() + removed;
+    if removed >= 8 && removed * 20 > chars {
+        return Err(err(
+            None,
+            format!(
+                "the file looks like binary data, not text ({removed} control characters in {chars}); is it the right file?"
+            ),
+        ));
+    }
     if removed > 0 {
         warnings.push(format!("{removed} control character(s) removed"));
     }
@@ -330,6 +399,7 @@ pub fn parse_vtt(text: &str) -> Result<Parsed, ParseError> {
         end: i64,
     }
     let mut cues: Vec<Cue> = Vec::new();
+    let mut last_start: Option<(i64, usize)> = None;
     let mut i = 1;
     while i < lines.len() {
         let line = lines[i].trim();
@@ -368,6 +438,19 @@ pub fn parse_vtt(text: &str) -> Result<Parsed, ParseError> {
         if end < start {
             return Err(err(Some(timing_line + 1), "the cue ends before it starts"));
         }
+        // WebVTT cues come in the order of their start times; a turn's times are those
+        // of its first and last cue.
+        if let Some((prev, prev_line)) = last_start {
+            if start < prev {
+                return Err(err(
+                    Some(timing_line + 1),
+                    format!(
+                        "the cue starts before the one on line {prev_line}: cues must be in time order"
+                    ),
+                ));
+            }
+        }
+        last_start = Some((start, timing_line + 1));
         i = timing_line + 1;
         let mut payload = Vec::new();
         while i < lines.len() && !lines[i].trim().is_empty() {
@@ -416,7 +499,13 @@ pub fn parse_vtt(text: &str) -> Result<Parsed, ParseError> {
             start: pos,
             end: pos + n,
             start_ms: Some(cues[idx].start),
-            end_ms: Some(cues[j - 1].end),
+            end_ms: Some(
+                cues[idx..j]
+                    .iter()
+                    .map(|c| c.end)
+                    .max()
+                    .unwrap_or(cues[idx].end),
+            ),
         });
         text_out.push_str(&chunk);
         pos += n;
@@ -433,17 +522,33 @@ pub fn parse_vtt(text: &str) -> Result<Parsed, ParseError> {
 
 /// Parse a Word document: paragraphs of `word/document.xml`, then speaker segmentation.
 pub fn parse_docx(bytes: &[u8]) -> Result<Parsed, ParseError> {
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
+    use super::archive::{looks_like_zip, Archive};
+    let mut zip = Archive::open(bytes, "the .docx file").map_err(|e| {
+        if looks_like_zip(bytes) || bytes.is_empty() {
+            err(
+                None,
+                format!("not a Word .docx file that can be read: {}", e.message),
+            )
+        } else {
+            err(
+                None,
+                "not a Word .docx file (a .docx is a ZIP archive, and this is not one)",
+            )
+        }
+    })?;
+    let raw = zip
+        .read("word/document.xml")
+        .map_err(|e| err(None, format!("word/document.xml: {}", e.message)))?
+        .ok_or_else(|| err(None, "not a Word .docx file (no word/document.xml inside)"))?;
+    let xml = String::from_utf8(raw).map_err(|e| {
         err(
             None,
-            format!("not a Word .docx file (not a zip archive: {e})"),
+            format!(
+                "word/document.xml is not UTF-8 (first bad byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
         )
     })?;
-    let mut xml = String::new();
-    zip.by_name("word/document.xml")
-        .map_err(|_| err(None, "not a Word .docx file (no word/document.xml inside)"))?
-        .read_to_string(&mut xml)
-        .map_err(|e| err(None, format!("cannot read word/document.xml: {e}")))?;
     let paragraphs = docx_paragraphs(&xml)?;
     let text = paragraphs.join("\n\n") + "\n";
     let mut p = segment(&text);
@@ -460,10 +565,12 @@ fn docx_paragraphs(xml: &str) -> Result<Vec<String>, ParseError> {
     let mut in_text = false;
     let mut depth_p = 0usize;
     loop {
+        let start = reader.buffer_position() as usize;
         let ev = reader.read_event().map_err(|e| {
+            // Byte offsets may fall inside a character: count line breaks in bytes.
             let pos = reader.error_position() as usize;
             err(
-                Some(xml[..pos.min(xml.len())].matches('\n').count() + 1),
+                Some(line_of_byte(xml.as_bytes(), pos)),
                 format!("word/document.xml is not well-formed: {e}"),
             )
         })?;
@@ -518,6 +625,17 @@ fn docx_paragraphs(xml: &str) -> Result<Vec<String>, ParseError> {
                 }
                 _ => {}
             },
+            Event::DocType(_) => {
+                // Where the declaration starts (after any white space before it).
+                let skip = xml.as_bytes()[start.min(xml.len())..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_whitespace())
+                    .count();
+                return Err(err(
+                    Some(line_of_byte(xml.as_bytes(), start + skip)),
+                    "word/document.xml has a DOCTYPE (entity declarations): refused, as Word never writes one and entity expansion can blow up memory",
+                ));
+            }
             Event::Eof => break,
             _ => {}
         }
@@ -525,6 +643,12 @@ fn docx_paragraphs(xml: &str) -> Result<Vec<String>, ParseError> {
     // Collapse runs of empty paragraphs (Word uses them for spacing).
     let mut out: Vec<String> = Vec::new();
     for p in paragraphs {
+        // Control characters (from character references such as `&#27;`) never reach the
+        // stored text, as in plain-text transcripts.
+        let p: String = p
+            .chars()
+            .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+            .collect();
         let p = p.trim_end().to_string();
         if p.trim().is_empty() {
             continue;
@@ -644,5 +768,101 @@ mod tests {
     fn not_a_docx() {
         let e = parse(b"plain", "docx").unwrap_err();
         assert!(e.message.contains("not a Word .docx"));
+    }
+
+    #[test]
+    fn empty_blank_and_binary_files_are_refused() {
+        let e = parse(b"", "txt").unwrap_err();
+        assert!(e.message.contains("empty"), "{e}");
+        let e = parse(b"  \n\t\r\n \n", "md").unwrap_err();
+        assert!(e.message.contains("blank"), "{e}");
+        let e = parse(b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n\n", "vtt").unwrap_err();
+        assert!(e.message.contains("no cue holds any text"), "{e}");
+        let e = parse(b"Interviewer: hi\n\0\x01\x02binary\0", "txt").unwrap_err();
+        assert!(e.message.contains("binary") && e.line == Some(2), "{e}");
+        let e = parse(b"%PDF-1.7\n...", "txt").unwrap_err();
+        assert!(e.message.contains("PDF"), "{e}");
+        let noisy: Vec<u8> = (0..400u32).map(|i| (i * 37 % 32) as u8 | 1).collect();
+        let e = parse(&noisy, "txt").unwrap_err();
+        assert!(e.message.contains("binary"), "{e}");
+        // UTF-16 without a byte-order mark is still recognised as such.
+        let u16: Vec<u8> = "Interviewer: hello there\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        let e = parse(&u16, "txt").unwrap_err();
+        assert!(e.message.contains("UTF-16"), "{e}");
+        // A stray control character in real text is removed with a warning, not refused.
+        let p = parse(
+            b"Interviewer: hi\x07 there, a long enough line of text\n",
+            "txt",
+        )
+        .unwrap();
+        assert_eq!(p.warnings, vec!["1 control character(s) removed"]);
+    }
+
+    fn docx_with(xml: &str) -> Vec<u8> {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("word/document.xml", opts).unwrap();
+        z.write_all(xml.as_bytes()).unwrap();
+        z.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn docx_without_text_with_a_doctype_or_with_escapes() {
+        let e = parse(
+            &docx_with("<w:document><w:body><w:p/></w:body></w:document>"),
+            "docx",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("holds no text"), "{e}");
+        let e = parse(
+            &docx_with("<?xml version=\"1.0\"?>\n<!DOCTYPE d [<!ENTITY a \"aaaa\">]>\n<w:document><w:body><w:p><w:r><w:t>&a;</w:t></w:r></w:p></w:body></w:document>"),
+            "docx",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("DOCTYPE") && e.line == Some(2), "{e}");
+        let p = parse(
+            &docx_with("<w:document><w:body><w:p><w:r><w:t>A: &#27;[31mred&#13;</w:t></w:r></w:p></w:body></w:document>"),
+            "docx",
+        )
+        .unwrap();
+        assert_eq!(p.text, "A: [31mred\n");
+    }
+
+    #[test]
+    fn a_docx_bomb_is_refused_naming_the_member() {
+        // 100 MiB of one repeated paragraph compresses to about 100 KiB.
+        let para = "<w:p><w:r><w:t>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa</w:t></w:r></w:p>";
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true);
+        z.start_file("word/document.xml", opts).unwrap();
+        use std::io::Write;
+        let chunk = para.repeat(16 * 1024);
+        for _ in 0..(100 << 20) / chunk.len() + 1 {
+            z.write_all(chunk.as_bytes()).unwrap();
+        }
+        let bytes = z.finish().unwrap().into_inner();
+        assert!(bytes.len() < 2 << 20, "{}", bytes.len());
+        let e = parse(&bytes, "docx").unwrap_err();
+        assert!(
+            e.message.contains("word/document.xml")
+                && e.message.contains("unpacks to more than 64 MiB"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_docx_error_inside_a_multibyte_character_is_located() {
+        // Found by fuzzing: the error position fell inside the byte-order mark and the
+        // line count sliced the text there (a panic).
+        let e = parse(&docx_with("\u{feff}xm<?xm"), "docx").unwrap_err();
+        assert!(e.message.contains("not well-formed"), "{e}");
+        assert_eq!(e.line, Some(1));
     }
 }

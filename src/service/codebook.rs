@@ -26,6 +26,9 @@ impl Fieldwork {
         if name.is_empty() {
             return Err(invalid("framework", "a framework needs a name"));
         }
+        if name.chars().any(char::is_control) {
+            return Err(invalid("framework", "the name contains control characters"));
+        }
         let existing = self.frameworks()?;
         if existing.iter().any(|f| f.name.eq_ignore_ascii_case(name)) {
             return Err(invalid(

@@ -193,7 +193,11 @@ fn unified_diff(old: &str, new: &str) -> String {
 
 fn map_fts_error(e: ServiceError, query: &str) -> ServiceError {
     let msg = e.to_string();
-    if msg.contains("fts5") || msg.contains("syntax error") || msg.contains("no such column") {
+    if msg.contains("fts5")
+        || msg.contains("syntax error")
+        || msg.contains("no such column")
+        || msg.contains("unterminated string")
+    {
         return invalid(
             "query",
             format!(

@@ -69,13 +69,24 @@ impl Fieldwork {
             std::io::ErrorKind::NotFound => super::invalid("file", format!("{file}: no such file")),
             _ => super::io_err(format!("reading {file}"))(e),
         })?;
-        let text = String::from_utf8(bytes).map_err(|e| ServiceError::Import {
-            file: file.clone(),
-            problems: vec![format!(
-                "{file}: the file is not UTF-8 (first bad byte at offset {}); save it as CSV UTF-8",
-                e.utf8_error().valid_up_to()
-            )],
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
+            ServiceError::Import {
+                file: file.clone(),
+                problems: vec![format!(
+                    "{file}:{line}: the file is not UTF-8 (first bad byte at offset {at}); save it as CSV UTF-8"
+                )],
+            }
         })?;
+        if text.trim_start_matches('\u{feff}').trim().is_empty() {
+            return Err(ServiceError::Import {
+                file: file.clone(),
+                problems: vec![format!(
+                    "{file}: the file is empty (no header row, no participants)"
+                )],
+            });
+        }
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(false)
             .trim(csv::Trim::All)

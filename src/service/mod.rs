@@ -80,6 +80,7 @@ impl ServiceError {
             | ServiceError::Import { .. } => 2,
             ServiceError::Store(
                 StoreError::NotFieldwork { .. }
+                | StoreError::OrphanWal { .. }
                 | StoreError::Newer { .. }
                 | StoreError::Missing { .. }
                 | StoreError::Exists { .. }

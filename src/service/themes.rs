@@ -120,6 +120,9 @@ impl Fieldwork {
                 "a theme name cannot contain `/` (it separates levels)",
             ));
         }
+        if name.chars().any(char::is_control) {
+            return Err(invalid("name", "contains control characters"));
+        }
         let colour = clean(colour);
         if let Some(c) = &colour {
             if !valid_colour(c) {
@@ -206,6 +209,9 @@ impl Fieldwork {
         opened: Option<&Version>,
     ) -> Result<Theme> {
         let new_name = clean(Some(new_name)).ok_or_else(|| invalid("name", "is required"))?;
+        if new_name.chars().any(char::is_control) {
+            return Err(invalid("name", "contains control characters"));
+        }
         if new_name.contains('/') {
             return Err(invalid("name", "a theme name cannot contain `/`"));
         }

@@ -61,6 +61,10 @@ pub enum StoreError {
     },
     #[error("{path}: no database here; create one with `fieldwork init`")]
     Missing { path: String },
+    #[error("{path}: cannot write to the database: the file or its folder is read-only (fieldwork writes the file and keeps {path}-wal beside it); fix the permissions, or copy the database somewhere writable")]
+    ReadOnly { path: String },
+    #[error("{path}: the database is missing but its write-ahead log {path}-wal is there (recent changes may be only in it): put the database back beside it, or move the -wal file away before `fieldwork init`; nothing was changed")]
+    OrphanWal { path: String },
     #[error(
         "{path}: a database already exists; use `--force` to replace it (a backup is made first)"
     )]
@@ -119,6 +123,12 @@ impl Store {
                 path: path.display().to_string(),
             });
         }
+        // SQLite would take a stray log for the new file's own and replay or delete it.
+        if companion(path, "-wal").exists() {
+            return Err(StoreError::OrphanWal {
+                path: path.display().to_string(),
+            });
+        }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             private_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
         }
@@ -142,11 +152,25 @@ impl Store {
     /// an old file at once cannot both migrate it (the second waits, then finds it done).
     pub fn open(path: &Path) -> Result<Store> {
         let version = inspect(path)?;
+        let read_only = |e: StoreError| match &e {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen
+                ) =>
+            {
+                StoreError::ReadOnly {
+                    path: path.display().to_string(),
+                }
+            }
+            _ => e,
+        };
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        configure(&conn)?;
+        )
+        .map_err(|e| read_only(e.into()))?;
+        configure(&conn).map_err(read_only)?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
@@ -463,7 +487,11 @@ fn inspect_with(
     let mut f = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(StoreError::Missing { path: display })
+            return Err(if companion(path, "-wal").exists() {
+                StoreError::OrphanWal { path: display }
+            } else {
+                StoreError::Missing { path: display }
+            });
         }
         Err(e) => return Err(io(format!("opening {display}"))(e)),
     };
@@ -479,6 +507,27 @@ fn inspect_with(
             } else {
                 "the file is not an SQLite database".into()
             },
+        });
+    }
+    // A file shorter than the size its header records was cut short (a copy that did not
+    // finish, a full disk). The header's count is valid when its "version-valid-for"
+    // number matches the change counter; with a write-ahead log the file may lag it.
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        n => u64::from(n),
+    };
+    let pages = u64::from(u32::from_be_bytes([
+        header[28], header[29], header[30], header[31],
+    ]));
+    let valid = header[24..28] == header[92..96];
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    if valid && !companion(path, "-wal").exists() && len < pages * page_size {
+        return Err(StoreError::NotFieldwork {
+            path: display,
+            why: format!(
+                "the file is damaged or truncated: {len} bytes where its header records {}",
+                pages * page_size
+            ),
         });
     }
     drop(f);
@@ -731,6 +780,13 @@ pub(crate) fn conv<T>(r: Result<T>) -> rusqlite::Result<T> {
     r.map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
     })
+}
+
+/// `FILE-wal`, `FILE-shm` or `FILE-journal` beside a database file.
+fn companion(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 #[cfg(test)]
