@@ -63,6 +63,20 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// The ids that start with a typed prefix, as the bounds of `id >= lo AND id < hi`: an
+/// index answers that in a few steps, where `id LIKE ?1 || '%'` reads the whole table (and
+/// treats `_` and `%` in the key as wildcards). Ids are lower-case UUIDs, so the prefix is
+/// lower-cased; a prefix shorter than 6 characters gives no bounds (it matches nothing).
+pub(crate) fn id_prefix_bounds(key: &str) -> (Option<String>, Option<String>) {
+    let k = key.trim().to_lowercase();
+    if k.chars().count() < 6 {
+        return (None, None);
+    }
+    // Every string that starts with `k` sorts before `k` + the largest code point.
+    let hi = format!("{k}\u{10FFFF}");
+    (Some(k), Some(hi))
+}
+
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> StoreError {
     let context = context.into();
     move |source| StoreError::Io { context, source }

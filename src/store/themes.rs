@@ -186,11 +186,12 @@ pub fn insert_tag(c: &Connection, t: &TagRow) -> Result<()> {
 
 /// Tag ids matching a full id or an id prefix of at least 6 characters.
 pub fn resolve_tag(c: &Connection, key: &str) -> Result<Vec<String>> {
+    let (lo, hi) = super::id_prefix_bounds(key);
     let mut stmt = c.prepare_cached(
         "SELECT id FROM tag WHERE id = ?1
-         UNION SELECT id FROM tag WHERE length(?1) >= 6 AND id LIKE ?1 || '%' LIMIT 10",
+         UNION SELECT id FROM tag WHERE id >= ?2 AND id < ?3 LIMIT 10",
     )?;
-    let rows = stmt.query_map([key.trim().to_ascii_lowercase()], |r| r.get(0))?;
+    let rows = stmt.query_map(params![key.trim().to_ascii_lowercase(), lo, hi], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
