@@ -215,21 +215,20 @@ criterion_group!(scale, benches);
 /// The equivalent of `export participants` in the sqlite3 shell: the same rows (completed
 /// interview, archiving consent `yes` in the latest record in force, no withdrawal with a
 /// removal scope), the same columns, before k-anonymity.
-const EXPORT_SQL: &str = "WITH latest AS (
-  SELECT participant_id, archiving,
-         row_number() OVER (PARTITION BY participant_id ORDER BY date DESC, recorded_at DESC) AS rn
-    FROM consent WHERE date <= date('now'))
-SELECT p.code AS export_code, s.code AS site, group_concat(DISTINCT ph.number) AS phases,
-       rc.name AS role_category
+const EXPORT_SQL: &str = "SELECT p.code AS export_code, s.code AS site,
+       group_concat(DISTINCT ph.number) AS phases, rc.name AS role_category
   FROM participant p
   JOIN site s ON s.id = p.site_id
   JOIN role r ON r.id = p.role_id
   JOIN role_category rc ON rc.id = r.category_id
   JOIN session_participant sp ON sp.participant_id = p.id
-  JOIN session se ON se.id = sp.session_id AND se.kind = 'interview' AND se.status = 'done'
+  JOIN session se ON se.id = sp.session_id
   JOIN phase ph ON ph.id = se.phase_id
-  JOIN latest l ON l.participant_id = p.id AND l.rn = 1 AND l.archiving = 'yes'
- WHERE NOT EXISTS (SELECT 1 FROM withdrawal w WHERE w.participant_id = p.id
+ WHERE se.kind = 'interview' AND se.status = 'done'
+   AND (SELECT c.archiving FROM consent c
+         WHERE c.participant_id = p.id AND c.date <= date('now')
+         ORDER BY c.date DESC, c.recorded_at DESC LIMIT 1) = 'yes'
+   AND NOT EXISTS (SELECT 1 FROM withdrawal w WHERE w.participant_id = p.id
                      AND w.scope IN ('remove-unanalysed', 'remove-all-feasible'))
  GROUP BY p.id ORDER BY p.code;";
 
@@ -335,7 +334,7 @@ fn whole_process(scales: &[u32], runs: usize) {
         run(bin()
             .arg("--db")
             .arg(&db)
-            .args(["export", "participants", "--force", "--out"])
+            .args(["export", "participants", "--format", "csv", "--force", "--out"])
             .arg(&ours_csv)
             .stdout(Stdio::null()));
         let theirs = Command::new("sqlite3")
@@ -371,7 +370,7 @@ fn whole_process(scales: &[u32], runs: usize) {
             let x = run(bin()
                 .arg("--db")
                 .arg(&db)
-                .args(["export", "participants", "--force", "--out"])
+                .args(["export", "participants", "--format", "csv", "--force", "--out"])
                 .arg(&ours_csv)
                 .stdout(Stdio::null()));
             let out = std::fs::File::create(dir.join("sqlite3.csv")).unwrap();

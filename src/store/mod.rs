@@ -1,7 +1,7 @@
 //! SQLite storage: opening, pragmas, migrations and typed queries. Knows nothing of the UI.
 //!
 //! Functions take a `&Connection`, so the service layer can run several of them inside one
-//! `BEGIN IMMEDIATE` transaction (a `Transaction` derefs to a `Connection`).
+//! `BEGIN IMMEDIATE` transaction (a [`Write`] derefs to a `Connection`).
 
 pub mod audit;
 pub mod coding;
@@ -88,6 +88,35 @@ pub struct Store {
     path: PathBuf,
     /// Where the file was copied before a migration, if one ran on open.
     pub migrated_backup: Option<PathBuf>,
+    /// Inside [`Store::begin_batch`]: every [`Store::write`] is a savepoint of it.
+    batch: bool,
+}
+
+/// One write: a `BEGIN IMMEDIATE` transaction, or, inside a batch, a savepoint of the
+/// batch's transaction. Derefs to the connection; dropped without `commit` it rolls back
+/// (the savepoint only: the batch goes on).
+pub enum Write<'a> {
+    Transaction(rusqlite::Transaction<'a>),
+    Savepoint(rusqlite::Savepoint<'a>),
+}
+
+impl std::ops::Deref for Write<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Write::Transaction(t) => t,
+            Write::Savepoint(s) => s,
+        }
+    }
+}
+
+impl Write<'_> {
+    pub fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            Write::Transaction(t) => t.commit(),
+            Write::Savepoint(s) => s.commit(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -123,6 +152,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             migrated_backup: None,
+            batch: false,
         };
         store.migrate_from(0)?;
         Ok(store)
@@ -140,6 +170,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             migrated_backup: None,
+            batch: false,
         };
         if version < SCHEMA_VERSION {
             let backup = backup_path(path, &format!("v{version}"));
@@ -161,6 +192,7 @@ impl Store {
             conn,
             path: PathBuf::from(":memory:"),
             migrated_backup: None,
+            batch: false,
         };
         store.migrate_from(0)?;
         Ok(store)
@@ -175,10 +207,36 @@ impl Store {
     }
 
     /// A write transaction: `BEGIN IMMEDIATE`, so concurrent writers wait instead of failing.
-    pub fn write(&mut self) -> Result<rusqlite::Transaction<'_>> {
-        Ok(self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    /// Inside a batch, a savepoint of the batch's transaction.
+    pub fn write(&mut self) -> Result<Write<'_>> {
+        if self.batch {
+            return Ok(Write::Savepoint(self.conn.savepoint()?));
+        }
+        Ok(Write::Transaction(
+            self.conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?,
+        ))
+    }
+
+    /// Start one `BEGIN IMMEDIATE` transaction for bulk work made of many service calls
+    /// (the demo study): each call's write becomes a savepoint of it, so the whole is
+    /// written once instead of committing (and re-reading pages) after every call.
+    /// End it with [`Store::end_batch`].
+    pub fn begin_batch(&mut self) -> Result<()> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.batch = true;
+        Ok(())
+    }
+
+    /// Commit (or roll back) the batch's transaction.
+    pub fn end_batch(&mut self, commit: bool) -> Result<()> {
+        if !self.batch {
+            return Ok(());
+        }
+        self.batch = false;
+        self.conn
+            .execute_batch(if commit { "COMMIT" } else { "ROLLBACK" })?;
+        Ok(())
     }
 
     /// Record the expanded text of every SQL statement run from now on (benchmarks compare
