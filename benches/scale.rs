@@ -312,8 +312,8 @@ fn whole_process(scales: &[u32], runs: usize) {
     let _ = std::fs::remove_dir_all(&base);
     std::fs::create_dir_all(&base).unwrap();
     let mut lines = vec![
-        "| scale | participants | demo build: wall (CPU) | export: wall (CPU) | sqlite3 join: wall (CPU) | export / sqlite3 (CPU, median of pairs) | export without the guard (in-process) | guard (in-process) |".to_string(),
-        "|---|---|---|---|---|---|---|---|".to_string(),
+        "| scale | participants | rows exported | demo build: wall (CPU) | export: wall (CPU) | sqlite3 join: wall (CPU) | export / sqlite3: CPU (wall), median of pairs | in-process: rows + k-anonymity | in-process: the rest (register, guard, files) |".to_string(),
+        "|---|---|---|---|---|---|---|---|---|".to_string(),
     ];
     for &scale in scales {
         let dir = base.join(format!("scale{scale}"));
@@ -326,15 +326,20 @@ fn whole_process(scales: &[u32], runs: usize) {
             .args(["init", "--demo", "--scale", &scale.to_string()])
             .stdout(Stdio::null()));
         let fw = open(&db);
-        let participants = fw
-            .participant_count(&ParticipantFilter::default())
-            .unwrap();
+        let participants = fw.participant_count(&ParticipantFilter::default()).unwrap();
         // Same codes from both sides.
         let ours_csv = dir.join("export.csv");
         run(bin()
             .arg("--db")
             .arg(&db)
-            .args(["export", "participants", "--format", "csv", "--force", "--out"])
+            .args([
+                "export",
+                "participants",
+                "--format",
+                "csv",
+                "--force",
+                "--out",
+            ])
             .arg(&ours_csv)
             .stdout(Stdio::null()));
         let theirs = Command::new("sqlite3")
@@ -370,7 +375,14 @@ fn whole_process(scales: &[u32], runs: usize) {
             let x = run(bin()
                 .arg("--db")
                 .arg(&db)
-                .args(["export", "participants", "--format", "csv", "--force", "--out"])
+                .args([
+                    "export",
+                    "participants",
+                    "--format",
+                    "csv",
+                    "--force",
+                    "--out",
+                ])
                 .arg(&ours_csv)
                 .stdout(Stdio::null()));
             let out = std::fs::File::create(dir.join("sqlite3.csv")).unwrap();
@@ -415,7 +427,8 @@ fn whole_process(scales: &[u32], runs: usize) {
             )
         };
         lines.push(format!(
-            "| {scale} | {participants} | {:.1} s ({:.1} s) | {} | {} | {:.2} (wall {:.2}) | {} | {} |",
+            "| {scale} | {participants} | {} | {:.1} s ({:.1} s) | {} | {} | {:.2} ({:.2}) | {} | {} |",
+            ours_codes.len(),
             built.wall,
             built.cpu,
             wc(&a),
@@ -429,9 +442,15 @@ fn whole_process(scales: &[u32], runs: usize) {
     }
     // Import: 10,000 and 100,000 rows, each run into a fresh copy of an empty database.
     let empty = base.join("empty.db");
-    run(bin().arg("--db").arg(&empty).arg("init").stdout(Stdio::null()));
+    run(bin()
+        .arg("--db")
+        .arg(&empty)
+        .arg("init")
+        .stdout(Stdio::null()));
     lines.push(String::new());
-    lines.push("| import participants | runs | wall (median) | CPU (median) | per row (CPU) |".into());
+    lines.push(
+        "| import participants | runs | wall (median) | CPU (median) | per row (CPU) |".into(),
+    );
     lines.push("|---|---|---|---|---|".into());
     let mut per_row = Vec::new();
     for (n, k) in [(10_000usize, runs), (100_000, runs.min(3))] {

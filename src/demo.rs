@@ -1443,7 +1443,8 @@ fn write_transcript(
         if others.is_empty() {
             "a colleague"
         } else {
-            *rng.pick(&others)
+            // The same draw as `rng.pick(&others)`.
+            others[rng.below(others.len())]
         }
     };
     let year = iv.date.year().to_string();

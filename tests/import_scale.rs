@@ -93,13 +93,18 @@ fn problems_found_against_the_database_come_in_line_order_and_nothing_is_written
     );
     let before = st.snapshot();
     let err = st.fails(2, &["import", "participants", csv.to_str().unwrap()]);
-    assert_eq!(st.snapshot(), before, "a failed import changed the database");
+    assert_eq!(
+        st.snapshot(),
+        before,
+        "a failed import changed the database"
+    );
     assert_has(&err, &["3 problem(s)", "nothing was imported"]);
     let at = |needle: &str| {
         err.find(needle)
             .unwrap_or_else(|| panic!("expected `{needle}` in:\n{err}"))
     };
-    let existing = at("mixed.csv:2: field `name`: `Already Here` at site A is already in the database");
+    let existing =
+        at("mixed.csv:2: field `name`: `Already Here` at site A is already in the database");
     let role = at("mixed.csv:3: field `role`");
     let twice = at("mixed.csv:6: field `name`: `Twice Named` at site B appears twice in the file");
     assert!(existing < role && role < twice, "not in line order:\n{err}");

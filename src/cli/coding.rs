@@ -316,7 +316,9 @@ pub fn matrix(fw: &mut Fieldwork, c: &MatrixCmd) -> Out {
                 .iter()
                 .filter_map(|x| {
                     top.iter()
-                        .position(|t| x.path == t.path || x.path.starts_with(&format!("{}/", t.path)))
+                        .position(|t| {
+                            x.path == t.path || x.path.starts_with(&format!("{}/", t.path))
+                        })
                         .map(|i| (x.id.as_str(), i))
                 })
                 .collect();

@@ -300,7 +300,11 @@ pub fn eligible_records(fw: &Fieldwork) -> Result<Vec<Record>> {
         // Any withdrawal that removes data excludes the participant for good, even if a
         // later consent record exists: the spec asks for "not withdrawn with a removal
         // scope", and the participant is protected when in doubt.
-        if book.withdrawals(&p.id).iter().any(|w| w.scope.removes_data()) {
+        if book
+            .withdrawals(&p.id)
+            .iter()
+            .any(|w| w.scope.removes_data())
+        {
             continue;
         }
         if !book.in_force(&p.id, date).allows(ConsentItem::Archiving) {

@@ -95,18 +95,13 @@ pub fn removal_withdrawn(fw: &Fieldwork) -> Result<HashMap<String, bool>> {
     // Every participant in one query and every withdrawal in one read (was a page query
     // and a consent query, with an id-prefix lookup, per participant).
     let book = fw.consent_book()?;
-    Ok(
-        crate::store::participants::codes(fw.store.conn())?
-            .into_iter()
-            .map(|(id, code)| {
-                let removed = book
-                    .withdrawals(&id)
-                    .iter()
-                    .any(|w| w.scope.removes_data());
-                (code, removed)
-            })
-            .collect(),
-    )
+    Ok(crate::store::participants::codes(fw.store.conn())?
+        .into_iter()
+        .map(|(id, code)| {
+            let removed = book.withdrawals(&id).iter().any(|w| w.scope.removes_data());
+            (code, removed)
+        })
+        .collect())
 }
 
 /// A neutral name for the configured user: their initials (a name of several words gives

@@ -66,7 +66,10 @@ impl<'a> Lines<'a> {
             self.at = 0;
             self.newlines = 0;
         }
-        self.newlines += bytes[self.at..start].iter().filter(|b| **b == b'\n').count() as u64;
+        self.newlines += bytes[self.at..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
         self.at = start;
         // A record's position can be at blank lines the reader skips before it.
         let skipped = bytes[start..]
@@ -341,5 +344,4 @@ impl Fieldwork {
             added,
         })
     }
-
 }

@@ -212,10 +212,9 @@ impl Store {
         if self.batch {
             return Ok(Write::Savepoint(self.conn.savepoint()?));
         }
-        Ok(Write::Transaction(
-            self.conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?,
-        ))
+        Ok(Write::Transaction(self.conn.transaction_with_behavior(
+            TransactionBehavior::Immediate,
+        )?))
     }
 
     /// Start one `BEGIN IMMEDIATE` transaction for bulk work made of many service calls

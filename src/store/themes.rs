@@ -206,7 +206,9 @@ pub fn resolve_tag(c: &Connection, key: &str) -> Result<Vec<String>> {
         "SELECT id FROM tag WHERE id = ?1
          UNION SELECT id FROM tag WHERE id >= ?2 AND id < ?3 LIMIT 10",
     )?;
-    let rows = stmt.query_map(params![key.trim().to_ascii_lowercase(), lo, hi], |r| r.get(0))?;
+    let rows = stmt.query_map(params![key.trim().to_ascii_lowercase(), lo, hi], |r| {
+        r.get(0)
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
