@@ -1124,14 +1124,19 @@ fn set_all_answers(p: &mut Person, f: impl Fn(&mut Answers)) {
 
 /// Add a participant identified on `date` (the service's `add_participant` dates the first
 /// status event today): the same validation, insert, status event and audit entry.
-fn add_participant_on(fw: &mut Fieldwork, input: &ParticipantInput, date: Date) -> Result<String> {
+/// Returns the id and the export code.
+fn add_participant_on(
+    fw: &mut Fieldwork,
+    input: &ParticipantInput,
+    date: Date,
+) -> Result<(String, String)> {
     let now = now_utc();
     let row = fw.new_participant_row(input, &now)?;
     let user = fw.user().to_string();
     let tx = fw.store.write()?;
-    let id = Fieldwork::insert_participant_tx(&tx, row, date.min(today()), &user)?;
+    let added = Fieldwork::insert_participant_coded_tx(&tx, row, date.min(today()), &user)?;
     tx.commit()?;
-    Ok(id)
+    Ok(added)
 }
 
 fn execute(
@@ -1180,8 +1185,7 @@ fn execute(
             notes: None,
             status: None,
         };
-        let id = add_participant_on(fw, &input, person.identified)?;
-        let code = fw.participant(&id)?.code;
+        let (id, code) = add_participant_on(fw, &input, person.identified)?;
         sum.participants += 1;
         match person.outcome {
             Outcome::Interviewed => sum.interviewed += 1,

@@ -277,6 +277,24 @@ impl Fieldwork {
             done: total_bytes,
             total: total_bytes,
         });
+        // A page cache that holds the indexes the rows go into (see BULK_CACHE_KIB): with
+        // SQLite's 2 MiB, 100,000 rows cost 40% more per row than 10,000.
+        self.store.begin_bulk()?;
+        let written = self.write_rows(&file, rows, problems, &site_codes, progress);
+        self.store.end_bulk()?;
+        written
+    }
+
+    /// The import's transaction: the check against the database, then every row.
+    fn write_rows(
+        &mut self,
+        file: &str,
+        rows: Vec<(u64, crate::store::participants::ParticipantRow)>,
+        mut problems: Vec<(u64, String)>,
+        site_codes: &HashMap<String, String>,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportReport> {
+        let site_code = |id: &str| site_codes.get(id).map(String::as_str).unwrap_or("?");
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
         // Names already in the database, read inside the transaction that writes.
@@ -300,13 +318,13 @@ impl Fieldwork {
             // Sorted by line; a stable sort keeps a line's own problems in the order found.
             problems.sort_by_key(|(line, _)| *line);
             return Err(ServiceError::Import {
-                file,
+                file: file.to_string(),
                 problems: problems.into_iter().map(|(_, p)| p).collect(),
             });
         }
         if rows.is_empty() {
             return Err(ServiceError::Import {
-                file: file.clone(),
+                file: file.to_string(),
                 problems: vec![format!("{file}: no participant rows")],
             });
         }
@@ -315,10 +333,7 @@ impl Fieldwork {
         let mut added = Vec::with_capacity(rows.len());
         for (n, (line, row)) in rows.into_iter().enumerate() {
             let name = row.name.clone();
-            let id = Self::insert_participant_tx(&tx, row, today(), &user)?;
-            let code = crate::store::participants::row(&tx, &id)?
-                .map(|r| r.code)
-                .unwrap_or_default();
+            let (_, code) = Self::insert_participant_coded_tx(&tx, row, today(), &user)?;
             added.push((line, code, name));
             if (n + 1) % PROGRESS_EVERY == 0 {
                 progress(ImportProgress::Writing {
@@ -339,7 +354,7 @@ impl Fieldwork {
         tx.commit()?;
         progress(ImportProgress::Writing { done: total, total });
         Ok(ImportReport {
-            file,
+            file: file.to_string(),
             imported: added.len(),
             added,
         })

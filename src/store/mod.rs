@@ -90,7 +90,14 @@ pub struct Store {
     pub migrated_backup: Option<PathBuf>,
     /// Inside [`Store::begin_batch`]: every [`Store::write`] is a savepoint of it.
     batch: bool,
+    /// The page cache setting to restore after bulk work.
+    cache_before_bulk: Option<i64>,
 }
+
+/// The page cache for bulk writes, in KiB. SQLite's default (2 MiB) is soon smaller than
+/// the indexes a bulk write inserts into at random (UUID keys): every insert then reads its
+/// pages back, and the cost per row grows with the table. The pages are only taken as used.
+pub const BULK_CACHE_KIB: i64 = 256 * 1024;
 
 /// One write: a `BEGIN IMMEDIATE` transaction, or, inside a batch, a savepoint of the
 /// batch's transaction. Derefs to the connection; dropped without `commit` it rolls back
@@ -153,6 +160,7 @@ impl Store {
             path: path.to_path_buf(),
             migrated_backup: None,
             batch: false,
+            cache_before_bulk: None,
         };
         store.migrate_from(0)?;
         Ok(store)
@@ -171,6 +179,7 @@ impl Store {
             path: path.to_path_buf(),
             migrated_backup: None,
             batch: false,
+            cache_before_bulk: None,
         };
         if version < SCHEMA_VERSION {
             let backup = backup_path(path, &format!("v{version}"));
@@ -193,6 +202,7 @@ impl Store {
             path: PathBuf::from(":memory:"),
             migrated_backup: None,
             batch: false,
+            cache_before_bulk: None,
         };
         store.migrate_from(0)?;
         Ok(store)
@@ -224,6 +234,27 @@ impl Store {
     pub fn begin_batch(&mut self) -> Result<()> {
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         self.batch = true;
+        self.begin_bulk()
+    }
+
+    /// A page cache of [`BULK_CACHE_KIB`] until [`Store::end_bulk`] (for one large write).
+    pub fn begin_bulk(&mut self) -> Result<()> {
+        if self.cache_before_bulk.is_none() {
+            let before: i64 = self
+                .conn
+                .pragma_query_value(None, "cache_size", |r| r.get(0))?;
+            self.conn
+                .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
+            self.cache_before_bulk = Some(before);
+        }
+        Ok(())
+    }
+
+    /// The page cache as it was before [`Store::begin_bulk`].
+    pub fn end_bulk(&mut self) -> Result<()> {
+        if let Some(before) = self.cache_before_bulk.take() {
+            self.conn.pragma_update(None, "cache_size", before)?;
+        }
         Ok(())
     }
 
@@ -233,8 +264,11 @@ impl Store {
             return Ok(());
         }
         self.batch = false;
-        self.conn
-            .execute_batch(if commit { "COMMIT" } else { "ROLLBACK" })?;
+        let ended = self
+            .conn
+            .execute_batch(if commit { "COMMIT" } else { "ROLLBACK" });
+        self.end_bulk()?;
+        ended?;
         Ok(())
     }
 
@@ -496,5 +530,60 @@ mod tests {
                 .unwrap();
             assert!(pk > 0, "table {t} has no primary key");
         }
+    }
+
+    fn meta_keys(s: &Store) -> Vec<String> {
+        let mut stmt = s
+            .conn()
+            .prepare("SELECT key FROM meta ORDER BY key")
+            .unwrap();
+        let v = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        v
+    }
+
+    fn put(s: &mut Store, key: &str, commit: bool) {
+        let w = s.write().unwrap();
+        w.execute("INSERT INTO meta (key, value) VALUES (?1, 'v')", [key])
+            .unwrap();
+        if commit {
+            w.commit().unwrap();
+        }
+    }
+
+    #[test]
+    fn writes_in_a_batch_are_savepoints_of_one_transaction() {
+        let mut s = Store::in_memory().unwrap();
+        s.begin_batch().unwrap();
+        put(&mut s, "a", true);
+        // A write dropped without commit undoes itself only.
+        put(&mut s, "b", false);
+        put(&mut s, "c", true);
+        assert!(!s.conn().is_autocommit(), "still inside the batch");
+        s.end_batch(true).unwrap();
+        assert!(s.conn().is_autocommit());
+        assert_eq!(meta_keys(&s), ["a", "c"]);
+        // Outside a batch, write() is a transaction of its own again.
+        put(&mut s, "d", true);
+        assert!(s.conn().is_autocommit());
+        // A batch rolled back leaves nothing of its writes.
+        s.begin_batch().unwrap();
+        put(&mut s, "e", true);
+        s.end_batch(false).unwrap();
+        assert_eq!(meta_keys(&s), ["a", "c", "d"]);
+        // The bulk page cache is given back at the end.
+        let cache = |s: &Store| -> i64 {
+            s.conn()
+                .pragma_query_value(None, "cache_size", |r| r.get(0))
+                .unwrap()
+        };
+        let before = cache(&s);
+        s.begin_batch().unwrap();
+        assert_eq!(cache(&s), -BULK_CACHE_KIB);
+        s.end_batch(true).unwrap();
+        assert_eq!(cache(&s), before);
     }
 }
