@@ -95,8 +95,9 @@ pub struct Store {
 }
 
 /// The page cache for bulk writes, in KiB. SQLite's default (2 MiB) is soon smaller than
-/// the indexes a bulk write inserts into at random (UUID keys): every insert then reads its
-/// pages back, and the cost per row grows with the table. The pages are only taken as used.
+/// the indexes a bulk write inserts into at random (UUID keys), which then read their pages
+/// back from the file (the operating system's cache) again and again. The pages are only
+/// taken as used.
 pub const BULK_CACHE_KIB: i64 = 256 * 1024;
 
 /// One write: a `BEGIN IMMEDIATE` transaction, or, inside a batch, a savepoint of the
