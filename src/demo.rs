@@ -1,6 +1,7 @@
 //! The demo study: a synthetic study shaped like the reference study of the design notes,
 //! written into a freshly created database through the service layer (so every rule and
-//! the audit log apply), with synthetic transcript files under the transcripts root.
+//! the audit log apply), with synthetic transcript files under the transcripts root. It is
+//! one transaction (`Store::begin_batch`): each service call's write is a savepoint of it.
 //!
 //! Everything is generated from a seeded PRNG, so the same scale and seed give the same
 //! shape (participant ids and export codes are random by design). Names, organisations and
@@ -153,9 +154,26 @@ pub fn generate_with(fw: &mut Fieldwork, opts: &DemoOptions) -> Result<DemoSumma
     let frags = Sections::parse(FRAGMENTS);
     let mut rng = Rng::new(opts.seed);
     let base_sites: Vec<Site> = fw.reference.sites.clone();
-    add_site_copies(fw, opts.scale)?;
-    let plan = plan_study(fw, opts, &names, &mut rng, base_sites.len())?;
-    execute(fw, opts, plan, &frags, &mut rng)
+    // The whole study is one transaction: each service call's write is a savepoint of it,
+    // so nothing is committed (and no page re-read) call by call, and a failure leaves
+    // the database as it was.
+    fw.store.begin_batch()?;
+    let built = (|| {
+        add_site_copies(fw, opts.scale)?;
+        let plan = plan_study(fw, opts, &names, &mut rng, base_sites.len())?;
+        execute(fw, opts, plan, &frags, &mut rng)
+    })();
+    match built {
+        Ok(summary) => {
+            fw.store.end_batch(true)?;
+            Ok(summary)
+        }
+        Err(e) => {
+            let _ = fw.store.end_batch(false);
+            let _ = fw.refresh_reference();
+            Err(e)
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -262,18 +280,28 @@ impl Sections {
     }
 }
 
-/// Replace `{key}` placeholders.
+/// Replace `{key}` placeholders (one pass over the template; an unknown `{key}` stays).
 fn fill(template: &str, vars: &[(&str, &str)]) -> String {
-    if !template.contains('{') {
-        return template.to_string();
-    }
-    let mut out = template.to_string();
-    for (k, v) in vars {
-        let pat = format!("{{{k}}}");
-        if out.contains(&pat) {
-            out = out.replace(&pat, v);
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after
+            .find('}')
+            .and_then(|close| Some((close, vars.iter().find(|(k, _)| *k == &after[..close])?)))
+        {
+            Some((close, (_, v))) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
         }
     }
+    out.push_str(rest);
     out
 }
 
@@ -1096,14 +1124,19 @@ fn set_all_answers(p: &mut Person, f: impl Fn(&mut Answers)) {
 
 /// Add a participant identified on `date` (the service's `add_participant` dates the first
 /// status event today): the same validation, insert, status event and audit entry.
-fn add_participant_on(fw: &mut Fieldwork, input: &ParticipantInput, date: Date) -> Result<String> {
+/// Returns the id and the export code.
+fn add_participant_on(
+    fw: &mut Fieldwork,
+    input: &ParticipantInput,
+    date: Date,
+) -> Result<(String, String)> {
     let now = now_utc();
     let row = fw.new_participant_row(input, &now)?;
     let user = fw.user().to_string();
     let tx = fw.store.write()?;
-    let id = Fieldwork::insert_participant_tx(&tx, row, date.min(today()), &user)?;
+    let added = Fieldwork::insert_participant_coded_tx(&tx, row, date.min(today()), &user)?;
     tx.commit()?;
-    Ok(id)
+    Ok(added)
 }
 
 fn execute(
@@ -1154,8 +1187,7 @@ fn execute(
             status: None,
             allow_duplicate_unique_role: false,
         };
-        let id = add_participant_on(fw, &input, person.identified)?;
-        let code = fw.participant(&id)?.code;
+        let (id, code) = add_participant_on(fw, &input, person.identified)?;
         sum.participants += 1;
         match person.outcome {
             Outcome::Interviewed => sum.interviewed += 1,
@@ -1248,7 +1280,8 @@ fn execute(
                         sum.transcripts_unlinked += 1;
                         continue;
                     }
-                    let colleagues = by_site.get(&person.site).cloned().unwrap_or_default();
+                    let colleagues: &[String] =
+                        by_site.get(&person.site).map(Vec::as_slice).unwrap_or(&[]);
                     let ctx = TranscriptCtx {
                         study: &study,
                         site_name: &site.name,
@@ -1256,7 +1289,7 @@ fn execute(
                         phase: iv.phase,
                         phase_name: phase_names.get(&iv.phase).map(String::as_str).unwrap_or(""),
                         person: &person,
-                        colleagues: &colleagues,
+                        colleagues,
                         interview: iv,
                         recorded,
                         themes: &plan.themes,
@@ -1414,36 +1447,41 @@ fn write_transcript(
     let p = ctx.person;
     let iv = ctx.interview;
     let mut words = 0;
-    let colleague = |rng: &mut Rng| -> String {
-        let others: Vec<&String> = ctx.colleagues.iter().filter(|c| **c != p.name).collect();
+    // The other people at the site, found once per transcript (not for every sentence).
+    let others: Vec<&str> = ctx
+        .colleagues
+        .iter()
+        .filter(|c| **c != p.name)
+        .map(String::as_str)
+        .collect();
+    let colleague = |rng: &mut Rng| -> &str {
         if others.is_empty() {
-            "a colleague".into()
+            "a colleague"
         } else {
-            (*rng.pick(&others)).clone()
+            // The same draw as `rng.pick(&others)`.
+            others[rng.below(others.len())]
         }
     };
     let year = iv.date.year().to_string();
-    let vars = |c: &str| -> Vec<(&'static str, String)> {
-        vec![
-            ("given", p.given.clone()),
-            ("name", p.name.clone()),
-            ("org", p.org.clone()),
-            ("site", ctx.site_name.to_string()),
-            ("place", p.place.clone()),
-            ("colleague", c.to_string()),
-            ("role", p.job_title.clone()),
-            ("study", ctx.study.to_string()),
-            ("year", year.clone()),
-        ]
-    };
     let render = |rng: &mut Rng, t: &str| -> String {
         if !t.contains('{') {
             return t.to_string();
         }
         let c = colleague(rng);
-        let v = vars(&c);
-        let refs: Vec<(&str, &str)> = v.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        fill(t, &refs)
+        fill(
+            t,
+            &[
+                ("given", &p.given),
+                ("name", &p.name),
+                ("org", &p.org),
+                ("site", ctx.site_name),
+                ("place", &p.place),
+                ("colleague", c),
+                ("role", &p.job_title),
+                ("study", ctx.study),
+                ("year", &year),
+            ],
+        )
     };
     let header = format!(
         "{}\n{} (synthetic demo data)\nSite: {} ({})    Phase: {} ({})\nDate: {}    Mode: {}    Duration: {} minutes\nInterviewer: {}    Participant: {}, {}, {}\n\n",

@@ -1,6 +1,7 @@
 //! CLI handlers and text output for coding: transcripts' text, search, passages, quotes,
 //! the framework matrix and analysis views.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::output::{self, esc, table};
@@ -307,6 +308,32 @@ pub fn matrix(fw: &mut Fieldwork, c: &MatrixCmd) -> Out {
                 top.iter()
                     .map(|t| t.name.chars().take(14).collect::<String>()),
             );
+            // Each theme's top-level ancestor (a top-level theme's cell counts its own and
+            // its sub-themes' passages), and the cells by case and phase: one pass over the
+            // cells instead of a scan of every cell for each case, phase and theme.
+            let top_of: HashMap<&str, usize> = m
+                .themes
+                .iter()
+                .filter_map(|x| {
+                    top.iter()
+                        .position(|t| {
+                            x.path == t.path || x.path.starts_with(&format!("{}/", t.path))
+                        })
+                        .map(|i| (x.id.as_str(), i))
+                })
+                .collect();
+            // (case, phase) -> per top theme: (passages, any summary).
+            let mut sums: HashMap<(&str, u32), Vec<(i64, bool)>> = HashMap::new();
+            for c in &m.cells {
+                let Some(i) = top_of.get(c.theme_id.as_str()) else {
+                    continue;
+                };
+                let v = sums
+                    .entry((c.participant_id.as_str(), c.phase))
+                    .or_insert_with(|| vec![(0, false); top.len()]);
+                v[*i].0 += c.passages;
+                v[*i].1 |= c.summary.is_some();
+            }
             let mut rows = Vec::new();
             for case in &m.cases {
                 for ph in &m.phases {
@@ -314,32 +341,10 @@ pub fn matrix(fw: &mut Fieldwork, c: &MatrixCmd) -> Out {
                         continue;
                     }
                     let mut row = vec![format!("{} ({})", case.code, case.site), ph.to_string()];
-                    for t in &top {
-                        // A top-level theme's cell counts its own and its sub-themes' passages.
-                        let ids: Vec<&str> = m
-                            .themes
-                            .iter()
-                            .filter(|x| {
-                                x.path == t.path || x.path.starts_with(&format!("{}/", t.path))
-                            })
-                            .map(|x| x.id.as_str())
-                            .collect();
-                        let cells: Vec<_> = m
-                            .cells
-                            .iter()
-                            .filter(|c| {
-                                c.participant_id == case.participant_id
-                                    && c.phase == *ph
-                                    && ids.contains(&c.theme_id.as_str())
-                            })
-                            .collect();
-                        let n: i64 = cells.iter().map(|c| c.passages).sum();
-                        let s = if cells.iter().any(|c| c.summary.is_some()) {
-                            "*"
-                        } else {
-                            ""
-                        };
-                        row.push(format!("{n}{s}"));
+                    let cell = sums.get(&(case.participant_id.as_str(), *ph));
+                    for i in 0..top.len() {
+                        let (n, summary) = cell.map(|v| v[i]).unwrap_or((0, false));
+                        row.push(format!("{n}{}", if summary { "*" } else { "" }));
                     }
                     rows.push(row);
                 }

@@ -2,6 +2,7 @@
 
 mod coding;
 mod output;
+mod progress;
 mod run;
 
 pub use output::render_coverage;

@@ -443,9 +443,11 @@ pub fn render_coverage(c: &Coverage) -> String {
         c.total_interviews, c.total_target
     );
     let sites: Vec<String> = {
+        // In first-seen order; the set keeps it linear in the cells (sites × phases).
+        let mut seen = std::collections::HashSet::new();
         let mut v: Vec<String> = Vec::new();
         for cell in &c.cells {
-            if !v.contains(&cell.site) {
+            if seen.insert(cell.site.as_str()) {
                 v.push(cell.site.clone());
             }
         }
@@ -454,16 +456,18 @@ pub fn render_coverage(c: &Coverage) -> String {
     let mut headers: Vec<String> = vec!["PHASE".into()];
     headers.extend(sites.iter().cloned());
     headers.push("TOTAL".into());
+    // Cells by (phase, site): a lookup each, not a scan of every cell per phase and site.
+    let mut by_key = std::collections::HashMap::new();
+    for x in &c.cells {
+        by_key.entry((x.phase, x.site.as_str())).or_insert(x);
+    }
     let mut rows = Vec::new();
     for p in &c.phases {
         let mut row = vec![format!("{} {}", p.number, p.name)];
         let mut done = 0;
         let mut target = 0;
         for site in &sites {
-            let cell = c
-                .cells
-                .iter()
-                .find(|x| x.phase == p.number && &x.site == site);
+            let cell = by_key.get(&(p.number, site.as_str()));
             let (d, t) = cell.map(|x| (x.interviews, x.target)).unwrap_or((0, 0));
             done += d;
             target += t;

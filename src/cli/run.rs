@@ -228,7 +228,10 @@ fn run(cli: Cli) -> Out {
         Command::Tag(c) => tag(&cli, &cfg, c),
         Command::Import(ImportCmd::Participants { file }) => {
             let mut fw = open(&cli, &cfg)?;
-            let r = fw.import_participants(file)?;
+            let mut bar = super::progress::ImportBar::new();
+            let r = fw.import_participants_with(file, &mut |p| bar.update(p));
+            bar.finish();
+            let r = r?;
             for (line, code, _) in &r.added {
                 println!("{code}\tline {line}");
             }

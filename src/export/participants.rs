@@ -19,7 +19,7 @@ use serde_json::json;
 use super::{
     check_free, csv_text, file_name, invalid, manifest_base, manifest_bytes, sha256_hex, xlsx_bytes,
 };
-use crate::domain::{consent_in_force, today, ConsentItem, ParticipantFilter};
+use crate::domain::{today, ConsentItem};
 use crate::service::{Fieldwork, Result, ServiceError};
 
 /// The smallest k the tool accepts, whatever the user asks.
@@ -264,50 +264,70 @@ pub fn anonymise(records: &[Record], k: usize) -> Result<Anonymised> {
 }
 
 /// Participants who may appear in the table, reduced to allow-listed values.
+///
+/// Set-based: one query for the participants with a completed interview (with their
+/// phases), one read of every consent record and withdrawal, and the roles from the
+/// reference data already loaded; no query per participant.
 pub fn eligible_records(fw: &Fieldwork) -> Result<Vec<Record>> {
     let reference = &fw.reference;
     let date = today();
+    // Role id -> (category name, every role of its category is unique at a site).
+    let mut unique_by_category: HashMap<&str, bool> = HashMap::new();
+    for r in &reference.roles {
+        *unique_by_category
+            .entry(r.category_id.as_str())
+            .or_insert(true) &= r.unique_at_site;
+    }
+    let roles: HashMap<&str, (&str, bool)> = reference
+        .roles
+        .iter()
+        .map(|r| {
+            (
+                r.id.as_str(),
+                (
+                    r.category_name.as_str(),
+                    unique_by_category[r.category_id.as_str()],
+                ),
+            )
+        })
+        .collect();
+    let book = fw.consent_book()?;
     let mut out = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = fw.participants(&ParticipantFilter::default(), offset, 1000)?;
-        if page.is_empty() {
-            break;
+    for p in crate::store::participants::interviewed(fw.store.conn())? {
+        if p.phases.is_empty() {
+            continue;
         }
-        offset += page.len();
-        for p in page {
-            if p.phases_interviewed.is_empty() {
-                continue;
-            }
-            let (records, withdrawals) = fw.consent_records(&p.id)?;
-            // Any withdrawal that removes data excludes the participant for good, even if a
-            // later consent record exists: the spec asks for "not withdrawn with a removal
-            // scope", and the participant is protected when in doubt.
-            if withdrawals.iter().any(|w| w.scope.removes_data()) {
-                continue;
-            }
-            if !consent_in_force(&records, &withdrawals, date).allows(ConsentItem::Archiving) {
-                continue;
-            }
-            let role = reference.role(&p.role)?;
-            let category_is_unique_role = reference
-                .roles
+        // Any withdrawal that removes data excludes the participant for good, even if a
+        // later consent record exists: the spec asks for "not withdrawn with a removal
+        // scope", and the participant is protected when in doubt.
+        if book
+            .withdrawals(&p.id)
+            .iter()
+            .any(|w| w.scope.removes_data())
+        {
+            continue;
+        }
+        if !book.in_force(&p.id, date).allows(ConsentItem::Archiving) {
+            continue;
+        }
+        let Some((category, category_is_unique_role)) = roles.get(p.role_id.as_str()) else {
+            return Err(ServiceError::Store(crate::store::StoreError::Corrupt {
+                column: "participant.role_id".into(),
+                value: p.role_id,
+            }));
+        };
+        out.push(Record {
+            code: p.code,
+            site: p.site,
+            phases: p
+                .phases
                 .iter()
-                .filter(|r| r.category_id == role.category_id)
-                .all(|r| r.unique_at_site);
-            out.push(Record {
-                code: p.code,
-                site: p.site,
-                phases: p
-                    .phases_interviewed
-                    .iter()
-                    .map(u32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(";"),
-                role_category: role.category_name.clone(),
-                category_is_unique_role,
-            });
-        }
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(";"),
+            role_category: category.to_string(),
+            category_is_unique_role: *category_is_unique_role,
+        });
     }
     Ok(out)
 }
@@ -409,12 +429,10 @@ pub fn export(
     }
     let records = eligible_records(fw)?;
     let a = anonymise(&records, k)?;
+    // The CSV text is built once: the guard reads it, and the CSV and data package write it.
+    let table_csv = csv_text(&header(), &cells(&a));
     let register = super::identifier_register(fw)?;
-    super::guard(
-        "participant table",
-        &csv_text(&header(), &cells(&a)),
-        &register,
-    )?;
+    super::guard("participant table", &table_csv, &register)?;
     let m = manifest(&a, k, format);
     super::guard("manifest", &m.to_string(), &register)?;
     let report = |files: Vec<PathBuf>, manifest: serde_json::Value| ExportReport {
@@ -427,7 +445,7 @@ pub fn export(
     match format {
         Format::Csv | Format::Xlsx | Format::Json => {
             let bytes = match format {
-                Format::Csv => csv_text(&header(), &cells(&a)).into_bytes(),
+                Format::Csv => table_csv.into_bytes(),
                 Format::Json => json_bytes(&a)?,
                 _ => xlsx_bytes(
                     "participants",
@@ -452,7 +470,7 @@ pub fn export(
             ))
         }
         Format::DataPackage => {
-            let csv = csv_text(&header(), &cells(&a)).into_bytes();
+            let csv = table_csv.into_bytes();
             let package = json!({
                 "profile": "tabular-data-package",
                 "name": "fieldwork-participants",

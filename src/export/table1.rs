@@ -12,6 +12,7 @@
 //!   columns and totals combined by linear programming, more `*` until it is safe.
 //! - Declines and withdrawals appear only as two totals, with the same threshold.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde_json::json;
@@ -260,37 +261,42 @@ pub fn build(fw: &Fieldwork, threshold: i64) -> Result<Table1> {
     let mut counts: Vec<Vec<Vec<i64>>> =
         vec![vec![vec![0; sites.len()]; categories.len()]; r.phases.len()];
     let (mut declined, mut withdrawn) = (0i64, 0i64);
-    let mut offset = 0;
-    loop {
-        let page = fw.participants(&ParticipantFilter::default(), offset, 1000)?;
-        if page.is_empty() {
-            break;
+    // Positions by key, looked up once per participant (a scan of the sites for each
+    // participant grew with sites × participants at larger scales).
+    let site_index: HashMap<&str, usize> = sites
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    let category_index: HashMap<&str, usize> = r
+        .role_categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    // Every participant in one query and every withdrawal in one read, not a page query
+    // and a consent query per participant.
+    let book = fw.consent_book()?;
+    for p in fw.participants(&ParticipantFilter::default(), 0, usize::MAX >> 1)? {
+        if p.status == Status::Declined {
+            declined += 1;
         }
-        offset += page.len();
-        for p in page {
-            if p.status == Status::Declined {
-                declined += 1;
-            }
-            let (_, withdrawals) = fw.consent_records(&p.id)?;
-            if !withdrawals.is_empty() || p.status == Status::Withdrawn {
-                withdrawn += 1;
-            }
-            if withdrawals.iter().any(|w| w.scope.removes_data()) {
-                continue;
-            }
-            let role = r.role(&p.role)?;
-            let ci = r
-                .role_categories
-                .iter()
-                .position(|c| c.id == role.category_id);
-            let si = sites.iter().position(|s| *s == p.site);
-            let (Some(ci), Some(si)) = (ci, si) else {
-                continue;
-            };
-            for n in &p.phases_interviewed {
-                if let Some(pi) = r.phases.iter().position(|ph| ph.number == *n) {
-                    counts[pi][ci][si] += 1;
-                }
+        let withdrawals = book.withdrawals(&p.id);
+        if !withdrawals.is_empty() || p.status == Status::Withdrawn {
+            withdrawn += 1;
+        }
+        if withdrawals.iter().any(|w| w.scope.removes_data()) {
+            continue;
+        }
+        let role = r.role(&p.role)?;
+        let ci = category_index.get(role.category_id.as_str()).copied();
+        let si = site_index.get(p.site.as_str()).copied();
+        let (Some(ci), Some(si)) = (ci, si) else {
+            continue;
+        };
+        for n in &p.phases_interviewed {
+            if let Some(pi) = r.phases.iter().position(|ph| ph.number == *n) {
+                counts[pi][ci][si] += 1;
             }
         }
     }

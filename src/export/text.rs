@@ -5,7 +5,6 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::domain::redact::Replacement;
-use crate::domain::ParticipantFilter;
 use crate::service::{Fieldwork, Result};
 
 pub use crate::domain::anchor::char_slice;
@@ -93,20 +92,16 @@ pub fn archivable_codes(fw: &Fieldwork) -> Result<HashSet<String>> {
 /// Export code → whether the participant ever withdrew with a removal scope (a later
 /// re-consent does not bring the data back: the protective reading, as for the table).
 pub fn removal_withdrawn(fw: &Fieldwork) -> Result<HashMap<String, bool>> {
-    let mut out = HashMap::new();
-    let mut offset = 0;
-    loop {
-        let page = fw.participants(&ParticipantFilter::default(), offset, 1000)?;
-        if page.is_empty() {
-            break;
-        }
-        offset += page.len();
-        for p in page {
-            let (_, withdrawals) = fw.consent_records(&p.id)?;
-            out.insert(p.code, withdrawals.iter().any(|w| w.scope.removes_data()));
-        }
-    }
-    Ok(out)
+    // Every participant in one query and every withdrawal in one read (was a page query
+    // and a consent query, with an id-prefix lookup, per participant).
+    let book = fw.consent_book()?;
+    Ok(crate::store::participants::codes(fw.store.conn())?
+        .into_iter()
+        .map(|(id, code)| {
+            let removed = book.withdrawals(&id).iter().any(|w| w.scope.removes_data());
+            (code, removed)
+        })
+        .collect())
 }
 
 /// A neutral name for the configured user: their initials (a name of several words gives

@@ -469,6 +469,16 @@ impl Fieldwork {
             0,
             usize::MAX >> 1,
         )?;
+        // Interviews by participant export code (upper case), in the listing's order.
+        let mut by_code: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, s) in interviews.iter().enumerate() {
+            for p in &s.participants {
+                let v = by_code.entry(p.code.to_ascii_uppercase()).or_default();
+                if v.last() != Some(&i) {
+                    v.push(i);
+                }
+            }
+        }
         let exts = ["txt", "md", "docx", "vtt"];
         let mut results = Vec::new();
         let mut plan: Vec<(String, PathBuf)> = Vec::new();
@@ -492,16 +502,26 @@ impl Fieldwork {
                 continue;
             };
             let get = |k: &str| caps.name(k).map(|m| m.as_str().to_string());
-            let candidates: Vec<&crate::domain::Session> = interviews
-                .iter()
+            let (code, phase, site, date) = (get("code"), get("phase"), get("site"), get("date"));
+            // A file that names a participant is matched against that participant's
+            // interviews only (a scan of every interview for every file was quadratic).
+            let pool: Vec<&crate::domain::Session> = match &code {
+                Some(c) => by_code
+                    .get(&c.to_ascii_uppercase())
+                    .map(|v| v.iter().map(|i| &interviews[*i]).collect())
+                    .unwrap_or_default(),
+                None => interviews.iter().collect(),
+            };
+            let candidates: Vec<&crate::domain::Session> = pool
+                .into_iter()
                 .filter(|s| {
-                    get("code").is_none_or(|c| {
-                        s.participants
-                            .iter()
-                            .any(|p| p.code.eq_ignore_ascii_case(&c))
-                    }) && get("phase").is_none_or(|p| p == s.phase.to_string())
-                        && get("site").is_none_or(|x| x.eq_ignore_ascii_case(&s.site))
-                        && get("date").is_none_or(|d| d == crate::domain::format_date(s.date))
+                    phase.as_ref().is_none_or(|p| *p == s.phase.to_string())
+                        && site
+                            .as_ref()
+                            .is_none_or(|x| x.eq_ignore_ascii_case(&s.site))
+                        && date
+                            .as_ref()
+                            .is_none_or(|d| *d == crate::domain::format_date(s.date))
                 })
                 .collect();
             // Several interviews of one person: a date in the file name settles it.

@@ -80,6 +80,14 @@ pub struct ConsentBook {
 }
 
 impl ConsentBook {
+    /// A participant's withdrawals (by id), oldest first.
+    pub fn withdrawals(&self, participant_id: &str) -> &[Withdrawal] {
+        self.withdrawals
+            .get(participant_id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
     /// Consent in force for a participant (by id) on a date, by the same rule as
     /// [`Fieldwork::consent_in_force`].
     pub fn in_force(&self, participant_id: &str, date: Date) -> ConsentInForce {

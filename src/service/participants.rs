@@ -315,10 +315,21 @@ impl Fieldwork {
     /// event and audit entry).
     pub(crate) fn insert_participant_tx(
         tx: &rusqlite::Connection,
-        mut row: ParticipantRow,
+        row: ParticipantRow,
         date: Date,
         user: &str,
     ) -> Result<String> {
+        Ok(Self::insert_participant_coded_tx(tx, row, date, user)?.0)
+    }
+
+    /// [`Fieldwork::insert_participant_tx`], returning the id and the new export code
+    /// (bulk writers need the code without reading the row back).
+    pub(crate) fn insert_participant_coded_tx(
+        tx: &rusqlite::Connection,
+        mut row: ParticipantRow,
+        date: Date,
+        user: &str,
+    ) -> Result<(String, String)> {
         // A fresh random code; collisions are rare but possible with four characters.
         loop {
             let code = new_export_code();
@@ -354,7 +365,7 @@ impl Fieldwork {
             None,
             Some(&json(&row)),
         )?;
-        Ok(row.id)
+        Ok((row.id, row.code))
     }
 
     /// Add a participant; returns it with its new export code.

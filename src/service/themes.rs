@@ -42,7 +42,16 @@ impl Fieldwork {
     /// The codebook as a depth-first tree (parents before children), with tag counts.
     /// Retired and merged themes are included only with `all`.
     pub fn themes(&self, all: bool) -> Result<Vec<Theme>> {
-        let rows = store::themes(self.store.conn())?;
+        self.codebook(all, true)
+    }
+
+    /// [`Fieldwork::themes`], with or without the tag counts (which read every tag).
+    fn codebook(&self, all: bool, counts: bool) -> Result<Vec<Theme>> {
+        let rows = if counts {
+            store::themes(self.store.conn())?
+        } else {
+            store::themes_uncounted(self.store.conn())?
+        };
         let fws = self.frameworks()?;
         let mut out = Vec::new();
         for fw in &fws {
@@ -59,8 +68,9 @@ impl Fieldwork {
 
     /// Resolve theme keys against one read of the codebook; each must be an active theme.
     /// A theme named twice is returned once.
+    /// (Without tag counts: tagging asks this for every session or passage tagged.)
     pub(crate) fn active_themes(&self, keys: &[String]) -> Result<Vec<Theme>> {
-        let all = self.themes(true)?;
+        let all = self.codebook(true, false)?;
         let mut out: Vec<Theme> = Vec::new();
         for k in keys {
             let t = resolve_in(&all, k)?;

@@ -1,7 +1,7 @@
 //! SQLite storage: opening, pragmas, migrations and typed queries. Knows nothing of the UI.
 //!
 //! Functions take a `&Connection`, so the service layer can run several of them inside one
-//! `BEGIN IMMEDIATE` transaction (a `Transaction` derefs to a `Connection`).
+//! `BEGIN IMMEDIATE` transaction (a [`Write`] derefs to a `Connection`).
 
 pub mod audit;
 pub mod coding;
@@ -89,6 +89,20 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// The ids that start with a typed prefix, as the bounds of `id >= lo AND id < hi`: an
+/// index answers that in a few steps, where `id LIKE ?1 || '%'` reads the whole table (and
+/// treats `_` and `%` in the key as wildcards). Ids are lower-case UUIDs, so the prefix is
+/// lower-cased; a prefix shorter than 6 characters gives no bounds (it matches nothing).
+pub(crate) fn id_prefix_bounds(key: &str) -> (Option<String>, Option<String>) {
+    let k = key.trim().to_lowercase();
+    if k.chars().count() < 6 {
+        return (None, None);
+    }
+    // Every string that starts with `k` sorts before `k` + the largest code point.
+    let hi = format!("{k}\u{10FFFF}");
+    (Some(k), Some(hi))
+}
+
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> StoreError {
     let context = context.into();
     move |source| StoreError::Io { context, source }
@@ -100,6 +114,76 @@ pub struct Store {
     path: PathBuf,
     /// Where the file was copied before a migration, if one ran on open.
     pub migrated_backup: Option<PathBuf>,
+    /// Inside [`Store::begin_batch`]: every [`Store::write`] is a savepoint of it.
+    batch: bool,
+    /// The page cache setting to restore after bulk work.
+    cache_before_bulk: Option<i64>,
+}
+
+/// The page cache for bulk writes, in KiB. SQLite's default (2 MiB) is soon smaller than
+/// the indexes a bulk write inserts into at random (UUID keys), which then read their pages
+/// back from the file (the operating system's cache) again and again. The pages are only
+/// taken as used.
+pub const BULK_CACHE_KIB: i64 = 256 * 1024;
+
+/// One write: a `BEGIN IMMEDIATE` transaction, or, inside a batch, a savepoint of the
+/// batch's transaction. Derefs to the connection; dropped without `commit` it rolls back
+/// (the savepoint only: the batch goes on).
+pub enum Write<'a> {
+    Transaction(rusqlite::Transaction<'a>),
+    Savepoint(Savepoint<'a>),
+}
+
+/// A savepoint of the batch's transaction, taken through a shared borrow of the connection
+/// (rusqlite's own `Savepoint` needs `&mut`, and a write borrows the store shared so that
+/// the service reads through its usual functions inside it). Released by `commit`; dropped
+/// without it, rolled back to where it began.
+pub struct Savepoint<'a> {
+    conn: &'a Connection,
+    done: bool,
+}
+
+impl<'a> Savepoint<'a> {
+    const NAME: &'static str = "fieldwork_write";
+
+    fn new(conn: &'a Connection) -> rusqlite::Result<Savepoint<'a>> {
+        conn.execute_batch(&format!("SAVEPOINT {}", Self::NAME))?;
+        Ok(Savepoint { conn, done: false })
+    }
+
+    fn commit(mut self) -> rusqlite::Result<()> {
+        self.done = true;
+        self.conn.execute_batch(&format!("RELEASE {}", Self::NAME))
+    }
+}
+
+impl Drop for Savepoint<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self
+                .conn
+                .execute_batch(&format!("ROLLBACK TO {n}; RELEASE {n}", n = Self::NAME));
+        }
+    }
+}
+
+impl std::ops::Deref for Write<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Write::Transaction(t) => t,
+            Write::Savepoint(s) => s.conn,
+        }
+    }
+}
+
+impl Write<'_> {
+    pub fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            Write::Transaction(t) => t.commit(),
+            Write::Savepoint(s) => s.commit(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -140,6 +224,8 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             migrated_backup: None,
+            batch: false,
+            cache_before_bulk: None,
         };
         store.migrate(0, version.clamp(1, SCHEMA_VERSION))?;
         Ok(store)
@@ -175,6 +261,8 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             migrated_backup: None,
+            batch: false,
+            cache_before_bulk: None,
         };
         if version < SCHEMA_VERSION {
             store.migrated_backup = store.upgrade()?;
@@ -247,6 +335,8 @@ impl Store {
             conn,
             path: PathBuf::from(":memory:"),
             migrated_backup: None,
+            batch: false,
+            cache_before_bulk: None,
         };
         store.migrate(0, SCHEMA_VERSION)?;
         Ok(store)
@@ -266,11 +356,60 @@ impl Store {
     /// checks its rules, after taking the write lock. (A nested `write` fails with SQLite's
     /// "cannot start a transaction within a transaction" instead of being ruled out by the
     /// borrow checker.)
-    pub fn write(&self) -> Result<rusqlite::Transaction<'_>> {
-        Ok(rusqlite::Transaction::new_unchecked(
+    /// Inside a batch, a savepoint of the batch's transaction.
+    pub fn write(&self) -> Result<Write<'_>> {
+        if self.batch {
+            return Ok(Write::Savepoint(Savepoint::new(&self.conn)?));
+        }
+        Ok(Write::Transaction(rusqlite::Transaction::new_unchecked(
             &self.conn,
             TransactionBehavior::Immediate,
-        )?)
+        )?))
+    }
+
+    /// Start one `BEGIN IMMEDIATE` transaction for bulk work made of many service calls
+    /// (the demo study): each call's write becomes a savepoint of it, so the whole is
+    /// written once instead of committing (and re-reading pages) after every call.
+    /// End it with [`Store::end_batch`].
+    pub fn begin_batch(&mut self) -> Result<()> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.batch = true;
+        self.begin_bulk()
+    }
+
+    /// A page cache of [`BULK_CACHE_KIB`] until [`Store::end_bulk`] (for one large write).
+    pub fn begin_bulk(&mut self) -> Result<()> {
+        if self.cache_before_bulk.is_none() {
+            let before: i64 = self
+                .conn
+                .pragma_query_value(None, "cache_size", |r| r.get(0))?;
+            self.conn
+                .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
+            self.cache_before_bulk = Some(before);
+        }
+        Ok(())
+    }
+
+    /// The page cache as it was before [`Store::begin_bulk`].
+    pub fn end_bulk(&mut self) -> Result<()> {
+        if let Some(before) = self.cache_before_bulk.take() {
+            self.conn.pragma_update(None, "cache_size", before)?;
+        }
+        Ok(())
+    }
+
+    /// Commit (or roll back) the batch's transaction.
+    pub fn end_batch(&mut self, commit: bool) -> Result<()> {
+        if !self.batch {
+            return Ok(());
+        }
+        self.batch = false;
+        let ended = self
+            .conn
+            .execute_batch(if commit { "COMMIT" } else { "ROLLBACK" });
+        self.end_bulk()?;
+        ended?;
+        Ok(())
     }
 
     /// Record the expanded text of every SQL statement run from now on (benchmarks compare
@@ -825,5 +964,60 @@ mod tests {
                 .unwrap();
             assert!(pk > 0, "table {t} has no primary key");
         }
+    }
+
+    fn meta_keys(s: &Store) -> Vec<String> {
+        let mut stmt = s
+            .conn()
+            .prepare("SELECT key FROM meta ORDER BY key")
+            .unwrap();
+        let v = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        v
+    }
+
+    fn put(s: &mut Store, key: &str, commit: bool) {
+        let w = s.write().unwrap();
+        w.execute("INSERT INTO meta (key, value) VALUES (?1, 'v')", [key])
+            .unwrap();
+        if commit {
+            w.commit().unwrap();
+        }
+    }
+
+    #[test]
+    fn writes_in_a_batch_are_savepoints_of_one_transaction() {
+        let mut s = Store::in_memory().unwrap();
+        s.begin_batch().unwrap();
+        put(&mut s, "a", true);
+        // A write dropped without commit undoes itself only.
+        put(&mut s, "b", false);
+        put(&mut s, "c", true);
+        assert!(!s.conn().is_autocommit(), "still inside the batch");
+        s.end_batch(true).unwrap();
+        assert!(s.conn().is_autocommit());
+        assert_eq!(meta_keys(&s), ["a", "c"]);
+        // Outside a batch, write() is a transaction of its own again.
+        put(&mut s, "d", true);
+        assert!(s.conn().is_autocommit());
+        // A batch rolled back leaves nothing of its writes.
+        s.begin_batch().unwrap();
+        put(&mut s, "e", true);
+        s.end_batch(false).unwrap();
+        assert_eq!(meta_keys(&s), ["a", "c", "d"]);
+        // The bulk page cache is given back at the end.
+        let cache = |s: &Store| -> i64 {
+            s.conn()
+                .pragma_query_value(None, "cache_size", |r| r.get(0))
+                .unwrap()
+        };
+        let before = cache(&s);
+        s.begin_batch().unwrap();
+        assert_eq!(cache(&s), -BULK_CACHE_KIB);
+        s.end_batch(true).unwrap();
+        assert_eq!(cache(&s), before);
     }
 }

@@ -119,12 +119,13 @@ pub fn code_exists(c: &Connection, code: &str) -> Result<bool> {
 /// (at least 6 characters). Returns every candidate id.
 pub fn resolve(c: &Connection, key: &str) -> Result<Vec<String>> {
     let key = key.trim();
+    let (lo, hi) = super::id_prefix_bounds(key);
     let mut stmt = c.prepare_cached(
         "SELECT id FROM participant WHERE id = ?1 OR code = upper(?1)
-         UNION SELECT id FROM participant WHERE length(?1) >= 6 AND id LIKE ?1 || '%'
+         UNION SELECT id FROM participant WHERE id >= ?2 AND id < ?3
          LIMIT 10",
     )?;
-    let rows = stmt.query_map([key], |r| r.get(0))?;
+    let rows = stmt.query_map(params![key, lo, hi], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -264,6 +265,64 @@ pub fn count(c: &Connection, f: &ParticipantFilter) -> Result<usize> {
         |r| r.get(0),
     )?;
     Ok(n as usize)
+}
+
+/// A participant with at least one completed interview, reduced to what the anonymised
+/// table may use (the id only to look up consent).
+#[derive(Debug, Clone)]
+pub struct InterviewedRow {
+    pub id: String,
+    pub code: String,
+    pub site: String,
+    pub role_id: String,
+    /// Phase numbers with a completed interview, ascending, without repeats.
+    pub phases: Vec<u32>,
+}
+
+/// Every participant with a completed interview, in one pass over the completed
+/// interviews (not one query per participant).
+pub fn interviewed(c: &Connection) -> Result<Vec<InterviewedRow>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT p.id, p.code, s.code, p.role_id, group_concat(DISTINCT ph.number)
+           FROM session se
+           JOIN session_participant sp ON sp.session_id = se.id
+           JOIN participant p ON p.id = sp.participant_id
+           JOIN site s ON s.id = p.site_id
+           JOIN phase ph ON ph.id = se.phase_id
+          WHERE se.kind = 'interview' AND se.status = 'done'
+          GROUP BY p.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let phases: String = r.get(4)?;
+        let mut phases: Vec<u32> = phases
+            .split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .collect();
+        phases.sort_unstable();
+        phases.dedup();
+        Ok(InterviewedRow {
+            id: r.get(0)?,
+            code: r.get(1)?,
+            site: r.get(2)?,
+            role_id: r.get(3)?,
+            phases,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every participant's name and site id (the import's duplicate check), in one read.
+pub fn names_by_site(c: &Connection) -> Result<Vec<(String, String)>> {
+    let mut stmt = c.prepare_cached("SELECT name, site_id FROM participant")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every participant's id and export code, in one read.
+pub fn codes(c: &Connection) -> Result<Vec<(String, String)>> {
+    let mut stmt = c.prepare_cached("SELECT id, code FROM participant")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn get(c: &Connection, id: &str) -> Result<Option<Participant>> {

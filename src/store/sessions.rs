@@ -105,11 +105,14 @@ pub fn add_participant(c: &Connection, session_id: &str, participant_id: &str) -
 
 /// Resolve a user's reference to a session: full id or a unique prefix (6+ characters).
 pub fn resolve(c: &Connection, key: &str) -> Result<Vec<String>> {
+    let (lo, hi) = super::id_prefix_bounds(key);
     let mut stmt = c.prepare_cached(
         "SELECT id FROM session WHERE id = ?1
-         UNION SELECT id FROM session WHERE length(?1) >= 6 AND id LIKE ?1 || '%' LIMIT 10",
+         UNION SELECT id FROM session WHERE id >= ?2 AND id < ?3 LIMIT 10",
     )?;
-    let rows = stmt.query_map([key.trim().to_ascii_lowercase()], |r| r.get(0))?;
+    let rows = stmt.query_map(params![key.trim().to_ascii_lowercase(), lo, hi], |r| {
+        r.get(0)
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -65,13 +65,28 @@ pub fn insert_theme(c: &Connection, t: &ThemeRow) -> Result<()> {
 
 /// Every theme of every framework, with its current tag count.
 pub fn themes(c: &Connection) -> Result<Vec<ThemeRow>> {
-    let mut stmt = c.prepare_cached(
+    themes_with(c, true)
+}
+
+/// The codebook without tag counts (`tag_count` 0): counting reads every tag, so whatever
+/// only resolves theme names (tagging, for each session or passage) reads this instead.
+pub fn themes_uncounted(c: &Connection) -> Result<Vec<ThemeRow>> {
+    themes_with(c, false)
+}
+
+fn themes_with(c: &Connection, counts: bool) -> Result<Vec<ThemeRow>> {
+    let mut stmt = c.prepare_cached(&format!(
         "SELECT t.id, t.framework_id, t.parent_id, t.name, t.description, t.colour, t.status,
             t.merged_into, t.sort, t.created_at,
-            (SELECT count(*) FROM tag g WHERE g.theme_id = t.id)
+            {}
          FROM theme t JOIN framework f ON f.id = t.framework_id
          ORDER BY f.sort, t.sort, t.name",
-    )?;
+        if counts {
+            "(SELECT count(*) FROM tag g WHERE g.theme_id = t.id)"
+        } else {
+            "0"
+        }
+    ))?;
     let rows = stmt.query_map([], |r| {
         Ok(ThemeRow {
             id: r.get(0)?,
@@ -168,11 +183,14 @@ pub fn insert_tag(c: &Connection, t: &TagRow) -> Result<()> {
 
 /// Tag ids matching a full id or an id prefix of at least 6 characters.
 pub fn resolve_tag(c: &Connection, key: &str) -> Result<Vec<String>> {
+    let (lo, hi) = super::id_prefix_bounds(key);
     let mut stmt = c.prepare_cached(
         "SELECT id FROM tag WHERE id = ?1
-         UNION SELECT id FROM tag WHERE length(?1) >= 6 AND id LIKE ?1 || '%' LIMIT 10",
+         UNION SELECT id FROM tag WHERE id >= ?2 AND id < ?3 LIMIT 10",
     )?;
-    let rows = stmt.query_map([key.trim().to_ascii_lowercase()], |r| r.get(0))?;
+    let rows = stmt.query_map(params![key.trim().to_ascii_lowercase(), lo, hi], |r| {
+        r.get(0)
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -251,13 +269,24 @@ pub fn tags(
     offset: usize,
     limit: usize,
 ) -> Result<Vec<Tag>> {
-    let mut stmt = c.prepare_cached(
+    // Only the filters given are in the statement: with `?1 IS NULL OR g.session_id = ?1`
+    // the planner cannot use the index and reads every tag (a session's tags, asked after
+    // each tagging, made tagging every session quadratic).
+    let mut filter = vec!["1"];
+    if session_id.is_some() {
+        filter.push("g.session_id = ?1");
+    }
+    if theme_id.is_some() {
+        filter.push("g.theme_id = ?2");
+    }
+    let mut stmt = c.prepare_cached(&format!(
         "SELECT g.id, g.theme_id, t.name, g.session_id, se.date, g.transcript_id, g.span_start,
             g.span_end, g.quote, g.memo, g.created_at, g.created_by
          FROM tag g JOIN theme t ON t.id = g.theme_id JOIN session se ON se.id = g.session_id
-         WHERE (?1 IS NULL OR g.session_id = ?1) AND (?2 IS NULL OR g.theme_id = ?2)
+         WHERE {}
          ORDER BY se.date, g.session_id, t.sort, g.id LIMIT ?3 OFFSET ?4",
-    )?;
+        filter.join(" AND ")
+    ))?;
     let rows = stmt.query_map(
         params![session_id, theme_id, limit as i64, offset as i64],
         |r| {
