@@ -20,6 +20,8 @@ use time::macros::date;
 
 const FORMULA: &str = "=HYPERLINK(\"http://x\",\"y\")";
 const SUMMARY: &str = "@SUM(A1) relies on national metrics";
+/// A summary that starts with a full-width equals sign, which some spreadsheets read as `=`.
+const SPACED: &str = "\u{ff1d}HYPERLINK(\"http://x\",\"y\") was the plan";
 
 fn settings(dir: &Path) -> Settings {
     Settings {
@@ -81,7 +83,8 @@ fn study(dir: &Path) -> PathBuf {
         let (a, b) = fw.find_in_transcript(&session, FORMULA, None).unwrap();
         fw.tag_passage(&session, a, b, &["QMS/Quality planning".to_string()], None)
             .unwrap();
-        fw.set_matrix_summary(&p.code, "QMS/Quality planning", 1, Some(SUMMARY))
+        let summary = if n == 5 { SPACED } else { SUMMARY };
+        fw.set_matrix_summary(&p.code, "QMS/Quality planning", 1, Some(summary))
             .unwrap();
     }
     fw.seed_register().unwrap();
@@ -390,7 +393,7 @@ fn formulas_in_free_text_are_neutralised_in_csv_and_strings_in_xlsx() {
             t.to_str().unwrap(),
         ],
     );
-    let mut summaries = 0;
+    let (mut summaries, mut spaced) = (0, 0);
     for f in [&q, &m, &p, &t] {
         let text = std::fs::read_to_string(f).unwrap();
         let mut r = csv::ReaderBuilder::new()
@@ -400,15 +403,20 @@ fn formulas_in_free_text_are_neutralised_in_csv_and_strings_in_xlsx() {
         for rec in r.records() {
             for cell in rec.unwrap().iter() {
                 assert!(
-                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+                        && !cell.trim_start().starts_with([
+                            '=', '+', '-', '@', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}'
+                        ]),
                     "{}: {cell:?}",
                     f.display()
                 );
                 summaries += usize::from(cell == format!("'{SUMMARY}"));
+                spaced += usize::from(cell == format!("'{SPACED}"));
             }
         }
     }
-    assert_eq!(summaries, 5, "{}", std::fs::read_to_string(&m).unwrap());
+    assert_eq!(summaries, 4, "{}", std::fs::read_to_string(&m).unwrap());
+    assert_eq!(spaced, 1, "{}", std::fs::read_to_string(&m).unwrap());
 
     // XLSX: the summary is a string cell (shared string), never a formula.
     let x = out.join("matrix.xlsx");

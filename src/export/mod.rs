@@ -233,9 +233,16 @@ pub(crate) fn manifest_base(export: &str) -> serde_json::Value {
 
 /// A cell a spreadsheet would read as a formula (or, after a tab or carriage return, a
 /// cell it would start afresh): its first character is `=`, `+`, `-`, `@`, a tab or a
-/// carriage return.
+/// carriage return (OWASP's list); or that is so after leading white space (spaces,
+/// no-break spaces, line breaks), since some spreadsheets trim a cell before reading it
+/// (Google Sheets; LibreOffice and Excel with "trim spaces" on import); or it starts with
+/// the full-width forms `＝`, `＋`, `－`, `＠`, which East Asian input methods type and
+/// some spreadsheets read as the ASCII ones.
 fn formula_like(s: &str) -> bool {
-    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
+    const TRIGGERS: [char; 8] = [
+        '=', '+', '-', '@', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}',
+    ];
+    s.starts_with(['\t', '\r']) || s.trim_start().starts_with(TRIGGERS)
 }
 
 /// One CSV field, as every CSV the tool writes has it: free text (quotes, summaries) that
@@ -325,6 +332,16 @@ mod csv_tests {
         assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(csv_field("\tcmd"), "'\tcmd");
         assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
+        // After leading white space, which some spreadsheets trim before reading a cell.
+        assert_eq!(csv_field("  =1+1"), "'  =1+1");
+        assert_eq!(csv_field("\u{a0}@SUM(A1)"), "'\u{a0}@SUM(A1)");
+        assert_eq!(csv_field("\n-2"), "\"'\n-2\"");
+        // Full-width forms.
+        assert_eq!(csv_field("\u{ff1d}1+1"), "'\u{ff1d}1+1");
+        assert_eq!(csv_field("\u{ff0b}1"), "'\u{ff0b}1");
+        // White space alone, or before ordinary text, is left as it was.
+        assert_eq!(csv_field("   "), "   ");
+        assert_eq!(csv_field("  well, yes"), "\"  well, yes\"");
         // Anything else is as it was.
         assert_eq!(csv_field("a=b"), "a=b");
         assert_eq!(csv_field("12"), "12");
