@@ -528,6 +528,16 @@ fn search_finds_word_forms_and_plain_text() {
         err.contains("NOT at character 1 needs a word before it"),
         "{err}"
     );
+    // Deep nesting: 20 levels of brackets work; more, and long NOT chains, are refused
+    // with the place, in words (never SQLite's "fts5: parser stack overflow").
+    let deep = |n: usize| format!("{}integrate{}", "board OR (".repeat(n), ")".repeat(n));
+    assert_eq!(count(&[&deep(20)]), 2);
+    for q in [deep(21), deep(60), vec!["integrate"; 150].join(" NOT ")] {
+        let err = st.fails(&["search", &q], 2);
+        assert!(err.contains("simplify the search"), "{err}");
+        assert!(err.contains("at character"), "{err}");
+        assert!(!err.contains("fts5"), "{err}");
+    }
 }
 
 #[test]

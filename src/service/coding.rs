@@ -193,6 +193,15 @@ fn unified_diff(old: &str, new: &str) -> String {
 
 fn map_fts_error(e: ServiceError, query: &str) -> ServiceError {
     let msg = e.to_string();
+    // Limits of SQLite's FTS5 (what `search_query` does not catch first): said in words.
+    if msg.contains("parser stack overflow") || msg.contains("expression tree is too large") {
+        return invalid(
+            "query",
+            format!(
+                "`{query}` is not a valid search: it is nested too deeply (fewer brackets or NOTs)"
+            ),
+        );
+    }
     if msg.contains("fts5") || msg.contains("syntax error") || msg.contains("no such column") {
         return invalid(
             "query",
