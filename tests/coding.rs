@@ -518,6 +518,11 @@ fn search_finds_word_forms_and_plain_text() {
     assert_eq!(count(&["\"two boards\" OR committee"]), 2);
     assert_eq!(count(&["(board OR committee) AND integrate"]), 2);
     assert_eq!(count(&["integ*", "--exact"]), 2);
+    // A prefix longer than the stem (`integrated` is indexed as `integr`) still finds the
+    // words starting so, with or without --exact.
+    assert_eq!(count(&["integrat*"]), 2);
+    assert_eq!(count(&["integrat*", "--exact"]), 2);
+    assert_eq!(count(&["integrat* NOT finance"]), 1);
     // A malformed query says what and where, exit 2.
     let err = st.fails(&["search", "\"two boards"], 2);
     assert!(err.contains("quote at character 1 is not closed"), "{err}");

@@ -112,6 +112,15 @@ fn op_name(t: &Tok) -> &'static str {
     }
 }
 
+/// Does the FTS5 query (from [`to_fts`]) hold a prefix term (`"integrat"*`)? Terms are
+/// always quoted and a typed word or phrase never holds a `"`, so `"*` is only ever a
+/// prefix. A stemmed index keeps only the stems (`integrated` is stored as `integr`),
+/// so a prefix longer than the stem (`integrat*`, `governan*`) would find nothing there:
+/// such a query is run against the index of words as written.
+pub fn has_prefix(fts: &str) -> bool {
+    fts.contains("\"*")
+}
+
 /// Brackets nested deeper than this are refused: SQLite's FTS5 parser has a fixed stack
 /// (about 32 levels of `a OR (…` overflow it), and no one searches with more.
 pub const MAX_DEPTH: usize = 20;
@@ -287,6 +296,16 @@ mod tests {
         assert!(err("a AND OR b").contains("OR at character 7 follows AND"));
         assert!(err("::").contains("nothing to search for"));
         assert!(err("").contains("nothing to search for"));
+    }
+
+    #[test]
+    fn prefixes_are_recognised() {
+        use super::has_prefix;
+        assert!(has_prefix(&ok("integrat*")));
+        assert!(has_prefix(&ok(r#"trust "quality improv"*"#)));
+        assert!(!has_prefix(&ok("integrate 2*3")));
+        assert!(!has_prefix(&ok(r#""a*b" c"#)));
+        assert!(!has_prefix(&ok("integrate")));
     }
 
     #[test]
