@@ -305,3 +305,52 @@ fn two_shells_editing_through_the_binary_lose_nothing() {
     });
     assert_no_lost_update(&study, &code, n, n / every);
 }
+
+/// Eight connections creating one framework name in different cases at the same moment,
+/// 30 rounds: the case-insensitive check runs under the write lock, so exactly one is
+/// created each round and the others are refused (the column's UNIQUE alone would let
+/// `Dup` and `DUP` both in).
+#[test]
+fn frameworks_created_at_once_in_different_cases_make_one() {
+    let study = Study::new();
+    let db = study.db();
+    let settings = || Settings {
+        user: "tester".into(),
+        transcripts_root: db.parent().unwrap().join("transcripts"),
+        consent_policy: ConsentPolicy::Refuse,
+    };
+    let cases = ["Dup", "DUP", "dup", "dUp", "DuP", "duP", "DUp", "dUP"];
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(cases.len()));
+    let handles: Vec<_> = cases
+        .iter()
+        .map(|case| {
+            let mut fw = Fieldwork::open(&db, settings()).unwrap();
+            let barrier = barrier.clone();
+            let case = case.to_string();
+            std::thread::spawn(move || {
+                let mut created = 0;
+                for round in 0..30 {
+                    barrier.wait();
+                    created += usize::from(
+                        fw.create_framework(&format!("{case} {round}"), None)
+                            .is_ok(),
+                    );
+                }
+                created
+            })
+        })
+        .collect();
+    let created: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    let fw = Fieldwork::open(&db, settings()).unwrap();
+    let names: Vec<String> = fw
+        .frameworks()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.name.to_lowercase())
+        .filter(|n| n.starts_with("dup "))
+        .collect();
+    let distinct: std::collections::BTreeSet<&String> = names.iter().collect();
+    assert_eq!(distinct.len(), 30, "{names:?}");
+    assert_eq!(names.len(), 30, "case variants of one name: {names:?}");
+    assert_eq!(created, 30);
+}

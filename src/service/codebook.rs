@@ -26,13 +26,6 @@ impl Fieldwork {
         if name.is_empty() {
             return Err(invalid("framework", "a framework needs a name"));
         }
-        let existing = self.frameworks()?;
-        if existing.iter().any(|f| f.name.eq_ignore_ascii_case(name)) {
-            return Err(invalid(
-                "framework",
-                format!("a framework named `{name}` already exists"),
-            ));
-        }
         let fw = Framework {
             id: new_id(),
             name: name.to_string(),
@@ -43,6 +36,15 @@ impl Fieldwork {
         };
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
+        // The names in use are read under the write lock: two windows creating `QMS 2` and
+        // `qms 2` at once cannot both pass the check (the column's UNIQUE is case-sensitive).
+        let existing = store::frameworks(&tx)?;
+        if existing.iter().any(|f| f.name.eq_ignore_ascii_case(name)) {
+            return Err(invalid(
+                "framework",
+                format!("a framework named `{name}` already exists"),
+            ));
+        }
         store::insert_framework(&tx, &fw, existing.len() as i64)?;
         audit::record(
             &tx,
