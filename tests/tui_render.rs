@@ -574,7 +574,15 @@ fn privacy_mode_masks_names_in_transcripts_and_snippets() {
 fn privacy_mode_masks_phrases_whole_the_query_and_third_parties() {
     let dir = tempfile::tempdir().unwrap();
     let mut fw = support::small_coded(&dir.path().join("transcripts"));
-    let role = fw.reference.roles[0].code.clone();
+    // A role not held once per site: the study already has participants at site A.
+    let role = fw
+        .reference
+        .roles
+        .iter()
+        .find(|r| !r.unique_at_site)
+        .unwrap()
+        .code
+        .clone();
     let p = fw
         .add_participant(&fieldwork::domain::ParticipantInput {
             name: Some("Gwendolyn Harrowgate".into()),
