@@ -428,3 +428,107 @@ fn formulas_in_free_text_are_neutralised_in_csv_and_strings_in_xlsx() {
     assert!(strings.contains(SUMMARY), "{strings}");
     assert!(sheet.matches("t=\"s\"").count() >= 5, "{sheet}");
 }
+
+/// `--force` replaces a folder only if an export wrote it: a folder holding a user's own
+/// files (or a sub-folder) is refused with exit 2, the files named and left as they were;
+/// a folder written by an earlier export is replaced.
+#[test]
+fn force_never_replaces_a_folder_an_export_did_not_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = study(tmp.path());
+    let victim = tmp.path().join("documents");
+    std::fs::create_dir_all(victim.join("sub")).unwrap();
+    std::fs::write(victim.join("thesis.docx"), b"precious").unwrap();
+    std::fs::write(victim.join("sub/notes.txt"), b"also precious").unwrap();
+    // Looks like an export (a manifest and text files) but holds a folder of its own.
+    std::fs::write(
+        victim.join("old.manifest.json"),
+        br#"{"tool": "fieldwork"}"#,
+    )
+    .unwrap();
+    let only_text = tmp.path().join("notes");
+    std::fs::create_dir(&only_text).unwrap();
+    std::fs::write(only_text.join("diary.txt"), b"my own notes").unwrap();
+    for dir in [&victim, &only_text] {
+        for args in [
+            &["export", "participants", "--format", "datapackage"][..],
+            &["export", "transcripts", "--redacted"][..],
+        ] {
+            let mut a = args.to_vec();
+            a.extend(["--out", dir.to_str().unwrap(), "--force"]);
+            let (code, err) = run(&db, &a);
+            assert_eq!(code, 2, "{a:?}: {err}");
+            assert!(
+                err.contains("--force replaces only a folder written by"),
+                "{err}"
+            );
+        }
+    }
+    let (_, err) = run(
+        &db,
+        &[
+            "export",
+            "participants",
+            "--format",
+            "datapackage",
+            "--out",
+            victim.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    assert!(err.contains("sub") && err.contains("thesis.docx"), "{err}");
+    let (_, err) = run(
+        &db,
+        &[
+            "export",
+            "participants",
+            "--format",
+            "datapackage",
+            "--out",
+            only_text.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    assert!(err.contains("holds no fieldwork manifest"), "{err}");
+    assert_eq!(
+        std::fs::read(victim.join("thesis.docx")).unwrap(),
+        b"precious"
+    );
+    assert_eq!(
+        std::fs::read(victim.join("sub/notes.txt")).unwrap(),
+        b"also precious"
+    );
+    assert_eq!(
+        std::fs::read(only_text.join("diary.txt")).unwrap(),
+        b"my own notes"
+    );
+    // An earlier export's folder is replaced (twice, and across kinds of folder export).
+    let pkg = tmp.path().join("pkg");
+    for _ in 0..2 {
+        ok(
+            &db,
+            &[
+                "export",
+                "participants",
+                "--format",
+                "datapackage",
+                "--out",
+                pkg.to_str().unwrap(),
+                "--force",
+            ],
+        );
+    }
+    ok(
+        &db,
+        &[
+            "export",
+            "transcripts",
+            "--redacted",
+            "--out",
+            pkg.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    assert!(pkg.join("manifest.json").is_file());
+    assert!(!pkg.join("datapackage.json").exists());
+}
