@@ -532,3 +532,50 @@ fn force_never_replaces_a_folder_an_export_did_not_write() {
     assert!(pkg.join("manifest.json").is_file());
     assert!(!pkg.join("datapackage.json").exists());
 }
+
+/// No export replaces the database, with --force or not, whatever it is called: the study
+/// file itself, a copy of it, its write-ahead log; the database is unchanged afterwards.
+#[test]
+fn force_never_replaces_the_database_or_its_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = study(tmp.path());
+    let copy = tmp.path().join("copy.bin");
+    std::fs::copy(&db, &copy).unwrap();
+    // A write-ahead log of another database, with its database beside it.
+    let other = tmp.path().join("other.db");
+    let c = rusqlite::Connection::open(&other).unwrap();
+    c.pragma_update(None, "journal_mode", "WAL").unwrap();
+    c.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+    c.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+        .unwrap();
+    let wal = tmp.path().join("other.db-wal");
+    assert!(wal.is_file());
+    let participants = |db: &Path| -> i64 {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row("SELECT count(*) FROM participant", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(participants(&db), 5);
+    for target in [&db, &copy, &wal] {
+        for args in [
+            &["export", "table1", "--format", "csv"][..],
+            &["export", "participants", "--format", "json"][..],
+            &["export", "codebook", "--format", "qdc"][..],
+        ] {
+            let mut a = args.to_vec();
+            a.extend(["--out", target.to_str().unwrap(), "--force"]);
+            let (code, err) = run(&db, &a);
+            assert_eq!(code, 2, "{a:?}: {err}");
+            assert!(err.contains("an export never replaces one"), "{err}");
+        }
+    }
+    drop(c);
+    assert_eq!(participants(&db), 5);
+    assert_eq!(participants(&copy), 5);
+    let n: i64 = rusqlite::Connection::open(&other)
+        .unwrap()
+        .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+}

@@ -124,6 +124,38 @@ fn temp_beside(dest: &Path) -> PathBuf {
     dir.join(format!(".{}.tmp-{tag}", file_name(dest)))
 }
 
+/// Why an existing `dest` must never be replaced by an export, `--force` or not: it is an
+/// SQLite database (the study itself under any name, a backup, another program's), or the
+/// write-ahead log, shared-memory or journal file beside one. `export table1 --out
+/// study.db --force` would otherwise put a table where the study was.
+fn never_replaced(dest: &Path) -> Option<&'static str> {
+    use std::io::Read;
+    let meta = std::fs::metadata(dest).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mut head = [0u8; 16];
+    let n = std::fs::File::open(dest)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    if n == 16 && &head == b"SQLite format 3\0" {
+        return Some("a database");
+    }
+    // The write-ahead log's magic number (big-endian 0x377f0682 or 0x377f0683).
+    if n >= 4 && head[..3] == [0x37, 0x7f, 0x06] && matches!(head[3], 0x82 | 0x83) {
+        return Some("a database's write-ahead log");
+    }
+    let name = dest.file_name()?.to_string_lossy();
+    for suffix in ["-wal", "-shm", "-journal"] {
+        if let Some(base) = name.strip_suffix(suffix) {
+            if dest.with_file_name(base).is_file() {
+                return Some("a file SQLite keeps beside a database");
+            }
+        }
+    }
+    None
+}
+
 /// A file written to a temporary name, renamed into place by [`Staged::commit`] and removed
 /// if dropped before that.
 pub struct Staged {
@@ -148,6 +180,15 @@ impl Staged {
             return Err(invalid(
                 "out",
                 format!("{} is a folder; give a file name", dest.display()),
+            ));
+        }
+        if let Some(why) = never_replaced(dest) {
+            return Err(invalid(
+                "out",
+                format!(
+                    "{} is {why}; an export never replaces one, even with --force: choose another name",
+                    dest.display()
+                ),
             ));
         }
         let temp = temp_beside(dest);
