@@ -380,7 +380,9 @@ fn a_tag_removed_at_once_by_several_is_removed_once() {
         .collect();
     assert!(themes.len() >= 20, "{themes:?}");
     for theme in &themes[..20] {
-        let tag = fw.tag_session(&session, &[theme.clone()], None).unwrap();
+        let tag = fw
+            .tag_session(&session, std::slice::from_ref(theme), None)
+            .unwrap();
         rounds.push(tag[0].id.clone());
     }
     drop(fw);
