@@ -518,6 +518,11 @@ fn search_finds_word_forms_and_plain_text() {
     assert_eq!(count(&["\"two boards\" OR committee"]), 2);
     assert_eq!(count(&["(board OR committee) AND integrate"]), 2);
     assert_eq!(count(&["integ*", "--exact"]), 2);
+    // A prefix longer than the stem (`integrated` is indexed as `integr`) still finds the
+    // words starting so, with or without --exact.
+    assert_eq!(count(&["integrat*"]), 2);
+    assert_eq!(count(&["integrat*", "--exact"]), 2);
+    assert_eq!(count(&["integrat* NOT finance"]), 1);
     // A malformed query says what and where, exit 2.
     let err = st.fails(&["search", "\"two boards"], 2);
     assert!(err.contains("quote at character 1 is not closed"), "{err}");
@@ -528,6 +533,16 @@ fn search_finds_word_forms_and_plain_text() {
         err.contains("NOT at character 1 needs a word before it"),
         "{err}"
     );
+    // Deep nesting: 20 levels of brackets work; more, and long NOT chains, are refused
+    // with the place, in words (never SQLite's "fts5: parser stack overflow").
+    let deep = |n: usize| format!("{}integrate{}", "board OR (".repeat(n), ")".repeat(n));
+    assert_eq!(count(&[&deep(20)]), 2);
+    for q in [deep(21), deep(60), vec!["integrate"; 150].join(" NOT ")] {
+        let err = st.fails(&["search", &q], 2);
+        assert!(err.contains("simplify the search"), "{err}");
+        assert!(err.contains("at character"), "{err}");
+        assert!(!err.contains("fts5"), "{err}");
+    }
 }
 
 #[test]

@@ -305,3 +305,109 @@ fn two_shells_editing_through_the_binary_lose_nothing() {
     });
     assert_no_lost_update(&study, &code, n, n / every);
 }
+
+/// Eight connections creating one framework name in different cases at the same moment,
+/// 30 rounds: the case-insensitive check runs under the write lock, so exactly one is
+/// created each round and the others are refused (the column's UNIQUE alone would let
+/// `Dup` and `DUP` both in).
+#[test]
+fn frameworks_created_at_once_in_different_cases_make_one() {
+    let study = Study::new();
+    let db = study.db();
+    let settings = || Settings {
+        user: "tester".into(),
+        transcripts_root: db.parent().unwrap().join("transcripts"),
+        consent_policy: ConsentPolicy::Refuse,
+    };
+    let cases = ["Dup", "DUP", "dup", "dUp", "DuP", "duP", "DUp", "dUP"];
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(cases.len()));
+    let handles: Vec<_> = cases
+        .iter()
+        .map(|case| {
+            let mut fw = Fieldwork::open(&db, settings()).unwrap();
+            let barrier = barrier.clone();
+            let case = case.to_string();
+            std::thread::spawn(move || {
+                let mut created = 0;
+                for round in 0..30 {
+                    barrier.wait();
+                    created += usize::from(
+                        fw.create_framework(&format!("{case} {round}"), None)
+                            .is_ok(),
+                    );
+                }
+                created
+            })
+        })
+        .collect();
+    let created: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    let fw = Fieldwork::open(&db, settings()).unwrap();
+    let names: Vec<String> = fw
+        .frameworks()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.name.to_lowercase())
+        .filter(|n| n.starts_with("dup "))
+        .collect();
+    let distinct: std::collections::BTreeSet<&String> = names.iter().collect();
+    assert_eq!(distinct.len(), 30, "{names:?}");
+    assert_eq!(names.len(), 30, "case variants of one name: {names:?}");
+    assert_eq!(created, 30);
+}
+
+/// Eight connections removing one tag at the same moment: it is looked up again under the
+/// write lock, so one removal succeeds, the others say it is not there, and the audit log
+/// holds one deletion (not eight "1 removed" and eight audit entries).
+#[test]
+fn a_tag_removed_at_once_by_several_is_removed_once() {
+    let study = Study::new();
+    let db = study.db();
+    let settings = || Settings {
+        user: "tester".into(),
+        transcripts_root: db.parent().unwrap().join("transcripts"),
+        consent_policy: ConsentPolicy::Refuse,
+    };
+    let code = study.consented("Ada Quillfeather", "ics-ceo", "A");
+    let session = study.interview(&code, "2022-01-10");
+    let mut rounds = Vec::new();
+    let mut fw = Fieldwork::open(&db, settings()).unwrap();
+    // One tag per theme (a session is tagged once with each).
+    let themes: Vec<String> = fw
+        .themes(false)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.path)
+        .collect();
+    assert!(themes.len() >= 20, "{themes:?}");
+    for theme in &themes[..20] {
+        let tag = fw
+            .tag_session(&session, std::slice::from_ref(theme), None)
+            .unwrap();
+        rounds.push(tag[0].id.clone());
+    }
+    drop(fw);
+    let rounds = std::sync::Arc::new(rounds);
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let mut fw = Fieldwork::open(&db, settings()).unwrap();
+            let (barrier, rounds) = (barrier.clone(), rounds.clone());
+            std::thread::spawn(move || {
+                let mut removed = 0;
+                for id in rounds.iter() {
+                    barrier.wait();
+                    removed += fw.untag(Some(id), None, None).unwrap_or(0);
+                }
+                removed
+            })
+        })
+        .collect();
+    let removed: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    assert_eq!(removed, 20);
+    let deletions = study
+        .audit()
+        .iter()
+        .filter(|e| e["entity"] == "tag" && e["action"] == "delete")
+        .count();
+    assert_eq!(deletions, 20);
+}

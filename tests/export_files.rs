@@ -20,6 +20,8 @@ use time::macros::date;
 
 const FORMULA: &str = "=HYPERLINK(\"http://x\",\"y\")";
 const SUMMARY: &str = "@SUM(A1) relies on national metrics";
+/// A summary that starts with a full-width equals sign, which some spreadsheets read as `=`.
+const SPACED: &str = "\u{ff1d}HYPERLINK(\"http://x\",\"y\") was the plan";
 
 fn settings(dir: &Path) -> Settings {
     Settings {
@@ -81,7 +83,8 @@ fn study(dir: &Path) -> PathBuf {
         let (a, b) = fw.find_in_transcript(&session, FORMULA, None).unwrap();
         fw.tag_passage(&session, a, b, &["QMS/Quality planning".to_string()], None)
             .unwrap();
-        fw.set_matrix_summary(&p.code, "QMS/Quality planning", 1, Some(SUMMARY))
+        let summary = if n == 5 { SPACED } else { SUMMARY };
+        fw.set_matrix_summary(&p.code, "QMS/Quality planning", 1, Some(summary))
             .unwrap();
     }
     fw.seed_register().unwrap();
@@ -390,7 +393,7 @@ fn formulas_in_free_text_are_neutralised_in_csv_and_strings_in_xlsx() {
             t.to_str().unwrap(),
         ],
     );
-    let mut summaries = 0;
+    let (mut summaries, mut spaced) = (0, 0);
     for f in [&q, &m, &p, &t] {
         let text = std::fs::read_to_string(f).unwrap();
         let mut r = csv::ReaderBuilder::new()
@@ -400,15 +403,20 @@ fn formulas_in_free_text_are_neutralised_in_csv_and_strings_in_xlsx() {
         for rec in r.records() {
             for cell in rec.unwrap().iter() {
                 assert!(
-                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+                        && !cell.trim_start().starts_with([
+                            '=', '+', '-', '@', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}'
+                        ]),
                     "{}: {cell:?}",
                     f.display()
                 );
                 summaries += usize::from(cell == format!("'{SUMMARY}"));
+                spaced += usize::from(cell == format!("'{SPACED}"));
             }
         }
     }
-    assert_eq!(summaries, 5, "{}", std::fs::read_to_string(&m).unwrap());
+    assert_eq!(summaries, 4, "{}", std::fs::read_to_string(&m).unwrap());
+    assert_eq!(spaced, 1, "{}", std::fs::read_to_string(&m).unwrap());
 
     // XLSX: the summary is a string cell (shared string), never a formula.
     let x = out.join("matrix.xlsx");
@@ -419,4 +427,155 @@ fn formulas_in_free_text_are_neutralised_in_csv_and_strings_in_xlsx() {
     let strings = &parts["xl/sharedStrings.xml"];
     assert!(strings.contains(SUMMARY), "{strings}");
     assert!(sheet.matches("t=\"s\"").count() >= 5, "{sheet}");
+}
+
+/// `--force` replaces a folder only if an export wrote it: a folder holding a user's own
+/// files (or a sub-folder) is refused with exit 2, the files named and left as they were;
+/// a folder written by an earlier export is replaced.
+#[test]
+fn force_never_replaces_a_folder_an_export_did_not_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = study(tmp.path());
+    let victim = tmp.path().join("documents");
+    std::fs::create_dir_all(victim.join("sub")).unwrap();
+    std::fs::write(victim.join("thesis.docx"), b"precious").unwrap();
+    std::fs::write(victim.join("sub/notes.txt"), b"also precious").unwrap();
+    // Looks like an export (a manifest and text files) but holds a folder of its own.
+    std::fs::write(
+        victim.join("old.manifest.json"),
+        br#"{"tool": "fieldwork"}"#,
+    )
+    .unwrap();
+    let only_text = tmp.path().join("notes");
+    std::fs::create_dir(&only_text).unwrap();
+    std::fs::write(only_text.join("diary.txt"), b"my own notes").unwrap();
+    for dir in [&victim, &only_text] {
+        for args in [
+            &["export", "participants", "--format", "datapackage"][..],
+            &["export", "transcripts", "--redacted"][..],
+        ] {
+            let mut a = args.to_vec();
+            a.extend(["--out", dir.to_str().unwrap(), "--force"]);
+            let (code, err) = run(&db, &a);
+            assert_eq!(code, 2, "{a:?}: {err}");
+            assert!(
+                err.contains("--force replaces only a folder written by"),
+                "{err}"
+            );
+        }
+    }
+    let (_, err) = run(
+        &db,
+        &[
+            "export",
+            "participants",
+            "--format",
+            "datapackage",
+            "--out",
+            victim.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    assert!(err.contains("sub") && err.contains("thesis.docx"), "{err}");
+    let (_, err) = run(
+        &db,
+        &[
+            "export",
+            "participants",
+            "--format",
+            "datapackage",
+            "--out",
+            only_text.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    assert!(err.contains("holds no fieldwork manifest"), "{err}");
+    assert_eq!(
+        std::fs::read(victim.join("thesis.docx")).unwrap(),
+        b"precious"
+    );
+    assert_eq!(
+        std::fs::read(victim.join("sub/notes.txt")).unwrap(),
+        b"also precious"
+    );
+    assert_eq!(
+        std::fs::read(only_text.join("diary.txt")).unwrap(),
+        b"my own notes"
+    );
+    // An earlier export's folder is replaced (twice, and across kinds of folder export).
+    let pkg = tmp.path().join("pkg");
+    for _ in 0..2 {
+        ok(
+            &db,
+            &[
+                "export",
+                "participants",
+                "--format",
+                "datapackage",
+                "--out",
+                pkg.to_str().unwrap(),
+                "--force",
+            ],
+        );
+    }
+    ok(
+        &db,
+        &[
+            "export",
+            "transcripts",
+            "--redacted",
+            "--out",
+            pkg.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    assert!(pkg.join("manifest.json").is_file());
+    assert!(!pkg.join("datapackage.json").exists());
+}
+
+/// No export replaces the database, with --force or not, whatever it is called: the study
+/// file itself, a copy of it, its write-ahead log; the database is unchanged afterwards.
+#[test]
+fn force_never_replaces_the_database_or_its_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = study(tmp.path());
+    let copy = tmp.path().join("copy.bin");
+    std::fs::copy(&db, &copy).unwrap();
+    // A write-ahead log of another database, with its database beside it.
+    let other = tmp.path().join("other.db");
+    let c = rusqlite::Connection::open(&other).unwrap();
+    c.pragma_update(None, "journal_mode", "WAL").unwrap();
+    c.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+    c.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+        .unwrap();
+    let wal = tmp.path().join("other.db-wal");
+    assert!(wal.is_file());
+    let participants = |db: &Path| -> i64 {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row("SELECT count(*) FROM participant", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(participants(&db), 5);
+    for target in [&db, &copy, &wal] {
+        for args in [
+            &["export", "table1", "--format", "csv"][..],
+            &["export", "participants", "--format", "json"][..],
+            &["export", "codebook", "--format", "qdc"][..],
+        ] {
+            let mut a = args.to_vec();
+            a.extend(["--out", target.to_str().unwrap(), "--force"]);
+            let (code, err) = run(&db, &a);
+            assert_eq!(code, 2, "{a:?}: {err}");
+            assert!(err.contains("an export never replaces one"), "{err}");
+        }
+    }
+    drop(c);
+    assert_eq!(participants(&db), 5);
+    assert_eq!(participants(&copy), 5);
+    let n: i64 = rusqlite::Connection::open(&other)
+        .unwrap()
+        .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
 }

@@ -1319,6 +1319,59 @@ fn codebook_import_without_framework_goes_to_the_only_one_or_one_named_after_the
     assert_eq!(r["framework_created"], false);
 }
 
+/// The study's own codebook (several frameworks) imported back without --framework: every
+/// GUID is known, so nothing is added and no empty framework named after the file is
+/// created; the report names the frameworks the codes are in; a second import is the same.
+#[test]
+fn codebook_reimport_of_the_studys_own_export_creates_no_empty_framework() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, fw) = create(dir.path(), config::DEFAULT_STUDY);
+    let before: Vec<String> = fw
+        .frameworks()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    assert!(before.len() > 1, "{before:?}");
+    let themes = fw.themes(true).unwrap().len();
+    drop(fw);
+    let file = dir.path().join("cb.qdc");
+    ok(
+        &db,
+        &[
+            "export",
+            "codebook",
+            "--format",
+            "qdc",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    for _ in 0..2 {
+        let out = ok(
+            &db,
+            &["import", "codebook", file.to_str().unwrap(), "--json"],
+        );
+        let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(r["framework_created"], false, "{r}");
+        assert!(r["added"].as_array().unwrap().is_empty(), "{r}");
+        assert_eq!(r["skipped"].as_array().unwrap().len(), themes, "{r}");
+        let named = r["framework"].as_str().unwrap();
+        for f in &before {
+            assert!(named.contains(f.as_str()), "{named} lacks {f}");
+        }
+        let fw = Fieldwork::open(&db, settings(dir.path())).unwrap();
+        let after: Vec<String> = fw
+            .frameworks()
+            .unwrap()
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(after, before, "a framework was added");
+        assert_eq!(fw.themes(true).unwrap().len(), themes);
+    }
+}
+
 #[test]
 fn labels_of_the_study_that_carry_an_identifier_stop_every_export() {
     // A role category named after a participant's organisation: the allow-listed column

@@ -202,6 +202,27 @@ fn restore_refuses_what_is_not_a_file() {
     refused(&s, &s.db(), &["study.db", "the database itself"]);
 }
 
+/// The database itself under another name is refused like the database itself: a `./`
+/// prefix, a symbolic link, and a hard link (same file on disk, another path), which a
+/// comparison of canonical paths does not see.
+#[test]
+fn restore_refuses_the_database_under_another_name() {
+    let (s, _, _, _) = study_with_backup();
+    let dotted = s.path().join(".").join("study.db");
+    refused(&s, &dotted, &["the database itself"]);
+    #[cfg(unix)]
+    {
+        let link = s.path().join("link.db");
+        std::os::unix::fs::symlink(s.db(), &link).unwrap();
+        refused(&s, &link, &["link.db", "the database itself"]);
+        std::fs::remove_file(&link).unwrap();
+    }
+    let hard = s.path().join("hard.db");
+    std::fs::hard_link(s.db(), &hard).unwrap();
+    refused(&s, &hard, &["hard.db", "the database itself"]);
+    assert!(siblings(&s, "study.db.before-restore-").is_empty());
+}
+
 #[test]
 fn restore_refuses_while_the_database_is_open_elsewhere() {
     let (s, backup, _, _) = study_with_backup();

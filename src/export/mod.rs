@@ -307,6 +307,38 @@ fn temp_beside(dest: &Path) -> PathBuf {
     dir.join(format!(".{}.tmp-{tag}", file_name(dest)))
 }
 
+/// Why an existing `dest` must never be replaced by an export, `--force` or not: it is an
+/// SQLite database (the study itself under any name, a backup, another program's), or the
+/// write-ahead log, shared-memory or journal file beside one. `export table1 --out
+/// study.db --force` would otherwise put a table where the study was.
+fn never_replaced(dest: &Path) -> Option<&'static str> {
+    use std::io::Read;
+    let meta = std::fs::metadata(dest).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mut head = [0u8; 16];
+    let n = std::fs::File::open(dest)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    if n == 16 && &head == b"SQLite format 3\0" {
+        return Some("a database");
+    }
+    // The write-ahead log's magic number (big-endian 0x377f0682 or 0x377f0683).
+    if n >= 4 && head[..3] == [0x37, 0x7f, 0x06] && matches!(head[3], 0x82 | 0x83) {
+        return Some("a database's write-ahead log");
+    }
+    let name = dest.file_name()?.to_string_lossy();
+    for suffix in ["-wal", "-shm", "-journal"] {
+        if let Some(base) = name.strip_suffix(suffix) {
+            if dest.with_file_name(base).is_file() {
+                return Some("a file SQLite keeps beside a database");
+            }
+        }
+    }
+    None
+}
+
 /// A file written to a temporary name, renamed into place by [`Staged::commit`] and removed
 /// if dropped before that.
 pub struct Staged {
@@ -331,6 +363,15 @@ impl Staged {
             return Err(invalid(
                 "out",
                 format!("{} is a folder; give a file name", dest.display()),
+            ));
+        }
+        if let Some(why) = never_replaced(dest) {
+            return Err(invalid(
+                "out",
+                format!(
+                    "{} is {why}; an export never replaces one, even with --force: choose another name",
+                    dest.display()
+                ),
             ));
         }
         let temp = temp_beside(dest);
@@ -416,9 +457,16 @@ pub(crate) fn manifest_base(export: &str) -> serde_json::Value {
 
 /// A cell a spreadsheet would read as a formula (or, after a tab or carriage return, a
 /// cell it would start afresh): its first character is `=`, `+`, `-`, `@`, a tab or a
-/// carriage return.
+/// carriage return (OWASP's list); or that is so after leading white space (spaces,
+/// no-break spaces, line breaks), since some spreadsheets trim a cell before reading it
+/// (Google Sheets; LibreOffice and Excel with "trim spaces" on import); or it starts with
+/// the full-width forms `＝`, `＋`, `－`, `＠`, which East Asian input methods type and
+/// some spreadsheets read as the ASCII ones.
 fn formula_like(s: &str) -> bool {
-    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
+    const TRIGGERS: [char; 8] = [
+        '=', '+', '-', '@', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}',
+    ];
+    s.starts_with(['\t', '\r']) || s.trim_start().starts_with(TRIGGERS)
 }
 
 /// One CSV field, as every CSV the tool writes has it: free text (quotes, summaries) that
@@ -508,6 +556,16 @@ mod csv_tests {
         assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(csv_field("\tcmd"), "'\tcmd");
         assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
+        // After leading white space, which some spreadsheets trim before reading a cell.
+        assert_eq!(csv_field("  =1+1"), "'  =1+1");
+        assert_eq!(csv_field("\u{a0}@SUM(A1)"), "'\u{a0}@SUM(A1)");
+        assert_eq!(csv_field("\n-2"), "\"'\n-2\"");
+        // Full-width forms.
+        assert_eq!(csv_field("\u{ff1d}1+1"), "'\u{ff1d}1+1");
+        assert_eq!(csv_field("\u{ff0b}1"), "'\u{ff0b}1");
+        // White space alone, or before ordinary text, is left as it was.
+        assert_eq!(csv_field("   "), "   ");
+        assert_eq!(csv_field("  well, yes"), "\"  well, yes\"");
         // Anything else is as it was.
         assert_eq!(csv_field("a=b"), "a=b");
         assert_eq!(csv_field("12"), "12");

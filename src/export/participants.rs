@@ -544,11 +544,11 @@ pub(crate) fn check_dir_free(dir: &Path, force: bool) -> Result<()> {
             ),
         ));
     }
-    if dir.is_dir() && !force {
+    if dir.is_dir() {
         let empty = std::fs::read_dir(dir)
             .map(|mut d| d.next().is_none())
             .unwrap_or(false);
-        if !empty {
+        if !empty && !force {
             return Err(invalid(
                 "out",
                 format!(
@@ -557,6 +557,71 @@ pub(crate) fn check_dir_free(dir: &Path, force: bool) -> Result<()> {
                 ),
             ));
         }
+        if !empty {
+            check_replaceable(dir)?;
+        }
+    }
+    Ok(())
+}
+
+/// Files an operating system leaves in a folder someone browsed (replaced with it).
+const OS_LITTER: [&str; 3] = [".DS_Store", "Thumbs.db", "desktop.ini"];
+
+/// `--force` replaces a folder (and deletes what is in it) only if a fieldwork export
+/// wrote it: it holds a manifest of ours (`manifest.json` or `*.manifest.json` with
+/// `"tool": "fieldwork"`)
+/// and nothing but files of the kinds the folder exports write (`.txt`, `.csv`, `.json`;
+/// no sub-folder, no link). Anything else — `--out ~/Documents --force` — is refused, so
+/// a mistyped folder never loses a user's files.
+fn check_replaceable(dir: &Path) -> Result<()> {
+    let refuse = |why: String| {
+        invalid(
+            "out",
+            format!(
+                "{} {why}; --force replaces only a folder written by a fieldwork export: choose a new or empty folder",
+                dir.display()
+            ),
+        )
+    };
+    let entries = std::fs::read_dir(dir).map_err(|source| ServiceError::Io {
+        context: format!("reading {}", dir.display()),
+        source,
+    })?;
+    let mut foreign = Vec::new();
+    let mut ours = false;
+    for e in entries {
+        let e = e.map_err(|source| ServiceError::Io {
+            context: format!("reading {}", dir.display()),
+            source,
+        })?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        let is_file = e.file_type().map(|t| t.is_file()).unwrap_or(false);
+        let kind_ok = [".txt", ".csv", ".json"].iter().any(|x| name.ends_with(x));
+        if OS_LITTER.contains(&name.as_str()) && is_file {
+            continue;
+        }
+        if !is_file || !kind_ok {
+            foreign.push(name);
+            continue;
+        }
+        if name == super::transcripts::MANIFEST || name.ends_with(".manifest.json") {
+            ours |= std::fs::read(e.path())
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .is_some_and(|m| m["tool"] == "fieldwork");
+        }
+    }
+    if !foreign.is_empty() {
+        foreign.sort();
+        let shown: Vec<&str> = foreign.iter().take(3).map(String::as_str).collect();
+        return Err(refuse(format!(
+            "holds what no export writes ({}{})",
+            shown.join(", "),
+            if foreign.len() > 3 { ", …" } else { "" }
+        )));
+    }
+    if !ours {
+        return Err(refuse("holds no fieldwork manifest".into()));
     }
     Ok(())
 }

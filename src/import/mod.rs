@@ -228,6 +228,28 @@ pub fn import_codebook(
     if !problems.is_empty() {
         return Err(ServiceError::Import { file, problems });
     }
+    // Without --framework, a framework named after the file is created only for codes that
+    // land in it (new top-level codes). The study's own export re-imported (every GUID
+    // known, in several frameworks) goes back where its codes are, and leaves no empty
+    // framework behind; the report names the frameworks its codes are in.
+    let (mut target, mut created) = (target, created);
+    if framework.is_none() && created && !adds.iter().any(|a| a.parent_id.is_none()) {
+        let touched: std::collections::BTreeSet<&String> = parsed
+            .codes
+            .iter()
+            .filter_map(|c| framework_of.get(&c.guid))
+            .collect();
+        if let Some(first) = touched.iter().next() {
+            target = (*first).clone();
+            created = false;
+            report.framework = touched
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            report.framework_created = false;
+        }
+    }
     if !dry_run && (!adds.is_empty() || !renames.is_empty() || created) {
         fw.apply_codebook(
             &target,

@@ -29,13 +29,6 @@ impl Fieldwork {
         if name.chars().any(char::is_control) {
             return Err(invalid("framework", "the name contains control characters"));
         }
-        let existing = self.frameworks()?;
-        if existing.iter().any(|f| f.name.eq_ignore_ascii_case(name)) {
-            return Err(invalid(
-                "framework",
-                format!("a framework named `{name}` already exists"),
-            ));
-        }
         let fw = Framework {
             id: new_id(),
             name: name.to_string(),
@@ -46,6 +39,15 @@ impl Fieldwork {
         };
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
+        // The names in use are read under the write lock: two windows creating `QMS 2` and
+        // `qms 2` at once cannot both pass the check (the column's UNIQUE is case-sensitive).
+        let existing = store::frameworks(&tx)?;
+        if existing.iter().any(|f| f.name.eq_ignore_ascii_case(name)) {
+            return Err(invalid(
+                "framework",
+                format!("a framework named `{name}` already exists"),
+            ));
+        }
         store::insert_framework(&tx, &fw, existing.len() as i64)?;
         audit::record(
             &tx,

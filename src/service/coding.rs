@@ -191,8 +191,25 @@ fn unified_diff(old: &str, new: &str) -> String {
     lines.join("\n")
 }
 
+/// The filter a query runs with: a query with a prefix term searches the words as written
+/// (see [`super::search_query::has_prefix`]), else as asked.
+fn prefix_filter(fts: &str, filter: &SearchFilter) -> SearchFilter {
+    let mut f = filter.clone();
+    f.exact |= super::search_query::has_prefix(fts);
+    f
+}
+
 fn map_fts_error(e: ServiceError, query: &str) -> ServiceError {
     let msg = e.to_string();
+    // Limits of SQLite's FTS5 (what `search_query` does not catch first): said in words.
+    if msg.contains("parser stack overflow") || msg.contains("expression tree is too large") {
+        return invalid(
+            "query",
+            format!(
+                "`{query}` is not a valid search: it is nested too deeply (fewer brackets or NOTs)"
+            ),
+        );
+    }
     if msg.contains("fts5")
         || msg.contains("syntax error")
         || msg.contains("no such column")
@@ -814,6 +831,7 @@ impl Fieldwork {
             return Err(invalid("query", "empty search"));
         }
         let fts = super::search_query::to_fts(q)?;
+        let filter = &prefix_filter(&fts, filter);
         let c = self.store.conn();
         let mut hits = store::search_turns(c, &fts, filter, limit, true)
             .map_err(|e| map_fts_error(e.into(), q))?;
@@ -844,6 +862,7 @@ impl Fieldwork {
             return Err(invalid("query", "empty search"));
         }
         let fts = super::search_query::to_fts(q)?;
+        let filter = &prefix_filter(&fts, filter);
         let c = self.store.conn();
         let mut hits = store::search_turns(c, &fts, filter, limit, false)
             .map_err(|e| map_fts_error(e.into(), q))?;

@@ -112,6 +112,23 @@ fn op_name(t: &Tok) -> &'static str {
     }
 }
 
+/// Does the FTS5 query (from [`to_fts`]) hold a prefix term (`"integrat"*`)? Terms are
+/// always quoted and a typed word or phrase never holds a `"`, so `"*` is only ever a
+/// prefix. A stemmed index keeps only the stems (`integrated` is stored as `integr`),
+/// so a prefix longer than the stem (`integrat*`, `governan*`) would find nothing there:
+/// such a query is run against the index of words as written.
+pub fn has_prefix(fts: &str) -> bool {
+    fts.contains("\"*")
+}
+
+/// Brackets nested deeper than this are refused: SQLite's FTS5 parser has a fixed stack
+/// (about 32 levels of `a OR (…` overflow it), and no one searches with more.
+pub const MAX_DEPTH: usize = 20;
+
+/// More `NOT`s than this are refused: each one nests the FTS5 expression a level deeper,
+/// and FTS5 refuses a tree deeper than 256.
+pub const MAX_NOTS: usize = 100;
+
 /// The FTS5 query for what was typed. Errors are `Invalid` on the field `query`.
 pub fn to_fts(query: &str) -> Result<String> {
     let q = query.trim();
@@ -137,6 +154,7 @@ pub fn to_fts(query: &str) -> Result<String> {
     // After an operand (a term or a closed bracket)?
     let mut after_operand = false;
     let mut last: Option<(Tok, usize)> = None;
+    let mut nots = 0usize;
     for (t, at) in norm {
         match &t {
             Tok::Term(s) => {
@@ -156,6 +174,11 @@ pub fn to_fts(query: &str) -> Result<String> {
                 }
                 out.push('(');
                 depth.push(at);
+                if depth.len() > MAX_DEPTH {
+                    return Err(bad(format!(
+                        "the `(` at character {at} nests brackets more than {MAX_DEPTH} deep; simplify the search"
+                    )));
+                }
                 after_operand = false;
             }
             Tok::Close => {
@@ -190,6 +213,14 @@ pub fn to_fts(query: &str) -> Result<String> {
                             op_name(op)
                         ),
                     }));
+                }
+                if t == Tok::Not {
+                    nots += 1;
+                    if nots > MAX_NOTS {
+                        return Err(bad(format!(
+                            "the NOT at character {at} is one more than the {MAX_NOTS} a search may hold; simplify the search"
+                        )));
+                    }
                 }
                 out.push(' ');
                 out.push_str(op_name(&t));
@@ -265,5 +296,30 @@ mod tests {
         assert!(err("a AND OR b").contains("OR at character 7 follows AND"));
         assert!(err("::").contains("nothing to search for"));
         assert!(err("").contains("nothing to search for"));
+    }
+
+    #[test]
+    fn prefixes_are_recognised() {
+        use super::has_prefix;
+        assert!(has_prefix(&ok("integrat*")));
+        assert!(has_prefix(&ok(r#"trust "quality improv"*"#)));
+        assert!(!has_prefix(&ok("integrate 2*3")));
+        assert!(!has_prefix(&ok(r#""a*b" c"#)));
+        assert!(!has_prefix(&ok("integrate")));
+    }
+
+    #[test]
+    fn searches_too_deep_for_fts5_are_refused_with_the_place() {
+        let deep = |n: usize| format!("{}money{}", "money OR (".repeat(n), ")".repeat(n));
+        assert!(to_fts(&deep(super::MAX_DEPTH)).is_ok());
+        let e = err(&deep(super::MAX_DEPTH + 1));
+        assert!(e.contains("nests brackets more than 20 deep"), "{e}");
+        assert!(e.contains(&format!("character {}", 10 * 21)), "{e}");
+        let nots = |n: usize| vec!["money"; n + 1].join(" NOT ");
+        assert!(to_fts(&nots(super::MAX_NOTS)).is_ok());
+        let e = err(&nots(super::MAX_NOTS + 1));
+        assert!(e.contains("one more than the 100"), "{e}");
+        // Many words and ORs are fine (FTS5 flattens them).
+        assert!(to_fts(&vec!["money"; 3000].join(" OR ")).is_ok());
     }
 }

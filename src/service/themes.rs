@@ -462,17 +462,14 @@ impl Fieldwork {
         };
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
-        let before = store::tag_row(&tx, &id)?;
+        // Read again under the lock: removed by someone else since it was looked up, it is
+        // not removed twice (no second audit entry, no "1 removed" for nothing).
+        let before = store::tag_row(&tx, &id)?.ok_or_else(|| ServiceError::NotFound {
+            what: "tag",
+            key: id.clone(),
+        })?;
         store::delete_tag(&tx, &id)?;
-        audit::record(
-            &tx,
-            &user,
-            "tag",
-            &id,
-            "delete",
-            before.as_ref().map(json).as_ref(),
-            None,
-        )?;
+        audit::record(&tx, &user, "tag", &id, "delete", Some(&json(&before)), None)?;
         tx.commit()?;
         Ok(1)
     }

@@ -829,8 +829,10 @@ pub fn check_restorable(source: &Path) -> Result<i32> {
 /// the backup is copied to a new 0600 file.
 pub fn restore(live: &Path, source: &Path) -> Result<Restored> {
     let version = check_restorable(source)?;
+    // The same file by any path: a symbolic link, `./`, `..` (canonical paths), or a hard
+    // link (the same file on disk under another name, which canonical paths miss).
     let same = match (std::fs::canonicalize(live), std::fs::canonicalize(source)) {
-        (Ok(a), Ok(b)) => a == b,
+        (Ok(a), Ok(b)) => a == b || same_file::is_same_file(&a, &b).unwrap_or(false),
         _ => false,
     };
     if same {
