@@ -256,7 +256,16 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| read_only(e.into()))?;
+        if version < SCHEMA_VERSION {
+            // Another process may be migrating (and copying) this old file right now, and
+            // switching it to WAL below needs the lock it holds: wait as long as for the
+            // migration itself, not the ordinary 5 s (under load the copy can take longer).
+            conn.busy_timeout(MIGRATION_WAIT)?;
+        }
         configure(&conn).map_err(read_only)?;
+        if version < SCHEMA_VERSION {
+            conn.busy_timeout(MIGRATION_WAIT)?;
+        }
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
@@ -486,7 +495,24 @@ const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 const MIGRATION_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 fn configure(conn: &Connection) -> Result<()> {
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // Switching a file to WAL needs every other connection out of it for a moment, and
+    // SQLite answers "database is locked" at once (the busy handler is not asked) when
+    // another process is opening or migrating the same file: retry within the wait.
+    let give_up = std::time::Instant::now() + MIGRATION_WAIT;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < give_up =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            r => {
+                r?;
+                break;
+            }
+        }
+    }
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.busy_timeout(BUSY_WAIT)?;
