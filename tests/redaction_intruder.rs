@@ -574,3 +574,121 @@ fn the_last_guard_refuses_and_names_the_place() {
     assert!(!err.contains(&p.given), "{err}");
     assert!(!out.join("c.qdc").exists());
 }
+
+/// A small study for the second intruder pass: each (name, email, phone) a participant at
+/// site A with one interview whose transcript is `text` (the participant's turn).
+fn study(dir: &Path, people: &[(&str, &str, &str, &str)]) -> (PathBuf, Vec<(String, String)>) {
+    let db = dir.join("study.db");
+    std::fs::write(
+        dir.join("fieldwork.toml"),
+        "[user]\nname = \"Ottoline Investigator\"\n",
+    )
+    .unwrap();
+    let st = config::parse(config::DEFAULT_STUDY, "x").unwrap().study;
+    let mut fw = Fieldwork::create(&db, &st, settings(dir)).unwrap();
+    fw.add_theme("Safety culture", Some("QMS"), None, None, None)
+        .unwrap();
+    let mut out = Vec::new();
+    for (n, (name, email, phone, text)) in people.iter().enumerate() {
+        let p = fw
+            .add_participant(&ParticipantInput {
+                name: Some(name.to_string()),
+                email: Some(email.to_string()),
+                phone: Some(phone.to_string()),
+                role: Some("q-manager".into()),
+                site: Some("A".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        fw.record_consent(
+            &p.code,
+            &ConsentInput {
+                date: Some(date!(2021 - 10 - 01)),
+                take_part: Some(Answer::Yes),
+                audio: Some(Answer::Yes),
+                quotes: Some(Answer::Yes),
+                archiving: Some(Answer::Yes),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let session = fw
+            .log_interview(&InterviewInput {
+                participants: vec![p.code.clone()],
+                date: Some(date!(2022 - 01 - 10)),
+                duration_min: Some(55),
+                ..Default::default()
+            })
+            .unwrap()
+            .session
+            .id;
+        let file = dir.join(format!("r{n}.txt"));
+        std::fs::write(
+            &file,
+            format!("Interviewer: Thank you.\n\nParticipant: {text}\n"),
+        )
+        .unwrap();
+        fw.import_transcript(&session, &file, false).unwrap();
+        out.push((p.code, session));
+    }
+    (db, out)
+}
+
+/// The suspects' texts (as listed, normalised).
+fn suspect_texts(db: &Path) -> Vec<String> {
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(db, &["redact", "suspects", "--json"])).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["norm"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A reviewer who accepts every suspect exactly as it is listed (dates allowed) must be
+/// left with nothing identifying in the redacted transcripts: the suspect's text must be
+/// the whole name, not a fragment ("Callum Mc" of "Callum McGregor", "Di" of "DiAngelo").
+#[test]
+fn suspects_cover_whole_names_with_inner_capitals_and_apostrophes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[(
+            "Ailsa Brockhurst",
+            "ab@trust.example",
+            "01632 960 301",
+            "We met Callum McGregor, then spoke to DiAngelo and to MacDonald, \
+             and Ruairidh O\u{2019}Donnell and ODonnell and LeBlanc agreed.",
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    let texts = suspect_texts(&db);
+    for want in [
+        "callum mcgregor",
+        "diangelo",
+        "macdonald",
+        "ruairidh o'donnell",
+        "odonnell",
+        "leblanc",
+    ] {
+        assert!(texts.iter().any(|t| t == want), "{want} not in {texts:?}");
+    }
+    review(&db);
+    let out = tmp.path().join("t");
+    ok(
+        &db,
+        &[
+            "export",
+            "transcripts",
+            "--redacted",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let words: Vec<String> = ["gregor", "angelo", "donald", "donnell", "odonnell", "blanc"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let leaks = scan::leaks(&scan::contents(&out), &words, &[]);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
