@@ -671,7 +671,13 @@ fn suspects_cover_whole_names_with_inner_capitals_and_apostrophes() {
         "odonnell",
         "leblanc",
     ] {
-        assert!(texts.iter().any(|t| t == want), "{want} not in {texts:?}");
+        // Whole words of a listed text (a run "O’Donnell and ODonnell" is one text).
+        assert!(
+            texts
+                .iter()
+                .any(|t| format!(" {t} ").contains(&format!(" {want} "))),
+            "{want} not in {texts:?}"
+        );
     }
     review(&db);
     let out = tmp.path().join("t");

@@ -521,6 +521,11 @@ impl AllowClasses {
     }
 }
 
+/// One capitalised word: a capital, then lower-case letters, apostrophes or hyphens, with
+/// further capitals inside when each is followed by lower case ("McGregor", "O’Donnell").
+const CAP_WORD: &str =
+    r"(?:\p{Lu}[\p{Ll}'’-]*(?:\p{Lu}[\p{Ll}'’-]*\p{Ll}[\p{Ll}'’-]*)+|\p{Lu}[\p{Ll}'’-]+)";
+
 fn re(pattern: &str) -> regex::Regex {
     regex::Regex::new(pattern).expect("static pattern")
 }
@@ -547,8 +552,13 @@ fn patterns() -> &'static Patterns {
         digits: re(r"\d+"),
         postcode: re(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b"),
         date: re(r"(?i)\b(\d{1,2}(st|nd|rd|th)?\s+(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(\s+\d{4})?|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2})\b"),
-        capitalised: re(r"\b\p{Lu}[\p{Ll}'’-]+(?:\s+(?:of\s+|the\s+|and\s+)?\p{Lu}[\p{Ll}'’-]+)*"),
-        capitalised_word: re(r"\p{Lu}[\p{Ll}'’-]+"),
+        // A capitalised word may carry capitals inside ("McGregor", "DiAngelo",
+        // "O’Donnell", "ODonnell", "LeBlanc"): the whole word is one suspect, never a
+        // fragment a reviewer would accept while the rest of the name stays.
+        capitalised: re(&format!(
+            r"\b{CAP_WORD}(?:\s+(?:of\s+|the\s+|and\s+)?{CAP_WORD})*"
+        )),
+        capitalised_word: re(CAP_WORD),
         lower: re(r"\b\p{Ll}[\p{Ll}'’-]{2,}"),
         upper: re(r"\b\p{Lu}{3,}\b"),
     })
