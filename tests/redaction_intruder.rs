@@ -698,3 +698,130 @@ fn suspects_cover_whole_names_with_inner_capitals_and_apostrophes() {
     let leaks = scan::leaks(&scan::contents(&out), &words, &[]);
     assert!(leaks.is_empty(), "{leaks:#?}");
 }
+
+/// Export the redacted transcripts without a review (`--allow-unreviewed`) and return what
+/// an intruder finds of `words` in them: what the register knows must be replaced even
+/// when nobody reviews.
+fn unreviewed_leaks(dir: &Path, db: &Path, words: &[&str], phones: &[&str]) -> Vec<String> {
+    let out = dir.join("unreviewed");
+    ok(
+        db,
+        &[
+            "export",
+            "transcripts",
+            "--redacted",
+            "--allow-unreviewed",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let words: Vec<String> = words.iter().map(|s| s.to_string()).collect();
+    let phones: Vec<String> = phones.iter().map(|s| s.to_string()).collect();
+    let files = scan::contents(&out);
+    assert!(files.iter().any(|(_, t)| t.contains("[Participant ")));
+    scan::leaks(&files, &words, &phones)
+}
+
+/// A surname with an apostrophe is also written without it or with a space ("DArcy",
+/// "D Arcy", "OHara", "O Hara"), and a Mc/Mac surname with a space ("Mc Tavish"): the
+/// register knows these forms from the name alone.
+#[test]
+fn apostrophe_and_mc_surnames_are_registered_in_their_other_spellings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[
+            (
+                "Darragh D'Arcy",
+                "dd@trust.example",
+                "01632 960 311",
+                "DArcy said so, and D Arcy wrote it; d’arcy agreed.",
+            ),
+            (
+                "Siobhan O\u{2019}Hara",
+                "so@trust.example",
+                "01632 960 312",
+                "OHara chaired, O Hara minuted, and O'Hara signed.",
+            ),
+            (
+                "Ewan McTavish",
+                "em@trust.example",
+                "01632 960 313",
+                "Mc Tavish disagreed; later MCTAVISH and Mac Tavish did not.",
+            ),
+        ],
+    );
+    ok(&db, &["redact", "seed"]);
+    let leaks = unreviewed_leaks(
+        tmp.path(),
+        &db,
+        &["darcy", "arcy", "ohara", "hara", "tavish", "mctavish"],
+        &[],
+    );
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
+
+/// A registered email is also written without its plus tag, and in any case: the same
+/// mailbox is the same identifier.
+#[test]
+fn an_email_is_found_without_its_plus_tag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[(
+            "Wenna Treloar",
+            "Wenna.Treloar+study@Kernow-Trust.example",
+            "01632 960 321",
+            "Write to wenna.treloar@kernow-trust.example or \
+             WENNA.TRELOAR+STUDY@KERNOW-TRUST.EXAMPLE.",
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    let leaks = unreviewed_leaks(tmp.path(), &db, &["kernow-trust.example"], &[]);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
+
+/// A registered surname that is a common word ("Pike"), in the possessive at a sentence
+/// start (with a typographic apostrophe), goes to review like the bare word: an export is
+/// refused until someone looks.
+#[test]
+fn a_name_or_word_in_the_possessive_at_a_sentence_start_is_reviewed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[(
+            "Tamsin Hartwell-Pike",
+            "thp@trust.example",
+            "01632 960 331",
+            "It was agreed. Pike\u{2019}s plan won.",
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["redact", "suspects", "--json"])).unwrap();
+    let hits: Vec<&serde_json::Value> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["reason"] == "name-or-word")
+        .collect();
+    assert!(
+        hits.iter()
+            .map(|g| g["occurrences"].as_array().unwrap().len())
+            .sum::<usize>()
+            >= 1,
+        "{v:#}"
+    );
+    let out = tmp.path().join("t");
+    let err = refused(
+        &db,
+        &[
+            "export",
+            "transcripts",
+            "--redacted",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains("not reviewed"), "{err}");
+}
