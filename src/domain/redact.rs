@@ -872,7 +872,13 @@ fn find_suspects_with(
             }
             continue;
         }
-        if words.len() == 1 && finder.ambiguous.contains(&norm) {
+        // A possessive is the word it is made of ("Pike’s" normalises to "pike's").
+        if words.len() == 1
+            && (finder.ambiguous.contains(&norm)
+                || norm
+                    .strip_suffix("'s")
+                    .is_some_and(|w| finder.ambiguous.contains(w)))
+        {
             push(&mut out, start, me, "name-or-word", None);
             continue;
         }
