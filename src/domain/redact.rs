@@ -1016,6 +1016,31 @@ pub fn person_variants(name: &str) -> Vec<String> {
                 surnames.push(part.to_string());
             }
         }
+        // Other spellings of a surname part: an apostrophe left out or written as a space
+        // ("D'Arcy" as "DArcy", "D Arcy"), and a Mc/Mac prefix written apart or the other
+        // way ("McTavish" as "Mc Tavish", "MacTavish", "Mac Tavish").
+        let mut other = Vec::new();
+        for part in &surnames {
+            if part.contains(' ') {
+                continue;
+            }
+            if part.contains(['\'', '\u{2019}']) {
+                other.push(part.replace(['\'', '\u{2019}'], ""));
+                other.push(part.replace(['\'', '\u{2019}'], " "));
+            }
+            for (prefix, swap) in [("Mac", "Mc"), ("Mc", "Mac")] {
+                if let Some(rest) = part.strip_prefix(prefix) {
+                    if rest.chars().next().is_some_and(char::is_uppercase)
+                        && rest.chars().count() >= 3
+                    {
+                        other.push(format!("{prefix} {rest}"));
+                        other.push(format!("{swap}{rest}"));
+                        other.push(format!("{swap} {rest}"));
+                    }
+                }
+            }
+        }
+        surnames.extend(other);
         // A double-barrelled surname without a hyphen: the last two words together.
         if s == parts.len() - 1 && given.len() >= 2 {
             surnames.push(format!("{} {}", parts[s - 1], parts[s]));
