@@ -1100,6 +1100,22 @@ pub fn person_variants(name: &str) -> Vec<String> {
     v
 }
 
+/// Variants to seed for an email address: the address, and without its plus tag
+/// (`ann.quill+study@trust.example` is also written `ann.quill@trust.example`: the same
+/// mailbox). Case is ignored by the matcher.
+pub fn email_variants(email: &str) -> Vec<String> {
+    let email = email.trim();
+    let mut v = vec![email.to_string()];
+    if let Some((local, domain)) = email.split_once('@') {
+        if let Some((base, _tag)) = local.split_once('+') {
+            if !base.is_empty() {
+                v.push(format!("{base}@{domain}"));
+            }
+        }
+    }
+    v
+}
+
 /// `s` without combining accents (canonical decomposition, marks dropped, recomposed).
 pub fn fold_accents(s: &str) -> String {
     s.nfd()

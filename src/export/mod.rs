@@ -59,6 +59,8 @@ impl Register {
             }
             if *kind == "name" {
                 by_kind[0].extend(person_variants(v));
+            } else if *kind == "email" {
+                by_kind[1].extend(crate::domain::redact::email_variants(v));
             } else if *kind == "registered name" {
                 by_kind[0].push(v.to_string());
             } else {

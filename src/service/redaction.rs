@@ -251,7 +251,9 @@ impl Fieldwork {
             // The name in every form, and the email and phone (matched case-insensitively,
             // and by digits whatever the separators and prefix).
             let mut variants = redact::person_variants(&p.name);
-            variants.extend(p.email.iter().filter(|e| !e.trim().is_empty()).cloned());
+            for e in p.email.iter().filter(|e| !e.trim().is_empty()) {
+                variants.extend(redact::email_variants(e));
+            }
             variants.extend(p.phone.iter().filter(|e| !e.trim().is_empty()).cloned());
             if add(
                 &tx,
