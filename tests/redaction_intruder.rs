@@ -825,3 +825,78 @@ fn a_name_or_word_in_the_possessive_at_a_sentence_start_is_reviewed() {
     );
     assert!(err.contains("not reviewed"), "{err}");
 }
+
+/// The parts every XLSX workbook carries whatever it holds (the theme names fonts such as
+/// "Latha", "Shruti", "Kartika", "Vrinda") hold no participant's data: a participant with
+/// such a name must not make every XLSX export impossible. The cells are still guarded.
+#[test]
+fn a_name_that_is_a_font_of_the_workbook_theme_does_not_block_xlsx() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[
+            (
+                "Latha Pennycross",
+                "lp@trust.example",
+                "01632 960 341",
+                "Fine.",
+            ),
+            (
+                "Shruti Coldharbour",
+                "sc@trust.example",
+                "01632 960 342",
+                "Fine.",
+            ),
+            (
+                "Vrinda Ashbrook",
+                "va@trust.example",
+                "01632 960 343",
+                "Fine.",
+            ),
+        ],
+    );
+    ok(&db, &["redact", "seed"]);
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let t1 = out.join("table1.xlsx");
+    ok(
+        &db,
+        &[
+            "export",
+            "table1",
+            "--format",
+            "xlsx",
+            "--out",
+            t1.to_str().unwrap(),
+        ],
+    );
+    let p = out.join("participants.xlsx");
+    ok(
+        &db,
+        &[
+            "export",
+            "participants",
+            "--format",
+            "xlsx",
+            "--k",
+            "3",
+            "--out",
+            p.to_str().unwrap(),
+        ],
+    );
+    // The theme does name the fonts (the test means something), and no cell names anyone.
+    let files = scan::contents(&out);
+    assert!(files
+        .iter()
+        .any(|(n, t)| n.ends_with("theme1.xml") && t.contains("Latha")));
+    let cells: Vec<(String, String)> = files
+        .into_iter()
+        .filter(|(n, _)| !n.ends_with("theme1.xml"))
+        .collect();
+    let words: Vec<String> = ["latha", "shruti", "vrinda", "pennycross"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let leaks = scan::leaks(&cells, &words, &[]);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
