@@ -900,3 +900,28 @@ fn a_name_that_is_a_font_of_the_workbook_theme_does_not_block_xlsx() {
     let leaks = scan::leaks(&cells, &words, &[]);
     assert!(leaks.is_empty(), "{leaks:#?}");
 }
+
+/// The scanner reads what an intruder reads, with code of its own: XML references, accents,
+/// invisible characters, full-width letters, typographic apostrophes, line breaks.
+#[test]
+fn the_scanner_reads_what_an_intruder_reads() {
+    let files = vec![(
+        "project.qdpx!project.qde".to_string(),
+        "<Note>O&apos;Hara met &#x5A;o&#xEB; and Ta\u{ad}m\u{200b}sin; \u{ff30}\u{ff29}\u{ff2b}\u{ff25} \
+         and D\u{2019}Arcy wrote to Ellery\nAshcombe. A&E stayed.</Note>"
+            .to_string(),
+    )];
+    let words: Vec<String> = [
+        "o'hara",
+        "zoe",
+        "tamsin",
+        "pike",
+        "d'arcy",
+        "ellery ashcombe",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let found = scan::leaks(&files, &words, &[]);
+    assert_eq!(found.len(), words.len(), "{found:#?}");
+}
