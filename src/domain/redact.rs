@@ -1016,14 +1016,21 @@ pub fn person_variants(name: &str) -> Vec<String> {
                 surnames.push(part.to_string());
             }
         }
+        // A double-barrelled surname without a hyphen: the last two words together.
+        if s == parts.len() - 1 && given.len() >= 2 {
+            surnames.push(format!("{} {}", parts[s - 1], parts[s]));
+            surnames.push(format!("{}-{}", parts[s - 1], parts[s]));
+        }
         // Other spellings of a surname part: an apostrophe left out or written as a space
         // ("D'Arcy" as "DArcy", "D Arcy"), and a Mc/Mac prefix written apart or the other
         // way ("McTavish" as "Mc Tavish", "MacTavish", "Mac Tavish").
         let mut other = Vec::new();
-        for part in &surnames {
-            if part.contains(' ') {
-                continue;
-            }
+        let words: Vec<String> = surnames
+            .iter()
+            .flat_map(|x| x.split([' ', '-']))
+            .map(str::to_string)
+            .collect();
+        for part in &words {
             if part.contains(['\'', '\u{2019}']) {
                 other.push(part.replace(['\'', '\u{2019}'], ""));
                 other.push(part.replace(['\'', '\u{2019}'], " "));
@@ -1041,11 +1048,6 @@ pub fn person_variants(name: &str) -> Vec<String> {
             }
         }
         surnames.extend(other);
-        // A double-barrelled surname without a hyphen: the last two words together.
-        if s == parts.len() - 1 && given.len() >= 2 {
-            surnames.push(format!("{} {}", parts[s - 1], parts[s]));
-            surnames.push(format!("{}-{}", parts[s - 1], parts[s]));
-        }
         for g in given {
             v.push(g.to_string());
             for piece in g.split('-') {
