@@ -933,3 +933,58 @@ fn the_scanner_reads_what_an_intruder_reads() {
     let found = scan::leaks(&files, &words, &[]);
     assert_eq!(found.len(), words.len(), "{found:#?}");
 }
+
+/// A framework's name is free text that leaves in the codebook: an unreviewed third party
+/// in it refuses the codebook export like a theme's, with the same count as `redact
+/// suspects` and the project export.
+#[test]
+fn an_unreviewed_name_in_a_framework_name_refuses_the_codebook() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[(
+            "Ailsa Brockhurst",
+            "ab@trust.example",
+            "01632 960 351",
+            "Fine.",
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    ok(
+        &db,
+        &[
+            "theme",
+            "framework",
+            "Kowalski frame",
+            "--description",
+            "plain",
+        ],
+    );
+    ok(
+        &db,
+        &["theme", "add", "Voice", "--framework", "Kowalski frame"],
+    );
+    let n = suspect_texts(&db).len();
+    assert_eq!(n, 1, "{:?}", suspect_texts(&db));
+    let c = tmp.path().join("c.qdc");
+    let err = refused(&db, &["export", "codebook", "--out", c.to_str().unwrap()]);
+    assert!(
+        err.contains("1 suspect(s)") && err.contains("framework name"),
+        "{err}"
+    );
+    assert!(!err.contains("Kowalski"), "{err}");
+    assert!(!c.exists());
+    let p = tmp.path().join("p.qdpx");
+    let err = refused(
+        &db,
+        &[
+            "export",
+            "project",
+            "--format",
+            "qdpx",
+            "--out",
+            p.to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains("1 suspect(s)"), "{err}");
+}
