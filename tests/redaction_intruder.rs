@@ -988,3 +988,36 @@ fn an_unreviewed_name_in_a_framework_name_refuses_the_codebook() {
     );
     assert!(err.contains("1 suspect(s)"), "{err}");
 }
+
+/// A registered phone written with typographic dashes, with an extension, or glued to a
+/// word is the phone: replaced without review and never in an export. The scanner sees
+/// each form in the original (its silence afterwards means something).
+#[test]
+fn a_phone_with_dashes_an_extension_or_glued_to_a_word_is_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let forms = [
+        "01632 \u{2013} 960 361",
+        "01632\u{2014}960361",
+        "01632\u{2011}960\u{2011}361",
+        "01632 960361x12",
+        "01632 960361 ext. 4",
+        "Tel01632960361",
+        "+44\u{2212}1632\u{2212}960361",
+    ];
+    let text = format!("Ring {}.", forms.join(" or "));
+    let (db, _) = study(
+        tmp.path(),
+        &[(
+            "Ailsa Brockhurst",
+            "ab@trust.example",
+            "01632 960 361",
+            &text,
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    let original = scan::contents(&tmp.path().join("r0.txt"));
+    let seen = scan::leaks(&original, &[], &["1632960361".to_string()]);
+    assert!(seen.len() >= forms.len(), "{seen:#?}");
+    let leaks = unreviewed_leaks(tmp.path(), &db, &[], &["1632960361"]);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}

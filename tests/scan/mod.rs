@@ -95,7 +95,9 @@ pub fn intruder_normalise(s: &str) -> String {
 /// digits). Returns "file: what" for each hit (test output only: synthetic names).
 #[allow(dead_code)]
 pub fn leaks(files: &[(String, String)], words: &[String], phones: &[String]) -> Vec<String> {
-    let digit_run = regex::Regex::new(r"\+?\(?\d[\d .()/-]{5,}\d").unwrap();
+    // Digits with anything but letters and digits between them (typographic dashes, minus
+    // signs, brackets, slashes, line breaks): wider than the redactor's own pattern.
+    let digit_run = regex::Regex::new(r"\+?\d(?:[^\p{L}\p{N}]{0,4}\d)*").unwrap();
     let mut out = Vec::new();
     for (name, text) in files {
         for (what, t) in [("content", text.as_str()), ("file name", name.as_str())] {
