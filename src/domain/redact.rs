@@ -145,9 +145,12 @@ fn is_word(c: char) -> bool {
 pub fn phone_key(s: &str) -> Option<String> {
     let t = s.trim();
     if t.is_empty()
-        || !t
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-.()/\u{a0}".contains(c) || c.is_whitespace())
+        || !t.chars().all(|c| {
+            c.is_ascii_digit()
+                || " +-.()/\u{a0}\u{2212}".contains(c)
+                || ('\u{2010}'..='\u{2015}').contains(&c)
+                || c.is_whitespace()
+        })
     {
         return None;
     }
@@ -332,7 +335,9 @@ impl Matcher {
                     let plus = n.text[..groups[i].0].ends_with('+');
                     let gs = if plus { groups[i].0 - 1 } else { groups[i].0 };
                     let s = n.byte_to_char[gs];
-                    if s > 0 && is_word(n.chars[s - 1]) {
+                    // Only a digit before or after makes it part of a longer number: a
+                    // phone glued to a word ("Tel01632…", "…960123x12") is the phone.
+                    if s > 0 && n.chars[s - 1].is_numeric() {
                         continue;
                     }
                     let mut acc = String::new();
@@ -342,7 +347,7 @@ impl Matcher {
                             break;
                         }
                         let e = n.byte_to_char[g.1];
-                        if e < n.chars.len() && is_word(n.chars[e]) {
+                        if e < n.chars.len() && n.chars[e].is_numeric() {
                             continue;
                         }
                         if let Some(k) = national_digits(&acc, plus) {
@@ -548,7 +553,9 @@ fn patterns() -> &'static Patterns {
     P.get_or_init(|| Patterns {
         email: re(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),
         phone: re(r"(\+\d{1,3}[\s.-]?)?(\(0\)\s?)?\(?\d{2,5}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}\b"),
-        phone_any: re(r"\+?\(?\d[\d .()/-]{5,}\d"),
+        // Separators: space, dot, brackets, slash, hyphen, and the typographic dashes and
+        // minus sign (U+2010–U+2015, U+2212).
+        phone_any: re(r"\+?\(?\d[\d .()/\-\x{2010}-\x{2015}\x{2212}]{5,}\d"),
         digits: re(r"\d+"),
         postcode: re(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b"),
         date: re(r"(?i)\b(\d{1,2}(st|nd|rd|th)?\s+(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(\s+\d{4})?|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2})\b"),
