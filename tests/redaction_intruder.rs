@@ -1021,3 +1021,29 @@ fn a_phone_with_dashes_an_extension_or_glued_to_a_word_is_replaced() {
     let leaks = unreviewed_leaks(tmp.path(), &db, &[], &["1632960361"]);
     assert!(leaks.is_empty(), "{leaks:#?}");
 }
+
+/// A phone nobody registered, written with typographic dashes, is a suspect like one with
+/// hyphens.
+#[test]
+fn an_unregistered_phone_with_typographic_dashes_is_a_suspect() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[(
+            "Ailsa Brockhurst",
+            "ab@trust.example",
+            "01632 960 371",
+            "Her deputy is on 01632\u{2013}960\u{2013}999 and 01632 \u{2014} 960 998.",
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["redact", "suspects", "--json"])).unwrap();
+    let phones = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["reason"] == "phone")
+        .count();
+    assert_eq!(phones, 2, "{v:#}");
+}
