@@ -552,7 +552,9 @@ fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| Patterns {
         email: re(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),
-        phone: re(r"(\+\d{1,3}[\s.-]?)?(\(0\)\s?)?\(?\d{2,5}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}\b"),
+        phone: re(
+            r"(\+\d{1,3}[\s.\-\x{2010}-\x{2015}\x{2212}]?)?(\(0\)\s?)?\(?\d{2,5}\)?\s?[\s.\-\x{2010}-\x{2015}\x{2212}]?\s?\d{3,4}\s?[\s.\-\x{2010}-\x{2015}\x{2212}]?\s?\d{3,4}\b",
+        ),
         // Separators: space, dot, brackets, slash, hyphen, and the typographic dashes and
         // minus sign (U+2010–U+2015, U+2212).
         phone_any: re(r"\+?\(?\d[\d .()/\-\x{2010}-\x{2015}\x{2212}]{5,}\d"),
