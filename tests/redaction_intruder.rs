@@ -1047,3 +1047,55 @@ fn an_unregistered_phone_with_typographic_dashes_is_a_suspect() {
         .count();
     assert_eq!(phones, 2, "{v:#}");
 }
+
+/// Names in scripts written without spaces between words (Chinese, Japanese) or with
+/// particles attached (Korean) stand next to other letters: a registered name is found
+/// there too.
+#[test]
+fn names_in_scripts_without_spaces_are_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[
+            (
+                "李明",
+                "lm@trust.example",
+                "01632 960 381",
+                "我和李明谈过。",
+            ),
+            (
+                "김서연",
+                "ks@trust.example",
+                "01632 960 382",
+                "김서연이 말했다.",
+            ),
+            (
+                "山田花子",
+                "yh@trust.example",
+                "01632 960 383",
+                "山田花子さんと話した。",
+            ),
+        ],
+    );
+    ok(&db, &["redact", "seed"]);
+    let original = scan::contents(&tmp.path().join("r0.txt"));
+    assert_eq!(scan::leaks(&original, &["李明".to_string()], &[]).len(), 1);
+    let out = tmp.path().join("unreviewed");
+    ok(
+        &db,
+        &[
+            "export",
+            "transcripts",
+            "--redacted",
+            "--allow-unreviewed",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let names: Vec<String> = ["李明", "김서연", "山田花子"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let leaks = scan::leaks(&scan::contents(&out), &names, &[]);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}

@@ -104,11 +104,19 @@ pub fn leaks(files: &[(String, String)], words: &[String], phones: &[String]) ->
             let norm = intruder_normalise(t);
             for w in words {
                 let w = intruder_normalise(w);
+                // Whole words; a word in a script written without spaces (Han, kana,
+                // Hangul with its particles) is found next to other letters too.
+                let unspaced = |c: char| {
+                    matches!(c as u32, 0x1100..=0x11FF | 0x3040..=0x30FF | 0x3400..=0x4DBF
+                        | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
+                };
                 let hit = norm.match_indices(w.as_str()).any(|(i, m)| {
                     let before = norm[..i].chars().next_back();
                     let after = norm[i + m.len()..].chars().next();
-                    !before.is_some_and(char::is_alphanumeric)
-                        && !after.is_some_and(char::is_alphanumeric)
+                    (!before.is_some_and(char::is_alphanumeric)
+                        || m.chars().next().is_some_and(unspaced))
+                        && (!after.is_some_and(char::is_alphanumeric)
+                            || m.chars().next_back().is_some_and(unspaced))
                 });
                 if hit {
                     out.push(format!("{name} ({what}): `{w}`"));
