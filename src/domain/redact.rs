@@ -139,6 +139,15 @@ fn is_word(c: char) -> bool {
     c.is_alphanumeric()
 }
 
+/// A letter of a script written without spaces between words (Han ideographs, hiragana,
+/// katakana) or whose words take attached particles (Hangul): a name in it is not
+/// delimited by spaces.
+fn unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x11FF | 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+        | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
 /// The national significant number of a phone: its digits without the international
 /// prefix (`+44`, `0044`) or the trunk `0` (`(0)` after the country code too), when `s`
 /// looks like a phone number (digits and separators only, at least seven digits).
@@ -297,8 +306,11 @@ impl Matcher {
             for m in ac.find_overlapping_iter(&n.text) {
                 let s = n.byte_to_char[m.start()];
                 let e = n.byte_to_char[m.end()];
-                let before_ok = s == 0 || !is_word(n.chars[s - 1]);
-                let after_ok = e >= n.chars.len() || !is_word(n.chars[e]);
+                // Whole words; in a script written without spaces (Han, kana) or with
+                // particles attached (Hangul) a name stands next to other letters.
+                let before_ok = s == 0 || !is_word(n.chars[s - 1]) || unspaced(n.chars[s]);
+                let after_ok =
+                    e >= n.chars.len() || !is_word(n.chars[e]) || unspaced(n.chars[e - 1]);
                 if !(before_ok && after_ok) {
                     continue;
                 }
