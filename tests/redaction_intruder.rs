@@ -741,7 +741,8 @@ fn apostrophe_and_mc_surnames_are_registered_in_their_other_spellings() {
                 "Siobhan O\u{2019}Hara",
                 "so@trust.example",
                 "01632 960 312",
-                "OHara chaired, O Hara minuted, and O'Hara signed.",
+                "OHara chaired, O Hara minuted, and O'Hara signed. O\u{2018}Hara, \
+                 O\u{2bc}Hara, O`Hara and O\u{b4}Hara too.",
             ),
             (
                 "Ewan McTavish",
