@@ -75,6 +75,19 @@ fn normalised(s: &str) -> Normalised {
             i += 1;
             continue;
         }
+        // Every character written for an apostrophe is one ("O‘Hara", "OʼHara", "O`Hara",
+        // "O´Hara" are "o'hara"); the right quote is mapped below, after NFKC.
+        if matches!(
+            c,
+            '\u{2018}' | '\u{2bc}' | '`' | '\u{b4}' | '\u{2032}' | '\u{ff07}'
+        ) {
+            chars.push('\'');
+            origin.push(i);
+            origin_end.push(i + 1);
+            last_space = false;
+            i += 1;
+            continue;
+        }
         if c.is_whitespace() {
             if !last_space {
                 chars.push(' ');
