@@ -1100,3 +1100,22 @@ fn names_in_scripts_without_spaces_are_replaced() {
     let leaks = scan::leaks(&scan::contents(&out), &names, &[]);
     assert!(leaks.is_empty(), "{leaks:#?}");
 }
+
+/// Letters that do not decompose into a base letter and an accent (ł, ø, ı, đ, ß, æ, œ)
+/// are written with their ASCII look-alikes too ("Lukasz", "Sondergard", "YILDIZ").
+#[test]
+fn names_with_letters_that_do_not_decompose_match_their_ascii_spelling() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[(
+            "Łukasz Søndergård-Yıldız",
+            "ly@trust.example",
+            "01632 960 391",
+            "Lukasz said so; Sondergard agreed and YILDIZ wrote, Yildiz too.",
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    let leaks = unreviewed_leaks(tmp.path(), &db, &["lukasz", "sondergard", "yildiz"], &[]);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
