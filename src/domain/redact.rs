@@ -1152,11 +1152,40 @@ pub fn email_variants(email: &str) -> Vec<String> {
     v
 }
 
-/// `s` without combining accents (canonical decomposition, marks dropped, recomposed).
+/// `s` without combining accents (canonical decomposition, marks dropped, recomposed), and
+/// with the letters that do not decompose (ł, ø, ı, đ, ß, æ, œ, þ, ħ) in ASCII.
 pub fn fold_accents(s: &str) -> String {
     s.nfd()
         .filter(|c| unicode_normalization::char::canonical_combining_class(*c) == 0)
         .nfc()
+        .flat_map(|c| {
+            // Letters that do not decompose, written with their ASCII look-alikes.
+            let ascii: Option<&str> = match c {
+                'ł' => Some("l"),
+                'Ł' => Some("L"),
+                'ø' => Some("o"),
+                'Ø' => Some("O"),
+                'ı' => Some("i"),
+                'đ' => Some("d"),
+                'Đ' => Some("D"),
+                'ð' => Some("d"),
+                'Ð' => Some("D"),
+                'ß' => Some("ss"),
+                'æ' => Some("ae"),
+                'Æ' => Some("AE"),
+                'œ' => Some("oe"),
+                'Œ' => Some("OE"),
+                'þ' => Some("th"),
+                'Þ' => Some("Th"),
+                'ħ' => Some("h"),
+                'Ħ' => Some("H"),
+                _ => None,
+            };
+            match ascii {
+                Some(a) => a.chars().collect::<Vec<_>>(),
+                None => vec![c],
+            }
+        })
         .collect()
 }
 

@@ -83,7 +83,14 @@ pub fn intruder_normalise(s: &str) -> String {
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
         .collect::<String>()
         .to_lowercase()
-        .replace(['\u{2019}', '\u{2018}', '\u{2bc}'], "'");
+        .replace(['\u{2019}', '\u{2018}', '\u{2bc}'], "'")
+        .replace('ł', "l")
+        .replace('ø', "o")
+        .replace('ı', "i")
+        .replace(['đ', 'ð'], "d")
+        .replace('ß', "ss")
+        .replace('æ', "ae")
+        .replace('œ', "oe");
     bare.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
