@@ -1119,3 +1119,35 @@ fn names_with_letters_that_do_not_decompose_match_their_ascii_spelling() {
     let leaks = unreviewed_leaks(tmp.path(), &db, &["lukasz", "sondergard", "yildiz"], &[]);
     assert!(leaks.is_empty(), "{leaks:#?}");
 }
+
+/// The matrix's column headers are theme paths (framework and theme names): an unreviewed
+/// third party in a theme's name refuses the matrix like one in a summary.
+#[test]
+fn an_unreviewed_name_in_a_theme_name_refuses_the_matrix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[(
+            "Ailsa Brockhurst",
+            "ab@trust.example",
+            "01632 960 395",
+            "Fine.",
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    ok(
+        &db,
+        &["theme", "add", "Kowalski view", "--framework", "QMS"],
+    );
+    assert_eq!(suspect_texts(&db), vec!["kowalski".to_string()]);
+    for f in ["csv", "xlsx"] {
+        let m = tmp.path().join(format!("m.{f}"));
+        let err = refused(&db, &["export", "matrix", "--out", m.to_str().unwrap()]);
+        assert!(
+            err.contains("1 suspect(s)") && err.contains("theme name"),
+            "{err}"
+        );
+        assert!(!err.contains("Kowalski"), "{err}");
+        assert!(!m.exists());
+    }
+}
