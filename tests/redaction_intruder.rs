@@ -1151,3 +1151,54 @@ fn an_unreviewed_name_in_a_theme_name_refuses_the_matrix() {
         assert!(!m.exists());
     }
 }
+
+/// The quotes export writes its theme's name (the Markdown heading): an unreviewed third
+/// party in that name refuses it in every format, naming the theme's place.
+#[test]
+fn an_unreviewed_name_in_the_theme_name_refuses_the_quotes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, people) = study(
+        tmp.path(),
+        &[(
+            "Ailsa Brockhurst",
+            "ab@trust.example",
+            "01632 960 396",
+            "All fine here.",
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    ok(&db, &["theme", "add", "Garcia view", "--framework", "QMS"]);
+    ok(
+        &db,
+        &[
+            "passage",
+            "add",
+            &people[0].1,
+            "QMS/Garcia view",
+            "--quote",
+            "All fine",
+        ],
+    );
+    assert_eq!(suspect_texts(&db), vec!["garcia".to_string()]);
+    for f in ["md", "csv", "json"] {
+        let q = tmp.path().join(format!("q.{f}"));
+        let err = refused(
+            &db,
+            &[
+                "export",
+                "quotes",
+                "--theme",
+                "QMS/Garcia view",
+                "--format",
+                f,
+                "--out",
+                q.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            err.contains("1 suspect(s)") && err.contains("theme name"),
+            "{err}"
+        );
+        assert!(!q.exists());
+    }
+}
