@@ -1202,3 +1202,35 @@ fn an_unreviewed_name_in_the_theme_name_refuses_the_quotes() {
         assert!(!q.exists());
     }
 }
+
+/// A phone registered in international form with another country code is also found
+/// written the national way (trunk 0, no country code) or with 00 for the plus.
+#[test]
+fn a_foreign_phone_is_found_in_its_national_form() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[
+            (
+                "Ailsa Brockhurst",
+                "ab@trust.example",
+                "+353 1 555 0199",
+                "Ring 01 555 0199, or 00353 1 555 0199 from abroad.",
+            ),
+            (
+                "Noor Haddad",
+                "nh@trust.example",
+                "+1 415 555 0142",
+                "Ring (415) 555-0142 or 001 415 555 0142.",
+            ),
+        ],
+    );
+    ok(&db, &["redact", "seed"]);
+    let original = scan::contents(&tmp.path().join("r0.txt"));
+    assert_eq!(
+        scan::leaks(&original, &[], &["15550199".to_string()]).len(),
+        2
+    );
+    let leaks = unreviewed_leaks(tmp.path(), &db, &[], &["15550199", "4155550142"]);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
