@@ -255,6 +255,27 @@ impl Matcher {
         for (ei, e) in entities.iter().enumerate() {
             for v in &e.variants {
                 if let Some(k) = phone_key(v) {
+                    // Another country's number (written with + or 00 but not 44) is also
+                    // written the national way: without its country code (one to three
+                    // digits: not known from the digits alone, so each is tried) and with a
+                    // trunk 0, which the key drops anyway.
+                    let t = v.trim();
+                    let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+                    let intl = if t.starts_with('+') {
+                        Some(digits.as_str())
+                    } else {
+                        digits.strip_prefix("00").filter(|d| !d.starts_with('0'))
+                    };
+                    if let Some(d) = intl.filter(|d| !d.starts_with("44")) {
+                        for cc in 1..=3 {
+                            if let Some(national) = d.get(cc..) {
+                                let national = national.trim_start_matches('0');
+                                if national.len() >= 7 {
+                                    phones.entry(national.to_string()).or_insert(ei);
+                                }
+                            }
+                        }
+                    }
                     phones.entry(k).or_insert(ei);
                     continue;
                 }
