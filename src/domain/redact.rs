@@ -1157,6 +1157,28 @@ pub fn person_variants(name: &str) -> Vec<String> {
     v
 }
 
+/// Variants for a person a reviewer accepted by the text of a suspect: every form of
+/// [`person_variants`] when the text looks like one person's name (two to four words, none
+/// of them a common word: "Morwenna Trevithick"), else the text alone (a run such as "Ann
+/// Lowe and Bob Price" must not make "and" a name).
+pub fn accepted_person_variants(text: &str) -> Vec<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let name_like = (2..=4).contains(&words.len())
+        && words.iter().all(|w| {
+            let n = normalise(w);
+            let n = n.trim_end_matches("'s").trim_end_matches('.');
+            !stop_words().contains(n) && !is_common_word(n)
+        });
+    if !name_like {
+        return vec![text.trim().to_string()];
+    }
+    let mut v = person_variants(text);
+    if !v.iter().any(|x| x == text.trim()) {
+        v.push(text.trim().to_string());
+    }
+    v
+}
+
 /// Variants to seed for an email address: the address, and without its plus tag
 /// (`ann.quill+study@trust.example` is also written `ann.quill@trust.example`: the same
 /// mailbox). Case is ignored by the matcher.

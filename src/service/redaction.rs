@@ -731,14 +731,16 @@ impl Fieldwork {
                 Ok(())
             }
             Decision::New { kind, label } => {
+                // A person accepted by their name is known in every form a participant's
+                // name is (each part alone, titles, initials): "Trevithick agreed." after
+                // "Morwenna Trevithick" was accepted is the same person.
+                let variants = if kind == "person" {
+                    redact::accepted_person_variants(&t)
+                } else {
+                    vec![t.clone()]
+                };
                 // The reviewer's, for the log's method.
-                self.add_identifier_from(
-                    &kind,
-                    &label,
-                    std::slice::from_ref(&t),
-                    "reviewer",
-                    name_word,
-                )?;
+                self.add_identifier_from(&kind, &label, &variants, "reviewer", name_word)?;
                 Ok(())
             }
         }
