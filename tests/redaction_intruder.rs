@@ -574,3 +574,699 @@ fn the_last_guard_refuses_and_names_the_place() {
     assert!(!err.contains(&p.given), "{err}");
     assert!(!out.join("c.qdc").exists());
 }
+
+/// A small study for the second intruder pass: each (name, email, phone) a participant at
+/// site A with one interview whose transcript is `text` (the participant's turn).
+fn study(dir: &Path, people: &[(&str, &str, &str, &str)]) -> (PathBuf, Vec<(String, String)>) {
+    let db = dir.join("study.db");
+    std::fs::write(
+        dir.join("fieldwork.toml"),
+        "[user]\nname = \"Ottoline Investigator\"\n",
+    )
+    .unwrap();
+    let st = config::parse(config::DEFAULT_STUDY, "x").unwrap().study;
+    let mut fw = Fieldwork::create(&db, &st, settings(dir)).unwrap();
+    fw.add_theme("Safety culture", Some("QMS"), None, None, None)
+        .unwrap();
+    let mut out = Vec::new();
+    for (n, (name, email, phone, text)) in people.iter().enumerate() {
+        let p = fw
+            .add_participant(&ParticipantInput {
+                name: Some(name.to_string()),
+                email: Some(email.to_string()),
+                phone: Some(phone.to_string()),
+                role: Some("q-manager".into()),
+                site: Some("A".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        fw.record_consent(
+            &p.code,
+            &ConsentInput {
+                date: Some(date!(2021 - 10 - 01)),
+                take_part: Some(Answer::Yes),
+                audio: Some(Answer::Yes),
+                quotes: Some(Answer::Yes),
+                archiving: Some(Answer::Yes),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let session = fw
+            .log_interview(&InterviewInput {
+                participants: vec![p.code.clone()],
+                date: Some(date!(2022 - 01 - 10)),
+                duration_min: Some(55),
+                ..Default::default()
+            })
+            .unwrap()
+            .session
+            .id;
+        let file = dir.join(format!("r{n}.txt"));
+        std::fs::write(
+            &file,
+            format!("Interviewer: Thank you.\n\nParticipant: {text}\n"),
+        )
+        .unwrap();
+        fw.import_transcript(&session, &file, false).unwrap();
+        out.push((p.code, session));
+    }
+    (db, out)
+}
+
+/// The suspects' texts (as listed, normalised).
+fn suspect_texts(db: &Path) -> Vec<String> {
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(db, &["redact", "suspects", "--json"])).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["norm"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A reviewer who accepts every suspect exactly as it is listed (dates allowed) must be
+/// left with nothing identifying in the redacted transcripts: the suspect's text must be
+/// the whole name, not a fragment ("Callum Mc" of "Callum McGregor", "Di" of "DiAngelo").
+#[test]
+fn suspects_cover_whole_names_with_inner_capitals_and_apostrophes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[(
+            "Ailsa Brockhurst",
+            "ab@trust.example",
+            "01632 960 301",
+            "We met Callum McGregor, then spoke to DiAngelo and to MacDonald, \
+             and Ruairidh O\u{2019}Donnell and ODonnell and LeBlanc agreed.",
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    let texts = suspect_texts(&db);
+    for want in [
+        "callum mcgregor",
+        "diangelo",
+        "macdonald",
+        "ruairidh o'donnell",
+        "odonnell",
+        "leblanc",
+    ] {
+        // Whole words of a listed text (a run "O’Donnell and ODonnell" is one text).
+        assert!(
+            texts
+                .iter()
+                .any(|t| format!(" {t} ").contains(&format!(" {want} "))),
+            "{want} not in {texts:?}"
+        );
+    }
+    review(&db);
+    let out = tmp.path().join("t");
+    ok(
+        &db,
+        &[
+            "export",
+            "transcripts",
+            "--redacted",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let words: Vec<String> = ["gregor", "angelo", "donald", "donnell", "odonnell", "blanc"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let leaks = scan::leaks(&scan::contents(&out), &words, &[]);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
+
+/// Export the redacted transcripts without a review (`--allow-unreviewed`) and return what
+/// an intruder finds of `words` in them: what the register knows must be replaced even
+/// when nobody reviews.
+fn unreviewed_leaks(dir: &Path, db: &Path, words: &[&str], phones: &[&str]) -> Vec<String> {
+    let out = dir.join("unreviewed");
+    ok(
+        db,
+        &[
+            "export",
+            "transcripts",
+            "--redacted",
+            "--allow-unreviewed",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let words: Vec<String> = words.iter().map(|s| s.to_string()).collect();
+    let phones: Vec<String> = phones.iter().map(|s| s.to_string()).collect();
+    let files = scan::contents(&out);
+    assert!(files.iter().any(|(_, t)| t.contains("[Participant ")));
+    scan::leaks(&files, &words, &phones)
+}
+
+/// A surname with an apostrophe is also written without it or with a space ("DArcy",
+/// "D Arcy", "OHara", "O Hara"), and a Mc/Mac surname with a space ("Mc Tavish"): the
+/// register knows these forms from the name alone.
+#[test]
+fn apostrophe_and_mc_surnames_are_registered_in_their_other_spellings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[
+            (
+                "Darragh D'Arcy",
+                "dd@trust.example",
+                "01632 960 311",
+                "DArcy said so, and D Arcy wrote it; d’arcy agreed.",
+            ),
+            (
+                "Siobhan O\u{2019}Hara",
+                "so@trust.example",
+                "01632 960 312",
+                "OHara chaired, O Hara minuted, and O'Hara signed. O\u{2018}Hara, \
+                 O\u{2bc}Hara, O`Hara and O\u{b4}Hara too.",
+            ),
+            (
+                "Ewan McTavish",
+                "em@trust.example",
+                "01632 960 313",
+                "Mc Tavish disagreed; later MCTAVISH and Mac Tavish did not.",
+            ),
+            (
+                "Angus MacLeod Fairbairn",
+                "amf@trust.example",
+                "01632 960 314",
+                "Mac Leod said so, McLeod agreed.",
+            ),
+        ],
+    );
+    ok(&db, &["redact", "seed"]);
+    let leaks = unreviewed_leaks(
+        tmp.path(),
+        &db,
+        &[
+            "darcy", "arcy", "ohara", "hara", "tavish", "mctavish", "leod", "mcleod",
+        ],
+        &[],
+    );
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
+
+/// A registered email is also written without its plus tag, and in any case: the same
+/// mailbox is the same identifier.
+#[test]
+fn an_email_is_found_without_its_plus_tag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[(
+            "Wenna Treloar",
+            "Wenna.Treloar+study@Kernow-Trust.example",
+            "01632 960 321",
+            "Write to wenna.treloar@kernow-trust.example or \
+             WENNA.TRELOAR+STUDY@KERNOW-TRUST.EXAMPLE.",
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    let leaks = unreviewed_leaks(tmp.path(), &db, &["kernow-trust.example"], &[]);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
+
+/// A registered surname that is a common word ("Pike"), in the possessive at a sentence
+/// start (with a typographic apostrophe), goes to review like the bare word: an export is
+/// refused until someone looks.
+#[test]
+fn a_name_or_word_in_the_possessive_at_a_sentence_start_is_reviewed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[(
+            "Tamsin Hartwell-Pike",
+            "thp@trust.example",
+            "01632 960 331",
+            "It was agreed. Pike\u{2019}s plan won.",
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["redact", "suspects", "--json"])).unwrap();
+    let hits: Vec<&serde_json::Value> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["reason"] == "name-or-word")
+        .collect();
+    assert!(
+        hits.iter()
+            .map(|g| g["occurrences"].as_array().unwrap().len())
+            .sum::<usize>()
+            >= 1,
+        "{v:#}"
+    );
+    let out = tmp.path().join("t");
+    let err = refused(
+        &db,
+        &[
+            "export",
+            "transcripts",
+            "--redacted",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains("not reviewed"), "{err}");
+}
+
+/// The parts every XLSX workbook carries whatever it holds (the theme names fonts such as
+/// "Latha", "Shruti", "Kartika", "Vrinda") hold no participant's data: a participant with
+/// such a name must not make every XLSX export impossible. The cells are still guarded.
+#[test]
+fn a_name_that_is_a_font_of_the_workbook_theme_does_not_block_xlsx() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[
+            (
+                "Latha Pennycross",
+                "lp@trust.example",
+                "01632 960 341",
+                "Fine.",
+            ),
+            (
+                "Shruti Coldharbour",
+                "sc@trust.example",
+                "01632 960 342",
+                "Fine.",
+            ),
+            (
+                "Vrinda Ashbrook",
+                "va@trust.example",
+                "01632 960 343",
+                "Fine.",
+            ),
+        ],
+    );
+    ok(&db, &["redact", "seed"]);
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let t1 = out.join("table1.xlsx");
+    ok(
+        &db,
+        &[
+            "export",
+            "table1",
+            "--format",
+            "xlsx",
+            "--out",
+            t1.to_str().unwrap(),
+        ],
+    );
+    let p = out.join("participants.xlsx");
+    ok(
+        &db,
+        &[
+            "export",
+            "participants",
+            "--format",
+            "xlsx",
+            "--k",
+            "3",
+            "--out",
+            p.to_str().unwrap(),
+        ],
+    );
+    // The theme does name the fonts (the test means something), and no cell names anyone.
+    let files = scan::contents(&out);
+    assert!(files
+        .iter()
+        .any(|(n, t)| n.ends_with("theme1.xml") && t.contains("Latha")));
+    let cells: Vec<(String, String)> = files
+        .into_iter()
+        .filter(|(n, _)| !n.ends_with("theme1.xml"))
+        .collect();
+    let words: Vec<String> = ["latha", "shruti", "vrinda", "pennycross"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let leaks = scan::leaks(&cells, &words, &[]);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
+
+/// The scanner reads what an intruder reads, with code of its own: XML references, accents,
+/// invisible characters, full-width letters, typographic apostrophes, line breaks.
+#[test]
+fn the_scanner_reads_what_an_intruder_reads() {
+    let files = vec![(
+        "project.qdpx!project.qde".to_string(),
+        "<Note>O&apos;Hara met &#x5A;o&#xEB; and Ta\u{ad}m\u{200b}sin; \u{ff30}\u{ff29}\u{ff2b}\u{ff25} \
+         and D\u{2019}Arcy wrote to Ellery\nAshcombe. A&E stayed.</Note>"
+            .to_string(),
+    )];
+    let words: Vec<String> = [
+        "o'hara",
+        "zoe",
+        "tamsin",
+        "pike",
+        "d'arcy",
+        "ellery ashcombe",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let found = scan::leaks(&files, &words, &[]);
+    assert_eq!(found.len(), words.len(), "{found:#?}");
+}
+
+/// A framework's name is free text that leaves in the codebook: an unreviewed third party
+/// in it refuses the codebook export like a theme's, with the same count as `redact
+/// suspects` and the project export.
+#[test]
+fn an_unreviewed_name_in_a_framework_name_refuses_the_codebook() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[(
+            "Ailsa Brockhurst",
+            "ab@trust.example",
+            "01632 960 351",
+            "Fine.",
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    ok(
+        &db,
+        &[
+            "theme",
+            "framework",
+            "Kowalski frame",
+            "--description",
+            "plain",
+        ],
+    );
+    ok(
+        &db,
+        &["theme", "add", "Voice", "--framework", "Kowalski frame"],
+    );
+    let n = suspect_texts(&db).len();
+    assert_eq!(n, 1, "{:?}", suspect_texts(&db));
+    let c = tmp.path().join("c.qdc");
+    let err = refused(&db, &["export", "codebook", "--out", c.to_str().unwrap()]);
+    assert!(
+        err.contains("1 suspect(s)") && err.contains("framework name"),
+        "{err}"
+    );
+    assert!(!err.contains("Kowalski"), "{err}");
+    assert!(!c.exists());
+    let p = tmp.path().join("p.qdpx");
+    let err = refused(
+        &db,
+        &[
+            "export",
+            "project",
+            "--format",
+            "qdpx",
+            "--out",
+            p.to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains("1 suspect(s)"), "{err}");
+}
+
+/// A registered phone written with typographic dashes, with an extension, or glued to a
+/// word is the phone: replaced without review and never in an export. The scanner sees
+/// each form in the original (its silence afterwards means something).
+#[test]
+fn a_phone_with_dashes_an_extension_or_glued_to_a_word_is_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let forms = [
+        "01632 \u{2013} 960 361",
+        "01632\u{2014}960361",
+        "01632\u{2011}960\u{2011}361",
+        "01632 960361x12",
+        "01632 960361 ext. 4",
+        "Tel01632960361",
+        "+44\u{2212}1632\u{2212}960361",
+    ];
+    let text = format!("Ring {}.", forms.join(" or "));
+    let (db, _) = study(
+        tmp.path(),
+        &[(
+            "Ailsa Brockhurst",
+            "ab@trust.example",
+            "01632 960 361",
+            &text,
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    let original = scan::contents(&tmp.path().join("r0.txt"));
+    let seen = scan::leaks(&original, &[], &["1632960361".to_string()]);
+    assert!(seen.len() >= forms.len(), "{seen:#?}");
+    let leaks = unreviewed_leaks(tmp.path(), &db, &[], &["1632960361"]);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
+
+/// A phone nobody registered, written with typographic dashes, is a suspect like one with
+/// hyphens.
+#[test]
+fn an_unregistered_phone_with_typographic_dashes_is_a_suspect() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[(
+            "Ailsa Brockhurst",
+            "ab@trust.example",
+            "01632 960 371",
+            "Her deputy is on 01632\u{2013}960\u{2013}999 and 01632 \u{2014} 960 998.",
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["redact", "suspects", "--json"])).unwrap();
+    let phones = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["reason"] == "phone")
+        .count();
+    assert_eq!(phones, 2, "{v:#}");
+}
+
+/// Names in scripts written without spaces between words (Chinese, Japanese) or with
+/// particles attached (Korean) stand next to other letters: a registered name is found
+/// there too.
+#[test]
+fn names_in_scripts_without_spaces_are_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[
+            (
+                "李明",
+                "lm@trust.example",
+                "01632 960 381",
+                "我和李明谈过。",
+            ),
+            (
+                "김서연",
+                "ks@trust.example",
+                "01632 960 382",
+                "김서연이 말했다.",
+            ),
+            (
+                "山田花子",
+                "yh@trust.example",
+                "01632 960 383",
+                "山田花子さんと話した。",
+            ),
+        ],
+    );
+    ok(&db, &["redact", "seed"]);
+    let original = scan::contents(&tmp.path().join("r0.txt"));
+    assert_eq!(scan::leaks(&original, &["李明".to_string()], &[]).len(), 1);
+    let out = tmp.path().join("unreviewed");
+    ok(
+        &db,
+        &[
+            "export",
+            "transcripts",
+            "--redacted",
+            "--allow-unreviewed",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let names: Vec<String> = ["李明", "김서연", "山田花子"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let leaks = scan::leaks(&scan::contents(&out), &names, &[]);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
+
+/// Letters that do not decompose into a base letter and an accent (ł, ø, ı, đ, ß, æ, œ)
+/// are written with their ASCII look-alikes too ("Lukasz", "Sondergard", "YILDIZ").
+#[test]
+fn names_with_letters_that_do_not_decompose_match_their_ascii_spelling() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[(
+            "Łukasz Søndergård-Yıldız",
+            "ly@trust.example",
+            "01632 960 391",
+            "Lukasz said so; Sondergard agreed and YILDIZ wrote, Yildiz too.",
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    let leaks = unreviewed_leaks(tmp.path(), &db, &["lukasz", "sondergard", "yildiz"], &[]);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
+
+/// The matrix's column headers are theme paths (framework and theme names): an unreviewed
+/// third party in a theme's name refuses the matrix like one in a summary.
+#[test]
+fn an_unreviewed_name_in_a_theme_name_refuses_the_matrix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[(
+            "Ailsa Brockhurst",
+            "ab@trust.example",
+            "01632 960 395",
+            "Fine.",
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    ok(
+        &db,
+        &["theme", "add", "Kowalski view", "--framework", "QMS"],
+    );
+    assert_eq!(suspect_texts(&db), vec!["kowalski".to_string()]);
+    for f in ["csv", "xlsx"] {
+        let m = tmp.path().join(format!("m.{f}"));
+        let err = refused(&db, &["export", "matrix", "--out", m.to_str().unwrap()]);
+        assert!(
+            err.contains("1 suspect(s)") && err.contains("theme name"),
+            "{err}"
+        );
+        assert!(!err.contains("Kowalski"), "{err}");
+        assert!(!m.exists());
+    }
+}
+
+/// The quotes export writes its theme's name (the Markdown heading): an unreviewed third
+/// party in that name refuses it in every format, naming the theme's place.
+#[test]
+fn an_unreviewed_name_in_the_theme_name_refuses_the_quotes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, people) = study(
+        tmp.path(),
+        &[(
+            "Ailsa Brockhurst",
+            "ab@trust.example",
+            "01632 960 396",
+            "All fine here.",
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    ok(&db, &["theme", "add", "Garcia view", "--framework", "QMS"]);
+    ok(
+        &db,
+        &[
+            "passage",
+            "add",
+            &people[0].1,
+            "QMS/Garcia view",
+            "--quote",
+            "All fine",
+        ],
+    );
+    assert_eq!(suspect_texts(&db), vec!["garcia".to_string()]);
+    for f in ["md", "csv", "json"] {
+        let q = tmp.path().join(format!("q.{f}"));
+        let err = refused(
+            &db,
+            &[
+                "export",
+                "quotes",
+                "--theme",
+                "QMS/Garcia view",
+                "--format",
+                f,
+                "--out",
+                q.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            err.contains("1 suspect(s)") && err.contains("theme name"),
+            "{err}"
+        );
+        assert!(!q.exists());
+    }
+}
+
+/// A phone registered in international form with another country code is also found
+/// written the national way (trunk 0, no country code) or with 00 for the plus.
+#[test]
+fn a_foreign_phone_is_found_in_its_national_form() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[
+            (
+                "Ailsa Brockhurst",
+                "ab@trust.example",
+                "+353 1 555 0199",
+                "Ring 01 555 0199, or 00353 1 555 0199 from abroad.",
+            ),
+            (
+                "Noor Haddad",
+                "nh@trust.example",
+                "+1 415 555 0142",
+                "Ring (415) 555-0142 or 001 415 555 0142.",
+            ),
+        ],
+    );
+    ok(&db, &["redact", "seed"]);
+    let original = scan::contents(&tmp.path().join("r0.txt"));
+    assert_eq!(
+        scan::leaks(&original, &[], &["15550199".to_string()]).len(),
+        2
+    );
+    let leaks = unreviewed_leaks(tmp.path(), &db, &[], &["15550199", "4155550142"]);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
+
+/// A third party a reviewer accepts as a new person by their full name is then known in
+/// the forms the register knows for participants: the surname alone at a sentence start
+/// (not in the gazetteer, so not a suspect of its own) is replaced too.
+#[test]
+fn an_accepted_third_party_is_known_by_the_parts_of_their_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = study(
+        tmp.path(),
+        &[(
+            "Ailsa Brockhurst",
+            "ab@trust.example",
+            "01632 960 397",
+            "We met Morwenna Trevithick from the council. Trevithick agreed with us.",
+        )],
+    );
+    ok(&db, &["redact", "seed"]);
+    review(&db);
+    let out = tmp.path().join("t");
+    ok(
+        &db,
+        &[
+            "export",
+            "transcripts",
+            "--redacted",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let words: Vec<String> = ["morwenna", "trevithick"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let leaks = scan::leaks(&scan::contents(&out), &words, &[]);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}

@@ -75,6 +75,19 @@ fn normalised(s: &str) -> Normalised {
             i += 1;
             continue;
         }
+        // Every character written for an apostrophe is one ("O‘Hara", "OʼHara", "O`Hara",
+        // "O´Hara" are "o'hara"); the right quote is mapped below, after NFKC.
+        if matches!(
+            c,
+            '\u{2018}' | '\u{2bc}' | '`' | '\u{b4}' | '\u{2032}' | '\u{ff07}'
+        ) {
+            chars.push('\'');
+            origin.push(i);
+            origin_end.push(i + 1);
+            last_space = false;
+            i += 1;
+            continue;
+        }
         if c.is_whitespace() {
             if !last_space {
                 chars.push(' ');
@@ -139,15 +152,27 @@ fn is_word(c: char) -> bool {
     c.is_alphanumeric()
 }
 
+/// A letter of a script written without spaces between words (Han ideographs, hiragana,
+/// katakana) or whose words take attached particles (Hangul): a name in it is not
+/// delimited by spaces.
+fn unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x11FF | 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+        | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
 /// The national significant number of a phone: its digits without the international
 /// prefix (`+44`, `0044`) or the trunk `0` (`(0)` after the country code too), when `s`
 /// looks like a phone number (digits and separators only, at least seven digits).
 pub fn phone_key(s: &str) -> Option<String> {
     let t = s.trim();
     if t.is_empty()
-        || !t
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-.()/\u{a0}".contains(c) || c.is_whitespace())
+        || !t.chars().all(|c| {
+            c.is_ascii_digit()
+                || " +-.()/\u{a0}\u{2212}".contains(c)
+                || ('\u{2010}'..='\u{2015}').contains(&c)
+                || c.is_whitespace()
+        })
     {
         return None;
     }
@@ -230,6 +255,27 @@ impl Matcher {
         for (ei, e) in entities.iter().enumerate() {
             for v in &e.variants {
                 if let Some(k) = phone_key(v) {
+                    // Another country's number (written with + or 00 but not 44) is also
+                    // written the national way: without its country code (one to three
+                    // digits: not known from the digits alone, so each is tried) and with a
+                    // trunk 0, which the key drops anyway.
+                    let t = v.trim();
+                    let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+                    let intl = if t.starts_with('+') {
+                        Some(digits.as_str())
+                    } else {
+                        digits.strip_prefix("00").filter(|d| !d.starts_with('0'))
+                    };
+                    if let Some(d) = intl.filter(|d| !d.starts_with("44")) {
+                        for cc in 1..=3 {
+                            if let Some(national) = d.get(cc..) {
+                                let national = national.trim_start_matches('0');
+                                if national.len() >= 7 {
+                                    phones.entry(national.to_string()).or_insert(ei);
+                                }
+                            }
+                        }
+                    }
                     phones.entry(k).or_insert(ei);
                     continue;
                 }
@@ -294,8 +340,11 @@ impl Matcher {
             for m in ac.find_overlapping_iter(&n.text) {
                 let s = n.byte_to_char[m.start()];
                 let e = n.byte_to_char[m.end()];
-                let before_ok = s == 0 || !is_word(n.chars[s - 1]);
-                let after_ok = e >= n.chars.len() || !is_word(n.chars[e]);
+                // Whole words; in a script written without spaces (Han, kana) or with
+                // particles attached (Hangul) a name stands next to other letters.
+                let before_ok = s == 0 || !is_word(n.chars[s - 1]) || unspaced(n.chars[s]);
+                let after_ok =
+                    e >= n.chars.len() || !is_word(n.chars[e]) || unspaced(n.chars[e - 1]);
                 if !(before_ok && after_ok) {
                     continue;
                 }
@@ -332,7 +381,9 @@ impl Matcher {
                     let plus = n.text[..groups[i].0].ends_with('+');
                     let gs = if plus { groups[i].0 - 1 } else { groups[i].0 };
                     let s = n.byte_to_char[gs];
-                    if s > 0 && is_word(n.chars[s - 1]) {
+                    // Only a digit before or after makes it part of a longer number: a
+                    // phone glued to a word ("Tel01632…", "…960123x12") is the phone.
+                    if s > 0 && n.chars[s - 1].is_numeric() {
                         continue;
                     }
                     let mut acc = String::new();
@@ -342,7 +393,7 @@ impl Matcher {
                             break;
                         }
                         let e = n.byte_to_char[g.1];
-                        if e < n.chars.len() && is_word(n.chars[e]) {
+                        if e < n.chars.len() && n.chars[e].is_numeric() {
                             continue;
                         }
                         if let Some(k) = national_digits(&acc, plus) {
@@ -521,6 +572,11 @@ impl AllowClasses {
     }
 }
 
+/// One capitalised word: a capital, then lower-case letters, apostrophes or hyphens, with
+/// further capitals inside when each is followed by lower case ("McGregor", "O’Donnell").
+const CAP_WORD: &str =
+    r"(?:\p{Lu}[\p{Ll}'’-]*(?:\p{Lu}[\p{Ll}'’-]*\p{Ll}[\p{Ll}'’-]*)+|\p{Lu}[\p{Ll}'’-]+)";
+
 fn re(pattern: &str) -> regex::Regex {
     regex::Regex::new(pattern).expect("static pattern")
 }
@@ -542,13 +598,22 @@ fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| Patterns {
         email: re(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),
-        phone: re(r"(\+\d{1,3}[\s.-]?)?(\(0\)\s?)?\(?\d{2,5}\)?[\s.-]?\d{3,4}[\s.-]?\d{3,4}\b"),
-        phone_any: re(r"\+?\(?\d[\d .()/-]{5,}\d"),
+        phone: re(
+            r"(\+\d{1,3}[\s.\-\x{2010}-\x{2015}\x{2212}]?)?(\(0\)\s?)?\(?\d{2,5}\)?\s?[\s.\-\x{2010}-\x{2015}\x{2212}]?\s?\d{3,4}\s?[\s.\-\x{2010}-\x{2015}\x{2212}]?\s?\d{3,4}\b",
+        ),
+        // Separators: space, dot, brackets, slash, hyphen, and the typographic dashes and
+        // minus sign (U+2010–U+2015, U+2212).
+        phone_any: re(r"\+?\(?\d[\d .()/\-\x{2010}-\x{2015}\x{2212}]{5,}\d"),
         digits: re(r"\d+"),
         postcode: re(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b"),
         date: re(r"(?i)\b(\d{1,2}(st|nd|rd|th)?\s+(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(\s+\d{4})?|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2})\b"),
-        capitalised: re(r"\b\p{Lu}[\p{Ll}'’-]+(?:\s+(?:of\s+|the\s+|and\s+)?\p{Lu}[\p{Ll}'’-]+)*"),
-        capitalised_word: re(r"\p{Lu}[\p{Ll}'’-]+"),
+        // A capitalised word may carry capitals inside ("McGregor", "DiAngelo",
+        // "O’Donnell", "ODonnell", "LeBlanc"): the whole word is one suspect, never a
+        // fragment a reviewer would accept while the rest of the name stays.
+        capitalised: re(&format!(
+            r"\b{CAP_WORD}(?:\s+(?:of\s+|the\s+|and\s+)?{CAP_WORD})*"
+        )),
+        capitalised_word: re(CAP_WORD),
         lower: re(r"\b\p{Ll}[\p{Ll}'’-]{2,}"),
         upper: re(r"\b\p{Lu}{3,}\b"),
     })
@@ -862,7 +927,13 @@ fn find_suspects_with(
             }
             continue;
         }
-        if words.len() == 1 && finder.ambiguous.contains(&norm) {
+        // A possessive is the word it is made of ("Pike’s" normalises to "pike's").
+        if words.len() == 1
+            && (finder.ambiguous.contains(&norm)
+                || norm
+                    .strip_suffix("'s")
+                    .is_some_and(|w| finder.ambiguous.contains(w)))
+        {
             push(&mut out, start, me, "name-or-word", None);
             continue;
         }
@@ -1005,6 +1076,33 @@ pub fn person_variants(name: &str) -> Vec<String> {
             surnames.push(format!("{} {}", parts[s - 1], parts[s]));
             surnames.push(format!("{}-{}", parts[s - 1], parts[s]));
         }
+        // Other spellings of a surname part: an apostrophe left out or written as a space
+        // ("D'Arcy" as "DArcy", "D Arcy"), and a Mc/Mac prefix written apart or the other
+        // way ("McTavish" as "Mc Tavish", "MacTavish", "Mac Tavish").
+        let mut other = Vec::new();
+        let words: Vec<String> = surnames
+            .iter()
+            .flat_map(|x| x.split([' ', '-']))
+            .map(str::to_string)
+            .collect();
+        for part in &words {
+            if part.contains(['\'', '\u{2019}']) {
+                other.push(part.replace(['\'', '\u{2019}'], ""));
+                other.push(part.replace(['\'', '\u{2019}'], " "));
+            }
+            for (prefix, swap) in [("Mac", "Mc"), ("Mc", "Mac")] {
+                if let Some(rest) = part.strip_prefix(prefix) {
+                    if rest.chars().next().is_some_and(char::is_uppercase)
+                        && rest.chars().count() >= 3
+                    {
+                        other.push(format!("{prefix} {rest}"));
+                        other.push(format!("{swap}{rest}"));
+                        other.push(format!("{swap} {rest}"));
+                    }
+                }
+            }
+        }
+        surnames.extend(other);
         for g in given {
             v.push(g.to_string());
             for piece in g.split('-') {
@@ -1059,11 +1157,78 @@ pub fn person_variants(name: &str) -> Vec<String> {
     v
 }
 
-/// `s` without combining accents (canonical decomposition, marks dropped, recomposed).
+/// Variants for a person a reviewer accepted by the text of a suspect: every form of
+/// [`person_variants`] when the text looks like one person's name (two to four words, none
+/// of them a common word: "Morwenna Trevithick"), else the text alone (a run such as "Ann
+/// Lowe and Bob Price" must not make "and" a name).
+pub fn accepted_person_variants(text: &str) -> Vec<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let name_like = (2..=4).contains(&words.len())
+        && words.iter().all(|w| {
+            let n = normalise(w);
+            let n = n.trim_end_matches("'s").trim_end_matches('.');
+            !stop_words().contains(n) && !is_common_word(n)
+        });
+    if !name_like {
+        return vec![text.trim().to_string()];
+    }
+    let mut v = person_variants(text);
+    if !v.iter().any(|x| x == text.trim()) {
+        v.push(text.trim().to_string());
+    }
+    v
+}
+
+/// Variants to seed for an email address: the address, and without its plus tag
+/// (`ann.quill+study@trust.example` is also written `ann.quill@trust.example`: the same
+/// mailbox). Case is ignored by the matcher.
+pub fn email_variants(email: &str) -> Vec<String> {
+    let email = email.trim();
+    let mut v = vec![email.to_string()];
+    if let Some((local, domain)) = email.split_once('@') {
+        if let Some((base, _tag)) = local.split_once('+') {
+            if !base.is_empty() {
+                v.push(format!("{base}@{domain}"));
+            }
+        }
+    }
+    v
+}
+
+/// `s` without combining accents (canonical decomposition, marks dropped, recomposed), and
+/// with the letters that do not decompose (ł, ø, ı, đ, ß, æ, œ, þ, ħ) in ASCII.
 pub fn fold_accents(s: &str) -> String {
     s.nfd()
         .filter(|c| unicode_normalization::char::canonical_combining_class(*c) == 0)
         .nfc()
+        .flat_map(|c| {
+            // Letters that do not decompose, written with their ASCII look-alikes.
+            let ascii: Option<&str> = match c {
+                'ł' => Some("l"),
+                'Ł' => Some("L"),
+                'ø' => Some("o"),
+                'Ø' => Some("O"),
+                'ı' => Some("i"),
+                'đ' => Some("d"),
+                'Đ' => Some("D"),
+                'ð' => Some("d"),
+                'Ð' => Some("D"),
+                'ß' => Some("ss"),
+                'æ' => Some("ae"),
+                'Æ' => Some("AE"),
+                'œ' => Some("oe"),
+                'Œ' => Some("OE"),
+                'þ' => Some("th"),
+                'Þ' => Some("Th"),
+                'ħ' => Some("h"),
+                'Ħ' => Some("H"),
+                _ => None,
+            };
+            match ascii {
+                Some(a) => a.chars().collect::<Vec<_>>(),
+                None => vec![c],
+            }
+        })
         .collect()
 }
 

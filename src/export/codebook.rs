@@ -73,7 +73,7 @@ pub fn escape_text(s: &str) -> String {
 
 /// Refuse when a theme's name or description contains a participant's identifier.
 /// Suspects nobody reviewed in the active themes' names and descriptions and the
-/// frameworks' descriptions, grouped like `redact suspects`.
+/// frameworks' names and descriptions, grouped like `redact suspects`.
 pub fn theme_suspects(fw: &Fieldwork) -> Result<Vec<crate::service::redaction::SuspectGroup>> {
     let redactor = fw.redactor()?;
     let mut found = Vec::new();
@@ -93,13 +93,19 @@ pub fn theme_suspects(fw: &Fieldwork) -> Result<Vec<crate::service::redaction::S
             }
         }
     }
+    // A framework's name leaves too (the codebook's sets, the themes' paths), like its
+    // description: the same places `redact suspects` reviews.
     for f in fw.frameworks()? {
-        if let Some(d) = f.description.as_ref() {
-            let suspects = redactor.suspects(d);
+        for (field, text) in [
+            ("name", Some(&f.name)),
+            ("description", f.description.as_ref()),
+        ] {
+            let Some(text) = text else { continue };
+            let suspects = redactor.suspects(text);
             if !suspects.is_empty() {
                 found.push((
-                    format!("framework description {}", &f.id[..8.min(f.id.len())]),
-                    d.clone(),
+                    format!("framework {field} {}", &f.id[..8.min(f.id.len())]),
+                    text.clone(),
                     suspects,
                 ));
             }

@@ -113,6 +113,34 @@ fn preview_with(
     let mut summaries_redacted = 0;
     let mut summaries_with_suspects = 0;
     let mut unreviewed = Vec::new();
+    // The column headers are theme paths: the themes' and their frameworks' names leave
+    // with the matrix, so their suspects are reviewed like the summaries' (the same places
+    // `redact suspects` lists).
+    let id8 = |id: &str| id[..8.min(id.len())].to_string();
+    for t in &m.themes {
+        let suspects = redactor.suspects(&t.name);
+        if !suspects.is_empty() {
+            unreviewed.push((
+                format!("theme name {}", id8(&t.id)),
+                t.name.clone(),
+                suspects,
+            ));
+        }
+    }
+    for f in fw.frameworks()? {
+        let prefix = format!("{}/", f.name);
+        if !m.themes.iter().any(|t| t.path.starts_with(&prefix)) {
+            continue;
+        }
+        let suspects = redactor.suspects(&f.name);
+        if !suspects.is_empty() {
+            unreviewed.push((
+                format!("framework name {}", id8(&f.id)),
+                f.name.clone(),
+                suspects,
+            ));
+        }
+    }
     let mut cases: Vec<_> = m.cases.iter().collect();
     cases.sort_by(|a, b| a.code.cmp(&b.code));
     for c in cases {
@@ -175,7 +203,7 @@ fn preview_with(
     }
     if !unreviewed.is_empty() {
         warnings.push(format!(
-            "{} suspect(s) in {summaries_with_suspects} summary cell(s) not reviewed; the export refuses until they are (or --allow-unreviewed)",
+            "{} suspect(s) not reviewed (in {summaries_with_suspects} summary cell(s) and the theme names); the export refuses until they are (or --allow-unreviewed)",
             unreviewed.len()
         ));
     }

@@ -183,6 +183,15 @@ fn preview_with(fw: &Fieldwork, theme: &str, register: &super::Register) -> Resu
             quote: text,
         });
     }
+    // The theme's name is written too (the Markdown heading; the preview serves every
+    // format): its suspects are reviewed like a passage's.
+    let open = redactor.suspects(&t.name).len();
+    if open > 0 {
+        problems.push(format!(
+            "theme name {}: {open} suspect(s) not reviewed yet (`redact suspects`)",
+            &t.id[..8.min(t.id.len())]
+        ));
+    }
     if !problems.is_empty() {
         return Err(ServiceError::Refused(format!(
             "the quotes of {} would disclose participants; nothing was written:\n{}",

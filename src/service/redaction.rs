@@ -251,7 +251,9 @@ impl Fieldwork {
             // The name in every form, and the email and phone (matched case-insensitively,
             // and by digits whatever the separators and prefix).
             let mut variants = redact::person_variants(&p.name);
-            variants.extend(p.email.iter().filter(|e| !e.trim().is_empty()).cloned());
+            for e in p.email.iter().filter(|e| !e.trim().is_empty()) {
+                variants.extend(redact::email_variants(e));
+            }
             variants.extend(p.phone.iter().filter(|e| !e.trim().is_empty()).cloned());
             if add(
                 &tx,
@@ -729,14 +731,16 @@ impl Fieldwork {
                 Ok(())
             }
             Decision::New { kind, label } => {
+                // A person accepted by their name is known in every form a participant's
+                // name is (each part alone, titles, initials): "Trevithick agreed." after
+                // "Morwenna Trevithick" was accepted is the same person.
+                let variants = if kind == "person" {
+                    redact::accepted_person_variants(&t)
+                } else {
+                    vec![t.clone()]
+                };
                 // The reviewer's, for the log's method.
-                self.add_identifier_from(
-                    &kind,
-                    &label,
-                    std::slice::from_ref(&t),
-                    "reviewer",
-                    name_word,
-                )?;
+                self.add_identifier_from(&kind, &label, &variants, "reviewer", name_word)?;
                 Ok(())
             }
         }
