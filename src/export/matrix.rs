@@ -264,14 +264,15 @@ pub fn export_matrix(
     m["summaries_redacted"] = json!(p.summaries_redacted);
     m["summaries_with_unregistered_suspects"] = json!(p.summaries_with_suspects);
     super::guard("matrix manifest", &m.to_string(), &register)?;
-    register.check_file("matrix", &super::file_name(out), &bytes)?;
-    super::write_with_manifest(
+    super::write_anonymised(
+        fw,
+        &register,
+        "matrix",
         out,
         &bytes,
         format.as_str(),
         m,
         force,
-        super::files::anonymised(fw),
     )?;
     Ok(MatrixReport {
         files: vec![out.to_path_buf(), super::manifest_path(out)],

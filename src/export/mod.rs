@@ -447,6 +447,24 @@ impl Drop for Staged {
     }
 }
 
+/// The last step of an anonymised single-file export: the last guard over the file's name
+/// and every byte (every member of a zip), then the file and its manifest, written with the
+/// modes of anonymised outputs. `what` names the export in a refusal.
+#[allow(clippy::too_many_arguments)] // the parts of one write, all needed; a struct would only name them twice
+pub(crate) fn write_anonymised(
+    fw: &crate::service::Fieldwork,
+    register: &Register,
+    what: &str,
+    out: &Path,
+    bytes: &[u8],
+    format: &str,
+    manifest: serde_json::Value,
+    force: bool,
+) -> Result<serde_json::Value> {
+    register.check_file(what, &file_name(out), bytes)?;
+    write_with_manifest(out, bytes, format, manifest, force, files::anonymised(fw))
+}
+
 /// Write `out` and its manifest, both or neither, with `modes`. `manifest` gets the
 /// output's name, size and SHA-256 added.
 pub fn write_with_manifest(

@@ -455,14 +455,15 @@ pub fn export(
                     usize::MAX,
                 )?,
             };
-            register.check_file("participant table", &file_name(out), &bytes)?;
-            let m = super::write_with_manifest(
+            let m = super::write_anonymised(
+                fw,
+                &register,
+                "participant table",
                 out,
                 &bytes,
                 format.as_str(),
                 m,
                 force,
-                super::files::anonymised(fw),
             )?;
             Ok(report(
                 vec![out.to_path_buf(), super::manifest_path(out)],

@@ -290,14 +290,15 @@ pub fn export_quotes(
         "withheld_unanchored": p.withheld_unanchored,
     });
     super::guard("quotes manifest", &m.to_string(), &register)?;
-    register.check_file("quotes export", &super::file_name(out), &bytes)?;
-    super::write_with_manifest(
+    super::write_anonymised(
+        fw,
+        &register,
+        "quotes export",
         out,
         &bytes,
         format.as_str(),
         m,
         force,
-        super::files::anonymised(fw),
     )?;
     Ok(QuotesReport {
         files: vec![out.to_path_buf(), super::manifest_path(out)],

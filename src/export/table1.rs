@@ -18,7 +18,7 @@ use std::path::Path;
 use serde_json::json;
 
 use super::audit::{self, Audit, AuditError};
-use super::{csv_text, invalid, manifest_base, write_with_manifest, xlsx_bytes};
+use super::{csv_text, invalid, manifest_base, xlsx_bytes};
 use crate::domain::{ParticipantFilter, Status};
 use crate::service::{Fieldwork, Result, ServiceError};
 
@@ -601,14 +601,15 @@ pub fn export(
     super::guard("table", &t.markdown(), &register)?;
     super::guard("table", &csv_text(&t.header(), &t.rows()), &register)?;
     let bytes = t.bytes(format)?;
-    register.check_file("table", &super::file_name(out), &bytes)?;
-    let m = write_with_manifest(
+    let m = super::write_anonymised(
+        fw,
+        &register,
+        "table",
         out,
         &bytes,
         format.as_str(),
         t.manifest(format),
         force,
-        super::files::anonymised(fw),
     )?;
     Ok(Table1Report {
         files: vec![out.to_path_buf(), super::manifest_path(out)],
