@@ -361,8 +361,13 @@ pub enum Effect {
     Quit,
 }
 
-/// Loads that take longer than a frame: done after drawing, when no key is waiting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Loads that can take longer than a frame. `update` and the effects queue them
+/// (`State::queue`); the event loop hands them to the load worker (`super::worker`), which
+/// computes them on its own read-only connection while keys keep being handled, and the
+/// answer is applied only if no newer request for the same slot was made since
+/// (`State::begin`, `State::accept`). Tests and benchmarks run them inline
+/// (`effects::finish`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Slow {
     ConsentProblems,
     Coverage,
@@ -378,6 +383,31 @@ pub enum Slow {
     Analysis,
     /// The Redaction pane's suspects, the Export pane's preview (`data_io::slow`).
     Data(Pane),
+    /// The framework matrix (every case × every active theme).
+    Matrix,
+}
+
+impl Slow {
+    /// The slot a request fills: a newer request for the same slot supersedes an older one.
+    /// The ranked hits of a query share the search's slot, so typing on drops them.
+    pub fn slot(self) -> Slow {
+        match self {
+            Slow::SearchRanked => Slow::Search,
+            other => other,
+        }
+    }
+
+    /// The pane that shows the answer (it says it is working meanwhile).
+    pub fn pane(self) -> Pane {
+        match self {
+            Slow::ConsentProblems => Pane::Consent,
+            Slow::Coverage => Pane::Coverage,
+            Slow::Detail(p) | Slow::Reload(p) | Slow::Data(p) => p,
+            Slow::Search | Slow::SearchRanked => Pane::Search,
+            Slow::Analysis => Pane::Analysis,
+            Slow::Matrix => Pane::Matrix,
+        }
+    }
 }
 
 /// Which form is open, with the ids it acts on.
@@ -478,6 +508,12 @@ pub struct State {
     pub undoing: bool,
     /// Slow loads to do after the next frame is drawn, so a key never waits for them.
     pub slow: Vec<Slow>,
+    /// Slow loads handed to the worker and not answered yet: (slot, generation).
+    pub pending: Vec<(Slow, u64)>,
+    /// The last generation given to a request.
+    pub generation: u64,
+    /// Advanced by the loop while loads are pending (the working indicator turns).
+    pub spin: usize,
     /// The consent problems list must be recomputed.
     pub problems_stale: bool,
     /// Panes whose data must be reloaded before they are shown.
@@ -531,6 +567,9 @@ impl State {
             undo: None,
             undoing: false,
             slow: Vec::new(),
+            pending: Vec::new(),
+            generation: 0,
+            spin: 0,
             problems_stale: true,
             stale: [true; PANES],
             size: (0, 0),
@@ -610,7 +649,10 @@ impl State {
     }
 
     /// Queue a slow load for after the frame (once): first in line, or last.
+    /// A queued job of the same slot but another kind (the ranked hits of an older query)
+    /// is dropped.
     pub fn queue(&mut self, job: Slow, first: bool) {
+        self.slow.retain(|j| *j == job || j.slot() != job.slot());
         if !self.slow.contains(&job) {
             if first {
                 self.slow.insert(0, job);
@@ -620,9 +662,61 @@ impl State {
         }
     }
 
+    /// Start a request for `job`: a new generation, which supersedes any request for the
+    /// same slot still pending (its answer will be dropped). A new list reload also
+    /// supersedes the detail of the old list's selection.
+    pub fn begin(&mut self, job: Slow) -> u64 {
+        self.supersede(job);
+        if let Slow::Reload(p) = job {
+            self.supersede(Slow::Detail(p));
+        }
+        self.generation += 1;
+        self.pending.push((job.slot(), self.generation));
+        self.generation
+    }
+
+    /// Drop any pending request for `job`'s slot (its answer would be older than what is
+    /// about to be shown: a load done inline, or a newer request).
+    pub fn supersede(&mut self, job: Slow) {
+        let slot = job.slot();
+        self.pending.retain(|(s, _)| *s != slot);
+    }
+
+    /// Whether the answer to request `gen` for `job` is still wanted; if so it is no longer
+    /// pending. A superseded (stale) answer is not accepted and must be dropped.
+    pub fn accept(&mut self, job: Slow, gen: u64) -> bool {
+        let slot = job.slot();
+        match self.pending.iter().position(|x| *x == (slot, gen)) {
+            Some(i) => {
+                self.pending.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Queue a slow load unless one for the same slot is queued or being computed already
+    /// (after a write every pending request is dropped, so a pending one is recent enough).
+    pub fn request(&mut self, job: Slow) {
+        let slot = job.slot();
+        let pending = self.pending.iter().any(|(s, _)| *s == slot);
+        if !pending {
+            self.queue(job, false);
+        }
+    }
+
+    /// Whether a load for `pane` is queued or being computed.
+    pub fn loading(&self, pane: Pane) -> bool {
+        self.slow.iter().any(|j| j.pane() == pane)
+            || self.pending.iter().any(|(j, _)| j.pane() == pane)
+    }
+
     /// Mark every pane's data old (after a write).
+    /// Loads still being computed read the database before the write: their answers are
+    /// dropped, and each pane asks again when it is shown.
     pub fn invalidate(&mut self) {
         self.stale = [true; PANES];
+        self.pending.clear();
         self.problems_stale = true;
         self.coding.masks = None;
     }

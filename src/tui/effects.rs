@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::app::{Effect, Mode, PRow, Paged, Pane, Problem, Slow, State, Write};
+use super::worker::{Apply, Request, Work, Worker};
 use crate::domain::{today, ConsentItem, ItemState, SessionFilter, SessionKind};
 use crate::service::{Fieldwork, Result, ServiceError};
 
@@ -34,19 +35,14 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: Effect) -> bool {
 /// Load a pane: its list window, counts and detail.
 pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
     s.stale[p.index()] = false;
+    // Loaded here with the list's current filter: a reload still being computed is older.
+    s.supersede(Slow::Reload(p));
     match p {
         Pane::Participants => {
             s.participants.total = fw.participant_count(&s.pfilter)?;
             let start = s.participants.window_start();
             let n = s.participants.window_len();
-            s.participants.rows = fw
-                .participants_with_consent(&s.pfilter, today(), start, n)?
-                .into_iter()
-                .map(|(p, c)| PRow {
-                    p,
-                    consent: Some(c),
-                })
-                .collect();
+            s.participants.rows = participant_rows(fw, &s.pfilter, start, n)?;
             s.participants.offset = start;
             fix_selection(&mut s.participants);
             // The list first; its detail right after the frame.
@@ -61,7 +57,7 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             s.consent.offset = start;
             fix_selection(&mut s.consent);
             if s.problems_stale {
-                s.queue(Slow::ConsentProblems, false);
+                s.request(Slow::ConsentProblems);
             }
             detail(fw, s, p)?;
         }
@@ -89,9 +85,9 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             detail(fw, s, p)?;
         }
         Pane::Coverage => {
-            // Computed after the next frame (see `slow`); the pane says it is updating.
+            // Computed by the load worker; the pane says it is updating meanwhile.
             s.stale[p.index()] = true;
-            s.queue(Slow::Coverage, false);
+            s.request(Slow::Coverage);
         }
         Pane::Search | Pane::Viewer | Pane::Matrix | Pane::Analysis => {
             super::coding_io::load(fw, s, p)?
@@ -101,53 +97,214 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
     Ok(())
 }
 
-/// Do one pending slow load. Returns false when there was none.
+/// Do one pending slow load here, on this thread and connection. Returns false when there
+/// was none. (The interface hands them to the load worker instead: `dispatch`.)
 pub fn slow(fw: &Fieldwork, s: &mut State) -> bool {
     if s.slow.is_empty() {
         return false;
     }
     let job = s.slow.remove(0);
-    let r = match job {
-        Slow::ConsentProblems => {
-            // The coverage report the Coverage pane holds, when it is up to date.
-            let fresh = s
-                .coverage
-                .as_ref()
-                .filter(|_| !s.stale[Pane::Coverage.index()]);
-            consent_problems(fw, fresh)
-        }
-        .map(|p| {
-            s.cproblems = p;
-            s.problems_stale = false;
-        }),
-        Slow::Detail(p) => detail(fw, s, p),
-        Slow::Reload(p) => {
-            match p {
-                Pane::Participants => s.participants.restart_at(0),
-                Pane::Consent => s.consent.restart_at(0),
+    let gen = s.begin(job);
+    let work = request(s, job);
+    let r = work(fw);
+    answer(s, job, gen, r);
+    true
+}
+
+/// Do every pending slow load inline (tests, benchmarks): deterministic, in queue order,
+/// including the loads that answers queue in turn.
+pub fn finish(fw: &Fieldwork, s: &mut State) {
+    while slow(fw, s) {}
+}
+
+/// Hand every queued slow load to the worker, each with a new generation (superseding any
+/// request still pending for its slot). Without a worker, or if it is gone, they run here.
+pub fn dispatch(fw: &Fieldwork, s: &mut State, worker: Option<&Worker>) {
+    while !s.slow.is_empty() {
+        let job = s.slow.remove(0);
+        let gen = s.begin(job);
+        let work = request(s, job);
+        let req = Request { job, gen, work };
+        let req = match worker {
+            Some(w) => match w.send(req) {
+                Ok(()) => continue,
+                Err(r) => r,
+            },
+            None => req,
+        };
+        let r = (req.work)(fw);
+        answer(s, job, gen, r);
+    }
+}
+
+/// Apply a computed load if it is still wanted (its generation is the newest for its
+/// slot); a stale answer is dropped. Returns whether it was applied.
+pub fn answer(s: &mut State, job: Slow, gen: u64, result: Result<Apply>) -> bool {
+    if !s.accept(job, gen) {
+        return false;
+    }
+    match result {
+        Ok(apply) => apply(s),
+        Err(e) => {
+            // The pane stops saying it is computing; the error says why.
+            match job {
+                Slow::Analysis => s.coding.analysis.computing = false,
+                Slow::Data(Pane::Redaction) => s.data.red.computing = false,
+                Slow::Data(Pane::Export) => s.data.export.computing = false,
                 _ => {}
             }
-            load(fw, s, p)
+            s.error(e.to_string());
         }
-        Slow::Search => super::coding_io::search(fw, s, false),
-        Slow::SearchRanked => super::coding_io::search(fw, s, true),
-        Slow::Analysis => super::coding_io::analysis(fw, s),
-        Slow::Data(p) => super::data_io::slow(fw, s, p),
-        Slow::Coverage => fw.coverage().map(|c| {
-            s.gap_sel = s.gap_sel.min(c.gaps.len().saturating_sub(1));
-            s.coverage = Some(c);
-            s.stale[Pane::Coverage.index()] = false;
-        }),
-    };
-    if let Err(e) = r {
-        s.error(e.to_string());
     }
     true
 }
 
-/// Do every pending slow load (tests, benchmarks).
-pub fn finish(fw: &Fieldwork, s: &mut State) {
-    while slow(fw, s) {}
+/// The work of a slow load, with its parameters taken from the state as it is now; what
+/// it computes is put in the state by the `Apply` it returns.
+pub fn request(s: &State, job: Slow) -> Work {
+    match job {
+        Slow::ConsentProblems => {
+            // The coverage report the Coverage pane holds, when it is up to date.
+            let fresh = s
+                .coverage
+                .clone()
+                .filter(|_| !s.stale[Pane::Coverage.index()]);
+            Box::new(move |fw| {
+                let p = consent_problems(fw, fresh.as_ref())?;
+                Ok(Box::new(move |s: &mut State| {
+                    s.cproblems = p;
+                    s.problems_stale = false;
+                }))
+            })
+        }
+        Slow::Coverage => Box::new(|fw| {
+            let c = fw.coverage()?;
+            Ok(Box::new(move |s: &mut State| {
+                s.gap_sel = s.gap_sel.min(c.gaps.len().saturating_sub(1));
+                s.coverage = Some(c);
+                s.stale[Pane::Coverage.index()] = false;
+            }))
+        }),
+        Slow::Detail(p) => detail_work(s, p),
+        Slow::Reload(p) => reload_work(s, p),
+        Slow::Search => super::coding_io::search_work(s, false),
+        Slow::SearchRanked => super::coding_io::search_work(s, true),
+        Slow::Analysis => super::coding_io::analysis_work(s),
+        Slow::Matrix => super::coding_io::matrix_work(),
+        Slow::Data(p) => super::data_io::slow_work(s, p),
+    }
+}
+
+/// The detail panel of a list's selection, computed off the interface's thread.
+fn detail_work(s: &State, p: Pane) -> Work {
+    match p {
+        Pane::Participants => {
+            let id = s.participants.current().map(|r| r.p.id.clone());
+            Box::new(move |fw| {
+                let d = match id {
+                    Some(id) => Some(fw.participant_detail(&id)?),
+                    None => None,
+                };
+                Ok(Box::new(move |s: &mut State| s.pdetail = d))
+            })
+        }
+        Pane::Consent => {
+            let id = s.consent.current().map(|r| r.participant_id.clone());
+            Box::new(move |fw| {
+                let d = match id {
+                    Some(id) => Some(fw.consent_records(&id)?),
+                    None => None,
+                };
+                Ok(Box::new(move |s: &mut State| s.crecords = d))
+            })
+        }
+        Pane::Themes => {
+            let id = s.current_theme().map(|t| t.id.clone());
+            let filter = s.coding.quote_filter.clone();
+            Box::new(move |fw| {
+                let (tags, quotes) = match id {
+                    Some(id) => (fw.tags(None, Some(&id), 0, 200)?, fw.quotes(&id, &filter)?),
+                    None => (Vec::new(), Vec::new()),
+                };
+                Ok(Box::new(move |s: &mut State| {
+                    s.theme_tags = tags;
+                    s.coding.quotes = quotes;
+                }))
+            })
+        }
+        _ => Box::new(|_| Ok(Box::new(|_: &mut State| {}))),
+    }
+}
+
+/// A list whose search changed, from its first row: the count and the first window.
+fn reload_work(s: &State, p: Pane) -> Work {
+    // The window a list restarted at row 0 loads (its page size is kept).
+    fn first_window<T>(l: &Paged<T>) -> usize {
+        let fresh: Paged<()> = Paged::at(0);
+        fresh.page.set(l.page.get());
+        fresh.window_len()
+    }
+    match p {
+        Pane::Participants => {
+            let filter = s.pfilter.clone();
+            let n = first_window(&s.participants);
+            Box::new(move |fw| {
+                let total = fw.participant_count(&filter)?;
+                let rows = participant_rows(fw, &filter, 0, n)?;
+                Ok(Box::new(move |s: &mut State| {
+                    s.participants.restart_at(0);
+                    s.participants.total = total;
+                    s.participants.rows = rows;
+                    fix_selection(&mut s.participants);
+                    s.stale[Pane::Participants.index()] = false;
+                    s.pdetail = None;
+                    s.queue(Slow::Detail(Pane::Participants), true);
+                }))
+            })
+        }
+        Pane::Consent => {
+            let filter = s.cfilter.clone();
+            let n = first_window(&s.consent);
+            Box::new(move |fw| {
+                let total = fw.participant_count(&filter)?;
+                let rows = fw.consent_overview(&filter, today(), 0, n)?;
+                Ok(Box::new(move |s: &mut State| {
+                    s.consent.restart_at(0);
+                    s.consent.total = total;
+                    s.consent.rows = rows;
+                    fix_selection(&mut s.consent);
+                    s.stale[Pane::Consent.index()] = false;
+                    if s.problems_stale {
+                        s.queue(Slow::ConsentProblems, false);
+                    }
+                    s.crecords = None;
+                    s.queue(Slow::Detail(Pane::Consent), true);
+                }))
+            })
+        }
+        // Only the lists with a search reload this way; another is marked old.
+        other => Box::new(move |_| {
+            Ok(Box::new(move |s: &mut State| {
+                s.stale[other.index()] = true;
+            }))
+        }),
+    }
+}
+
+fn participant_rows(
+    fw: &Fieldwork,
+    filter: &crate::domain::ParticipantFilter,
+    start: usize,
+    n: usize,
+) -> Result<Vec<PRow>> {
+    Ok(fw
+        .participants_with_consent(filter, today(), start, n)?
+        .into_iter()
+        .map(|(p, c)| PRow {
+            p,
+            consent: Some(c),
+        })
+        .collect())
 }
 
 fn fix_selection<T>(l: &mut Paged<T>) {
@@ -157,6 +314,8 @@ fn fix_selection<T>(l: &mut Paged<T>) {
 }
 
 fn detail(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
+    // Loaded here for the current selection: one still being computed is older.
+    s.supersede(Slow::Detail(p));
     match p {
         Pane::Participants => {
             s.pdetail = match s.participants.current() {

@@ -1,0 +1,210 @@
+//! The load worker: a thread with its own read-only connection to the same database file
+//! (WAL lets it read while the interface's connection writes) that computes the slow loads
+//! (`app::Slow`) while the interface keeps handling keys.
+//!
+//! A request carries the slot it fills, a generation number (`State::begin`) and the work:
+//! a closure that reads through the service and returns what to put in the state. The
+//! answer goes back over a channel; the event loop applies it only if its generation is
+//! still the newest for its slot (`State::accept`), so moving on supersedes work instead of
+//! waiting for it. Requests still queued in the worker when a newer one for the same slot
+//! arrives are skipped without being computed. Each piece of work reads one snapshot of the
+//! database (a read transaction), so it never mixes data from before and after a write.
+//!
+//! Writes stay on the interface's connection: they are single short transactions, and the
+//! views they change are requested again afterwards.
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::app::{Slow, State};
+use crate::service::{Fieldwork, Result, Settings};
+
+/// What to do to the state with a computed load (run on the interface's thread).
+pub type Apply = Box<dyn FnOnce(&mut State) + Send>;
+/// A load computed through the service on some connection.
+pub type Work = Box<dyn FnOnce(&Fieldwork) -> Result<Apply> + Send>;
+
+/// One load to compute.
+pub struct Request {
+    pub job: Slow,
+    pub gen: u64,
+    pub work: Work,
+}
+
+/// A computed load (or the error computing it), for the request `job`/`gen`.
+pub struct Answer {
+    pub job: Slow,
+    pub gen: u64,
+    pub result: Result<Apply>,
+    /// How long the work took on the worker.
+    pub took: Duration,
+}
+
+/// The handle the interface keeps: send requests, collect answers.
+pub struct Worker {
+    tx: Option<Sender<Request>>,
+    rx: Receiver<Answer>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Open `db` read-only with the interface's settings and start the thread.
+    pub fn open(
+        db: &Path,
+        settings: Settings,
+        coding: crate::config::CodingConfig,
+    ) -> Result<Worker> {
+        let fw = Fieldwork::open_read_only(db, settings, coding)?;
+        Ok(Worker::start(fw))
+    }
+
+    /// Start the thread on an open log (it should be a read-only one: the worker never
+    /// writes).
+    pub fn start(fw: Fieldwork) -> Worker {
+        let (tx, requests) = mpsc::channel::<Request>();
+        let (answers, rx) = mpsc::channel::<Answer>();
+        let handle = std::thread::Builder::new()
+            .name("fieldwork-loads".into())
+            .spawn(move || serve(fw, requests, answers))
+            .ok();
+        Worker {
+            tx: handle.as_ref().map(|_| tx),
+            rx,
+            handle,
+        }
+    }
+
+    /// Hand a request to the worker; false if the worker is gone (the caller then runs the
+    /// work itself).
+    pub fn send(&self, r: Request) -> std::result::Result<(), Request> {
+        match &self.tx {
+            Some(tx) => tx.send(r).map_err(|e| e.0),
+            None => Err(r),
+        }
+    }
+
+    /// An answer, if one is ready.
+    pub fn try_recv(&self) -> Option<Answer> {
+        self.rx.try_recv().ok()
+    }
+
+    /// Wait up to `d` for an answer.
+    pub fn recv_timeout(&self, d: Duration) -> Option<Answer> {
+        self.rx.recv_timeout(d).ok()
+    }
+}
+
+impl Drop for Worker {
+    /// Closing the request channel ends the thread once its current work is done; quitting
+    /// does not wait for it.
+    fn drop(&mut self) {
+        self.tx = None;
+        drop(self.handle.take());
+    }
+}
+
+fn serve(mut fw: Fieldwork, requests: Receiver<Request>, answers: Sender<Answer>) {
+    let mut queue: VecDeque<Request> = VecDeque::new();
+    let mut seen_version = data_version(&fw);
+    loop {
+        if queue.is_empty() {
+            match requests.recv() {
+                Ok(r) => queue.push_back(r),
+                Err(_) => return,
+            }
+        }
+        queue.extend(requests.try_iter());
+        newest_per_slot(&mut queue);
+        let Some(r) = queue.pop_front() else { continue };
+        let t = Instant::now();
+        // The study's reference data (sites, phases, roles, targets) as the interface's
+        // connection last committed it.
+        let version = data_version(&fw);
+        if version != seen_version {
+            seen_version = version;
+            let _ = fw.refresh_reference();
+        }
+        let result = snapshot(&fw, r.work);
+        let a = Answer {
+            job: r.job,
+            gen: r.gen,
+            result,
+            took: t.elapsed(),
+        };
+        if answers.send(a).is_err() {
+            return;
+        }
+    }
+}
+
+/// Keep only the newest request of each slot (the later one in the queue), in order.
+pub(crate) fn newest_per_slot(queue: &mut VecDeque<Request>) {
+    let mut seen = Vec::new();
+    let mut keep = VecDeque::with_capacity(queue.len());
+    while let Some(r) = queue.pop_back() {
+        let slot = r.job.slot();
+        if !seen.contains(&slot) {
+            seen.push(slot);
+            keep.push_front(r);
+        }
+    }
+    *queue = keep;
+}
+
+/// SQLite's count of commits by other connections (`PRAGMA data_version`).
+fn data_version(fw: &Fieldwork) -> Option<i64> {
+    fw.store
+        .conn()
+        .pragma_query_value(None, "data_version", |r| r.get(0))
+        .ok()
+}
+
+/// Run `work` inside one read transaction, so it sees one state of the database.
+fn snapshot(fw: &Fieldwork, work: Work) -> Result<Apply> {
+    let began = fw.store.conn().execute_batch("BEGIN DEFERRED").is_ok();
+    let r = work(fw);
+    if began {
+        let _ = fw.store.conn().execute_batch("COMMIT");
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::app::Pane;
+
+    fn req(job: Slow, gen: u64) -> Request {
+        Request {
+            job,
+            gen,
+            work: Box::new(|_| Ok(Box::new(|_| {}))),
+        }
+    }
+
+    #[test]
+    fn only_the_newest_request_of_a_slot_is_computed() {
+        let mut q: VecDeque<Request> = [
+            req(Slow::Search, 1),
+            req(Slow::Coverage, 2),
+            req(Slow::SearchRanked, 3),
+            req(Slow::Detail(Pane::Participants), 4),
+            req(Slow::Search, 5),
+        ]
+        .into_iter()
+        .collect();
+        newest_per_slot(&mut q);
+        let left: Vec<(Slow, u64)> = q.iter().map(|r| (r.job, r.gen)).collect();
+        assert_eq!(
+            left,
+            vec![
+                (Slow::Coverage, 2),
+                (Slow::Detail(Pane::Participants), 4),
+                (Slow::Search, 5)
+            ]
+        );
+    }
+}
