@@ -43,47 +43,70 @@ pub struct Answer {
     pub took: Duration,
 }
 
+/// Which thread computes a job: the work over the whole corpus (suspects, export
+/// previews: seconds on a large study) has a thread of its own, so the lists, details,
+/// searches and reports never queue behind it.
+fn lane(job: Slow) -> usize {
+    match job {
+        Slow::Data(_) => 1,
+        _ => 0,
+    }
+}
+
+/// How many threads (each with its own read-only connection).
+const LANES: usize = 2;
+
 /// The handle the interface keeps: send requests, collect answers.
 pub struct Worker {
-    tx: Option<Sender<Request>>,
+    lanes: Vec<(Sender<Request>, JoinHandle<()>)>,
     rx: Receiver<Answer>,
-    handle: Option<JoinHandle<()>>,
 }
 
 impl Worker {
-    /// Open `db` read-only with the interface's settings and start the thread.
+    /// Open `db` read-only (once per thread) with the interface's settings and start the
+    /// threads.
     pub fn open(
         db: &Path,
         settings: Settings,
         coding: crate::config::CodingConfig,
     ) -> Result<Worker> {
-        let fw = Fieldwork::open_read_only(db, settings, coding)?;
-        Ok(Worker::start(fw))
+        let mut logs = Vec::with_capacity(LANES);
+        for _ in 0..LANES {
+            logs.push(Fieldwork::open_read_only(
+                db,
+                settings.clone(),
+                coding.clone(),
+            )?);
+        }
+        Ok(Worker::start(logs))
     }
 
-    /// Start the thread on an open log (it should be a read-only one: the worker never
-    /// writes).
-    pub fn start(fw: Fieldwork) -> Worker {
-        let (tx, requests) = mpsc::channel::<Request>();
+    /// Start one thread per open log (read-only ones: the worker never writes); a job goes
+    /// to the thread of its lane, or to the last thread there is.
+    pub fn start(logs: Vec<Fieldwork>) -> Worker {
         let (answers, rx) = mpsc::channel::<Answer>();
-        let handle = std::thread::Builder::new()
-            .name("fieldwork-loads".into())
-            .spawn(move || serve(fw, requests, answers))
-            .ok();
-        Worker {
-            tx: handle.as_ref().map(|_| tx),
-            rx,
-            handle,
+        let mut lanes = Vec::new();
+        for (i, fw) in logs.into_iter().enumerate() {
+            let (tx, requests) = mpsc::channel::<Request>();
+            let answers = answers.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("fieldwork-loads-{i}"))
+                .spawn(move || serve(fw, requests, answers));
+            if let Ok(h) = spawned {
+                lanes.push((tx, h));
+            }
         }
+        Worker { lanes, rx }
     }
 
-    /// Hand a request to the worker; false if the worker is gone (the caller then runs the
-    /// work itself).
+    /// Hand a request to the worker; if there is no thread to take it, it comes back (the
+    /// caller then runs the work itself).
     pub fn send(&self, r: Request) -> std::result::Result<(), Request> {
-        match &self.tx {
-            Some(tx) => tx.send(r).map_err(|e| e.0),
-            None => Err(r),
+        if self.lanes.is_empty() {
+            return Err(r);
         }
+        let i = lane(r.job).min(self.lanes.len() - 1);
+        self.lanes[i].0.send(r).map_err(|e| e.0)
     }
 
     /// An answer, if one is ready.
@@ -98,11 +121,10 @@ impl Worker {
 }
 
 impl Drop for Worker {
-    /// Closing the request channel ends the thread once its current work is done; quitting
-    /// does not wait for it.
+    /// Closing the request channels ends each thread once its current work is done;
+    /// quitting does not wait for it (the handles are detached).
     fn drop(&mut self) {
-        self.tx = None;
-        drop(self.handle.take());
+        self.lanes.clear();
     }
 }
 
