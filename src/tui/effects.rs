@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::app::{Effect, Mode, PRow, Paged, Pane, Problem, Slow, State, Write};
 use super::worker::{Apply, Request, Work, Worker};
-use crate::domain::{today, ConsentItem, ItemState, SessionFilter, SessionKind};
+use crate::domain::{today, ConsentItem, SessionFilter, SessionKind};
 use crate::service::{Fieldwork, Result, ServiceError};
 
 /// Do what `update` asked. Returns true to quit.
@@ -379,29 +379,13 @@ pub fn consent_problems(
             });
         }
     }
-    let filter = Default::default();
-    let total = fw.participant_count(&filter)?;
-    let mut offset = 0;
-    while offset < total {
-        for r in fw.consent_overview(&filter, today(), offset, 500)? {
-            if r.records == 0 {
-                continue;
-            }
-            let never: Vec<&str> = r
-                .items
-                .iter()
-                .filter(|(_, st)| matches!(st, ItemState::NotAsked | ItemState::Unset))
-                .map(|(i, _)| ConsentItem::label(*i))
-                .collect();
-            if !never.is_empty() {
-                out.push(Problem {
-                    kind: "never asked",
-                    code: r.code.clone(),
-                    message: format!("{}: never asked about {}", r.code, never.join(", ")),
-                });
-            }
-        }
-        offset += 500;
+    for (code, never) in fw.consent_never_asked(today())? {
+        let never: Vec<&str> = never.iter().map(|i| ConsentItem::label(*i)).collect();
+        out.push(Problem {
+            kind: "never asked",
+            message: format!("{code}: never asked about {}", never.join(", ")),
+            code,
+        });
     }
     Ok(out)
 }
