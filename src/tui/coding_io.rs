@@ -222,15 +222,3 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: CodingEffect) -> Result<()>
     }
     Ok(())
 }
-
-/// The quotes of the theme selected in Themes.
-pub fn quotes(fw: &Fieldwork, s: &mut State) -> Result<()> {
-    s.coding.quotes = match s.current_theme() {
-        Some(t) => {
-            let id = t.id.clone();
-            fw.quotes(&id, &s.coding.quote_filter)?
-        }
-        None => Vec::new(),
-    };
-    Ok(())
-}

@@ -330,11 +330,9 @@ fn detail(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             };
         }
         Pane::Themes => {
-            s.theme_tags = match s.current_theme() {
-                Some(t) => fw.tags(None, Some(&t.id), 0, 200)?,
-                None => Vec::new(),
-            };
-            super::coding_io::quotes(fw, s)?;
+            // A theme's tags and quotes (with each quote's consent) grow with the corpus:
+            // computed by the load worker; the last theme's stay on screen meanwhile.
+            s.queue(Slow::Detail(p), true);
         }
         _ => {}
     }
