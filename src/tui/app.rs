@@ -385,6 +385,8 @@ pub enum Slow {
     Data(Pane),
     /// The framework matrix (every case × every active theme).
     Matrix,
+    /// The Redaction pane's register of identifiers and its log.
+    Register,
 }
 
 impl Slow {
@@ -406,6 +408,7 @@ impl Slow {
             Slow::Search | Slow::SearchRanked => Pane::Search,
             Slow::Analysis => Pane::Analysis,
             Slow::Matrix => Pane::Matrix,
+            Slow::Register => Pane::Redaction,
         }
     }
 }

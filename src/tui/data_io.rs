@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::app::{Mode, Pane, State};
+use super::app::{Mode, Pane, Slow, State};
 use super::data::{self, DataEffect, ExportJob, ExportKind, Param, Preview, Written, LOG_ROWS};
 use super::widgets::text::pii;
 use super::worker::Work;
@@ -19,11 +19,9 @@ const PREVIEW_ROWS: usize = 500;
 pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
     match p {
         Pane::Redaction => {
-            let r = &mut s.data.red;
-            r.register = fw.register()?;
-            r.log = fw.redaction_log(LOG_ROWS)?;
-            let n = r.register_shown().len();
-            r.reg_sel = r.reg_sel.min(n.saturating_sub(1));
+            // The register (every identifier with its variants) and the log, then the
+            // suspects: both computed by the load worker.
+            s.request(Slow::Register);
             data::recompute_suspects(s);
             let keep = s
                 .message
@@ -80,6 +78,21 @@ pub fn slow_work(s: &State, p: Pane) -> Work {
         }
         _ => Box::new(|_| Ok(Box::new(|_: &mut State| {}))),
     }
+}
+
+/// The Redaction pane's register of identifiers and the anonymisation log.
+pub fn register_work() -> Work {
+    Box::new(|fw| {
+        let register = fw.register()?;
+        let log = fw.redaction_log(LOG_ROWS)?;
+        Ok(Box::new(move |s: &mut State| {
+            let r = &mut s.data.red;
+            r.register = register;
+            r.log = log;
+            let n = r.register_shown().len();
+            r.reg_sel = r.reg_sel.min(n.saturating_sub(1));
+        }))
+    })
 }
 
 /// The suspects are computed: show them and say how many.

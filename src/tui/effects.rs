@@ -192,6 +192,7 @@ pub fn request(s: &State, job: Slow) -> Work {
         Slow::Analysis => super::coding_io::analysis_work(s),
         Slow::Matrix => super::coding_io::matrix_work(),
         Slow::Data(p) => super::data_io::slow_work(s, p),
+        Slow::Register => super::data_io::register_work(),
     }
 }
 
