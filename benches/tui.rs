@@ -294,6 +294,104 @@ fn row(what: &str, v: &[Duration]) {
     println!("| {what} | {n} | {} | {} | {} |", ms(med), ms(p99), ms(max));
 }
 
+/// How long the slow loads take on their own (the worker's share), best of 3; and the
+/// consent problems' "never asked" part the old way (a page of 500 participants after
+/// another, two queries per participant) beside the set-based one.
+fn service_timings(fw: &Fieldwork) {
+    fn best<T>(f: impl Fn() -> T) -> Duration {
+        (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(f());
+                t.elapsed()
+            })
+            .min()
+            .unwrap_or_default()
+    }
+    let today = fieldwork::domain::today();
+    let old_never_asked = || {
+        let filter = Default::default();
+        let total = fw.participant_count(&filter).unwrap();
+        let mut n = 0;
+        let mut offset = 0;
+        while offset < total {
+            for r in fw.consent_overview(&filter, today, offset, 500).unwrap() {
+                if r.records > 0
+                    && r.items.iter().any(|(_, st)| {
+                        matches!(
+                            st,
+                            fieldwork::domain::ItemState::NotAsked
+                                | fieldwork::domain::ItemState::Unset
+                        )
+                    })
+                {
+                    n += 1;
+                }
+            }
+            offset += 500;
+        }
+        n
+    };
+    let deep = fw
+        .participant_count(&Default::default())
+        .unwrap()
+        .saturating_sub(100);
+    let rows: [(&str, Duration); 9] = [
+        (
+            "consent problems (coverage + never asked)",
+            best(|| fieldwork::tui::effects::consent_problems(fw, None).unwrap()),
+        ),
+        ("coverage", best(|| fw.coverage().unwrap())),
+        (
+            "never asked, set-based (`consent_never_asked`)",
+            best(|| fw.consent_never_asked(today).unwrap()),
+        ),
+        (
+            "never asked, the old way (pages of 500)",
+            best(old_never_asked),
+        ),
+        (
+            "analysis (saturation + frequency + co-occurrence)",
+            best(|| {
+                (
+                    fw.saturation(None, None, None, None).unwrap(),
+                    fw.theme_frequency().unwrap(),
+                    fw.cooccurrence().unwrap(),
+                )
+            }),
+        ),
+        ("matrix (all phases)", best(|| fw.matrix(None).unwrap())),
+        (
+            "participants: first window (100 rows)",
+            best(|| {
+                fw.participants_with_consent(&Default::default(), today, 0, 100)
+                    .unwrap()
+            }),
+        ),
+        (
+            "participants: last window (100 rows)",
+            best(|| {
+                fw.participants_with_consent(&Default::default(), today, deep, 100)
+                    .unwrap()
+            }),
+        ),
+        (
+            "sessions: last window (100 rows)",
+            best(|| {
+                let n = fw.session_count(&Default::default()).unwrap();
+                fw.sessions(&Default::default(), true, n.saturating_sub(100), 100)
+                    .unwrap()
+            }),
+        ),
+    ];
+    println!();
+    println!("| load, on its own | best of 3 |");
+    println!("|---|---|");
+    for (what, d) in rows {
+        println!("| {what} | {} |", ms(d));
+    }
+}
+
 fn latency(db: &Path) {
     let root = std::env::var_os("FIELDWORK_BENCH_TRANSCRIPTS")
         .map(std::path::PathBuf::from)
@@ -320,6 +418,7 @@ fn latency(db: &Path) {
         fw.participant_count(&Default::default()).unwrap(),
         fw.session_count(&Default::default()).unwrap()
     );
+    service_timings(&fw);
     let w = Worker::open(db, settings, fw.coding.clone()).unwrap();
     let t0 = Instant::now();
     let s = initial_state(&fw, false, true, false);
