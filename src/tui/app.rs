@@ -375,6 +375,8 @@ pub enum Slow {
     Detail(Pane),
     /// A list whose search changed: back to its first row, reloaded.
     Reload(Pane),
+    /// A list's window at its selection (entering the pane, paging past the rows loaded).
+    Page(Pane),
     /// The Search pane's query or filters changed.
     Search,
     /// The ranked hits of a query whose first answer was its first hits in text order.
@@ -395,6 +397,8 @@ impl Slow {
     pub fn slot(self) -> Slow {
         match self {
             Slow::SearchRanked => Slow::Search,
+            // A reload and a window of the same list: the newer one's rows are shown.
+            Slow::Reload(p) => Slow::Page(p),
             other => other,
         }
     }
@@ -404,7 +408,7 @@ impl Slow {
         match self {
             Slow::ConsentProblems => Pane::Consent,
             Slow::Coverage => Pane::Coverage,
-            Slow::Detail(p) | Slow::Reload(p) | Slow::Data(p) => p,
+            Slow::Detail(p) | Slow::Reload(p) | Slow::Page(p) | Slow::Data(p) => p,
             Slow::Search | Slow::SearchRanked => Pane::Search,
             Slow::Analysis => Pane::Analysis,
             Slow::Matrix => Pane::Matrix,
@@ -670,7 +674,7 @@ impl State {
     /// supersedes the detail of the old list's selection.
     pub fn begin(&mut self, job: Slow) -> u64 {
         self.supersede(job);
-        if let Slow::Reload(p) = job {
+        if let Slow::Reload(p) | Slow::Page(p) = job {
             self.supersede(Slow::Detail(p));
         }
         self.generation += 1;

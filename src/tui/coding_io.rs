@@ -56,17 +56,25 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
     Ok(())
 }
 
-/// The framework matrix (every case × every active theme).
-pub fn matrix_work() -> Work {
-    Box::new(|fw| {
+/// The framework matrix (every case × every active theme), indexed and with its rows
+/// built by the worker too, so applying it is a swap.
+pub fn matrix_work(s: &State) -> Work {
+    let phase = s.coding.matrix.phase;
+    Box::new(move |fw| {
         let m = fw.matrix(None)?;
+        let mut st = super::coding::MatrixState::default();
+        st.phase = phase;
+        st.set_matrix(m);
         Ok(Box::new(move |s: &mut State| {
-            let st = &mut s.coding.matrix;
-            st.col = st.col.min(m.themes.len().saturating_sub(1));
-            st.set_matrix(m);
-            let n = st.rows().len();
-            st.row = st.row.min(n.saturating_sub(1));
+            let old = &s.coding.matrix;
+            if old.phase != st.phase {
+                st.set_phase(old.phase);
+            }
+            let themes = st.matrix.as_ref().map_or(0, |m| m.themes.len());
+            st.col = old.col.min(themes.saturating_sub(1));
+            st.row = old.row.min(st.rows().len().saturating_sub(1));
             st.passages = None;
+            s.coding.matrix = st;
             s.stale[Pane::Matrix.index()] = false;
         }))
     })

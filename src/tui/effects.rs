@@ -35,49 +35,11 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: Effect) -> bool {
 /// Load a pane: its list window, counts and detail.
 pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
     s.stale[p.index()] = false;
-    // Loaded here with the list's current filter: a reload still being computed is older.
-    s.supersede(Slow::Reload(p));
     match p {
-        Pane::Participants => {
-            s.participants.total = fw.participant_count(&s.pfilter)?;
-            let start = s.participants.window_start();
-            let n = s.participants.window_len();
-            s.participants.rows = participant_rows(fw, &s.pfilter, start, n)?;
-            s.participants.offset = start;
-            fix_selection(&mut s.participants);
-            // The list first; its detail right after the frame.
-            s.pdetail = None;
-            s.queue(Slow::Detail(p), true);
-        }
-        Pane::Consent => {
-            s.consent.total = fw.participant_count(&s.cfilter)?;
-            let start = s.consent.window_start();
-            s.consent.rows =
-                fw.consent_overview(&s.cfilter, today(), start, s.consent.window_len())?;
-            s.consent.offset = start;
-            fix_selection(&mut s.consent);
-            if s.problems_stale {
-                s.request(Slow::ConsentProblems);
-            }
-            detail(fw, s, p)?;
-        }
-        Pane::Sessions => {
-            s.sessions.total = fw.session_count(&s.sfilter)?;
-            let start = s.sessions.window_start();
-            s.sessions.rows =
-                fw.sessions(&s.sfilter, s.newest_first, start, s.sessions.window_len())?;
-            s.sessions.offset = start;
-            fix_selection(&mut s.sessions);
-        }
-        Pane::Transcripts => {
-            s.transcripts.total = fw.session_count(&SessionFilter {
-                kind: Some(SessionKind::Interview),
-                ..Default::default()
-            })?;
-            let start = s.transcripts.window_start();
-            s.transcripts.rows = fw.transcript_rows(start, s.transcripts.window_len())?;
-            s.transcripts.offset = start;
-            fix_selection(&mut s.transcripts);
+        // A list's window (its count, and as many rows as two pages): computed by the
+        // load worker (tens of ms on a large study); rows not in yet show as `…`.
+        Pane::Participants | Pane::Consent | Pane::Sessions | Pane::Transcripts => {
+            s.queue(Slow::Page(p), true);
         }
         Pane::Themes => {
             s.themes = fw.themes(s.show_all_themes)?;
@@ -187,10 +149,11 @@ pub fn request(s: &State, job: Slow) -> Work {
         }),
         Slow::Detail(p) => detail_work(s, p),
         Slow::Reload(p) => reload_work(s, p),
+        Slow::Page(p) => page_work(s, p),
         Slow::Search => super::coding_io::search_work(s, false),
         Slow::SearchRanked => super::coding_io::search_work(s, true),
         Slow::Analysis => super::coding_io::analysis_work(s),
-        Slow::Matrix => super::coding_io::matrix_work(),
+        Slow::Matrix => super::coding_io::matrix_work(s),
         Slow::Data(p) => super::data_io::slow_work(s, p),
         Slow::Register => super::data_io::register_work(),
     }
@@ -230,6 +193,91 @@ fn detail_work(s: &State, p: Pane) -> Work {
                 Ok(Box::new(move |s: &mut State| {
                     s.theme_tags = tags;
                     s.coding.quotes = quotes;
+                }))
+            })
+        }
+        _ => Box::new(|_| Ok(Box::new(|_: &mut State| {}))),
+    }
+}
+
+/// A list's window at its selection: the count and two pages of rows. When it is in, the
+/// detail of the selection follows; if the selection has moved past it meanwhile, the
+/// window there is asked for next.
+fn page_work(s: &State, p: Pane) -> Work {
+    fn place<T>(l: &mut Paged<T>, total: usize, rows: Vec<T>, start: usize) {
+        l.total = total;
+        l.rows = rows;
+        l.offset = start;
+        fix_selection(l);
+    }
+    fn after(s: &mut State, p: Pane, more: bool) {
+        s.stale[p.index()] = false;
+        if more {
+            s.queue(Slow::Page(p), true);
+        }
+    }
+    match p {
+        Pane::Participants => {
+            let filter = s.pfilter.clone();
+            let l = &s.participants;
+            let (start, n) = (l.window_start(), l.window_len());
+            Box::new(move |fw| {
+                let total = fw.participant_count(&filter)?;
+                let rows = participant_rows(fw, &filter, start, n)?;
+                Ok(Box::new(move |s: &mut State| {
+                    place(&mut s.participants, total, rows, start);
+                    let id = s.participants.current().map(|r| r.p.id.clone());
+                    if s.pdetail.as_ref().map(|d| &d.participant.id) != id.as_ref() {
+                        s.pdetail = None;
+                    }
+                    s.queue(Slow::Detail(p), true);
+                    after(s, p, s.participants.needs_load());
+                }))
+            })
+        }
+        Pane::Consent => {
+            let filter = s.cfilter.clone();
+            let l = &s.consent;
+            let (start, n) = (l.window_start(), l.window_len());
+            Box::new(move |fw| {
+                let total = fw.participant_count(&filter)?;
+                let rows = fw.consent_overview(&filter, today(), start, n)?;
+                Ok(Box::new(move |s: &mut State| {
+                    place(&mut s.consent, total, rows, start);
+                    if s.problems_stale {
+                        s.request(Slow::ConsentProblems);
+                    }
+                    s.queue(Slow::Detail(p), true);
+                    after(s, p, s.consent.needs_load());
+                }))
+            })
+        }
+        Pane::Sessions => {
+            let filter = s.sfilter.clone();
+            let newest = s.newest_first;
+            let l = &s.sessions;
+            let (start, n) = (l.window_start(), l.window_len());
+            Box::new(move |fw| {
+                let total = fw.session_count(&filter)?;
+                let rows = fw.sessions(&filter, newest, start, n)?;
+                Ok(Box::new(move |s: &mut State| {
+                    place(&mut s.sessions, total, rows, start);
+                    after(s, p, s.sessions.needs_load());
+                }))
+            })
+        }
+        Pane::Transcripts => {
+            let l = &s.transcripts;
+            let (start, n) = (l.window_start(), l.window_len());
+            Box::new(move |fw| {
+                let total = fw.session_count(&SessionFilter {
+                    kind: Some(SessionKind::Interview),
+                    ..Default::default()
+                })?;
+                let rows = fw.transcript_rows(start, n)?;
+                Ok(Box::new(move |s: &mut State| {
+                    place(&mut s.transcripts, total, rows, start);
+                    after(s, p, s.transcripts.needs_load());
                 }))
             })
         }
