@@ -244,3 +244,44 @@ fn the_workers_connection_cannot_write() {
     assert!(e.to_string().contains("readonly"), "{e}");
     assert_eq!(fw.participant_count(&Default::default()).unwrap(), n);
 }
+
+#[test]
+fn entering_a_pane_whose_load_is_pending_does_not_ask_again_but_a_new_parameter_does() {
+    use fieldwork::tui::coding::CodingCmd;
+    let dir = tempfile::tempdir().unwrap();
+    let mut fw = file_log(dir.path());
+    let w = worker(&fw);
+    let mut s = state(&fw, false);
+    let key = |fw: &mut Fieldwork, s: &mut State, c: Cmd| {
+        if let Some(e) = update(s, Action::Cmd(c)) {
+            perform(fw, s, e);
+        }
+        dispatch(fw, s, Some(&w));
+    };
+    key(&mut fw, &mut s, Cmd::Go(Pane::Analysis));
+    assert_eq!(s.pending.len(), 1, "{:?}", s.pending);
+    let (job, first) = s.pending[0];
+    assert_eq!(job, Slow::Analysis);
+    // Away and back while it is computed: the same request stays pending.
+    key(&mut fw, &mut s, Cmd::Go(Pane::Participants));
+    key(&mut fw, &mut s, Cmd::Go(Pane::Analysis));
+    assert!(
+        s.pending.contains(&(Slow::Analysis, first)),
+        "{:?}",
+        s.pending
+    );
+    // Another phase supersedes it: only the newest answer is applied.
+    key(&mut fw, &mut s, Cmd::Coding(CodingCmd::Phase));
+    let phase = s.coding.analysis.phase;
+    assert!(phase.is_some());
+    assert!(!s.pending.contains(&(Slow::Analysis, first)));
+    let seen = settle(&fw, &mut s, &w);
+    assert!(seen
+        .iter()
+        .filter(|(j, _, _)| *j == Slow::Analysis)
+        .all(|(_, g, applied)| *applied == (*g != first)));
+    let sat = s.coding.analysis.saturation.as_ref().unwrap();
+    let inline = fw.saturation(None, None, None, phase).unwrap();
+    assert_eq!(sat.points.len(), inline.points.len());
+    assert!(!s.coding.analysis.computing);
+}

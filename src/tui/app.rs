@@ -712,6 +712,21 @@ impl State {
         }
     }
 
+    /// Whether the load that fills `pane` (its list's window, its report) is queued or
+    /// being computed.
+    pub fn main_load_pending(&self, pane: Pane) -> bool {
+        let main = match pane {
+            Pane::Participants | Pane::Consent | Pane::Sessions | Pane::Transcripts => {
+                Slow::Page(pane)
+            }
+            Pane::Coverage => Slow::Coverage,
+            Pane::Matrix => Slow::Matrix,
+            Pane::Analysis => Slow::Analysis,
+            _ => return false,
+        };
+        self.slow.iter().any(|j| j.slot() == main) || self.pending.iter().any(|(j, _)| *j == main)
+    }
+
     /// Whether a load for `pane` is queued or being computed.
     pub fn loading(&self, pane: Pane) -> bool {
         self.slow.iter().any(|j| j.pane() == pane)
@@ -890,7 +905,9 @@ fn search_reload(s: &mut State) -> Option<Effect> {
 
 fn go(s: &mut State, p: Pane) -> Option<Effect> {
     s.pane = p;
-    if s.stale[p.index()] {
+    // A pane whose load is still being computed is not asked for again (after a write
+    // nothing is pending, so what is pending reads the latest data).
+    if s.stale[p.index()] && !s.main_load_pending(p) {
         Some(Effect::Load(p))
     } else {
         None

@@ -43,13 +43,13 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             // Every case × every theme: computed by the load worker; the last matrix stays
             // on screen meanwhile.
             s.stale[p.index()] = true;
-            s.request(Slow::Matrix);
+            s.queue(Slow::Matrix, false);
         }
         Pane::Analysis => {
             // Computed by the load worker (they read every tag); the pane says so.
             s.coding.analysis.computing = true;
             s.stale[p.index()] = true;
-            s.request(Slow::Analysis);
+            s.queue(Slow::Analysis, false);
         }
         _ => {}
     }

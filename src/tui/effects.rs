@@ -49,7 +49,7 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
         Pane::Coverage => {
             // Computed by the load worker; the pane says it is updating meanwhile.
             s.stale[p.index()] = true;
-            s.request(Slow::Coverage);
+            s.queue(Slow::Coverage, false);
         }
         Pane::Search | Pane::Viewer | Pane::Matrix | Pane::Analysis => {
             super::coding_io::load(fw, s, p)?
