@@ -377,6 +377,8 @@ pub enum Slow {
     Reload(Pane),
     /// A list's window at its selection (entering the pane, paging past the rows loaded).
     Page(Pane),
+    /// Find the record `State::locating` in a list, select it, then load the window there.
+    Locate(Pane),
     /// The Search pane's query or filters changed.
     Search,
     /// The ranked hits of a query whose first answer was its first hits in text order.
@@ -398,7 +400,7 @@ impl Slow {
         match self {
             Slow::SearchRanked => Slow::Search,
             // A reload and a window of the same list: the newer one's rows are shown.
-            Slow::Reload(p) => Slow::Page(p),
+            Slow::Reload(p) | Slow::Locate(p) => Slow::Page(p),
             other => other,
         }
     }
@@ -408,7 +410,9 @@ impl Slow {
         match self {
             Slow::ConsentProblems => Pane::Consent,
             Slow::Coverage => Pane::Coverage,
-            Slow::Detail(p) | Slow::Reload(p) | Slow::Page(p) | Slow::Data(p) => p,
+            Slow::Detail(p) | Slow::Reload(p) | Slow::Page(p) | Slow::Locate(p) | Slow::Data(p) => {
+                p
+            }
             Slow::Search | Slow::SearchRanked => Pane::Search,
             Slow::Analysis => Pane::Analysis,
             Slow::Matrix => Pane::Matrix,
@@ -515,6 +519,8 @@ pub struct State {
     pub undoing: bool,
     /// Slow loads to do after the next frame is drawn, so a key never waits for them.
     pub slow: Vec<Slow>,
+    /// The record a `Slow::Locate` looks for.
+    pub locating: Option<String>,
     /// Slow loads handed to the worker and not answered yet: (slot, generation).
     pub pending: Vec<(Slow, u64)>,
     /// The last generation given to a request.
@@ -574,6 +580,7 @@ impl State {
             undo: None,
             undoing: false,
             slow: Vec::new(),
+            locating: None,
             pending: Vec::new(),
             generation: 0,
             spin: 0,
@@ -674,7 +681,7 @@ impl State {
     /// supersedes the detail of the old list's selection.
     pub fn begin(&mut self, job: Slow) -> u64 {
         self.supersede(job);
-        if let Slow::Reload(p) | Slow::Page(p) = job {
+        if let Slow::Reload(p) | Slow::Page(p) | Slow::Locate(p) = job {
             self.supersede(Slow::Detail(p));
         }
         self.generation += 1;

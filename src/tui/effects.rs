@@ -22,7 +22,10 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: Effect) -> bool {
             complete_path(fw.transcripts_root(), s);
             Ok(())
         }
-        Effect::Locate { pane, id } => locate(fw, s, pane, &id),
+        Effect::Locate { pane, id } => {
+            locate(s, pane, id);
+            Ok(())
+        }
         Effect::Coding(e) => super::coding_io::perform(fw, s, e),
         Effect::Data(e) => super::data_io::perform(fw, s, e),
     };
@@ -150,6 +153,7 @@ pub fn request(s: &State, job: Slow) -> Work {
         Slow::Detail(p) => detail_work(s, p),
         Slow::Reload(p) => reload_work(s, p),
         Slow::Page(p) => page_work(s, p),
+        Slow::Locate(p) => locate_work(s, p),
         Slow::Search => super::coding_io::search_work(s, false),
         Slow::SearchRanked => super::coding_io::search_work(s, true),
         Slow::Analysis => super::coding_io::analysis_work(s),
@@ -437,48 +441,62 @@ pub fn consent_problems(
     Ok(out)
 }
 
-/// Find a record's row in a pane's list and select it.
-fn locate(fw: &Fieldwork, s: &mut State, pane: Pane, id: &str) -> Result<()> {
-    const STEP: usize = 500;
-    let mut offset = 0;
-    let found = loop {
-        let ids: Vec<String> = match pane {
-            Pane::Participants => fw
-                .participants(&s.pfilter, offset, STEP)?
-                .into_iter()
-                .map(|p| p.id)
-                .collect(),
-            Pane::Sessions => fw
-                .sessions(&s.sfilter, s.newest_first, offset, STEP)?
-                .into_iter()
-                .map(|x| x.id)
-                .collect(),
-            Pane::Transcripts => fw
-                .transcript_rows(offset, STEP)?
-                .into_iter()
-                .map(|x| x.session_id)
-                .collect(),
-            _ => Vec::new(),
+/// Find a record's row in a pane's list and select it: the search runs on the load worker
+/// (on a large study it reads the whole list), then the window there loads.
+fn locate(s: &mut State, pane: Pane, id: String) {
+    s.locating = Some(id);
+    s.stale[pane.index()] = false;
+    s.queue(Slow::Locate(pane), true);
+}
+
+fn locate_work(s: &State, pane: Pane) -> Work {
+    let id = s.locating.clone().unwrap_or_default();
+    let (pfilter, sfilter, newest) = (s.pfilter.clone(), s.sfilter.clone(), s.newest_first);
+    Box::new(move |fw| {
+        const STEP: usize = 500;
+        let mut offset = 0;
+        let found = loop {
+            let ids: Vec<String> = match pane {
+                Pane::Participants => fw
+                    .participants(&pfilter, offset, STEP)?
+                    .into_iter()
+                    .map(|p| p.id)
+                    .collect(),
+                Pane::Sessions => fw
+                    .sessions(&sfilter, newest, offset, STEP)?
+                    .into_iter()
+                    .map(|x| x.id)
+                    .collect(),
+                Pane::Transcripts => fw
+                    .transcript_rows(offset, STEP)?
+                    .into_iter()
+                    .map(|x| x.session_id)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if let Some(i) = ids.iter().position(|x| *x == id) {
+                break Some(offset + i);
+            }
+            if ids.len() < STEP {
+                break None;
+            }
+            offset += STEP;
         };
-        if let Some(i) = ids.iter().position(|x| x == id) {
-            break Some(offset + i);
-        }
-        if ids.len() < STEP {
-            break None;
-        }
-        offset += STEP;
-    };
-    match pane {
-        Pane::Participants => s.participants.restart_at(found.unwrap_or(0)),
-        Pane::Sessions => s.sessions.restart_at(found.unwrap_or(0)),
-        Pane::Transcripts => s.transcripts.restart_at(found.unwrap_or(0)),
-        _ => {}
-    }
-    load(fw, s, pane)?;
-    if found.is_none() {
-        s.error("that record is no longer in the list");
-    }
-    Ok(())
+        Ok(Box::new(move |s: &mut State| {
+            s.locating = None;
+            let at = found.unwrap_or(0);
+            match pane {
+                Pane::Participants => s.participants.restart_at(at),
+                Pane::Sessions => s.sessions.restart_at(at),
+                Pane::Transcripts => s.transcripts.restart_at(at),
+                _ => {}
+            }
+            s.queue(Slow::Page(pane), true);
+            if found.is_none() {
+                s.error("that record is no longer in the list");
+            }
+        }))
+    })
 }
 
 /// Carry out one write; on success close the form, keep an undo, reload.
