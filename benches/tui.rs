@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion};
 use fieldwork::service::Fieldwork;
-use fieldwork::tui::app::{update, Action, Effect, Pane, State};
+use fieldwork::tui::app::{update, Action, Effect, Pane, Slow, State};
 use fieldwork::tui::effects::{answer, dispatch, finish, perform, slow};
 use fieldwork::tui::keymap::Cmd;
 use fieldwork::tui::worker::Worker;
@@ -219,6 +219,10 @@ struct Ui {
     w: Worker,
     /// Interface-thread time to apply an answer and draw the frame that shows it.
     answer_frames: Vec<Duration>,
+    /// The same, by the load answered and the pane shown: (load, pane, apply, frame).
+    answer_parts: Vec<(Slow, Pane, Duration, Duration)>,
+    /// Key-to-frame by pane and key.
+    by_key: std::collections::BTreeMap<String, Vec<Duration>>,
 }
 
 impl Ui {
@@ -238,6 +242,7 @@ impl Ui {
 
     /// One key as the event loop handles it; returns key-to-frame.
     fn key(&mut self, code: KeyCode) -> Duration {
+        let label = format!("{:?} on {}", code, self.s.pane.title());
         let t0 = Instant::now();
         let ev = KeyEvent::new_with_kind(code, KeyModifiers::NONE, KeyEventKind::Press);
         if let Some(e) = update(&mut self.s, Action::Key(ev)) {
@@ -245,7 +250,9 @@ impl Ui {
         }
         self.loop_top();
         self.frame();
-        t0.elapsed()
+        let d = t0.elapsed();
+        self.by_key.entry(label).or_default().push(d);
+        d
     }
 
     /// The loop while no key comes: apply each answer as it arrives and draw, until nothing
@@ -262,14 +269,19 @@ impl Ui {
             }
             if let Some(a) = self.w.recv_timeout(left.min(Duration::from_millis(15))) {
                 let t = Instant::now();
+                let job = a.job;
                 let applied = answer(&mut self.s, a.job, a.gen, a.result);
                 while let Some(a) = self.w.try_recv() {
                     answer(&mut self.s, a.job, a.gen, a.result);
                 }
                 dispatch(&self.fw, &mut self.s, Some(&self.w));
+                let applying = t.elapsed();
+                let f = Instant::now();
                 self.frame();
                 if applied {
                     self.answer_frames.push(t.elapsed());
+                    self.answer_parts
+                        .push((job, self.s.pane, applying, f.elapsed()));
                 }
             }
         }
@@ -431,6 +443,8 @@ fn latency(db: &Path) {
         t: Terminal::new(TestBackend::new(160, 50)).unwrap(),
         w,
         answer_frames: Vec::new(),
+        answer_parts: Vec::new(),
+        by_key: Default::default(),
     };
     update(&mut ui.s, Action::Resize(160, 50));
     perform(&mut ui.fw, &mut ui.s, Effect::Load(Pane::Participants));
@@ -537,6 +551,41 @@ fn latency(db: &Path) {
         .collect();
     row("all keys", &all);
     row("answer applied + frame (between keys)", &ui.answer_frames);
+    println!();
+    println!("Keys whose key-to-frame reached 16.7 ms, by key and pane:");
+    println!();
+    println!("| key on pane | keys | median | max |");
+    println!("|---|---|---|---|");
+    let mut slow_keys: Vec<(&String, &Vec<Duration>)> = ui
+        .by_key
+        .iter()
+        .filter(|(_, v)| v.iter().any(|d| d.as_micros() >= 16_700))
+        .collect();
+    slow_keys.sort_by_key(|(_, v)| std::cmp::Reverse(v.iter().max().copied()));
+    for (k, v) in slow_keys {
+        let (n, med, _, max) = stats(v);
+        println!("| {k} | {n} | {} | {} |", ms(med), ms(max));
+    }
+    println!();
+    println!("Answers whose apply + frame reached 16.7 ms (the load, the pane shown):");
+    println!();
+    println!("| load | pane shown | apply (max) | frame (max) | answers |");
+    println!("|---|---|---|---|---|");
+    let mut parts: std::collections::BTreeMap<String, (Duration, Duration, usize)> =
+        Default::default();
+    for (job, pane, a, f) in &ui.answer_parts {
+        if (*a + *f).as_micros() >= 16_700 {
+            let e = parts
+                .entry(format!("{job:?} | {}", pane.title()))
+                .or_default();
+            e.0 = e.0.max(*a);
+            e.1 = e.1.max(*f);
+            e.2 += 1;
+        }
+    }
+    for (k, (a, f, n)) in parts {
+        println!("| {k} | {} | {} | {n} |", ms(a), ms(f));
+    }
     println!();
     println!(
         "| pane key → its data on screen | entries | median | max | not done within {} s |",
