@@ -74,7 +74,7 @@ pub fn matrix_work(s: &State) -> Work {
             st.col = old.col.min(themes.saturating_sub(1));
             st.row = old.row.min(st.rows().len().saturating_sub(1));
             st.passages = None;
-            s.coding.matrix = st;
+            super::worker::drop_off_thread(std::mem::replace(&mut s.coding.matrix, st));
             s.stale[Pane::Matrix.index()] = false;
         }))
     })

@@ -101,7 +101,7 @@ fn suspects_done(s: &mut State, v: Vec<crate::service::redaction::SuspectGroup>,
     red.computing = false;
     red.millis = ms;
     let n = v.len();
-    red.suspects = Some(v);
+    super::worker::drop_off_thread(red.suspects.replace(v));
     let shown = red.suspects_shown().len();
     red.sus_sel = red.sus_sel.min(shown.saturating_sub(1));
     let replace = s

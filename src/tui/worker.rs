@@ -176,6 +176,14 @@ pub(crate) fn newest_per_slot(queue: &mut VecDeque<Request>) {
     *queue = keep;
 }
 
+/// Drop a large value (the last suspects of a large corpus: millions of strings) on a
+/// thread of its own instead of the interface's (freeing it took ~0.3 s at scale 100).
+pub fn drop_off_thread<T: Send + 'static>(x: T) {
+    let _ = std::thread::Builder::new()
+        .name("fieldwork-drop".into())
+        .spawn(move || drop(x));
+}
+
 /// SQLite's count of commits by other connections (`PRAGMA data_version`).
 fn data_version(fw: &Fieldwork) -> Option<i64> {
     fw.store
