@@ -208,7 +208,7 @@ pub fn list(
          p.name COLLATE NOCASE, p.id";
     // The page's ids first (sorting only what the filter and the order need), then its
     // rows with the phases interviewed: that subquery runs for the page's rows only, not
-    // for every participant before sorting (a deep page of a large study took tens of ms).
+    // for every participant before sorting.
     let sql = format!(
         "{SELECT} WHERE p.id IN (SELECT p.id FROM participant p JOIN site s ON s.id = p.site_id
              JOIN role r ON r.id = p.role_id JOIN role_category rc ON rc.id = r.category_id
