@@ -333,7 +333,9 @@ fn contexts(s: &State, area: Rect, buf: &mut Buffer) {
             th.dim(),
         ),
     ])];
-    for o in &g.occurrences {
+    // As many as can show (a common word occurs tens of thousands of times in a large
+    // corpus; each line is at least one row).
+    for o in g.occurrences.iter().take(area.height as usize) {
         lines.push(Line::raw(format!("… {} …", pii(s.privacy, &o.context))));
     }
     panel(
