@@ -9,7 +9,7 @@ mod support;
 
 use fieldwork::service::Fieldwork;
 use fieldwork::tui::app::{Effect, Mode, Pane, State};
-use fieldwork::tui::effects::perform;
+use fieldwork::tui::effects::{finish, perform};
 use fieldwork::tui::keymap::Cmd;
 use support::tui::{cmd, state, text, typed};
 
@@ -58,6 +58,8 @@ fn setup() -> Setup {
     let other = Fieldwork::open(&db, support::settings(&root)).unwrap();
     let mut s = state(&fw, false);
     perform(&mut fw, &mut s, Effect::Load(Pane::Participants));
+    // List windows are deferred loads (the load worker's, here run inline).
+    finish(&fw, &mut s);
     let id = s.participants.current().unwrap().p.id.clone();
     Setup {
         _dir: dir,

@@ -82,14 +82,19 @@ impl Tui {
 
     /// Wait until `text` is on the screen.
     fn wait(&self, text: &str) {
+        self.wait_for(&format!("{text:?}"), |s| s.contains(text));
+    }
+
+    /// Wait until the screen satisfies `ok` (`what` names it in the failure); returns it.
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let end = Instant::now() + timeout();
         loop {
             let s = self.screen();
-            if s.contains(text) {
-                return;
+            if ok(&s) {
+                return s;
             }
             if Instant::now() > end {
-                panic!("timed out waiting for {text:?}; screen:\n{s}");
+                panic!("timed out waiting for {what}; screen:\n{s}");
             }
             std::thread::yield_now();
             std::thread::park_timeout(Duration::from_millis(10));
@@ -274,10 +279,13 @@ fn an_analyst_tags_a_passage_and_finds_it_in_the_quotes() {
     // The theme's quotes list in Themes shows it with its attribution.
     t.send("5");
     t.wait("Quotes (");
-    let screen = t.screen();
+    // The theme's quotes are loaded by the load worker: wait for them.
+    let is_quote =
+        |l: &str| l.contains("“") && (l.contains("[not for export") || l.contains("] “"));
+    let screen = t.wait_for("a quote with its attribution", |s| s.lines().any(is_quote));
     let line = screen
         .lines()
-        .find(|l| l.contains("“") && (l.contains("[not for export") || l.contains("] “")))
+        .find(|l| is_quote(l))
         .unwrap_or_else(|| panic!("no quote on screen:\n{screen}"))
         .to_string();
     t.send("q");

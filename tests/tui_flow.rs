@@ -30,6 +30,8 @@ fn setup() -> (tempfile::TempDir, Fieldwork, State) {
         &mut s,
         fieldwork::tui::app::Effect::Load(Pane::Participants),
     );
+    // The list's window is a deferred load (the worker's, in the interface).
+    fieldwork::tui::effects::finish(&fw, &mut s);
     (dir, fw, s)
 }
 

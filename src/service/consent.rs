@@ -106,6 +106,42 @@ impl ConsentBook {
 }
 
 impl Fieldwork {
+    /// Participants with a consent record whose consent in force on `date` leaves items
+    /// never asked (`not-asked` or unset): each one's export code and those items, in the
+    /// participant list's order. Set-based: the participants, the records and the
+    /// withdrawals are each read once (it was one page of participants after another with
+    /// two queries per participant).
+    pub fn consent_never_asked(&self, date: Date) -> Result<Vec<(String, Vec<ConsentItem>)>> {
+        let book = self.consent_book()?;
+        let people = crate::store::participants::list(
+            self.store.conn(),
+            &Default::default(),
+            0,
+            i64::MAX as usize,
+        )?;
+        let mut out = Vec::new();
+        for p in people {
+            if !book.records.contains_key(&p.id) {
+                continue;
+            }
+            let f = book.in_force(&p.id, date);
+            let never: Vec<ConsentItem> = ConsentItem::ALL
+                .iter()
+                .copied()
+                .filter(|i| {
+                    matches!(
+                        f.item(*i),
+                        crate::domain::ItemState::NotAsked | crate::domain::ItemState::Unset
+                    )
+                })
+                .collect();
+            if !never.is_empty() {
+                out.push((p.code, never));
+            }
+        }
+        Ok(out)
+    }
+
     /// All consent records and withdrawals, grouped by participant.
     pub fn consent_book(&self) -> Result<ConsentBook> {
         let c = self.store.conn();

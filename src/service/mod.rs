@@ -387,6 +387,25 @@ impl Fieldwork {
         })
     }
 
+    /// Open an existing database read-only, with the same settings as another connection
+    /// to it (the interface's load worker reads beside the interface's own connection).
+    pub fn open_read_only(
+        db: &Path,
+        settings: Settings,
+        coding: crate::config::CodingConfig,
+    ) -> Result<Fieldwork> {
+        let store = Store::open_read_only(db)?;
+        let reference = load_reference(store.conn())?;
+        Ok(Fieldwork {
+            store,
+            settings,
+            reference,
+            coding,
+            // It cannot write, so it never writes an export file either.
+            export: Default::default(),
+        })
+    }
+
     /// Create a database from a study definition, in one transaction.
     pub fn create(db: &Path, study: &StudyDef, settings: Settings) -> Result<Fieldwork> {
         let mut store = Store::create(db)?;

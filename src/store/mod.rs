@@ -335,6 +335,33 @@ impl Store {
         }
     }
 
+    /// Open an existing fieldwork database of the current schema read-only, beside a
+    /// read-write connection (the interface's load worker): it never migrates and cannot
+    /// write. WAL mode (set by the writer) lets it read while the other connection writes.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        let version = inspect(path)?;
+        if version != SCHEMA_VERSION {
+            return Err(StoreError::NotFieldwork {
+                path: path.display().to_string(),
+                why: format!(
+                    "schema version {version}, not {SCHEMA_VERSION}: open it read-write first"
+                ),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            migrated_backup: None,
+            batch: false,
+            cache_before_bulk: None,
+        })
+    }
+
     /// An in-memory database with the current schema (for tests and benchmarks).
     pub fn in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory()?;

@@ -211,11 +211,18 @@ pub fn list(
     limit: usize,
 ) -> Result<Vec<Participant>> {
     // Exact (substring) matches of a search come before fuzzy ones.
-    let sql = format!(
-        "{SELECT}{FILTER} ORDER BY (?8 IS NOT NULL AND NOT (p.name LIKE ?8 ESCAPE '\\'
+    const ORDER: &str = "(?8 IS NOT NULL AND NOT (p.name LIKE ?8 ESCAPE '\\'
             OR p.code LIKE ?8 ESCAPE '\\' OR coalesce(p.organisation, '') LIKE ?8 ESCAPE '\\'
             OR coalesce(p.job_title, '') LIKE ?8 ESCAPE '\\')),
-         p.name COLLATE NOCASE, p.id LIMIT ?6 OFFSET ?7"
+         p.name COLLATE NOCASE, p.id";
+    // The page's ids first (sorting only what the filter and the order need), then its
+    // rows with the phases interviewed: that subquery runs for the page's rows only, not
+    // for every participant before sorting.
+    let sql = format!(
+        "{SELECT} WHERE p.id IN (SELECT p.id FROM participant p JOIN site s ON s.id = p.site_id
+             JOIN role r ON r.id = p.role_id JOIN role_category rc ON rc.id = r.category_id
+             {FILTER} ORDER BY {ORDER} LIMIT ?6 OFFSET ?7)
+         ORDER BY {ORDER}"
     );
     let mut stmt = c.prepare_cached(&sql)?;
     let rows = stmt.query_map(

@@ -371,8 +371,13 @@ pub enum Effect {
     Quit,
 }
 
-/// Loads that take longer than a frame: done after drawing, when no key is waiting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Loads that can take longer than a frame. `update` and the effects queue them
+/// (`State::queue`); the event loop hands them to the load worker (`super::worker`), which
+/// computes them on its own read-only connection while keys keep being handled, and the
+/// answer is applied only if no newer request for the same slot was made since
+/// (`State::begin`, `State::accept`). Tests and benchmarks run them inline
+/// (`effects::finish`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Slow {
     ConsentProblems,
     Coverage,
@@ -380,6 +385,10 @@ pub enum Slow {
     Detail(Pane),
     /// A list whose search changed: back to its first row, reloaded.
     Reload(Pane),
+    /// A list's window at its selection (entering the pane, paging past the rows loaded).
+    Page(Pane),
+    /// Find the record `State::locating` in a list, select it, then load the window there.
+    Locate(Pane),
     /// The Search pane's query or filters changed.
     Search,
     /// The ranked hits of a query whose first answer was its first hits in text order.
@@ -388,6 +397,38 @@ pub enum Slow {
     Analysis,
     /// The Redaction pane's suspects, the Export pane's preview (`data_io::slow`).
     Data(Pane),
+    /// The framework matrix (every case × every active theme).
+    Matrix,
+    /// The Redaction pane's register of identifiers and its log.
+    Register,
+}
+
+impl Slow {
+    /// The slot a request fills: a newer request for the same slot supersedes an older one.
+    /// The ranked hits of a query share the search's slot, so typing on drops them.
+    pub fn slot(self) -> Slow {
+        match self {
+            Slow::SearchRanked => Slow::Search,
+            // A reload and a window of the same list: the newer one's rows are shown.
+            Slow::Reload(p) | Slow::Locate(p) => Slow::Page(p),
+            other => other,
+        }
+    }
+
+    /// The pane that shows the answer (it says it is working meanwhile).
+    pub fn pane(self) -> Pane {
+        match self {
+            Slow::ConsentProblems => Pane::Consent,
+            Slow::Coverage => Pane::Coverage,
+            Slow::Detail(p) | Slow::Reload(p) | Slow::Page(p) | Slow::Locate(p) | Slow::Data(p) => {
+                p
+            }
+            Slow::Search | Slow::SearchRanked => Pane::Search,
+            Slow::Analysis => Pane::Analysis,
+            Slow::Matrix => Pane::Matrix,
+            Slow::Register => Pane::Redaction,
+        }
+    }
 }
 
 /// What changed underneath an open form, as the service reported it.
@@ -509,6 +550,14 @@ pub struct State {
     pub undoing: bool,
     /// Slow loads to do after the next frame is drawn, so a key never waits for them.
     pub slow: Vec<Slow>,
+    /// The record a `Slow::Locate` looks for.
+    pub locating: Option<String>,
+    /// Slow loads handed to the worker and not answered yet: (slot, generation).
+    pub pending: Vec<(Slow, u64)>,
+    /// The last generation given to a request.
+    pub generation: u64,
+    /// Advanced by the loop while loads are pending (the working indicator turns).
+    pub spin: usize,
     /// The consent problems list must be recomputed.
     pub problems_stale: bool,
     /// Panes whose data must be reloaded before they are shown.
@@ -563,6 +612,10 @@ impl State {
             undo: None,
             undoing: false,
             slow: Vec::new(),
+            locating: None,
+            pending: Vec::new(),
+            generation: 0,
+            spin: 0,
             problems_stale: true,
             stale: [true; PANES],
             size: (0, 0),
@@ -642,7 +695,10 @@ impl State {
     }
 
     /// Queue a slow load for after the frame (once): first in line, or last.
+    /// A queued job of the same slot but another kind (the ranked hits of an older query)
+    /// is dropped.
     pub fn queue(&mut self, job: Slow, first: bool) {
+        self.slow.retain(|j| *j == job || j.slot() != job.slot());
         if !self.slow.contains(&job) {
             if first {
                 self.slow.insert(0, job);
@@ -652,9 +708,76 @@ impl State {
         }
     }
 
+    /// Start a request for `job`: a new generation, which supersedes any request for the
+    /// same slot still pending (its answer will be dropped). A new list reload also
+    /// supersedes the detail of the old list's selection.
+    pub fn begin(&mut self, job: Slow) -> u64 {
+        self.supersede(job);
+        if let Slow::Reload(p) | Slow::Page(p) | Slow::Locate(p) = job {
+            self.supersede(Slow::Detail(p));
+        }
+        self.generation += 1;
+        self.pending.push((job.slot(), self.generation));
+        self.generation
+    }
+
+    /// Drop any pending request for `job`'s slot (its answer would be older than what is
+    /// about to be shown: a load done inline, or a newer request).
+    pub fn supersede(&mut self, job: Slow) {
+        let slot = job.slot();
+        self.pending.retain(|(s, _)| *s != slot);
+    }
+
+    /// Whether the answer to request `gen` for `job` is still wanted; if so it is no longer
+    /// pending. A superseded (stale) answer is not accepted and must be dropped.
+    pub fn accept(&mut self, job: Slow, gen: u64) -> bool {
+        let slot = job.slot();
+        match self.pending.iter().position(|x| *x == (slot, gen)) {
+            Some(i) => {
+                self.pending.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Queue a slow load unless one for the same slot is queued or being computed already
+    /// (after a write every pending request is dropped, so a pending one is recent enough).
+    pub fn request(&mut self, job: Slow) {
+        let slot = job.slot();
+        let pending = self.pending.iter().any(|(s, _)| *s == slot);
+        if !pending {
+            self.queue(job, false);
+        }
+    }
+
+    /// Whether the load that fills `pane` (its list's window, its report) is queued or
+    /// being computed.
+    pub fn main_load_pending(&self, pane: Pane) -> bool {
+        let main = match pane {
+            Pane::Participants | Pane::Consent | Pane::Sessions | Pane::Transcripts => {
+                Slow::Page(pane)
+            }
+            Pane::Coverage => Slow::Coverage,
+            Pane::Matrix => Slow::Matrix,
+            Pane::Analysis => Slow::Analysis,
+            _ => return false,
+        };
+        self.slow.iter().any(|j| j.slot() == main) || self.pending.iter().any(|(j, _)| *j == main)
+    }
+
+    /// Whether a load for `pane` is queued or being computed.
+    pub fn loading(&self, pane: Pane) -> bool {
+        self.slow.iter().any(|j| j.pane() == pane)
+            || self.pending.iter().any(|(j, _)| j.pane() == pane)
+    }
+
     /// Mark every pane's data old (after a write).
+    /// Loads still being computed read the database before the write: their answers are
+    /// dropped, and each pane asks again when it is shown.
     pub fn invalidate(&mut self) {
         self.stale = [true; PANES];
+        self.pending.clear();
         self.problems_stale = true;
         self.coding.masks = None;
     }
@@ -832,7 +955,9 @@ fn search_reload(s: &mut State) -> Option<Effect> {
 
 fn go(s: &mut State, p: Pane) -> Option<Effect> {
     s.pane = p;
-    if s.stale[p.index()] {
+    // A pane whose load is still being computed is not asked for again (after a write
+    // nothing is pending, so what is pending reads the latest data).
+    if s.stale[p.index()] && !s.main_load_pending(p) {
         Some(Effect::Load(p))
     } else {
         None

@@ -440,7 +440,7 @@ pub struct AnalysisState {
 pub struct CodingState {
     /// What privacy mode masks in text, built on first use and dropped after any write
     /// (it reads every participant and the register).
-    pub masks: Option<std::rc::Rc<crate::service::tui_rows::PrivacyMasks>>,
+    pub masks: Option<std::sync::Arc<crate::service::tui_rows::PrivacyMasks>>,
     pub search: SearchState,
     pub viewer: Option<Viewer>,
     pub matrix: MatrixState,

@@ -1,10 +1,11 @@
 //! Carries out the analysis panes' loads and effects through the service layer.
 
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::app::{Pane, Slow, State};
 use super::coding::{CodingEffect, Viewer};
+use super::worker::Work;
 use crate::service::tui_rows::PrivacyMasks;
 use crate::service::{Fieldwork, Result, ServiceError};
 
@@ -23,7 +24,7 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
                 s.themes = fw.themes(false)?;
             }
             if !s.coding.search.query.trim().is_empty() {
-                search(fw, s, false)?;
+                s.queue(Slow::Search, true);
             }
         }
         Pane::Viewer => {
@@ -39,16 +40,13 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             }
         }
         Pane::Matrix => {
-            let m = fw.matrix(None)?;
-            let st = &mut s.coding.matrix;
-            st.col = st.col.min(m.themes.len().saturating_sub(1));
-            st.set_matrix(m);
-            let n = st.rows().len();
-            st.row = st.row.min(n.saturating_sub(1));
-            st.passages = None;
+            // Every case × every theme: computed by the load worker; the last matrix stays
+            // on screen meanwhile.
+            s.stale[p.index()] = true;
+            s.queue(Slow::Matrix, false);
         }
         Pane::Analysis => {
-            // Computed after the next frame (they read every tag); the pane says so.
+            // Computed by the load worker (they read every tag); the pane says so.
             s.coding.analysis.computing = true;
             s.stale[p.index()] = true;
             s.queue(Slow::Analysis, false);
@@ -58,63 +56,103 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
     Ok(())
 }
 
-/// The Analysis pane's three views.
-pub fn analysis(fw: &Fieldwork, s: &mut State) -> Result<()> {
-    let a = &mut s.coding.analysis;
-    a.computing = false;
-    a.saturation = Some(fw.saturation(a.base, a.run, a.threshold, a.phase)?);
-    a.frequency = fw.theme_frequency()?;
-    a.cooccurrence = fw.cooccurrence()?;
-    s.stale[Pane::Analysis.index()] = false;
-    Ok(())
+/// The framework matrix (every case × every active theme), indexed and with its rows
+/// built by the worker too, so applying it is a swap.
+pub fn matrix_work(s: &State) -> Work {
+    let phase = s.coding.matrix.phase;
+    Box::new(move |fw| {
+        let m = fw.matrix(None)?;
+        let mut st = super::coding::MatrixState::default();
+        st.phase = phase;
+        st.set_matrix(m);
+        Ok(Box::new(move |s: &mut State| {
+            let old = &s.coding.matrix;
+            if old.phase != st.phase {
+                st.set_phase(old.phase);
+            }
+            let themes = st.matrix.as_ref().map_or(0, |m| m.themes.len());
+            st.col = old.col.min(themes.saturating_sub(1));
+            st.row = old.row.min(st.rows().len().saturating_sub(1));
+            st.passages = None;
+            super::worker::drop_off_thread(std::mem::replace(&mut s.coding.matrix, st));
+            s.stale[Pane::Matrix.index()] = false;
+        }))
+    })
 }
 
-/// Run the Search pane's query: a quick first answer, and the ranked one after the next
-/// frame when the query matched more than a page.
-pub fn search(fw: &Fieldwork, s: &mut State, ranked: bool) -> Result<()> {
+/// The Analysis pane's three views, with the stopping rule and phase chosen now.
+pub fn analysis_work(s: &State) -> Work {
+    let a = &s.coding.analysis;
+    let (base, run, threshold, phase) = (a.base, a.run, a.threshold, a.phase);
+    Box::new(move |fw| {
+        let saturation = fw.saturation(base, run, threshold, phase)?;
+        let frequency = fw.theme_frequency()?;
+        let cooccurrence = fw.cooccurrence()?;
+        Ok(Box::new(move |s: &mut State| {
+            let a = &mut s.coding.analysis;
+            a.computing = false;
+            a.saturation = Some(saturation);
+            a.frequency = frequency;
+            a.cooccurrence = cooccurrence;
+            s.stale[Pane::Analysis.index()] = false;
+        }))
+    })
+}
+
+/// The Search pane's query as typed now: a quick first answer, and the ranked one next
+/// when the query matched more than a page. In privacy mode the snippets are masked with
+/// the masks the state holds (built by the work the first time, then kept).
+pub fn search_work(s: &State, ranked: bool) -> Work {
     let q = s.coding.search.query.trim().to_string();
+    let filter = s.coding.search.filter.clone();
     let privacy = s.privacy;
-    let st = &mut s.coding.search;
-    if q.is_empty() {
-        st.hits.clear();
-        st.masked.clear();
-        st.shown_for.clear();
-        return Ok(());
-    }
-    let t = Instant::now();
-    let found = if ranked {
-        fw.search(&q, &st.filter, HITS).map(|h| (h, true))
-    } else {
-        fw.search_quick(&q, &st.filter, FIRST)
-    };
-    let (hits, complete) = match found {
-        Ok(x) => x,
-        Err(e) => {
-            // A query that is not valid (yet, while typing): no hits for it, and the
-            // error line says why; the pane does not wait for an answer.
-            st.hits.clear();
-            st.masked.clear();
-            let e = hide_query(e, &q, privacy);
-            st.shown_for = q;
-            return Err(e);
+    let masks = s.coding.masks.clone();
+    Box::new(move |fw| {
+        if q.is_empty() {
+            return Ok(Box::new(|s: &mut State| {
+                let st = &mut s.coding.search;
+                st.hits.clear();
+                st.masked.clear();
+                st.shown_for.clear();
+            }));
         }
-    };
-    st.millis = t.elapsed().as_millis();
-    st.ranked = complete;
-    st.hits = hits;
-    st.shown_for = q;
-    st.sel = st.sel.min(st.hits.len().saturating_sub(1));
-    // Privacy mode masks identifiers in the snippets (computed only when it is on).
-    st.masked = if s.privacy {
-        let masks = privacy_masks(fw, &mut s.coding.masks)?;
-        st.hits.iter().map(|h| masks.mask(&h.snippet)).collect()
-    } else {
-        Vec::new()
-    };
-    if !complete {
-        s.queue(Slow::SearchRanked, false);
-    }
-    Ok(())
+        let t = Instant::now();
+        let found = if ranked {
+            fw.search(&q, &filter, HITS).map(|h| (h, true))
+        } else {
+            fw.search_quick(&q, &filter, FIRST)
+        };
+        // A query that is not valid (yet, while typing): the answer clears the hits (see
+        // `effects::answer`) and the error line says why, with the query masked in
+        // privacy mode.
+        let (hits, complete) = found.map_err(|e| hide_query(e, &q, privacy))?;
+        let millis = t.elapsed().as_millis();
+        let (masked, built) = if privacy {
+            let (m, built) = match masks {
+                Some(m) => (m, false),
+                None => (Arc::new(fw.privacy_masks()?), true),
+            };
+            let masked: Vec<String> = hits.iter().map(|h| m.mask(&h.snippet)).collect();
+            (masked, built.then_some(m))
+        } else {
+            (Vec::new(), None)
+        };
+        Ok(Box::new(move |s: &mut State| {
+            if let Some(m) = built {
+                s.coding.masks.get_or_insert(m);
+            }
+            let st = &mut s.coding.search;
+            st.millis = millis;
+            st.ranked = complete;
+            st.hits = hits;
+            st.masked = masked;
+            st.shown_for = q;
+            st.sel = st.sel.min(st.hits.len().saturating_sub(1));
+            if !complete {
+                s.queue(Slow::SearchRanked, false);
+            }
+        }))
+    })
 }
 
 /// An error about the query, as the error line shows it: in privacy mode the query it
@@ -132,11 +170,14 @@ fn hide_query(e: ServiceError, q: &str, privacy: bool) -> ServiceError {
 }
 
 /// The privacy masks, built once until the next write.
-fn privacy_masks(fw: &Fieldwork, cache: &mut Option<Rc<PrivacyMasks>>) -> Result<Rc<PrivacyMasks>> {
+fn privacy_masks(
+    fw: &Fieldwork,
+    cache: &mut Option<Arc<PrivacyMasks>>,
+) -> Result<Arc<PrivacyMasks>> {
     if let Some(m) = cache {
         return Ok(m.clone());
     }
-    let m = Rc::new(fw.privacy_masks()?);
+    let m = Arc::new(fw.privacy_masks()?);
     *cache = Some(m.clone());
     Ok(m)
 }
@@ -205,17 +246,5 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: CodingEffect) -> Result<()>
             );
         }
     }
-    Ok(())
-}
-
-/// The quotes of the theme selected in Themes.
-pub fn quotes(fw: &Fieldwork, s: &mut State) -> Result<()> {
-    s.coding.quotes = match s.current_theme() {
-        Some(t) => {
-            let id = t.id.clone();
-            fw.quotes(&id, &s.coding.quote_filter)?
-        }
-        None => Vec::new(),
-    };
     Ok(())
 }

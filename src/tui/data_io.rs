@@ -5,9 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::app::{Mode, Pane, State};
+use super::app::{Mode, Pane, Slow, State};
 use super::data::{self, DataEffect, ExportJob, ExportKind, Param, Preview, Written, LOG_ROWS};
 use super::widgets::text::pii;
+use super::worker::Work;
 use crate::export;
 use crate::service::redaction::Decision;
 use crate::service::{Fieldwork, Result, ServiceError};
@@ -18,11 +19,9 @@ const PREVIEW_ROWS: usize = 500;
 pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
     match p {
         Pane::Redaction => {
-            let r = &mut s.data.red;
-            r.register = fw.register()?;
-            r.log = fw.redaction_log(LOG_ROWS)?;
-            let n = r.register_shown().len();
-            r.reg_sel = r.reg_sel.min(n.saturating_sub(1));
+            // The register (every identifier with its variants) and the log, then the
+            // suspects: both computed by the load worker.
+            s.request(Slow::Register);
             data::recompute_suspects(s);
             let keep = s
                 .message
@@ -52,58 +51,81 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
     Ok(())
 }
 
-/// The slow part of a load: the suspects over the corpus, or an export's preview.
-pub fn slow(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
+/// The slow part of a load: the suspects over the corpus, or an export's preview (for the
+/// export and parameter selected now).
+pub fn slow_work(s: &State, p: Pane) -> Work {
     match p {
-        Pane::Redaction => {
+        Pane::Redaction => Box::new(|fw| {
             let t = Instant::now();
-            let r = fw.suspects(None);
-            let red = &mut s.data.red;
-            red.computing = false;
-            let v = r?;
-            red.millis = t.elapsed().as_millis();
-            let n = v.len();
-            red.suspects = Some(v);
-            let shown = red.suspects_shown().len();
-            red.sus_sel = red.sus_sel.min(shown.saturating_sub(1));
-            let ms = red.millis;
-            let replace = s
-                .message
-                .as_ref()
-                .is_none_or(|m| !m.error && m.text.ends_with("suspects…"));
-            if replace {
-                let base = s
-                    .message
-                    .as_ref()
-                    .map(|m| {
-                        m.text
-                            .trim_end_matches("computing the suspects…")
-                            .trim_end_matches("; ")
-                            .to_string()
-                    })
-                    .unwrap_or_default();
-                let done = format!("{n} suspect(s) to review ({ms} ms)");
-                s.info(if base.is_empty() {
-                    done
-                } else {
-                    format!("{base}; {done}")
-                });
-            }
-        }
+            let v = fw.suspects(None)?;
+            let millis = t.elapsed().as_millis();
+            Ok(Box::new(move |s: &mut State| suspects_done(s, v, millis)))
+        }),
         Pane::Export => {
             let kind = s.data.export.kind();
             let param = s.data.export.param();
-            let v = preview(fw, kind, &param).unwrap_or_else(|e| Preview {
-                refusal: Some(e.to_string()),
-                ..Default::default()
-            });
-            let e = &mut s.data.export;
-            e.computing = false;
-            e.preview = Some((kind, param, v));
+            Box::new(move |fw| {
+                let v = preview(fw, kind, &param).unwrap_or_else(|e| Preview {
+                    refusal: Some(e.to_string()),
+                    ..Default::default()
+                });
+                Ok(Box::new(move |s: &mut State| {
+                    let e = &mut s.data.export;
+                    e.computing = false;
+                    e.preview = Some((kind, param, v));
+                }))
+            })
         }
-        _ => {}
+        _ => Box::new(|_| Ok(Box::new(|_: &mut State| {}))),
     }
-    Ok(())
+}
+
+/// The Redaction pane's register of identifiers and the anonymisation log.
+pub fn register_work() -> Work {
+    Box::new(|fw| {
+        let register = fw.register()?;
+        let log = fw.redaction_log(LOG_ROWS)?;
+        Ok(Box::new(move |s: &mut State| {
+            let r = &mut s.data.red;
+            r.register = register;
+            r.log = log;
+            let n = r.register_shown().len();
+            r.reg_sel = r.reg_sel.min(n.saturating_sub(1));
+        }))
+    })
+}
+
+/// The suspects are computed: show them and say how many.
+fn suspects_done(s: &mut State, v: Vec<crate::service::redaction::SuspectGroup>, ms: u128) {
+    let red = &mut s.data.red;
+    red.computing = false;
+    red.millis = ms;
+    let n = v.len();
+    super::worker::drop_off_thread(red.suspects.replace(v));
+    let shown = red.suspects_shown().len();
+    red.sus_sel = red.sus_sel.min(shown.saturating_sub(1));
+    let replace = s
+        .message
+        .as_ref()
+        .is_none_or(|m| !m.error && m.text.ends_with("suspects…"));
+    if replace {
+        let base = s
+            .message
+            .as_ref()
+            .map(|m| {
+                m.text
+                    .trim_end_matches("computing the suspects…")
+                    .trim_end_matches("; ")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let done = format!("{n} suspect(s) to review ({ms} ms)");
+        s.info(if base.is_empty() {
+            done
+        } else {
+            format!("{base}; {done}")
+        });
+    }
 }
 
 fn cells(rows: impl IntoIterator<Item = Vec<String>>) -> Vec<Vec<String>> {

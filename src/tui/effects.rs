@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use super::app::{Effect, Mode, PRow, Paged, Pane, Problem, Slow, State, Write};
-use crate::domain::{today, ConsentItem, ItemState, SessionFilter, SessionKind};
+use super::worker::{Apply, Request, Work, Worker};
+use crate::domain::{today, ConsentItem, SessionFilter, SessionKind};
 use crate::service::{Fieldwork, Result, ServiceError};
 
 /// Do what `update` asked. Returns true to quit.
@@ -21,7 +22,10 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: Effect) -> bool {
             complete_path(fw.transcripts_root(), s);
             Ok(())
         }
-        Effect::Locate { pane, id } => locate(fw, s, pane, &id),
+        Effect::Locate { pane, id } => {
+            locate(s, pane, id);
+            Ok(())
+        }
         Effect::Coding(e) => super::coding_io::perform(fw, s, e),
         Effect::Data(e) => super::data_io::perform(fw, s, e),
     };
@@ -35,53 +39,10 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: Effect) -> bool {
 pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
     s.stale[p.index()] = false;
     match p {
-        Pane::Participants => {
-            s.participants.total = fw.participant_count(&s.pfilter)?;
-            let start = s.participants.window_start();
-            let n = s.participants.window_len();
-            s.participants.rows = fw
-                .participants_with_consent(&s.pfilter, today(), start, n)?
-                .into_iter()
-                .map(|(p, c)| PRow {
-                    p,
-                    consent: Some(c),
-                })
-                .collect();
-            s.participants.offset = start;
-            fix_selection(&mut s.participants);
-            // The list first; its detail right after the frame.
-            s.pdetail = None;
-            s.queue(Slow::Detail(p), true);
-        }
-        Pane::Consent => {
-            s.consent.total = fw.participant_count(&s.cfilter)?;
-            let start = s.consent.window_start();
-            s.consent.rows =
-                fw.consent_overview(&s.cfilter, today(), start, s.consent.window_len())?;
-            s.consent.offset = start;
-            fix_selection(&mut s.consent);
-            if s.problems_stale {
-                s.queue(Slow::ConsentProblems, false);
-            }
-            detail(fw, s, p)?;
-        }
-        Pane::Sessions => {
-            s.sessions.total = fw.session_count(&s.sfilter)?;
-            let start = s.sessions.window_start();
-            s.sessions.rows =
-                fw.sessions(&s.sfilter, s.newest_first, start, s.sessions.window_len())?;
-            s.sessions.offset = start;
-            fix_selection(&mut s.sessions);
-        }
-        Pane::Transcripts => {
-            s.transcripts.total = fw.session_count(&SessionFilter {
-                kind: Some(SessionKind::Interview),
-                ..Default::default()
-            })?;
-            let start = s.transcripts.window_start();
-            s.transcripts.rows = fw.transcript_rows(start, s.transcripts.window_len())?;
-            s.transcripts.offset = start;
-            fix_selection(&mut s.transcripts);
+        // A list's window (its count, and as many rows as two pages): computed by the
+        // load worker (tens of ms on a large study); rows not in yet show as `…`.
+        Pane::Participants | Pane::Consent | Pane::Sessions | Pane::Transcripts => {
+            s.queue(Slow::Page(p), true);
         }
         Pane::Themes => {
             s.themes = fw.themes(s.show_all_themes)?;
@@ -89,7 +50,7 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             detail(fw, s, p)?;
         }
         Pane::Coverage => {
-            // Computed after the next frame (see `slow`); the pane says it is updating.
+            // Computed by the load worker; the pane says it is updating meanwhile.
             s.stale[p.index()] = true;
             s.queue(Slow::Coverage, false);
         }
@@ -101,53 +62,310 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
     Ok(())
 }
 
-/// Do one pending slow load. Returns false when there was none.
+/// Do one pending slow load here, on this thread and connection. Returns false when there
+/// was none. (The interface hands them to the load worker instead: `dispatch`.)
 pub fn slow(fw: &Fieldwork, s: &mut State) -> bool {
     if s.slow.is_empty() {
         return false;
     }
     let job = s.slow.remove(0);
-    let r = match job {
-        Slow::ConsentProblems => {
-            // The coverage report the Coverage pane holds, when it is up to date.
-            let fresh = s
-                .coverage
-                .as_ref()
-                .filter(|_| !s.stale[Pane::Coverage.index()]);
-            consent_problems(fw, fresh)
-        }
-        .map(|p| {
-            s.cproblems = p;
-            s.problems_stale = false;
-        }),
-        Slow::Detail(p) => detail(fw, s, p),
-        Slow::Reload(p) => {
-            match p {
-                Pane::Participants => s.participants.restart_at(0),
-                Pane::Consent => s.consent.restart_at(0),
+    let gen = s.begin(job);
+    let work = request(s, job);
+    let r = work(fw);
+    answer(s, job, gen, r);
+    true
+}
+
+/// Do every pending slow load inline (tests, benchmarks): deterministic, in queue order,
+/// including the loads that answers queue in turn.
+pub fn finish(fw: &Fieldwork, s: &mut State) {
+    while slow(fw, s) {}
+}
+
+/// Hand every queued slow load to the worker, each with a new generation (superseding any
+/// request still pending for its slot). Without a worker, or if it is gone, they run here.
+pub fn dispatch(fw: &Fieldwork, s: &mut State, worker: Option<&Worker>) {
+    while !s.slow.is_empty() {
+        let job = s.slow.remove(0);
+        let gen = s.begin(job);
+        let work = request(s, job);
+        let req = Request { job, gen, work };
+        let req = match worker {
+            Some(w) => match w.send(req) {
+                Ok(()) => continue,
+                Err(r) => r,
+            },
+            None => req,
+        };
+        let r = (req.work)(fw);
+        answer(s, job, gen, r);
+    }
+}
+
+/// Apply a computed load if it is still wanted (its generation is the newest for its
+/// slot); a stale answer is dropped. Returns whether it was applied.
+pub fn answer(s: &mut State, job: Slow, gen: u64, result: Result<Apply>) -> bool {
+    if !s.accept(job, gen) {
+        return false;
+    }
+    match result {
+        Ok(apply) => apply(s),
+        Err(e) => {
+            // The pane stops saying it is computing; the error says why.
+            match job {
+                Slow::Search | Slow::SearchRanked => {
+                    // The newest answer is for the query as typed now: no hits for it,
+                    // and the pane is not left waiting.
+                    let st = &mut s.coding.search;
+                    st.hits.clear();
+                    st.masked.clear();
+                    st.shown_for = st.query.trim().to_string();
+                }
+                Slow::Analysis => s.coding.analysis.computing = false,
+                Slow::Data(Pane::Redaction) => s.data.red.computing = false,
+                Slow::Data(Pane::Export) => s.data.export.computing = false,
                 _ => {}
             }
-            load(fw, s, p)
+            s.error(e.to_string());
         }
-        Slow::Search => super::coding_io::search(fw, s, false),
-        Slow::SearchRanked => super::coding_io::search(fw, s, true),
-        Slow::Analysis => super::coding_io::analysis(fw, s),
-        Slow::Data(p) => super::data_io::slow(fw, s, p),
-        Slow::Coverage => fw.coverage().map(|c| {
-            s.gap_sel = s.gap_sel.min(c.gaps.len().saturating_sub(1));
-            s.coverage = Some(c);
-            s.stale[Pane::Coverage.index()] = false;
-        }),
-    };
-    if let Err(e) = r {
-        s.error(e.to_string());
     }
     true
 }
 
-/// Do every pending slow load (tests, benchmarks).
-pub fn finish(fw: &Fieldwork, s: &mut State) {
-    while slow(fw, s) {}
+/// The work of a slow load, with its parameters taken from the state as it is now; what
+/// it computes is put in the state by the `Apply` it returns.
+pub fn request(s: &State, job: Slow) -> Work {
+    match job {
+        Slow::ConsentProblems => {
+            // The coverage report the Coverage pane holds, when it is up to date.
+            let fresh = s
+                .coverage
+                .clone()
+                .filter(|_| !s.stale[Pane::Coverage.index()]);
+            Box::new(move |fw| {
+                let p = consent_problems(fw, fresh.as_ref())?;
+                Ok(Box::new(move |s: &mut State| {
+                    s.cproblems = p;
+                    s.problems_stale = false;
+                }))
+            })
+        }
+        Slow::Coverage => Box::new(|fw| {
+            let c = fw.coverage()?;
+            Ok(Box::new(move |s: &mut State| {
+                s.gap_sel = s.gap_sel.min(c.gaps.len().saturating_sub(1));
+                s.coverage = Some(c);
+                s.stale[Pane::Coverage.index()] = false;
+            }))
+        }),
+        Slow::Detail(p) => detail_work(s, p),
+        Slow::Reload(p) => reload_work(s, p),
+        Slow::Page(p) => page_work(s, p),
+        Slow::Locate(p) => locate_work(s, p),
+        Slow::Search => super::coding_io::search_work(s, false),
+        Slow::SearchRanked => super::coding_io::search_work(s, true),
+        Slow::Analysis => super::coding_io::analysis_work(s),
+        Slow::Matrix => super::coding_io::matrix_work(s),
+        Slow::Data(p) => super::data_io::slow_work(s, p),
+        Slow::Register => super::data_io::register_work(),
+    }
+}
+
+/// The detail panel of a list's selection, computed off the interface's thread.
+fn detail_work(s: &State, p: Pane) -> Work {
+    match p {
+        Pane::Participants => {
+            let id = s.participants.current().map(|r| r.p.id.clone());
+            Box::new(move |fw| {
+                let d = match id {
+                    Some(id) => Some(fw.participant_detail(&id)?),
+                    None => None,
+                };
+                Ok(Box::new(move |s: &mut State| s.pdetail = d))
+            })
+        }
+        Pane::Consent => {
+            let id = s.consent.current().map(|r| r.participant_id.clone());
+            Box::new(move |fw| {
+                let d = match id {
+                    Some(id) => Some(fw.consent_records(&id)?),
+                    None => None,
+                };
+                Ok(Box::new(move |s: &mut State| s.crecords = d))
+            })
+        }
+        Pane::Themes => {
+            let id = s.current_theme().map(|t| t.id.clone());
+            let filter = s.coding.quote_filter.clone();
+            Box::new(move |fw| {
+                let (tags, quotes) = match id {
+                    Some(id) => (fw.tags(None, Some(&id), 0, 200)?, fw.quotes(&id, &filter)?),
+                    None => (Vec::new(), Vec::new()),
+                };
+                Ok(Box::new(move |s: &mut State| {
+                    s.theme_tags = tags;
+                    s.coding.quotes = quotes;
+                }))
+            })
+        }
+        _ => Box::new(|_| Ok(Box::new(|_: &mut State| {}))),
+    }
+}
+
+/// A list's window at its selection: the count and two pages of rows. When it is in, the
+/// detail of the selection follows; if the selection has moved past it meanwhile, the
+/// window there is asked for next.
+fn page_work(s: &State, p: Pane) -> Work {
+    fn place<T>(l: &mut Paged<T>, total: usize, rows: Vec<T>, start: usize) {
+        l.total = total;
+        l.rows = rows;
+        l.offset = start;
+        fix_selection(l);
+    }
+    fn after(s: &mut State, p: Pane, more: bool) {
+        s.stale[p.index()] = false;
+        if more {
+            s.queue(Slow::Page(p), true);
+        }
+    }
+    match p {
+        Pane::Participants => {
+            let filter = s.pfilter.clone();
+            let l = &s.participants;
+            let (start, n) = (l.window_start(), l.window_len());
+            Box::new(move |fw| {
+                let total = fw.participant_count(&filter)?;
+                let rows = participant_rows(fw, &filter, start, n)?;
+                Ok(Box::new(move |s: &mut State| {
+                    place(&mut s.participants, total, rows, start);
+                    let id = s.participants.current().map(|r| r.p.id.clone());
+                    if s.pdetail.as_ref().map(|d| &d.participant.id) != id.as_ref() {
+                        s.pdetail = None;
+                    }
+                    s.queue(Slow::Detail(p), true);
+                    after(s, p, s.participants.needs_load());
+                }))
+            })
+        }
+        Pane::Consent => {
+            let filter = s.cfilter.clone();
+            let l = &s.consent;
+            let (start, n) = (l.window_start(), l.window_len());
+            Box::new(move |fw| {
+                let total = fw.participant_count(&filter)?;
+                let rows = fw.consent_overview(&filter, today(), start, n)?;
+                Ok(Box::new(move |s: &mut State| {
+                    place(&mut s.consent, total, rows, start);
+                    if s.problems_stale {
+                        s.request(Slow::ConsentProblems);
+                    }
+                    s.queue(Slow::Detail(p), true);
+                    after(s, p, s.consent.needs_load());
+                }))
+            })
+        }
+        Pane::Sessions => {
+            let filter = s.sfilter.clone();
+            let newest = s.newest_first;
+            let l = &s.sessions;
+            let (start, n) = (l.window_start(), l.window_len());
+            Box::new(move |fw| {
+                let total = fw.session_count(&filter)?;
+                let rows = fw.sessions(&filter, newest, start, n)?;
+                Ok(Box::new(move |s: &mut State| {
+                    place(&mut s.sessions, total, rows, start);
+                    after(s, p, s.sessions.needs_load());
+                }))
+            })
+        }
+        Pane::Transcripts => {
+            let l = &s.transcripts;
+            let (start, n) = (l.window_start(), l.window_len());
+            Box::new(move |fw| {
+                let total = fw.session_count(&SessionFilter {
+                    kind: Some(SessionKind::Interview),
+                    ..Default::default()
+                })?;
+                let rows = fw.transcript_rows(start, n)?;
+                Ok(Box::new(move |s: &mut State| {
+                    place(&mut s.transcripts, total, rows, start);
+                    after(s, p, s.transcripts.needs_load());
+                }))
+            })
+        }
+        _ => Box::new(|_| Ok(Box::new(|_: &mut State| {}))),
+    }
+}
+
+/// A list whose search changed, from its first row: the count and the first window.
+fn reload_work(s: &State, p: Pane) -> Work {
+    // The window a list restarted at row 0 loads (its page size is kept).
+    fn first_window<T>(l: &Paged<T>) -> usize {
+        let fresh: Paged<()> = Paged::at(0);
+        fresh.page.set(l.page.get());
+        fresh.window_len()
+    }
+    match p {
+        Pane::Participants => {
+            let filter = s.pfilter.clone();
+            let n = first_window(&s.participants);
+            Box::new(move |fw| {
+                let total = fw.participant_count(&filter)?;
+                let rows = participant_rows(fw, &filter, 0, n)?;
+                Ok(Box::new(move |s: &mut State| {
+                    s.participants.restart_at(0);
+                    s.participants.total = total;
+                    s.participants.rows = rows;
+                    fix_selection(&mut s.participants);
+                    s.stale[Pane::Participants.index()] = false;
+                    s.pdetail = None;
+                    s.queue(Slow::Detail(Pane::Participants), true);
+                }))
+            })
+        }
+        Pane::Consent => {
+            let filter = s.cfilter.clone();
+            let n = first_window(&s.consent);
+            Box::new(move |fw| {
+                let total = fw.participant_count(&filter)?;
+                let rows = fw.consent_overview(&filter, today(), 0, n)?;
+                Ok(Box::new(move |s: &mut State| {
+                    s.consent.restart_at(0);
+                    s.consent.total = total;
+                    s.consent.rows = rows;
+                    fix_selection(&mut s.consent);
+                    s.stale[Pane::Consent.index()] = false;
+                    if s.problems_stale {
+                        s.queue(Slow::ConsentProblems, false);
+                    }
+                    s.crecords = None;
+                    s.queue(Slow::Detail(Pane::Consent), true);
+                }))
+            })
+        }
+        // Only the lists with a search reload this way; another is marked old.
+        other => Box::new(move |_| {
+            Ok(Box::new(move |s: &mut State| {
+                s.stale[other.index()] = true;
+            }))
+        }),
+    }
+}
+
+fn participant_rows(
+    fw: &Fieldwork,
+    filter: &crate::domain::ParticipantFilter,
+    start: usize,
+    n: usize,
+) -> Result<Vec<PRow>> {
+    Ok(fw
+        .participants_with_consent(filter, today(), start, n)?
+        .into_iter()
+        .map(|(p, c)| PRow {
+            p,
+            consent: Some(c),
+        })
+        .collect())
 }
 
 fn fix_selection<T>(l: &mut Paged<T>) {
@@ -157,12 +375,18 @@ fn fix_selection<T>(l: &mut Paged<T>) {
 }
 
 fn detail(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
+    // Loaded here for the current selection: one still being computed is older.
+    s.supersede(Slow::Detail(p));
     match p {
         Pane::Participants => {
-            s.pdetail = match s.participants.current() {
-                Some(r) => Some(fw.participant_detail(&r.p.id)?),
-                None => None,
-            };
+            // The participant's history, consent and sessions (~12 ms at scale 100):
+            // computed by the load worker; the panel is empty until it is in rather than
+            // show another participant.
+            let id = s.participants.current().map(|r| &r.p.id);
+            if s.pdetail.as_ref().map(|d| &d.participant.id) != id {
+                s.pdetail = None;
+            }
+            s.queue(Slow::Detail(p), true);
         }
         Pane::Consent => {
             s.crecords = match s.consent.current() {
@@ -171,11 +395,9 @@ fn detail(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             };
         }
         Pane::Themes => {
-            s.theme_tags = match s.current_theme() {
-                Some(t) => fw.tags(None, Some(&t.id), 0, 200)?,
-                None => Vec::new(),
-            };
-            super::coding_io::quotes(fw, s)?;
+            // A theme's tags and quotes (with each quote's consent) grow with the corpus:
+            // computed by the load worker; the last theme's stay on screen meanwhile.
+            s.queue(Slow::Detail(p), true);
         }
         _ => {}
     }
@@ -220,73 +442,73 @@ pub fn consent_problems(
             });
         }
     }
-    // Every participant in one query: pages of 500 with OFFSET sorted the whole list again
-    // for each page (participants² / 500).
-    let filter = Default::default();
-    let total = fw.participant_count(&filter)?;
-    for r in fw.consent_overview(&filter, today(), 0, total)? {
-        if r.records == 0 {
-            continue;
-        }
-        let never: Vec<&str> = r
-            .items
-            .iter()
-            .filter(|(_, st)| matches!(st, ItemState::NotAsked | ItemState::Unset))
-            .map(|(i, _)| ConsentItem::label(*i))
-            .collect();
-        if !never.is_empty() {
-            out.push(Problem {
-                kind: "never asked",
-                code: r.code.clone(),
-                message: format!("{}: never asked about {}", r.code, never.join(", ")),
-            });
-        }
+    for (code, never) in fw.consent_never_asked(today())? {
+        let never: Vec<&str> = never.iter().map(|i| ConsentItem::label(*i)).collect();
+        out.push(Problem {
+            kind: "never asked",
+            message: format!("{code}: never asked about {}", never.join(", ")),
+            code,
+        });
     }
     Ok(out)
 }
 
-/// Find a record's row in a pane's list and select it.
-fn locate(fw: &Fieldwork, s: &mut State, pane: Pane, id: &str) -> Result<()> {
-    const STEP: usize = 500;
-    let mut offset = 0;
-    let found = loop {
-        let ids: Vec<String> = match pane {
-            Pane::Participants => fw
-                .participants(&s.pfilter, offset, STEP)?
-                .into_iter()
-                .map(|p| p.id)
-                .collect(),
-            Pane::Sessions => fw
-                .sessions(&s.sfilter, s.newest_first, offset, STEP)?
-                .into_iter()
-                .map(|x| x.id)
-                .collect(),
-            Pane::Transcripts => fw
-                .transcript_rows(offset, STEP)?
-                .into_iter()
-                .map(|x| x.session_id)
-                .collect(),
-            _ => Vec::new(),
+/// Find a record's row in a pane's list and select it: the search runs on the load worker
+/// (on a large study it reads the whole list), then the window there loads.
+fn locate(s: &mut State, pane: Pane, id: String) {
+    s.locating = Some(id);
+    s.stale[pane.index()] = false;
+    s.queue(Slow::Locate(pane), true);
+}
+
+fn locate_work(s: &State, pane: Pane) -> Work {
+    let id = s.locating.clone().unwrap_or_default();
+    let (pfilter, sfilter, newest) = (s.pfilter.clone(), s.sfilter.clone(), s.newest_first);
+    Box::new(move |fw| {
+        const STEP: usize = 500;
+        let mut offset = 0;
+        let found = loop {
+            let ids: Vec<String> = match pane {
+                Pane::Participants => fw
+                    .participants(&pfilter, offset, STEP)?
+                    .into_iter()
+                    .map(|p| p.id)
+                    .collect(),
+                Pane::Sessions => fw
+                    .sessions(&sfilter, newest, offset, STEP)?
+                    .into_iter()
+                    .map(|x| x.id)
+                    .collect(),
+                Pane::Transcripts => fw
+                    .transcript_rows(offset, STEP)?
+                    .into_iter()
+                    .map(|x| x.session_id)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if let Some(i) = ids.iter().position(|x| *x == id) {
+                break Some(offset + i);
+            }
+            if ids.len() < STEP {
+                break None;
+            }
+            offset += STEP;
         };
-        if let Some(i) = ids.iter().position(|x| x == id) {
-            break Some(offset + i);
-        }
-        if ids.len() < STEP {
-            break None;
-        }
-        offset += STEP;
-    };
-    match pane {
-        Pane::Participants => s.participants.restart_at(found.unwrap_or(0)),
-        Pane::Sessions => s.sessions.restart_at(found.unwrap_or(0)),
-        Pane::Transcripts => s.transcripts.restart_at(found.unwrap_or(0)),
-        _ => {}
-    }
-    load(fw, s, pane)?;
-    if found.is_none() {
-        s.error("that record is no longer in the list");
-    }
-    Ok(())
+        Ok(Box::new(move |s: &mut State| {
+            s.locating = None;
+            let at = found.unwrap_or(0);
+            match pane {
+                Pane::Participants => s.participants.restart_at(at),
+                Pane::Sessions => s.sessions.restart_at(at),
+                Pane::Transcripts => s.transcripts.restart_at(at),
+                _ => {}
+            }
+            s.queue(Slow::Page(pane), true);
+            if found.is_none() {
+                s.error("that record is no longer in the list");
+            }
+        }))
+    })
 }
 
 /// Carry out one write; on success close the form, keep an undo, reload.

@@ -13,6 +13,7 @@ pub mod panes;
 pub mod theme;
 pub mod view;
 pub mod widgets;
+pub mod worker;
 
 use std::io::{self, Stdout};
 use std::time::Duration;
@@ -73,29 +74,62 @@ pub fn run_with(mut fw: Fieldwork, config: &LoadedConfig, opts: Options) -> Resu
     };
     let guard = TerminalGuard::enter(ui.mouse).map_err(io_err)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout())).map_err(io_err)?;
-    let result = event_loop(&mut terminal, &mut fw, &mut state, ui.tick_ms.max(10));
+    // The load worker reads the same file on its own connection. Without it (the file
+    // cannot be opened a second time) the slow loads run on this thread, as before.
+    let worker = match worker::Worker::open(fw.store.path(), fw.settings.clone(), fw.coding.clone())
+    {
+        Ok(w) => Some(w),
+        Err(e) => {
+            state.error(format!(
+                "slow loads run in the interface (no second connection: {e})"
+            ));
+            None
+        }
+    };
+    let result = event_loop(
+        &mut terminal,
+        &mut fw,
+        &mut state,
+        worker.as_ref(),
+        ui.tick_ms.max(10),
+    );
     drop(terminal);
     drop(guard);
     result.map_err(io_err)
 }
 
+/// How often the screen is redrawn while a load is being computed (the working indicator
+/// turns, and an answer is shown within this long).
+const WORKING_TICK: Duration = Duration::from_millis(15);
+
 fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
     fw: &mut Fieldwork,
     state: &mut State,
+    worker: Option<&worker::Worker>,
     tick_ms: u64,
 ) -> io::Result<()> {
     let size = terminal.size()?;
     app::update(state, Action::Resize(size.width, size.height));
     loop {
-        terminal.draw(|f| view::render(state, f.area(), f.buffer_mut()))?;
-        // Slow loads run once the frame is on screen, one at a time, and only while no
-        // key is waiting.
-        if !state.slow.is_empty() && !event::poll(Duration::ZERO)? {
-            effects::slow(fw, state);
-            continue;
+        // Answers that arrived: each is applied only if it is still the newest request
+        // of its slot. Then every load the last keys asked for goes to the worker.
+        if let Some(w) = worker {
+            while let Some(a) = w.try_recv() {
+                effects::answer(state, a.job, a.gen, a.result);
+            }
         }
-        if !event::poll(Duration::from_millis(tick_ms))? {
+        effects::dispatch(fw, state, worker);
+        terminal.draw(|f| view::render(state, f.area(), f.buffer_mut()))?;
+        let wait = if state.pending.is_empty() {
+            Duration::from_millis(tick_ms)
+        } else {
+            WORKING_TICK
+        };
+        if !event::poll(wait)? {
+            if !state.pending.is_empty() {
+                state.spin = state.spin.wrapping_add(1);
+            }
             continue;
         }
         // Handle every event already waiting before drawing again.

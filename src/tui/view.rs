@@ -49,6 +49,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         Pane::Redaction => panes::redaction::render(s, body, buf),
         Pane::Export => panes::export::render(s, body, buf),
     }
+    working(s, body, buf);
     hint_bar(s, hints, buf);
     status_line(s, status, buf);
     match s.mode {
@@ -89,6 +90,29 @@ fn conflict(s: &State, area: Rect, buf: &mut Buffer) {
         })
         .collect();
     popup::conflict(area, buf, &c.what, &rows, &s.theme, s.privacy);
+}
+
+/// Frames of the working indicator.
+const SPINNER: [char; 4] = ['◐', '◓', '◑', '◒'];
+
+/// While a load for the pane is being computed (by the load worker), the pane's top line
+/// says so at its right end; the pane keeps showing its last data meanwhile.
+fn working(s: &State, body: Rect, buf: &mut Buffer) {
+    if !s.loading(s.pane) {
+        return;
+    }
+    let label = format!(" {} loading… ", SPINNER[s.spin % SPINNER.len()]);
+    let w = width(&label) as u16;
+    if body.width < w + 2 {
+        return;
+    }
+    let area = Rect {
+        x: body.right() - w - 1,
+        y: body.y,
+        width: w,
+        height: 1,
+    };
+    Span::styled(label, s.theme.warn()).render(area, buf);
 }
 
 fn tab_bar(s: &State, area: Rect, buf: &mut Buffer) {

@@ -24,6 +24,23 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// At most about `room` of the `n` points: of each run of consecutive points, the highest
+/// (the cumulative line is rising, so its last; the bars keep their peaks).
+fn thin(points: impl Iterator<Item = (f64, f64)>, n: usize, room: usize) -> Vec<(f64, f64)> {
+    let per = n.div_ceil(room.max(1)).max(1);
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(n / per + 1);
+    for (i, p) in points.enumerate() {
+        if i % per == 0 {
+            out.push(p);
+        } else if let Some(last) = out.last_mut() {
+            if p.1 >= last.1 {
+                *last = p;
+            }
+        }
+    }
+    out
+}
+
 fn saturation(s: &State, area: Rect, buf: &mut Buffer) {
     let th = &s.theme;
     let a = &s.coding.analysis;
@@ -40,16 +57,23 @@ fn saturation(s: &State, area: Rect, buf: &mut Buffer) {
     let [chart_area, text] =
         Layout::vertical([Constraint::Min(8), Constraint::Length(7)]).areas(area);
     let n = sat.points.len();
-    let cum: Vec<(f64, f64)> = sat
-        .points
-        .iter()
-        .map(|p| (p.index as f64, p.cumulative as f64))
-        .collect();
-    let new: Vec<(f64, f64)> = sat
-        .points
-        .iter()
-        .map(|p| (p.index as f64, p.new_themes as f64))
-        .collect();
+    // No more points than the chart has dots across (Braille: two per cell): at scale 100
+    // the 11,200 interviews took a frame to draw.
+    let room = (chart_area.width as usize).max(1) * 2;
+    let cum: Vec<(f64, f64)> = thin(
+        sat.points
+            .iter()
+            .map(|p| (p.index as f64, p.cumulative as f64)),
+        n,
+        room,
+    );
+    let new: Vec<(f64, f64)> = thin(
+        sat.points
+            .iter()
+            .map(|p| (p.index as f64, p.new_themes as f64)),
+        n,
+        room,
+    );
     let total = sat.points.last().map_or(0, |p| p.cumulative);
     let ymax = (total.max(1) as f64 * 1.1).ceil();
     let xmax = n.max(1) as f64;

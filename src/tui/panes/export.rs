@@ -73,8 +73,10 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     } else {
         format!(" Preview: {} · {param} · p changes it ", kind.title())
     };
+    // While it is recomputed (after a change elsewhere) the last preview of this export and
+    // parameter stays on screen; the pane's top line says it is loading.
     match e.current_preview() {
-        Some(p) if !e.computing => preview(s, title, p, right, buf),
+        Some(p) => preview(s, title, p, right, buf),
         _ => boxed(
             title,
             vec![Line::styled(

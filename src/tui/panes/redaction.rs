@@ -2,6 +2,7 @@
 //! the suspects nobody has reviewed (right, with where they occur), or the anonymisation
 //! log. Original texts, variants and contexts are identifying: masked in privacy mode.
 
+use crate::service::redaction::SuspectGroup;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -44,6 +45,36 @@ pub fn list(
     buf: &mut Buffer,
     th: &Theme,
 ) {
+    let n = rows.len();
+    list_with(
+        title,
+        header,
+        n,
+        &|i| rows[i].clone(),
+        sel,
+        empty,
+        focused,
+        area,
+        buf,
+        th,
+    );
+}
+
+/// `list` for long lists: `row(i)` builds row `i` only when it is on screen (the register
+/// and the suspects of a large corpus run to tens of thousands).
+#[allow(clippy::too_many_arguments)]
+pub fn list_with(
+    title: String,
+    header: String,
+    n: usize,
+    row: &dyn Fn(usize) -> (String, Style),
+    sel: Option<usize>,
+    empty: Line<'static>,
+    focused: bool,
+    area: Rect,
+    buf: &mut Buffer,
+    th: &Theme,
+) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if focused {
@@ -59,13 +90,14 @@ pub fn list(
     }
     let w = inner.width as usize;
     let mut lines = vec![Line::styled(fit(&header, w), th.header())];
-    if rows.is_empty() {
+    if n == 0 {
         lines.push(empty);
     } else {
         let h = (inner.height as usize).saturating_sub(1).max(1);
-        let cur = sel.unwrap_or(0).min(rows.len() - 1);
+        let cur = sel.unwrap_or(0).min(n - 1);
         let top = page_top(cur, h);
-        for (i, (t, st)) in rows.into_iter().enumerate().skip(top).take(h) {
+        for i in (top..n).take(h) {
+            let (t, st) = row(i);
             let style = if sel == Some(i) {
                 if focused {
                     th.selected()
@@ -129,30 +161,28 @@ fn register(s: &State, area: Rect, buf: &mut Buffer) {
         ("var.".into(), widths[2]),
         ("source".into(), widths[3]),
     ]);
-    let rows = shown
-        .iter()
-        .map(|i| {
-            let x = &r.register[*i];
-            (
-                columns(&[
-                    (esc(&x.label), widths[0]),
-                    (esc(&x.kind), widths[1]),
-                    (x.variants.len().to_string(), widths[2]),
-                    (esc(&x.source), widths[3]),
-                ]),
-                Style::default(),
-            )
-        })
-        .collect();
+    let row = |k: usize| {
+        let x = &r.register[shown[k]];
+        (
+            columns(&[
+                (esc(&x.label), widths[0]),
+                (esc(&x.kind), widths[1]),
+                (x.variants.len().to_string(), widths[2]),
+                (esc(&x.source), widths[3]),
+            ]),
+            Style::default(),
+        )
+    };
     let empty = if r.register.is_empty() {
         Line::styled("Empty: S seeds it from the database, a adds one.", th.dim())
     } else {
         Line::styled("Nothing matches the filter.", th.dim())
     };
-    list(
+    list_with(
         format!(" Register ({}){} ", r.register.len(), filter_note(s)),
         header,
-        rows,
+        shown.len(),
+        &row,
         (!shown.is_empty()).then_some(r.reg_sel),
         empty,
         r.focus == Focus::Register && !r.show_log,
@@ -216,39 +246,34 @@ fn suspects(s: &State, area: Rect, buf: &mut Buffer) {
         ("first context".into(), widths[4]),
     ]);
     let shown = r.suspects_shown();
-    let rows = match &r.suspects {
-        None => Vec::new(),
-        Some(all) => shown
-            .iter()
-            .map(|i| {
-                let g = &all[*i];
-                let ctx = g
-                    .occurrences
-                    .first()
-                    .map(|o| pii(s.privacy, &o.context))
-                    .unwrap_or_default();
+    let all: &[SuspectGroup] = r.suspects.as_deref().unwrap_or(&[]);
+    let row = |k: usize| {
+        let g = &all[shown[k]];
+        let ctx = g
+            .occurrences
+            .first()
+            .map(|o| pii(s.privacy, &o.context))
+            .unwrap_or_default();
+        (
+            columns(&[
+                (pii(s.privacy, &g.text), widths[0]),
+                (esc(&g.reason), widths[1]),
                 (
-                    columns(&[
-                        (pii(s.privacy, &g.text), widths[0]),
-                        (esc(&g.reason), widths[1]),
-                        (
-                            g.near
-                                .as_deref()
-                                .map(|n| pii(s.privacy, n))
-                                .unwrap_or_default(),
-                            widths[2],
-                        ),
-                        (g.occurrences.len().to_string(), widths[3]),
-                        (ctx, widths[4]),
-                    ]),
-                    if g.reason == "near-miss" {
-                        th.warn()
-                    } else {
-                        Style::default()
-                    },
-                )
-            })
-            .collect(),
+                    g.near
+                        .as_deref()
+                        .map(|n| pii(s.privacy, n))
+                        .unwrap_or_default(),
+                    widths[2],
+                ),
+                (g.occurrences.len().to_string(), widths[3]),
+                (ctx, widths[4]),
+            ]),
+            if g.reason == "near-miss" {
+                th.warn()
+            } else {
+                Style::default()
+            },
+        )
     };
     let title = match (&r.suspects, r.computing) {
         (_, true) => " Suspects (computing…) ".to_string(),
@@ -270,10 +295,11 @@ fn suspects(s: &State, area: Rect, buf: &mut Buffer) {
         ),
         Some(_) => Line::styled("Nothing matches the filter.", th.dim()),
     };
-    list(
+    list_with(
         title,
         header,
-        rows,
+        shown.len(),
+        &row,
         (!shown.is_empty()).then_some(r.sus_sel),
         empty,
         r.focus == Focus::Suspects,
@@ -313,7 +339,9 @@ fn contexts(s: &State, area: Rect, buf: &mut Buffer) {
             th.dim(),
         ),
     ])];
-    for o in &g.occurrences {
+    // As many as can show (a common word occurs tens of thousands of times in a large
+    // corpus; each line is at least one row).
+    for o in g.occurrences.iter().take(area.height as usize) {
         let place = o
             .field
             .as_deref()
