@@ -480,6 +480,63 @@ const TITLES: &[&str] = &[
     "councillor",
 ];
 
+/// Months that are also given names. ("May" is left out: at a sentence start it is
+/// mostly the verb, and a colleague called May there is a known limit; see
+/// docs/exports.md.)
+fn month_name(norm: &str) -> bool {
+    matches!(norm, "april" | "june" | "august")
+}
+
+/// Whether the word at `ws..we` of `text` stands as a date: a number beside it ("April
+/// 2022", "5 April", "April 5th") or a word that introduces a time before it ("in April",
+/// "since June", "last August").
+fn date_context(text: &str, ws: usize, we: usize) -> bool {
+    const BEFORE: &[&str] = &[
+        "in",
+        "on",
+        "since",
+        "until",
+        "till",
+        "by",
+        "during",
+        "of",
+        "last",
+        "next",
+        "this",
+        "that",
+        "early",
+        "late",
+        "mid",
+        "end",
+        "before",
+        "after",
+        "from",
+        "to",
+        "through",
+        "between",
+        "every",
+        "each",
+        "around",
+        "throughout",
+        "following",
+        "previous",
+        "and",
+        "or",
+    ];
+    let prev = text[..ws]
+        .trim_end_matches(|c: char| c.is_whitespace() || c == ',' || c == '-')
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
+    let next = text[we..]
+        .trim_start_matches(|c: char| c.is_whitespace() || c == ',' || c == '-')
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
+    let numeric = |t: &str| t.chars().next().is_some_and(|c| c.is_ascii_digit());
+    numeric(prev) || numeric(next) || BEFORE.contains(&prev.to_lowercase().as_str())
+}
+
 fn stop_words() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| COMMON.split_whitespace().collect())
@@ -893,6 +950,16 @@ fn find_suspects_with(
             if stop_words().contains(norm.as_str())
                 || stop_words().contains(norm.trim_end_matches('.'))
             {
+                // A month that is also a given name ("April from the practice came
+                // along") is a person unless it stands as a date ("in April", "April
+                // 2022", "5 April"): then it goes to review as a name that is a word.
+                let ws = start + text[start..].find(w).unwrap_or(0);
+                let we = ws + w.len();
+                if month_name(norm.trim_end_matches(|c: char| !c.is_alphabetic()))
+                    && !date_context(text, ws, we)
+                {
+                    push(&mut out, ws, we, "name-or-word", None);
+                }
                 titled = is_title(w);
                 let rel = text[start..].find(w).unwrap_or(0) + w.len();
                 start += rel;
@@ -1474,6 +1541,28 @@ mod tests {
         // Not inside other words, not other numbers.
         assert!(m.find("Quenbyish and tamsinite").is_empty());
         assert!(m.find("call 01632 960 482").is_empty());
+    }
+
+    #[test]
+    fn a_month_that_is_a_given_name_is_reviewed_unless_it_stands_as_a_date() {
+        let finder = SuspectFinder::new(&[]);
+        let text = "April from the practice came along. In April we met again. \
+                    June 2022 was busy. On 5 June the board sat. Since August it has \
+                    been quiet. August said no.";
+        let got: Vec<(String, String)> = finder
+            .find(text, &[], &HashSet::new())
+            .into_iter()
+            .filter(|x| x.reason == "name-or-word")
+            .map(|x| (x.reason, x.text))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("name-or-word".to_string(), "April".to_string()),
+                ("name-or-word".to_string(), "August".to_string())
+            ],
+            "{text}"
+        );
     }
 
     #[test]
