@@ -197,11 +197,13 @@ impl Fieldwork {
     /// Seed the register from participants (names), their organisations and the sites.
     /// Idempotent: existing entries keep their labels; new variants are added.
     pub fn seed_register(&mut self) -> Result<SeedReport> {
-        let people = self.participants(&Default::default(), 0, usize::MAX >> 1)?;
         let sites = self.reference.sites.clone();
         let now = now_utc();
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
+        // The participants are read under the write lock: one added by another window at
+        // this moment is seeded now or by the next seed, never half.
+        let people = self.participants(&Default::default(), 0, usize::MAX >> 1)?;
         let mut rep = SeedReport::default();
         let add = |tx: &rusqlite::Connection,
                    source: &str,
