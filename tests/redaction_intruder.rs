@@ -171,38 +171,7 @@ fn build(dir: &Path) -> (PathBuf, Vec<Person>) {
     for (n, (g, s)) in names.iter().enumerate() {
         let email = format!("{}.{}@trust{n}.example", g.to_lowercase(), n);
         let phone = format!("01632 960 {:03}", 100 + n);
-        let p = fw
-            .add_participant(&ParticipantInput {
-                name: Some(format!("{g} {s}")),
-                email: Some(email.clone()),
-                phone: Some(phone.clone()),
-                role: Some("q-manager".into()),
-                site: Some("A".into()),
-                ..Default::default()
-            })
-            .unwrap();
-        fw.record_consent(
-            &p.code,
-            &ConsentInput {
-                date: Some(date!(2021 - 10 - 01)),
-                take_part: Some(Answer::Yes),
-                audio: Some(Answer::Yes),
-                quotes: Some(Answer::Yes),
-                archiving: Some(Answer::Yes),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        let session = fw
-            .log_interview(&InterviewInput {
-                participants: vec![p.code.clone()],
-                date: Some(date!(2022 - 01 - 10)),
-                duration_min: Some(55),
-                ..Default::default()
-            })
-            .unwrap()
-            .session
-            .id;
+        let (p, session) = interviewee(&mut fw, &format!("{g} {s}"), &email, &phone);
         people.push(Person {
             code: p.code,
             given: g.clone(),
@@ -328,6 +297,49 @@ fn review(db: &Path) {
     let left: serde_json::Value =
         serde_json::from_str(&ok(db, &["redact", "suspects", "--json"])).unwrap();
     assert_eq!(left.as_array().unwrap().len(), 0, "{left}");
+}
+
+/// A participant (in a role not unique at a site) with full consent and one interview
+/// logged: the participant and the interview's session id.
+fn interviewee(
+    fw: &mut Fieldwork,
+    name: &str,
+    email: &str,
+    phone: &str,
+) -> (fieldwork::domain::Participant, String) {
+    let p = fw
+        .add_participant(&ParticipantInput {
+            name: Some(name.to_string()),
+            email: Some(email.to_string()),
+            phone: Some(phone.to_string()),
+            role: Some("q-manager".into()),
+            site: Some("A".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    fw.record_consent(
+        &p.code,
+        &ConsentInput {
+            date: Some(date!(2021 - 10 - 01)),
+            take_part: Some(Answer::Yes),
+            audio: Some(Answer::Yes),
+            quotes: Some(Answer::Yes),
+            archiving: Some(Answer::Yes),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let session = fw
+        .log_interview(&InterviewInput {
+            participants: vec![p.code.clone()],
+            date: Some(date!(2022 - 01 - 10)),
+            duration_min: Some(55),
+            ..Default::default()
+        })
+        .unwrap()
+        .session
+        .id;
+    (p, session)
 }
 
 #[test]
@@ -590,38 +602,7 @@ fn study(dir: &Path, people: &[(&str, &str, &str, &str)]) -> (PathBuf, Vec<(Stri
         .unwrap();
     let mut out = Vec::new();
     for (n, (name, email, phone, text)) in people.iter().enumerate() {
-        let p = fw
-            .add_participant(&ParticipantInput {
-                name: Some(name.to_string()),
-                email: Some(email.to_string()),
-                phone: Some(phone.to_string()),
-                role: Some("q-manager".into()),
-                site: Some("A".into()),
-                ..Default::default()
-            })
-            .unwrap();
-        fw.record_consent(
-            &p.code,
-            &ConsentInput {
-                date: Some(date!(2021 - 10 - 01)),
-                take_part: Some(Answer::Yes),
-                audio: Some(Answer::Yes),
-                quotes: Some(Answer::Yes),
-                archiving: Some(Answer::Yes),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        let session = fw
-            .log_interview(&InterviewInput {
-                participants: vec![p.code.clone()],
-                date: Some(date!(2022 - 01 - 10)),
-                duration_min: Some(55),
-                ..Default::default()
-            })
-            .unwrap()
-            .session
-            .id;
+        let (p, session) = interviewee(&mut fw, name, email, phone);
         let file = dir.join(format!("r{n}.txt"));
         std::fs::write(
             &file,
