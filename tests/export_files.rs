@@ -8,15 +8,12 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use fieldwork::config::{self, ConsentPolicy};
-use fieldwork::domain::{Answer, ParticipantInput};
-use fieldwork::service::consent::ConsentInput;
 use fieldwork::service::redaction::Decision;
-use fieldwork::service::sessions::InterviewInput;
 use fieldwork::service::{Fieldwork, Settings};
-use time::macros::date;
+
+mod ondisk;
 
 const FORMULA: &str = "=HYPERLINK(\"http://x\",\"y\")";
 const SUMMARY: &str = "@SUM(A1) relies on national metrics";
@@ -41,36 +38,8 @@ fn study(dir: &Path) -> PathBuf {
     let first = ["Zebedee", "Araminta", "Barnaby", "Clementine", "Dorian"];
     for (i, f) in first.iter().enumerate() {
         let n = i + 1;
-        let p = fw
-            .add_participant(&ParticipantInput {
-                name: Some(format!("{f} Quartermaine{n}")),
-                role: Some("q-manager".into()),
-                site: Some("A".into()),
-                ..Default::default()
-            })
-            .unwrap();
-        fw.record_consent(
-            &p.code,
-            &ConsentInput {
-                date: Some(date!(2021 - 10 - 01)),
-                take_part: Some(Answer::Yes),
-                audio: Some(Answer::Yes),
-                quotes: Some(Answer::Yes),
-                archiving: Some(Answer::Yes),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        let session = fw
-            .log_interview(&InterviewInput {
-                participants: vec![p.code.clone()],
-                date: Some(date!(2022 - 01 - 10)),
-                duration_min: Some(40),
-                ..Default::default()
-            })
-            .unwrap()
-            .session
-            .id;
+        let (p, session) =
+            ondisk::interviewee(&mut fw, &format!("{f} Quartermaine{n}"), None, None, 40);
         let file = dir.join(format!("t{n}.txt"));
         std::fs::write(
             &file,
@@ -94,23 +63,10 @@ fn study(dir: &Path) -> PathBuf {
     db
 }
 
+/// The exit code and stderr of a command on the study.
 fn run(db: &Path, args: &[&str]) -> (i32, String) {
-    let dir = db.parent().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_fieldwork"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("FIELDWORK_DB")
-        .env_remove("FIELDWORK_CONFIG")
-        .env("HOME", dir)
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    let (code, _, err) = ondisk::run(db, args);
+    (code, err)
 }
 
 fn ok(db: &Path, args: &[&str]) {

@@ -7,7 +7,6 @@
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use fieldwork::config::{self, ConsentPolicy};
 use fieldwork::domain::{Answer, ParticipantFilter, ParticipantInput, WithdrawalScope};
@@ -17,6 +16,7 @@ use fieldwork::service::sessions::InterviewInput;
 use fieldwork::service::{Fieldwork, Settings};
 use time::macros::date;
 
+mod ondisk;
 mod scan;
 mod xsd;
 use scan::assert_no_identifiers;
@@ -296,24 +296,7 @@ fn identifiers(fw: &Fieldwork) -> Vec<String> {
         .collect()
 }
 
-fn run(db: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_fieldwork"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("FIELDWORK_DB")
-        .env_remove("FIELDWORK_CONFIG")
-        .env("HOME", db.parent().unwrap())
-        .env("XDG_CONFIG_HOME", db.parent().unwrap().join("config"))
-        .current_dir(db.parent().unwrap())
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
+use ondisk::run;
 
 fn ok(db: &Path, args: &[&str]) -> String {
     let (code, _out, err) = run(db, args);

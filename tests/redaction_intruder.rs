@@ -12,15 +12,11 @@
 //! register incomplete, the export must refuse, naming the place.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use fieldwork::config::{self, ConsentPolicy};
-use fieldwork::domain::{Answer, ParticipantInput};
-use fieldwork::service::consent::ConsentInput;
-use fieldwork::service::sessions::InterviewInput;
 use fieldwork::service::{Fieldwork, Settings};
-use time::macros::date;
 
+mod ondisk;
 mod scan;
 
 const NAMES: &str = include_str!("../assets/demo/names.txt");
@@ -69,24 +65,7 @@ fn settings(dir: &Path) -> Settings {
     }
 }
 
-fn run(db: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_fieldwork"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("FIELDWORK_DB")
-        .env_remove("FIELDWORK_CONFIG")
-        .env("HOME", db.parent().unwrap())
-        .env("XDG_CONFIG_HOME", db.parent().unwrap().join("config"))
-        .current_dir(db.parent().unwrap())
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
+use ondisk::{interviewee, run};
 
 fn ok(db: &Path, args: &[&str]) -> String {
     let (code, out, err) = run(db, args);
@@ -171,7 +150,8 @@ fn build(dir: &Path) -> (PathBuf, Vec<Person>) {
     for (n, (g, s)) in names.iter().enumerate() {
         let email = format!("{}.{}@trust{n}.example", g.to_lowercase(), n);
         let phone = format!("01632 960 {:03}", 100 + n);
-        let (p, session) = interviewee(&mut fw, &format!("{g} {s}"), &email, &phone);
+        let (p, session) =
+            interviewee(&mut fw, &format!("{g} {s}"), Some(&email), Some(&phone), 55);
         people.push(Person {
             code: p.code,
             given: g.clone(),
@@ -297,49 +277,6 @@ fn review(db: &Path) {
     let left: serde_json::Value =
         serde_json::from_str(&ok(db, &["redact", "suspects", "--json"])).unwrap();
     assert_eq!(left.as_array().unwrap().len(), 0, "{left}");
-}
-
-/// A participant (in a role not unique at a site) with full consent and one interview
-/// logged: the participant and the interview's session id.
-fn interviewee(
-    fw: &mut Fieldwork,
-    name: &str,
-    email: &str,
-    phone: &str,
-) -> (fieldwork::domain::Participant, String) {
-    let p = fw
-        .add_participant(&ParticipantInput {
-            name: Some(name.to_string()),
-            email: Some(email.to_string()),
-            phone: Some(phone.to_string()),
-            role: Some("q-manager".into()),
-            site: Some("A".into()),
-            ..Default::default()
-        })
-        .unwrap();
-    fw.record_consent(
-        &p.code,
-        &ConsentInput {
-            date: Some(date!(2021 - 10 - 01)),
-            take_part: Some(Answer::Yes),
-            audio: Some(Answer::Yes),
-            quotes: Some(Answer::Yes),
-            archiving: Some(Answer::Yes),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let session = fw
-        .log_interview(&InterviewInput {
-            participants: vec![p.code.clone()],
-            date: Some(date!(2022 - 01 - 10)),
-            duration_min: Some(55),
-            ..Default::default()
-        })
-        .unwrap()
-        .session
-        .id;
-    (p, session)
 }
 
 #[test]
@@ -602,7 +539,7 @@ fn study(dir: &Path, people: &[(&str, &str, &str, &str)]) -> (PathBuf, Vec<(Stri
         .unwrap();
     let mut out = Vec::new();
     for (n, (name, email, phone, text)) in people.iter().enumerate() {
-        let (p, session) = interviewee(&mut fw, name, email, phone);
+        let (p, session) = interviewee(&mut fw, name, Some(email), Some(phone), 55);
         let file = dir.join(format!("r{n}.txt"));
         std::fs::write(
             &file,
