@@ -579,6 +579,11 @@ fn upgrading_a_version_4_database_builds_the_stemmed_index() {
              DROP TRIGGER tag_memo_stem_insert; DROP TRIGGER tag_memo_stem_update;
              DROP TRIGGER tag_memo_stem_delete; DROP TABLE turn_stem; DROP TABLE note_stem;
              DROP TABLE allow_class; DROP TABLE name_word;
+             DROP INDEX tag_coder; ALTER TABLE tag DROP COLUMN coder;
+             ALTER TABLE tag DROP COLUMN device_id; ALTER TABLE session DROP COLUMN device_id;
+             ALTER TABLE consent DROP COLUMN device_id;
+             ALTER TABLE withdrawal DROP COLUMN device_id;
+             ALTER TABLE status_event DROP COLUMN device_id;
              PRAGMA user_version = 4;",
         )
         .unwrap();

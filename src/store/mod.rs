@@ -44,6 +44,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_fts_explicit.sql"),
     include_str!("migrations/0005_fts_stemmed.sql"),
     include_str!("migrations/0006_allow_class.sql"),
+    include_str!("migrations/0007_provenance.sql"),
 ];
 
 /// The schema version this build writes.
