@@ -934,7 +934,7 @@ fn the_audit_log_grows_with_every_write() {
     };
     let a = st.add("Ann Able", "ics-ceo", "A");
     grew("participant add", &st);
-    st.ok(&["participant", "edit", &a, "--phone", "0100"]);
+    st.ok(&["participant", "edit", &a, "--phone", "0100 200300"]);
     grew("participant edit", &st);
     st.ok(&[
         "participant",

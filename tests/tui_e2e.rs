@@ -257,6 +257,8 @@ fn an_analyst_tags_a_passage_and_finds_it_in_the_quotes() {
     t.send("4");
     t.wait("Transcripts");
     t.send("I");
+    t.wait("Import every transcript file");
+    t.send("y");
     t.wait("imported 106 transcript(s)");
     // Search for a phrase and open the best hit.
     t.send("7");

@@ -142,6 +142,10 @@ pub enum Command {
     Coverage {
         #[arg(long)]
         json: bool,
+        /// Also break the completed sessions down: `fieldworker` (interviews per
+        /// interviewer and observed meetings per observer, per phase and site).
+        #[arg(long, value_name = "WHAT", value_parser = ["fieldworker"])]
+        by: Option<String>,
     },
     /// Check database integrity and every consistency problem; exit 1 if any.
     Check {

@@ -434,6 +434,43 @@ pub fn render_study(r: &Reference) -> String {
 }
 
 /// The coverage report: phase × site matrix, categories, follow-up, observations, gaps.
+/// `coverage --by fieldworker`: sessions done per fieldworker, then per phase and site.
+pub fn render_by_fieldworker(b: &crate::service::coverage::ByFieldworker) -> String {
+    let mut s = String::from("\nSessions done per fieldworker:\n");
+    let rows: Vec<Vec<String>> = b
+        .totals
+        .iter()
+        .map(|t| {
+            vec![
+                t.fieldworker.clone(),
+                t.interviews.to_string(),
+                t.observations.to_string(),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        s.push_str("none yet\n");
+        return s;
+    }
+    s.push_str(&table(&["FIELDWORKER", "INTERVIEWS", "OBSERVATIONS"], &rows));
+    s.push_str("\nPer phase and site:\n");
+    let rows: Vec<Vec<String>> = b
+        .cells
+        .iter()
+        .map(|c| {
+            vec![
+                c.fieldworker.clone(),
+                c.role.clone(),
+                c.phase.to_string(),
+                c.site.clone(),
+                c.sessions.to_string(),
+            ]
+        })
+        .collect();
+    s.push_str(&table(&["FIELDWORKER", "AS", "PHASE", "SITE", "SESSIONS"], &rows));
+    s
+}
+
 pub fn render_coverage(c: &Coverage) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{}", esc(&c.study));
@@ -506,12 +543,17 @@ pub fn render_coverage(c: &Coverage) -> String {
     for f in &c.follow_up {
         let _ = writeln!(
             s,
-            "\nFollow-up: {} of {} phase {} participants seen again in phase {}; {} still to see",
+            "\nFollow-up: {} of {} phase {} participants seen again in phase {}; {} still to see{}",
             f.seen_again,
             f.baseline_participants,
             f.baseline_phase,
             f.follow_up_phase,
-            f.not_seen.len()
+            f.not_seen.len(),
+            if f.withdrawn > 0 {
+                format!(" ({} withdrawn, not counted)", f.withdrawn)
+            } else {
+                String::new()
+            }
         );
         let rows: Vec<Vec<String>> = f
             .not_seen

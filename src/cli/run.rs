@@ -324,13 +324,33 @@ fn run(cli: Cli) -> Out {
             Ok(0)
         }
         Command::Export(c) => export(&cli, &cfg, c),
-        Command::Coverage { json } => {
+        Command::Coverage { json, by } => {
             let fw = open(&cli, &cfg)?;
             let c = fw.coverage()?;
+            // `--by fieldworker`: the same report with one more part (`by_fieldworker`).
+            let per = match by.as_deref() {
+                Some(_) => Some(fw.coverage_by_fieldworker()?),
+                None => None,
+            };
             if *json {
-                return print_json(&c);
+                return match per {
+                    Some(per) => {
+                        let mut v = serde_json::to_value(&c).map_err(|e| Failure {
+                            message: e.to_string(),
+                            code: 1,
+                        })?;
+                        if let (Some(o), Ok(p)) = (v.as_object_mut(), serde_json::to_value(&per)) {
+                            o.insert("by_fieldworker".into(), p);
+                        }
+                        print_json(&v)
+                    }
+                    None => print_json(&c),
+                };
             }
             print!("{}", render_coverage(&c));
+            if let Some(per) = per {
+                print!("{}", output::render_by_fieldworker(&per));
+            }
             Ok(0)
         }
         Command::Check { json } => {

@@ -29,6 +29,7 @@ impl Fieldwork {
                 action:
                     "restore from a backup (`fieldwork backup` makes one) and report the problem"
                         .into(),
+                participants: Vec::new(),
             })
             .collect();
         problems.extend(self.gaps(true)?);

@@ -51,7 +51,11 @@ pub struct FollowUp {
     pub follow_up_phase: u32,
     pub baseline_participants: i64,
     pub seen_again: i64,
+    /// Baseline participants not seen again who are still to be seen: withdrawn
+    /// participants are left out (they are counted in `withdrawn`).
     pub not_seen: Vec<NotSeen>,
+    /// Baseline participants not seen again because they withdrew.
+    pub withdrawn: i64,
 }
 
 /// One thing that needs action, with the record to act on.
@@ -66,6 +70,9 @@ pub struct Gap {
     pub message: String,
     /// What to do about it.
     pub action: String,
+    /// The export codes of the participants the record is about (an interview's
+    /// interviewees; a participant's own code).
+    pub participants: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -75,6 +82,37 @@ pub struct PhaseWindow {
     pub start: String,
     pub end: String,
     pub target: i64,
+    /// Completed interviews in the phase, all sites.
+    pub interviews: i64,
+}
+
+/// Sessions done by one fieldworker (an interview's interviewer, an observed meeting's
+/// observer) in one phase at one site.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldworkerCell {
+    /// As recorded on the session; `(not recorded)` when it was left empty.
+    pub fieldworker: String,
+    /// `interviewer` or `observer`.
+    pub role: String,
+    pub phase: u32,
+    pub site: String,
+    pub sessions: i64,
+}
+
+/// Coverage per fieldworker, for the project manager: who did how many sessions, per
+/// phase and site, with a total per fieldworker.
+#[derive(Debug, Clone, Serialize)]
+pub struct ByFieldworker {
+    pub cells: Vec<FieldworkerCell>,
+    /// (fieldworker, completed interviews + observed meetings), most first.
+    pub totals: Vec<FieldworkerTotal>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldworkerTotal {
+    pub fieldworker: String,
+    pub interviews: i64,
+    pub observations: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -165,7 +203,14 @@ impl Fieldwork {
                     },
                 )? as i64;
                 let mut not_seen = Vec::new();
+                let mut withdrawn = 0;
+                let all_not_seen = not_seen_rows.len() as i64;
                 for row in not_seen_rows {
+                    // Withdrawn participants are not to be seen again.
+                    if row.status == crate::domain::Status::Withdrawn.as_str() {
+                        withdrawn += 1;
+                        continue;
+                    }
                     let f = book.in_force(&row.id, today());
                     not_seen.push(NotSeen {
                         participant_id: row.id,
@@ -180,8 +225,9 @@ impl Fieldwork {
                     baseline_phase: base.number,
                     follow_up_phase: later.number,
                     baseline_participants: baseline,
-                    seen_again: baseline - not_seen.len() as i64,
+                    seen_again: baseline - all_not_seen,
                     not_seen,
+                    withdrawn,
                 });
             }
         }
@@ -206,6 +252,11 @@ impl Fieldwork {
                     .iter()
                     .filter(|((n, _), _)| *n == p.number)
                     .map(|(_, t)| *t)
+                    .sum(),
+                interviews: counts
+                    .iter()
+                    .filter(|((n, _), _)| *n == p.number)
+                    .map(|(_, x)| *x)
                     .sum(),
             })
             .collect();
@@ -237,8 +288,26 @@ impl Fieldwork {
     fn gaps_with(&self, full: bool, book: &super::consent::ConsentBook) -> Result<Vec<Gap>> {
         let c = self.store.conn();
         let mut gaps = Vec::new();
+        let done = sstore::done_interview_participants(c)?;
+        // The interviewees' export codes of each completed interview, for the messages.
+        let mut codes: std::collections::HashMap<&str, Vec<String>> =
+            std::collections::HashMap::new();
+        for ip in &done {
+            codes
+                .entry(ip.session_id.as_str())
+                .or_default()
+                .push(ip.code.clone());
+        }
+        // Interviews not done (a transcript linked to a scheduled one) are looked up too.
+        let who = |sid: &str| -> Vec<String> { codes.get(sid).cloned().unwrap_or_default() };
+        let named = |sid: &str| -> String {
+            match codes.get(sid) {
+                Some(v) if !v.is_empty() => format!(" of {}", v.join(", ")),
+                _ => String::new(),
+            }
+        };
         // Consent in force on the date of every completed interview.
-        for ip in sstore::done_interview_participants(c)? {
+        for ip in &done {
             let sid = &ip.session_id;
             let date = &ip.date;
             let code = &ip.code;
@@ -257,6 +326,7 @@ impl Fieldwork {
                     action: format!(
                         "find the signed form and record it with `consent record {code} --date …`, or withdraw the data"
                     ),
+                    participants: vec![code.clone()],
                 });
             }
             if ip.recording_status.as_deref() == Some("recorded") && !f.allows(ConsentItem::Audio) {
@@ -270,6 +340,7 @@ impl Fieldwork {
                         f.item(ConsentItem::Audio).as_str()
                     ),
                     action: "check the consent form; delete the recording if consent was not given".into(),
+                    participants: vec![code.clone()],
                 });
             }
         }
@@ -279,10 +350,12 @@ impl Fieldwork {
                 entity: "session".into(),
                 id: sid.clone(),
                 message: format!(
-                    "interview {} on {date} (site {site}) has no transcript linked",
-                    &sid[..8]
+                    "interview {}{} on {date} (site {site}) has no transcript linked",
+                    &sid[..8],
+                    named(&sid)
                 ),
                 action: format!("link it with `transcript link {} FILE`", &sid[..8]),
+                participants: who(&sid),
             });
         }
         let verifications: Vec<(
@@ -311,19 +384,20 @@ impl Fieldwork {
                 T::Ok => continue,
                 T::Missing => (
                     "transcript-missing",
-                    format!("transcript {path} of interview {} is missing", &sid[..8]),
+                    format!("transcript {path} of interview {}{} is missing", &sid[..8], named(&sid)),
                     "restore the file under the transcripts root, or link its new place with `transcript link --replace`".to_string(),
                 ),
                 T::Changed => (
                     "transcript-changed",
-                    format!("transcript {path} of interview {} has changed since it was linked", &sid[..8]),
+                    format!("transcript {path} of interview {}{} has changed since it was linked", &sid[..8], named(&sid)),
                     "check the edit; accept it with `transcript link --replace`".to_string(),
                 ),
                 T::Moved => (
                     "transcript-moved",
                     format!(
-                        "transcript {path} of interview {} has moved{}",
+                        "transcript {path} of interview {}{} has moved{}",
                         &sid[..8],
+                        named(&sid),
                         found.map(|f| format!(" to {f}")).unwrap_or_default()
                     ),
                     "relink it with `transcript verify --relink`".to_string(),
@@ -332,6 +406,7 @@ impl Fieldwork {
             gaps.push(Gap {
                 kind: kind.into(),
                 entity: "session".into(),
+                participants: who(&sid),
                 id: sid,
                 message,
                 action,
@@ -347,9 +422,72 @@ impl Fieldwork {
                     "participant {code} is marked interviewed but has no completed interview"
                 ),
                 action: "log the interview, or correct the status".into(),
+                participants: vec![code.clone()],
             });
         }
         Ok(gaps)
+    }
+
+    /// Completed interviews and observed meetings per fieldworker (the interviewer or
+    /// observer recorded on each), phase and site. One pass over the completed sessions.
+    pub fn coverage_by_fieldworker(&self) -> Result<ByFieldworker> {
+        use crate::domain::{SessionFilter, SessionKind, SessionStatus};
+        let mut cells: BTreeMap<(String, &'static str, u32, String), i64> = BTreeMap::new();
+        let mut totals: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        for (kind, role) in [
+            (SessionKind::Interview, "interviewer"),
+            (SessionKind::Observation, "observer"),
+        ] {
+            let filter = SessionFilter {
+                kind: Some(kind),
+                status: Some(SessionStatus::Done),
+                ..Default::default()
+            };
+            for x in self.sessions(&filter, false, 0, usize::MAX >> 1)? {
+                let who = x
+                    .interviewer
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|w| !w.is_empty())
+                    .unwrap_or("(not recorded)")
+                    .to_string();
+                *cells
+                    .entry((who.clone(), role, x.phase, x.site.clone()))
+                    .or_default() += 1;
+                let t = totals.entry(who).or_default();
+                if kind == SessionKind::Interview {
+                    t.0 += 1;
+                } else {
+                    t.1 += 1;
+                }
+            }
+        }
+        let mut totals: Vec<FieldworkerTotal> = totals
+            .into_iter()
+            .map(|(fieldworker, (interviews, observations))| FieldworkerTotal {
+                fieldworker,
+                interviews,
+                observations,
+            })
+            .collect();
+        totals.sort_by(|a, b| {
+            (b.interviews + b.observations)
+                .cmp(&(a.interviews + a.observations))
+                .then_with(|| a.fieldworker.cmp(&b.fieldworker))
+        });
+        Ok(ByFieldworker {
+            cells: cells
+                .into_iter()
+                .map(|((fieldworker, role, phase, site), sessions)| FieldworkerCell {
+                    fieldworker,
+                    role: role.to_string(),
+                    phase,
+                    site,
+                    sessions,
+                })
+                .collect(),
+            totals,
+        })
     }
 
     /// Verify every transcript file without saving anything.

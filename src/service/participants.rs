@@ -34,6 +34,31 @@ fn check_email(email: &Option<String>) -> Result<()> {
     Ok(())
 }
 
+/// The phone rule, the same for the interface, the command line and CSV imports: only
+/// digits, spaces and `+ - ( ) .`, with 7 to 20 digits.
+pub fn check_phone(phone: &Option<String>) -> Result<()> {
+    let Some(p) = phone else { return Ok(()) };
+    if let Some(bad) = p
+        .chars()
+        .find(|c| !(c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.')))
+    {
+        return Err(invalid(
+            "phone",
+            format!(
+                "`{p}` is not a phone number: `{bad}` is not allowed (digits, spaces, + - ( ) . only)"
+            ),
+        ));
+    }
+    let digits = p.chars().filter(char::is_ascii_digit).count();
+    if !(7..=20).contains(&digits) {
+        return Err(invalid(
+            "phone",
+            format!("`{p}` is not a phone number: it has {digits} digit(s), a phone number has 7 to 20"),
+        ));
+    }
+    Ok(())
+}
+
 /// Check a name for characters that have no place in it.
 fn check_text(field: &str, v: &Option<String>, max: usize) -> Result<()> {
     if let Some(s) = v {
@@ -279,12 +304,14 @@ impl Fieldwork {
         )?;
         let email = clean(input.email.as_deref());
         check_email(&email)?;
+        let phone = clean(input.phone.as_deref());
+        check_phone(&phone)?;
         let row = ParticipantRow {
             id: new_id(),
             code: String::new(),
             name,
             email,
-            phone: clean(input.phone.as_deref()),
+            phone,
             organisation: clean(input.organisation.as_deref()),
             job_title: clean(input.job_title.as_deref()),
             role_id: role.id.clone(),
@@ -423,6 +450,9 @@ impl Fieldwork {
         let email = opt(&input.email);
         if let Some(e) = &email {
             check_email(e)?;
+        }
+        if let Some(p) = &opt(&input.phone) {
+            check_phone(p)?;
         }
         let organisation = opt(&input.organisation);
         let job_title = opt(&input.job_title);

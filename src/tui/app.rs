@@ -88,6 +88,36 @@ impl Pane {
             Pane::Export => "Export",
         }
     }
+    /// The title abbreviated for a narrow tab bar (3–4 letters, still readable).
+    pub fn short(self) -> &'static str {
+        match self {
+            Pane::Participants => "Part",
+            Pane::Consent => "Cons",
+            Pane::Sessions => "Sess",
+            Pane::Transcripts => "Trns",
+            Pane::Themes => "Thms",
+            Pane::Coverage => "Cov",
+            Pane::Search => "Srch",
+            Pane::Viewer => "View",
+            Pane::Matrix => "Mtx",
+            Pane::Analysis => "Anl",
+            Pane::Redaction => "Red",
+            Pane::Export => "Exp",
+        }
+    }
+    /// The shortest readable abbreviation (3 letters).
+    pub fn tiny(self) -> &'static str {
+        match self {
+            Pane::Participants => "Par",
+            Pane::Consent => "Con",
+            Pane::Sessions => "Ses",
+            Pane::Transcripts => "Trn",
+            Pane::Themes => "Thm",
+            Pane::Search => "Src",
+            Pane::Viewer => "Vwr",
+            other => other.short(),
+        }
+    }
     pub fn index(self) -> usize {
         Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
     }
@@ -106,7 +136,23 @@ pub enum Mode {
     /// The record an open form edits changed underneath it: overwrite, reload or cancel.
     Conflict,
     Help,
+    /// The message log overlay (`L`).
+    Log,
 }
+
+/// The Coverage pane's panels, in the order `f` moves through them; the last (the gaps)
+/// is a list whose selection `Enter` acts on, the others scroll.
+pub const COVERAGE_PANELS: [&str; 6] = [
+    "targets",
+    "role categories",
+    "observations",
+    "fieldworkers",
+    "follow-up",
+    "gaps",
+];
+
+/// How many messages the log keeps.
+pub const LOG_MAX: usize = 200;
 
 /// Rows loaded before the first frame tells the lists how tall a page is.
 pub const WINDOW: usize = 100;
@@ -389,6 +435,8 @@ pub enum Slow {
     Page(Pane),
     /// Find the record `State::locating` in a list, select it, then load the window there.
     Locate(Pane),
+    /// Find the first row matching `State::find` in a list, select it, load the window.
+    Find(Pane),
     /// The Search pane's query or filters changed.
     Search,
     /// The ranked hits of a query whose first answer was its first hits in text order.
@@ -410,7 +458,7 @@ impl Slow {
         match self {
             Slow::SearchRanked => Slow::Search,
             // A reload and a window of the same list: the newer one's rows are shown.
-            Slow::Reload(p) | Slow::Locate(p) => Slow::Page(p),
+            Slow::Reload(p) | Slow::Locate(p) | Slow::Find(p) => Slow::Page(p),
             other => other,
         }
     }
@@ -420,9 +468,12 @@ impl Slow {
         match self {
             Slow::ConsentProblems => Pane::Consent,
             Slow::Coverage => Pane::Coverage,
-            Slow::Detail(p) | Slow::Reload(p) | Slow::Page(p) | Slow::Locate(p) | Slow::Data(p) => {
-                p
-            }
+            Slow::Detail(p)
+            | Slow::Reload(p)
+            | Slow::Page(p)
+            | Slow::Locate(p)
+            | Slow::Find(p)
+            | Slow::Data(p) => p,
             Slow::Search | Slow::SearchRanked => Pane::Search,
             Slow::Analysis => Pane::Analysis,
             Slow::Matrix => Pane::Matrix,
@@ -510,6 +561,8 @@ pub enum Action {
     Text(char),
     Mouse(MouseEvent),
     Resize(u16, u16),
+    /// Text pasted with bracketed paste: never keystrokes (see `paste`).
+    Paste(String),
 }
 
 #[derive(Debug)]
@@ -523,6 +576,23 @@ pub struct State {
     pub transcripts_root: String,
     pub reference: Reference,
     pub message: Option<Msg>,
+    /// Every message shown this session, oldest first (the last `LOG_MAX`): `L` lists
+    /// them, errors first.
+    pub log: Vec<Msg>,
+    /// The message log overlay's first line (it scrolls).
+    pub log_top: usize,
+    /// The help overlay's filter (typed while it is open).
+    pub help_filter: String,
+    /// A question whose yes carries out a command (one that opens a form or writes):
+    /// `Cmd::Yes` runs it with `confirmed` set.
+    pub confirm_cmd: Option<(String, Cmd)>,
+    /// The command running was confirmed by the user (it does not ask again).
+    pub confirmed: bool,
+    /// What to do next after a write (shown in the hint bar until the next key).
+    pub next_hint: Option<String>,
+    /// The `/` query of the lists that jump to a match (Sessions, Transcripts, Themes,
+    /// Matrix).
+    pub find: String,
     pub participants: Paged<PRow>,
     pub pfilter: ParticipantFilter,
     pub pdetail: Option<ParticipantDetail>,
@@ -540,6 +610,12 @@ pub struct State {
     pub marked: Vec<String>,
     pub theme_tags: Vec<Tag>,
     pub coverage: Option<Coverage>,
+    /// Sessions per fieldworker, phase and site (the Coverage pane's panel).
+    pub coverage_fw: Option<crate::service::coverage::ByFieldworker>,
+    /// The Coverage panel that ↑/↓ scroll (`f` moves on; `COVERAGE_PANELS` names them).
+    pub cov_focus: usize,
+    /// Each Coverage panel's first line shown.
+    pub cov_scroll: [usize; COVERAGE_PANELS.len()],
     pub gap_sel: usize,
     pub form: Option<(FormKind, Form)>,
     /// The record the open form edits changed underneath it (`Mode::Conflict`).
@@ -588,6 +664,13 @@ impl State {
             transcripts_root,
             reference,
             message: None,
+            log: Vec::new(),
+            log_top: 0,
+            help_filter: String::new(),
+            confirm_cmd: None,
+            confirmed: false,
+            next_hint: None,
+            find: String::new(),
             participants: Paged::default(),
             pfilter: ParticipantFilter::default(),
             pdetail: None,
@@ -605,6 +688,9 @@ impl State {
             marked: Vec::new(),
             theme_tags: Vec::new(),
             coverage: None,
+            coverage_fw: None,
+            cov_focus: COVERAGE_PANELS.len() - 1,
+            cov_scroll: [0; COVERAGE_PANELS.len()],
             gap_sel: 0,
             form: None,
             conflict: None,
@@ -625,16 +711,25 @@ impl State {
     }
 
     pub fn info(&mut self, text: impl Into<String>) {
-        self.message = Some(Msg {
-            text: text.into(),
-            error: false,
-        });
+        self.say(text.into(), false);
     }
     pub fn error(&mut self, text: impl Into<String>) {
-        self.message = Some(Msg {
-            text: text.into(),
-            error: true,
-        });
+        self.say(text.into(), true);
+    }
+    fn say(&mut self, text: String, error: bool) {
+        let m = Msg { text, error };
+        if self.log.len() >= LOG_MAX {
+            self.log.remove(0);
+        }
+        self.log.push(m.clone());
+        self.message = Some(m);
+    }
+
+    /// The message log as shown: errors first, then the rest; newest first in each.
+    pub fn log_lines(&self) -> Vec<&Msg> {
+        let mut v: Vec<&Msg> = self.log.iter().rev().filter(|m| m.error).collect();
+        v.extend(self.log.iter().rev().filter(|m| !m.error));
+        v
     }
 
     pub fn phase_today(&self) -> String {
@@ -642,6 +737,13 @@ impl State {
             Some(p) => format!("phase {} ({})", p.number, p.name),
             None => "outside the phase windows".into(),
         }
+    }
+
+    /// The date a new record's form starts on: today when it is inside a phase window;
+    /// otherwise inside the current phase window — the last one begun (its end date when
+    /// today is past it), or the first one's start before the study begins.
+    pub fn default_date(&self) -> Date {
+        default_date(&self.reference, crate::domain::today())
     }
 
     pub fn current_theme(&self) -> Option<&CodeTheme> {
@@ -713,7 +815,7 @@ impl State {
     /// supersedes the detail of the old list's selection.
     pub fn begin(&mut self, job: Slow) -> u64 {
         self.supersede(job);
-        if let Slow::Reload(p) | Slow::Page(p) | Slow::Locate(p) = job {
+        if let Slow::Reload(p) | Slow::Page(p) | Slow::Locate(p) | Slow::Find(p) = job {
             self.supersede(Slow::Detail(p));
         }
         self.generation += 1;
@@ -803,6 +905,38 @@ impl State {
         self.confirm = Some((question, w));
         self.mode = Mode::Confirm;
     }
+
+    /// Ask before a command that changes data (or opens the form that does): `y` runs it
+    /// with `confirmed` set, `n` changes nothing.
+    pub(crate) fn ask_cmd(&mut self, question: String, cmd: Cmd) {
+        self.confirm_cmd = Some((question, cmd));
+        self.mode = Mode::Confirm;
+    }
+
+    /// The question the confirm dialog shows.
+    pub fn question(&self) -> Option<&str> {
+        self.confirm_cmd
+            .as_ref()
+            .map(|(q, _)| q.as_str())
+            .or(self.confirm.as_ref().map(|(q, _)| q.as_str()))
+    }
+}
+
+/// `State::default_date` for a given today.
+pub fn default_date(r: &Reference, today: Date) -> Date {
+    if r.phases.iter().any(|p| p.start <= today && today <= p.end) {
+        return today;
+    }
+    let begun = r
+        .phases
+        .iter()
+        .filter(|p| p.start <= today)
+        .max_by_key(|p| p.start);
+    match (begun, r.phases.iter().min_by_key(|p| p.start)) {
+        (Some(p), _) => today.min(p.end),
+        (None, Some(first)) => first.start,
+        (None, None) => today,
+    }
 }
 
 /// The next value of a filter that cycles: unset → each value in turn → unset.
@@ -832,18 +966,27 @@ pub fn update(s: &mut State, action: Action) -> Option<Effect> {
             if ev.kind != KeyEventKind::Press {
                 return None;
             }
-            if let Some(cmd) = keymap::lookup(s.mode, s.pane, &ev) {
-                return update(s, Action::Cmd(cmd));
+            // The next-step hint lasts until the next key.
+            s.next_hint = None;
+            // While the help is filtered, letters (even q) go to the filter.
+            let filtering = s.mode == Mode::Help
+                && !s.help_filter.is_empty()
+                && matches!(ev.code, KeyCode::Char(c) if c != '?');
+            if !filtering {
+                if let Some(cmd) = keymap::lookup(s.mode, s.pane, &ev) {
+                    return update(s, Action::Cmd(cmd));
+                }
             }
             if let KeyCode::Char(c) = ev.code {
                 if !ev.modifiers.contains(KeyModifiers::CONTROL)
-                    && matches!(s.mode, Mode::Form | Mode::Search)
+                    && matches!(s.mode, Mode::Form | Mode::Search | Mode::Help)
                 {
                     return update(s, Action::Text(c));
                 }
             }
             None
         }
+        Action::Paste(t) => paste(s, &t),
         Action::Text(c) => text(s, c),
         Action::Resize(w, h) => {
             s.size = (w, h);
@@ -863,7 +1006,7 @@ fn mouse(s: &mut State, m: MouseEvent) -> Option<Effect> {
         MouseEventKind::ScrollUp => command(s, Cmd::Up),
         MouseEventKind::Down(_) if m.row == 0 => {
             let mut x = 0u16;
-            for (p, label) in tabs(s.pane, s.size.0) {
+            for (p, label) in tabs_with(s.pane, s.size.0, s.privacy) {
                 let w = super::widgets::text::width(&label) as u16;
                 if m.column >= x && m.column < x + w {
                     return go(s, p);
@@ -876,26 +1019,134 @@ fn mouse(s: &mut State, m: MouseEvent) -> Option<Effect> {
     }
 }
 
-/// The tab bar's labels for a terminal `width` wide: every title when they fit, else the
-/// shown pane's title and the others' keys.
+/// The privacy badge of the tab bar: whole when there is room, shortened when not.
+pub fn privacy_badge(width: u16) -> &'static str {
+    if width >= 100 {
+        " PRIVACY "
+    } else {
+        " PRIV "
+    }
+}
+
+/// The tab bar's labels for a terminal `width` wide (less the privacy badge when it is
+/// shown): every title when they fit; else the shown pane's title and the others'
+/// abbreviations (`Part`, `Cons`, …), then shorter ones; the keys alone only below 80
+/// columns when nothing else fits.
 pub fn tabs(active: Pane, width: u16) -> Vec<(Pane, String)> {
+    tabs_with(active, width, false)
+}
+
+pub fn tabs_with(active: Pane, width: u16, privacy: bool) -> Vec<(Pane, String)> {
+    let room = (width as usize).saturating_sub(if privacy {
+        super::widgets::text::width(privacy_badge(width))
+    } else {
+        0
+    });
     let full: Vec<(Pane, String)> = Pane::ALL
         .iter()
         .map(|p| (*p, format!(" {} {} ", p.key(), p.title())))
         .collect();
-    let total: usize = full.iter().map(|(_, l)| l.chars().count()).sum();
-    if total + 10 <= width as usize {
+    let total = |v: &[(Pane, String)]| -> usize {
+        v.iter()
+            .map(|(_, l)| super::widgets::text::width(l))
+            .sum()
+    };
+    if total(&full) + 10 <= room {
         return full;
     }
-    full.into_iter()
-        .map(|(p, l)| {
-            if p == active {
-                (p, l)
-            } else {
-                (p, format!(" {} ", p.key()))
-            }
+    // The shown pane padded, the others as " key Name" (a space between them).
+    type Name = fn(Pane) -> String;
+    let tiers: [(Name, Name); 5] = [
+        (|p| p.title().to_string(), |p| p.short().to_string()),
+        (|p| p.short().to_string(), |p| p.short().to_string()),
+        (|p| p.title().to_string(), |p| p.tiny().to_string()),
+        (|p| p.tiny().to_string(), |p| p.tiny().to_string()),
+        (|p| p.title().to_string(), |_| String::new()),
+    ];
+    let mut last = Vec::new();
+    for (on, off) in tiers {
+        let v: Vec<(Pane, String)> = Pane::ALL
+            .iter()
+            .map(|p| {
+                if *p == active {
+                    (*p, format!(" {} {} ", p.key(), on(*p)))
+                } else {
+                    let n = off(*p);
+                    if n.is_empty() {
+                        (*p, format!(" {} ", p.key()))
+                    } else {
+                        (*p, format!(" {} {}", p.key(), n))
+                    }
+                }
+            })
+            .collect();
+        if total(&v) <= room {
+            return v;
+        }
+        last = v;
+    }
+    last
+}
+
+/// The panes whose `/` search jumps to the first match in the list.
+pub fn finds_in_list(p: Pane) -> bool {
+    matches!(
+        p,
+        Pane::Sessions | Pane::Transcripts | Pane::Themes | Pane::Matrix
+    )
+}
+
+/// Whether a pane has a `/` search (a paste outside a form goes there).
+pub fn has_search(p: Pane) -> bool {
+    finds_in_list(p) || matches!(p, Pane::Participants | Pane::Consent | Pane::Search | Pane::Redaction)
+}
+
+/// Pasted text (bracketed paste): text, never keys. Line breaks and tabs become spaces and
+/// other control characters are dropped. In a form it goes into the focused field (a
+/// picker filters by it); while searching, into the query; on a list with a search it
+/// starts a new search with it; anywhere else it is ignored. It never saves, never
+/// confirms and never quits.
+pub fn paste(s: &mut State, raw: &str) -> Option<Effect> {
+    let clean: String = raw
+        .chars()
+        .filter_map(|c| match c {
+            '\r' | '\n' | '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
         })
-        .collect()
+        .collect();
+    let clean = clean.trim_end();
+    if clean.is_empty() {
+        return None;
+    }
+    match s.mode {
+        Mode::Form | Mode::Search | Mode::Help => {}
+        Mode::Normal if has_search(s.pane) => {
+            // A new query, as the pane's `/` starts one.
+            let slash = KeyEvent::new_with_kind(
+                KeyCode::Char('/'),
+                KeyModifiers::NONE,
+                KeyEventKind::Press,
+            );
+            if let Some(cmd) = keymap::lookup(Mode::Normal, s.pane, &slash) {
+                update(s, Action::Cmd(cmd));
+            }
+            if s.mode != Mode::Search {
+                return None;
+            }
+        }
+        _ => {
+            s.info("paste ignored: there is no text field here");
+            return None;
+        }
+    }
+    let mut out = None;
+    for c in clean.chars() {
+        if let Some(e) = text(s, c) {
+            out = Some(e);
+        }
+    }
+    out
 }
 
 fn text(s: &mut State, c: char) -> Option<Effect> {
@@ -903,14 +1154,19 @@ fn text(s: &mut State, c: char) -> Option<Effect> {
         Mode::Form => {
             if let Some((_, form)) = &mut s.form {
                 if let Some(f) = form.focused() {
-                    if f.accepts_text() {
-                        f.value.push(c);
-                        f.error = None;
-                    }
+                    f.type_char(c);
                 }
                 form.completions.clear();
             }
             None
+        }
+        Mode::Help => {
+            s.help_filter.push(c);
+            None
+        }
+        Mode::Search if finds_in_list(s.pane) => {
+            s.find.push(c);
+            find(s)
         }
         Mode::Search if s.pane == Pane::Search => {
             s.coding.search.query.push(c);
@@ -953,7 +1209,53 @@ fn search_reload(s: &mut State) -> Option<Effect> {
     None
 }
 
+/// The `/` query of Sessions, Transcripts, Themes or the Matrix changed: select the first
+/// row that matches it (case-insensitive, anywhere in what the row shows). The Themes
+/// tree and the Matrix's cases are in memory; the Sessions and Transcripts lists are
+/// searched by the load worker (`Slow::Find`), page by page.
+pub fn find(s: &mut State) -> Option<Effect> {
+    let q = s.find.trim().to_lowercase();
+    if q.is_empty() {
+        return None;
+    }
+    match s.pane {
+        Pane::Themes => {
+            let hit = s.themes.iter().position(|t| t.path.to_lowercase().contains(&q));
+            match hit {
+                Some(i) if i != s.theme_sel => {
+                    s.theme_sel = i;
+                    Some(Effect::Detail(Pane::Themes))
+                }
+                Some(_) => None,
+                None => {
+                    s.error(format!("no theme matches “{}”", s.find.trim()));
+                    None
+                }
+            }
+        }
+        Pane::Matrix => {
+            match s.coding.matrix.find_case(&q) {
+                Some(i) => {
+                    s.coding.matrix.row = i;
+                    s.coding.matrix.passages = None;
+                }
+                None => s.error(format!("no case matches “{}”", s.find.trim())),
+            }
+            None
+        }
+        Pane::Sessions | Pane::Transcripts => {
+            s.queue(Slow::Find(s.pane), true);
+            None
+        }
+        _ => None,
+    }
+}
+
 fn go(s: &mut State, p: Pane) -> Option<Effect> {
+    if s.pane != p {
+        // A list's `/` query belongs to the pane it was typed in.
+        s.find.clear();
+    }
     s.pane = p;
     // A pane whose load is still being computed is not asked for again (after a write
     // nothing is pending, so what is pending reads the latest data).
@@ -984,6 +1286,12 @@ fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
             let n = s.themes.len();
             s.theme_sel = clamp_move(s.theme_sel, n, d, abs);
             (false, before != s.theme_sel)
+        }
+        Pane::Coverage if s.cov_focus + 1 < COVERAGE_PANELS.len() => {
+            // A panel that scrolls (the view keeps its last line in the panel).
+            let v = &mut s.cov_scroll[s.cov_focus];
+            *v = clamp_move(*v, 10_000, d, abs);
+            return None;
         }
         Pane::Coverage => {
             let n = s.coverage.as_ref().map(|c| c.gaps.len()).unwrap_or(0);
@@ -1027,7 +1335,13 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         Cmd::Coding(c) => super::coding::command(s, c),
         Cmd::Data(c) => super::data::command(s, c),
         Cmd::Help => {
+            s.help_filter.clear();
             s.mode = Mode::Help;
+            None
+        }
+        Cmd::Log => {
+            s.log_top = 0;
+            s.mode = Mode::Log;
             None
         }
         Cmd::NextPane => go(s, s.pane.offset(1)),
@@ -1060,6 +1374,18 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             s.invalidate();
             Some(Effect::Load(s.pane))
         }
+        Cmd::Up if s.mode == Mode::Log => {
+            s.log_top = s.log_top.saturating_sub(1);
+            None
+        }
+        Cmd::Down if s.mode == Mode::Log => {
+            s.log_top = (s.log_top + 1).min(s.log.len().saturating_sub(1));
+            None
+        }
+        Cmd::SearchBackspace if s.mode == Mode::Help => {
+            s.help_filter.pop();
+            None
+        }
         Cmd::Up => move_sel(s, -1, None),
         Cmd::Down => move_sel(s, 1, None),
         Cmd::PageUp => move_sel(s, -page(s), None),
@@ -1067,7 +1393,15 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         Cmd::Home => move_sel(s, 0, Some(0)),
         Cmd::End => move_sel(s, 0, Some(usize::MAX)),
         Cmd::Search => {
+            // `/` starts a new query; the list shows everything again until it is typed.
             s.mode = Mode::Search;
+            if finds_in_list(s.pane) {
+                s.find.clear();
+                return None;
+            }
+            if search_filter(s).search.take().is_some() {
+                return search_reload(s);
+            }
             None
         }
         Cmd::SearchAccept => {
@@ -1079,6 +1413,10 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             super::coding::search_typed(s)
         }
         Cmd::SearchBackspace if s.pane == Pane::Redaction => super::data::backspace(s),
+        Cmd::SearchBackspace if finds_in_list(s.pane) => {
+            s.find.pop();
+            find(s)
+        }
         Cmd::SearchBackspace => {
             let f = search_filter(s);
             if let Some(q) = &mut f.search {
@@ -1190,7 +1528,7 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             };
             let answers = with_unset(opts(Answer::ALL), "unset (not on the form)");
             let mut fields = vec![
-                Field::date("date", "Date signed", Some(crate::domain::today())).required(),
+                Field::date("date", "Date signed", Some(s.default_date())).required(),
                 Field::choice("mode", "Mode", opts(ConsentMode::ALL)),
                 Field::text("form_version", "Form version")
                     .with(s.reference.consent_form_version.clone()),
@@ -1255,7 +1593,7 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                     Field::text("participant", "Participant code")
                         .required()
                         .with(code.unwrap_or_default()),
-                    Field::date("date", "Date", Some(crate::domain::today())).required(),
+                    Field::date("date", "Date", Some(s.default_date())).required(),
                     Field::choice("status", "Status", opts(&statuses)),
                     Field::choice("phase", "Phase", phases),
                     Field::choice("mode", "Mode", opts(InterviewMode::ALL)),
@@ -1293,6 +1631,17 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                 s.error("only interviews are completed here");
                 return None;
             }
+            if x.status != SessionStatus::Scheduled && !s.confirmed {
+                let who: Vec<&str> = x.participants.iter().map(|p| p.code.as_str()).collect();
+                let q = format!(
+                    "The interview of {} ({}) is already {}. Change its status?",
+                    format_date(x.date),
+                    who.join(", "),
+                    x.status
+                );
+                s.ask_cmd(q, Cmd::CompleteInterview);
+                return None;
+            }
             let sid = x.id.clone();
             let f = Form::new(
                 format!("Complete the interview of {}", format_date(x.date)),
@@ -1301,7 +1650,8 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                         "status",
                         "Status",
                         opts(&[SessionStatus::Done, SessionStatus::Cancelled]),
-                    ),
+                    )
+                    .with(x.status.as_str()),
                     Field::date("date", "Date", Some(x.date)).required(),
                     Field::number("duration", "Minutes"),
                     Field::choice(
@@ -1343,7 +1693,7 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                 vec![
                     Field::choice("meeting_type", "Meeting type", mts),
                     Field::choice("site", "Site", sites),
-                    Field::date("date", "Date", Some(crate::domain::today())).required(),
+                    Field::date("date", "Date", Some(s.default_date())).required(),
                     Field::choice(
                         "status",
                         "Status",
@@ -1387,7 +1737,13 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             None
         }
         Cmd::Verify => Some(Effect::Write(Write::Verify { relink: false })),
-        Cmd::Relink => Some(Effect::Write(Write::Verify { relink: true })),
+        Cmd::Relink => {
+            s.ask(
+                "Relink every moved transcript file to where its hash is found under the transcripts root?".into(),
+                Write::Verify { relink: true },
+            );
+            None
+        }
         Cmd::AddTheme => {
             let fws = s.themes.iter().map(|t| t.framework.clone()).fold(
                 Vec::<String>::new(),
@@ -1494,6 +1850,14 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             s.theme_sel = 0;
             Some(Effect::Load(Pane::Themes))
         }
+        Cmd::CoverageFocus => {
+            s.cov_focus = (s.cov_focus + 1) % COVERAGE_PANELS.len();
+            s.info(format!(
+                "Coverage: ↑/↓ now move the {} panel",
+                COVERAGE_PANELS[s.cov_focus]
+            ));
+            None
+        }
         Cmd::Jump => {
             let gap = s
                 .coverage
@@ -1551,11 +1915,10 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                 f.completions.clear();
                 if let Some(field) = f.focused() {
                     if cmd == Cmd::FormClear {
-                        field.value.clear();
+                        field.clear();
                     } else {
-                        field.value.pop();
+                        field.backspace();
                     }
-                    field.error = None;
                 }
             }
             None
@@ -1581,6 +1944,12 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                     s.mode = Mode::Normal;
                     return super::data::cancel_text(s);
                 }
+                Mode::Search if finds_in_list(s.pane) => {
+                    // The selection stays where the search took it.
+                    s.find.clear();
+                }
+                Mode::Help => s.help_filter.clear(),
+                Mode::Log => s.log_top = 0,
                 Mode::Search => {
                     search_filter(s).search = None;
                     s.mode = Mode::Normal;
@@ -1593,6 +1962,12 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         }
         Cmd::Yes => {
             s.mode = Mode::Normal;
+            if let Some((_, c)) = s.confirm_cmd.take() {
+                s.confirmed = true;
+                let e = command(s, c);
+                s.confirmed = false;
+                return e;
+            }
             s.confirm.take().map(|(_, w)| Effect::Write(w))
         }
         Cmd::Overwrite | Cmd::Reload => {
@@ -1624,6 +1999,7 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         }
         Cmd::No => {
             s.confirm = None;
+            s.confirm_cmd = None;
             // Back to the form the dialog came from, if any.
             s.mode = if s.form.is_some() {
                 Mode::Form
@@ -1711,7 +2087,25 @@ fn submit(s: &mut State) -> Option<Effect> {
     let (kind, form) = s.form.as_mut()?;
     form.clear_errors();
     if !form.validate() {
-        s.error("check the fields marked ✗");
+        // The focus is on the first field in error: say which and why.
+        let n = form.fields.iter().filter(|f| f.error.is_some()).count();
+        let msg = form
+            .fields
+            .get(form.focus)
+            .map(|f| {
+                format!(
+                    "not saved: {} — {}{} (the cursor is on it)",
+                    f.label,
+                    f.error.clone().unwrap_or_default(),
+                    if n > 1 {
+                        format!("; {} more field(s) marked ✗", n - 1)
+                    } else {
+                        String::new()
+                    }
+                )
+            })
+            .unwrap_or_else(|| "check the fields marked ✗".into());
+        s.error(msg);
         return None;
     }
     let f = form.clone();
@@ -1811,6 +2205,30 @@ fn submit(s: &mut State) -> Option<Effect> {
             notes: f.opt("notes"),
             allow_gap: f.get("allow_gap") == "yes",
         }),
+        FormKind::Complete { sid } if f.get("status") == "cancelled" => {
+            let q = format!(
+                "Cancel the interview of {}? A cancelled interview no longer counts toward coverage.",
+                f.get("date")
+            );
+            s.ask(
+                q,
+                Write::CompleteInterview {
+                    sid,
+                    status: SessionStatus::Cancelled,
+                    date: f.date("date"),
+                    duration: f.number("duration"),
+                    recording: f.get("recording").parse().ok(),
+                    allow_gap: f.get("allow_gap") == "yes",
+                    opened: Some(Version::new(
+                        f.opened
+                            .iter()
+                            .filter(|(k, _)| matches!(*k, "status" | "date"))
+                            .map(|(k, v)| (*k, v.clone())),
+                    )),
+                },
+            );
+            return None;
+        }
         FormKind::Complete { sid } => Write::CompleteInterview {
             sid,
             status: f.get("status").parse().unwrap_or(SessionStatus::Done),

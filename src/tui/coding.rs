@@ -388,6 +388,15 @@ impl MatrixState {
         out
     }
 
+    /// The first row shown whose case's export code or site contains `q` (lower case).
+    pub fn find_case(&self, q: &str) -> Option<usize> {
+        let m = self.matrix.as_ref()?;
+        self.shown.iter().position(|r| {
+            let c = &m.cases[r.case];
+            c.code.to_lowercase().contains(q) || c.site.to_lowercase().contains(q)
+        })
+    }
+
     /// (participant id, theme id, phase) of the selected cell.
     pub fn cell_key(&self) -> Option<(String, String, u32)> {
         let m = self.matrix.as_ref()?;
@@ -527,7 +536,12 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
     use CodingCmd as C;
     match cmd {
         C::Query => {
+            // `/` starts a new query (the last one is dropped, and its hits with it).
             s.mode = Mode::Search;
+            if !s.coding.search.query.is_empty() {
+                s.coding.search.query.clear();
+                return search_typed(s);
+            }
             None
         }
         C::OpenHit => {
@@ -746,7 +760,12 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                 s.error("no changed passage under the cursor (re-imports mark passages whose text was edited)");
                 return None;
             }
-            Some(Effect::Write(Write::AcceptPassages { ids: changed }))
+            let q = format!(
+                "Accept {} changed passage(s) at their new text? Their quotes change to what the re-imported transcript says.",
+                changed.len()
+            );
+            s.ask(q, Write::AcceptPassages { ids: changed });
+            None
         }
         C::Split => {
             let here = tags_at_cursor(s)?;
@@ -910,11 +929,30 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                 s.error("no file is linked to this interview: l links one");
                 return None;
             }
-            Some(Effect::Write(Write::ImportTranscript {
+            let w = Write::ImportTranscript {
                 sid: t.session_id.clone(),
-            }))
+            };
+            if t.words.is_some() {
+                // A re-import replaces the text: tagged passages are re-anchored (some may
+                // change or be lost), so it asks first.
+                let q = format!(
+                    "Re-import the transcript of {} ({})? Its text is replaced; {} tagged passage(s) are re-anchored and any whose text is gone are reported lost.",
+                    t.date,
+                    t.participants.join(", "),
+                    t.passages
+                );
+                s.ask(q, w);
+                return None;
+            }
+            Some(Effect::Write(w))
         }
-        C::ImportAll => Some(Effect::Write(Write::ImportAll)),
+        C::ImportAll => {
+            s.ask(
+                "Import every transcript file under the transcripts root that the naming pattern matches (all in one transaction)?".into(),
+                Write::ImportAll,
+            );
+            None
+        }
         C::OpenTranscript => {
             let t = s.transcripts.current()?;
             if t.words.is_none() {

@@ -657,8 +657,9 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
             None
         }
         C::Filter => {
+            // `/` starts a new filter.
             s.mode = Mode::Search;
-            None
+            cancel_text(s)
         }
         C::Param => {
             let themes = s.active_theme_options();

@@ -152,9 +152,11 @@ pub fn request(s: &State, job: Slow) -> Work {
         }
         Slow::Coverage => Box::new(|fw| {
             let c = fw.coverage()?;
+            let per = fw.coverage_by_fieldworker()?;
             Ok(Box::new(move |s: &mut State| {
                 s.gap_sel = s.gap_sel.min(c.gaps.len().saturating_sub(1));
                 s.coverage = Some(c);
+                s.coverage_fw = Some(per);
                 s.stale[Pane::Coverage.index()] = false;
             }))
         }),
@@ -162,6 +164,7 @@ pub fn request(s: &State, job: Slow) -> Work {
         Slow::Reload(p) => reload_work(s, p),
         Slow::Page(p) => page_work(s, p),
         Slow::Locate(p) => locate_work(s, p),
+        Slow::Find(p) => find_work(s, p),
         Slow::Search => super::coding_io::search_work(s, false),
         Slow::SearchRanked => super::coding_io::search_work(s, true),
         Slow::Analysis => super::coding_io::analysis_work(s),
@@ -511,10 +514,76 @@ fn locate_work(s: &State, pane: Pane) -> Work {
     })
 }
 
+/// The first row of Sessions or Transcripts (as filtered and ordered now) that matches
+/// the `/` query: in what the row shows (date, participants' codes, site, kind, status,
+/// title; the transcript's path and state). Read page by page; the window there loads.
+fn find_work(s: &State, pane: Pane) -> Work {
+    let q = s.find.trim().to_lowercase();
+    let (sfilter, newest) = (s.sfilter.clone(), s.newest_first);
+    Box::new(move |fw| {
+        const STEP: usize = 500;
+        let mut offset = 0;
+        let hit = |fields: &[&str]| fields.iter().any(|f| f.to_lowercase().contains(&q));
+        let found = loop {
+            let (n, at) = match pane {
+                Pane::Sessions => {
+                    let rows = fw.sessions(&sfilter, newest, offset, STEP)?;
+                    let at = rows.iter().position(|x| {
+                        let codes: Vec<&str> =
+                            x.participants.iter().map(|p| p.code.as_str()).collect();
+                        hit(&[
+                            &crate::domain::format_date(x.date),
+                            &codes.join(" "),
+                            &x.site,
+                            x.kind.as_str(),
+                            x.status.as_str(),
+                            x.title.as_deref().unwrap_or(""),
+                        ])
+                    });
+                    (rows.len(), at)
+                }
+                Pane::Transcripts => {
+                    let rows = fw.transcript_rows(offset, STEP)?;
+                    let at = rows.iter().position(|x| {
+                        hit(&[
+                            &x.date,
+                            &x.participants.join(" "),
+                            &x.site,
+                            &x.state,
+                            x.transcript.as_ref().map_or("", |t| t.path.as_str()),
+                        ])
+                    });
+                    (rows.len(), at)
+                }
+                _ => (0, None),
+            };
+            if let Some(i) = at {
+                break Some(offset + i);
+            }
+            if n < STEP {
+                break None;
+            }
+            offset += STEP;
+        };
+        Ok(Box::new(move |s: &mut State| {
+            match (pane, found) {
+                (Pane::Sessions, Some(at)) => s.sessions.restart_at(at),
+                (Pane::Transcripts, Some(at)) => s.transcripts.restart_at(at),
+                _ => {}
+            }
+            if found.is_none() {
+                s.error(format!("nothing in the list matches “{}”", s.find.trim()));
+            }
+            s.queue(Slow::Page(pane), true);
+        }))
+    })
+}
+
 /// Carry out one write; on success close the form, keep an undo, reload.
 fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
     let was_undo = std::mem::take(&mut s.undoing);
-    match apply(fw, s, w) {
+    let mut created: Option<Created> = None;
+    match apply(fw, s, w, &mut created) {
         Ok((msg, undo)) => {
             s.form = None;
             if s.mode == Mode::Form {
@@ -529,15 +598,44 @@ fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
             if let Err(e) = load(fw, s, s.pane) {
                 s.error(e.to_string());
             }
+            // A new record is selected where it is listed, and the hint bar says what
+            // usually comes next.
+            if let Some(c) = created {
+                s.next_hint = Some(c.next);
+                match c.select {
+                    // The Themes tree is in memory (just reloaded).
+                    Some((Pane::Themes, id)) if s.pane == Pane::Themes => {
+                        if let Some(i) = s.themes.iter().position(|t| t.id == id) {
+                            s.theme_sel = i;
+                            s.queue(Slow::Detail(Pane::Themes), true);
+                        }
+                    }
+                    // A list: cleared of filters that could hide it, then found.
+                    Some((pane, id)) if pane == s.pane => {
+                        match pane {
+                            Pane::Participants => s.pfilter = Default::default(),
+                            Pane::Sessions => s.sfilter = Default::default(),
+                            _ => {}
+                        }
+                        locate(s, pane, id);
+                    }
+                    _ => {}
+                }
+            }
         }
         Err(ServiceError::Conflict { what, key, changes }) if s.form.is_some() => {
             s.show_conflict(format!("{what} {key}"), changes);
         }
         Err(e) => {
             let text = e.to_string();
+            let mut text = text;
             if let Some((_, form)) = &mut s.form {
                 match &e {
-                    ServiceError::Invalid { field, message } if form.set_error(field, message) => {}
+                    ServiceError::Invalid { field, message } if form.set_error(field, message) => {
+                        // The focus moved to the field in error: say so.
+                        let label = form.fields.get(form.focus).map_or("", |f| f.label);
+                        text = format!("not saved: {label} — {message} (the cursor is on it)");
+                    }
                     _ => form.error = Some(text.clone()),
                 }
                 s.mode = Mode::Form;
@@ -549,10 +647,28 @@ fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
 
 type Undo = Option<(String, Write)>;
 
-fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
+/// A record a write created: where to select it, and the next step to suggest.
+struct Created {
+    select: Option<(Pane, String)>,
+    next: String,
+}
+
+fn apply(
+    fw: &mut Fieldwork,
+    s: &State,
+    w: Write,
+    created: &mut Option<Created>,
+) -> Result<(String, Undo)> {
     Ok(match w {
         Write::AddParticipant(input) => {
             let p = fw.add_participant(&input)?;
+            *created = Some(Created {
+                select: Some((Pane::Participants, p.id.clone())),
+                next: format!(
+                    "next: r records {}'s consent, t changes the status, i logs an interview",
+                    p.code
+                ),
+            });
             (format!("added participant {}", p.code), None)
         }
         Write::EditParticipant {
@@ -641,6 +757,14 @@ fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
                 m.push_str("; ");
                 m.push_str(w);
             }
+            *created = Some(Created {
+                select: Some((Pane::Sessions, l.session.id.clone())),
+                next: if l.session.status == crate::domain::SessionStatus::Done {
+                    "next: 4 then l links the interview's transcript (its file under the transcripts root)".into()
+                } else {
+                    "next: d in Sessions marks it done once it has taken place".into()
+                },
+            });
             (m, None)
         }
         Write::CompleteInterview {
@@ -665,6 +789,10 @@ fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
         }
         Write::LogObservation(input) => {
             let x = fw.log_observation(&input)?;
+            *created = Some(Created {
+                select: Some((Pane::Sessions, x.id.clone())),
+                next: "next: 5 then t tags the observation with themes".into(),
+            });
             (
                 format!(
                     "observation logged ({})",
@@ -701,6 +829,10 @@ fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
             parent,
         } => {
             let t = fw.add_theme(&name, framework.as_deref(), parent.as_deref(), None, None)?;
+            *created = Some(Created {
+                select: Some((Pane::Themes, t.id.clone())),
+                next: "next: Space marks it, t tags the session selected in Sessions".into(),
+            });
             (format!("theme {} added", t.path), None)
         }
         Write::RenameTheme {

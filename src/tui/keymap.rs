@@ -26,6 +26,8 @@ pub enum Ctx {
     Search,
     /// The help overlay.
     Help,
+    /// The message log overlay.
+    Log,
 }
 
 impl Ctx {
@@ -39,6 +41,7 @@ impl Ctx {
             Ctx::Conflict => "Changed underneath a form".into(),
             Ctx::Search => "Search".into(),
             Ctx::Help => "Help".into(),
+            Ctx::Log => "Message log".into(),
         }
     }
 }
@@ -48,6 +51,8 @@ impl Ctx {
 pub enum Cmd {
     Quit,
     Help,
+    /// The message log: recent messages, errors first.
+    Log,
     NextPane,
     PrevPane,
     Go(Pane),
@@ -89,6 +94,8 @@ pub enum Cmd {
     TagSession,
     ShowAllThemes,
     Jump,
+    /// The Coverage panel that ↑/↓ move.
+    CoverageFocus,
     FormNext,
     FormPrev,
     FormLeft,
@@ -203,6 +210,13 @@ pub static BINDINGS: &[Binding] = &[
         [ch('?')],
         C::Help,
         "help: the keys that work here",
+        true
+    ),
+    b!(
+        Ctx::Global,
+        [ch('L')],
+        C::Log,
+        "message log: the recent messages, errors first, each in full",
         true
     ),
     b!(Ctx::Global, [code(K::Tab)], C::NextPane, "next pane", false),
@@ -465,6 +479,13 @@ pub static BINDINGS: &[Binding] = &[
     // Sessions
     b!(
         Ctx::Pane(Pane::Sessions),
+        [ch('/')],
+        C::Search,
+        "search: jump to the first session matching (date, code, site, kind, status, title)",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Sessions),
         [ch('p')],
         C::FilterPhase,
         "filter by phase (cycles)",
@@ -479,7 +500,7 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b!(
         Ctx::Pane(Pane::Sessions),
-        [ch('k')],
+        [ch('K')],
         C::FilterKind,
         "filter by kind: interview, observation, document",
         false
@@ -523,7 +544,7 @@ pub static BINDINGS: &[Binding] = &[
         Ctx::Pane(Pane::Sessions),
         [ch('d')],
         C::CompleteInterview,
-        "mark the scheduled interview done or cancelled",
+        "mark the scheduled interview done or cancelled (asks first if it is not scheduled; cancelling asks)",
         false
     ),
     b!(
@@ -534,6 +555,13 @@ pub static BINDINGS: &[Binding] = &[
         true
     ),
     // Transcripts
+    b!(
+        Ctx::Pane(Pane::Transcripts),
+        [ch('/')],
+        C::Search,
+        "search: jump to the first interview matching (date, code, site, state, path)",
+        false
+    ),
     b!(
         Ctx::Pane(Pane::Transcripts),
         [ch('l')],
@@ -552,7 +580,7 @@ pub static BINDINGS: &[Binding] = &[
         Ctx::Pane(Pane::Transcripts),
         [ch('R')],
         C::Relink,
-        "relink moved files found by their hash",
+        "relink moved files found by their hash (asks to confirm)",
         true
     ),
     b!(
@@ -566,17 +594,24 @@ pub static BINDINGS: &[Binding] = &[
         Ctx::Pane(Pane::Transcripts),
         [ch('i')],
         C::Coding(CodingCmd::Import),
-        "import the linked file's text (re-import keeps tagged passages anchored)",
+        "import the linked file's text (re-import keeps tagged passages anchored; a re-import asks to confirm)",
         true
     ),
     b!(
         Ctx::Pane(Pane::Transcripts),
         [ch('I')],
         C::Coding(CodingCmd::ImportAll),
-        "import every transcript file under the transcripts root (naming pattern)",
+        "import every transcript file under the transcripts root (naming pattern; asks to confirm)",
         false
     ),
     // Themes
+    b!(
+        Ctx::Pane(Pane::Themes),
+        [ch('/')],
+        C::Search,
+        "search: jump to the first theme whose path matches",
+        false
+    ),
     b!(
         Ctx::Pane(Pane::Themes),
         [ch(' ')],
@@ -653,6 +688,13 @@ pub static BINDINGS: &[Binding] = &[
         [code(K::Enter)],
         C::Jump,
         "go to the record the selected gap is about",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Coverage),
+        [ch('f')],
+        C::CoverageFocus,
+        "focus the next panel: ↑/↓, PgUp/PgDn scroll it (the gaps: move the selection)",
         true
     ),
     // Search
@@ -794,10 +836,17 @@ pub static BINDINGS: &[Binding] = &[
         Ctx::Pane(Pane::Viewer),
         [ch('a')],
         C::Coding(CodingCmd::AcceptPassage),
-        "accept a changed passage (after a re-import) at its new text",
+        "accept a changed passage (after a re-import) at its new text (asks to confirm)",
         false
     ),
     // Matrix
+    b!(
+        Ctx::Pane(Pane::Matrix),
+        [ch('/')],
+        C::Search,
+        "search: jump to a case (export code or site)",
+        false
+    ),
     b!(
         Ctx::Pane(Pane::Matrix),
         [code(K::Left), ch('h')],
@@ -1077,9 +1126,26 @@ pub static BINDINGS: &[Binding] = &[
         Ctx::Help,
         [code(K::Esc), ch('?'), ch('q')],
         C::Cancel,
-        "close help",
+        "close help (q only while no filter is typed)",
         true
     ),
+    b!(
+        Ctx::Help,
+        [code(K::Backspace)],
+        C::SearchBackspace,
+        "delete a character of the filter (type to filter the keys)",
+        true
+    ),
+    // Message log
+    b!(
+        Ctx::Log,
+        [code(K::Esc), ch('L'), ch('q')],
+        C::Cancel,
+        "close the message log",
+        true
+    ),
+    b!(Ctx::Log, [code(K::Up), ch('k')], C::Up, "scroll up", true),
+    b!(Ctx::Log, [code(K::Down), ch('j')], C::Down, "scroll down", true),
 ];
 
 /// The contexts a key is looked up in, most specific first.
@@ -1087,6 +1153,7 @@ pub fn contexts(mode: super::app::Mode, pane: Pane) -> Vec<Ctx> {
     use super::app::Mode;
     match mode {
         Mode::Help => vec![Ctx::Help],
+        Mode::Log => vec![Ctx::Log],
         Mode::Confirm => vec![Ctx::Confirm],
         Mode::Conflict => vec![Ctx::Conflict],
         Mode::Form => vec![Ctx::Form],
@@ -1216,12 +1283,20 @@ mod tests {
     }
 
     #[test]
-    fn pane_keys_win_over_list_keys() {
-        // `k` is "up" in lists but "kind" in sessions.
+    fn k_means_up_in_every_list_and_kind_moved_to_shift_k() {
+        // `k` is "up" in every list, Sessions included; its kind filter is `K`.
+        for pane in [Pane::Sessions, Pane::Participants, Pane::Transcripts] {
+            let k = lookup(
+                Mode::Normal,
+                pane,
+                &key(KeyCode::Char('k'), KeyModifiers::NONE),
+            );
+            assert_eq!(k, Some(Cmd::Up), "{pane:?}");
+        }
         let k = lookup(
             Mode::Normal,
             Pane::Sessions,
-            &key(KeyCode::Char('k'), KeyModifiers::NONE),
+            &key(KeyCode::Char('K'), KeyModifiers::SHIFT),
         );
         assert_eq!(k, Some(Cmd::FilterKind));
         let k = lookup(

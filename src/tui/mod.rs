@@ -19,7 +19,10 @@ use std::io::{self, Stdout};
 use std::time::Duration;
 
 use ratatui::backend::CrosstermBackend;
-use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event,
+};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
@@ -138,6 +141,8 @@ fn event_loop(
                 Event::Key(k) => Some(Action::Key(k)),
                 Event::Resize(w, h) => Some(Action::Resize(w, h)),
                 Event::Mouse(m) => Some(Action::Mouse(m)),
+                // Bracketed paste: the text arrives whole, never as keys.
+                Event::Paste(t) => Some(Action::Paste(t)),
                 _ => None,
             };
             if let Some(a) = action {
@@ -154,8 +159,9 @@ fn event_loop(
     }
 }
 
-/// Puts the terminal in raw mode on the alternate screen (with mouse capture if asked),
-/// and undoes all of it when dropped — including on an error and during a panic.
+/// Puts the terminal in raw mode on the alternate screen with bracketed paste (a paste
+/// arrives as text, never as keys) and mouse capture if asked, and undoes all of it when
+/// dropped — including on an error and during a panic.
 pub struct TerminalGuard {
     mouse: bool,
 }
@@ -165,7 +171,7 @@ impl TerminalGuard {
         install_panic_hook(mouse);
         enable_raw_mode()?;
         let guard = TerminalGuard { mouse };
-        execute!(io::stdout(), EnterAlternateScreen)?;
+        execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
         if mouse {
             execute!(io::stdout(), EnableMouseCapture)?;
         }
@@ -179,6 +185,7 @@ fn restore(mouse: bool) {
     }
     let _ = execute!(
         io::stdout(),
+        DisableBracketedPaste,
         LeaveAlternateScreen,
         ratatui::crossterm::cursor::Show
     );

@@ -9,7 +9,7 @@ use super::app::{Mode, Pane, State};
 use super::keymap;
 use super::panes;
 use super::widgets::popup;
-use super::widgets::text::{esc, fit, width};
+use super::widgets::text::{esc, fit, width, wrap};
 
 /// Smallest size the interface draws in; below it a message says so.
 pub const MIN_W: u16 = 60;
@@ -27,11 +27,13 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             .render(area, buf);
         return;
     }
+    // The status line grows (up to 4 rows) so that a long message is shown whole.
+    let status_rows = status_lines(s, area.width);
     let [tabs, body, hints, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(status_rows.len() as u16),
     ])
     .areas(area);
     tab_bar(s, tabs, buf);
@@ -51,7 +53,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     }
     working(s, body, buf);
     hint_bar(s, hints, buf);
-    status_line(s, status, buf);
+    Paragraph::new(status_rows).render(status, buf);
     match s.mode {
         Mode::Form => {
             if let Some((_, f)) = &s.form {
@@ -59,12 +61,13 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             }
         }
         Mode::Confirm => {
-            if let Some((q, _)) = &s.confirm {
+            if let Some(q) = s.question() {
                 popup::confirm(body, buf, q, &s.theme);
             }
         }
         Mode::Conflict => conflict(s, body, buf),
         Mode::Help => help(s, body, buf),
+        Mode::Log => log(s, body, buf),
         _ => {}
     }
 }
@@ -117,7 +120,7 @@ fn working(s: &State, body: Rect, buf: &mut Buffer) {
 
 fn tab_bar(s: &State, area: Rect, buf: &mut Buffer) {
     let mut spans = Vec::new();
-    for (p, label) in super::app::tabs(s.pane, area.width) {
+    for (p, label) in super::app::tabs_with(s.pane, area.width, s.privacy) {
         spans.push(if p == s.pane {
             Span::styled(label, s.theme.tab_active())
         } else {
@@ -126,7 +129,7 @@ fn tab_bar(s: &State, area: Rect, buf: &mut Buffer) {
     }
     if s.privacy {
         spans.push(Span::styled(
-            " PRIVACY ",
+            super::app::privacy_badge(area.width),
             s.theme
                 .warn()
                 .add_modifier(ratatui::style::Modifier::REVERSED),
@@ -138,6 +141,12 @@ fn tab_bar(s: &State, area: Rect, buf: &mut Buffer) {
 fn hint_bar(s: &State, area: Rect, buf: &mut Buffer) {
     let mut spans = Vec::new();
     let mut used = 0usize;
+    // After adding a record: the next step first.
+    if let (Some(next), Mode::Normal) = (&s.next_hint, s.mode) {
+        let t = format!("{}  ", fit(next, area.width as usize));
+        used += width(&t);
+        spans.push(Span::styled(t, s.theme.ok()));
+    }
     for (k, h) in keymap::hints(s.mode, s.pane) {
         let w = width(&k) + width(h) + 3;
         if used + w > area.width as usize {
@@ -150,78 +159,152 @@ fn hint_bar(s: &State, area: Rect, buf: &mut Buffer) {
     Line::from(spans).render(area, buf);
 }
 
-fn status_line(s: &State, area: Rect, buf: &mut Buffer) {
+/// Most rows the status line takes; a longer message ends by pointing to the log (`L`),
+/// which holds it whole.
+const STATUS_MAX: usize = 4;
+
+/// The status line: study, database, phase today and the last message. A message that
+/// does not fit beside them gets rows of its own below them, wrapped, never cut.
+fn status_lines(s: &State, w: u16) -> Vec<Line<'static>> {
+    let w = w as usize;
     let left = format!(
         " {} · {} · {} ",
         esc(&s.reference.study_name),
         esc(&s.db_path),
         s.phase_today()
     );
-    let room = if s.message.is_some() {
-        area.width as usize * 3 / 5
-    } else {
-        area.width as usize
+    let Some(m) = &s.message else {
+        return vec![Line::styled(fit(&left, w), s.theme.dim())];
     };
-    let left = fit(&left, room);
-    let mut spans = vec![Span::styled(left.clone(), s.theme.dim())];
-    if let Some(m) = &s.message {
-        let room = (area.width as usize).saturating_sub(width(&left) + 1);
-        let style = if m.error {
-            s.theme.error()
-        } else {
-            s.theme.ok()
-        };
-        // One line: the first of a multi-line message, with how many follow.
-        let n = m.text.lines().count();
-        let first = m.text.lines().next().unwrap_or_default();
-        let first = if n > 1 {
-            format!("{first} (+{} more line(s))", n - 1)
-        } else {
-            first.to_string()
-        };
-        let text = if s.privacy { first } else { esc(&first) };
-        spans.push(Span::styled(fit(&esc(&text), room), style));
+    let style = if m.error {
+        s.theme.error()
+    } else {
+        s.theme.ok()
+    };
+    let text = m.text.lines().map(esc).collect::<Vec<_>>().join(" ⏎ ");
+    let left_short = fit(&left, w * 3 / 5);
+    if width(&left_short) + width(&text) < w {
+        return vec![Line::from(vec![
+            Span::styled(left_short, s.theme.dim()),
+            Span::styled(text, style),
+        ])];
     }
-    Line::from(spans).render(area, buf);
+    let mut rows = vec![Line::styled(fit(&left, w), s.theme.dim())];
+    let wrapped = wrap(&format!(" {text}"), w);
+    let room = STATUS_MAX - 1;
+    let n = wrapped.len();
+    for (i, l) in wrapped.into_iter().enumerate().take(room) {
+        if i + 1 == room && n > room {
+            let more = " … (L: the whole message)";
+            let keep = fit(&l, w.saturating_sub(width(more)));
+            rows.push(Line::styled(format!("{keep}{more}"), style));
+        } else {
+            rows.push(Line::styled(l, style));
+        }
+    }
+    rows
+}
+
+/// The message log (`L`): every message of this session, errors first, newest first,
+/// each whole (wrapped).
+fn log(s: &State, area: Rect, buf: &mut Buffer) {
+    let r = popup::centred(area, 120, area.height);
+    let inner = popup::frame(
+        r,
+        buf,
+        "Messages: errors first, newest first (Esc closes, ↑/↓ scroll)",
+        &s.theme,
+    );
+    let w = (inner.width as usize).saturating_sub(2).max(10);
+    let mut lines: Vec<Line> = Vec::new();
+    let msgs = s.log_lines();
+    if msgs.is_empty() {
+        lines.push(Line::styled("No messages yet.", s.theme.dim()));
+    }
+    for m in msgs.iter().skip(s.log_top) {
+        let (mark, style) = if m.error {
+            ("✗ ", s.theme.error())
+        } else {
+            ("· ", s.theme.ok())
+        };
+        let text = if s.privacy { m.text.clone() } else { esc(&m.text) };
+        for (i, l) in wrap(&text, w).into_iter().enumerate() {
+            let p = if i == 0 { mark } else { "  " };
+            lines.push(Line::styled(format!("{p}{l}"), style));
+        }
+    }
+    Paragraph::new(lines).render(inner, buf);
 }
 
 fn help(s: &State, area: Rect, buf: &mut Buffer) {
     let r = popup::centred(area, 150, area.height);
-    let inner = popup::frame(
-        r,
-        buf,
-        "Keys here (Esc closes; other panes: press ? there)",
-        &s.theme,
-    );
-    let mut lines: Vec<Line> = Vec::new();
-    // This pane's keys first, then those that work everywhere; other panes are left out.
+    let filter = s.help_filter.to_lowercase();
+    let title = if filter.is_empty() {
+        "Keys here (type to filter all keys; Esc closes; other panes: press ? there)".to_string()
+    } else {
+        format!("Keys matching “{}▏” in every pane (Backspace, Esc clears)", esc(&s.help_filter))
+    };
+    let inner = popup::frame(r, buf, &title, &s.theme);
+    // This pane's keys first, then those that work everywhere; other panes are left out
+    // (unless a filter is typed: then every pane's keys that match it).
     let mut ctxs: Vec<keymap::Ctx> = keymap::all_contexts()
         .into_iter()
-        .filter(|c| !matches!(c, keymap::Ctx::Pane(p) if *p != s.pane))
+        .filter(|c| !filter.is_empty() || !matches!(c, keymap::Ctx::Pane(p) if *p != s.pane))
         .collect();
     ctxs.sort_by_key(|c| match c {
-        keymap::Ctx::Pane(_) => 0,
-        keymap::Ctx::Global | keymap::Ctx::List => 1,
-        _ => 2,
+        keymap::Ctx::Pane(p) if *p == s.pane => 0,
+        keymap::Ctx::Pane(_) => 1,
+        keymap::Ctx::Global | keymap::Ctx::List => 2,
+        _ => 3,
     });
-    for ctx in ctxs {
-        lines.push(Line::styled(ctx.title(), s.theme.header()));
-        for b in keymap::BINDINGS.iter().filter(|b| b.ctx == ctx) {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<16}", keymap::keys_label(b)), s.theme.key()),
-                Span::raw(b.help),
-            ]));
-        }
-    }
-    // Two columns when the lines do not fit in one.
     let h = inner.height as usize;
-    if lines.len() > h && inner.width >= 80 {
+    // Two columns when the lines do not fit in one (and there is room for two).
+    let build = |col_w: usize| -> Vec<Line> {
+        let mut lines: Vec<Line> = Vec::new();
+        for ctx in &ctxs {
+            let bs: Vec<&keymap::Binding> = keymap::BINDINGS
+                .iter()
+                .filter(|b| b.ctx == *ctx)
+                .filter(|b| {
+                    filter.is_empty()
+                        || b.help.to_lowercase().contains(&filter)
+                        || keymap::keys_label(b).to_lowercase().contains(&filter)
+                })
+                .collect();
+            if bs.is_empty() {
+                continue;
+            }
+            lines.push(Line::styled(ctx.title(), s.theme.header()));
+            for b in bs {
+                let keys = format!("  {:<16}", keymap::keys_label(b));
+                let kw = width(&keys);
+                let wrapped = wrap(b.help, col_w.saturating_sub(kw).max(10));
+                for (i, l) in wrapped.into_iter().enumerate() {
+                    lines.push(if i == 0 {
+                        Line::from(vec![
+                            Span::styled(keys.clone(), s.theme.key()),
+                            Span::raw(l),
+                        ])
+                    } else {
+                        Line::raw(format!("{:kw$}{l}", ""))
+                    });
+                }
+            }
+        }
+        if lines.is_empty() {
+            lines.push(Line::styled("No key matches.", s.theme.dim()));
+        }
+        lines
+    };
+    let one = build(inner.width as usize);
+    if one.len() > h && inner.width >= 80 {
         let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
             .areas(inner);
+        let mut lines = build(a.width as usize);
         let second = lines.split_off(lines.len().div_ceil(2).max(h.min(lines.len())));
         Paragraph::new(lines).render(a, buf);
         Paragraph::new(second).render(b, buf);
     } else {
-        Paragraph::new(lines).render(inner, buf);
+        Paragraph::new(one).render(inner, buf);
     }
 }

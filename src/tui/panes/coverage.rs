@@ -7,13 +7,47 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Widget};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Widget};
 
 use super::panel;
 use crate::domain::parse_date;
 use crate::service::coverage::Coverage;
 use crate::tui::app::{page_top, State};
-use crate::tui::widgets::text::esc;
+use crate::tui::widgets::text::{esc, fit, pii};
+
+/// A Coverage panel that scrolls: its border is highlighted when `f` has given it the
+/// arrows, and its title says when there is more than it shows.
+fn scrolled(
+    s: &State,
+    i: usize,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let th = &s.theme;
+    let h = area.height.saturating_sub(2) as usize;
+    let n = lines.len();
+    let top = s.cov_scroll[i].min(n.saturating_sub(h.max(1)));
+    let more = if n > h {
+        format!(" · {}–{} of {} lines", top + 1, (top + h).min(n), n)
+    } else {
+        String::new()
+    };
+    let focused = s.cov_focus == i;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            th.focus_border()
+        } else {
+            th.border()
+        })
+        .title(Line::styled(format!(" {title}{more} "), th.title()));
+    Paragraph::new(lines)
+        .block(block)
+        .scroll((top.min(u16::MAX as usize) as u16, 0))
+        .render(area, buf);
+}
 
 pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let th = &s.theme;
@@ -30,21 +64,22 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let updating = s.stale[crate::tui::app::Pane::Coverage.index()];
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
-    let [matrix, cats, obs] = Layout::vertical([
-        Constraint::Percentage(45),
-        Constraint::Percentage(30),
+    let [matrix, cats, obs, people] = Layout::vertical([
+        Constraint::Percentage(35),
         Constraint::Percentage(25),
+        Constraint::Percentage(20),
+        Constraint::Percentage(20),
     ])
     .areas(left);
     let [chart, follow, gaps] = Layout::vertical([
-        Constraint::Percentage(40),
-        Constraint::Length(4),
+        Constraint::Percentage(35),
+        Constraint::Percentage(25),
         Constraint::Min(3),
     ])
     .areas(right);
     let phases: Vec<u32> = c.phases.iter().map(|p| p.number).collect();
 
-    // Phase × site matrix.
+    // Phase × site matrix, with the total of each phase under it.
     let mut lines = vec![Line::from(
         std::iter::once(Span::styled(format!("{:<8}", "site"), th.header()))
             .chain(
@@ -75,6 +110,14 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         }
         lines.push(Line::from(spans));
     }
+    let mut spans = vec![Span::styled(format!("{:<8}", "phase"), th.title())];
+    for p in &c.phases {
+        spans.push(Span::styled(
+            format!("{:>12}", format!("{}/{}", p.interviews, p.target)),
+            th.progress(p.interviews, p.target),
+        ));
+    }
+    lines.push(Line::from(spans));
     lines.push(Line::styled(
         format!(
             "total {}/{} interviews{}",
@@ -84,15 +127,16 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         ),
         th.title(),
     ));
-    panel(
+    scrolled(
+        s,
+        0,
         "Interviews against targets (phase × site)",
         lines,
         matrix,
         buf,
-        th,
     );
 
-    // By role category.
+    // By role category (the study definition sets targets per phase and site only).
     let cat_names: Vec<String> = c
         .by_role_category
         .iter()
@@ -128,7 +172,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         }
         lines.push(Line::from(spans));
     }
-    panel("Coverage by role category", lines, cats, buf, th);
+    scrolled(s, 1, "Coverage by role category", lines, cats, buf);
 
     // Observations by meeting type.
     let mut lines = Vec::new();
@@ -147,29 +191,67 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         format!("documents reviewed: {}", c.documents),
         th.dim(),
     ));
-    panel("Observations by meeting type", lines, obs, buf, th);
+    scrolled(s, 2, "Observations by meeting type", lines, obs, buf);
+
+    // Sessions per fieldworker (interviewer, observer), per phase and site.
+    let mut lines = Vec::new();
+    match &s.coverage_fw {
+        None => lines.push(Line::styled("Computing…", th.dim())),
+        Some(per) if per.totals.is_empty() => {
+            lines.push(Line::styled("No sessions done yet.", th.dim()))
+        }
+        Some(per) => {
+            for t in &per.totals {
+                let who = pii(s.privacy, &t.fieldworker);
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{:<24}", fit(&who, 23)), th.key()),
+                    Span::raw(format!(
+                        "{} interview(s), {} observation(s)",
+                        t.interviews, t.observations
+                    )),
+                ]));
+                let mut parts: Vec<String> = Vec::new();
+                for x in per.cells.iter().filter(|x| x.fieldworker == t.fieldworker) {
+                    let r = if x.role == "observer" { "obs" } else { "int" };
+                    parts.push(format!("ph {} {} {r} {}", x.phase, esc(&x.site), x.sessions));
+                }
+                lines.push(Line::styled(format!("  {}", parts.join(" · ")), th.dim()));
+            }
+        }
+    }
+    scrolled(s, 3, "Sessions done per fieldworker", lines, people, buf);
 
     progress_chart(s, c, chart, buf);
 
-    // Follow-up of baseline participants.
+    // Follow-up of baseline participants: every one still to see, in full.
     let mut lines = Vec::new();
     for f in &c.follow_up {
-        let not_seen: Vec<String> = f.not_seen.iter().take(12).map(|n| n.code.clone()).collect();
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!(
-                    "phase {}→{}: {}/{} seen again; ",
-                    f.baseline_phase, f.follow_up_phase, f.seen_again, f.baseline_participants
-                ),
-                th.progress(f.seen_again, f.baseline_participants),
-            ),
-            Span::raw(format!(
-                "{} still to see: {}{}",
+        lines.push(Line::from(vec![Span::styled(
+            format!(
+                "phase {}→{}: {}/{} seen again; {} still to see{}",
+                f.baseline_phase,
+                f.follow_up_phase,
+                f.seen_again,
+                f.baseline_participants,
                 f.not_seen.len(),
-                not_seen.join(" "),
-                if f.not_seen.len() > 12 { " …" } else { "" }
-            )),
-        ]));
+                if f.withdrawn > 0 {
+                    format!(" ({} withdrawn, not counted)", f.withdrawn)
+                } else {
+                    String::new()
+                }
+            ),
+            th.progress(f.seen_again, f.baseline_participants),
+        )]));
+        for n in &f.not_seen {
+            lines.push(Line::raw(format!(
+                "  {}  site {}  {}  {}  follow-up contact: {}",
+                n.code,
+                esc(&n.site),
+                esc(&n.role_category),
+                esc(&n.status),
+                esc(&n.follow_up_consent)
+            )));
+        }
     }
     if lines.is_empty() {
         lines.push(Line::styled(
@@ -177,12 +259,13 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             th.dim(),
         ));
     }
-    panel(
+    scrolled(
+        s,
+        4,
         "Baseline participants still to be seen at follow-up",
         lines,
         follow,
         buf,
-        th,
     );
 
     // Gaps, selectable.
@@ -192,9 +275,14 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     for (i, g) in c.gaps.iter().enumerate().skip(top).take(h) {
         let msg = if s.privacy && g.kind.starts_with("transcript") {
             format!(
-                "{} of interview {}",
+                "{} of interview {}{}",
                 g.kind.replace('-', " "),
-                g.id.chars().take(8).collect::<String>()
+                g.id.chars().take(8).collect::<String>(),
+                if g.participants.is_empty() {
+                    String::new()
+                } else {
+                    format!(" of {}", g.participants.join(", "))
+                }
             )
         } else {
             esc(&g.message)
@@ -212,13 +300,21 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     if c.gaps.is_empty() {
         lines.push(Line::styled("No gaps: nothing needs action.", th.ok()));
     }
-    panel(
-        &format!("Gaps ({}) — Enter goes to the record", c.gaps.len()),
-        lines,
-        gaps,
-        buf,
-        th,
-    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if s.cov_focus + 1 == crate::tui::app::COVERAGE_PANELS.len() {
+            th.focus_border()
+        } else {
+            th.border()
+        })
+        .title(Line::styled(
+            format!(" Gaps ({}) — Enter goes to the record ", c.gaps.len()),
+            th.title(),
+        ));
+    Paragraph::new(lines)
+        .block(block)
+        .wrap(ratatui::widgets::Wrap { trim: false })
+        .render(gaps, buf);
 }
 
 fn day(d: &str) -> Option<f64> {

@@ -27,13 +27,14 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         Layout::vertical([Constraint::Min(5), Constraint::Length(detail_h)]).areas(area);
     let rows = st.rows();
     let title = format!(
-        " Framework matrix · {} case(s), {} row(s) × {} theme(s) · phase {} ",
+        " Framework matrix · {} case(s), {} row(s) × {} theme(s) · phase {}{} ",
         m.cases.len(),
         rows.len(),
         m.themes.len(),
         st.phase
             .map(|p| p.to_string())
-            .unwrap_or_else(|| "all".into())
+            .unwrap_or_else(|| "all".into()),
+        super::find_label(s)
     );
     let block = Block::default()
         .borders(Borders::ALL)

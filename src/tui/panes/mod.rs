@@ -19,6 +19,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::theme::Theme;
+use super::app::State;
 
 /// A bordered box of lines (detail panels).
 pub fn panel(title: &str, lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffer, theme: &Theme) {
@@ -30,6 +31,17 @@ pub fn panel(title: &str, lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffe
         .block(block)
         .wrap(Wrap { trim: false })
         .render(area, buf);
+}
+
+/// The `/` query of a list that jumps to its first match, for the list's title: shown
+/// while it is typed (with a cursor) and after it is kept.
+pub fn find_label(s: &State) -> String {
+    let typing = s.mode == crate::tui::app::Mode::Search;
+    if s.find.is_empty() && !typing {
+        return String::new();
+    }
+    let q = crate::tui::widgets::text::typed(s.privacy, &s.find);
+    format!(" /{q}{}", if typing { "▏" } else { "" })
 }
 
 /// A short description of the active filters.

@@ -13,7 +13,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let th = &s.theme;
     let f = &s.sfilter;
     let title = format!(
-        " Sessions {}/{} ({}){} ",
+        " Sessions {}/{} ({}){}{} ",
         if s.sessions.total == 0 {
             0
         } else {
@@ -30,7 +30,8 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             ("site", f.site.clone()),
             ("kind", f.kind.map(|x| x.to_string())),
             ("status", f.status.map(|x| x.to_string())),
-        ])
+        ]),
+        super::find_label(s)
     );
     let t = VTable {
         title,

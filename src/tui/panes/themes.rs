@@ -25,9 +25,10 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         .border_style(th.focus_border())
         .title(Line::styled(
             format!(
-                " Codebook ({} themes{}) ",
+                " Codebook ({} themes{}){} ",
                 s.themes.len(),
-                if s.show_all_themes { ", all" } else { "" }
+                if s.show_all_themes { ", all" } else { "" },
+                super::find_label(s)
             ),
             th.title(),
         ));

@@ -10,7 +10,7 @@ use crate::tui::widgets::text::{esc, pii};
 pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let th = &s.theme;
     let title = format!(
-        " Transcripts {}/{} (root: {}) ",
+        " Transcripts {}/{} (root: {}){} ",
         if s.transcripts.total == 0 {
             0
         } else {
@@ -21,7 +21,8 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             crate::tui::widgets::text::MASK.to_string()
         } else {
             esc(&s.transcripts_root)
-        }
+        },
+        super::find_label(s)
     );
     let t = VTable {
         title,

@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Widget};
 use time::Date;
 
 use super::popup;
-use super::text::{esc, fit, width, MASK};
+use super::text::{esc, fit, tail, width, wrap, MASK};
 use crate::domain::{format_date, parse_date};
 use crate::tui::theme::Theme;
 
@@ -37,6 +37,9 @@ pub struct Field {
     pub error: Option<String>,
     /// A direct identifier: masked in privacy mode.
     pub pii: bool,
+    /// A picker's filter, typed while it is focused: ←/→ move among the options that
+    /// match it.
+    pub filter: String,
 }
 
 impl Field {
@@ -50,6 +53,7 @@ impl Field {
             required: false,
             error: None,
             pii: false,
+            filter: String::new(),
         }
     }
     pub fn date(key: &'static str, label: &'static str, d: Option<Date>) -> Field {
@@ -121,12 +125,75 @@ impl Field {
         }
     }
 
-    /// ←/→: cycle a choice, move a date by a day.
+    /// The options of a picker that match its filter (all of them when none is typed):
+    /// case-insensitive, anywhere in the label or the value.
+    pub fn matching(&self) -> Vec<usize> {
+        let FieldKind::Choice(opts) = &self.kind else {
+            return Vec::new();
+        };
+        let q = self.filter.to_lowercase();
+        opts.iter()
+            .enumerate()
+            .filter(|(_, (v, l))| {
+                q.is_empty() || l.to_lowercase().contains(&q) || v.to_lowercase().contains(&q)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// A typed character: text for a text field; a picker's filter (the first option that
+    /// matches is chosen).
+    pub fn type_char(&mut self, c: char) {
+        if let FieldKind::Choice(_) = self.kind {
+            self.filter.push(c);
+            let m = self.matching();
+            if !m.contains(&self.choice) {
+                if let Some(i) = m.first() {
+                    self.choice = *i;
+                }
+            }
+            self.error = if m.is_empty() {
+                Some(format!("no option matches “{}”", self.filter))
+            } else {
+                None
+            };
+        } else {
+            self.value.push(c);
+            self.error = None;
+        }
+    }
+
+    /// Backspace: the last character of the text, or of a picker's filter.
+    pub fn backspace(&mut self) {
+        if let FieldKind::Choice(_) = self.kind {
+            self.filter.pop();
+        } else {
+            self.value.pop();
+        }
+        self.error = None;
+    }
+
+    /// Ctrl-u: the text, or a picker's filter.
+    pub fn clear(&mut self) {
+        if let FieldKind::Choice(_) = self.kind {
+            self.filter.clear();
+        } else {
+            self.value.clear();
+        }
+        self.error = None;
+    }
+
+    /// ←/→: cycle a choice (among those matching the filter), move a date by a day.
     pub fn step(&mut self, delta: i64) {
         match &self.kind {
             FieldKind::Choice(opts) if !opts.is_empty() => {
-                let n = opts.len() as i64;
-                self.choice = (self.choice as i64 + delta).rem_euclid(n) as usize;
+                let m = self.matching();
+                if m.is_empty() {
+                    return;
+                }
+                let at = m.iter().position(|i| *i == self.choice).unwrap_or(0) as i64;
+                let n = m.len() as i64;
+                self.choice = m[(at + delta).rem_euclid(n) as usize];
             }
             FieldKind::Date => {
                 let d = match parse_date(&self.value) {
@@ -153,7 +220,13 @@ impl Field {
             None
         } else {
             match self.kind {
-                FieldKind::Date => parse_date(&v).err().map(|_| "use YYYY-MM-DD".to_string()),
+                FieldKind::Date => parse_date(&v).err().map(|e| {
+                    // The right shape but no such day says so; any other text, the format.
+                    match e.split_once(": ") {
+                        Some((_, why)) => why.to_string(),
+                        None => "use YYYY-MM-DD".to_string(),
+                    }
+                }),
                 FieldKind::Number => v.parse::<i64>().err().map(|_| "a whole number".to_string()),
                 _ => None,
             }
@@ -289,16 +362,14 @@ impl Form {
         }
     }
 
-    /// Height the form needs.
+    /// Height the form needs in a popup of the usual width.
     pub fn height(&self) -> u16 {
-        (self.fields.len() as u16)
-            .saturating_add(6)
-            .saturating_add(self.completions.len().min(5) as u16)
+        (self.lines(88, &Theme::new(false), false).0.len() as u16).saturating_add(2)
     }
 
-    pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme, privacy: bool) {
-        let r = popup::centred(area, 90, self.height());
-        let inner = popup::frame(r, buf, &self.title, theme);
+    /// The form's lines for an inside `w` cells wide, and the lines of the focused field
+    /// (first, last), so that it can be scrolled into view.
+    fn lines(&self, w: usize, theme: &Theme, privacy: bool) -> (Vec<Line<'static>>, (usize, usize)) {
         let label_w = self
             .fields
             .iter()
@@ -306,16 +377,23 @@ impl Form {
             .max()
             .unwrap_or(10)
             .min(24);
+        // The value's box: the rest of the line after the label.
+        let value_w = w.saturating_sub(label_w + 2).max(8);
+        let indent = " ".repeat(label_w + 2);
         let mut lines: Vec<Line> = Vec::new();
+        let mut focus = (0, 0);
         for (i, f) in self.fields.iter().enumerate() {
             let focused = i == self.focus;
+            let first = lines.len();
             let marker = if f.required { "*" } else { " " };
             let label = format!("{:>w$}{marker} ", fit(f.label, label_w), w = label_w);
-            let value_w = (inner.width as usize).saturating_sub(label_w + 4).max(10);
-            let mut value = f.shown(privacy);
-            if focused && f.accepts_text() {
-                value.push('▏');
-            }
+            let shown = f.shown(privacy);
+            let value = if focused && f.accepts_text() {
+                // The end of a long value, where the cursor is, stays in the box.
+                format!("{}▏", tail(&shown, value_w.saturating_sub(1)))
+            } else {
+                fit(&shown, value_w)
+            };
             let value_style = if focused {
                 theme.selected()
             } else {
@@ -323,39 +401,97 @@ impl Form {
             };
             let mut spans = vec![
                 Span::styled(label, if focused { theme.key() } else { theme.dim() }),
-                Span::styled(fit(&value, value_w / 2 + 10), value_style),
+                Span::styled(value.clone(), value_style),
             ];
-            if let Some(e) = &f.error {
-                spans.push(Span::styled(format!("  ✗ {}", esc(e)), theme.error()));
-            } else if focused {
-                let hint = match f.kind {
+            if focused && f.error.is_none() {
+                let hint = match &f.kind {
                     FieldKind::Date => "  YYYY-MM-DD, ←/→ a day",
+                    FieldKind::Choice(o) if o.len() > 6 => "  type to filter, ←/→",
                     FieldKind::Choice(_) => "  ←/→ to choose",
                     FieldKind::Path => "  → completes",
                     _ => "",
                 };
-                spans.push(Span::styled(hint, theme.dim()));
+                if width(&value) + width(hint) <= value_w {
+                    spans.push(Span::styled(hint, theme.dim()));
+                }
             }
             lines.push(Line::from(spans));
+            // A picker being filtered (or a long one): the filter and the options that
+            // match it, with their full labels.
+            if focused {
+                if let FieldKind::Choice(opts) = &f.kind {
+                    if !f.filter.is_empty() || opts.len() > 6 {
+                        let m = f.matching();
+                        lines.push(Line::styled(
+                            format!(
+                                "{indent}filter: {}▏  {} of {} match",
+                                esc(&f.filter),
+                                m.len(),
+                                opts.len()
+                            ),
+                            theme.dim(),
+                        ));
+                        let at = m.iter().position(|x| *x == f.choice).unwrap_or(0);
+                        let top = at.saturating_sub(2).min(m.len().saturating_sub(5));
+                        for j in m.iter().skip(top).take(5) {
+                            let style = if *j == f.choice {
+                                theme.selected()
+                            } else {
+                                theme.dim()
+                            };
+                            lines.push(Line::from(vec![
+                                Span::raw(indent.clone()),
+                                Span::styled(fit(&esc(&opts[*j].1), value_w), style),
+                            ]));
+                        }
+                    }
+                }
+            }
+            if let Some(e) = &f.error {
+                for (k, l) in wrap(&esc(e), value_w.saturating_sub(2)).into_iter().enumerate() {
+                    let mark = if k == 0 { "✗ " } else { "  " };
+                    lines.push(Line::styled(format!("{indent}{mark}{l}"), theme.error()));
+                }
+            }
             if focused && f.kind == FieldKind::Path {
                 for c in self.completions.iter().take(5) {
                     let shown = if privacy { MASK.to_string() } else { esc(c) };
                     lines.push(Line::styled(
-                        format!("{:w$}  {shown}", "", w = label_w),
+                        format!("{indent}{}", fit(&shown, value_w)),
                         theme.dim(),
                     ));
                 }
             }
+            if focused {
+                focus = (first, lines.len() - 1);
+            }
         }
         lines.push(Line::raw(""));
         if let Some(e) = &self.error {
-            lines.push(Line::styled(esc(e), theme.error()));
+            for l in wrap(&esc(e), w) {
+                lines.push(Line::styled(l, theme.error()));
+            }
         }
-        lines.push(Line::styled(
+        for l in wrap(
             "Enter save · Esc cancel (nothing changes) · Tab/↓ next field · * required",
-            theme.dim(),
-        ));
-        Paragraph::new(lines).render(inner, buf);
+            w,
+        ) {
+            lines.push(Line::styled(l, theme.dim()));
+        }
+        (lines, focus)
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme, privacy: bool) {
+        let w = area.width.min(90);
+        let (lines, (f0, f1)) = self.lines(w.saturating_sub(2) as usize, theme, privacy);
+        let r = popup::centred(area, w, (lines.len() as u16).saturating_add(2));
+        let inner = popup::frame(r, buf, &self.title, theme);
+        // Taller than the screen: scrolled so that the focused field is in view.
+        let h = inner.height as usize;
+        let top = if f1 < h { 0 } else { (f1 + 1 - h).min(f0) };
+        Paragraph::new(lines)
+            .scroll((top.min(u16::MAX as usize) as u16, 0))
+            .render(inner, buf);
     }
 }
 

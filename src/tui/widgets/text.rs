@@ -77,9 +77,82 @@ pub fn fit(s: &str, max: usize) -> String {
     out
 }
 
+/// Word-wrap `s` into lines of at most `max` cells; a word longer than a line is broken.
+/// Nothing is dropped: every character of `s` (but the spaces at the breaks) is in the
+/// lines.
+pub fn wrap(s: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut out = Vec::new();
+    for para in s.split('\n') {
+        let mut line = String::new();
+        let mut w = 0;
+        for word in para.split(' ') {
+            let ww = width(word);
+            let sep = usize::from(!line.is_empty());
+            if w + sep + ww <= max {
+                if sep == 1 {
+                    line.push(' ');
+                }
+                line.push_str(word);
+                w += sep + ww;
+                continue;
+            }
+            if !line.is_empty() {
+                out.push(std::mem::take(&mut line));
+                w = 0;
+            }
+            // The word alone, broken where it is longer than a line.
+            for c in word.chars() {
+                let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+                if w + cw > max && !line.is_empty() {
+                    out.push(std::mem::take(&mut line));
+                    w = 0;
+                }
+                line.push(c);
+                w += cw;
+            }
+        }
+        out.push(line);
+    }
+    out
+}
+
+/// The last cells of `s` that fit in `max` (with `…` in front when cut): a field longer
+/// than its box shows its end, where the cursor is.
+pub fn tail(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut out: Vec<char> = Vec::new();
+    let mut w = 0;
+    for c in s.chars().rev() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if w + cw + 1 > max {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.reverse();
+    let mut r = String::from(if max > 0 { "…" } else { "" });
+    r.extend(out);
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrap_keeps_every_word_and_tail_keeps_the_end() {
+        let text = "the quick brown fox jumps over the lazy dog again and again";
+        let lines = wrap(text, 12);
+        assert!(lines.iter().all(|l| width(l) <= 12), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(tail("0123456789", 5), "…6789");
+        assert_eq!(tail("abc", 5), "abc");
+    }
 
     #[test]
     fn control_characters_are_escaped() {
