@@ -317,7 +317,8 @@ fn export_pane_previews_writes_with_manifest_and_refuses() {
     cmd(&mut fw, &mut s, Cmd::Cancel);
 
     // A refusal listing several problems shows one a line, never an escaped line break;
-    // the status line shows its first line and how many follow.
+    // the status line shows its lines below the study line (never cut: what does not fit
+    // is in the message log, `L`).
     cmd(&mut fw, &mut s, Cmd::End);
     assert_eq!(s.data.export.kind(), ExportKind::Project);
     let r = s.data.export.current_preview().unwrap().refusal.clone();
@@ -329,9 +330,13 @@ fn export_pane_previews_writes_with_manifest_and_refuses() {
         screen.contains(&first[..first.len().min(40)]),
         "{first}\n{screen}"
     );
-    s.error(format!("{r}\nsecond line"));
+    s.error(format!("short refusal\nsecond line"));
     let screen = text(&s, 200, 40);
-    assert!(screen.contains("more line(s))"), "{screen}");
+    assert!(
+        screen.contains(" short refusal") && screen.contains(" second line"),
+        "{screen}"
+    );
+    assert!(!screen.contains("\\n"), "{screen}");
 }
 
 #[test]

@@ -58,6 +58,8 @@ fn every_pane_at_120x40_and_small() {
         let name = p.title().to_lowercase();
         snap!(format!("{name}_120x40"), text(&s, 120, 40));
         snap!(format!("{name}_60x16"), text(&s, 60, 16));
+        snap!(format!("{name}_80x24"), text(&s, 80, 24));
+        snap!(format!("{name}_160x50"), text(&s, 160, 50));
     }
 }
 

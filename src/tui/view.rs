@@ -181,25 +181,26 @@ fn status_lines(s: &State, w: u16) -> Vec<Line<'static>> {
     } else {
         s.theme.ok()
     };
-    let text = m.text.lines().map(esc).collect::<Vec<_>>().join(" ⏎ ");
+    // Each line of the message escaped on its own (a line break is never shown as `\n`).
+    let text = m.text.lines().map(esc).collect::<Vec<_>>().join("\n");
     let left_short = fit(&left, w * 3 / 5);
-    if width(&left_short) + width(&text) < w {
+    if !text.contains('\n') && width(&left_short) + width(&text) < w {
         return vec![Line::from(vec![
             Span::styled(left_short, s.theme.dim()),
             Span::styled(text, style),
         ])];
     }
     let mut rows = vec![Line::styled(fit(&left, w), s.theme.dim())];
-    let wrapped = wrap(&format!(" {text}"), w);
+    let wrapped = wrap(&text, w.saturating_sub(1));
     let room = STATUS_MAX - 1;
     let n = wrapped.len();
     for (i, l) in wrapped.into_iter().enumerate().take(room) {
         if i + 1 == room && n > room {
             let more = " … (L: the whole message)";
-            let keep = fit(&l, w.saturating_sub(width(more)));
-            rows.push(Line::styled(format!("{keep}{more}"), style));
+            let keep = fit(&l, w.saturating_sub(width(more) + 1));
+            rows.push(Line::styled(format!(" {keep}{more}"), style));
         } else {
-            rows.push(Line::styled(l, style));
+            rows.push(Line::styled(format!(" {l}"), style));
         }
     }
     rows

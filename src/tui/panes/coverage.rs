@@ -24,13 +24,15 @@ fn scrolled(
     lines: Vec<Line<'static>>,
     area: Rect,
     buf: &mut Buffer,
+    wrap: bool,
 ) {
     let th = &s.theme;
     let h = area.height.saturating_sub(2) as usize;
     let n = lines.len();
     let top = s.cov_scroll[i].min(n.saturating_sub(h.max(1)));
+    // Where the view is, first: the title may be cut in a narrow panel.
     let more = if n > h {
-        format!(" · {}–{} of {} lines", top + 1, (top + h).min(n), n)
+        format!("[{}–{}/{}] ", top + 1, (top + h).min(n), n)
     } else {
         String::new()
     };
@@ -42,10 +44,14 @@ fn scrolled(
         } else {
             th.border()
         })
-        .title(Line::styled(format!(" {title}{more} "), th.title()));
-    Paragraph::new(lines)
-        .block(block)
-        .scroll((top.min(u16::MAX as usize) as u16, 0))
+        .title(Line::styled(format!(" {more}{title} "), th.title()));
+    let p = Paragraph::new(lines).block(block);
+    let p = if wrap {
+        p.wrap(ratatui::widgets::Wrap { trim: false })
+    } else {
+        p
+    };
+    p.scroll((top.min(u16::MAX as usize) as u16, 0))
         .render(area, buf);
 }
 
@@ -134,6 +140,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         lines,
         matrix,
         buf,
+        false,
     );
 
     // By role category (the study definition sets targets per phase and site only).
@@ -144,9 +151,16 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
+    // The name column takes what the phase columns leave.
+    let name_w = (cats.width as usize)
+        .saturating_sub(2 + 8 * phases.len())
+        .clamp(12, 34);
     let mut lines = vec![Line::from(
         std::iter::once(Span::styled(
-            format!("{:<34}", "role category (participants)"),
+            format!(
+                "{:<name_w$}",
+                fit("role category (participants)", name_w - 1)
+            ),
             th.header(),
         ))
         .chain(
@@ -158,8 +172,8 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     )];
     for name in &cat_names {
         let mut spans = vec![Span::raw(format!(
-            "{:<34}",
-            crate::tui::widgets::text::fit(&esc(name), 33)
+            "{:<name_w$}",
+            crate::tui::widgets::text::fit(&esc(name), name_w - 1)
         ))];
         for p in &phases {
             let n = c
@@ -172,15 +186,16 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         }
         lines.push(Line::from(spans));
     }
-    scrolled(s, 1, "Coverage by role category", lines, cats, buf);
+    scrolled(s, 1, "Coverage by role category", lines, cats, buf, false);
 
     // Observations by meeting type.
     let mut lines = Vec::new();
+    let type_w = (obs.width as usize).saturating_sub(2 + 9 + 5).clamp(10, 36);
     for o in &c.observations {
         lines.push(Line::raw(format!(
-            "phase {}  {:<36} {}",
+            "phase {}  {:<type_w$} {}",
             o.phase,
-            crate::tui::widgets::text::fit(&esc(&o.meeting_type_name), 36),
+            crate::tui::widgets::text::fit(&esc(&o.meeting_type_name), type_w),
             o.observed
         )));
     }
@@ -191,7 +206,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         format!("documents reviewed: {}", c.documents),
         th.dim(),
     ));
-    scrolled(s, 2, "Observations by meeting type", lines, obs, buf);
+    scrolled(s, 2, "Observations by meeting type", lines, obs, buf, false);
 
     // Sessions per fieldworker (interviewer, observer), per phase and site.
     let mut lines = Vec::new();
@@ -203,8 +218,9 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         Some(per) => {
             for t in &per.totals {
                 let who = pii(s.privacy, &t.fieldworker);
+                let who_w = (people.width as usize / 3).clamp(8, 24);
                 lines.push(Line::from(vec![
-                    Span::styled(format!("{:<24}", fit(&who, 23)), th.key()),
+                    Span::styled(format!("{:<who_w$}", fit(&who, who_w - 1)), th.key()),
                     Span::raw(format!(
                         "{} interview(s), {} observation(s)",
                         t.interviews, t.observations
@@ -219,7 +235,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             }
         }
     }
-    scrolled(s, 3, "Sessions done per fieldworker", lines, people, buf);
+    scrolled(s, 3, "Sessions done per fieldworker", lines, people, buf, true);
 
     progress_chart(s, c, chart, buf);
 
@@ -244,7 +260,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         )]));
         for n in &f.not_seen {
             lines.push(Line::raw(format!(
-                "  {}  site {}  {}  {}  follow-up contact: {}",
+                "  {}  {}  {}  {}  contact: {}",
                 n.code,
                 esc(&n.site),
                 esc(&n.role_category),
@@ -266,6 +282,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         lines,
         follow,
         buf,
+        true,
     );
 
     // Gaps, selectable.
