@@ -317,3 +317,165 @@ fn an_analyst_tags_a_passage_and_finds_it_in_the_quotes() {
         assert!(line.contains(label), "{line} / {label}");
     }
 }
+
+/// Every row of every table of the database, in a fixed order: what a test compares to
+/// show that nothing was written.
+fn dump(db: &Path) -> String {
+    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap();
+    let mut tables: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    // FTS shadow tables hold the same rows in another form; the base tables are enough.
+    tables.retain(|t| !t.contains("_fts_") && !t.ends_with("_data") && !t.ends_with("_idx"));
+    let mut out = String::new();
+    for t in tables {
+        let mut st = c.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
+        let n = st.column_count();
+        let mut rows: Vec<String> = st
+            .query_map([], |r| {
+                let mut v = Vec::new();
+                for i in 0..n {
+                    v.push(format!("{:?}", r.get_ref(i)?));
+                }
+                Ok(v.join("|"))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        rows.sort();
+        out.push_str(&format!("== {t} ({})\n{}\n", rows.len(), rows.join("\n")));
+    }
+    out
+}
+
+/// Wait until the program has exited; its status must be success.
+fn wait_exit(t: &mut Tui) {
+    let end = Instant::now() + timeout();
+    loop {
+        if let Some(status) = t.child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status:?}");
+            return;
+        }
+        assert!(Instant::now() < end, "the TUI did not quit");
+        std::thread::park_timeout(Duration::from_millis(10));
+    }
+}
+
+/// A study with one consented participant and one completed interview, through the CLI.
+fn study_with_a_done_interview(db: &Path, home: &Path) -> String {
+    run(db, home, &["init"]);
+    let code = String::from_utf8(run(
+        db,
+        home,
+        &[
+            "participant", "add", "--name", "Test Person", "--role", "ics-ceo", "--site", "A",
+        ],
+    ))
+    .unwrap()
+    .trim()
+    .to_string();
+    run(
+        db,
+        home,
+        &[
+            "consent", "record", &code, "--date", "2021-11-05", "--take-part", "yes", "--audio",
+            "yes",
+        ],
+    );
+    run(
+        db,
+        home,
+        &["interview", "log", "--participant", &code, "--date", "2021-12-01"],
+    );
+    code
+}
+
+/// Bracketed paste on the Participants list: "we agree⏎" and a paste full of command keys
+/// (q, d, e, a, y) are text for the search, never keys — nothing is edited, saved or
+/// quit, and the database is exactly as it was.
+#[test]
+fn a_paste_on_a_list_is_text_never_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("study.db");
+    let code = study_with_a_done_interview(&db, home);
+    let before = dump(&db);
+
+    let mut t = Tui::spawn(&db, home);
+    t.wait("Participants 1/1");
+    t.wait(&code);
+    t.send("\x1b[200~we agree\r\x1b[201~");
+    // The paste became the search (nothing matches it), not keys: no form opened.
+    t.wait("search: we agree");
+    t.wait("Participants 0/0");
+    let s = t.screen();
+    assert!(!s.contains("Edit participant"), "{s}");
+    assert!(t.child.try_wait().unwrap().is_none(), "the TUI quit on a paste");
+    // Esc clears the search (waited for, so that the next key is not read as Alt+key);
+    // a paste of command keys is text again.
+    t.send("\x1b");
+    t.wait_for("the search cleared", |s| {
+        !s.contains("search:") && s.contains("Participants 1/1")
+    });
+    t.send("\x1b[200~q d e a y\r\n\x1b[201~");
+    t.wait("search: q d e a y");
+    let s = t.screen();
+    assert!(!s.contains("Add a participant") && !s.contains("Edit participant"), "{s}");
+    assert!(t.child.try_wait().unwrap().is_none(), "a pasted q quit the TUI");
+    // Still running and answering keys.
+    t.send("\x1b");
+    t.wait_for("the search cleared", |s| {
+        !s.contains("search:") && s.contains("Participants 1/1")
+    });
+    t.send("q");
+    wait_exit(&mut t);
+    assert_eq!(dump(&db), before, "a paste changed the database");
+}
+
+/// `d` on a done interview asks before anything changes; `n` leaves it as it was, `y`
+/// only opens the form, and choosing `cancelled` there asks again.
+#[test]
+fn d_on_a_done_interview_asks_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("study.db");
+    let code = study_with_a_done_interview(&db, home);
+    let before = dump(&db);
+
+    let mut t = Tui::spawn(&db, home);
+    t.wait("Participants 1/1");
+    t.send("3");
+    t.wait("Sessions 1/1");
+    t.send("d");
+    t.wait("is already done. Change");
+    t.wait(&code);
+    t.send("n");
+    t.wait("cancelled: nothing was changed");
+    assert_eq!(dump(&db), before, "n changed the database");
+
+    // Yes opens the form; choosing cancelled asks again; no there writes nothing either.
+    t.send("d");
+    t.wait("is already done. Change");
+    t.send("y");
+    t.wait("Complete the interview of");
+    t.send(RIGHT); // done → cancelled
+    t.send(ENTER);
+    t.wait("Cancel the interview of");
+    t.send("n");
+    // Back to the form, the question gone.
+    t.wait_for("the form again", |s| {
+        !s.contains("Cancel the interview of") && s.contains("Complete the interview of")
+    });
+    t.send("\x1b"); // close the form
+    t.wait_for("the form closed", |s| !s.contains("Complete the interview of"));
+    t.send("q");
+    wait_exit(&mut t);
+    assert_eq!(dump(&db), before, "the questions changed the database");
+    let interviews = cli(&db, home, &["interview", "list", "--json"]);
+    assert_eq!(interviews[0]["status"], "done");
+}
