@@ -105,18 +105,10 @@ impl Pane {
             Pane::Export => "Exp",
         }
     }
-    /// The shortest readable abbreviation (3 letters).
+    /// The shortest readable abbreviation: the first 3 letters of `short`.
     pub fn tiny(self) -> &'static str {
-        match self {
-            Pane::Participants => "Par",
-            Pane::Consent => "Con",
-            Pane::Sessions => "Ses",
-            Pane::Transcripts => "Trn",
-            Pane::Themes => "Thm",
-            Pane::Search => "Src",
-            Pane::Viewer => "Vwr",
-            other => other.short(),
-        }
+        let s = self.short();
+        &s[..3.min(s.len())]
     }
     pub fn index(self) -> usize {
         Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
@@ -1108,6 +1100,7 @@ pub fn has_search(p: Pane) -> bool {
 /// confirms and never quits.
 pub fn paste(s: &mut State, raw: &str) -> Option<Effect> {
     let clean: String = raw
+        .replace("\r\n", "\n")
         .chars()
         .filter_map(|c| match c {
             '\r' | '\n' | '\t' => Some(' '),

@@ -439,10 +439,17 @@ impl Form {
                             } else {
                                 theme.dim()
                             };
-                            lines.push(Line::from(vec![
-                                Span::raw(indent.clone()),
-                                Span::styled(fit(&esc(&opts[*j].1), value_w), style),
-                            ]));
+                            // The whole label, wrapped under the field.
+                            for (k, l) in wrap(&esc(&opts[*j].1), value_w.saturating_sub(2))
+                                .into_iter()
+                                .enumerate()
+                            {
+                                let pad = if k == 0 { "" } else { "  " };
+                                lines.push(Line::from(vec![
+                                    Span::raw(format!("{indent}{pad}")),
+                                    Span::styled(l, style),
+                                ]));
+                            }
                         }
                     }
                 }
