@@ -330,7 +330,7 @@ fn export_pane_previews_writes_with_manifest_and_refuses() {
         screen.contains(&first[..first.len().min(40)]),
         "{first}\n{screen}"
     );
-    s.error(format!("short refusal\nsecond line"));
+    s.error("short refusal\nsecond line");
     let screen = text(&s, 200, 40);
     assert!(
         screen.contains(" short refusal") && screen.contains(" second line"),

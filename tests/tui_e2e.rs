@@ -373,7 +373,14 @@ fn study_with_a_done_interview(db: &Path, home: &Path) -> String {
         db,
         home,
         &[
-            "participant", "add", "--name", "Test Person", "--role", "ics-ceo", "--site", "A",
+            "participant",
+            "add",
+            "--name",
+            "Test Person",
+            "--role",
+            "ics-ceo",
+            "--site",
+            "A",
         ],
     ))
     .unwrap()
@@ -383,14 +390,28 @@ fn study_with_a_done_interview(db: &Path, home: &Path) -> String {
         db,
         home,
         &[
-            "consent", "record", &code, "--date", "2021-11-05", "--take-part", "yes", "--audio",
+            "consent",
+            "record",
+            &code,
+            "--date",
+            "2021-11-05",
+            "--take-part",
+            "yes",
+            "--audio",
             "yes",
         ],
     );
     run(
         db,
         home,
-        &["interview", "log", "--participant", &code, "--date", "2021-12-01"],
+        &[
+            "interview",
+            "log",
+            "--participant",
+            &code,
+            "--date",
+            "2021-12-01",
+        ],
     );
     code
 }
@@ -415,7 +436,10 @@ fn a_paste_on_a_list_is_text_never_keys() {
     t.wait("Participants 0/0");
     let s = t.screen();
     assert!(!s.contains("Edit participant"), "{s}");
-    assert!(t.child.try_wait().unwrap().is_none(), "the TUI quit on a paste");
+    assert!(
+        t.child.try_wait().unwrap().is_none(),
+        "the TUI quit on a paste"
+    );
     // Esc clears the search (waited for, so that the next key is not read as Alt+key);
     // a paste of command keys is text again.
     t.send("\x1b");
@@ -425,8 +449,14 @@ fn a_paste_on_a_list_is_text_never_keys() {
     t.send("\x1b[200~q d e a y\r\n\x1b[201~");
     t.wait("search: q d e a y");
     let s = t.screen();
-    assert!(!s.contains("Add a participant") && !s.contains("Edit participant"), "{s}");
-    assert!(t.child.try_wait().unwrap().is_none(), "a pasted q quit the TUI");
+    assert!(
+        !s.contains("Add a participant") && !s.contains("Edit participant"),
+        "{s}"
+    );
+    assert!(
+        t.child.try_wait().unwrap().is_none(),
+        "a pasted q quit the TUI"
+    );
     // Still running and answering keys.
     t.send("\x1b");
     t.wait_for("the search cleared", |s| {
@@ -472,7 +502,9 @@ fn d_on_a_done_interview_asks_first() {
         !s.contains("Cancel the interview of") && s.contains("Complete the interview of")
     });
     t.send("\x1b"); // close the form
-    t.wait_for("the form closed", |s| !s.contains("Complete the interview of"));
+    t.wait_for("the form closed", |s| {
+        !s.contains("Complete the interview of")
+    });
     t.send("q");
     wait_exit(&mut t);
     assert_eq!(dump(&db), before, "the questions changed the database");

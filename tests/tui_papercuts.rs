@@ -7,7 +7,7 @@ mod support;
 
 use fieldwork::domain::WithdrawalScope;
 use fieldwork::service::Fieldwork;
-use fieldwork::tui::app::{self, update, Action, Effect, Mode, Pane, State, Write};
+use fieldwork::tui::app::{self, update, Action, Effect, Mode, Pane, State};
 use fieldwork::tui::effects::{finish, perform};
 use fieldwork::tui::keymap::Cmd;
 use support::tui::{cmd, state, text, typed};
@@ -143,7 +143,10 @@ fn one_key_writes_ask_first_and_no_changes_nothing() {
     assert_eq!(s.mode, Mode::Form);
     assert_eq!(s.form.as_ref().unwrap().1.get("status"), "done");
     cmd(&mut fw, &mut s, Cmd::FormRight);
-    assert_eq!(update(&mut s, Action::Cmd(Cmd::FormSubmit)).map(|_| ()), None);
+    assert_eq!(
+        update(&mut s, Action::Cmd(Cmd::FormSubmit)).map(|_| ()),
+        None
+    );
     assert_eq!(s.mode, Mode::Confirm);
     cmd(&mut fw, &mut s, Cmd::No);
     assert_eq!(s.mode, Mode::Form);
@@ -156,7 +159,10 @@ fn one_key_writes_ask_first_and_no_changes_nothing() {
         Cmd::Relink,
         Cmd::Coding(fieldwork::tui::coding::CodingCmd::ImportAll),
     ] {
-        assert!(update(&mut s, Action::Cmd(c)).is_none(), "{c:?} wrote at once");
+        assert!(
+            update(&mut s, Action::Cmd(c)).is_none(),
+            "{c:?} wrote at once"
+        );
         assert_eq!(s.mode, Mode::Confirm, "{c:?}");
         cmd(&mut fw, &mut s, Cmd::No);
     }
@@ -186,9 +192,16 @@ fn forms_scroll_long_values_keep_the_focus_in_view_and_name_the_field_in_error()
     assert!(m.contains("Phone") && m.contains("cursor"), "{m}");
     let (_, f) = s.form.as_ref().unwrap();
     assert_eq!(f.fields[f.focus].key, "phone");
-    assert!(f.fields[f.focus].error.as_deref().unwrap().contains("not a phone number"));
+    assert!(f.fields[f.focus]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("not a phone number"));
     let screen = text(&s, 120, 40);
-    assert!(screen.contains("✗ `call me` is not a phone number"), "{screen}");
+    assert!(
+        screen.contains("✗ `call me` is not a phone number"),
+        "{screen}"
+    );
     cmd(&mut fw, &mut s, Cmd::Cancel);
     // The interview form's last field, focused in a short terminal, is on screen.
     cmd(&mut fw, &mut s, Cmd::LogInterview);
@@ -199,7 +212,10 @@ fn forms_scroll_long_values_keep_the_focus_in_view_and_name_the_field_in_error()
     // Its date starts inside the current phase window.
     let date = s.form.as_ref().unwrap().1.date("date").unwrap();
     assert!(
-        s.reference.phases.iter().any(|p| p.start <= date && date <= p.end),
+        s.reference
+            .phases
+            .iter()
+            .any(|p| p.start <= date && date <= p.end),
         "{date}"
     );
     // A day that does not exist says so.
@@ -309,7 +325,11 @@ fn slash_searches_sessions_transcripts_themes_and_the_matrix() {
     go(&mut fw, &mut s, Pane::Themes);
     cmd(&mut fw, &mut s, Cmd::Search);
     typed(&mut fw, &mut s, "metrics");
-    assert!(s.current_theme().unwrap().path.contains("Measures and metrics"));
+    assert!(s
+        .current_theme()
+        .unwrap()
+        .path
+        .contains("Measures and metrics"));
     cmd(&mut fw, &mut s, Cmd::SearchAccept);
     // Matrix: jump to a case.
     go(&mut fw, &mut s, Pane::Matrix);
@@ -444,13 +464,19 @@ fn coverage_leaves_withdrawn_out_names_codes_totals_phases_and_counts_fieldworke
     let per = fw.coverage_by_fieldworker().unwrap();
     assert_eq!(per.totals.len(), 1);
     assert_eq!(per.totals[0].fieldworker, "TST");
-    assert_eq!((per.totals[0].interviews, per.totals[0].observations), (4, 1));
+    assert_eq!(
+        (per.totals[0].interviews, per.totals[0].observations),
+        (4, 1)
+    );
     assert_eq!(per.cells.iter().map(|x| x.sessions).sum::<i64>(), 5);
     // The pane: the per-fieldworker panel, the phase totals, and every panel scrolls.
     go(&mut fw, &mut s, Pane::Coverage);
     let screen = text(&s, 160, 50);
     assert!(screen.contains("Sessions done per fieldworker"), "{screen}");
-    assert!(screen.contains("4 interview(s), 1 observation(s)"), "{screen}");
+    assert!(
+        screen.contains("4 interview(s), 1 observation(s)"),
+        "{screen}"
+    );
     assert!(screen.contains("1 withdrawn, not counted"), "{screen}");
     let small = text(&s, 80, 24);
     assert!(small.contains("[1–"), "no scroll marker:\n{small}");
@@ -481,7 +507,10 @@ fn cli_coverage_by_fieldworker_and_the_phone_rule() {
     for k in plain.as_object().unwrap().keys() {
         assert_eq!(plain[k], by[k], "{k}");
     }
-    assert_eq!(by["by_fieldworker"]["totals"][0]["fieldworker"], "Field Worker");
+    assert_eq!(
+        by["by_fieldworker"]["totals"][0]["fieldworker"],
+        "Field Worker"
+    );
     assert_eq!(by["by_fieldworker"]["totals"][0]["interviews"], 1);
     assert_eq!(by["by_fieldworker"]["cells"][0]["site"], "A");
     assert!(plain.get("by_fieldworker").is_none());
@@ -499,7 +528,14 @@ fn cli_coverage_by_fieldworker_and_the_phone_rule() {
     // No such day.
     let err = st.fails(
         2,
-        &["interview", "log", "--participant", &a, "--date", "2023-02-30"],
+        &[
+            "interview",
+            "log",
+            "--participant",
+            &a,
+            "--date",
+            "2023-02-30",
+        ],
     );
     assert!(err.contains("no such day"), "{err}");
 }

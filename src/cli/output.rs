@@ -452,7 +452,10 @@ pub fn render_by_fieldworker(b: &crate::service::coverage::ByFieldworker) -> Str
         s.push_str("none yet\n");
         return s;
     }
-    s.push_str(&table(&["FIELDWORKER", "INTERVIEWS", "OBSERVATIONS"], &rows));
+    s.push_str(&table(
+        &["FIELDWORKER", "INTERVIEWS", "OBSERVATIONS"],
+        &rows,
+    ));
     s.push_str("\nPer phase and site:\n");
     let rows: Vec<Vec<String>> = b
         .cells
@@ -467,7 +470,10 @@ pub fn render_by_fieldworker(b: &crate::service::coverage::ByFieldworker) -> Str
             ]
         })
         .collect();
-    s.push_str(&table(&["FIELDWORKER", "AS", "PHASE", "SITE", "SESSIONS"], &rows));
+    s.push_str(&table(
+        &["FIELDWORKER", "AS", "PHASE", "SITE", "SESSIONS"],
+        &rows,
+    ));
     s
 }
 

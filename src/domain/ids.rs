@@ -67,8 +67,13 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
         // The right shape but no such day (2023-02-30, 2023-13-01): say so.
         let t = s.trim();
         let shaped = t.len() == 10
-            && t.char_indices()
-                .all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
+            && t.char_indices().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    c == '-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
         if shaped {
             let (y, m) = (t[..4].parse::<i32>(), t[5..7].parse::<u8>());
             if let (Ok(y), Ok(Ok(month))) = (y, m.map(time::Month::try_from)) {
@@ -77,7 +82,10 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
                     month.length(y)
                 );
             }
-            return format!("`{s}` is not a date: there is no month {} (use YYYY-MM-DD)", &t[5..7]);
+            return format!(
+                "`{s}` is not a date: there is no month {} (use YYYY-MM-DD)",
+                &t[5..7]
+            );
         }
         format!("`{s}` is not a date (use YYYY-MM-DD)")
     })

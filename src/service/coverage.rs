@@ -464,11 +464,13 @@ impl Fieldwork {
         }
         let mut totals: Vec<FieldworkerTotal> = totals
             .into_iter()
-            .map(|(fieldworker, (interviews, observations))| FieldworkerTotal {
-                fieldworker,
-                interviews,
-                observations,
-            })
+            .map(
+                |(fieldworker, (interviews, observations))| FieldworkerTotal {
+                    fieldworker,
+                    interviews,
+                    observations,
+                },
+            )
             .collect();
         totals.sort_by(|a, b| {
             (b.interviews + b.observations)
@@ -478,13 +480,15 @@ impl Fieldwork {
         Ok(ByFieldworker {
             cells: cells
                 .into_iter()
-                .map(|((fieldworker, role, phase, site), sessions)| FieldworkerCell {
-                    fieldworker,
-                    role: role.to_string(),
-                    phase,
-                    site,
-                    sessions,
-                })
+                .map(
+                    |((fieldworker, role, phase, site), sessions)| FieldworkerCell {
+                        fieldworker,
+                        role: role.to_string(),
+                        phase,
+                        site,
+                        sessions,
+                    },
+                )
                 .collect(),
             totals,
         })

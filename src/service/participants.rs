@@ -53,7 +53,9 @@ pub fn check_phone(phone: &Option<String>) -> Result<()> {
     if !(7..=20).contains(&digits) {
         return Err(invalid(
             "phone",
-            format!("`{p}` is not a phone number: it has {digits} digit(s), a phone number has 7 to 20"),
+            format!(
+                "`{p}` is not a phone number: it has {digits} digit(s), a phone number has 7 to 20"
+            ),
         ));
     }
     Ok(())

@@ -1039,9 +1039,7 @@ pub fn tabs_with(active: Pane, width: u16, privacy: bool) -> Vec<(Pane, String)>
         .map(|p| (*p, format!(" {} {} ", p.key(), p.title())))
         .collect();
     let total = |v: &[(Pane, String)]| -> usize {
-        v.iter()
-            .map(|(_, l)| super::widgets::text::width(l))
-            .sum()
+        v.iter().map(|(_, l)| super::widgets::text::width(l)).sum()
     };
     if total(&full) + 10 <= room {
         return full;
@@ -1090,7 +1088,11 @@ pub fn finds_in_list(p: Pane) -> bool {
 
 /// Whether a pane has a `/` search (a paste outside a form goes there).
 pub fn has_search(p: Pane) -> bool {
-    finds_in_list(p) || matches!(p, Pane::Participants | Pane::Consent | Pane::Search | Pane::Redaction)
+    finds_in_list(p)
+        || matches!(
+            p,
+            Pane::Participants | Pane::Consent | Pane::Search | Pane::Redaction
+        )
 }
 
 /// Pasted text (bracketed paste): text, never keys. Line breaks and tabs become spaces and
@@ -1213,7 +1215,10 @@ pub fn find(s: &mut State) -> Option<Effect> {
     }
     match s.pane {
         Pane::Themes => {
-            let hit = s.themes.iter().position(|t| t.path.to_lowercase().contains(&q));
+            let hit = s
+                .themes
+                .iter()
+                .position(|t| t.path.to_lowercase().contains(&q));
             match hit {
                 Some(i) if i != s.theme_sel => {
                     s.theme_sel = i;

@@ -228,7 +228,11 @@ fn log(s: &State, area: Rect, buf: &mut Buffer) {
         } else {
             ("· ", s.theme.ok())
         };
-        let text = if s.privacy { m.text.clone() } else { esc(&m.text) };
+        let text = if s.privacy {
+            m.text.clone()
+        } else {
+            esc(&m.text)
+        };
         for (i, l) in wrap(&text, w).into_iter().enumerate() {
             let p = if i == 0 { mark } else { "  " };
             lines.push(Line::styled(format!("{p}{l}"), style));
@@ -243,7 +247,10 @@ fn help(s: &State, area: Rect, buf: &mut Buffer) {
     let title = if filter.is_empty() {
         "Keys here (type to filter all keys; Esc closes; other panes: press ? there)".to_string()
     } else {
-        format!("Keys matching “{}▏” in every pane (Backspace, Esc clears)", esc(&s.help_filter))
+        format!(
+            "Keys matching “{}▏” in every pane (Backspace, Esc clears)",
+            esc(&s.help_filter)
+        )
     };
     let inner = popup::frame(r, buf, &title, &s.theme);
     // This pane's keys first, then those that work everywhere; other panes are left out

@@ -229,13 +229,26 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                 let mut parts: Vec<String> = Vec::new();
                 for x in per.cells.iter().filter(|x| x.fieldworker == t.fieldworker) {
                     let r = if x.role == "observer" { "obs" } else { "int" };
-                    parts.push(format!("ph {} {} {r} {}", x.phase, esc(&x.site), x.sessions));
+                    parts.push(format!(
+                        "ph {} {} {r} {}",
+                        x.phase,
+                        esc(&x.site),
+                        x.sessions
+                    ));
                 }
                 lines.push(Line::styled(format!("  {}", parts.join(" · ")), th.dim()));
             }
         }
     }
-    scrolled(s, 3, "Sessions done per fieldworker", lines, people, buf, true);
+    scrolled(
+        s,
+        3,
+        "Sessions done per fieldworker",
+        lines,
+        people,
+        buf,
+        true,
+    );
 
     progress_chart(s, c, chart, buf);
 
@@ -319,11 +332,13 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     }
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(if s.cov_focus + 1 == crate::tui::app::COVERAGE_PANELS.len() {
-            th.focus_border()
-        } else {
-            th.border()
-        })
+        .border_style(
+            if s.cov_focus + 1 == crate::tui::app::COVERAGE_PANELS.len() {
+                th.focus_border()
+            } else {
+                th.border()
+            },
+        )
         .title(Line::styled(
             format!(" Gaps ({}) — Enter goes to the record ", c.gaps.len()),
             th.title(),

@@ -18,8 +18,8 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
-use super::theme::Theme;
 use super::app::State;
+use super::theme::Theme;
 
 /// A bordered box of lines (detail panels).
 pub fn panel(title: &str, lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffer, theme: &Theme) {

@@ -369,7 +369,12 @@ impl Form {
 
     /// The form's lines for an inside `w` cells wide, and the lines of the focused field
     /// (first, last), so that it can be scrolled into view.
-    fn lines(&self, w: usize, theme: &Theme, privacy: bool) -> (Vec<Line<'static>>, (usize, usize)) {
+    fn lines(
+        &self,
+        w: usize,
+        theme: &Theme,
+        privacy: bool,
+    ) -> (Vec<Line<'static>>, (usize, usize)) {
         let label_w = self
             .fields
             .iter()
@@ -455,7 +460,10 @@ impl Form {
                 }
             }
             if let Some(e) = &f.error {
-                for (k, l) in wrap(&esc(e), value_w.saturating_sub(2)).into_iter().enumerate() {
+                for (k, l) in wrap(&esc(e), value_w.saturating_sub(2))
+                    .into_iter()
+                    .enumerate()
+                {
                     let mark = if k == 0 { "✗ " } else { "  " };
                     lines.push(Line::styled(format!("{indent}{mark}{l}"), theme.error()));
                 }
