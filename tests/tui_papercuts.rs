@@ -539,3 +539,85 @@ fn cli_coverage_by_fieldworker_and_the_phone_rule() {
     );
     assert!(err.contains("no such day"), "{err}");
 }
+
+#[test]
+fn undo_and_redo_go_back_and_forth_many_levels() {
+    let (_d, mut fw, mut s) = setup();
+    go(&mut fw, &mut s, Pane::Participants);
+    let id = s.participants.current().unwrap().p.id.clone();
+    let name = |fw: &Fieldwork| fw.participant(&id).unwrap().name;
+    for n in ["Alice Two", "Alice Three"] {
+        cmd(&mut fw, &mut s, Cmd::EditParticipant);
+        cmd(&mut fw, &mut s, Cmd::FormClear);
+        typed(&mut fw, &mut s, n);
+        cmd(&mut fw, &mut s, Cmd::FormSubmit);
+        assert_eq!(name(&fw), n, "{:?}", s.message);
+    }
+    // Tag the selected session too: three edits to undo.
+    go(&mut fw, &mut s, Pane::Sessions);
+    let session = s.sessions.current().unwrap().id.clone();
+    let tags = |fw: &Fieldwork| fw.tags(Some(&session), None, 0, 100).unwrap().len();
+    let before = tags(&fw);
+    go(&mut fw, &mut s, Pane::Themes);
+    cmd(&mut fw, &mut s, Cmd::Down);
+    cmd(&mut fw, &mut s, Cmd::TagSession);
+    assert_eq!(tags(&fw), before + 1);
+    assert_eq!(s.undo.len(), 3);
+
+    cmd(&mut fw, &mut s, Cmd::Undo);
+    assert_eq!(tags(&fw), before);
+    let (m, _) = message(&s);
+    assert!(m.starts_with("undone: tagging with"), "{m}");
+    cmd(&mut fw, &mut s, Cmd::Undo);
+    assert_eq!(name(&fw), "Alice Two");
+    assert!(
+        message(&s).0.starts_with("undone: edit of"),
+        "{:?}",
+        s.message
+    );
+    cmd(&mut fw, &mut s, Cmd::Undo);
+    assert_eq!(name(&fw), "Alice Adams");
+    cmd(&mut fw, &mut s, Cmd::Undo);
+    assert!(message(&s).0.contains("nothing to undo"));
+
+    // Redo, in order.
+    cmd(&mut fw, &mut s, Cmd::Redo);
+    assert_eq!(name(&fw), "Alice Two");
+    assert!(
+        message(&s).0.starts_with("redone: edit of"),
+        "{:?}",
+        s.message
+    );
+    cmd(&mut fw, &mut s, Cmd::Redo);
+    assert_eq!(name(&fw), "Alice Three");
+    cmd(&mut fw, &mut s, Cmd::Redo);
+    assert_eq!(tags(&fw), before + 1);
+    cmd(&mut fw, &mut s, Cmd::Redo);
+    assert!(message(&s).0.contains("nothing to redo"));
+    // A redone tag is undone again (by its new id).
+    cmd(&mut fw, &mut s, Cmd::Undo);
+    assert_eq!(tags(&fw), before);
+    // A new edit clears what could be redone.
+    go(&mut fw, &mut s, Pane::Participants);
+    cmd(&mut fw, &mut s, Cmd::EditParticipant);
+    cmd(&mut fw, &mut s, Cmd::FormClear);
+    typed(&mut fw, &mut s, "Alice Four");
+    cmd(&mut fw, &mut s, Cmd::FormSubmit);
+    assert!(s.redo.is_empty());
+    cmd(&mut fw, &mut s, Cmd::Redo);
+    assert!(message(&s).0.contains("nothing to redo"));
+}
+
+#[test]
+fn help_scrolls_when_its_keys_do_not_fit() {
+    let (_d, mut fw, mut s) = setup();
+    cmd(&mut fw, &mut s, Cmd::Help);
+    let screen = text(&s, 120, 30);
+    assert!(screen.contains("↓ more keys"), "{screen}");
+    assert!(!screen.contains("close the message log"), "{screen}");
+    for _ in 0..10 {
+        cmd(&mut fw, &mut s, Cmd::Down);
+    }
+    let screen = text(&s, 120, 30);
+    assert!(screen.contains("close the message log"), "{screen}");
+}

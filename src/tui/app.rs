@@ -386,6 +386,26 @@ pub enum Write {
     },
 }
 
+/// One edit that can be undone: what it was (for the status line), the service call that
+/// undoes it, and the one that did it (for redo). Both are ordinary service writes, each
+/// one transaction, refused like any other when the record changed since.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub what: String,
+    pub inverse: Write,
+    pub forward: Write,
+}
+
+/// Whether the write in flight undoes or redoes a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replay {
+    Undo,
+    Redo,
+}
+
+/// How many edits can be undone.
+pub const UNDO_MAX: usize = 100;
+
 /// What the loop does for `update`.
 #[derive(Debug, Clone)]
 #[allow(clippy::large_enum_variant)]
@@ -575,6 +595,8 @@ pub struct State {
     pub log_top: usize,
     /// The help overlay's filter (typed while it is open).
     pub help_filter: String,
+    /// The help overlay's first line (it scrolls when the keys do not fit).
+    pub help_top: usize,
     /// A question whose yes carries out a command (one that opens a form or writes):
     /// `Cmd::Yes` runs it with `confirmed` set.
     pub confirm_cmd: Option<(String, Cmd)>,
@@ -613,9 +635,13 @@ pub struct State {
     /// The record the open form edits changed underneath it (`Mode::Conflict`).
     pub conflict: Option<Conflict>,
     pub confirm: Option<(String, Write)>,
-    pub undo: Option<(String, Write)>,
-    /// The write in flight is an undo (it leaves nothing to undo).
-    pub undoing: bool,
+    /// The edits that can be undone, oldest first (`u` undoes the last, many levels).
+    pub undo: Vec<Step>,
+    /// The edits undone, which `U` (Ctrl-y) redoes, most recently undone last; a new edit
+    /// clears them.
+    pub redo: Vec<Step>,
+    /// The write in flight undoes or redoes this step.
+    pub replaying: Option<(Replay, Step)>,
     /// Slow loads to do after the next frame is drawn, so a key never waits for them.
     pub slow: Vec<Slow>,
     /// The record a `Slow::Locate` looks for.
@@ -659,6 +685,7 @@ impl State {
             log: Vec::new(),
             log_top: 0,
             help_filter: String::new(),
+            help_top: 0,
             confirm_cmd: None,
             confirmed: false,
             next_hint: None,
@@ -687,8 +714,9 @@ impl State {
             form: None,
             conflict: None,
             confirm: None,
-            undo: None,
-            undoing: false,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            replaying: None,
             slow: Vec::new(),
             locating: None,
             pending: Vec::new(),
@@ -1157,6 +1185,7 @@ fn text(s: &mut State, c: char) -> Option<Effect> {
         }
         Mode::Help => {
             s.help_filter.push(c);
+            s.help_top = 0;
             None
         }
         Mode::Search if finds_in_list(s.pane) => {
@@ -1334,6 +1363,7 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         Cmd::Data(c) => super::data::command(s, c),
         Cmd::Help => {
             s.help_filter.clear();
+            s.help_top = 0;
             s.mode = Mode::Help;
             None
         }
@@ -1357,20 +1387,41 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             });
             None
         }
-        Cmd::Undo => match s.undo.take() {
-            Some((what, w)) => {
-                s.info(format!("undoing: {what}"));
-                s.undoing = true;
+        Cmd::Undo => match s.undo.pop() {
+            Some(step) => {
+                s.info(format!("undoing: {}", step.what));
+                let w = step.inverse.clone();
+                s.replaying = Some((Replay::Undo, step));
                 Some(Effect::Write(w))
             }
             None => {
-                s.info("nothing to undo (consent records, withdrawals and merges are permanent)");
+                s.info("nothing to undo (consent records, withdrawals, merges, additions and imports are not undone here)");
+                None
+            }
+        },
+        Cmd::Redo => match s.redo.pop() {
+            Some(step) => {
+                s.info(format!("redoing: {}", step.what));
+                let w = step.forward.clone();
+                s.replaying = Some((Replay::Redo, step));
+                Some(Effect::Write(w))
+            }
+            None => {
+                s.info("nothing to redo");
                 None
             }
         },
         Cmd::Refresh => {
             s.invalidate();
             Some(Effect::Load(s.pane))
+        }
+        Cmd::Up if s.mode == Mode::Help => {
+            s.help_top = s.help_top.saturating_sub(page(s) as usize);
+            None
+        }
+        Cmd::Down if s.mode == Mode::Help => {
+            s.help_top = s.help_top.saturating_add(page(s) as usize).min(1000);
+            None
         }
         Cmd::Up if s.mode == Mode::Log => {
             s.log_top = s.log_top.saturating_sub(1);
@@ -2516,12 +2567,16 @@ mod tests {
         let mut s = state();
         assert!(update(&mut s, key(KeyCode::Char('u'))).is_none());
         assert!(s.message.as_ref().unwrap().text.contains("nothing to undo"));
-        s.undo = Some((
-            "x".into(),
-            Write::Untag {
+        s.undo.push(Step {
+            what: "x".into(),
+            inverse: Write::Untag {
                 ids: vec!["t".into()],
             },
-        ));
+            forward: Write::Tag {
+                session: "s".into(),
+                themes: vec!["t".into()],
+            },
+        });
         assert!(matches!(
             update(&mut s, key(KeyCode::Char('u'))),
             Some(Effect::Write(Write::Untag { .. }))

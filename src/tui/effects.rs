@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use super::app::{Effect, Mode, PRow, Paged, Pane, Problem, Slow, State, Write};
+use super::app::{
+    Effect, Mode, PRow, Paged, Pane, Problem, Replay, Slow, State, Step, Write, UNDO_MAX,
+};
 use super::worker::{Apply, Request, Work, Worker};
 use crate::domain::{today, ConsentItem, SessionFilter, SessionKind};
 use crate::service::{Fieldwork, Result, ServiceError};
@@ -581,19 +583,50 @@ fn find_work(s: &State, pane: Pane) -> Work {
 
 /// Carry out one write; on success close the form, keep an undo, reload.
 fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
-    let was_undo = std::mem::take(&mut s.undoing);
+    let replaying = s.replaying.take();
     let mut created: Option<Created> = None;
+    let forward = w.clone();
     match apply(fw, s, w, &mut created) {
         Ok((msg, undo)) => {
             s.form = None;
             if s.mode == Mode::Form {
                 s.mode = Mode::Normal;
             }
-            s.info(msg);
             if let Some(v) = &mut s.coding.viewer {
                 v.anchor = None;
             }
-            s.undo = if was_undo { None } else { undo };
+            match replaying {
+                // Undone: it can be redone; the status line says what was undone.
+                Some((Replay::Undo, step)) => {
+                    s.info(format!("undone: {} ({msg}); U redoes it", step.what));
+                    s.redo.push(step);
+                }
+                // Redone: undoable again, with the inverse of this new write (new ids).
+                Some((Replay::Redo, step)) => {
+                    s.info(format!("redone: {} ({msg})", step.what));
+                    if let Some((what, inverse)) = undo {
+                        s.undo.push(Step {
+                            what,
+                            inverse,
+                            forward: step.forward,
+                        });
+                    }
+                }
+                None => {
+                    s.info(msg);
+                    s.redo.clear();
+                    if let Some((what, inverse)) = undo {
+                        if s.undo.len() >= UNDO_MAX {
+                            s.undo.remove(0);
+                        }
+                        s.undo.push(Step {
+                            what,
+                            inverse,
+                            forward,
+                        });
+                    }
+                }
+            }
             s.invalidate();
             if let Err(e) = load(fw, s, s.pane) {
                 s.error(e.to_string());
@@ -627,6 +660,12 @@ fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
             s.show_conflict(format!("{what} {key}"), changes);
         }
         Err(e) => {
+            // An undo or redo that failed stays where it was, to try again.
+            match replaying {
+                Some((Replay::Undo, step)) => s.undo.push(step),
+                Some((Replay::Redo, step)) => s.redo.push(step),
+                None => {}
+            }
             let text = e.to_string();
             let mut text = text;
             if let Some((_, form)) = &mut s.form {

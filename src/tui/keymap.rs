@@ -58,6 +58,8 @@ pub enum Cmd {
     Go(Pane),
     TogglePrivacy,
     Undo,
+    /// Redo the last edit undone.
+    Redo,
     Refresh,
     Up,
     Down,
@@ -322,8 +324,15 @@ pub static BINDINGS: &[Binding] = &[
         Ctx::Global,
         [ch('u'), ctrl('z')],
         C::Undo,
-        "undo the last edit",
+        "undo the last edit (again: the one before, many levels)",
         true
+    ),
+    b!(
+        Ctx::Global,
+        [ch('U'), ctrl('y')],
+        C::Redo,
+        "redo the last edit undone",
+        false
     ),
     b!(
         Ctx::Global,
@@ -1129,6 +1138,14 @@ pub static BINDINGS: &[Binding] = &[
         "close help (q only while no filter is typed)",
         true
     ),
+    b!(
+        Ctx::Help,
+        [code(K::Down), code(K::PageDown)],
+        C::Down,
+        "scroll down (when the keys do not fit)",
+        false
+    ),
+    b!(Ctx::Help, [code(K::Up), code(K::PageUp)], C::Up, "scroll up", false),
     b!(
         Ctx::Help,
         [code(K::Backspace)],

@@ -304,15 +304,36 @@ fn help(s: &State, area: Rect, buf: &mut Buffer) {
         }
         lines
     };
+    // Two columns when the lines do not fit in one (and there is room for two); what does
+    // not fit either scrolls (↑/↓), and the last line says so.
     let one = build(inner.width as usize);
-    if one.len() > h && inner.width >= 80 {
+    let two = one.len() > h && inner.width >= 80;
+    let cols = if two { 2 } else { 1 };
+    let col_w = if two { inner.width / 2 } else { inner.width };
+    let lines = if two { build(col_w as usize) } else { one };
+    let room = h * cols;
+    let top = s.help_top.min(lines.len().saturating_sub(room));
+    let more = lines.len() > top + room;
+    let mut shown: Vec<Line> = lines.into_iter().skip(top).take(room).collect();
+    if more || top > 0 {
+        if let Some(last) = shown.last_mut() {
+            *last = Line::styled(
+                if more {
+                    "↓ more keys: ↑/↓ scroll, or type to filter"
+                } else {
+                    "↑ more keys above: ↑ scrolls back"
+                },
+                s.theme.warn(),
+            );
+        }
+    }
+    if two {
         let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
             .areas(inner);
-        let mut lines = build(a.width as usize);
-        let second = lines.split_off(lines.len().div_ceil(2).max(h.min(lines.len())));
-        Paragraph::new(lines).render(a, buf);
+        let second = shown.split_off(h.min(shown.len()));
+        Paragraph::new(shown).render(a, buf);
         Paragraph::new(second).render(b, buf);
     } else {
-        Paragraph::new(one).render(inner, buf);
+        Paragraph::new(shown).render(inner, buf);
     }
 }
