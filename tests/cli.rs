@@ -739,7 +739,7 @@ fn import_participants_from_a_good_csv() {
     let csv = st.write(
         "people.csv",
         "Name,Role,Site,E-mail,Phone,Organisation,Job title,Notes,Status\n\
-         Ann Able,ics-ceo,B,ann@example.org,0100,ICS B,Chief executive,,invited\n\
+         Ann Able,ics-ceo,B,ann@example.org,0100 200300,ICS B,Chief executive,,invited\n\
          \"Baker, Bob\",Chief quality officer,c,,,,,\"said \"\"yes\"\"\",\n\
          Cat Cole,la-dph,D,,,,,,\n",
     );

@@ -78,7 +78,7 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
             let (y, m) = (t[..4].parse::<i32>(), t[5..7].parse::<u8>());
             if let (Ok(y), Ok(Ok(month))) = (y, m.map(time::Month::try_from)) {
                 return format!(
-                    "`{s}` is not a date: there is no such day ({month} {y} has {} days)",
+                    "`{s}` is not a date: there is no such day ({month} {y} has {} days; use YYYY-MM-DD)",
                     month.length(y)
                 );
             }
@@ -99,6 +99,20 @@ pub fn format_date(d: Date) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_that_does_not_exist_says_so() {
+        let e = parse_date("2023-02-30").unwrap_err();
+        assert!(e.contains("no such day (February 2023 has 28 days"), "{e}");
+        assert!(parse_date("2024-02-29").is_ok());
+        let e = parse_date("2024-13-01").unwrap_err();
+        assert!(e.contains("no month 13"), "{e}");
+        let e = parse_date("31/01/2022").unwrap_err();
+        assert!(
+            e.contains("use YYYY-MM-DD") && !e.contains("no such day"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn export_codes_have_the_right_shape_and_vary() {
