@@ -621,3 +621,57 @@ fn help_scrolls_when_its_keys_do_not_fit() {
     let screen = text(&s, 120, 30);
     assert!(screen.contains("close the message log"), "{screen}");
 }
+
+#[test]
+fn an_undone_status_change_leaves_no_event_in_the_history() {
+    let (_d, mut fw, mut s) = setup();
+    go(&mut fw, &mut s, Pane::Participants);
+    // Frank Ford: identified.
+    let frank = code_of(&fw, "Frank Ford");
+    while s.participants.current().unwrap().p.code != frank {
+        cmd(&mut fw, &mut s, Cmd::Down);
+    }
+    let history = |fw: &Fieldwork| fw.participant_detail(&frank).unwrap().history.len();
+    let before = history(&fw);
+    cmd(&mut fw, &mut s, Cmd::ChangeStatus);
+    cmd(&mut fw, &mut s, Cmd::FormRight); // identified → invited
+    cmd(&mut fw, &mut s, Cmd::FormSubmit);
+    assert_eq!(fw.participant(&frank).unwrap().status.as_str(), "invited");
+    assert_eq!(history(&fw), before + 1);
+    cmd(&mut fw, &mut s, Cmd::Undo);
+    assert_eq!(
+        fw.participant(&frank).unwrap().status.as_str(),
+        "identified"
+    );
+    assert_eq!(
+        history(&fw),
+        before,
+        "the undone change is still in the history"
+    );
+    assert!(message(&s).0.starts_with("undone: status change of"));
+    // The audit log keeps both.
+    let audit = fw
+        .audit(Some(&fw.participant(&frank).unwrap().id), 10)
+        .unwrap();
+    assert!(
+        audit.iter().any(|a| a.action == "status undone"),
+        "{audit:?}"
+    );
+    // Redo sets it again, and it can be undone again.
+    cmd(&mut fw, &mut s, Cmd::Redo);
+    assert_eq!(fw.participant(&frank).unwrap().status.as_str(), "invited");
+    assert_eq!(history(&fw), before + 1);
+    // Changed by someone else since: the undo is refused and stays on the list.
+    fw.set_status_from(
+        &frank,
+        fieldwork::domain::Status::Reminded,
+        None,
+        None,
+        None,
+    )
+    .unwrap();
+    cmd(&mut fw, &mut s, Cmd::Undo);
+    assert!(message(&s).1, "{:?}", s.message);
+    assert_eq!(fw.participant(&frank).unwrap().status.as_str(), "reminded");
+    assert_eq!(s.undo.len(), 1);
+}

@@ -618,6 +618,70 @@ impl Fieldwork {
         self.participant(&id)
     }
 
+    /// Undo the participant's last status change (the interface's undo): the status goes
+    /// back to what it was and the event that recorded the change is removed, so the
+    /// history shows no change that was taken back; the audit log keeps both the change
+    /// and its undoing. Refused unless the participant is still `expected` and the last
+    /// event is the change to it (someone may have changed the status since), and for a
+    /// withdrawal (permanent) or the first status.
+    pub fn revert_status(&mut self, key: &str, expected: Status) -> Result<Participant> {
+        let id = self.resolve_participant(key)?;
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        let row = store::row(&tx, &id)?.ok_or(ServiceError::NotFound {
+            what: "participant",
+            key: key.to_string(),
+        })?;
+        let events = store::events(&tx, &id)?;
+        let last = events
+            .last()
+            .filter(|e| e.to_status == expected && row.status == expected.as_str());
+        let Some(last) = last else {
+            return Err(ServiceError::Refused(format!(
+                "the status of {} changed since (now {}): the change is not undone",
+                row.code, row.status
+            )));
+        };
+        let Some(from) = last.from_status.filter(|_| expected != Status::Withdrawn) else {
+            return Err(ServiceError::Refused(format!(
+                "that status change of {} cannot be undone",
+                row.code
+            )));
+        };
+        let now = now_utc();
+        crate::store::update_columns(
+            &tx,
+            "participant",
+            &id,
+            &[
+                ("status", from.as_str().to_string().into()),
+                ("updated_at", now.into()),
+            ],
+        )?;
+        store::delete_event(&tx, &last.id)?;
+        audit::record(
+            &tx,
+            &user,
+            "participant",
+            &id,
+            "status undone",
+            Some(&serde_json::json!({
+                "status": row.status,
+                "event": {
+                    "from": from.as_str(),
+                    "to": last.to_status.as_str(),
+                    "date": crate::domain::format_date(last.date),
+                    "note": last.note,
+                    "recorded_at": last.recorded_at,
+                    "recorded_by": last.recorded_by,
+                }
+            })),
+            Some(&serde_json::json!({ "status": from.as_str() })),
+        )?;
+        tx.commit()?;
+        self.participant(&id)
+    }
+
     /// Record a status change inside a transaction. With `explicit` false (automatic
     /// changes from consent and sessions) the status only moves forward along the
     /// pipeline and never reopens a closed one.

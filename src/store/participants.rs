@@ -356,6 +356,13 @@ pub fn insert_event(c: &Connection, participant_id: &str, e: &StatusEvent) -> Re
     Ok(())
 }
 
+/// Remove one status event (an undone status change: `Fieldwork::revert_status`).
+pub fn delete_event(c: &Connection, id: &str) -> Result<()> {
+    c.prepare_cached("DELETE FROM status_event WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
 pub fn events(c: &Connection, participant_id: &str) -> Result<Vec<StatusEvent>> {
     let mut stmt = c.prepare_cached(
         "SELECT id, from_status, to_status, date, note, recorded_at, recorded_by

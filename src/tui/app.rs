@@ -299,6 +299,12 @@ pub enum Write {
         note: Option<String>,
         before: Option<Status>,
     },
+    /// Undo a status change: back to the status before, the change's event removed.
+    RevertStatus {
+        id: String,
+        /// The status the change set (refused if it is no longer the status).
+        status: Status,
+    },
     RecordConsent {
         pid: String,
         input: ConsentInput,

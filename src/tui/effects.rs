@@ -743,21 +743,29 @@ fn apply(
             // The status the form was opened on: refused if it changed since.
             let opened = before.map(|b| crate::service::Version::new([("status", b.as_str())]));
             let p = fw.set_status_from(&id, status, date, note.as_deref(), opened.as_ref())?;
+            // The undo takes the change back out of the history (no second event).
             let undo = before
                 .filter(|b| *b != crate::domain::Status::Withdrawn)
-                .map(|b| {
+                .map(|_| {
                     (
                         format!("status change of {}", p.code),
-                        Write::SetStatus {
+                        Write::RevertStatus {
                             id: id.clone(),
-                            status: b,
-                            date: None,
-                            note: Some("undo".into()),
-                            before: None,
+                            status: p.status,
                         },
                     )
                 });
             (format!("{} is now {}", p.code, p.status), undo)
+        }
+        Write::RevertStatus { id, status } => {
+            let p = fw.revert_status(&id, status)?;
+            (
+                format!(
+                    "{} is {} again; the change to {status} is out of its history",
+                    p.code, p.status
+                ),
+                None,
+            )
         }
         Write::RecordConsent { pid, input } => {
             let r = fw.record_consent(&pid, &input)?;
