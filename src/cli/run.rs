@@ -41,6 +41,20 @@ impl From<config::ConfigError> for Failure {
     }
 }
 
+impl Failure {
+    /// Bad input or usage: exit 2.
+    pub(super) fn usage(message: impl Into<String>) -> Failure {
+        usage(message)
+    }
+    /// A runtime failure: exit 1.
+    pub(super) fn runtime(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: 1,
+        }
+    }
+}
+
 fn usage(message: impl Into<String>) -> Failure {
     Failure {
         message: message.into(),
@@ -119,7 +133,10 @@ pub(super) fn print_json<T: Serialize>(v: &T) -> Out {
 
 fn open(cli: &Cli, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
     let db = database_path(cli.db.as_deref(), cfg).map_err(usage)?;
-    let fw = open_at(&db, cfg)?;
+    let mut fw = open_at(&db, cfg)?;
+    if cli.coder.is_some() {
+        fw.coding.coder = Some(cfg.coder(cli.coder.as_deref()).map_err(usage)?);
+    }
     if let Some(b) = &fw.store.migrated_backup {
         eprintln!(
             "fieldwork: the database was migrated to schema {}; the old file was kept as {}",
@@ -263,6 +280,7 @@ fn run(cli: Cli) -> Out {
             super::coding::print_hits(&hits, *json)
         }
         Command::Passage(c) => super::coding::passage(&mut open(&cli, &cfg)?, c),
+        Command::Agreement(a) => super::agreement::run(&mut open(&cli, &cfg)?, a),
         Command::Quotes {
             theme,
             site,
@@ -428,6 +446,7 @@ fn restore(cli: &Cli, cfg: &LoadedConfig, backup: &Path) -> Out {
 fn open_at(db: &Path, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
     let mut fw = Fieldwork::open(db, Settings::from_config(cfg, db))?;
     fw.coding = cfg.config.coding.clone();
+    fw.coding.coder = Some(cfg.coder(None).map_err(usage)?);
     fw.export = cfg.config.export.clone();
     Ok(fw)
 }

@@ -660,7 +660,8 @@ impl Fieldwork {
         Ok(TranscriptView {
             session_id: s.id,
             turns: store::turns(c, &t.id)?,
-            passages: store::passages(c, &t.id)?,
+            // Blind coding: only this coder's passages until revealed.
+            passages: self.blind_filter(store::passages(c, &t.id)?, |p| &p.coder)?,
             transcript: t,
             import,
         })
@@ -697,6 +698,7 @@ impl Fieldwork {
         let (prefix, suffix) = context(&text, start, end);
         let now = now_utc();
         let user = self.settings.user.clone();
+        let coder = self.coder();
         let mut ids = Vec::new();
         for t in &resolved {
             let row = theme_store::TagRow {
@@ -711,6 +713,7 @@ impl Fieldwork {
                 memo: clean(memo),
                 created_at: now.clone(),
                 created_by: user.clone(),
+                coder: coder.clone(),
             };
             Self::create_tag_tx(&tx, &row, &user)?;
             store::set_context(&tx, &row.id, &prefix, &suffix)?;
@@ -964,7 +967,8 @@ impl Fieldwork {
     pub fn quotes(&self, theme: &str, filter: &QuoteFilter) -> Result<Vec<Quote>> {
         let t = self.resolve_theme(theme)?;
         let c = self.store.conn();
-        let passages = store::passages_of_theme(c, Some(&t.id))?;
+        let passages =
+            self.blind_filter(store::passages_of_theme(c, Some(&t.id))?, |p| &p.coder)?;
         let mut sessions: HashMap<String, crate::domain::Session> = HashMap::new();
         let mut participants: HashMap<String, crate::domain::Participant> = HashMap::new();
         let mut out = Vec::new();
@@ -1063,7 +1067,8 @@ impl Fieldwork {
             })
             .collect();
         let mut cells: BTreeMap<(String, String, u32), MatrixCell> = BTreeMap::new();
-        for (pid, tid, ph, n) in store::matrix_counts(c)? {
+        let me = self.blinded()?.then(|| self.coder());
+        for (pid, tid, ph, n) in store::matrix_counts(c, me.as_deref())? {
             if phase.is_some_and(|x| x != ph) {
                 continue;
             }
@@ -1190,10 +1195,11 @@ impl Fieldwork {
             .into_iter()
             .map(|s| s.id)
             .collect();
-        Ok(store::passages_of_theme(self.store.conn(), Some(&t.id))?
+        let rows = store::passages_of_theme(self.store.conn(), Some(&t.id))?
             .into_iter()
             .filter(|p| sessions.contains(&p.session_id))
-            .collect())
+            .collect();
+        self.blind_filter(rows, |p| &p.coder)
     }
 
     /// Tags (sessions and passages) per theme × site × phase.
