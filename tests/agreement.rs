@@ -332,3 +332,67 @@ fn blind_coding_hides_the_other_coders_passages_until_revealed() {
         .iter()
         .any(|e| e["entity"] == "coder" && e["entity_id"] == "Ann" && e["action"] == "reveal"));
 }
+
+#[path = "xsd/mod.rs"]
+mod xsd;
+
+/// The attribute `name` of each element starting with `tag` in `xml`.
+fn attrs(xml: &str, tag: &str, name: &str) -> Vec<String> {
+    xml.match_indices(tag)
+        .map(|(i, _)| {
+            let rest = &xml[i..];
+            let end = rest.find('>').unwrap();
+            let el = &rest[..end];
+            let key = format!(" {name}=\"");
+            let a = el.find(&key).unwrap_or_else(|| panic!("{el} has no {name}")) + key.len();
+            el[a..a + el[a..].find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn the_refi_qda_project_carries_each_codings_coder() {
+    let (st, id) = double_coded();
+    // Archiving consent, so the interview is in the project.
+    let code = st.json(&["interview", "show", &id, "--json"])["participants"][0]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    st.ok(&[
+        "consent", "record", &code, "--date", "2021-10-02", "--take-part", "yes", "--audio",
+        "yes", "--quotes", "yes", "--archiving", "yes",
+    ]);
+    // A third coder whose initials (ANN) are what Ann is written as (a short single word
+    // is kept, upper-cased) is told apart from her: ANN2.
+    tag(&st, "Ann Nora Newton", &id, 90, 95);
+    let out = st.path().join("study.qdpx");
+    st.ok(&["export", "project", "--out", out.to_str().unwrap()]);
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    let mut qde = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("project.qde").unwrap(), &mut qde).unwrap();
+    let qde_file = st.path().join("project.qde");
+    std::fs::write(&qde_file, &qde).unwrap();
+    xsd::assert_valid(&qde_file, "Project.xsd");
+    let names = attrs(&qde, "<User ", "name");
+    let guids = attrs(&qde, "<User ", "guid");
+    // The exporter ("tester" → "User"), then Ann, Ben and the third coder, by initials.
+    assert_eq!(names, ["User", "ANN", "BEN", "ANN2"], "{qde}");
+    let by_name: std::collections::HashMap<&str, &str> = names
+        .iter()
+        .map(String::as_str)
+        .zip(guids.iter().map(String::as_str))
+        .collect();
+    let sel = attrs(&qde, "<PlainTextSelection ", "creatingUser");
+    let cod = attrs(&qde, "<Coding ", "creatingUser");
+    assert_eq!(sel, cod, "selection and coding name the same user");
+    let count = |n: &str| sel.iter().filter(|g| *g == by_name[n]).count();
+    assert_eq!((count("ANN"), count("BEN"), count("ANN2")), (2, 2, 1), "{qde}");
+    assert_eq!(count("User"), 0);
+    // Stable: a second export gives the same user GUIDs.
+    let out2 = st.path().join("again.qdpx");
+    st.ok(&["export", "project", "--out", out2.to_str().unwrap()]);
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&out2).unwrap()).unwrap();
+    let mut qde2 = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("project.qde").unwrap(), &mut qde2).unwrap();
+    assert_eq!(attrs(&qde2, "<User ", "guid"), guids);
+}

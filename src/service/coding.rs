@@ -644,8 +644,17 @@ impl Fieldwork {
         Ok(results)
     }
 
-    /// The imported text of an interview's transcript, with turns and passages.
+    /// The imported text of an interview's transcript, with turns and passages (under
+    /// blind coding, only this coder's passages until revealed).
     pub fn transcript_view(&self, session: &str) -> Result<TranscriptView> {
+        let mut v = self.transcript_view_all(session)?;
+        v.passages = self.blind_filter(v.passages, |p| &p.coder)?;
+        Ok(v)
+    }
+
+    /// [`Fieldwork::transcript_view`] with every coder's passages, whatever blind coding
+    /// says (exports of the whole project).
+    pub fn transcript_view_all(&self, session: &str) -> Result<TranscriptView> {
         let s = self.session(session)?;
         let t = s.transcript.ok_or_else(|| {
             invalid(
@@ -660,8 +669,7 @@ impl Fieldwork {
         Ok(TranscriptView {
             session_id: s.id,
             turns: store::turns(c, &t.id)?,
-            // Blind coding: only this coder's passages until revealed.
-            passages: self.blind_filter(store::passages(c, &t.id)?, |p| &p.coder)?,
+            passages: store::passages(c, &t.id)?,
             transcript: t,
             import,
         })
