@@ -35,6 +35,7 @@ pub enum Pane {
     Analysis,
     Redaction,
     Export,
+    Agreement,
 }
 
 /// How many panes there are.
@@ -54,6 +55,7 @@ impl Pane {
         Pane::Analysis,
         Pane::Redaction,
         Pane::Export,
+        Pane::Agreement,
     ];
     /// The key that shows the pane (also its label in the tab bar).
     pub fn key(self) -> char {
@@ -70,6 +72,7 @@ impl Pane {
             Pane::Analysis => '0',
             Pane::Redaction => 'D',
             Pane::Export => 'E',
+            Pane::Agreement => 'K',
         }
     }
     pub fn title(self) -> &'static str {
@@ -86,6 +89,7 @@ impl Pane {
             Pane::Analysis => "Analysis",
             Pane::Redaction => "Redaction",
             Pane::Export => "Export",
+            Pane::Agreement => "Agreement",
         }
     }
     pub fn index(self) -> usize {
@@ -346,6 +350,14 @@ pub enum Write {
         tag: String,
         name: String,
     },
+    /// Settle a disagreement between two coders (the Agreement pane).
+    Settle {
+        key: String,
+        coders: (String, String),
+        how: crate::service::agreement::Settle,
+    },
+    /// Blind coding: show the other coders' passages to this coder.
+    Reveal,
 }
 
 /// What the loop does for `update`.
@@ -401,6 +413,8 @@ pub enum Slow {
     Matrix,
     /// The Redaction pane's register of identifiers and its log.
     Register,
+    /// The Agreement pane's comparison of two coders.
+    Agreement,
 }
 
 impl Slow {
@@ -427,6 +441,7 @@ impl Slow {
             Slow::Analysis => Pane::Analysis,
             Slow::Matrix => Pane::Matrix,
             Slow::Register => Pane::Redaction,
+            Slow::Agreement => Pane::Agreement,
         }
     }
 }
@@ -567,6 +582,8 @@ pub struct State {
     pub coding: super::coding::CodingState,
     /// Redaction and Export.
     pub data: super::data::DataState,
+    /// The Agreement pane.
+    pub agreement: super::agreement::AgreementView,
 }
 
 impl State {
@@ -621,6 +638,7 @@ impl State {
             size: (0, 0),
             coding: Default::default(),
             data: Default::default(),
+            agreement: Default::default(),
         }
     }
 
@@ -994,6 +1012,7 @@ fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
             return super::coding::move_sel(s, d, abs)
         }
         Pane::Redaction | Pane::Export => return super::data::move_sel(s, d, abs),
+        Pane::Agreement => return super::agreement::move_sel(s, d, abs),
     };
     if load {
         Some(Effect::Load(pane))
@@ -1026,6 +1045,7 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         Cmd::Quit => Some(Effect::Quit),
         Cmd::Coding(c) => super::coding::command(s, c),
         Cmd::Data(c) => super::data::command(s, c),
+        Cmd::Agreement(c) => super::agreement::command(s, c),
         Cmd::Help => {
             s.mode = Mode::Help;
             None
@@ -2007,11 +2027,15 @@ mod tests {
         assert_eq!(s.pane, Pane::Search);
         update(&mut s, key(KeyCode::Char('E')));
         assert_eq!(s.pane, Pane::Export);
+        update(&mut s, key(KeyCode::Tab));
+        assert_eq!(s.pane, Pane::Agreement);
         s.stale[Pane::Participants.index()] = false;
         assert!(update(&mut s, key(KeyCode::Tab)).is_none());
         assert_eq!(s.pane, Pane::Participants);
         update(&mut s, key(KeyCode::BackTab));
-        assert_eq!(s.pane, Pane::Export);
+        assert_eq!(s.pane, Pane::Agreement);
+        update(&mut s, key(KeyCode::Char('K')));
+        assert_eq!(s.pane, Pane::Agreement);
         for (k, p) in [
             ('0', Pane::Analysis),
             ('D', Pane::Redaction),

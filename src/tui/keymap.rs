@@ -5,7 +5,9 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::app::Pane;
 use super::coding::CodingCmd;
+use super::agreement::AgreementCmd;
 use super::data::DataCmd;
+use crate::service::agreement::Settle;
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +111,8 @@ pub enum Cmd {
     Coding(CodingCmd),
     /// Redaction and Export (`data`).
     Data(DataCmd),
+    /// The Agreement pane (`agreement`).
+    Agreement(AgreementCmd),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -295,6 +299,13 @@ pub static BINDINGS: &[Binding] = &[
         [ch('E')],
         C::Go(Pane::Export),
         "Export pane",
+        false
+    ),
+    b!(
+        Ctx::Global,
+        [ch('K')],
+        C::Go(Pane::Agreement),
+        "Agreement pane: inter-coder agreement by theme, disagreements, settling",
         false
     ),
     b!(
@@ -966,6 +977,63 @@ pub static BINDINGS: &[Binding] = &[
         [ch('r')],
         C::Data(DataCmd::Recompute),
         "recompute the preview",
+        false
+    ),
+    // Agreement
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [code(K::Enter)],
+        C::Agreement(AgreementCmd::Open),
+        "disagreements: the selected theme's, with their text",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [code(K::Esc), code(K::Backspace)],
+        C::Agreement(AgreementCmd::Back),
+        "back to the themes",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [ch('a')],
+        C::Agreement(AgreementCmd::Settle(Settle::KeepA)),
+        "keep A: settle the selected disagreement with coder A's coding (asks first)",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [ch('b')],
+        C::Agreement(AgreementCmd::Settle(Settle::KeepB)),
+        "keep B: settle it with coder B's coding (asks first)",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [ch('o')],
+        C::Agreement(AgreementCmd::Settle(Settle::KeepBoth)),
+        "keep both: settle it with both codings; each coder gets the other's passages (asks first)",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [ch('m')],
+        C::Agreement(AgreementCmd::Settle(Settle::Merge)),
+        "merge: settle it with one passage over the whole disagreement for each coder (asks first)",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [ch('v')],
+        C::Agreement(AgreementCmd::Reveal),
+        "blind coding: reveal the other coders' passages to you (asks first; audited)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [ch('r')],
+        C::Agreement(AgreementCmd::Recompute),
+        "compare again",
         false
     ),
     // Forms
