@@ -250,12 +250,15 @@ impl Fieldwork {
                 Ok((a.clone(), b.clone()))
             }
             None if known.len() == 2 => Ok((known[0].0.clone(), known[1].0.clone())),
-            None if known.len() < 2 => Err(invalid(
+            None if known.is_empty() => Err(invalid(
+                "coders",
+                "agreement needs two coders of passages; nobody has coded a passage yet",
+            )),
+            None if known.len() == 1 => Err(invalid(
                 "coders",
                 format!(
-                    "agreement needs two coders of passages; there {}: {}",
-                    if known.len() == 1 { "is one" } else { "are none" },
-                    if known.is_empty() { "none".into() } else { names() }
+                    "agreement needs two coders of passages; the only one is {} (a second codes with --coder NAME or $FIELDWORK_CODER)",
+                    names()
                 ),
             )),
             None => Err(invalid(
