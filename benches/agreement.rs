@@ -50,12 +50,25 @@ fn main() {
         .filter_map(|r| r.session_id)
         .take(TRANSCRIPTS)
         .collect::<Vec<_>>();
-    assert_eq!(imported.len(), TRANSCRIPTS, "the demo has enough transcripts");
-    let mut themes: Vec<String> = fw.themes(false).unwrap().into_iter().map(|t| t.id).collect();
+    assert_eq!(
+        imported.len(),
+        TRANSCRIPTS,
+        "the demo has enough transcripts"
+    );
+    let mut themes: Vec<String> = fw
+        .themes(false)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
     let mut i = 0;
     while themes.len() < THEMES {
         i += 1;
-        themes.push(fw.add_theme(&format!("Bench theme {i}"), None, None, None, None).unwrap().id);
+        themes.push(
+            fw.add_theme(&format!("Bench theme {i}"), None, None, None, None)
+                .unwrap()
+                .id,
+        );
     }
     themes.truncate(THEMES);
 
@@ -73,27 +86,28 @@ fn main() {
             })
             .collect();
         let tx = fw.store.write().unwrap();
-        let mut put = |session: &str, transcript: &str, theme: &str, coder: &str, s: usize, e: usize| {
-            tags += 1;
-            insert_tag(
-                &tx,
-                &TagRow {
-                    id: fieldwork::domain::new_id(),
-                    theme_id: theme.into(),
-                    original_theme_id: theme.into(),
-                    session_id: session.into(),
-                    transcript_id: Some(transcript.into()),
-                    span_start: Some(s as i64),
-                    span_end: Some(e as i64),
-                    quote: None,
-                    memo: None,
-                    created_at: fieldwork::domain::now_utc(),
-                    created_by: "bench".into(),
-                    coder: coder.into(),
-                },
-            )
-            .unwrap();
-        };
+        let mut put =
+            |session: &str, transcript: &str, theme: &str, coder: &str, s: usize, e: usize| {
+                tags += 1;
+                insert_tag(
+                    &tx,
+                    &TagRow {
+                        id: fieldwork::domain::new_id(),
+                        theme_id: theme.into(),
+                        original_theme_id: theme.into(),
+                        session_id: session.into(),
+                        transcript_id: Some(transcript.into()),
+                        span_start: Some(s as i64),
+                        span_end: Some(e as i64),
+                        quote: None,
+                        memo: None,
+                        created_at: fieldwork::domain::now_utc(),
+                        created_by: "bench".into(),
+                        coder: coder.into(),
+                    },
+                )
+                .unwrap();
+            };
         for (session, transcript, n) in &views {
             chars_total += *n as u64;
             for theme in &themes {
@@ -106,7 +120,8 @@ fn main() {
                     }
                     if rng.f32() < 0.9 {
                         let s2 = (s as i64 + rng.i64(-60..60)).clamp(0, *n as i64 - 1) as usize;
-                        let e2 = (e as i64 + rng.i64(-60..60)).clamp(s2 as i64 + 1, *n as i64) as usize;
+                        let e2 =
+                            (e as i64 + rng.i64(-60..60)).clamp(s2 as i64 + 1, *n as i64) as usize;
                         put(session, transcript, theme, "B", s2, e2);
                     }
                 }
@@ -151,5 +166,8 @@ fn main() {
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("agreement.md"), &summary).unwrap();
-    assert!(worst <= Duration::from_secs(1), "agreement took {worst:?}, over 1 s");
+    assert!(
+        worst <= Duration::from_secs(1),
+        "agreement took {worst:?}, over 1 s"
+    );
 }

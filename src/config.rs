@@ -469,10 +469,7 @@ pub fn valid_coder(name: &str) -> Result<String, String> {
         return Err("the coder's name is longer than 100 characters".into());
     }
     if n.chars().any(char::is_control) {
-        return Err(format!(
-            "`{}` holds a control character",
-            n.escape_debug()
-        ));
+        return Err(format!("`{}` holds a control character", n.escape_debug()));
     }
     Ok(n.to_string())
 }

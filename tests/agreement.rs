@@ -18,7 +18,13 @@ fn study() -> (Study, String) {
     let code = st.consented("Test Person", "q-cqo", "A");
     let id = st.interview(&code, "2022-01-10");
     let f = st.write("transcripts/t1.txt", TEXT);
-    st.ok(&["transcript", "import", f.to_str().unwrap(), "--interview", &id]);
+    st.ok(&[
+        "transcript",
+        "import",
+        f.to_str().unwrap(),
+        "--interview",
+        &id,
+    ]);
     (st, id)
 }
 
@@ -85,7 +91,10 @@ fn two_coders_on_one_laptop_give_the_hand_computed_figures() {
     // Two disagreements (overlapping tags), each with its runs and their text.
     let ds = as_array(r["disagreements"].clone());
     assert_eq!(ds.len(), 2);
-    assert_eq!((ds[0]["start"].clone(), ds[0]["end"].clone()), (10.into(), 50.into()));
+    assert_eq!(
+        (ds[0]["start"].clone(), ds[0]["end"].clone()),
+        (10.into(), 50.into())
+    );
     let spans = as_array(ds[0]["spans"].clone());
     assert_eq!(spans.len(), 2);
     assert_eq!(spans[0]["side"], "a-only");
@@ -93,7 +102,10 @@ fn two_coders_on_one_laptop_give_the_hand_computed_figures() {
     assert_eq!(spans[0]["text"], &TEXT[10..20]);
     assert_eq!(spans[1]["side"], "b-only");
     assert_eq!(spans[1]["text"], &TEXT[40..50]);
-    assert_eq!((ds[1]["start"].clone(), ds[1]["end"].clone()), (60.into(), 80.into()));
+    assert_eq!(
+        (ds[1]["start"].clone(), ds[1]["end"].clone()),
+        (60.into(), 80.into())
+    );
 
     // Markdown for a methods section: the table row and the spans.
     let md = st.ok(&["agreement"]);
@@ -108,7 +120,10 @@ fn two_coders_on_one_laptop_give_the_hand_computed_figures() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3, "{csv}");
     assert!(lines[0].starts_with("theme,coder_a,coder_b,transcripts,both,a_only"));
-    assert!(lines[2].starts_with("Pooled,Ann,Ben,1,25,15,20,40,0.650000,"), "{csv}");
+    assert!(
+        lines[2].starts_with("Pooled,Ann,Ben,1,25,15,20,40,0.650000,"),
+        "{csv}"
+    );
     // Filters: the theme and the interview give the same; the coders in the other order
     // swap A and B.
     let by_theme = st.json(&["agreement", "--theme", THEME, "--format", "json"]);
@@ -139,7 +154,10 @@ fn coder_comes_from_the_flag_the_environment_then_the_config() {
     ]);
     assert!(c.output().unwrap().status.success());
     // The config's user.name.
-    st.write("fieldwork.toml", "[user]\nname = \"Dee\"\ninitials = \"DX\"\n");
+    st.write(
+        "fieldwork.toml",
+        "[user]\nname = \"Dee\"\ninitials = \"DX\"\n",
+    );
     tag_plain(&st, &id, 5, 9);
     // The flag beats both.
     tag(&st, "Eve", &id, 10, 14);
@@ -159,10 +177,18 @@ fn coder_comes_from_the_flag_the_environment_then_the_config() {
         .collect();
     assert_eq!(by, ["Cora", "Dee", "Eve"]);
     // A bad coder's name is refused, naming where it came from.
-    let err = st.fails(2, &["--coder", " ", "passage", "add", &id, THEME, "--start", "20", "--end", "24"]);
+    let err = st.fails(
+        2,
+        &[
+            "--coder", " ", "passage", "add", &id, THEME, "--start", "20", "--end", "24",
+        ],
+    );
     assert!(err.contains("--coder: the coder's name is empty"), "{err}");
     let err = st.fails(2, &["--coder", "a\u{1b}[31m", "agreement", "coders"]);
-    assert!(err.contains("--coder:") && err.contains("control character"), "{err}");
+    assert!(
+        err.contains("--coder:") && err.contains("control character"),
+        "{err}"
+    );
     // Three coders: say which two.
     let err = st.fails(2, &["agreement"]);
     assert!(err.contains("--coders A,B"), "{err}");
@@ -214,7 +240,13 @@ fn transcripts_one_coder_has_not_coded_or_coded_on_other_text_are_left_out() {
     let code = st.consented("Other Person", "q-cqo", "B");
     let id2 = st.interview(&code, "2022-01-11");
     let f2 = st.write("transcripts/t2.txt", TEXT);
-    st.ok(&["transcript", "import", f2.to_str().unwrap(), "--interview", &id2]);
+    st.ok(&[
+        "transcript",
+        "import",
+        f2.to_str().unwrap(),
+        "--interview",
+        &id2,
+    ]);
     tag(&st, "Ann", &id2, 0, 9);
     let r = st.json(&["agreement", "--format", "json"]);
     assert_eq!(as_array(r["transcripts"].clone()).len(), 1);
@@ -226,7 +258,13 @@ fn transcripts_one_coder_has_not_coded_or_coded_on_other_text_are_left_out() {
     // the old text.
     let changed = format!("zz{TEXT}");
     std::fs::write(&f2, changed).unwrap();
-    st.ok(&["transcript", "import", f2.to_str().unwrap(), "--interview", &id2]);
+    st.ok(&[
+        "transcript",
+        "import",
+        f2.to_str().unwrap(),
+        "--interview",
+        &id2,
+    ]);
     tag(&st, "Ben", &id2, 2, 11);
     let r = st.json(&["agreement", "--format", "json"]);
     let ex = as_array(r["excluded"].clone());
@@ -235,7 +273,10 @@ fn transcripts_one_coder_has_not_coded_or_coded_on_other_text_are_left_out() {
     // The first transcript is still compared, with the same figures.
     assert_eq!(r["pooled"]["table"]["both"], 25);
     let md = st.ok(&["agreement"]);
-    assert!(md.contains("## Not compared") && md.contains("different-text"), "{md}");
+    assert!(
+        md.contains("## Not compared") && md.contains("different-text"),
+        "{md}"
+    );
     let _ = id;
 }
 
@@ -295,7 +336,10 @@ fn keep_both_gives_each_coder_the_others_passages() {
 #[test]
 fn blind_coding_hides_the_other_coders_passages_until_revealed() {
     let (st, id) = double_coded();
-    st.write("fieldwork.toml", "[user]\nname = \"Ann\"\n[coding]\nblind = true\n");
+    st.write(
+        "fieldwork.toml",
+        "[user]\nname = \"Ann\"\n[coding]\nblind = true\n",
+    );
     let view = st.json(&["transcript", "show", &id, "--json"]);
     let coders: Vec<&str> = as_array_ref(&view["passages"])
         .iter()
@@ -344,7 +388,10 @@ fn attrs(xml: &str, tag: &str, name: &str) -> Vec<String> {
             let end = rest.find('>').unwrap();
             let el = &rest[..end];
             let key = format!(" {name}=\"");
-            let a = el.find(&key).unwrap_or_else(|| panic!("{el} has no {name}")) + key.len();
+            let a = el
+                .find(&key)
+                .unwrap_or_else(|| panic!("{el} has no {name}"))
+                + key.len();
             el[a..a + el[a..].find('"').unwrap()].to_string()
         })
         .collect()
@@ -359,8 +406,19 @@ fn the_refi_qda_project_carries_each_codings_coder() {
         .unwrap()
         .to_string();
     st.ok(&[
-        "consent", "record", &code, "--date", "2021-10-02", "--take-part", "yes", "--audio",
-        "yes", "--quotes", "yes", "--archiving", "yes",
+        "consent",
+        "record",
+        &code,
+        "--date",
+        "2021-10-02",
+        "--take-part",
+        "yes",
+        "--audio",
+        "yes",
+        "--quotes",
+        "yes",
+        "--archiving",
+        "yes",
     ]);
     // A third coder whose initials (ANN) are what Ann is written as (a short single word
     // is kept, upper-cased) is told apart from her: ANN2.
@@ -386,7 +444,11 @@ fn the_refi_qda_project_carries_each_codings_coder() {
     let cod = attrs(&qde, "<Coding ", "creatingUser");
     assert_eq!(sel, cod, "selection and coding name the same user");
     let count = |n: &str| sel.iter().filter(|g| *g == by_name[n]).count();
-    assert_eq!((count("ANN"), count("BEN"), count("ANN2")), (2, 2, 1), "{qde}");
+    assert_eq!(
+        (count("ANN"), count("BEN"), count("ANN2")),
+        (2, 2, 1),
+        "{qde}"
+    );
     assert_eq!(count("User"), 0);
     // Stable: a second export gives the same user GUIDs.
     let out2 = st.path().join("again.qdpx");

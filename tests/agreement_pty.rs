@@ -134,22 +134,62 @@ fn from_the_agreement_pane_to_a_disagreeing_span_settled() {
     let code = run(
         &db,
         home,
-        &["participant", "add", "--name", "Test Person", "--role", "q-cqo", "--site", "A"],
+        &[
+            "participant",
+            "add",
+            "--name",
+            "Test Person",
+            "--role",
+            "q-cqo",
+            "--site",
+            "A",
+        ],
     )
     .trim()
     .to_string();
     run(
         &db,
         home,
-        &["consent", "record", &code, "--date", "2021-10-01", "--take-part", "yes", "--audio", "yes"],
+        &[
+            "consent",
+            "record",
+            &code,
+            "--date",
+            "2021-10-01",
+            "--take-part",
+            "yes",
+            "--audio",
+            "yes",
+        ],
     );
-    let id = run(&db, home, &["interview", "log", "--participant", &code, "--date", "2022-01-10"])
-        .trim()
-        .to_string();
+    let id = run(
+        &db,
+        home,
+        &[
+            "interview",
+            "log",
+            "--participant",
+            &code,
+            "--date",
+            "2022-01-10",
+        ],
+    )
+    .trim()
+    .to_string();
     std::fs::create_dir_all(home.join("transcripts")).unwrap();
     let f = home.join("transcripts/t1.txt");
     std::fs::write(&f, TEXT).unwrap();
-    run(&db, home, &["transcript", "import", f.to_str().unwrap(), "--interview", &id]);
+    run(
+        &db,
+        home,
+        &[
+            "transcript",
+            "import",
+            f.to_str().unwrap(),
+            "--interview",
+            &id,
+        ],
+    );
     // Ann tags "the data sharing agreement helped"; Ben starts four characters earlier.
     let a = TEXT.find("the data sharing").unwrap();
     let b = TEXT.find(" a great deal").unwrap();
@@ -158,15 +198,26 @@ fn from_the_agreement_pane_to_a_disagreeing_span_settled() {
             &db,
             home,
             &[
-                "--coder", coder, "passage", "add", &id, "Quality planning", "--start",
-                &start.to_string(), "--end", &b.to_string(),
+                "--coder",
+                coder,
+                "passage",
+                "add",
+                &id,
+                "Quality planning",
+                "--start",
+                &start.to_string(),
+                "--end",
+                &b.to_string(),
             ],
         );
     }
     let before: serde_json::Value =
         serde_json::from_str(&run(&db, home, &["agreement", "--format", "json"])).unwrap();
     assert_eq!(before["disagreements"].as_array().unwrap().len(), 1);
-    let key = before["disagreements"][0]["key"].as_str().unwrap().to_string();
+    let key = before["disagreements"][0]["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let mut t = Tui::spawn(&db, home);
     t.wait("Participants");

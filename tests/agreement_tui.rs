@@ -4,11 +4,11 @@
 
 mod support;
 
+use fieldwork::service::agreement::Settle;
 use fieldwork::service::Fieldwork;
 use fieldwork::tui::agreement::AgreementCmd;
 use fieldwork::tui::app::{Mode, Pane, State};
 use fieldwork::tui::keymap::Cmd;
-use fieldwork::service::agreement::Settle;
 use support::tui::{cmd, state, text};
 
 macro_rules! snap {
@@ -63,17 +63,34 @@ fn themes_by_alpha_drill_down_and_settle() {
     cmd(&mut fw, &mut s, Cmd::Agreement(AgreementCmd::Open));
     assert_eq!(s.agreement.disagreements().len(), 1);
     let screen = text(&s, 120, 40);
-    assert!(screen.contains("“but ”"), "the 4 characters only Ben coded:\n{screen}");
+    assert!(
+        screen.contains("“but ”"),
+        "the 4 characters only Ben coded:\n{screen}"
+    );
     snap!("agreement_disagreement_120x40", screen);
 
     // Keep TST's coding (B): asks first; `n` leaves everything as it was.
-    cmd(&mut fw, &mut s, Cmd::Agreement(AgreementCmd::Settle(Settle::KeepB)));
+    cmd(
+        &mut fw,
+        &mut s,
+        Cmd::Agreement(AgreementCmd::Settle(Settle::KeepB)),
+    );
     assert_eq!(s.mode, Mode::Confirm);
     snap!("agreement_confirm_120x40", text(&s, 120, 40));
     cmd(&mut fw, &mut s, Cmd::No);
     assert_eq!(s.mode, Mode::Normal);
-    assert_eq!(fw.agreement(&Default::default()).unwrap().disagreements.len(), 1);
-    cmd(&mut fw, &mut s, Cmd::Agreement(AgreementCmd::Settle(Settle::KeepB)));
+    assert_eq!(
+        fw.agreement(&Default::default())
+            .unwrap()
+            .disagreements
+            .len(),
+        1
+    );
+    cmd(
+        &mut fw,
+        &mut s,
+        Cmd::Agreement(AgreementCmd::Settle(Settle::KeepB)),
+    );
     cmd(&mut fw, &mut s, Cmd::Yes);
     let m = s.message.as_ref().unwrap();
     assert!(!m.error && m.text.starts_with("settled"), "{}", m.text);
@@ -111,5 +128,8 @@ fn privacy_mode_masks_the_disagreeing_text() {
     cmd(&mut fw, &mut s, Cmd::Go(Pane::Agreement));
     cmd(&mut fw, &mut s, Cmd::Agreement(AgreementCmd::Open));
     let screen = text(&s, 120, 40);
-    assert!(!screen.contains("“but ”") && screen.contains("•••••"), "{screen}");
+    assert!(
+        !screen.contains("“but ”") && screen.contains("•••••"),
+        "{screen}"
+    );
 }

@@ -72,7 +72,11 @@ pub fn run(fw: &mut Fieldwork, a: &AgreementArgs) -> Out {
                 out.deleted.len(),
                 out.created.len()
             );
-            eprintln!("fieldwork: settled disagreement {} ({})", out.key, out.settle.as_str());
+            eprintln!(
+                "fieldwork: settled disagreement {} ({})",
+                out.key,
+                out.settle.as_str()
+            );
             Ok(0)
         }
         Some(AgreementCmd::Reveal) => {
@@ -261,6 +265,8 @@ pub fn render_csv(r: &Agreement) -> Result<String, Failure> {
         row(&t.theme, &t.figures, t.disagreements).map_err(io)?;
     }
     row("Pooled", &r.pooled, r.disagreements.len()).map_err(io)?;
-    let bytes = w.into_inner().map_err(|e| Failure::runtime(e.to_string()))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Failure::runtime(e.to_string()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

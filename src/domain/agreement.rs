@@ -55,10 +55,7 @@ impl CharTable {
     /// Cohen's kappa (1960): (p_o − p_e) / (1 − p_e), p_e from each coder's own marginals.
     /// Undefined when p_e = 1 (both coders gave every unit the same value).
     pub fn kappa(&self) -> Option<f64> {
-        kappa(&[
-            [self.both, self.a_only],
-            [self.b_only, self.neither],
-        ])
+        kappa(&[[self.both, self.a_only], [self.b_only, self.neither]])
     }
 
     /// Krippendorff's alpha, nominal, characters as units, from the coincidence matrix.
@@ -283,13 +280,66 @@ mod tests {
         let v = |x: usize| Some(x - 1);
         // Rows are observers A–D, columns units 1–12 (values 1–5; "." missing).
         let data = [
-            [v(1), v(2), v(3), v(3), v(2), v(1), v(4), v(1), v(2), n, n, n],
-            [v(1), v(2), v(3), v(3), v(2), v(2), v(4), v(1), v(2), v(5), n, v(3)],
-            [n, v(3), v(3), v(3), v(2), v(3), v(4), v(2), v(2), v(5), v(1), n],
-            [v(1), v(2), v(3), v(3), v(2), v(4), v(4), v(1), v(2), v(5), v(1), n],
+            [
+                v(1),
+                v(2),
+                v(3),
+                v(3),
+                v(2),
+                v(1),
+                v(4),
+                v(1),
+                v(2),
+                n,
+                n,
+                n,
+            ],
+            [
+                v(1),
+                v(2),
+                v(3),
+                v(3),
+                v(2),
+                v(2),
+                v(4),
+                v(1),
+                v(2),
+                v(5),
+                n,
+                v(3),
+            ],
+            [
+                n,
+                v(3),
+                v(3),
+                v(3),
+                v(2),
+                v(3),
+                v(4),
+                v(2),
+                v(2),
+                v(5),
+                v(1),
+                n,
+            ],
+            [
+                v(1),
+                v(2),
+                v(3),
+                v(3),
+                v(2),
+                v(4),
+                v(4),
+                v(1),
+                v(2),
+                v(5),
+                v(1),
+                n,
+            ],
         ];
-        let units: Vec<Vec<Option<usize>>> =
-            (0..12).map(|u| data.iter().map(|row| row[u]).collect()).collect();
+        let units: Vec<Vec<Option<usize>>> = (0..12)
+            .map(|u| data.iter().map(|row| row[u]).collect())
+            .collect();
         let c = Coincidences::from_units(&units, 5);
         // The published coincidence matrix's marginals: n_c = 9, 13, 10, 5, 3; n = 40
         // (unit 12 has one value and is not pairable).

@@ -306,7 +306,8 @@ impl Fieldwork {
             .as_deref()
             .map(|s| self.resolve_session(s))
             .transpose()?;
-        let codebook = self.themes(true)?;
+        // The codebook without tag counts (counting reads every tag).
+        let codebook = self.codebook(true, false)?;
         let theme_order: HashMap<&str, (usize, &str)> = codebook
             .iter()
             .enumerate()
@@ -353,7 +354,11 @@ impl Fieldwork {
             let has_a = tags.iter().any(|t| t.coder == a);
             let has_b = tags.iter().any(|t| t.coder == b);
             if !has_a || !has_b {
-                let (reason, who) = if has_a { ("only-a", &a) } else { ("only-b", &b) };
+                let (reason, who) = if has_a {
+                    ("only-a", &a)
+                } else {
+                    ("only-b", &b)
+                };
                 excluded_raw.push((
                     tid,
                     &imp.session_id,
@@ -386,8 +391,10 @@ impl Fieldwork {
             }
             compared.push((tid, imp));
         }
-        let mut session_ids: HashSet<&str> =
-            compared.iter().map(|(_, i)| i.session_id.as_str()).collect();
+        let mut session_ids: HashSet<&str> = compared
+            .iter()
+            .map(|(_, i)| i.session_id.as_str())
+            .collect();
         session_ids.extend(excluded_raw.iter().map(|e| e.1));
         let labels = self.interview_labels(&session_ids)?;
         let label = |s: &str| labels.get(s).cloned().unwrap_or_default();
@@ -439,7 +446,8 @@ impl Fieldwork {
                 let entry = tables.get_mut(theme).expect("theme listed");
                 entry.1 += sa.len();
                 entry.2 += sb.len();
-                let (t, runs) = stats::table(&stats::union(&mut sa), &stats::union(&mut sb), imp.chars);
+                let (t, runs) =
+                    stats::table(&stats::union(&mut sa), &stats::union(&mut sb), imp.chars);
                 entry.0.add(&t);
                 if runs.is_empty() {
                     continue;
@@ -488,7 +496,11 @@ impl Fieldwork {
                     disagreements.push(Disagreement {
                         key: key_of(tid, theme, &mut ids),
                         theme_id: theme.to_string(),
-                        theme: theme_order.get(theme).map(|x| x.1).unwrap_or("").to_string(),
+                        theme: theme_order
+                            .get(theme)
+                            .map(|x| x.1)
+                            .unwrap_or("")
+                            .to_string(),
                         session_id: imp.session_id.clone(),
                         transcript_id: tid.to_string(),
                         interview: label(&imp.session_id),
@@ -502,7 +514,11 @@ impl Fieldwork {
                                 start: s,
                                 end: e,
                                 side,
-                                coder: if side == Side::AOnly { a.clone() } else { b.clone() },
+                                coder: if side == Side::AOnly {
+                                    a.clone()
+                                } else {
+                                    b.clone()
+                                },
                                 text: index.slice(s, e).to_string(),
                             })
                             .collect(),
@@ -593,7 +609,11 @@ impl Fieldwork {
                 return Err(ServiceError::Ambiguous {
                     what: "disagreement",
                     key,
-                    candidates: many.iter().map(|d| d.key.as_str()).collect::<Vec<_>>().join(", "),
+                    candidates: many
+                        .iter()
+                        .map(|d| d.key.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 })
             }
         };
@@ -678,9 +698,11 @@ impl Fieldwork {
                 }
             }
             Settle::Merge => {
-                let first = ra.first().or(rb.first()).cloned().ok_or_else(|| {
-                    invalid("disagreement", "it has no tags left to merge")
-                })?;
+                let first = ra
+                    .first()
+                    .or(rb.first())
+                    .cloned()
+                    .ok_or_else(|| invalid("disagreement", "it has no tags left to merge"))?;
                 for r in ra.iter().chain(&rb) {
                     delete(r, &mut deleted)?;
                 }
@@ -744,7 +766,11 @@ impl Fieldwork {
     }
 
     /// Keep only what the current coder may see under blind coding.
-    pub(crate) fn blind_filter<T>(&self, rows: Vec<T>, coder_of: impl Fn(&T) -> &str) -> Result<Vec<T>> {
+    pub(crate) fn blind_filter<T>(
+        &self,
+        rows: Vec<T>,
+        coder_of: impl Fn(&T) -> &str,
+    ) -> Result<Vec<T>> {
         if !self.blinded()? {
             return Ok(rows);
         }

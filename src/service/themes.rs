@@ -46,7 +46,7 @@ impl Fieldwork {
     }
 
     /// [`Fieldwork::themes`], with or without the tag counts (which read every tag).
-    fn codebook(&self, all: bool, counts: bool) -> Result<Vec<Theme>> {
+    pub(crate) fn codebook(&self, all: bool, counts: bool) -> Result<Vec<Theme>> {
         let rows = if counts {
             store::themes(self.store.conn())?
         } else {

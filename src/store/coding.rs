@@ -434,7 +434,9 @@ pub fn matrix_counts(
          WHERE g.span_start IS NOT NULL AND (?1 IS NULL OR g.coder = ?1)
          GROUP BY sp.participant_id, g.theme_id, ph.number",
     )?;
-    let rows = stmt.query_map([coder], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    let rows = stmt.query_map([coder], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -67,7 +67,11 @@ impl AgreementView {
     /// The disagreements of the theme drilled into.
     pub fn disagreements(&self) -> Vec<&Disagreement> {
         match (&self.data, &self.drill) {
-            (Some(a), Some(t)) => a.disagreements.iter().filter(|d| &d.theme_id == t).collect(),
+            (Some(a), Some(t)) => a
+                .disagreements
+                .iter()
+                .filter(|d| &d.theme_id == t)
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -221,7 +225,11 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         if v.computing { " · updating…" } else { "" }
     );
     Line::styled(fit(&head, top.width as usize), th.header()).render(top, buf);
-    let lw = if body.width >= 110 { 64 } else { body.width / 2 };
+    let lw = if body.width >= 110 {
+        64
+    } else {
+        body.width / 2
+    };
     let [left, right] =
         Layout::horizontal([Constraint::Length(lw), Constraint::Min(10)]).areas(body);
     match &v.drill {
@@ -260,7 +268,12 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             );
             let mut lines: Vec<Line<'static>> = Vec::new();
             if let Some(&i) = order.get(v.sel) {
-                figures(&mut lines, &esc(&a.themes[i].theme), &a.themes[i].figures, th);
+                figures(
+                    &mut lines,
+                    &esc(&a.themes[i].theme),
+                    &a.themes[i].figures,
+                    th,
+                );
                 lines.push(Line::raw(""));
             }
             figures(&mut lines, "Pooled (all themes)", &a.pooled, th);
@@ -311,7 +324,13 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             let mut lines: Vec<Line<'static>> = Vec::new();
             if let Some(d) = list_d.get(v.dsel) {
                 lines.push(Line::styled(
-                    format!("{} · {} · [{}, {})", d.key, esc(&d.interview), d.start, d.end),
+                    format!(
+                        "{} · {} · [{}, {})",
+                        d.key,
+                        esc(&d.interview),
+                        d.start,
+                        d.end
+                    ),
                     th.header(),
                 ));
                 for sp in &d.spans {
@@ -354,7 +373,12 @@ fn chars(d: &Disagreement) -> (u64, u64) {
     out
 }
 
-fn figures(lines: &mut Vec<Line<'static>>, name: &str, f: &crate::service::agreement::Figures, th: &crate::tui::theme::Theme) {
+fn figures(
+    lines: &mut Vec<Line<'static>>,
+    name: &str,
+    f: &crate::service::agreement::Figures,
+    th: &crate::tui::theme::Theme,
+) {
     let t = &f.table;
     lines.push(Line::styled(name.to_string(), th.header()));
     lines.push(Line::raw(format!(

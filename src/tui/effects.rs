@@ -906,9 +906,15 @@ fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
         Write::Reveal => {
             let coder = fw.coder();
             let msg = if fw.reveal()? {
-                format!("the other coders' passages are now shown to {}", super::widgets::text::esc(&coder))
+                format!(
+                    "the other coders' passages are now shown to {}",
+                    super::widgets::text::esc(&coder)
+                )
             } else {
-                format!("the other coders' passages were already shown to {}", super::widgets::text::esc(&coder))
+                format!(
+                    "the other coders' passages were already shown to {}",
+                    super::widgets::text::esc(&coder)
+                )
             };
             (msg, None)
         }

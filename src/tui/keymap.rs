@@ -3,9 +3,9 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::agreement::AgreementCmd;
 use super::app::Pane;
 use super::coding::CodingCmd;
-use super::agreement::AgreementCmd;
 use super::data::DataCmd;
 use crate::service::agreement::Settle;
 
