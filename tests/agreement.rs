@@ -348,6 +348,8 @@ fn blind_coding_hides_the_other_coders_passages_until_revealed() {
     assert_eq!(coders, ["Ann", "Ann"], "only Ann's passages while blind");
     let quotes = st.json(&["quotes", "--theme", THEME, "--json"]);
     assert_eq!(as_array_ref(&quotes).len(), 2);
+    let listed = st.json(&["passage", "list", "--theme", THEME, "--json"]);
+    assert_eq!(as_array_ref(&listed).len(), 2);
     let matrix = st.json(&["matrix", "show", "--json"]);
     let total: i64 = as_array_ref(&matrix["cells"])
         .iter()

@@ -115,6 +115,16 @@ fn blind_coding_says_why_until_revealed() {
     assert!(s.agreement.data.is_none());
     let screen = text(&s, 120, 40);
     assert!(screen.contains("blind coding is on"), "{screen}");
+    // The views show TST only their own passages; the exports' readings carry everyone's.
+    let total = |m: &fieldwork::service::coding::Matrix| -> i64 {
+        m.cells.iter().map(|c| c.passages).sum()
+    };
+    assert_eq!(total(&fw.matrix(None).unwrap()), 2);
+    assert_eq!(total(&fw.matrix_all(None).unwrap()), 4);
+    let theme = fw.themes(false).unwrap()[2].id.clone();
+    let filter = Default::default();
+    assert_eq!(fw.quotes(&theme, &filter).unwrap().len(), 1);
+    assert_eq!(fw.quotes_all(&theme, &filter).unwrap().len(), 2);
     cmd(&mut fw, &mut s, Cmd::Agreement(AgreementCmd::Reveal));
     assert_eq!(s.mode, Mode::Confirm);
     cmd(&mut fw, &mut s, Cmd::Yes);

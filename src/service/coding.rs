@@ -766,12 +766,14 @@ impl Fieldwork {
         }
     }
 
-    /// Every passage, or those of one theme, in interview order.
+    /// Every passage, or those of one theme, in interview order (under blind coding, only
+    /// this coder's until revealed).
     pub fn passages(&self, theme: Option<&str>) -> Result<Vec<PassageRow>> {
         let id = theme
             .map(|t| self.resolve_theme(t).map(|x| x.id))
             .transpose()?;
-        Ok(store::passages_of_theme(self.store.conn(), id.as_deref())?)
+        let rows = store::passages_of_theme(self.store.conn(), id.as_deref())?;
+        self.blind_filter(rows, |p| &p.coder)
     }
 
     /// Passages needing review after a re-import (`changed` or `lost`).
@@ -972,11 +974,23 @@ impl Fieldwork {
 
     /// Every passage of a theme with its attribution; quotes without consent for anonymised
     /// quotes in force today are marked not allowed.
+    /// Under blind coding, only this coder's passages until revealed.
     pub fn quotes(&self, theme: &str, filter: &QuoteFilter) -> Result<Vec<Quote>> {
+        self.quotes_with(theme, filter, true)
+    }
+
+    /// [`Fieldwork::quotes`] of every coder, whatever blind coding says (the quotes export).
+    pub fn quotes_all(&self, theme: &str, filter: &QuoteFilter) -> Result<Vec<Quote>> {
+        self.quotes_with(theme, filter, false)
+    }
+
+    fn quotes_with(&self, theme: &str, filter: &QuoteFilter, blind: bool) -> Result<Vec<Quote>> {
         let t = self.resolve_theme(theme)?;
         let c = self.store.conn();
-        let passages =
-            self.blind_filter(store::passages_of_theme(c, Some(&t.id))?, |p| &p.coder)?;
+        let mut passages = store::passages_of_theme(c, Some(&t.id))?;
+        if blind {
+            passages = self.blind_filter(passages, |p| &p.coder)?;
+        }
         let mut sessions: HashMap<String, crate::domain::Session> = HashMap::new();
         let mut participants: HashMap<String, crate::domain::Participant> = HashMap::new();
         let mut out = Vec::new();
@@ -1048,7 +1062,17 @@ impl Fieldwork {
     }
 
     /// The framework matrix: participants with a completed interview × active themes.
+    /// Under blind coding, the counts of this coder's passages until revealed.
     pub fn matrix(&self, phase: Option<u32>) -> Result<Matrix> {
+        self.matrix_with(phase, true)
+    }
+
+    /// [`Fieldwork::matrix`] of every coder, whatever blind coding says (the matrix export).
+    pub fn matrix_all(&self, phase: Option<u32>) -> Result<Matrix> {
+        self.matrix_with(phase, false)
+    }
+
+    fn matrix_with(&self, phase: Option<u32>, blind: bool) -> Result<Matrix> {
         let c = self.store.conn();
         let themes: Vec<MatrixTheme> = self
             .themes(false)?
@@ -1075,7 +1099,7 @@ impl Fieldwork {
             })
             .collect();
         let mut cells: BTreeMap<(String, String, u32), MatrixCell> = BTreeMap::new();
-        let me = self.blinded()?.then(|| self.coder());
+        let me = (blind && self.blinded()?).then(|| self.coder());
         for (pid, tid, ph, n) in store::matrix_counts(c, me.as_deref())? {
             if phase.is_some_and(|x| x != ph) {
                 continue;
