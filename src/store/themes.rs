@@ -285,7 +285,7 @@ pub fn tags(
     }
     let mut stmt = c.prepare_cached(&format!(
         "SELECT g.id, g.theme_id, t.name, g.session_id, se.date, g.transcript_id, g.span_start,
-            g.span_end, g.quote, g.memo, g.created_at, g.created_by
+            g.span_end, g.quote, g.memo, g.created_at, g.created_by, g.coder
          FROM tag g JOIN theme t ON t.id = g.theme_id JOIN session se ON se.id = g.session_id
          WHERE {}
          ORDER BY se.date, g.session_id, t.sort, g.id LIMIT ?3 OFFSET ?4",
@@ -307,6 +307,7 @@ pub fn tags(
                 memo: r.get(9)?,
                 created_at: r.get(10)?,
                 created_by: r.get(11)?,
+                coder: r.get(12)?,
             })
         },
     )?;
