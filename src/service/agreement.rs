@@ -197,18 +197,18 @@ fn key_of(transcript: &str, theme: &str, ids: &mut [String]) -> String {
 }
 
 /// Character offset → byte offset, for slicing many runs out of one text.
-struct CharIndex<'a> {
-    text: &'a str,
+struct CharIndex {
+    text: String,
     bytes: Vec<usize>,
 }
 
-impl<'a> CharIndex<'a> {
-    fn new(text: &'a str) -> Self {
+impl CharIndex {
+    fn new(text: String) -> Self {
         let mut bytes: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
         bytes.push(text.len());
         CharIndex { text, bytes }
     }
-    fn slice(&self, start: u64, end: u64) -> &'a str {
+    fn slice(&self, start: u64, end: u64) -> &str {
         let n = self.bytes.len() - 1;
         let (s, e) = ((start as usize).min(n), (end as usize).min(n));
         &self.text[self.bytes[s]..self.bytes[e.max(s)]]
@@ -421,9 +421,10 @@ impl Fieldwork {
             .map(|t| (*t, (CharTable::default(), 0, 0, 0)))
             .collect();
         let mut disagreements = Vec::new();
-        let mut texts: HashMap<&str, String> = HashMap::new();
         for (tid, imp) in &compared {
             let tags = &by_transcript[tid];
+            // The text, read once per transcript and only if a theme disagrees on it.
+            let mut index: Option<CharIndex> = None;
             // Tags are sorted by theme: walk each theme's group.
             let mut by_theme: HashMap<&str, Vec<&CodedSpan>> = HashMap::new();
             for t in tags.iter() {
@@ -463,12 +464,14 @@ impl Fieldwork {
                         _ => clusters.push((t.start, t.end, vec![t])),
                     }
                 }
-                let text = texts.entry(tid).or_insert_with(|| {
-                    coding_store::turns(c, tid)
-                        .map(|ts| ts.iter().map(|t| t.text.as_str()).collect())
-                        .unwrap_or_default()
-                });
-                let index = CharIndex::new(text);
+                if index.is_none() {
+                    let text: String = coding_store::turns(c, tid)?
+                        .iter()
+                        .map(|t| t.text.as_str())
+                        .collect();
+                    index = Some(CharIndex::new(text));
+                }
+                let index = index.as_ref().expect("read above");
                 let mut r = 0;
                 for (cs, ce, members) in clusters {
                     let mut mine = Vec::new();
