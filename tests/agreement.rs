@@ -460,3 +460,131 @@ fn the_refi_qda_project_carries_each_codings_coder() {
     std::io::Read::read_to_string(&mut zip.by_name("project.qde").unwrap(), &mut qde2).unwrap();
     assert_eq!(attrs(&qde2, "<User ", "guid"), guids);
 }
+
+#[test]
+fn codings_come_back_from_a_project_with_their_coders() {
+    let (st, id) = study();
+    let code = st.json(&["interview", "show", &id, "--json"])["participants"][0]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    st.ok(&[
+        "consent",
+        "record",
+        &code,
+        "--date",
+        "2021-10-02",
+        "--take-part",
+        "yes",
+        "--audio",
+        "yes",
+        "--quotes",
+        "yes",
+        "--archiving",
+        "yes",
+    ]);
+    // A copy of the study before anyone coded: the same interviews, no passages.
+    let copy = st.path().join("copy.db");
+    st.ok(&["backup", copy.to_str().unwrap()]);
+    tag(&st, "Ann", &id, 10, 40);
+    tag(&st, "Ann", &id, 60, 70);
+    tag(&st, "Ben", &id, 20, 50);
+    tag(&st, "Ben", &id, 65, 80);
+    let want = st.json(&["agreement", "--format", "json"]);
+    // The originals (a redacted text's positions are not the transcript's).
+    let out = st.path().join("originals.qdpx");
+    st.ok(&[
+        "export",
+        "project",
+        "--originals",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+
+    let on_copy = |args: &[&str]| {
+        let o = st.fw_db(&copy, args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let r: Value = serde_json::from_str(&on_copy(&[
+        "import",
+        "codings",
+        out.to_str().unwrap(),
+        "--dry-run",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(r["imported"], 4);
+    assert_eq!(r["sources"], 1);
+    let none: Value = serde_json::from_str(&on_copy(&["agreement", "coders", "--json"])).unwrap();
+    assert_eq!(
+        as_array(none["coders"].clone()).len(),
+        0,
+        "a dry run writes nothing"
+    );
+    let r: Value = serde_json::from_str(&on_copy(&[
+        "import",
+        "codings",
+        out.to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(r["imported"], 4);
+    assert_eq!(r["coders"], serde_json::json!([["ANN", 2], ["BEN", 2]]));
+    // The coders come back by the names the project gives them; the figures are the same.
+    let got: Value = serde_json::from_str(&on_copy(&["agreement", "--format", "json"])).unwrap();
+    assert_eq!(
+        (got["coder_a"].as_str(), got["coder_b"].as_str()),
+        (Some("ANN"), Some("BEN"))
+    );
+    assert_eq!(got["pooled"], want["pooled"]);
+    // Again: everything is already there.
+    let r: Value = serde_json::from_str(&on_copy(&[
+        "import",
+        "codings",
+        out.to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(
+        (r["imported"].clone(), r["skipped"].clone()),
+        (0.into(), 4.into())
+    );
+    // When the text here is no longer the project's (re-imported, or a redacted export),
+    // the source's codings are skipped, with the reason.
+    let f = st.path().join("transcripts/t1.txt");
+    std::fs::write(&f, format!("Changed. {TEXT}")).unwrap();
+    on_copy(&[
+        "transcript",
+        "import",
+        f.to_str().unwrap(),
+        "--interview",
+        &id,
+    ]);
+    let r: Value = serde_json::from_str(&on_copy(&[
+        "import",
+        "codings",
+        out.to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(
+        (r["sources"].clone(), r["imported"].clone()),
+        (0.into(), 0.into())
+    );
+    assert!(
+        r["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("not this interview's transcript"),
+        "{r}"
+    );
+    // Not a project.
+    let err = st.fails(2, &["import", "codings", st.db().to_str().unwrap()]);
+    assert!(err.contains("not a REFI-QDA project"), "{err}");
+}

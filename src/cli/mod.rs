@@ -822,6 +822,17 @@ pub enum ImportCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Read a REFI-QDA project's codings back as passage tags with their coders
+    /// (`creatingUser`): sources matched by GUID with identical text (an export with
+    /// --originals), codes by GUID; codings already present skipped; all or nothing.
+    Codings {
+        file: PathBuf,
+        /// Report what would change without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

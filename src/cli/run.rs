@@ -302,6 +302,40 @@ fn run(cli: Cli) -> Out {
         Command::Matrix(c) => super::coding::matrix(&mut open(&cli, &cfg)?, c),
         Command::Analysis(c) => super::coding::analysis(&open(&cli, &cfg)?, c),
         Command::Redact(c) => super::coding::redact(&mut open(&cli, &cfg)?, c),
+        Command::Import(ImportCmd::Codings {
+            file,
+            dry_run,
+            json,
+        }) => {
+            let mut fw = open(&cli, &cfg)?;
+            let r = crate::import::codings::import_codings(&mut fw, file, *dry_run)?;
+            if *json {
+                return print_json(&r);
+            }
+            for w in &r.warnings {
+                eprintln!("fieldwork: warning: {}", esc(w));
+            }
+            for (c, n) in &r.coders {
+                println!("{}\t{n}", esc(c));
+            }
+            eprintln!(
+                "fieldwork: {} {} coding(s) from {} source(s), {} already present{}",
+                if r.dry_run {
+                    "would import"
+                } else {
+                    "imported"
+                },
+                r.imported,
+                r.sources,
+                r.skipped,
+                if r.dry_run {
+                    " (dry run: nothing written)"
+                } else {
+                    ""
+                }
+            );
+            Ok(0)
+        }
         Command::Import(ImportCmd::Codebook {
             file,
             framework,

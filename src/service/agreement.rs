@@ -781,3 +781,126 @@ impl Fieldwork {
         Ok(rows.into_iter().filter(|r| coder_of(r) == me).collect())
     }
 }
+
+/// A transcript read for [`Fieldwork::add_coded_passages`]: its text, its id, and the
+/// (theme, start, end, coder) of the passages it has.
+type Loaded = (CharIndex, String, HashSet<(String, i64, i64, String)>);
+
+/// A passage tag to add with a given coder (reading codings back from a REFI-QDA project).
+#[derive(Debug, Clone)]
+pub struct CodedPassage {
+    pub session_id: String,
+    pub theme_id: String,
+    /// Character offsets in the transcript's text.
+    pub start: usize,
+    pub end: usize,
+    pub coder: String,
+}
+
+impl Fieldwork {
+    /// Add passage tags with their coders, in one transaction that reads the transcripts
+    /// and the tags already there inside itself; a tag with the same theme, span and coder
+    /// is skipped. Every passage is checked before anything is written (the span inside
+    /// the text, the theme active). Returns (added, skipped); `dry_run` writes nothing.
+    pub fn add_coded_passages(
+        &mut self,
+        list: &[CodedPassage],
+        dry_run: bool,
+    ) -> Result<(usize, usize)> {
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        let active: HashSet<String> = self
+            .codebook(false, false)?
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        let mut views: HashMap<&str, Loaded> = HashMap::new();
+        let mut problems = Vec::new();
+        let mut todo = Vec::new();
+        let mut skipped = 0;
+        for (i, p) in list.iter().enumerate() {
+            if !views.contains_key(p.session_id.as_str()) {
+                let v = self.transcript_view_all(&p.session_id)?;
+                let have = v
+                    .passages
+                    .iter()
+                    .map(|x| {
+                        (
+                            x.theme_id.clone(),
+                            x.span_start,
+                            x.span_end,
+                            x.coder.clone(),
+                        )
+                    })
+                    .collect();
+                let text = v.text();
+                views.insert(&p.session_id, (CharIndex::new(text), v.transcript.id, have));
+            }
+            let (index, transcript, have) = views.get_mut(p.session_id.as_str()).expect("read");
+            let len = index.bytes.len() - 1;
+            if p.start >= p.end || p.end > len {
+                problems.push(format!(
+                    "coding {}: {}..{} is not a passage of the transcript (0..{len})",
+                    i + 1,
+                    p.start,
+                    p.end
+                ));
+                continue;
+            }
+            if !active.contains(&p.theme_id) {
+                problems.push(format!(
+                    "coding {}: its code is a retired or merged theme; tag with an active theme",
+                    i + 1
+                ));
+                continue;
+            }
+            let k = (
+                p.theme_id.clone(),
+                p.start as i64,
+                p.end as i64,
+                p.coder.clone(),
+            );
+            if !have.insert(k) {
+                skipped += 1;
+                continue;
+            }
+            todo.push((p, transcript.clone()));
+        }
+        if !problems.is_empty() {
+            return Err(ServiceError::Import {
+                file: "codings".into(),
+                problems,
+            });
+        }
+        if dry_run {
+            return Ok((todo.len(), skipped));
+        }
+        let now = now_utc();
+        for (p, transcript) in &todo {
+            let (index, _, _) = &views[p.session_id.as_str()];
+            let quote = index.slice(p.start as u64, p.end as u64).to_string();
+            let prefix = index
+                .slice(p.start.saturating_sub(40) as u64, p.start as u64)
+                .to_string();
+            let suffix = index.slice(p.end as u64, (p.end + 40) as u64).to_string();
+            let row = theme_store::TagRow {
+                id: new_id(),
+                theme_id: p.theme_id.clone(),
+                original_theme_id: p.theme_id.clone(),
+                session_id: p.session_id.clone(),
+                transcript_id: Some(transcript.clone()),
+                span_start: Some(p.start as i64),
+                span_end: Some(p.end as i64),
+                quote: Some(quote),
+                memo: None,
+                created_at: now.clone(),
+                created_by: user.clone(),
+                coder: p.coder.clone(),
+            };
+            Self::create_tag_tx(&tx, &row, &user)?;
+            coding_store::set_context(&tx, &row.id, &prefix, &suffix)?;
+        }
+        tx.commit()?;
+        Ok((todo.len(), skipped))
+    }
+}
