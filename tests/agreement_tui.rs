@@ -143,3 +143,28 @@ fn privacy_mode_masks_the_disagreeing_text() {
         "{screen}"
     );
 }
+
+#[test]
+fn with_three_coders_c_cycles_through_the_pairs() {
+    let (_d, mut fw, mut s) = two_coders();
+    let sid = support::first_transcript_session(&fw);
+    let theme = fw.themes(false).unwrap()[2].id.clone();
+    fw.coding.coder = Some("Cora".into());
+    fw.tag_passage(&sid, 0, 11, &[theme], None).unwrap();
+    fw.coding.coder = None;
+    cmd(&mut fw, &mut s, Cmd::Go(Pane::Agreement));
+    assert!(s.agreement.data.is_none());
+    let screen = text(&s, 120, 40);
+    assert!(
+        screen.contains("--coders A,B") && screen.contains("c: compare a pair"),
+        "{screen}"
+    );
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        cmd(&mut fw, &mut s, Cmd::Agreement(AgreementCmd::NextPair));
+        let a = s.agreement.data.as_ref().expect("a pair compared");
+        seen.push(format!("{}+{}", a.coder_a, a.coder_b));
+    }
+    // Most passages first (Ben 2, TST 2, Cora 1), then round again.
+    assert_eq!(seen, ["Ben+TST", "Ben+Cora", "TST+Cora", "Ben+TST"]);
+}

@@ -30,6 +30,8 @@ pub enum AgreementCmd {
     Reveal,
     /// Compute again.
     Recompute,
+    /// Compare the next pair of coders (with more than two).
+    NextPair,
 }
 
 #[derive(Debug, Default)]
@@ -43,6 +45,10 @@ pub struct AgreementView {
     /// The theme drilled into (its id), and the selected disagreement in it.
     pub drill: Option<String>,
     pub dsel: usize,
+    /// Coders of passages (most passages first), as last computed.
+    pub known: Vec<String>,
+    /// The pair compared (`None`: the only two there are).
+    pub pair: Option<(String, String)>,
 }
 
 impl AgreementView {
@@ -90,12 +96,18 @@ pub fn load(s: &mut State) {
 }
 
 /// The worker's part: the whole comparison (about a second at most on a large study).
-pub fn work() -> Work {
-    Box::new(|fw| {
-        let r = fw.agreement(&AgreementQuery::default());
+pub fn work(s: &State) -> Work {
+    let pair = s.agreement.pair.clone();
+    Box::new(move |fw| {
+        let known: Vec<String> = fw.coders()?.into_iter().map(|(c, _)| c).collect();
+        let r = fw.agreement(&AgreementQuery {
+            coders: pair,
+            ..Default::default()
+        });
         Ok(Box::new(move |s: &mut State| {
             let v = &mut s.agreement;
             v.computing = false;
+            v.known = known;
             match r {
                 Ok(a) => {
                     v.problem = None;
@@ -151,6 +163,31 @@ pub fn command(s: &mut State, c: AgreementCmd) -> Option<Effect> {
             load(s);
             None
         }
+        AgreementCmd::NextPair => {
+            let v = &mut s.agreement;
+            let k = &v.known;
+            let pairs: Vec<(String, String)> = (0..k.len())
+                .flat_map(|i| (i + 1..k.len()).map(move |j| (k[i].clone(), k[j].clone())))
+                .collect();
+            if pairs.len() < 2 {
+                s.info("there is only one pair of coders to compare");
+                return None;
+            }
+            let now = v.pair.clone().or_else(|| {
+                v.data
+                    .as_ref()
+                    .map(|a| (a.coder_a.clone(), a.coder_b.clone()))
+            });
+            let i = now
+                .and_then(|p| pairs.iter().position(|x| *x == p))
+                .map(|i| (i + 1) % pairs.len())
+                .unwrap_or(0);
+            v.pair = Some(pairs[i].clone());
+            v.drill = None;
+            v.sel = 0;
+            load(s);
+            None
+        }
         AgreementCmd::Reveal => {
             s.ask(
                 "Show the other coders' passages to you from now on (blind coding ends for you; recorded in the audit log)?".into(),
@@ -199,6 +236,9 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let v = &s.agreement;
     let Some(a) = &v.data else {
         let text = match (&v.problem, v.computing) {
+            (Some(p), _) if v.known.len() > 2 => {
+                format!("{}\n\nc: compare a pair of them", esc(p))
+            }
             (Some(p), _) => esc(p),
             (None, true) => "Comparing the coders…".to_string(),
             (None, false) => "Nothing compared yet (r computes).".to_string(),

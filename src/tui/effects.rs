@@ -170,7 +170,7 @@ pub fn request(s: &State, job: Slow) -> Work {
         Slow::Matrix => super::coding_io::matrix_work(s),
         Slow::Data(p) => super::data_io::slow_work(s, p),
         Slow::Register => super::data_io::register_work(),
-        Slow::Agreement => super::agreement::work(),
+        Slow::Agreement => super::agreement::work(s),
     }
 }
 

@@ -1036,6 +1036,13 @@ pub static BINDINGS: &[Binding] = &[
         "compare again",
         false
     ),
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [ch('c')],
+        C::Agreement(AgreementCmd::NextPair),
+        "coders: compare the next pair (with more than two coders)",
+        false
+    ),
     // Forms
     b!(
         Ctx::Form,
