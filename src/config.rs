@@ -182,6 +182,14 @@ pub struct CodingConfig {
     pub saturation_run: usize,
     #[serde(default = "default_threshold")]
     pub saturation_threshold: f64,
+    /// Blind double coding: each coder sees only their own passage tags in the Viewer,
+    /// quotes and matrix until they reveal the others' (`fieldwork agreement reveal`).
+    #[serde(default)]
+    pub blind: bool,
+    /// The coder of the tags this run writes: `--coder`, `$FIELDWORK_CODER`, `user.name`,
+    /// else the user (resolved by the front end, not read from the file).
+    #[serde(skip)]
+    pub coder: Option<String>,
 }
 
 impl Default for CodingConfig {
@@ -192,6 +200,8 @@ impl Default for CodingConfig {
             saturation_base: default_base(),
             saturation_run: default_run(),
             saturation_threshold: default_threshold(),
+            blind: false,
+            coder: None,
         }
     }
 }
@@ -428,6 +438,40 @@ impl LoadedConfig {
             .or_else(|_| std::env::var("USERNAME"))
             .unwrap_or_else(|_| "unknown".into())
     }
+}
+
+impl LoadedConfig {
+    /// The coder of passage tags: `flag` (`--coder`), else `$FIELDWORK_CODER`, else the
+    /// config's `user.name`, else [`LoadedConfig::user`]. A name that is blank, longer than
+    /// 100 characters or holds control characters is refused, naming where it came from.
+    pub fn coder(&self, flag: Option<&str>) -> Result<String, String> {
+        let env = std::env::var("FIELDWORK_CODER").ok();
+        let (source, name) = if let Some(f) = flag {
+            ("--coder", f.to_string())
+        } else if let Some(e) = env.filter(|s| !s.is_empty()) {
+            ("$FIELDWORK_CODER", e)
+        } else if let Some(n) = self.config.user.name.as_deref().filter(|s| !s.is_empty()) {
+            ("user.name", n.to_string())
+        } else {
+            return Ok(self.user());
+        };
+        valid_coder(&name).map_err(|e| format!("{source}: {e}"))
+    }
+}
+
+/// A coder's name, trimmed: not blank, at most 100 characters, no control characters.
+pub fn valid_coder(name: &str) -> Result<String, String> {
+    let n = name.trim();
+    if n.is_empty() {
+        return Err("the coder's name is empty".into());
+    }
+    if n.chars().count() > 100 {
+        return Err("the coder's name is longer than 100 characters".into());
+    }
+    if n.chars().any(char::is_control) {
+        return Err(format!("`{}` holds a control character", n.escape_debug()));
+    }
+    Ok(n.to_string())
 }
 
 fn expand_tilde(p: &Path) -> PathBuf {

@@ -1,5 +1,6 @@
 //! The command line: clap definitions ([`Cli`]), dispatch ([`run`]) and text output.
 
+mod agreement;
 mod coding;
 mod output;
 mod progress;
@@ -30,6 +31,10 @@ pub struct Cli {
     /// Database file (else $FIELDWORK_DB, the config's `database`, the platform data dir).
     #[arg(long, global = true, value_name = "FILE")]
     pub db: Option<PathBuf>,
+    /// Coder of the passage tags this command writes (else $FIELDWORK_CODER, the config's
+    /// user.name, the user); two coders can code one study on one laptop.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub coder: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -168,6 +173,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Inter-coder agreement on double-coded transcripts: per theme and pooled figures
+    /// (percent and positive agreement, Cohen's kappa, Krippendorff's alpha) and the
+    /// disagreeing spans with their text; settle disagreements; reveal under blind coding.
+    Agreement(AgreementArgs),
     /// Show the audit log, newest first.
     Audit {
         /// Only entries about this entity id.
@@ -817,6 +826,17 @@ pub enum ImportCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Read a REFI-QDA project's codings back as passage tags with their coders
+    /// (`creatingUser`): sources matched by GUID with identical text (an export with
+    /// --originals), codes by GUID; codings already present skipped; all or nothing.
+    Codings {
+        file: PathBuf,
+        /// Report what would change without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -995,4 +1015,58 @@ mod tests {
             }
         }
     }
+}
+
+/// `fieldwork agreement [--coders A,B] [--theme T] [--interview ID] [--format md|csv|json]`,
+/// or one of its subcommands.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AgreementArgs {
+    #[command(subcommand)]
+    pub command: Option<AgreementCmd>,
+    /// The two coders to compare (else the only two coders of passages).
+    #[arg(long, value_name = "A,B")]
+    pub coders: Option<String>,
+    /// Only this theme (name, path or id).
+    #[arg(long, value_name = "T")]
+    pub theme: Option<String>,
+    /// Only this interview (id, id prefix).
+    #[arg(long, value_name = "ID")]
+    pub interview: Option<String>,
+    /// md (a table per theme and pooled, then the disagreeing spans), csv (the figures),
+    /// json (everything).
+    #[arg(long, value_name = "md|csv|json", default_value = "md",
+          value_parser = ["md", "csv", "json"])]
+    pub format: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgreementCmd {
+    /// Settle one disagreement (its key from `fieldwork agreement`): keep coder A's coding,
+    /// B's, both, or merge them into one passage; the tags change and the audit log keeps
+    /// what they were.
+    Settle {
+        /// The disagreement's key (or a unique prefix of it).
+        key: String,
+        /// Whose coding stands: a, b or both.
+        #[arg(long, value_name = "a|b|both", required_unless_present = "merge",
+              value_parser = ["a", "b", "both"])]
+        keep: Option<String>,
+        /// One passage over the whole disagreement, for each coder.
+        #[arg(long, conflicts_with = "keep")]
+        merge: bool,
+        /// The two coders (as for `fieldwork agreement`).
+        #[arg(long, value_name = "A,B")]
+        coders: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Blind coding: show the other coders' tags to this coder from now on (recorded in the
+    /// audit log).
+    Reveal,
+    /// The coders of passages, with how many each made, and who this run codes as.
+    Coders {
+        #[arg(long)]
+        json: bool,
+    },
 }

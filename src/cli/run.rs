@@ -41,6 +41,20 @@ impl From<config::ConfigError> for Failure {
     }
 }
 
+impl Failure {
+    /// Bad input or usage: exit 2.
+    pub(super) fn usage(message: impl Into<String>) -> Failure {
+        usage(message)
+    }
+    /// A runtime failure: exit 1.
+    pub(super) fn runtime(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: 1,
+        }
+    }
+}
+
 fn usage(message: impl Into<String>) -> Failure {
     Failure {
         message: message.into(),
@@ -119,7 +133,10 @@ pub(super) fn print_json<T: Serialize>(v: &T) -> Out {
 
 fn open(cli: &Cli, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
     let db = database_path(cli.db.as_deref(), cfg).map_err(usage)?;
-    let fw = open_at(&db, cfg)?;
+    let mut fw = open_at(&db, cfg)?;
+    if cli.coder.is_some() {
+        fw.coding.coder = Some(cfg.coder(cli.coder.as_deref()).map_err(usage)?);
+    }
     if let Some(b) = &fw.store.migrated_backup {
         eprintln!(
             "fieldwork: the database was migrated to schema {}; the old file was kept as {}",
@@ -263,6 +280,7 @@ fn run(cli: Cli) -> Out {
             super::coding::print_hits(&hits, *json)
         }
         Command::Passage(c) => super::coding::passage(&mut open(&cli, &cfg)?, c),
+        Command::Agreement(a) => super::agreement::run(&mut open(&cli, &cfg)?, a),
         Command::Quotes {
             theme,
             site,
@@ -284,6 +302,40 @@ fn run(cli: Cli) -> Out {
         Command::Matrix(c) => super::coding::matrix(&mut open(&cli, &cfg)?, c),
         Command::Analysis(c) => super::coding::analysis(&open(&cli, &cfg)?, c),
         Command::Redact(c) => super::coding::redact(&mut open(&cli, &cfg)?, c),
+        Command::Import(ImportCmd::Codings {
+            file,
+            dry_run,
+            json,
+        }) => {
+            let mut fw = open(&cli, &cfg)?;
+            let r = crate::import::codings::import_codings(&mut fw, file, *dry_run)?;
+            if *json {
+                return print_json(&r);
+            }
+            for w in &r.warnings {
+                eprintln!("fieldwork: warning: {}", esc(w));
+            }
+            for (c, n) in &r.coders {
+                println!("{}\t{n}", esc(c));
+            }
+            eprintln!(
+                "fieldwork: {} {} coding(s) from {} source(s), {} already present{}",
+                if r.dry_run {
+                    "would import"
+                } else {
+                    "imported"
+                },
+                r.imported,
+                r.sources,
+                r.skipped,
+                if r.dry_run {
+                    " (dry run: nothing written)"
+                } else {
+                    ""
+                }
+            );
+            Ok(0)
+        }
         Command::Import(ImportCmd::Codebook {
             file,
             framework,
@@ -448,6 +500,7 @@ fn restore(cli: &Cli, cfg: &LoadedConfig, backup: &Path) -> Out {
 fn open_at(db: &Path, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
     let mut fw = Fieldwork::open(db, Settings::from_config(cfg, db))?;
     fw.coding = cfg.config.coding.clone();
+    fw.coding.coder = Some(cfg.coder(None).map_err(usage)?);
     fw.export = cfg.config.export.clone();
     Ok(fw)
 }

@@ -1,5 +1,6 @@
 //! Plain domain types and rules: no SQL, no terminal.
 
+pub mod agreement;
 pub mod anchor;
 pub mod consent;
 pub mod ids;

@@ -423,6 +423,8 @@ pub struct Tag {
     pub memo: Option<String>,
     pub created_at: String,
     pub created_by: String,
+    /// Whose coding this is (inter-coder agreement).
+    pub coder: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -86,7 +86,7 @@ fn preview_with(
     if let Some(p) = phase {
         fw.reference.phase(p)?;
     }
-    let m = fw.matrix(phase)?;
+    let m = fw.matrix_all(phase)?;
     let eligible = archivable_codes(fw)?;
     let redactor = fw.redactor()?;
     let cells: HashMap<(&str, &str, u32), &crate::service::coding::MatrixCell> = m

@@ -103,10 +103,8 @@ pub fn build(
         "<Project xmlns=\"{PROJECT_NS}\" name=\"fieldwork project\" origin=\"{}\" creatingUserGUID=\"{user}\" creationDateTime=\"{now}\">\n",
         escape_attr(super::TOOL)
     ));
-    x.push_str(&format!(
-        "  <Users>\n    <User guid=\"{user}\" name=\"{}\"/>\n  </Users>\n",
-        escape_attr(&user_name)
-    ));
+    // The users: whoever exports, then each coder of a coding written (filled in below).
+    x.push_str(USERS_MARK);
     let sets = match codebook_blocks(fw)? {
         Some((codes, sets)) => {
             pv.codes = codes.matches("<Code ").count();
@@ -123,6 +121,7 @@ pub fn build(
     let mut notes = String::new();
     let mut sources = Vec::new();
     let mut sources_of: HashMap<String, Vec<String>> = HashMap::new();
+    let mut coders = Coders::new(&user_name);
     for i in interviews(fw)? {
         if !i.eligible {
             pv.withheld_sources += 1;
@@ -131,7 +130,7 @@ pub fn build(
         let Some(st) = texts.get(&i.session_id) else {
             continue;
         };
-        let view = fw.transcript_view(&i.session_id)?;
+        let view = fw.transcript_view_all(&i.session_id)?;
         let guid = derived_guid("source", &i.session_id);
         let file = format!("{guid}.txt");
         src.push_str(&format!(
@@ -165,8 +164,10 @@ pub fn build(
                 }
                 crate::domain::redact::apply(m, &reps)
             });
+            // Each coding carries its coder (inter-coder agreement survives the trip).
+            let coder = coders.guid(&p.coder);
             src.push_str(&format!(
-                "      <PlainTextSelection guid=\"{}\" startPosition=\"{s}\" endPosition=\"{e}\" creatingUser=\"{user}\">\n        <Coding guid=\"{}\" creatingUser=\"{user}\">\n          <CodeRef targetGUID=\"{}\"/>\n        </Coding>\n",
+                "      <PlainTextSelection guid=\"{}\" startPosition=\"{s}\" endPosition=\"{e}\" creatingUser=\"{coder}\">\n        <Coding guid=\"{}\" creatingUser=\"{coder}\">\n          <CodeRef targetGUID=\"{}\"/>\n        </Coding>\n",
                 derived_guid("selection", &p.id),
                 derived_guid("coding", &p.id),
                 escape_attr(&p.theme_id)
@@ -290,6 +291,7 @@ pub fn build(
     }
     x.push_str(&sets);
     x.push_str("</Project>\n");
+    let x = x.replacen(USERS_MARK, &coders.users_xml(&user), 1);
     if let Some(kind) = super::find_identifier(&x, &register) {
         problems.push(format!(
             "project.qde: a participant's {kind} would be written (through a theme, memo or label)"
@@ -333,6 +335,72 @@ pub fn build(
         qde: x,
         sources,
     })
+}
+
+/// Where the `<Users>` block goes once every coder is known.
+const USERS_MARK: &str = "  <!--users-->\n";
+
+/// The users of a project: whoever exports (as before: initials, a GUID derived from them),
+/// then one user per coder of the codings written. A coder is named by initials, never a
+/// full name; a coder whose initials are the exporter's is the exporter (tags made before
+/// coders existed carry their maker); two coders with the same initials are told apart
+/// ("AB", "AB2"). GUIDs derive from the initials written, so they are stable across exports.
+struct Coders {
+    exporter: String,
+    /// coder → (initials written, GUID), in the order first met.
+    by_coder: HashMap<String, (String, String)>,
+    order: Vec<String>,
+    taken: HashSet<String>,
+}
+
+impl Coders {
+    fn new(exporter_initials: &str) -> Coders {
+        Coders {
+            exporter: exporter_initials.to_string(),
+            by_coder: HashMap::new(),
+            order: Vec::new(),
+            taken: HashSet::from([exporter_initials.to_string()]),
+        }
+    }
+
+    fn guid(&mut self, coder: &str) -> String {
+        if let Some((_, g)) = self.by_coder.get(coder) {
+            return g.clone();
+        }
+        let base = user_initials(coder);
+        let name = if base == self.exporter {
+            base
+        } else {
+            let mut name = base.clone();
+            let mut n = 2;
+            while self.taken.contains(&name) {
+                name = format!("{base}{n}");
+                n += 1;
+            }
+            self.taken.insert(name.clone());
+            self.order.push(name.clone());
+            name
+        };
+        let g = derived_guid("user", &name);
+        self.by_coder.insert(coder.to_string(), (name, g.clone()));
+        g
+    }
+
+    fn users_xml(&self, exporter_guid: &str) -> String {
+        let mut out = format!(
+            "  <Users>\n    <User guid=\"{exporter_guid}\" name=\"{}\"/>\n",
+            escape_attr(&self.exporter)
+        );
+        for name in &self.order {
+            out.push_str(&format!(
+                "    <User guid=\"{}\" name=\"{}\"/>\n",
+                derived_guid("user", name),
+                escape_attr(name)
+            ));
+        }
+        out.push_str("  </Users>\n");
+        out
+    }
 }
 
 pub const ORIGINALS_WARNING: &str = "WARNING: the sources are the ORIGINAL transcripts, with names and other identifiers; this file is identifying: keep it in the project's secure storage and never share or archive it";

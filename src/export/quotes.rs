@@ -120,7 +120,7 @@ pub fn preview_quotes(fw: &Fieldwork, theme: &str) -> Result<QuotesPreview> {
 /// export for the rows and its manifest).
 fn preview_with(fw: &Fieldwork, theme: &str, register: &super::Register) -> Result<QuotesPreview> {
     let t = fw.resolve_theme(theme)?;
-    let quotes = fw.quotes(&t.id, &QuoteFilter::default())?;
+    let quotes = fw.quotes_all(&t.id, &QuoteFilter::default())?;
     let removed = removal_withdrawn(fw)?;
     let redactor = fw.redactor()?;
     let mut texts: HashMap<String, RedactedText> = HashMap::new();

@@ -1,6 +1,7 @@
 //! Reading files from outside: transcripts (txt, md, docx, vtt) and REFI-QDA codebooks.
 
 pub mod archive;
+pub mod codings;
 pub mod refi;
 pub mod transcript;
 

@@ -644,8 +644,17 @@ impl Fieldwork {
         Ok(results)
     }
 
-    /// The imported text of an interview's transcript, with turns and passages.
+    /// The imported text of an interview's transcript, with turns and passages (under
+    /// blind coding, only this coder's passages until revealed).
     pub fn transcript_view(&self, session: &str) -> Result<TranscriptView> {
+        let mut v = self.transcript_view_all(session)?;
+        v.passages = self.blind_filter(v.passages, |p| &p.coder)?;
+        Ok(v)
+    }
+
+    /// [`Fieldwork::transcript_view`] with every coder's passages, whatever blind coding
+    /// says (exports of the whole project).
+    pub fn transcript_view_all(&self, session: &str) -> Result<TranscriptView> {
         let s = self.session(session)?;
         let t = s.transcript.ok_or_else(|| {
             invalid(
@@ -697,6 +706,7 @@ impl Fieldwork {
         let (prefix, suffix) = context(&text, start, end);
         let now = now_utc();
         let user = self.settings.user.clone();
+        let coder = self.coder();
         let mut ids = Vec::new();
         for t in &resolved {
             let row = theme_store::TagRow {
@@ -711,6 +721,7 @@ impl Fieldwork {
                 memo: clean(memo),
                 created_at: now.clone(),
                 created_by: user.clone(),
+                coder: coder.clone(),
             };
             Self::create_tag_tx(&tx, &row, &user)?;
             store::set_context(&tx, &row.id, &prefix, &suffix)?;
@@ -755,12 +766,14 @@ impl Fieldwork {
         }
     }
 
-    /// Every passage, or those of one theme, in interview order.
+    /// Every passage, or those of one theme, in interview order (under blind coding, only
+    /// this coder's until revealed).
     pub fn passages(&self, theme: Option<&str>) -> Result<Vec<PassageRow>> {
         let id = theme
             .map(|t| self.resolve_theme(t).map(|x| x.id))
             .transpose()?;
-        Ok(store::passages_of_theme(self.store.conn(), id.as_deref())?)
+        let rows = store::passages_of_theme(self.store.conn(), id.as_deref())?;
+        self.blind_filter(rows, |p| &p.coder)
     }
 
     /// Passages needing review after a re-import (`changed` or `lost`).
@@ -961,10 +974,23 @@ impl Fieldwork {
 
     /// Every passage of a theme with its attribution; quotes without consent for anonymised
     /// quotes in force today are marked not allowed.
+    /// Under blind coding, only this coder's passages until revealed.
     pub fn quotes(&self, theme: &str, filter: &QuoteFilter) -> Result<Vec<Quote>> {
+        self.quotes_with(theme, filter, true)
+    }
+
+    /// [`Fieldwork::quotes`] of every coder, whatever blind coding says (the quotes export).
+    pub fn quotes_all(&self, theme: &str, filter: &QuoteFilter) -> Result<Vec<Quote>> {
+        self.quotes_with(theme, filter, false)
+    }
+
+    fn quotes_with(&self, theme: &str, filter: &QuoteFilter, blind: bool) -> Result<Vec<Quote>> {
         let t = self.resolve_theme(theme)?;
         let c = self.store.conn();
-        let passages = store::passages_of_theme(c, Some(&t.id))?;
+        let mut passages = store::passages_of_theme(c, Some(&t.id))?;
+        if blind {
+            passages = self.blind_filter(passages, |p| &p.coder)?;
+        }
         let mut sessions: HashMap<String, crate::domain::Session> = HashMap::new();
         let mut participants: HashMap<String, crate::domain::Participant> = HashMap::new();
         let mut out = Vec::new();
@@ -1036,7 +1062,17 @@ impl Fieldwork {
     }
 
     /// The framework matrix: participants with a completed interview × active themes.
+    /// Under blind coding, the counts of this coder's passages until revealed.
     pub fn matrix(&self, phase: Option<u32>) -> Result<Matrix> {
+        self.matrix_with(phase, true)
+    }
+
+    /// [`Fieldwork::matrix`] of every coder, whatever blind coding says (the matrix export).
+    pub fn matrix_all(&self, phase: Option<u32>) -> Result<Matrix> {
+        self.matrix_with(phase, false)
+    }
+
+    fn matrix_with(&self, phase: Option<u32>, blind: bool) -> Result<Matrix> {
         let c = self.store.conn();
         let themes: Vec<MatrixTheme> = self
             .themes(false)?
@@ -1063,7 +1099,8 @@ impl Fieldwork {
             })
             .collect();
         let mut cells: BTreeMap<(String, String, u32), MatrixCell> = BTreeMap::new();
-        for (pid, tid, ph, n) in store::matrix_counts(c)? {
+        let me = (blind && self.blinded()?).then(|| self.coder());
+        for (pid, tid, ph, n) in store::matrix_counts(c, me.as_deref())? {
             if phase.is_some_and(|x| x != ph) {
                 continue;
             }
@@ -1190,10 +1227,11 @@ impl Fieldwork {
             .into_iter()
             .map(|s| s.id)
             .collect();
-        Ok(store::passages_of_theme(self.store.conn(), Some(&t.id))?
+        let rows = store::passages_of_theme(self.store.conn(), Some(&t.id))?
             .into_iter()
             .filter(|p| sessions.contains(&p.session_id))
-            .collect())
+            .collect();
+        self.blind_filter(rows, |p| &p.coder)
     }
 
     /// Tags (sessions and passages) per theme × site × phase.

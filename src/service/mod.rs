@@ -1,6 +1,7 @@
 //! Use-cases shared by the CLI and the TUI. Every write is one `BEGIN IMMEDIATE`
 //! transaction that also writes the audit log; rules live here, not in the front ends.
 
+pub mod agreement;
 pub mod check;
 pub mod codebook;
 pub mod coding;
@@ -441,6 +442,16 @@ impl Fieldwork {
 
     pub fn user(&self) -> &str {
         &self.settings.user
+    }
+
+    /// The coder of the passage tags this connection writes (`coding.coder` as the front
+    /// end resolved it: `--coder`, `$FIELDWORK_CODER`, `user.name`), else the user.
+    pub fn coder(&self) -> String {
+        self.coding
+            .coder
+            .clone()
+            .filter(|c| !c.trim().is_empty())
+            .unwrap_or_else(|| self.settings.user.clone())
     }
 
     pub fn refresh_reference(&mut self) -> Result<()> {

@@ -46,7 +46,7 @@ impl Fieldwork {
     }
 
     /// [`Fieldwork::themes`], with or without the tag counts (which read every tag).
-    fn codebook(&self, all: bool, counts: bool) -> Result<Vec<Theme>> {
+    pub(crate) fn codebook(&self, all: bool, counts: bool) -> Result<Vec<Theme>> {
         let rows = if counts {
             store::themes(self.store.conn())?
         } else {
@@ -412,6 +412,7 @@ impl Fieldwork {
         let resolved = self.active_themes(themes)?;
         let now = now_utc();
         let user = self.settings.user.clone();
+        let coder = self.coder();
         let mut ids = Vec::new();
         for t in &resolved {
             if store::find_session_tag(&tx, &t.id, &s.id)?.is_some() {
@@ -429,6 +430,7 @@ impl Fieldwork {
                 memo: clean(memo),
                 created_at: now.clone(),
                 created_by: user.clone(),
+                coder: coder.clone(),
             };
             Self::create_tag_tx(&tx, &row, &user)?;
             ids.push(row.id);

@@ -175,11 +175,13 @@ pub struct PassageRow {
     pub memo: Option<String>,
     pub created_at: String,
     pub created_by: String,
+    /// Whose coding this is.
+    pub coder: String,
 }
 
 const PASSAGE_SELECT: &str = "SELECT g.id, g.theme_id, t.name, t.colour, g.session_id,
     g.transcript_id, g.span_start, g.span_end, coalesce(g.quote, ''), g.prefix, g.suffix,
-    g.anchor, g.memo, g.created_at, g.created_by
+    g.anchor, g.memo, g.created_at, g.created_by, g.coder
     FROM tag g JOIN theme t ON t.id = g.theme_id";
 
 fn map_passage(r: &rusqlite::Row<'_>) -> rusqlite::Result<PassageRow> {
@@ -199,6 +201,7 @@ fn map_passage(r: &rusqlite::Row<'_>) -> rusqlite::Result<PassageRow> {
         memo: r.get(12)?,
         created_at: r.get(13)?,
         created_by: r.get(14)?,
+        coder: r.get(15)?,
     })
 }
 
@@ -418,16 +421,22 @@ pub fn search_notes(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Passage counts per participant × theme × phase (for the framework matrix).
-pub fn matrix_counts(c: &Connection) -> Result<Vec<(String, String, u32, i64)>> {
+/// Passage counts per participant × theme × phase (for the framework matrix), of every
+/// coder or of one (blind coding).
+pub fn matrix_counts(
+    c: &Connection,
+    coder: Option<&str>,
+) -> Result<Vec<(String, String, u32, i64)>> {
     let mut stmt = c.prepare_cached(
         "SELECT sp.participant_id, g.theme_id, ph.number, count(*) FROM tag g
          JOIN session se ON se.id = g.session_id JOIN phase ph ON ph.id = se.phase_id
          JOIN session_participant sp ON sp.session_id = se.id
-         WHERE g.span_start IS NOT NULL
+         WHERE g.span_start IS NOT NULL AND (?1 IS NULL OR g.coder = ?1)
          GROUP BY sp.participant_id, g.theme_id, ph.number",
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    let rows = stmt.query_map([coder], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

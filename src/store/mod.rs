@@ -3,6 +3,7 @@
 //! Functions take a `&Connection`, so the service layer can run several of them inside one
 //! `BEGIN IMMEDIATE` transaction (a [`Write`] derefs to a `Connection`).
 
+pub mod agreement;
 pub mod audit;
 pub mod coding;
 pub mod consent;

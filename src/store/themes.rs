@@ -157,13 +157,15 @@ pub struct TagRow {
     pub memo: Option<String>,
     pub created_at: String,
     pub created_by: String,
+    /// Whose coding this is (inter-coder agreement): the coder resolved when it was made.
+    pub coder: String,
 }
 
 pub fn insert_tag(c: &Connection, t: &TagRow) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO tag (id, theme_id, original_theme_id, session_id, transcript_id,
             span_start, span_end, quote, memo, created_at, created_by, coder)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         t.id,
@@ -176,7 +178,8 @@ pub fn insert_tag(c: &Connection, t: &TagRow) -> Result<()> {
         t.quote,
         t.memo,
         t.created_at,
-        t.created_by
+        t.created_by,
+        t.coder
     ])?;
     Ok(())
 }
@@ -197,7 +200,7 @@ pub fn resolve_tag(c: &Connection, key: &str) -> Result<Vec<String>> {
 pub fn tag_row(c: &Connection, id: &str) -> Result<Option<TagRow>> {
     Ok(c.query_row(
         "SELECT id, theme_id, original_theme_id, session_id, transcript_id, span_start,
-            span_end, quote, memo, created_at, created_by FROM tag WHERE id = ?1",
+            span_end, quote, memo, created_at, created_by, coder FROM tag WHERE id = ?1",
         [id],
         |r| {
             Ok(TagRow {
@@ -212,6 +215,7 @@ pub fn tag_row(c: &Connection, id: &str) -> Result<Option<TagRow>> {
                 memo: r.get(8)?,
                 created_at: r.get(9)?,
                 created_by: r.get(10)?,
+                coder: r.get(11)?,
             })
         },
     )
@@ -281,7 +285,7 @@ pub fn tags(
     }
     let mut stmt = c.prepare_cached(&format!(
         "SELECT g.id, g.theme_id, t.name, g.session_id, se.date, g.transcript_id, g.span_start,
-            g.span_end, g.quote, g.memo, g.created_at, g.created_by
+            g.span_end, g.quote, g.memo, g.created_at, g.created_by, g.coder
          FROM tag g JOIN theme t ON t.id = g.theme_id JOIN session se ON se.id = g.session_id
          WHERE {}
          ORDER BY se.date, g.session_id, t.sort, g.id LIMIT ?3 OFFSET ?4",
@@ -303,6 +307,7 @@ pub fn tags(
                 memo: r.get(9)?,
                 created_at: r.get(10)?,
                 created_by: r.get(11)?,
+                coder: r.get(12)?,
             })
         },
     )?;

@@ -35,6 +35,7 @@ pub enum Pane {
     Analysis,
     Redaction,
     Export,
+    Agreement,
 }
 
 /// How many panes there are.
@@ -54,6 +55,7 @@ impl Pane {
         Pane::Analysis,
         Pane::Redaction,
         Pane::Export,
+        Pane::Agreement,
     ];
     /// The key that shows the pane (also its label in the tab bar).
     pub fn key(self) -> char {
@@ -70,6 +72,7 @@ impl Pane {
             Pane::Analysis => '0',
             Pane::Redaction => 'D',
             Pane::Export => 'E',
+            Pane::Agreement => 'K',
         }
     }
     pub fn title(self) -> &'static str {
@@ -86,6 +89,7 @@ impl Pane {
             Pane::Analysis => "Analysis",
             Pane::Redaction => "Redaction",
             Pane::Export => "Export",
+            Pane::Agreement => "Agreement",
         }
     }
     /// The title abbreviated for a narrow tab bar (3–4 letters, still readable).
@@ -103,12 +107,18 @@ impl Pane {
             Pane::Analysis => "Anl",
             Pane::Redaction => "Red",
             Pane::Export => "Exp",
+            Pane::Agreement => "Agr",
         }
     }
     /// The shortest readable abbreviation: the first 3 letters of `short`.
     pub fn tiny(self) -> &'static str {
         let s = self.short();
         &s[..3.min(s.len())]
+    }
+    /// Two letters, for 80 columns with every pane and the privacy badge.
+    pub fn micro(self) -> &'static str {
+        let s = self.short();
+        &s[..2.min(s.len())]
     }
     pub fn index(self) -> usize {
         Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
@@ -390,6 +400,14 @@ pub enum Write {
         tag: String,
         name: String,
     },
+    /// Settle a disagreement between two coders (the Agreement pane).
+    Settle {
+        key: String,
+        coders: (String, String),
+        how: crate::service::agreement::Settle,
+    },
+    /// Blind coding: show the other coders' passages to this coder.
+    Reveal,
 }
 
 /// One edit that can be undone: what it was (for the status line), the service call that
@@ -467,6 +485,8 @@ pub enum Slow {
     Matrix,
     /// The Redaction pane's register of identifiers and its log.
     Register,
+    /// The Agreement pane's comparison of two coders.
+    Agreement,
 }
 
 impl Slow {
@@ -496,6 +516,7 @@ impl Slow {
             Slow::Analysis => Pane::Analysis,
             Slow::Matrix => Pane::Matrix,
             Slow::Register => Pane::Redaction,
+            Slow::Agreement => Pane::Agreement,
         }
     }
 }
@@ -667,6 +688,8 @@ pub struct State {
     pub coding: super::coding::CodingState,
     /// Redaction and Export.
     pub data: super::data::DataState,
+    /// The Agreement pane.
+    pub agreement: super::agreement::AgreementView,
 }
 
 impl State {
@@ -733,6 +756,7 @@ impl State {
             size: (0, 0),
             coding: Default::default(),
             data: Default::default(),
+            agreement: Default::default(),
         }
     }
 
@@ -1068,23 +1092,18 @@ pub fn tabs_with(active: Pane, width: u16, privacy: bool) -> Vec<(Pane, String)>
     } else {
         0
     });
-    let full: Vec<(Pane, String)> = Pane::ALL
-        .iter()
-        .map(|p| (*p, format!(" {} {} ", p.key(), p.title())))
-        .collect();
     let total = |v: &[(Pane, String)]| -> usize {
         v.iter().map(|(_, l)| super::widgets::text::width(l)).sum()
     };
-    if total(&full) + 10 <= room {
-        return full;
-    }
     // The shown pane padded, the others as " key Name" (a space between them).
     type Name = fn(Pane) -> String;
-    let tiers: [(Name, Name); 5] = [
+    let tiers: [(Name, Name); 7] = [
+        (|p| p.title().to_string(), |p| p.title().to_string()),
         (|p| p.title().to_string(), |p| p.short().to_string()),
         (|p| p.short().to_string(), |p| p.short().to_string()),
         (|p| p.title().to_string(), |p| p.tiny().to_string()),
         (|p| p.tiny().to_string(), |p| p.tiny().to_string()),
+        (|p| p.tiny().to_string(), |p| p.micro().to_string()),
         (|p| p.title().to_string(), |_| String::new()),
     ];
     let mut last = Vec::new();
@@ -1335,6 +1354,7 @@ fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
             return super::coding::move_sel(s, d, abs)
         }
         Pane::Redaction | Pane::Export => return super::data::move_sel(s, d, abs),
+        Pane::Agreement => return super::agreement::move_sel(s, d, abs),
     };
     if load {
         Some(Effect::Load(pane))
@@ -1367,6 +1387,7 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         Cmd::Quit => Some(Effect::Quit),
         Cmd::Coding(c) => super::coding::command(s, c),
         Cmd::Data(c) => super::data::command(s, c),
+        Cmd::Agreement(c) => super::agreement::command(s, c),
         Cmd::Help => {
             s.help_filter.clear();
             s.help_top = 0;
@@ -2480,11 +2501,15 @@ mod tests {
         assert_eq!(s.pane, Pane::Search);
         update(&mut s, key(KeyCode::Char('E')));
         assert_eq!(s.pane, Pane::Export);
+        update(&mut s, key(KeyCode::Tab));
+        assert_eq!(s.pane, Pane::Agreement);
         s.stale[Pane::Participants.index()] = false;
         assert!(update(&mut s, key(KeyCode::Tab)).is_none());
         assert_eq!(s.pane, Pane::Participants);
         update(&mut s, key(KeyCode::BackTab));
-        assert_eq!(s.pane, Pane::Export);
+        assert_eq!(s.pane, Pane::Agreement);
+        update(&mut s, key(KeyCode::Char('K')));
+        assert_eq!(s.pane, Pane::Agreement);
         for (k, p) in [
             ('0', Pane::Analysis),
             ('D', Pane::Redaction),

@@ -60,6 +60,7 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             super::coding_io::load(fw, s, p)?
         }
         Pane::Redaction | Pane::Export => super::data_io::load(fw, s, p)?,
+        Pane::Agreement => super::agreement::load(s),
     }
     Ok(())
 }
@@ -126,6 +127,7 @@ pub fn answer(s: &mut State, job: Slow, gen: u64, result: Result<Apply>) -> bool
                 Slow::Analysis => s.coding.analysis.computing = false,
                 Slow::Data(Pane::Redaction) => s.data.red.computing = false,
                 Slow::Data(Pane::Export) => s.data.export.computing = false,
+                Slow::Agreement => s.agreement.computing = false,
                 _ => {}
             }
             s.error(e.to_string());
@@ -173,6 +175,7 @@ pub fn request(s: &State, job: Slow) -> Work {
         Slow::Matrix => super::coding_io::matrix_work(s),
         Slow::Data(p) => super::data_io::slow_work(s, p),
         Slow::Register => super::data_io::register_work(),
+        Slow::Agreement => super::agreement::work(s),
     }
 }
 
@@ -1065,6 +1068,34 @@ fn apply(
                 format!("new theme {}: {n} tag(s) moved onto it", t.path),
                 None,
             )
+        }
+        Write::Settle { key, coders, how } => {
+            let o = fw.settle(Some(coders), &key, how)?;
+            (
+                format!(
+                    "settled {} ({}): {} passage tag(s) removed, {} made; the audit log keeps them",
+                    o.key,
+                    o.settle.as_str(),
+                    o.deleted.len(),
+                    o.created.len()
+                ),
+                None,
+            )
+        }
+        Write::Reveal => {
+            let coder = fw.coder();
+            let msg = if fw.reveal()? {
+                format!(
+                    "the other coders' passages are now shown to {}",
+                    super::widgets::text::esc(&coder)
+                )
+            } else {
+                format!(
+                    "the other coders' passages were already shown to {}",
+                    super::widgets::text::esc(&coder)
+                )
+            };
+            (msg, None)
         }
         Write::ImportAll => {
             let root = fw.transcripts_root().to_path_buf();

@@ -3,9 +3,11 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::agreement::AgreementCmd;
 use super::app::Pane;
 use super::coding::CodingCmd;
 use super::data::DataCmd;
+use crate::service::agreement::Settle;
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +120,8 @@ pub enum Cmd {
     Coding(CodingCmd),
     /// Redaction and Export (`data`).
     Data(DataCmd),
+    /// The Agreement pane (`agreement`).
+    Agreement(AgreementCmd),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,6 +315,13 @@ pub static BINDINGS: &[Binding] = &[
         [ch('E')],
         C::Go(Pane::Export),
         "Export pane",
+        false
+    ),
+    b!(
+        Ctx::Global,
+        [ch('K')],
+        C::Go(Pane::Agreement),
+        "Agreement pane: inter-coder agreement by theme, disagreements, settling",
         false
     ),
     b!(
@@ -509,7 +520,7 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b!(
         Ctx::Pane(Pane::Sessions),
-        [ch('K')],
+        [ch('f')],
         C::FilterKind,
         "filter by kind: interview, observation, document",
         false
@@ -1026,6 +1037,70 @@ pub static BINDINGS: &[Binding] = &[
         "recompute the preview",
         false
     ),
+    // Agreement
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [code(K::Enter)],
+        C::Agreement(AgreementCmd::Open),
+        "disagreements: the selected theme's, with their text",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [code(K::Esc), code(K::Backspace)],
+        C::Agreement(AgreementCmd::Back),
+        "back to the themes",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [ch('a')],
+        C::Agreement(AgreementCmd::Settle(Settle::KeepA)),
+        "keep A: settle the selected disagreement with coder A's coding (asks first)",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [ch('b')],
+        C::Agreement(AgreementCmd::Settle(Settle::KeepB)),
+        "keep B: settle it with coder B's coding (asks first)",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [ch('o')],
+        C::Agreement(AgreementCmd::Settle(Settle::KeepBoth)),
+        "keep both: settle it with both codings; each coder gets the other's passages (asks first)",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [ch('m')],
+        C::Agreement(AgreementCmd::Settle(Settle::Merge)),
+        "merge: settle it with one passage over the whole disagreement for each coder (asks first)",
+        true
+    ),
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [ch('v')],
+        C::Agreement(AgreementCmd::Reveal),
+        "blind coding: reveal the other coders' passages to you (asks first; audited)",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [ch('r')],
+        C::Agreement(AgreementCmd::Recompute),
+        "compare again",
+        false
+    ),
+    b!(
+        Ctx::Pane(Pane::Agreement),
+        [ch('c')],
+        C::Agreement(AgreementCmd::NextPair),
+        "coders: compare the next pair (with more than two coders)",
+        false
+    ),
     // Forms
     b!(
         Ctx::Form,
@@ -1313,7 +1388,7 @@ mod tests {
         let k = lookup(
             Mode::Normal,
             Pane::Sessions,
-            &key(KeyCode::Char('K'), KeyModifiers::SHIFT),
+            &key(KeyCode::Char('f'), KeyModifiers::NONE),
         );
         assert_eq!(k, Some(Cmd::FilterKind));
         let k = lookup(

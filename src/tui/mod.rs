@@ -2,6 +2,7 @@
 //! quit, error and panic) and the event loop; it is the only place doing IO, carrying out
 //! the effects `app::update` returns through the service layer (`effects`).
 
+pub mod agreement;
 pub mod app;
 pub mod coding;
 pub mod coding_io;

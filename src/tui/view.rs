@@ -50,6 +50,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         Pane::Analysis => panes::analysis::render(s, body, buf),
         Pane::Redaction => panes::redaction::render(s, body, buf),
         Pane::Export => panes::export::render(s, body, buf),
+        Pane::Agreement => super::agreement::render(s, body, buf),
     }
     working(s, body, buf);
     hint_bar(s, hints, buf);
