@@ -343,7 +343,11 @@ fn run(cli: Cli) -> Out {
             }
             Ok(if r.ok { 0 } else { 1 })
         }
-        Command::Backup { file } => {
+        Command::Backup {
+            file,
+            encrypt: true,
+        } => backup_encrypted(&cli, &cfg, file),
+        Command::Backup { file, .. } => {
             let fw = open(&cli, &cfg)?;
             fw.backup(file)?;
             eprintln!(
@@ -354,6 +358,15 @@ fn run(cli: Cli) -> Out {
             Ok(0)
         }
         Command::Restore { backup } => restore(&cli, &cfg, backup),
+        Command::Sync(SyncCmd::Keygen { out }) => {
+            let public = crate::sync::bundle::generate_identity(out).map_err(ServiceError::from)?;
+            println!("{public}");
+            eprintln!(
+                "fieldwork: wrote a new age identity to {} (keep it private: it opens every bundle sealed to the public key above); set `[sync] identity` to it and give the public key to whoever lists `[sync] recipients`",
+                out.display()
+            );
+            Ok(0)
+        }
         Command::Study { json } => {
             let fw = open(&cli, &cfg)?;
             let r = &fw.reference;
@@ -401,10 +414,47 @@ fn run(cli: Cli) -> Out {
 }
 
 /// Open `db` with the configuration's settings and coding rules.
+/// `backup --encrypt FILE`: the keys are settled (a passphrase asked) before the database
+/// is opened; the service copies and seals.
+fn backup_encrypted(cli: &Cli, cfg: &LoadedConfig, file: &Path) -> Out {
+    use crate::sync::bundle::{self, Seal};
+    if file.exists() {
+        return Err(ServiceError::from(bundle::BundleError::Exists {
+            path: file.display().to_string(),
+        })
+        .into());
+    }
+    let seal = bundle::seal_from_config(cfg).map_err(ServiceError::from)?;
+    let fw = open(cli, cfg)?;
+    let h = fw.backup_encrypted(file, &seal)?;
+    let how = match &seal {
+        Seal::Recipients(k) => format!("encrypted to {} age recipient(s)", k.len()),
+        Seal::Passphrase(_) => "encrypted with a passphrase".to_string(),
+    };
+    eprintln!(
+        "fieldwork: backed up {} to {} ({how}; {} bytes, schema version {})",
+        fw.store.path().display(),
+        file.display(),
+        h.payload_len,
+        h.schema_version
+    );
+    Ok(0)
+}
+
 /// `restore BACKUP`: the service checks and replaces; this reports where everything went.
+/// An encrypted backup is opened with the passphrase or identity it needs.
 fn restore(cli: &Cli, cfg: &LoadedConfig, backup: &Path) -> Out {
     let db = database_path(cli.db.as_deref(), cfg).map_err(usage)?;
-    let (r, _) = crate::service::restore::restore(&db, backup, Settings::from_config(cfg, &db))?;
+    let settings = Settings::from_config(cfg, &db);
+    let (r, _) = if crate::sync::bundle::is_encrypted(backup).unwrap_or(false) {
+        let unseal = crate::sync::bundle::unseal_for(backup, cfg).map_err(|e| Failure {
+            code: e.exit_code(),
+            message: format!("{e}; nothing was changed"),
+        })?;
+        crate::service::restore::restore_encrypted(&db, backup, &unseal, settings)?
+    } else {
+        crate::service::restore::restore(&db, backup, settings)?
+    };
     match &r.kept {
         Some(k) => eprintln!("fieldwork: kept the current database as {}", k.display()),
         None => eprintln!("fieldwork: there was no database at {}", db.display()),

@@ -2,11 +2,18 @@
 //! current one first. The checks and the replacement are [`crate::store::restore`]; this
 //! opens the result as any command does (migrating an older backup, with its own backup)
 //! and records the restore in the restored database's audit log.
+//!
+//! Encrypted backups (`fieldwork backup --encrypt`) are [`BundleKind::Backup`] bundles
+//! whose payload is the database file. Both ways, the plaintext database exists only
+//! beside the live database (an owner-only temporary file in its folder, removed after),
+//! never beside the encrypted file, which may be on a USB stick or a shared drive.
 
 use std::path::{Path, PathBuf};
 
-use super::{Fieldwork, Result, Settings};
-use crate::store::{self, audit};
+use super::{Fieldwork, Result, ServiceError, Settings};
+use crate::export::files::{self, Modes};
+use crate::store::{self, audit, StoreError};
+use crate::sync::bundle::{self, BundleError, BundleHeader, BundleKind, Seal, Unseal};
 
 /// What `restore` did, for the front ends to report.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -25,6 +32,131 @@ pub struct RestoreReport {
 /// damaged file) change nothing and are input errors (exit 2).
 pub fn restore(db: &Path, backup: &Path, settings: Settings) -> Result<(RestoreReport, Fieldwork)> {
     let done = store::restore(db, backup)?;
+    finish(db, backup, done, settings)
+}
+
+/// Restore the encrypted backup `backup` (`fieldwork backup --encrypt`): decrypt and
+/// verify it into an owner-only temporary file beside the database, then the checks and
+/// the replacement of [`restore`]. A wrong key, a damaged or foreign file, or a bundle that
+/// is not a backup is refused (exit 2) with nothing changed; the temporary file is always
+/// removed.
+pub fn restore_encrypted(
+    db: &Path,
+    backup: &Path,
+    unseal: &Unseal,
+    settings: Settings,
+) -> Result<(RestoreReport, Fieldwork)> {
+    let name = backup.display().to_string();
+    let refuse = |why: String| {
+        ServiceError::Store(StoreError::Unrestorable {
+            path: name.clone(),
+            why,
+        })
+    };
+    // A bundle's message starts with its path; the refusal names it once.
+    let refused = |e: BundleError| match e {
+        BundleError::Io { .. } => ServiceError::Bundle(e),
+        e => {
+            let m = e.to_string();
+            let prefix = format!("{name}: ");
+            refuse(m.strip_prefix(&prefix).unwrap_or(&m).to_string())
+        }
+    };
+    let dir = db
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let made_dir = !dir.exists();
+    if made_dir {
+        files::create_dir_all(dir, Modes::OWNER_ONLY).map_err(|e| ServiceError::Io {
+            context: format!("creating {}", dir.display()),
+            source: e,
+        })?;
+    }
+    let tmp = private_temp(db, "restoring");
+    let result = (|| {
+        let file = files::create_new(&tmp, Modes::OWNER_ONLY).map_err(|e| ServiceError::Io {
+            context: format!("creating {}", tmp.display()),
+            source: e,
+        })?;
+        let mut out = std::io::BufWriter::new(file);
+        let header = bundle::read_bundle_into(backup, unseal, &mut out).map_err(refused)?;
+        let io = |e: std::io::Error| ServiceError::Io {
+            context: format!("writing {}", tmp.display()),
+            source: e,
+        };
+        let file = out.into_inner().map_err(|e| io(e.into_error()))?;
+        file.sync_all().map_err(io)?;
+        drop(file);
+        if header.kind != BundleKind::Backup {
+            return Err(refuse(format!(
+                "it is a sync bundle of {}, not an encrypted backup",
+                header.kind
+            )));
+        }
+        // The decrypted database is checked by the same code as a plain backup; its
+        // refusals name the encrypted file, not the temporary one.
+        store::restore(db, &tmp).map_err(|e| match e {
+            StoreError::Unrestorable { why, .. } => refuse(format!("what it holds: {why}")),
+            other => ServiceError::Store(other),
+        })
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    if result.is_err() && made_dir {
+        let _ = std::fs::remove_dir(dir);
+    }
+    finish(db, backup, result?, settings)
+}
+
+/// Where a decrypted (or to-be-encrypted) copy of the database lives for a moment: a
+/// hidden, uniquely named file beside the database.
+fn private_temp(db: &Path, what: &str) -> PathBuf {
+    let name = db
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "fieldwork.db".into());
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    db.with_file_name(format!(".{name}.{what}-{}.tmp", &tag[..12]))
+}
+
+impl Fieldwork {
+    /// `backup --encrypt`: a consistent copy of the live database (the online backup of
+    /// [`Fieldwork::backup`]) sealed into a [`BundleKind::Backup`] bundle at `dest`
+    /// (owner-only, written atomically, never over an existing file). The plaintext copy
+    /// is made beside the database and removed.
+    pub fn backup_encrypted(&self, dest: &Path, seal: &Seal) -> Result<BundleHeader> {
+        if dest.exists() {
+            return Err(BundleError::Exists {
+                path: dest.display().to_string(),
+            }
+            .into());
+        }
+        let db = self.store.path().to_path_buf();
+        let tmp = private_temp(&db, "encrypting");
+        let result = (|| {
+            self.backup(&tmp)?;
+            let schema: i32 = self
+                .store
+                .conn()
+                .pragma_query_value(None, "user_version", |r| r.get(0))?;
+            let mut header = BundleHeader::new(BundleKind::Backup, schema);
+            header.extra = serde_json::json!({
+                "database": db.file_name().map(|n| n.to_string_lossy().into_owned()),
+            });
+            Ok(bundle::write_bundle_from_file(dest, header, &tmp, seal)?)
+        })();
+        let _ = std::fs::remove_file(&tmp);
+        result
+    }
+}
+
+/// Open the restored database and record the restore in its audit log.
+fn finish(
+    db: &Path,
+    backup: &Path,
+    done: store::Restored,
+    settings: Settings,
+) -> Result<(RestoreReport, Fieldwork)> {
     let fw = Fieldwork::open(db, settings)?;
     let report = RestoreReport {
         database: db.to_path_buf(),

@@ -154,9 +154,7 @@ pub enum BundleError {
     NeedsPassphrase { path: String },
     #[error("{path}: it was encrypted to age public keys, not with a passphrase: set `[sync] identity` to your age identity file")]
     NeedsIdentity { path: String },
-    #[error(
-        "{path}: the file is truncated or corrupted ({why}); get a fresh copy from its sender"
-    )]
+    #[error("{path}: the file is truncated or corrupted ({why}); get a fresh copy")]
     Corrupted { path: String, why: String },
     #[error(
         "{path}: checksum mismatch: the payload's SHA-256 is {found}, its header says {expected}"
