@@ -449,3 +449,347 @@ fn keys_from_the_configuration_seal_and_open_without_a_passphrase() {
         ],
     );
 }
+
+/// The real binary in a pseudo-terminal, for the passphrase prompt: it waits for text on
+/// the screen and for the process to end, never a fixed time
+/// (`FIELDWORK_E2E_TIMEOUT_SECS`, default 20).
+mod pty {
+    use std::io::{Read, Write};
+    use std::num::NonZeroU16;
+    use std::path::Path;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+
+    fn timeout() -> Duration {
+        Duration::from_secs(
+            std::env::var("FIELDWORK_E2E_TIMEOUT_SECS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(20),
+        )
+    }
+
+    pub struct Term {
+        parser: Arc<Mutex<vt100::Parser>>,
+        /// Everything the program wrote, raw.
+        raw: Arc<Mutex<Vec<u8>>>,
+        writer: Box<dyn Write + Send>,
+        child: Box<dyn portable_pty::Child + Send + Sync>,
+        _master: Box<dyn portable_pty::MasterPty + Send>,
+    }
+
+    impl Term {
+        pub fn spawn(dir: &Path, args: &[&str]) -> Term {
+            let pair = native_pty_system()
+                .openpty(PtySize {
+                    rows: 24,
+                    cols: 200,
+                    pixel_width: 0,
+                    pixel_height: 0,
+                })
+                .unwrap();
+            let mut cmd = CommandBuilder::new(super::common::BIN);
+            cmd.args(args);
+            cmd.env("HOME", dir);
+            cmd.env("XDG_CONFIG_HOME", dir.join(".config"));
+            cmd.env("FIELDWORK_CONFIG", "");
+            cmd.env_remove("FIELDWORK_SYNC_PASSPHRASE");
+            cmd.env_remove("FIELDWORK_DB");
+            cmd.env("TERM", "xterm-256color");
+            cmd.cwd(dir);
+            let child = pair.slave.spawn_command(cmd).unwrap();
+            drop(pair.slave);
+            let mut reader = pair.master.try_clone_reader().unwrap();
+            let writer = pair.master.take_writer().unwrap();
+            let parser = Arc::new(Mutex::new(vt100::Parser::new(
+                NonZeroU16::new(24).unwrap(),
+                NonZeroU16::new(200).unwrap(),
+                0,
+            )));
+            let raw = Arc::new(Mutex::new(Vec::new()));
+            let (p, r) = (parser.clone(), raw.clone());
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                loop {
+                    match reader.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            p.lock().unwrap().process(&buf[..n]);
+                            r.lock().unwrap().extend_from_slice(&buf[..n]);
+                        }
+                    }
+                }
+            });
+            Term {
+                parser,
+                raw,
+                writer,
+                child,
+                _master: pair.master,
+            }
+        }
+
+        pub fn screen(&self) -> String {
+            self.parser.lock().unwrap().screen().contents()
+        }
+
+        pub fn raw(&self) -> String {
+            String::from_utf8_lossy(&self.raw.lock().unwrap()).into_owned()
+        }
+
+        pub fn wait(&self, text: &str) {
+            let end = Instant::now() + timeout();
+            while !self.screen().contains(text) {
+                assert!(
+                    Instant::now() < end,
+                    "timed out waiting for {text:?}; screen:\n{}",
+                    self.screen()
+                );
+                std::thread::park_timeout(Duration::from_millis(10));
+            }
+        }
+
+        pub fn send(&mut self, s: &str) {
+            self.writer.write_all(s.as_bytes()).unwrap();
+            self.writer.flush().unwrap();
+        }
+
+        /// Wait for the process to end; its exit code.
+        pub fn exit_code(&mut self) -> u32 {
+            let end = Instant::now() + timeout();
+            loop {
+                if let Some(status) = self.child.try_wait().unwrap() {
+                    return status.exit_code();
+                }
+                assert!(
+                    Instant::now() < end,
+                    "timed out waiting for the end; screen:\n{}",
+                    self.screen()
+                );
+                std::thread::park_timeout(Duration::from_millis(10));
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_passphrase_is_asked_twice_without_echo_and_then_once_to_restore() {
+    let (s, _) = study();
+    let db = s.db();
+    let db = db.to_str().unwrap();
+    let file = s.path().join("typed.fwb");
+    let secret = "purple kettle 42 under";
+    // Two different answers: refused, no file.
+    let mut t = pty::Term::spawn(s.path(), &["--db", db, "backup", "--encrypt", "typed.fwb"]);
+    t.wait("passphrase to encrypt with:");
+    t.send(&format!("{secret}\r"));
+    t.wait("the same passphrase again:");
+    t.send("something else\r");
+    assert_eq!(t.exit_code(), 2, "{}", t.screen());
+    t.wait("the two passphrases differ");
+    assert!(!file.exists());
+    // The same twice: sealed, and neither answer was echoed.
+    let mut t = pty::Term::spawn(s.path(), &["--db", db, "backup", "--encrypt", "typed.fwb"]);
+    t.wait("passphrase to encrypt with:");
+    t.send(&format!("{secret}\r"));
+    t.wait("the same passphrase again:");
+    t.send(&format!("{secret}\r"));
+    assert_eq!(t.exit_code(), 0, "{}", t.screen());
+    t.wait("encrypted with a passphrase");
+    assert!(
+        !t.raw().contains("purple"),
+        "the passphrase was echoed:\n{}",
+        t.raw()
+    );
+    // Opening asks once, and the same passphrase opens it.
+    let before = names(&s);
+    s.ok(&[
+        "participant",
+        "add",
+        "--name",
+        "Dov Later",
+        "--role",
+        "q-manager",
+        "--site",
+        "B",
+    ]);
+    let mut t = pty::Term::spawn(s.path(), &["--db", db, "restore", "typed.fwb"]);
+    t.wait("passphrase to decrypt typed.fwb:");
+    t.send(&format!("{secret}\r"));
+    assert_eq!(t.exit_code(), 0, "{}", t.screen());
+    assert!(
+        !t.raw().contains("purple"),
+        "the passphrase was echoed:\n{}",
+        t.raw()
+    );
+    assert_eq!(names(&s), before);
+    // And the variable opens it too: the prompt and the variable are one passphrase.
+    let out = cmd(&s, Some(secret), None, &["restore", file.to_str().unwrap()]);
+    expect_code(&out, 0, &["restore"]);
+}
+
+#[test]
+fn a_new_laptop_starts_from_a_snapshot_or_an_encrypted_backup() {
+    let (lead, _) = study();
+    let laptop = Study::empty();
+    // The new fieldworker makes a key; the lead seals to it (and the recovery key).
+    let (_, fieldworker_pub) = keygen(&laptop, "keys/me.txt");
+    let (_, recovery_pub) = keygen(&lead, "keys/recovery.txt");
+    let lead_cfg = lead.write(
+        "lead.toml",
+        format!("[sync]\nrecipients = [\"{fieldworker_pub}\", \"{recovery_pub}\"]\n"),
+    );
+    let laptop_cfg = laptop.write("fieldwork.toml", "[sync]\nidentity = \"keys/me.txt\"\n");
+    let backup = lead.path().join("for-new-laptop.fwb");
+    let out = cmd(
+        &lead,
+        None,
+        Some(&lead_cfg),
+        &["backup", "--encrypt", backup.to_str().unwrap()],
+    );
+    expect_code(&out, 0, &["backup", "--encrypt"]);
+
+    // A snapshot bundle written through the service, as the sync engine will.
+    let snapshot = lead.path().join("snapshot.fwb");
+    {
+        let fw = fieldwork::service::Fieldwork::open(
+            &lead.db(),
+            fieldwork::service::Settings {
+                user: "lead".into(),
+                transcripts_root: lead.transcripts(),
+                consent_policy: Default::default(),
+            },
+        )
+        .unwrap();
+        let mut h = fieldwork::sync::bundle::BundleHeader::new(
+            fieldwork::sync::bundle::BundleKind::Snapshot,
+            0,
+        );
+        h.device_id = "device-of-the-lead".into();
+        h.device_name = "Lead laptop".into();
+        h.extra = serde_json::json!({"vector": {"device-of-the-lead": 17}});
+        let written = fw
+            .seal_database(
+                &snapshot,
+                h,
+                &fieldwork::sync::bundle::Seal::Recipients(vec![fieldworker_pub.clone()]),
+            )
+            .unwrap();
+        assert_eq!(written.schema_version, fieldwork::store::SCHEMA_VERSION);
+    }
+    // A changes bundle is refused, and leaves no database (nor its folder) behind.
+    let changes = lead.path().join("changes.fwb");
+    fieldwork::sync::bundle::write_bundle(
+        &changes,
+        fieldwork::sync::bundle::BundleHeader::new(
+            fieldwork::sync::bundle::BundleKind::Changes,
+            fieldwork::store::SCHEMA_VERSION,
+        ),
+        b"changesets",
+        &fieldwork::sync::bundle::Seal::Recipients(vec![fieldworker_pub.clone()]),
+    )
+    .unwrap();
+    let nested = laptop.path().join("study/fieldwork.db");
+    let before = files_in(laptop.path());
+    let mut c = laptop.command();
+    c.env_remove("FIELDWORK_SYNC_PASSPHRASE")
+        .stdin(Stdio::null());
+    let out = c
+        .arg("--db")
+        .arg(&nested)
+        .args(["init", "--from", changes.to_str().unwrap()])
+        .output()
+        .unwrap();
+    expect_code(&out, 2, &["init", "--from"]);
+    assert_has(
+        &stderr(&out),
+        &[
+            "changes.fwb",
+            "changes bundle, not a snapshot or backup bundle",
+            "nothing was changed",
+        ],
+    );
+    assert_eq!(files_in(laptop.path()), before);
+
+    // From the encrypted backup (the configuration is found in the working folder).
+    let out = laptop
+        .command()
+        .env_remove("FIELDWORK_SYNC_PASSPHRASE")
+        .stdin(Stdio::null())
+        .arg("--db")
+        .arg(laptop.db())
+        .args(["init", "--from", backup.to_str().unwrap()])
+        .output()
+        .unwrap();
+    expect_code(&out, 0, &["init", "--from"]);
+    assert_has(
+        &stderr(&out),
+        &["created", "from the backup", "for-new-laptop.fwb"],
+    );
+    assert_eq!(names(&laptop), names(&lead));
+    assert_eq!(laptop.interviews().len(), 1);
+    assert_eq!(laptop.audit()[0]["action"], "init-from");
+    #[cfg(unix)]
+    assert_eq!(mode(&laptop.db()), 0o600);
+    // Not over a database, unless --force; then the old one is kept.
+    let out = cmd(
+        &laptop,
+        None,
+        Some(&laptop_cfg),
+        &["init", "--from", snapshot.to_str().unwrap()],
+    );
+    expect_code(&out, 2, &["init", "--from"]);
+    assert_has(&stderr(&out), &["a database already exists", "--force"]);
+    laptop.ok(&[
+        "participant",
+        "add",
+        "--name",
+        "Only Here",
+        "--role",
+        "q-manager",
+        "--site",
+        "C",
+    ]);
+    let out = cmd(
+        &laptop,
+        None,
+        Some(&laptop_cfg),
+        &["init", "--from", snapshot.to_str().unwrap(), "--force"],
+    );
+    expect_code(&out, 0, &["init", "--from", "--force"]);
+    assert_has(
+        &stderr(&out),
+        &[
+            "kept the database that was there as",
+            "from the snapshot",
+            "made on Lead laptop",
+        ],
+    );
+    assert_eq!(names(&laptop), names(&lead));
+    let kept: Vec<String> = files_in(laptop.path())
+        .into_iter()
+        .filter(|f| f.starts_with("study.db.before-restore-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(common::dump(&laptop.path().join(&kept[0])).contains("Only Here"));
+    // The recovery key's holder cannot open the snapshot sealed to the fieldworker only.
+    let rec_cfg = lead.write("rec.toml", "[sync]\nidentity = \"keys/recovery.txt\"\n");
+    let other = Study::empty();
+    let mut c = other.command();
+    let out = c
+        .env_remove("FIELDWORK_SYNC_PASSPHRASE")
+        .stdin(Stdio::null())
+        .arg("--config")
+        .arg(&rec_cfg)
+        .arg("--db")
+        .arg(other.db())
+        .args(["init", "--from", snapshot.to_str().unwrap()])
+        .output()
+        .unwrap();
+    expect_code(&out, 2, &["init", "--from"]);
+    assert_has(&stderr(&out), &["snapshot.fwb", "no matching identity"]);
+    assert!(!other.db().exists());
+}

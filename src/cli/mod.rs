@@ -50,6 +50,11 @@ pub enum Command {
         /// Replace an existing database (it is backed up first).
         #[arg(long)]
         force: bool,
+        /// Start from a snapshot bundle (or an encrypted backup) instead of the study
+        /// definition: a new fieldworker's laptop. Opened with `[sync] identity` or a
+        /// passphrase, verified, then checked like a restore.
+        #[arg(long, value_name = "BUNDLE", conflicts_with = "demo")]
+        from: Option<PathBuf>,
     },
     /// Open the demo study (created in the platform data dir the first time).
     Demo {
