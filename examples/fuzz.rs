@@ -345,6 +345,18 @@ fn main() {
         eprintln!("{}: no seed inputs", corpus_dir.display());
         std::process::exit(2);
     }
+    if target == "bundle" {
+        // The seeds are the content inside the encryption; sealed copies of them start the
+        // mutations of whole files (age's header, stanzas, chunks) too.
+        let sealed: Vec<Input> = pool
+            .iter()
+            .map(|i| Input {
+                data: targets::seal_for_fuzzing(&i.data),
+                ext: i.ext.clone(),
+            })
+            .collect();
+        pool.extend(sealed);
+    }
     let toks = tokens(&target);
     std::panic::set_hook(Box::new(|info| {
         let msg = info.to_string();

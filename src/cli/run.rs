@@ -423,7 +423,6 @@ fn run(cli: Cli) -> Out {
     }
 }
 
-/// Open `db` with the configuration's settings and coding rules.
 /// `backup --encrypt FILE`: the database is opened, the keys settled (a passphrase asked),
 /// then the service copies and seals.
 fn backup_encrypted(cli: &Cli, cfg: &LoadedConfig, file: &Path) -> Out {
@@ -534,6 +533,7 @@ fn restore(cli: &Cli, cfg: &LoadedConfig, backup: &Path) -> Out {
     Ok(0)
 }
 
+/// Open `db` with the configuration's settings and coding rules.
 fn open_at(db: &Path, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
     let mut fw = Fieldwork::open(db, Settings::from_config(cfg, db))?;
     fw.coding = cfg.config.coding.clone();
