@@ -551,6 +551,30 @@ mod pty {
             }
         }
 
+        /// Wait until the terminal no longer echoes (the prompt turns echo off after
+        /// printing itself: typing before that would be echoed by the terminal, not by
+        /// fieldwork), then type `s`.
+        pub fn type_hidden(&mut self, s: &str) {
+            let end = Instant::now() + timeout();
+            loop {
+                let echo = self
+                    ._master
+                    .get_termios()
+                    .map(|t| t.local_flags.bits() & libc::ECHO != 0)
+                    .unwrap_or(true);
+                if !echo {
+                    break;
+                }
+                assert!(
+                    Instant::now() < end,
+                    "timed out waiting for echo to be turned off; screen:\n{}",
+                    self.screen()
+                );
+                std::thread::park_timeout(Duration::from_millis(5));
+            }
+            self.send(s);
+        }
+
         pub fn send(&mut self, s: &str) {
             self.writer.write_all(s.as_bytes()).unwrap();
             self.writer.flush().unwrap();
@@ -585,18 +609,18 @@ fn the_passphrase_is_asked_twice_without_echo_and_then_once_to_restore() {
     // Two different answers: refused, no file.
     let mut t = pty::Term::spawn(s.path(), &["--db", db, "backup", "--encrypt", "typed.fwb"]);
     t.wait("passphrase to encrypt with:");
-    t.send(&format!("{secret}\r"));
+    t.type_hidden(&format!("{secret}\r"));
     t.wait("the same passphrase again:");
-    t.send("something else\r");
+    t.type_hidden("something else\r");
     assert_eq!(t.exit_code(), 2, "{}", t.screen());
     t.wait("the two passphrases differ");
     assert!(!file.exists());
     // The same twice: sealed, and neither answer was echoed.
     let mut t = pty::Term::spawn(s.path(), &["--db", db, "backup", "--encrypt", "typed.fwb"]);
     t.wait("passphrase to encrypt with:");
-    t.send(&format!("{secret}\r"));
+    t.type_hidden(&format!("{secret}\r"));
     t.wait("the same passphrase again:");
-    t.send(&format!("{secret}\r"));
+    t.type_hidden(&format!("{secret}\r"));
     assert_eq!(t.exit_code(), 0, "{}", t.screen());
     t.wait("encrypted with a passphrase");
     assert!(
@@ -618,7 +642,7 @@ fn the_passphrase_is_asked_twice_without_echo_and_then_once_to_restore() {
     ]);
     let mut t = pty::Term::spawn(s.path(), &["--db", db, "restore", "typed.fwb"]);
     t.wait("passphrase to decrypt typed.fwb:");
-    t.send(&format!("{secret}\r"));
+    t.type_hidden(&format!("{secret}\r"));
     assert_eq!(t.exit_code(), 0, "{}", t.screen());
     assert!(
         !t.raw().contains("purple"),
