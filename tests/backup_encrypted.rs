@@ -453,6 +453,7 @@ fn keys_from_the_configuration_seal_and_open_without_a_passphrase() {
 /// The real binary in a pseudo-terminal, for the passphrase prompt: it waits for text on
 /// the screen and for the process to end, never a fixed time
 /// (`FIELDWORK_E2E_TIMEOUT_SECS`, default 20).
+#[cfg(unix)]
 mod pty {
     use std::io::{Read, Write};
     use std::num::NonZeroU16;
