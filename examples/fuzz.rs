@@ -4,7 +4,8 @@
 //! nice -n 10 cargo run --release --example fuzz -- TARGET [--seconds N] [--seed S] [--save N]
 //! ```
 //!
-//! TARGET is `transcript`, `csv`, `refi` or `config`. The harness starts from the files of
+//! TARGET is `transcript`, `csv`, `refi`, `config` or `bundle`. The harness starts from the
+//! files of
 //! `fuzz/corpus/TARGET/`, mutates them (bit flips, byte edits, insertions of the target's
 //! tokens, deletions, duplications, splices of two inputs, truncation; for ZIP inputs, the
 //! XML inside is mutated and the archive rebuilt), runs each input in-process and catches
@@ -139,6 +140,24 @@ fn tokens(target: &str) -> Vec<&'static [u8]> {
             b"2021-13-45",
             b"1979-05-27T07:32:00Z",
             b"{ A = 15 }",
+        ],
+        "bundle" => &[
+            b"FWBUNDLE",
+            b"\x01\0\0\0",
+            b"\x02\0\0\0",
+            b"\xff\xff\xff\xff",
+            b"\0\0\0\0",
+            b"{\"format\":1,",
+            b"\"kind\":\"changes\",",
+            b"\"kind\":\"backup\",",
+            b"\"payload_len\":",
+            b"\"payload_sha256\":\"",
+            b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            b"\"extra\":null}",
+            b"age-encryption.org/v1\n",
+            b"-> X25519 ",
+            b"-> scrypt ",
+            b"--- ",
         ],
         _ => &[],
     };
@@ -326,6 +345,18 @@ fn main() {
         eprintln!("{}: no seed inputs", corpus_dir.display());
         std::process::exit(2);
     }
+    if target == "bundle" {
+        // The seeds are the content inside the encryption; sealed copies of them start the
+        // mutations of whole files (age's header, stanzas, chunks) too.
+        let sealed: Vec<Input> = pool
+            .iter()
+            .map(|i| Input {
+                data: targets::seal_for_fuzzing(&i.data),
+                ext: i.ext.clone(),
+            })
+            .collect();
+        pool.extend(sealed);
+    }
     let toks = tokens(&target);
     std::panic::set_hook(Box::new(|info| {
         let msg = info.to_string();
@@ -337,6 +368,7 @@ fn main() {
             "transcript" => targets::transcript(&i.data, &i.ext),
             "refi" => targets::refi(&i.data),
             "config" => targets::config(&i.data),
+            "bundle" => targets::bundle(&i.data),
             _ => csv.as_mut().expect("csv target").run(&i.data),
         }
     };

@@ -15,7 +15,7 @@ use fieldwork::import::{refi, transcript};
 use fieldwork::service::{Fieldwork, Settings};
 
 /// The targets, by name; each corpus lives in `fuzz/corpus/NAME/`.
-pub const TARGETS: &[&str] = &["transcript", "csv", "refi", "config"];
+pub const TARGETS: &[&str] = &["transcript", "csv", "refi", "config", "bundle"];
 
 /// The transcript format a corpus file is parsed as: its extension (txt, md, vtt, docx).
 pub fn transcript_format(path: &Path) -> String {
@@ -119,6 +119,72 @@ pub fn refi(data: &[u8]) -> Outcome {
                 }
             }
             format!("ok {}", p.codes.len().min(3))
+        }
+    }
+}
+
+/// The age identity the bundle target seals and opens with: a key made for fuzzing only
+/// (`fieldwork sync keygen`), which guards nothing.
+pub fn bundle_identity() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/bundle-identity.txt")
+}
+
+/// Seal `plaintext` to the fuzzing identity's public key, as a bundle's content.
+pub fn seal_for_fuzzing(plaintext: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    static RECIPIENT: std::sync::OnceLock<age::x25519::Recipient> = std::sync::OnceLock::new();
+    let r = RECIPIENT.get_or_init(|| {
+        let text = std::fs::read_to_string(bundle_identity()).expect("fuzz/bundle-identity.txt");
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+            .expect("an identity line");
+        line.parse::<age::x25519::Identity>()
+            .expect("the fuzzing identity parses")
+            .to_public()
+    });
+    let enc = age::Encryptor::with_recipients(std::iter::once(r as &dyn age::Recipient))
+        .expect("one recipient");
+    let mut out = Vec::with_capacity(plaintext.len() + 256);
+    let mut w = enc.wrap_output(&mut out).expect("to memory");
+    w.write_all(plaintext).expect("to memory");
+    w.finish().expect("to memory");
+    out
+}
+
+/// Sync bundle reader (`sync::bundle::read_bundle_bytes`). An input that starts like an age
+/// file is read as a bundle file; any other input is taken as the content inside the
+/// encryption and sealed to the fuzzing key first, so mutations reach the bundle's own
+/// magic, format, header and payload checks, not only age's authentication.
+pub fn bundle(data: &[u8]) -> Outcome {
+    use fieldwork::sync::bundle::{read_bundle_bytes, Unseal, FORMAT};
+    use sha2::Digest;
+    let sealed;
+    let bytes = if data.starts_with(b"age-encryption.org/") {
+        data
+    } else {
+        sealed = seal_for_fuzzing(data);
+        &sealed
+    };
+    let unseal = Unseal::Identities(vec![bundle_identity()]);
+    match read_bundle_bytes("f.fwb", bytes, &unseal) {
+        Err(e) => {
+            let m = e.to_string();
+            assert!(
+                m.starts_with("f.fwb: "),
+                "a message that does not name the file: {m}"
+            );
+            format!("err {}", shape(&m))
+        }
+        Ok((h, payload)) => {
+            assert_eq!(payload.len() as u64, h.payload_len, "payload length");
+            let sum: String = sha2::Sha256::digest(&payload)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert!(sum.eq_ignore_ascii_case(&h.payload_sha256), "checksum");
+            assert!((1..=FORMAT).contains(&h.format), "format {}", h.format);
+            format!("ok {:?}", h.kind)
         }
     }
 }

@@ -37,6 +37,7 @@ fn replay(target: &str) -> usize {
                 "transcript" => targets::transcript(&data, &format),
                 "refi" => targets::refi(&data),
                 "config" => targets::config(&data),
+                "bundle" => targets::bundle(&data),
                 _ => csv.as_mut().unwrap().run(&data),
             }));
             n += 1;
@@ -70,4 +71,9 @@ fn the_refi_corpus_replays_without_a_panic() {
 #[test]
 fn the_config_corpus_replays_without_a_panic() {
     assert!(replay("config") >= 3);
+}
+
+#[test]
+fn the_bundle_corpus_replays_without_a_panic() {
+    assert!(replay("bundle") >= 6);
 }

@@ -55,6 +55,11 @@ pub enum Command {
         /// Replace an existing database (it is backed up first).
         #[arg(long)]
         force: bool,
+        /// Start from a snapshot bundle (or an encrypted backup) instead of the study
+        /// definition: a new fieldworker's laptop. Opened with `[sync] identity` or a
+        /// passphrase, verified, then checked like a restore.
+        #[arg(long, value_name = "BUNDLE", conflicts_with = "demo")]
+        from: Option<PathBuf>,
     },
     /// Open the demo study (created in the platform data dir the first time).
     Demo {
@@ -161,13 +166,22 @@ pub enum Command {
     Backup {
         /// Destination file (must not exist).
         file: PathBuf,
+        /// Encrypt it with age: to `[sync] recipients` if configured, else with a
+        /// passphrase ($FIELDWORK_SYNC_PASSPHRASE, or asked twice on the terminal).
+        #[arg(long)]
+        encrypt: bool,
     },
     /// Replace the database with a backup: checked first (a fieldwork database, not newer,
     /// integrity ok); the current database is kept as FILE.before-restore-<time>.bak.
+    /// An encrypted backup (`backup --encrypt`) is decrypted and verified first, with
+    /// `[sync] identity` or a passphrase.
     Restore {
         /// The backup file to restore.
         backup: PathBuf,
     },
+    /// Team sync: keys for bundles and encrypted backups.
+    #[command(subcommand)]
+    Sync(SyncCmd),
     /// Show the study definition in the database: sites, phases, roles, meeting types.
     Study {
         #[arg(long)]
@@ -186,6 +200,18 @@ pub enum Command {
         limit: usize,
         #[arg(long)]
         json: bool,
+    },
+}
+
+/// `fieldwork sync …`.
+#[derive(Debug, Subcommand)]
+pub enum SyncCmd {
+    /// Write a new age identity (private key, 0600) and print its public key (`age1…`)
+    /// for others' `[sync] recipients`.
+    Keygen {
+        /// The identity file to create (must not exist); point `[sync] identity` at it.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
 }
 

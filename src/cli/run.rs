@@ -216,7 +216,17 @@ fn run(cli: Cli) -> Out {
         return Ok(0);
     };
     match command {
-        Command::Init { demo, scale, force } => {
+        Command::Init {
+            from: Some(bundle),
+            force,
+            ..
+        } => init_from(&cli, &cfg, bundle, *force),
+        Command::Init {
+            demo,
+            scale,
+            force,
+            from: None,
+        } => {
             let db = database_path(cli.db.as_deref(), &cfg).map_err(usage)?;
             create(&db, &cfg, *force, demo.then_some(*scale))?;
             Ok(0)
@@ -415,7 +425,11 @@ fn run(cli: Cli) -> Out {
             }
             Ok(if r.ok { 0 } else { 1 })
         }
-        Command::Backup { file } => {
+        Command::Backup {
+            file,
+            encrypt: true,
+        } => backup_encrypted(&cli, &cfg, file),
+        Command::Backup { file, .. } => {
             let fw = open(&cli, &cfg)?;
             fw.backup(file)?;
             eprintln!(
@@ -426,6 +440,15 @@ fn run(cli: Cli) -> Out {
             Ok(0)
         }
         Command::Restore { backup } => restore(&cli, &cfg, backup),
+        Command::Sync(SyncCmd::Keygen { out }) => {
+            let public = crate::sync::bundle::generate_identity(out).map_err(ServiceError::from)?;
+            println!("{public}");
+            eprintln!(
+                "fieldwork: wrote a new age identity to {} (keep it private: it opens every bundle sealed to the public key above); set `[sync] identity` to it and give the public key to whoever lists `[sync] recipients`",
+                out.display()
+            );
+            Ok(0)
+        }
         Command::Study { json } => {
             let fw = open(&cli, &cfg)?;
             let r = &fw.reference;
@@ -472,11 +495,96 @@ fn run(cli: Cli) -> Out {
     }
 }
 
-/// Open `db` with the configuration's settings and coding rules.
+/// `backup --encrypt FILE`: the database is opened, the keys settled (a passphrase asked),
+/// then the service copies and seals.
+fn backup_encrypted(cli: &Cli, cfg: &LoadedConfig, file: &Path) -> Out {
+    use crate::sync::bundle::{self, Seal};
+    if file.exists() {
+        return Err(ServiceError::from(bundle::BundleError::Exists {
+            path: file.display().to_string(),
+        })
+        .into());
+    }
+    // The database first: a missing or foreign one is reported before a passphrase is
+    // asked for.
+    let fw = open(cli, cfg)?;
+    let seal = bundle::seal_from_config(cfg).map_err(ServiceError::from)?;
+    let h = fw.backup_encrypted(file, &seal)?;
+    let how = match &seal {
+        Seal::Recipients(k) => format!("encrypted to {} age recipient(s)", k.len()),
+        Seal::Passphrase(_) => "encrypted with a passphrase".to_string(),
+    };
+    eprintln!(
+        "fieldwork: backed up {} to {} ({how}; {} bytes, schema version {})",
+        fw.store.path().display(),
+        file.display(),
+        h.payload_len,
+        h.schema_version
+    );
+    Ok(0)
+}
+
+/// How to open the bundle or encrypted backup `file`: the passphrase or identity it needs.
+/// A refusal here has changed nothing, and says so.
+fn unseal(cfg: &LoadedConfig, file: &Path) -> Result<crate::sync::bundle::Unseal, Failure> {
+    crate::sync::bundle::unseal_for(file, cfg).map_err(|e| Failure {
+        code: e.exit_code(),
+        message: format!("{e}; nothing was changed"),
+    })
+}
+
+/// `init --from BUNDLE`: a new laptop's database from a snapshot (or an encrypted backup).
+fn init_from(cli: &Cli, cfg: &LoadedConfig, bundle: &Path, force: bool) -> Out {
+    let db = database_path(cli.db.as_deref(), cfg).map_err(usage)?;
+    if db.is_dir() {
+        return Err(usage(format!(
+            "{}: is a folder; give the database file, e.g. {}",
+            db.display(),
+            db.join("fieldwork.db").display()
+        )));
+    }
+    if db.exists() && !force {
+        return Err(usage(format!(
+            "{}: a database already exists; use --force to replace it (it is kept as a .bak first)",
+            db.display()
+        )));
+    }
+    let unseal = unseal(cfg, bundle)?;
+    let settings = Settings::from_config(cfg, &db);
+    let (_, r, fw) = crate::service::restore::init_from(&db, bundle, &unseal, force, settings)?;
+    if let Some(k) = &r.kept {
+        eprintln!(
+            "fieldwork: kept the database that was there as {}",
+            k.display()
+        );
+    }
+    let by = if r.source_device_name.is_empty() {
+        String::new()
+    } else {
+        format!(", made on {}", esc(&r.source_device_name))
+    };
+    eprintln!(
+        "fieldwork: created {} from the {} {}{by} (schema version {}; \"{}\")",
+        db.display(),
+        r.kind,
+        bundle.display(),
+        r.schema_version,
+        esc(&fw.reference.study_name)
+    );
+    Ok(0)
+}
+
 /// `restore BACKUP`: the service checks and replaces; this reports where everything went.
+/// An encrypted backup is opened with the passphrase or identity it needs.
 fn restore(cli: &Cli, cfg: &LoadedConfig, backup: &Path) -> Out {
     let db = database_path(cli.db.as_deref(), cfg).map_err(usage)?;
-    let (r, _) = crate::service::restore::restore(&db, backup, Settings::from_config(cfg, &db))?;
+    let settings = Settings::from_config(cfg, &db);
+    let (r, _) = if crate::sync::bundle::is_encrypted(backup).unwrap_or(false) {
+        let unseal = unseal(cfg, backup)?;
+        crate::service::restore::restore_encrypted(&db, backup, &unseal, settings)?
+    } else {
+        crate::service::restore::restore(&db, backup, settings)?
+    };
     match &r.kept {
         Some(k) => eprintln!("fieldwork: kept the current database as {}", k.display()),
         None => eprintln!("fieldwork: there was no database at {}", db.display()),
@@ -497,6 +605,7 @@ fn restore(cli: &Cli, cfg: &LoadedConfig, backup: &Path) -> Out {
     Ok(0)
 }
 
+/// Open `db` with the configuration's settings and coding rules.
 fn open_at(db: &Path, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
     let mut fw = Fieldwork::open(db, Settings::from_config(cfg, db))?;
     fw.coding = cfg.config.coding.clone();

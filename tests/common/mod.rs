@@ -50,6 +50,7 @@ impl Study {
             .env_remove("FIELDWORK_DB")
             .env_remove("FIELDWORK_CONFIG")
             .env_remove("FIELDWORK_CODER")
+            .env_remove("FIELDWORK_SYNC_PASSPHRASE")
             .env("HOME", home)
             .env("XDG_CONFIG_HOME", home.join(".config"))
             .env("XDG_DATA_HOME", home.join(".local/share"))
