@@ -1,9 +1,11 @@
 //! Plain domain types and rules: no SQL, no terminal.
 
 pub mod anchor;
+pub mod archive;
 pub mod consent;
 pub mod ids;
 pub mod redact;
+pub mod transcript;
 pub mod types;
 
 pub use consent::*;

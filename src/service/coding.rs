@@ -14,7 +14,7 @@ use crate::domain::anchor::{char_slice, reanchor, Anchor, ChangeSummary, Passage
 use crate::domain::{
     new_id, new_log_id, now_utc, today, ConsentItem, SessionKind, Transcript, TranscriptStatus,
 };
-use crate::import::transcript::{self as parser, Parsed};
+use crate::domain::transcript::{self as parser, Parsed};
 use crate::store::coding::{self as store, ImportRow, PassageRow, SearchFilter, TurnRow};
 use crate::store::{audit, themes as theme_store, transcripts as tstore};
 
