@@ -163,7 +163,7 @@ fn consent_problems_list_the_three_kinds() {
     let (_d, mut fw, mut s) = setup();
     cmd(&mut fw, &mut s, Cmd::Go(Pane::Consent));
     let kinds: Vec<&str> = s.cproblems.iter().map(|p| p.kind).collect();
-    assert!(kinds.contains(&"never asked"), "{kinds:?}");
+    assert!(kinds.contains(&"never-asked"), "{kinds:?}");
     assert!(kinds.contains(&"follow-up"), "{kinds:?}");
 }
 

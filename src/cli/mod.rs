@@ -333,6 +333,12 @@ pub enum ConsentCmd {
         date: Option<String>,
         #[arg(long)]
         json: bool,
+    },    /// Consent problems: interviewed without consent in force, recorded without audio
+    /// consent, baseline participants not seen again whose follow-up contact is not agreed,
+    /// consent items never asked. Exit 0 with the list (`check` is the one that fails).
+    Problems {
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -634,6 +634,33 @@ fn consent(cli: &Cli, cfg: &LoadedConfig, c: &ConsentCmd) -> Out {
             print!("{}", output::render_consent(&f, &records, &withdrawals, on));
             Ok(0)
         }
+        ConsentCmd::Problems { json } => {
+            let problems = fw.consent_problems()?;
+            if *json {
+                return print_json(&problems);
+            }
+            let rows: Vec<Vec<String>> = problems
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.kind.to_string(),
+                        p.code.clone(),
+                        p.session_id
+                            .as_deref()
+                            .map(|s| s.chars().take(8).collect())
+                            .unwrap_or_default(),
+                        p.date.clone(),
+                        esc(&p.message),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                table(&["KIND", "CODE", "INTERVIEW", "DATE", "PROBLEM"], &rows)
+            );
+            eprintln!("fieldwork: {} consent problem(s)", problems.len());
+            Ok(0)
+        }
     }
 }
 
