@@ -37,7 +37,14 @@ fn consent_problems_lists_each_kind_with_its_participant() {
     // Recorded although audio was refused; the other items never asked.
     let audio = st.add("Otto Noaudio", "ics-ceo", "B");
     st.ok(&[
-        "consent", "record", &audio, "--date", "2021-12-01", "--take-part", "yes", "--audio",
+        "consent",
+        "record",
+        &audio,
+        "--date",
+        "2021-12-01",
+        "--take-part",
+        "yes",
+        "--audio",
         "no",
     ]);
     let rec = st
@@ -57,7 +64,13 @@ fn consent_problems_lists_each_kind_with_its_participant() {
     // Everything agreed, seen at baseline: no problem at all.
     let fine = st.add("Flo Fine", "ics-ceo", "C");
     let mut all_yes = vec!["consent", "record", &fine, "--date", "2021-12-01"];
-    for item in ["--take-part", "--audio", "--quotes", "--archiving", "--follow-up"] {
+    for item in [
+        "--take-part",
+        "--audio",
+        "--quotes",
+        "--archiving",
+        "--follow-up",
+    ] {
         all_yes.extend([item, "yes"]);
     }
     st.ok(&all_yes);

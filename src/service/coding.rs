@@ -11,10 +11,10 @@ use super::transcripts::format_of;
 use super::{clean, invalid, io_err, json, Fieldwork, Result, ServiceError};
 use crate::config::QuoteLabel;
 use crate::domain::anchor::{char_slice, reanchor, Anchor, ChangeSummary, Passage};
+use crate::domain::transcript::{self as parser, Parsed};
 use crate::domain::{
     new_id, new_log_id, now_utc, today, ConsentItem, SessionKind, Transcript, TranscriptStatus,
 };
-use crate::domain::transcript::{self as parser, Parsed};
 use crate::store::coding::{self as store, ImportRow, PassageRow, SearchFilter, TurnRow};
 use crate::store::{audit, themes as theme_store, transcripts as tstore};
 

@@ -254,9 +254,7 @@ impl Fieldwork {
             out.push(ConsentProblem {
                 kind: "never-asked",
                 message: format!("{code}: never asked about {}", labels.join(", ")),
-                action: format!(
-                    "ask {code} and record the answers with `consent record {code} …`"
-                ),
+                action: format!("ask {code} and record the answers with `consent record {code} …`"),
                 items: never.iter().map(|i| f(&id, *i)).collect(),
                 participant_id: id,
                 code,
