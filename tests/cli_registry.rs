@@ -132,3 +132,185 @@ fn consent_problems_on_an_empty_study_is_an_empty_list() {
     expect_code(&out, 0, &["consent", "problems"]);
     assert_has(&stderr(&out), &["0 consent problem(s)"]);
 }
+
+/// Every command path under `fieldwork` (`["export", "table1"]`), without clap's `help`.
+fn command_paths() -> Vec<Vec<String>> {
+    use clap::CommandFactory;
+    fn walk(c: &clap::Command, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        for sub in c.get_subcommands().filter(|s| s.get_name() != "help") {
+            path.push(sub.get_name().to_string());
+            out.push(path.clone());
+            walk(sub, path, out);
+            path.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(&fieldwork::cli::Cli::command(), &mut Vec::new(), &mut out);
+    out
+}
+
+#[test]
+fn bash_completion_names_every_command_and_every_export_flag() {
+    let st = Study::empty();
+    let script = st.ok(&["completions", "bash"]);
+    let paths = command_paths();
+    assert!(paths.len() > 60, "{}", paths.len());
+    for p in &paths {
+        // clap_complete's bash script has a case label `PARENT,NAME)` per command.
+        let (name, parents) = p.split_last().unwrap();
+        let parent = std::iter::once("fieldwork".to_string())
+            .chain(parents.iter().cloned())
+            .collect::<Vec<_>>()
+            .join("__subcmd__");
+        let label = format!("{parent},{name})");
+        assert!(script.contains(&label), "no {label} in the bash script");
+    }
+    for e in fieldwork::export::registry::EXPORTS {
+        for a in e.params {
+            let flag = format!("--{}", a.name.replace('_', "-"));
+            assert!(script.contains(&flag), "{}: no {flag}", e.name);
+        }
+    }
+}
+
+#[test]
+fn every_shell_gets_a_script_naming_every_command() {
+    let st = Study::empty();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let script = st.ok(&["completions", shell]);
+        for p in command_paths() {
+            let name = p.last().unwrap();
+            assert!(script.contains(name.as_str()), "{shell}: no {name}");
+        }
+        assert!(
+            script.contains("table1") && script.contains("allow-unsafe"),
+            "{shell}"
+        );
+    }
+    // An unknown shell is a usage error naming the ones offered.
+    let out = st.fw_raw(&["completions", "tcsh"]);
+    expect_code(&out, 2, &["completions", "tcsh"]);
+    assert_has(&stderr(&out), &["tcsh", "bash", "zsh"]);
+}
+
+#[test]
+fn the_man_page_renders_and_names_every_command() {
+    let st = Study::empty();
+    let roff = st.ok(&["man"]);
+    assert!(
+        roff.starts_with(".ie") || roff.contains(".TH fieldwork"),
+        "{roff}"
+    );
+    let top: Vec<String> = command_paths()
+        .into_iter()
+        .filter(|p| p.len() == 1)
+        .map(|p| p[0].clone())
+        .collect();
+    // Rendered by man(1) when it is installed (Debian's `man-db`); the roff source otherwise.
+    let page = std::process::Command::new("man")
+        .args(["-l", "-"])
+        .env("MANWIDTH", "100")
+        .env("MAN_KEEP_FORMATTING", "0")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take()?.write_all(roff.as_bytes()).ok()?;
+            let out = child.wait_with_output().ok()?;
+            out.status
+                .success()
+                .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        });
+    match page {
+        Some(text) => {
+            // man may embolden with backspaces when not told otherwise: drop them.
+            let text: String = {
+                let mut t = String::new();
+                for c in text.chars() {
+                    if c == '\u{8}' {
+                        t.pop();
+                    } else {
+                        t.push(c);
+                    }
+                }
+                t
+            };
+            assert_has(&text, &["NAME", "SYNOPSIS", "SUBCOMMANDS"]);
+            for name in &top {
+                assert!(
+                    text.contains(&format!("fieldwork-{name}(1)")),
+                    "the rendered page lacks {name}:\n{text}"
+                );
+            }
+        }
+        None => {
+            for name in &top {
+                let roffed = format!("fieldwork\\-{}", name.replace('-', "\\-"));
+                assert!(roff.contains(&roffed), "the page lacks {name}");
+            }
+        }
+    }
+
+    // --out: one page per command, every export included, in a folder it creates.
+    let dir = st.path().join("man/man1");
+    let printed = st.ok(&["man", "--out", dir.to_str().unwrap()]);
+    assert_eq!(printed.trim(), dir.join("fieldwork.1").to_str().unwrap());
+    for p in command_paths() {
+        let page = dir.join(format!("fieldwork-{}.1", p.join("-")));
+        assert!(page.is_file(), "no {}", page.display());
+    }
+    let t1 = std::fs::read_to_string(dir.join("fieldwork-export-table1.1")).unwrap();
+    assert_has(&t1, &["allow\\-unsafe", "threshold"]);
+    // --out naming a file is bad usage.
+    let file = st.write("not-a-dir", "x");
+    let out = st.fw_raw(&["man", "--out", file.to_str().unwrap()]);
+    expect_code(&out, 2, &["man", "--out", "FILE"]);
+    assert_has(&stderr(&out), &["not a folder"]);
+}
+
+#[test]
+fn help_names_every_export_in_the_registry() {
+    let st = Study::empty();
+    let help = st.ok(&["--help"]);
+    // The `export` line and its wrapped continuation lines.
+    let mut lines = help
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("export "));
+    let mut entry = lines.next().expect("export in --help").to_string();
+    for l in lines.take_while(|l| l.starts_with("          ")) {
+        entry.push(' ');
+        entry.push_str(l.trim());
+    }
+    let names: Vec<&str> = fieldwork::export::registry::EXPORTS
+        .iter()
+        .map(|e| e.name)
+        .collect();
+    assert_eq!(names.len(), 7);
+    for n in &names {
+        assert!(
+            entry.contains(n),
+            "`fieldwork --help` export line lacks {n}: {entry}"
+        );
+    }
+    // `export --help` lists each as a command, and each has its own help.
+    let ex = st.ok(&["export", "--help"]);
+    for e in fieldwork::export::registry::EXPORTS {
+        assert!(
+            ex.lines()
+                .any(|l| l.trim_start().starts_with(&format!("{} ", e.name))),
+            "{}",
+            e.name
+        );
+        let own = st.ok(&["export", e.name, "--help"]);
+        for a in e.params {
+            assert!(
+                own.contains(&format!("--{}", a.name.replace('_', "-"))),
+                "{}",
+                e.name
+            );
+        }
+    }
+}

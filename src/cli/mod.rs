@@ -1,6 +1,7 @@
 //! The command line: clap definitions ([`Cli`]), dispatch ([`run`]) and text output.
 
 mod coding;
+mod docs;
 mod output;
 mod progress;
 mod run;
@@ -163,6 +164,21 @@ pub enum Command {
     Study {
         #[arg(long)]
         json: bool,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) for every
+    /// command and flag, e.g. `fieldwork completions bash >
+    /// ~/.local/share/bash-completion/completions/fieldwork`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (fieldwork.1), or with --out write it and one page per command
+    /// (fieldwork-export-table1.1, …) into DIR, e.g. `fieldwork man --out
+    /// ~/.local/share/man/man1`.
+    Man {
+        /// Folder for the pages (created if missing; existing pages are replaced).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Show the audit log, newest first.
     Audit {

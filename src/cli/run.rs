@@ -41,6 +41,14 @@ impl From<config::ConfigError> for Failure {
     }
 }
 
+/// A failure with its exit code (for the other dispatch modules).
+pub(super) fn failure(code: i32, message: impl Into<String>) -> Failure {
+    Failure {
+        message: message.into(),
+        code,
+    }
+}
+
 fn usage(message: impl Into<String>) -> Failure {
     Failure {
         message: message.into(),
@@ -192,6 +200,12 @@ fn create(
 }
 
 fn run(cli: Cli) -> Out {
+    // Generated from the clap definitions: no configuration or database involved.
+    match &cli.command {
+        Some(Command::Completions { shell }) => return super::docs::completions(*shell),
+        Some(Command::Man { out }) => return super::docs::man(out.as_deref()),
+        _ => {}
+    }
     let cfg = config::load(cli.config.as_deref())?;
     let Some(command) = &cli.command else {
         let fw = open(&cli, &cfg)?;
@@ -324,6 +338,8 @@ fn run(cli: Cli) -> Out {
             Ok(0)
         }
         Command::Export(c) => export(&cli, &cfg, c),
+        Command::Completions { shell } => super::docs::completions(*shell),
+        Command::Man { out } => super::docs::man(out.as_deref()),
         Command::Coverage { json } => {
             let fw = open(&cli, &cfg)?;
             let c = fw.coverage()?;
