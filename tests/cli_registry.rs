@@ -314,3 +314,235 @@ fn help_names_every_export_in_the_registry() {
         }
     }
 }
+
+/// Files under a folder, relative, sorted (`.`-files included: no temporary file stays).
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    fn walk(base: &std::path::Path, d: &std::path::Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                out.push(p.strip_prefix(base).unwrap().display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if dir.is_dir() {
+        walk(dir, dir, &mut out);
+    }
+    out.sort();
+    out
+}
+
+#[cfg(unix)]
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+const TEXT: &str = "Interviewer: How did the quality plan start?\nAnn: With a workshop.\n";
+
+#[test]
+fn a_transcript_from_anywhere_is_copied_under_the_root_and_imported() {
+    let st = Study::new();
+    std::fs::create_dir_all(st.transcripts()).unwrap();
+    let a = st.consented("Ann Able", "ics-ceo", "A");
+    let s1 = st.interview(&a, "2022-01-10");
+    let s2 = st.interview(&a, "2022-01-20");
+    let outside = st.write("Downloads/interview one.txt", TEXT);
+
+    let out = st.fw(&[
+        "transcript",
+        "import",
+        outside.to_str().unwrap(),
+        "--interview",
+        &s1,
+        "--json",
+    ]);
+    expect_code(&out, 0, &["transcript", "import", "OUTSIDE"]);
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    // Named by the default pattern `*{code}*`: the code, then the date (the last `*`).
+    let rel = format!("{a}_2022-01-10.txt");
+    assert_eq!(v["transcript"]["path"], rel.as_str(), "{v}");
+    assert_eq!(
+        v["copied_from"],
+        outside.canonicalize().unwrap().to_str().unwrap()
+    );
+    assert_eq!(v["turns"], 2);
+    let copy = st.transcripts().join(&rel);
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), TEXT);
+    // Copied, never moved.
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), TEXT);
+    #[cfg(unix)]
+    assert_eq!(mode(&copy), 0o600);
+    assert_eq!(files_under(&st.transcripts()), [rel.clone()]);
+    let t = &st.json(&["interview", "show", &s1, "--json"])["transcript"];
+    assert_eq!(s(t, "path"), rel);
+    assert_eq!(s(t, "sha256"), sha256_hex(&outside));
+    st.ok(&["transcript", "verify"]);
+    let shown = st.json(&["transcript", "show", &s1, "--json"]);
+    assert!(shown.to_string().contains("With a workshop."), "{shown}");
+
+    // The same file again: the copy is reused (nothing new), a re-import.
+    let out = st.fw(&[
+        "transcript",
+        "import",
+        outside.to_str().unwrap(),
+        "--interview",
+        &s1,
+    ]);
+    expect_code(&out, 0, &["transcript", "import", "OUTSIDE", "again"]);
+    assert_has(&stderr(&out), &["copied", &rel, "imported"]);
+    assert_eq!(files_under(&st.transcripts()), [rel.clone()]);
+
+    // The participant's second interview gets its own name.
+    let second = st.write("Downloads/two.md", "Ann: Later on.\n");
+    let v = st.json(&[
+        "transcript",
+        "import",
+        second.to_str().unwrap(),
+        "--interview",
+        &s2,
+        "--json",
+    ]);
+    assert_eq!(
+        v["transcript"]["path"],
+        format!("{a}_2022-01-20.md").as_str()
+    );
+    assert_eq!(files_under(&st.transcripts()).len(), 2);
+
+    // A file already under the root is imported where it is (nothing copied).
+    let b = st.consented("Bea Bold", "ics-ceo", "B");
+    let s3 = st.interview(&b, "2022-01-11");
+    st.write("transcripts/bea.txt", "Bea: Inside.\n");
+    let v = st.json(&[
+        "transcript",
+        "import",
+        "bea.txt",
+        "--interview",
+        &s3,
+        "--json",
+    ]);
+    assert_eq!(v["transcript"]["path"], "bea.txt");
+    assert_eq!(v["copied_from"], Value::Null);
+    assert_eq!(files_under(&st.transcripts()).len(), 3);
+}
+
+#[test]
+fn an_import_from_anywhere_never_replaces_a_file_and_leaves_nothing_when_refused() {
+    let st = Study::new();
+    std::fs::create_dir_all(st.transcripts()).unwrap();
+    let a = st.consented("Ann Able", "ics-ceo", "A");
+    let sid = st.interview(&a, "2022-01-10");
+    let rel = format!("{a}_2022-01-10.txt");
+    // A different file under that name already: refused, both untouched, nothing written.
+    let theirs = st.write(&format!("transcripts/{rel}"), "Someone: else.\n");
+    let outside = st.write("elsewhere/ann.txt", TEXT);
+    let before = st.snapshot();
+    let err = st.fails(
+        2,
+        &[
+            "transcript",
+            "import",
+            outside.to_str().unwrap(),
+            "--interview",
+            &sid,
+        ],
+    );
+    assert_has(&err, &[&rel, "other content", "ann.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(&theirs).unwrap(),
+        "Someone: else.\n"
+    );
+    assert_eq!(st.snapshot(), before);
+    assert_eq!(files_under(&st.transcripts()), [rel.clone()]);
+    std::fs::remove_file(&theirs).unwrap();
+
+    // A file that cannot be imported is not copied.
+    let empty = st.write("elsewhere/empty.txt", "");
+    let err = st.fails(
+        2,
+        &[
+            "transcript",
+            "import",
+            empty.to_str().unwrap(),
+            "--interview",
+            &sid,
+        ],
+    );
+    assert_has(&err, &["empty.txt", "empty"]);
+    assert!(files_under(&st.transcripts()).is_empty());
+
+    // The database refuses after the copy was made (the interview already has another
+    // transcript): the copy is taken back.
+    st.write("transcripts/linked.txt", "Ann: First file.\n");
+    st.ok(&["transcript", "link", &sid, "linked.txt"]);
+    let before = st.snapshot();
+    let err = st.fails(
+        2,
+        &[
+            "transcript",
+            "import",
+            outside.to_str().unwrap(),
+            "--interview",
+            &sid,
+        ],
+    );
+    assert_has(&err, &["already has a transcript", "--replace"]);
+    assert_eq!(st.snapshot(), before);
+    assert_eq!(files_under(&st.transcripts()), ["linked.txt"]);
+    // With --replace it goes through.
+    let v = st.json(&[
+        "transcript",
+        "import",
+        outside.to_str().unwrap(),
+        "--interview",
+        &sid,
+        "--replace",
+        "--json",
+    ]);
+    assert_eq!(v["transcript"]["path"], rel.as_str());
+}
+
+#[test]
+fn the_configured_pattern_names_the_copy_and_its_folders_are_owner_only() {
+    let st = Study::empty();
+    st.write(
+        "fieldwork.toml",
+        "[coding]\nimport_pattern = \"{site}/phase-{phase}/{code}*\"\n",
+    );
+    st.ok(&["init"]);
+    std::fs::create_dir_all(st.transcripts()).unwrap();
+    let a = st.consented("Ann Able", "ics-ceo", "B");
+    let sid = st.interview(&a, "2022-01-10");
+    let outside = st.write(
+        "in/ann.vtt",
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Ann>Hello there.</v>\n",
+    );
+    let v = st.json(&[
+        "transcript",
+        "import",
+        outside.to_str().unwrap(),
+        "--interview",
+        &sid,
+        "--json",
+    ]);
+    let rel = format!("B/phase-1/{a}_2022-01-10.vtt");
+    assert_eq!(v["transcript"]["path"], rel.as_str(), "{v}");
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&st.transcripts().join("B")), 0o700);
+        assert_eq!(mode(&st.transcripts().join("B/phase-1")), 0o700);
+        assert_eq!(mode(&st.transcripts().join(&rel)), 0o600);
+    }
+    // import-dir finds it again under the same pattern, as this interview's file.
+    let again = st.json(&[
+        "transcript",
+        "import-dir",
+        st.transcripts().to_str().unwrap(),
+        "--dry-run",
+        "--json",
+    ]);
+    assert!(again.to_string().contains(&sid), "{again}");
+}

@@ -621,11 +621,30 @@ fn apply(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
             )
         }
         Write::LinkTranscript { sid, path, replace } => {
-            let t = fw.link_transcript(&sid, Path::new(&path), replace)?;
-            (
-                format!("transcript linked ({} bytes, {})", t.size, t.format),
-                None,
-            )
+            let file = Path::new(&path);
+            if fw.is_outside_transcripts_root(file)? {
+                // From anywhere: the import the CLI's `transcript import` does (copied under
+                // the root by the naming pattern, linked and its text imported).
+                let out = fw.import_transcript(&sid, file, replace)?;
+                let shown = if s.privacy {
+                    crate::export::file_name(file)
+                } else {
+                    path.clone()
+                };
+                (
+                    format!(
+                        "{shown} copied under the transcripts root as {} and imported ({} turns, {} words)",
+                        out.transcript.path, out.turns, out.words
+                    ),
+                    None,
+                )
+            } else {
+                let t = fw.link_transcript(&sid, file, replace)?;
+                (
+                    format!("transcript linked ({} bytes, {})", t.size, t.format),
+                    None,
+                )
+            }
         }
         Write::Verify { relink } => {
             let v = fw.verify_transcripts(relink)?;
