@@ -15,7 +15,9 @@ use crate::domain::transcript::{self as parser, Parsed};
 use crate::domain::{
     new_id, new_log_id, now_utc, today, ConsentItem, SessionKind, Transcript, TranscriptStatus,
 };
-use crate::store::coding::{self as store, ImportRow, PassageRow, SearchFilter, TurnRow};
+use crate::store::coding::{self as store, ImportRow, TurnRow};
+/// Passages, search hits and the search filter, as the front ends see them.
+pub use crate::store::coding::{Hit, PassageRow, SearchFilter};
 use crate::store::{audit, themes as theme_store, transcripts as tstore};
 
 /// Characters of context kept either side of a passage, to re-anchor it.

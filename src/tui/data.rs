@@ -13,7 +13,7 @@ use super::app::{clamp_move, Effect, FormKind, Mode, Pane, Slow, State};
 use super::widgets::form::{Field, Form};
 use crate::export::registry::{Export, PaneUse, Params, EXPORTS};
 use crate::service::redaction::{Decision, SuspectGroup, KINDS};
-use crate::store::redaction::{IdentifierRow, LogRow};
+use crate::service::redaction::{IdentifierRow, LogRow};
 
 /// Commands of the Redaction and Export panes (bound in `keymap`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
