@@ -376,7 +376,7 @@ fn a_transcript_from_anywhere_is_copied_under_the_root_and_imported() {
     assert_eq!(std::fs::read_to_string(&outside).unwrap(), TEXT);
     #[cfg(unix)]
     assert_eq!(mode(&copy), 0o600);
-    assert_eq!(files_under(&st.transcripts()), [rel.clone()]);
+    assert_eq!(files_under(&st.transcripts()), std::slice::from_ref(&rel));
     let t = &st.json(&["interview", "show", &s1, "--json"])["transcript"];
     assert_eq!(s(t, "path"), rel);
     assert_eq!(s(t, "sha256"), sha256_hex(&outside));
@@ -394,7 +394,7 @@ fn a_transcript_from_anywhere_is_copied_under_the_root_and_imported() {
     ]);
     expect_code(&out, 0, &["transcript", "import", "OUTSIDE", "again"]);
     assert_has(&stderr(&out), &["copied", &rel, "imported"]);
-    assert_eq!(files_under(&st.transcripts()), [rel.clone()]);
+    assert_eq!(files_under(&st.transcripts()), std::slice::from_ref(&rel));
 
     // The participant's second interview gets its own name.
     let second = st.write("Downloads/two.md", "Ann: Later on.\n");
@@ -456,7 +456,7 @@ fn an_import_from_anywhere_never_replaces_a_file_and_leaves_nothing_when_refused
         "Someone: else.\n"
     );
     assert_eq!(st.snapshot(), before);
-    assert_eq!(files_under(&st.transcripts()), [rel.clone()]);
+    assert_eq!(files_under(&st.transcripts()), std::slice::from_ref(&rel));
     std::fs::remove_file(&theirs).unwrap();
 
     // A file that cannot be imported is not copied.

@@ -207,7 +207,8 @@ impl Fieldwork {
     /// interviews without consent to take part (or recorded without consent to audio) in
     /// force on their date; baseline participants not seen at a later phase whose consent
     /// to follow-up contact is not `yes` today; participants with consent records that
-    /// leave items never asked today. In that order, each part in date or list order.
+    /// leave items never asked today. In that order: interviews by date, then follow-up by
+    /// site and code, then never asked by export code.
     ///
     /// Set-based: the consent records, the withdrawals, the completed interviews'
     /// participants, the participants not seen again (one query per later phase) and the
@@ -248,14 +249,33 @@ impl Fieldwork {
                 }
             }
         }
-        let f = |id: &str, i: ConsentItem| ItemProblem::new(i, book.in_force(id, now).item(i));
-        for (id, code, never) in self.never_asked_in(&book, now)? {
-            let labels: Vec<&str> = never.iter().map(|i| i.label()).collect();
+        // Never asked: only participants with a consent record, by export code (the id and
+        // code of every participant in one plain read, not the participant list's query).
+        let mut with_records: Vec<(String, String)> =
+            crate::store::participants::codes(self.store.conn())?
+                .into_iter()
+                .filter(|(id, _)| book.records.contains_key(id))
+                .collect();
+        with_records.sort_by(|a, b| a.1.cmp(&b.1));
+        for (id, code) in with_records {
+            let f = book.in_force(&id, now);
+            let never: Vec<(ConsentItem, ItemState)> = ConsentItem::ALL
+                .iter()
+                .map(|i| (*i, f.item(*i)))
+                .filter(|(_, st)| matches!(st, ItemState::NotAsked | ItemState::Unset))
+                .collect();
+            if never.is_empty() {
+                continue;
+            }
+            let labels: Vec<&str> = never.iter().map(|(i, _)| i.label()).collect();
             out.push(ConsentProblem {
                 kind: "never-asked",
                 message: format!("{code}: never asked about {}", labels.join(", ")),
                 action: format!("ask {code} and record the answers with `consent record {code} …`"),
-                items: never.iter().map(|i| f(&id, *i)).collect(),
+                items: never
+                    .iter()
+                    .map(|(i, st)| ItemProblem::new(*i, *st))
+                    .collect(),
                 participant_id: id,
                 code,
                 session_id: None,
