@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::consent::sha256_bytes;
-use super::transcripts::{format_of, Located, Placed};
+use super::transcript_copy::Placed;
+use super::transcripts::{format_of, Located};
 use super::{clean, invalid, io_err, json, Fieldwork, Result, ServiceError};
 use crate::config::QuoteLabel;
 use crate::domain::anchor::{char_slice, reanchor, Anchor, ChangeSummary, Passage};

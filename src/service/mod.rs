@@ -14,6 +14,7 @@ pub mod search_query;
 pub mod sessions;
 pub mod setup;
 pub mod themes;
+pub mod transcript_copy;
 pub mod transcripts;
 pub mod tui_rows;
 
