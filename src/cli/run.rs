@@ -1039,7 +1039,7 @@ fn transcript(cli: &Cli, cfg: &LoadedConfig, c: &TranscriptCmd) -> Out {
 /// what it did to stderr.
 fn export(cli: &Cli, cfg: &LoadedConfig, c: &ExportCmd) -> Out {
     let mut fw = open(cli, cfg)?;
-    let r = (c.export().write)(&mut fw, &c.params)?;
+    let r = (c.export.write)(&mut fw, &c.params)?;
     for f in &r.printed {
         println!("{}", f.display());
     }

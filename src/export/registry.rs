@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use crate::service::{Fieldwork, Result};
 
 /// One export.
+#[derive(Debug)]
 pub struct Export {
     /// The CLI subcommand (`export NAME`) and the default file or folder name.
     pub name: &'static str,
@@ -34,6 +35,7 @@ pub struct Export {
 }
 
 /// A parameter of an export: a CLI flag and, where it makes sense, a choice in the pane.
+#[derive(Debug)]
 pub struct Param {
     /// The flag (`--NAME`, `_` written `-`) and the key in [`Params`].
     pub name: &'static str,
@@ -368,14 +370,8 @@ pub mod cli {
     /// `export NAME` with its parameters, as given on the command line.
     #[derive(Debug, Clone)]
     pub struct ExportCmd {
-        pub name: &'static str,
+        pub export: &'static Export,
         pub params: Params,
-    }
-
-    impl ExportCmd {
-        pub fn export(&self) -> &'static Export {
-            super::find(self.name).expect("only registered exports are parsed")
-        }
     }
 
     fn params(e: &Export, m: &ArgMatches) -> Params {
@@ -406,7 +402,7 @@ pub mod cli {
                 return Err(clap::Error::new(clap::error::ErrorKind::InvalidSubcommand));
             };
             Ok(ExportCmd {
-                name: e.name,
+                export: e,
                 params: params(e, sub),
             })
         }
@@ -518,6 +514,19 @@ mod tests {
                 "{}: a redacting export offers --allow-unreviewed",
                 e.name
             );
+            for a in e.params {
+                if let PaneUse::Cycle { values, .. } = a.pane {
+                    assert!(!values.is_empty(), "{}: {} cycles nothing", e.name, a.name);
+                    if let Some(d) = a.default {
+                        assert!(
+                            values.contains(&d),
+                            "{}: {} default not offered",
+                            e.name,
+                            a.name
+                        );
+                    }
+                }
+            }
             assert!(find(e.name).is_some());
             assert!(summary().contains(e.name));
         }
