@@ -353,8 +353,8 @@ fn service_timings(fw: &Fieldwork) {
         .saturating_sub(100);
     let rows: [(&str, Duration); 9] = [
         (
-            "consent problems (coverage + never asked)",
-            best(|| fieldwork::tui::effects::consent_problems(fw, None).unwrap()),
+            "consent problems (`Fieldwork::consent_problems`)",
+            best(|| fw.consent_problems().unwrap()),
         ),
         ("coverage", best(|| fw.coverage().unwrap())),
         (

@@ -23,14 +23,14 @@ use serde::Serialize;
 use time::{Date, Duration, Weekday};
 
 use crate::domain::{
-    format_date, now_utc, today, Answer, ConsentMode, InterviewMode, ParticipantFilter,
-    ParticipantInput, RecordingStatus, Role, SessionFilter, SessionKind, Site, Status, ThemeStatus,
+    format_date, today, Answer, ConsentMode, InterviewMode, ParticipantFilter, ParticipantInput,
+    RecordingStatus, Role, SessionFilter, SessionKind, Site, Status, ThemeStatus,
     TranscriptionStatus, WithdrawalScope,
 };
 use crate::service::consent::ConsentInput;
 use crate::service::sessions::{DocumentInput, InterviewInput, ObservationInput};
+use crate::service::setup::NewSite;
 use crate::service::{invalid, io_err, Fieldwork, Result, ServiceError};
-use crate::store::{audit, reference};
 
 /// Invented names, places, organisations, documents and fieldworkers.
 pub const NAMES: &str = include_str!("../assets/demo/names.txt");
@@ -157,23 +157,11 @@ pub fn generate_with(fw: &mut Fieldwork, opts: &DemoOptions) -> Result<DemoSumma
     // The whole study is one transaction: each service call's write is a savepoint of it,
     // so nothing is committed (and no page re-read) call by call, and a failure leaves
     // the database as it was.
-    fw.store.begin_batch()?;
-    let built = (|| {
+    fw.in_one_transaction(|fw| {
         add_site_copies(fw, opts.scale)?;
         let plan = plan_study(fw, opts, &names, &mut rng, base_sites.len())?;
         execute(fw, opts, plan, &frags, &mut rng)
-    })();
-    match built {
-        Ok(summary) => {
-            fw.store.end_batch(true)?;
-            Ok(summary)
-        }
-        Err(e) => {
-            let _ = fw.store.end_batch(false);
-            let _ = fw.refresh_reference();
-            Err(e)
-        }
-    }
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -339,15 +327,14 @@ fn add_site_copies(fw: &mut Fieldwork, scale: u32) -> Result<()> {
         return Ok(());
     }
     let base = fw.reference.sites.clone();
-    let phases = fw.reference.phases.clone();
-    let targets: HashMap<(u32, String), i64> = reference::targets(fw.store.conn())?
+    let targets: HashMap<(u32, String), i64> = fw
+        .targets()?
         .into_iter()
         .map(|(p, s, t)| ((p, s), t))
         .collect();
+    let phases: Vec<u32> = fw.reference.phases.iter().map(|p| p.number).collect();
     let existing: HashSet<String> = base.iter().map(|s| s.code.to_ascii_uppercase()).collect();
-    let user = fw.user().to_string();
-    let tx = fw.store.write()?;
-    let mut sort = base.len() as i64;
+    let mut new = Vec::new();
     for k in 2..=scale {
         for s in &base {
             let code = format!("{}{k}", s.code);
@@ -361,35 +348,25 @@ fn add_site_copies(fw: &mut Fieldwork, scale: u32) -> Result<()> {
                 Some(stem) => format!("{stem}{code}"),
                 None => format!("{} {k}", s.name),
             };
-            let site = Site {
-                id: crate::domain::new_id(),
-                code: code.clone(),
-                name,
-                region: s.region.clone(),
-                population: s.population,
-                places: s.places,
-                notes: Some(format!("Demo copy of site {} (scale {scale})", s.code)),
-            };
-            reference::insert_site(&tx, &site, sort)?;
-            sort += 1;
-            audit::record(
-                &tx,
-                &user,
-                "site",
-                &site.id,
-                "create",
-                None,
-                Some(&serde_json::to_value(&site).unwrap_or_default()),
-            )?;
-            for p in &phases {
-                if let Some(t) = targets.get(&(p.number, s.code.clone())) {
-                    reference::set_target(&tx, &p.id, &site.id, *t)?;
-                }
-            }
+            new.push(NewSite {
+                site: Site {
+                    id: crate::domain::new_id(),
+                    code: code.clone(),
+                    name,
+                    region: s.region.clone(),
+                    population: s.population,
+                    places: s.places,
+                    notes: Some(format!("Demo copy of site {} (scale {scale})", s.code)),
+                },
+                targets: phases
+                    .iter()
+                    .filter_map(|p| targets.get(&(*p, s.code.clone())).map(|t| (*p, *t)))
+                    .collect(),
+            });
         }
     }
-    tx.commit()?;
-    fw.refresh_reference()
+    // One transaction for every copy, through the service.
+    fw.add_sites(&new)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -531,7 +508,8 @@ fn plan_study(
     let today = today();
     let phases: Vec<_> = r.phases.clone();
     let roles: Vec<Role> = r.roles.clone();
-    let targets: HashMap<(u32, String), i64> = reference::targets(fw.store.conn())?
+    let targets: HashMap<(u32, String), i64> = fw
+        .targets()?
         .into_iter()
         .map(|(p, s, t)| ((p, s), t))
         .collect();
@@ -1122,21 +1100,13 @@ fn set_all_answers(p: &mut Person, f: impl Fn(&mut Answers)) {
 // ---------------------------------------------------------------------------------------
 // Execution through the service.
 
-/// Add a participant identified on `date` (the service's `add_participant` dates the first
-/// status event today): the same validation, insert, status event and audit entry.
-/// Returns the id and the export code.
+/// Add a participant identified on `date`, through the service.
 fn add_participant_on(
     fw: &mut Fieldwork,
     input: &ParticipantInput,
     date: Date,
 ) -> Result<(String, String)> {
-    let now = now_utc();
-    let row = fw.new_participant_row(input, &now)?;
-    let user = fw.user().to_string();
-    let tx = fw.store.write()?;
-    let added = Fieldwork::insert_participant_coded_tx(&tx, row, date.min(today()), &user)?;
-    tx.commit()?;
-    Ok(added)
+    fw.add_participant_identified_on(input, date)
 }
 
 fn execute(

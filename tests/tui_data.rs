@@ -4,9 +4,10 @@
 
 mod support;
 
+use fieldwork::export::registry::EXPORTS;
 use fieldwork::service::Fieldwork;
 use fieldwork::tui::app::{update, Action, Mode, Pane, State};
-use fieldwork::tui::data::{DataCmd, ExportKind, Focus};
+use fieldwork::tui::data::{DataCmd, Focus};
 use fieldwork::tui::keymap::Cmd;
 use support::tui::{cmd, state, text};
 
@@ -205,7 +206,7 @@ fn redaction_pane_seeds_reviews_and_snapshots() {
 fn export_pane_previews_writes_with_manifest_and_refuses() {
     let (d, mut fw, mut s) = setup(false);
     go(&mut fw, &mut s, Pane::Export);
-    assert_eq!(s.data.export.kind(), ExportKind::Participants);
+    assert_eq!(s.data.export.export().name, "participants");
     let p = s.data.export.current_preview().expect("preview computed");
     // Too few participants for k = 5: refused, with the reason, never a panic.
     assert!(
@@ -229,7 +230,7 @@ fn export_pane_previews_writes_with_manifest_and_refuses() {
     // Table 1: this small study's table cannot be protected (two small cells and a small
     // total in one line), so the preview refuses it and writing refuses too...
     cmd(&mut fw, &mut s, Cmd::Down);
-    assert_eq!(s.data.export.kind(), ExportKind::Table1);
+    assert_eq!(s.data.export.export().name, "table1");
     let p = s.data.export.current_preview().unwrap();
     assert!(
         p.refusal.as_deref().is_some_and(|r| r.contains("narrows")),
@@ -269,8 +270,8 @@ fn export_pane_previews_writes_with_manifest_and_refuses() {
     cmd(&mut fw, &mut s, Cmd::PageDown);
     assert!(s.data.export.written.as_ref().unwrap().scroll > 0);
     assert_eq!(
-        s.data.export.kind(),
-        ExportKind::Table1,
+        s.data.export.export().name,
+        "table1",
         "PgDn scrolls the manifest"
     );
 
@@ -291,17 +292,18 @@ fn export_pane_previews_writes_with_manifest_and_refuses() {
 
     // Quotes start on a theme; `p` moves to the next and the preview follows.
     cmd(&mut fw, &mut s, Cmd::Down);
-    assert_eq!(s.data.export.kind(), ExportKind::Quotes);
-    let first = s.data.export.theme.clone().expect("a theme chosen");
+    assert_eq!(s.data.export.export().name, "quotes");
+    let theme = |s: &State| s.data.export.params().get("theme").map(str::to_string);
+    let first = theme(&s).expect("a theme chosen");
     assert!(s.data.export.current_preview().unwrap().refusal.is_none());
     data(&mut fw, &mut s, DataCmd::Param);
-    assert_ne!(s.data.export.theme, Some(first));
+    assert_ne!(theme(&s), Some(first));
     assert!(s.data.export.current_preview().is_some());
 
     // Redacted transcripts: refused while suspects are unreviewed.
     cmd(&mut fw, &mut s, Cmd::End);
     cmd(&mut fw, &mut s, Cmd::Up);
-    assert_eq!(s.data.export.kind(), ExportKind::Transcripts);
+    assert_eq!(s.data.export.export().name, "transcripts");
     let p = s.data.export.current_preview().unwrap();
     assert!(p
         .refusal
@@ -320,7 +322,7 @@ fn export_pane_previews_writes_with_manifest_and_refuses() {
     // the status line shows its lines below the study line (never cut: what does not fit
     // is in the message log, `L`).
     cmd(&mut fw, &mut s, Cmd::End);
-    assert_eq!(s.data.export.kind(), ExportKind::Project);
+    assert_eq!(s.data.export.export().name, "project");
     let r = s.data.export.current_preview().unwrap().refusal.clone();
     let r = r.expect("the project is refused while suspects are unreviewed");
     let screen = text(&s, 120, 40);
@@ -375,7 +377,7 @@ fn privacy_mode_shows_no_name_on_either_pane() {
     screens.push(text(&s, 160, 50));
     cmd(&mut fw, &mut s, Cmd::Cancel);
     go(&mut fw, &mut s, Pane::Export);
-    for _ in ExportKind::ALL {
+    for _ in EXPORTS {
         screens.push(text(&s, 160, 50));
         cmd(&mut fw, &mut s, Cmd::Down);
     }

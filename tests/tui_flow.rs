@@ -163,7 +163,7 @@ fn consent_problems_list_the_three_kinds() {
     let (_d, mut fw, mut s) = setup();
     cmd(&mut fw, &mut s, Cmd::Go(Pane::Consent));
     let kinds: Vec<&str> = s.cproblems.iter().map(|p| p.kind).collect();
-    assert!(kinds.contains(&"never asked"), "{kinds:?}");
+    assert!(kinds.contains(&"never-asked"), "{kinds:?}");
     assert!(kinds.contains(&"follow-up"), "{kinds:?}");
 }
 
@@ -199,4 +199,41 @@ fn link_form_completes_paths_under_the_root() {
     );
     cmd(&mut fw, &mut s, Cmd::FormSubmit);
     assert!(msg(&s).contains("transcript linked"), "{}", msg(&s));
+}
+
+/// A path outside the transcripts root in the link form: the file is copied under the root
+/// (by the naming pattern) and imported, through the service call `transcript import` uses.
+#[test]
+fn link_form_imports_a_file_from_outside_the_root() {
+    let (d, mut fw, mut s) = setup();
+    let outside = d.path().join("downloads/from-the-recorder.txt");
+    std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    std::fs::write(&outside, "Interviewer: Hello.\nParticipant: Hello again.\n").unwrap();
+    cmd(&mut fw, &mut s, Cmd::Go(Pane::Transcripts));
+    let row = (0..s.transcripts.total)
+        .find(|i| s.transcripts.get(*i).unwrap().transcript.is_none())
+        .unwrap();
+    s.transcripts.selected = row;
+    let sid = s.transcripts.current().unwrap().session_id.clone();
+    cmd(&mut fw, &mut s, Cmd::LinkTranscript);
+    typed(&mut fw, &mut s, outside.to_str().unwrap());
+    assert_eq!(
+        s.form.as_ref().unwrap().1.get("path"),
+        outside.to_str().unwrap()
+    );
+    cmd(&mut fw, &mut s, Cmd::FormSubmit);
+    assert!(
+        msg(&s).contains("copied under the transcripts root"),
+        "{}",
+        msg(&s)
+    );
+    let shown = fw.session(&sid).unwrap();
+    let t = shown.transcript.expect("linked");
+    let copy = d.path().join("transcripts").join(&t.path);
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        std::fs::read(&outside).unwrap()
+    );
+    assert!(outside.exists(), "copied, not moved");
+    assert_eq!(fw.transcript_view(&sid).unwrap().turns.len(), 2);
 }

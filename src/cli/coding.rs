@@ -62,6 +62,13 @@ pub fn print_import(out: &ImportOutcome, json: bool) -> Out {
     if json {
         return print_json(out);
     }
+    if let Some(from) = &out.copied_from {
+        eprintln!(
+            "fieldwork: copied {} under the transcripts root as {}",
+            esc(from),
+            esc(&out.transcript.path)
+        );
+    }
     eprintln!(
         "fieldwork: imported {} ({}, {} turns, {} words) for interview {}",
         esc(&out.transcript.path),

@@ -2,6 +2,7 @@
 
 mod agreement;
 mod coding;
+mod docs;
 mod output;
 mod progress;
 mod run;
@@ -145,7 +146,7 @@ pub enum Command {
     /// Transcript redaction: the register of identifiers and the review of suspects.
     #[command(subcommand)]
     Redact(RedactCmd),
-    /// Anonymised exports (participant table, Table 1) and the REFI-QDA codebook.
+    // The help line is the registry's: it names every export.
     #[command(subcommand)]
     Export(ExportCmd),
     /// Interviews against targets, follow-up, observations and gaps.
@@ -191,6 +192,21 @@ pub enum Command {
     /// (percent and positive agreement, Cohen's kappa, Krippendorff's alpha) and the
     /// disagreeing spans with their text; settle disagreements; reveal under blind coding.
     Agreement(AgreementArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) for every
+    /// command and flag, e.g. `fieldwork completions bash >
+    /// ~/.local/share/bash-completion/completions/fieldwork`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (fieldwork.1), or with --out write it and one page per command
+    /// (fieldwork-export-table1.1, …) into DIR, e.g. `fieldwork man --out
+    /// ~/.local/share/man/man1`.
+    Man {
+        /// Folder for the pages (created if missing; existing pages are replaced).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Show the audit log, newest first.
     Audit {
         /// Only entries about this entity id.
@@ -370,6 +386,13 @@ pub enum ConsentCmd {
         participant: String,
         #[arg(long)]
         date: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Consent problems: interviewed without consent in force, recorded without audio
+    /// consent, baseline participants not seen again whose follow-up contact is not agreed,
+    /// consent items never asked. Exit 0 with the list (`check` is the one that fails).
+    Problems {
         #[arg(long)]
         json: bool,
     },
@@ -865,145 +888,9 @@ pub enum ImportCmd {
     },
 }
 
-#[derive(Debug, Subcommand)]
-pub enum ExportCmd {
-    /// The anonymised participant table (k-anonymous; manifest written beside it).
-    Participants {
-        /// csv, xlsx, json or datapackage (a folder: datapackage.json + CSV).
-        #[arg(long, value_parser = parse_participant_format)]
-        format: crate::export::participants::Format,
-        /// Output file (a folder for datapackage); a manifest is written beside it.
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// Every combination of exported quasi-identifiers covers at least k participants
-        /// (never below 3).
-        #[arg(long, default_value_t = crate::export::participants::DEFAULT_K)]
-        k: usize,
-        /// Replace existing files.
-        #[arg(long)]
-        force: bool,
-    },
-    /// Table 1: participants by role category × site × phase, small cells suppressed.
-    Table1 {
-        /// Output file (a manifest is written beside it as FILE.manifest.json).
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// md, csv or xlsx.
-        #[arg(long, default_value = "md", value_parser = parse_table1_format)]
-        format: crate::export::table1::Format,
-        /// Counts from 1 to threshold-1 are shown as <threshold (5 or 10).
-        #[arg(long, default_value_t = 5, value_parser = parse_threshold)]
-        threshold: i64,
-        /// Replace existing files.
-        #[arg(long)]
-        force: bool,
-        /// Write the table even when the audit finds a suppressed cell that combining
-        /// rows, columns and totals narrows (refused by default).
-        #[arg(long)]
-        allow_unsafe: bool,
-    },
-    /// The codebook as REFI-QDA XML (.qdc), with the theme ids as stable GUIDs.
-    Codebook {
-        /// qdc (the only format).
-        #[arg(long, default_value = "qdc", value_parser = ["qdc"])]
-        format: String,
-        /// Output file.
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// Only this framework (default: all, each also written as a code set).
-        #[arg(long)]
-        framework: Option<String>,
-        /// Replace an existing file.
-        #[arg(long)]
-        force: bool,
-        /// Export although theme names or descriptions hold suspects nobody reviewed.
-        #[arg(long)]
-        allow_unreviewed: bool,
-    },
-    /// A theme's quotes: redacted text and attribution label only, where consent allows.
-    Quotes {
-        /// Theme (path, name or id prefix).
-        #[arg(long)]
-        theme: String,
-        /// Output file (a manifest is written beside it as FILE.manifest.json).
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// csv, md or json.
-        #[arg(long, default_value = "csv", value_parser = parse_quotes_format)]
-        format: crate::export::quotes::Format,
-        /// Replace existing files.
-        #[arg(long)]
-        force: bool,
-    },
-    /// The framework matrix (cases by export code and phase × themes; summaries redacted).
-    Matrix {
-        /// Output file, .xlsx or .csv (a manifest is written beside it).
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// Only this phase.
-        #[arg(long)]
-        phase: Option<u32>,
-        /// Export although summaries hold suspects nobody reviewed.
-        #[arg(long)]
-        allow_unreviewed: bool,
-        /// Replace existing files.
-        #[arg(long)]
-        force: bool,
-    },
-    /// Redacted transcripts, one .txt per interview named by export code and phase.
-    Transcripts {
-        /// Redact with the register (required: originals are never exported this way).
-        #[arg(long, required = true)]
-        redacted: bool,
-        /// Output folder (a manifest.json is written inside it).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Export although suspects are not reviewed yet.
-        #[arg(long)]
-        allow_unreviewed: bool,
-        /// Replace a non-empty folder.
-        #[arg(long)]
-        force: bool,
-    },
-    /// A REFI-QDA project (.qdpx): codebook, redacted transcripts, codings, memos, cases.
-    Project {
-        /// qdpx (the only format).
-        #[arg(long, default_value = "qdpx", value_parser = ["qdpx"])]
-        format: String,
-        /// Output file (a manifest is written beside it).
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// Write the original, identifying transcripts instead of the redacted ones.
-        #[arg(long)]
-        originals: bool,
-        /// Export although suspects are not reviewed yet (redacted sources only).
-        #[arg(long)]
-        allow_unreviewed: bool,
-        /// Replace existing files.
-        #[arg(long)]
-        force: bool,
-    },
-}
-
-fn parse_quotes_format(s: &str) -> Result<crate::export::quotes::Format, String> {
-    s.parse()
-}
-
-fn parse_participant_format(s: &str) -> Result<crate::export::participants::Format, String> {
-    s.parse()
-}
-
-fn parse_threshold(s: &str) -> Result<i64, String> {
-    match s.trim() {
-        "5" => Ok(5),
-        "10" => Ok(10),
-        _ => Err(format!("`{s}` is not offered (valid: 5, 10)")),
-    }
-}
-
-fn parse_table1_format(s: &str) -> Result<crate::export::table1::Format, String> {
-    s.parse()
-}
+/// `export NAME …`: the subcommands, their flags and help are built from the export
+/// registry ([`crate::export::registry::EXPORTS`]).
+pub use crate::export::registry::cli::ExportCmd;
 
 #[cfg(test)]
 mod tests {

@@ -48,10 +48,15 @@ impl Failure {
     }
     /// A runtime failure: exit 1.
     pub(super) fn runtime(message: impl Into<String>) -> Failure {
-        Failure {
-            message: message.into(),
-            code: 1,
-        }
+        failure(1, message)
+    }
+}
+
+/// A failure with its exit code (for the other dispatch modules).
+pub(super) fn failure(code: i32, message: impl Into<String>) -> Failure {
+    Failure {
+        message: message.into(),
+        code,
     }
 }
 
@@ -209,6 +214,12 @@ fn create(
 }
 
 fn run(cli: Cli) -> Out {
+    // Generated from the clap definitions: no configuration or database involved.
+    match &cli.command {
+        Some(Command::Completions { shell }) => return super::docs::completions(*shell),
+        Some(Command::Man { out }) => return super::docs::man(out.as_deref()),
+        _ => {}
+    }
     let cfg = config::load(cli.config.as_deref())?;
     let Some(command) = &cli.command else {
         let fw = open(&cli, &cfg)?;
@@ -386,6 +397,8 @@ fn run(cli: Cli) -> Out {
             Ok(0)
         }
         Command::Export(c) => export(&cli, &cfg, c),
+        Command::Completions { shell } => super::docs::completions(*shell),
+        Command::Man { out } => super::docs::man(out.as_deref()),
         Command::Coverage { json, by } => {
             let fw = open(&cli, &cfg)?;
             let c = fw.coverage()?;
@@ -816,6 +829,33 @@ fn consent(cli: &Cli, cfg: &LoadedConfig, c: &ConsentCmd) -> Out {
             print!("{}", output::render_consent(&f, &records, &withdrawals, on));
             Ok(0)
         }
+        ConsentCmd::Problems { json } => {
+            let problems = fw.consent_problems()?;
+            if *json {
+                return print_json(&problems);
+            }
+            let rows: Vec<Vec<String>> = problems
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.kind.to_string(),
+                        p.code.clone(),
+                        p.session_id
+                            .as_deref()
+                            .map(|s| s.chars().take(8).collect())
+                            .unwrap_or_default(),
+                        p.date.clone(),
+                        esc(&p.message),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                table(&["KIND", "CODE", "INTERVIEW", "DATE", "PROBLEM"], &rows)
+            );
+            eprintln!("fieldwork: {} consent problem(s)", problems.len());
+            Ok(0)
+        }
     }
 }
 
@@ -1174,168 +1214,21 @@ fn transcript(cli: &Cli, cfg: &LoadedConfig, c: &TranscriptCmd) -> Out {
     }
 }
 
+/// `export NAME`: the registry's entry writes; its paths go to stdout, its warnings and
+/// what it did to stderr.
 fn export(cli: &Cli, cfg: &LoadedConfig, c: &ExportCmd) -> Out {
     let mut fw = open(cli, cfg)?;
-    match c {
-        ExportCmd::Participants {
-            format,
-            out,
-            k,
-            force,
-        } => {
-            let r = crate::export::participants::export(&fw, *format, out, *k, *force)?;
-            for f in &r.files {
-                println!("{}", f.display());
-            }
-            eprintln!(
-                "fieldwork: exported {} participant(s) ({}; {} cell(s) suppressed; k = {k})",
-                r.rows, r.generalisation, r.cells_suppressed
-            );
-            Ok(0)
-        }
-        ExportCmd::Table1 {
-            out,
-            format,
-            threshold,
-            force,
-            allow_unsafe,
-        } => {
-            let r = crate::export::table1::export(
-                &fw,
-                *format,
-                out,
-                *threshold,
-                *force,
-                *allow_unsafe,
-            )?;
-            for f in &r.files {
-                println!("{}", f.display());
-            }
-            eprintln!(
-                "fieldwork: wrote Table 1 ({} cell(s) suppressed, threshold {threshold})",
-                r.cells_suppressed
-            );
-            eprintln!("fieldwork: {}", r.audit.line(*threshold));
-            for c in &r.audit.narrowed {
-                eprintln!("fieldwork:   can be narrowed: {c}");
-            }
-            Ok(0)
-        }
-        ExportCmd::Codebook {
-            format: _,
-            out,
-            framework,
-            allow_unreviewed,
-            force,
-        } => {
-            let r = crate::export::codebook::export(
-                &fw,
-                out,
-                framework.as_deref(),
-                *allow_unreviewed,
-                *force,
-            )?;
-            println!("{}", r.file.display());
-            eprintln!("fieldwork: exported {} code(s)", r.codes);
-            Ok(0)
-        }
-        ExportCmd::Quotes {
-            theme,
-            out,
-            format,
-            force,
-        } => {
-            let r = crate::export::quotes::export_quotes(&fw, theme, *format, out, *force)?;
-            for f in &r.files {
-                println!("{}", f.display());
-            }
-            eprintln!(
-                "fieldwork: exported {} quote(s); {} withheld for consent, {} lost after re-import",
-                r.exported, r.withheld_consent, r.withheld_unanchored
-            );
-            Ok(0)
-        }
-        ExportCmd::Matrix {
-            out,
-            phase,
-            allow_unreviewed,
-            force,
-        } => {
-            let r =
-                crate::export::matrix::export_matrix(&fw, out, *phase, *allow_unreviewed, *force)?;
-            for f in &r.files {
-                println!("{}", f.display());
-            }
-            for w in &r.warnings {
-                eprintln!("fieldwork: {}", esc(w));
-            }
-            eprintln!(
-                "fieldwork: exported {} row(s); {} summary cell(s) redacted",
-                r.rows, r.summaries_redacted
-            );
-            Ok(0)
-        }
-        ExportCmd::Transcripts {
-            redacted: _,
-            out,
-            allow_unreviewed,
-            force,
-        } => {
-            let r = crate::export::transcripts::export_transcripts(
-                &mut fw,
-                out,
-                *allow_unreviewed,
-                *force,
-            )?;
-            println!("{}", r.folder.display());
-            if r.unreviewed_suspects > 0 {
-                eprintln!(
-                    "fieldwork: warning: {} suspect(s) were not reviewed (--allow-unreviewed)",
-                    r.unreviewed_suspects
-                );
-            }
-            eprintln!(
-                "fieldwork: exported {} transcript(s) ({} replacement(s) logged); {} withheld for consent",
-                r.files, r.replacements, r.withheld_consent
-            );
-            Ok(0)
-        }
-        ExportCmd::Project {
-            format: _,
-            out,
-            originals,
-            allow_unreviewed,
-            force,
-        } => {
-            if *originals {
-                eprintln!("fieldwork: {}", crate::export::project::ORIGINALS_WARNING);
-            }
-            let r = crate::export::project::export_project(
-                &mut fw,
-                out,
-                *originals,
-                *allow_unreviewed,
-                *force,
-            )?;
-            for f in &r.files {
-                println!("{}", f.display());
-            }
-            for w in r
-                .preview
-                .warnings
-                .iter()
-                .filter(|w| w.as_str() != crate::export::project::ORIGINALS_WARNING)
-            {
-                eprintln!("fieldwork: {}", esc(w));
-            }
-            let p = &r.preview;
-            eprintln!(
-                "fieldwork: exported {} source(s), {} coding(s), {} note(s), {} case(s), {} code(s)",
-                p.sources, p.codings, p.notes, p.cases, p.codes
-            );
-            Ok(0)
-        }
+    let r = (c.export.write)(&mut fw, &c.params)?;
+    for f in &r.printed {
+        println!("{}", f.display());
     }
+    for w in &r.warnings {
+        eprintln!("fieldwork: {}", esc(w));
+    }
+    for n in &r.notes {
+        eprintln!("fieldwork: {n}");
+    }
+    Ok(0)
 }
 
 fn theme(cli: &Cli, cfg: &LoadedConfig, c: &ThemeCmd) -> Out {

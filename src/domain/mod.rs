@@ -2,9 +2,11 @@
 
 pub mod agreement;
 pub mod anchor;
+pub mod archive;
 pub mod consent;
 pub mod ids;
 pub mod redact;
+pub mod transcript;
 pub mod types;
 
 pub use consent::*;

@@ -299,6 +299,73 @@ pub fn export(
     })
 }
 
+// The registry's entry (`export codebook`, the Export pane).
+
+use super::registry::{
+    common, preview_rows, Export, Kind, Outcome, PaneUse, Param, Params, Preview,
+};
+
+pub const ENTRY: Export = Export {
+    name: "codebook",
+    title: "Codebook (REFI-QDA .qdc)",
+    about: "The codebook as REFI-QDA XML (.qdc), with the theme ids as stable GUIDs.",
+    formats: &["qdc"],
+    params: &[
+        common::format(
+            Kind::OneOf(&["qdc"]),
+            Some("qdc"),
+            false,
+            "qdc (the only format).",
+        ),
+        common::out("FILE", "Output file."),
+        Param {
+            name: "framework",
+            kind: Kind::Text,
+            default: None,
+            required: false,
+            value_name: "FRAMEWORK",
+            help: "Only this framework (default: all, each also written as a code set).",
+            pane: PaneUse::Hidden,
+        },
+        common::force("Replace an existing file."),
+        common::allow_unreviewed(
+            "Export although theme names or descriptions hold suspects nobody reviewed.",
+        ),
+    ],
+    redacts: true,
+    preview: preview_entry,
+    write: write_entry,
+};
+
+fn preview_entry(fw: &Fieldwork, p: &Params) -> Result<Preview> {
+    let mut v = Preview::default();
+    let xml = codebook_xml(fw, p.get("framework"))?;
+    let themes = fw.themes(false)?;
+    v.summary.push(format!(
+        "{} code(s), every framework also written as a code set; no manifest (the codebook holds no participant data)",
+        xml.matches("<Code ").count()
+    ));
+    v.header = vec!["code".into()];
+    v.rows = preview_rows(themes.into_iter().map(|t| vec![t.path]));
+    Ok(v)
+}
+
+fn write_entry(fw: &mut Fieldwork, p: &Params) -> Result<Outcome> {
+    let r = export(
+        fw,
+        &p.out()?,
+        p.get("framework"),
+        p.flag(common::ALLOW_UNREVIEWED),
+        p.flag("force"),
+    )?;
+    Ok(Outcome {
+        files: vec![r.file.clone()],
+        printed: vec![r.file],
+        warnings: Vec::new(),
+        notes: vec![format!("exported {} code(s)", r.codes)],
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

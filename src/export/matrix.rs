@@ -282,3 +282,84 @@ pub fn export_matrix(
         warnings: p.warnings,
     })
 }
+
+// The registry's entry (`export matrix`, the Export pane).
+
+use super::registry::{
+    common, preview_rows, Export, Kind, Outcome, PaneUse, Param, Params, Preview,
+};
+
+pub const ENTRY: Export = Export {
+    name: "matrix",
+    title: "Framework matrix",
+    about: "The framework matrix (cases by export code and phase × themes; summaries redacted).",
+    formats: &["xlsx", "csv"],
+    params: &[
+        common::out(
+            "FILE",
+            "Output file, .xlsx or .csv (a manifest is written beside it).",
+        ),
+        Param {
+            name: "phase",
+            kind: Kind::Phase,
+            default: None,
+            required: false,
+            value_name: "PHASE",
+            help: "Only this phase.",
+            pane: PaneUse::Phase {
+                shown: "phase {}",
+                unset: "every phase",
+            },
+        },
+        common::allow_unreviewed("Export although summaries hold suspects nobody reviewed."),
+        common::force("Replace existing files."),
+    ],
+    redacts: true,
+    preview: preview_entry,
+    write: write_entry,
+};
+
+fn preview_entry(fw: &Fieldwork, p: &Params) -> Result<Preview> {
+    let mut v = Preview::default();
+    let m = preview_matrix(fw, p.parse("phase")?)?;
+    v.summary.push(format!(
+        "{} row(s) × {} theme(s); {} case(s) withheld for consent",
+        m.rows.len(),
+        m.themes,
+        m.cases_withheld
+    ));
+    v.summary.push(format!(
+        "{} summary cell(s) redacted; {} hold unreviewed suspects",
+        m.summaries_redacted, m.summaries_with_suspects
+    ));
+    v.warnings = m.warnings;
+    v.text_cols = m
+        .header
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.ends_with("summary"))
+        .map(|(i, _)| i)
+        .collect();
+    v.header = m.header;
+    v.rows = preview_rows(m.rows);
+    Ok(v)
+}
+
+fn write_entry(fw: &mut Fieldwork, p: &Params) -> Result<Outcome> {
+    let r = export_matrix(
+        fw,
+        &p.out()?,
+        p.parse("phase")?,
+        p.flag(common::ALLOW_UNREVIEWED),
+        p.flag("force"),
+    )?;
+    Ok(Outcome {
+        printed: r.files.clone(),
+        files: r.files,
+        warnings: r.warnings,
+        notes: vec![format!(
+            "exported {} row(s); {} summary cell(s) redacted",
+            r.rows, r.summaries_redacted
+        )],
+    })
+}

@@ -14,6 +14,7 @@ pub mod matrix;
 pub mod participants;
 pub mod project;
 pub mod quotes;
+pub mod registry;
 pub mod table1;
 pub mod text;
 pub mod transcripts;

@@ -689,6 +689,99 @@ pub(crate) fn write_dir(
     Ok(())
 }
 
+// The registry's entry (`export participants`, the Export pane).
+
+use super::registry::{
+    common, preview_rows, Export, Kind, Outcome, PaneUse, Param, Params, Preview,
+};
+
+fn check_format(s: &str) -> std::result::Result<(), String> {
+    s.parse::<Format>().map(|_| ())
+}
+
+pub const ENTRY: Export = Export {
+    name: "participants",
+    title: "Participants (anonymised table)",
+    about: "The anonymised participant table (k-anonymous; manifest written beside it).",
+    formats: &["csv", "xlsx", "json", "datapackage"],
+    params: &[
+        common::format(
+            Kind::Checked(check_format),
+            None,
+            true,
+            "csv, xlsx, json or datapackage (a folder: datapackage.json + CSV).",
+        ),
+        common::out(
+            "FILE",
+            "Output file (a folder for datapackage); a manifest is written beside it.",
+        ),
+        Param {
+            name: "k",
+            kind: Kind::Count,
+            default: Some("5"),
+            required: false,
+            value_name: "K",
+            help: "Every combination of exported quasi-identifiers covers at least k participants (never below 3).",
+            pane: PaneUse::Cycle {
+                values: &["3", "4", "5", "6", "7", "8", "9", "10"],
+                shown: "k = {}",
+            },
+        },
+        common::force("Replace existing files."),
+    ],
+    redacts: false,
+    preview: preview_entry,
+    write: write_entry,
+};
+
+fn k_of(p: &Params) -> Result<usize> {
+    Ok(p.parse("k")?.unwrap_or(DEFAULT_K))
+}
+
+fn preview_entry(fw: &Fieldwork, p: &Params) -> Result<Preview> {
+    let k = k_of(p)?;
+    let mut v = Preview::default();
+    let records = eligible_records(fw)?;
+    v.summary.push(format!(
+        "{} eligible participant(s) (completed interview, archiving consent, no removal withdrawal)",
+        records.len()
+    ));
+    v.header = header();
+    match anonymise(&records, k) {
+        Ok(a) => {
+            v.summary.push(format!(
+                "{} row(s); k = {k}; {}; {} of {} quasi-identifying cell(s) suppressed",
+                a.rows.len(),
+                a.level.describe(),
+                a.cells_suppressed,
+                a.cells_informative
+            ));
+            v.warnings = a.notes.clone();
+            v.rows = preview_rows(cells(&a));
+        }
+        Err(e) => v.refusal = Some(e.to_string()),
+    }
+    Ok(v)
+}
+
+fn write_entry(fw: &mut Fieldwork, p: &Params) -> Result<Outcome> {
+    let k = k_of(p)?;
+    let format: Format = p
+        .format(&ENTRY)
+        .parse()
+        .map_err(|m: String| invalid("format", m))?;
+    let r = export(fw, format, &p.out()?, k, p.flag("force"))?;
+    Ok(Outcome {
+        printed: r.files.clone(),
+        files: r.files,
+        warnings: Vec::new(),
+        notes: vec![format!(
+            "exported {} participant(s) ({}; {} cell(s) suppressed; k = {k})",
+            r.rows, r.generalisation, r.cells_suppressed
+        )],
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -576,3 +576,98 @@ pub fn export_project(
         preview: built.preview,
     })
 }
+
+// The registry's entry (`export project`, the Export pane).
+
+use super::registry::{common, Export, Kind, Outcome, PaneUse, Param, Params, Preview};
+
+pub const ENTRY: Export = Export {
+    name: "project",
+    title: "Project (REFI-QDA .qdpx)",
+    about: "A REFI-QDA project (.qdpx): codebook, redacted transcripts, codings, memos, cases.",
+    formats: &["qdpx"],
+    params: &[
+        common::format(
+            Kind::OneOf(&["qdpx"]),
+            Some("qdpx"),
+            false,
+            "qdpx (the only format).",
+        ),
+        common::out("FILE", "Output file (a manifest is written beside it)."),
+        Param {
+            name: "originals",
+            kind: Kind::Flag,
+            default: None,
+            required: false,
+            value_name: "",
+            help: "Write the original, identifying transcripts instead of the redacted ones.",
+            pane: PaneUse::Hidden,
+        },
+        common::allow_unreviewed(
+            "Export although suspects are not reviewed yet (redacted sources only).",
+        ),
+        common::force("Replace existing files."),
+    ],
+    redacts: true,
+    preview: preview_entry,
+    write: write_entry,
+};
+
+fn preview_entry(fw: &Fieldwork, p: &Params) -> Result<Preview> {
+    let mut v = Preview::default();
+    let originals = p.flag("originals");
+    let x = preview_project(fw, originals)?;
+    v.summary.push(format!(
+        "{} source(s) ({}), {} coding(s), {} note(s), {} case(s), {} code(s)",
+        x.sources,
+        if originals { "ORIGINALS" } else { "redacted" },
+        x.codings,
+        x.notes,
+        x.cases,
+        x.codes
+    ));
+    v.summary.push(format!(
+        "withheld: {} source(s) for consent, {} coding(s) lost or on retired themes",
+        x.withheld_sources, x.withheld_codings
+    ));
+    v.warnings = x.warnings;
+    let open = fw.suspects(None)?;
+    if !open.is_empty() && !originals {
+        let places = open.iter().map(|g| g.occurrences.len()).sum();
+        v.refusal = Some(super::registry::unreviewed(Some(open.len()), places));
+    }
+    Ok(v)
+}
+
+fn write_entry(fw: &mut Fieldwork, p: &Params) -> Result<Outcome> {
+    let originals = p.flag("originals");
+    let r = export_project(
+        fw,
+        &p.out()?,
+        originals,
+        p.flag(common::ALLOW_UNREVIEWED),
+        p.flag("force"),
+    )?;
+    let mut warnings = Vec::new();
+    if originals {
+        warnings.push(ORIGINALS_WARNING.to_string());
+    }
+    warnings.extend(
+        r.preview
+            .warnings
+            .iter()
+            .filter(|w| w.as_str() != ORIGINALS_WARNING)
+            .cloned(),
+    );
+    let x = &r.preview;
+    let notes = vec![format!(
+        "exported {} source(s), {} coding(s), {} note(s), {} case(s), {} code(s)",
+        x.sources, x.codings, x.notes, x.cases, x.codes
+    )];
+    Ok(Outcome {
+        printed: r.files.clone(),
+        files: r.files,
+        warnings,
+        notes,
+    })
+}

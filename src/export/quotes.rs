@@ -307,3 +307,92 @@ pub fn export_quotes(
         withheld_unanchored: p.withheld_unanchored,
     })
 }
+
+// The registry's entry (`export quotes`, the Export pane).
+
+use super::registry::{
+    common, preview_rows, Export, Kind, Outcome, PaneUse, Param, Params, Preview,
+};
+
+fn check_format(s: &str) -> std::result::Result<(), String> {
+    s.parse::<Format>().map(|_| ())
+}
+
+pub const ENTRY: Export = Export {
+    name: "quotes",
+    title: "Quotes of a theme",
+    about: "A theme's quotes: redacted text and attribution label only, where consent allows.",
+    formats: &["csv", "md", "json"],
+    params: &[
+        Param {
+            name: "theme",
+            kind: Kind::Text,
+            default: None,
+            required: true,
+            value_name: "THEME",
+            help: "Theme (path, name or id prefix).",
+            pane: PaneUse::Theme {
+                shown: "theme {}",
+                unset: "no theme chosen",
+            },
+        },
+        common::out(
+            "FILE",
+            "Output file (a manifest is written beside it as FILE.manifest.json).",
+        ),
+        common::format(
+            Kind::Checked(check_format),
+            Some("csv"),
+            false,
+            "csv, md or json.",
+        ),
+        common::force("Replace existing files."),
+    ],
+    redacts: false,
+    preview: preview_entry,
+    write: write_entry,
+};
+
+fn preview_entry(fw: &Fieldwork, p: &Params) -> Result<Preview> {
+    let mut v = Preview::default();
+    let Some(theme) = p.get("theme") else {
+        v.refusal = Some("no theme chosen: p cycles the themes".into());
+        return Ok(v);
+    };
+    let path = p.shown("theme").unwrap_or(theme);
+    let q = preview_quotes(fw, theme)?;
+    v.summary.push(format!(
+        "theme {path}: {} quote(s); {} withheld for consent; {} lost after a re-import",
+        q.rows.len(),
+        q.withheld_consent,
+        q.withheld_unanchored
+    ));
+    v.warnings = q.warnings;
+    v.header = vec!["attribution".into(), "quote (redacted)".into()];
+    v.text_cols = vec![1];
+    v.rows = preview_rows(q.rows.into_iter().map(|r| {
+        vec![
+            r.attribution,
+            r.quote.split_whitespace().collect::<Vec<_>>().join(" "),
+        ]
+    }));
+    Ok(v)
+}
+
+fn write_entry(fw: &mut Fieldwork, p: &Params) -> Result<Outcome> {
+    let format: Format = p
+        .format(&ENTRY)
+        .parse()
+        .map_err(|m: String| super::invalid("format", m))?;
+    let theme = p.required("theme")?;
+    let r = export_quotes(fw, theme, format, &p.out()?, p.flag("force"))?;
+    Ok(Outcome {
+        printed: r.files.clone(),
+        files: r.files,
+        warnings: Vec::new(),
+        notes: vec![format!(
+            "exported {} quote(s); {} withheld for consent, {} lost after re-import",
+            r.exported, r.withheld_consent, r.withheld_unanchored
+        )],
+    })
+}

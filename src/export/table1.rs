@@ -619,6 +619,152 @@ pub fn export(
     })
 }
 
+// The registry's entry (`export table1`, the Export pane).
+
+use super::registry::{
+    common, preview_rows, Export, Kind, Outcome, PaneUse, Param, Params, Preview,
+};
+
+fn check_format(s: &str) -> std::result::Result<(), String> {
+    s.parse::<Format>().map(|_| ())
+}
+
+fn check_threshold(s: &str) -> std::result::Result<(), String> {
+    match s.trim() {
+        "5" | "10" => Ok(()),
+        _ => Err(format!("`{s}` is not offered (valid: 5, 10)")),
+    }
+}
+
+pub const ENTRY: Export = Export {
+    name: "table1",
+    title: "Table 1 (counts)",
+    about: "Table 1: participants by role category × site × phase, small cells suppressed.",
+    formats: &["md", "csv", "xlsx"],
+    params: &[
+        common::out(
+            "FILE",
+            "Output file (a manifest is written beside it as FILE.manifest.json).",
+        ),
+        common::format(Kind::Checked(check_format), Some("md"), false, "md, csv or xlsx."),
+        Param {
+            name: "threshold",
+            kind: Kind::Checked(check_threshold),
+            default: Some("5"),
+            required: false,
+            value_name: "THRESHOLD",
+            help: "Counts from 1 to threshold-1 are shown as <threshold (5 or 10).",
+            pane: PaneUse::Cycle {
+                values: &["5", "10"],
+                shown: "small cells < {}",
+            },
+        },
+        common::force("Replace existing files."),
+        Param {
+            name: "allow_unsafe",
+            kind: Kind::Flag,
+            default: None,
+            required: false,
+            value_name: "",
+            help: "Write the table even when the audit finds a suppressed cell that combining rows, columns and totals narrows (refused by default).",
+            pane: PaneUse::Confirm {
+                label: "Audit not safe",
+                yes: "write anyway",
+            },
+        },
+    ],
+    redacts: false,
+    preview: preview_entry,
+    write: write_entry,
+};
+
+fn threshold_of(p: &Params) -> Result<i64> {
+    let t = p.get("threshold").unwrap_or("5");
+    check_threshold(t).map_err(|m| invalid("threshold", m))?;
+    Ok(t.trim().parse().unwrap_or(5))
+}
+
+fn preview_entry(fw: &Fieldwork, p: &Params) -> Result<Preview> {
+    let t = threshold_of(p)?;
+    let mut v = Preview::default();
+    let table = build(fw, t)?;
+    let (mut primary, mut secondary) = (0, 0);
+    for (_, _, g) in &table.phases {
+        primary += g.count(Mark::Primary);
+        secondary += g.count(Mark::Secondary);
+        if g.unresolved > 0 {
+            v.warnings.push(format!(
+                "{} line(s) where a suppressed cell could still be worked out",
+                g.unresolved
+            ));
+        }
+    }
+    v.summary.push(format!(
+        "{} site(s) × {} role categor(ies) × {} phase(s); counts 1–{} shown as <{t}",
+        table.sites.len(),
+        table.categories.len(),
+        table.phases.len(),
+        t - 1
+    ));
+    v.summary.push(format!(
+        "cells suppressed: {primary} small, {secondary} secondary; declined {} and withdrawn {} as totals only",
+        small_count(table.declined, t),
+        small_count(table.withdrawn, t)
+    ));
+    let audit = table.audit_summary();
+    v.summary.push(audit.line(t));
+    if !audit.safe {
+        v.refusal = Some(
+            "refused as it stands: combining rows, columns and totals narrows a suppressed cell; group sites or categories, or choose “write anyway” in the form"
+                .into(),
+        );
+    }
+    v.warnings.extend(
+        audit
+            .narrowed
+            .iter()
+            .map(|c| format!("can be narrowed: {c}")),
+    );
+    v.header = vec!["Table 1 (as markdown)".into()];
+    v.rows = preview_rows(table.markdown().lines().map(|l| vec![l.to_string()]));
+    Ok(v)
+}
+
+fn write_entry(fw: &mut Fieldwork, p: &Params) -> Result<Outcome> {
+    let t = threshold_of(p)?;
+    let format: Format = p
+        .format(&ENTRY)
+        .parse()
+        .map_err(|m: String| invalid("format", m))?;
+    let r = export(
+        fw,
+        format,
+        &p.out()?,
+        t,
+        p.flag("force"),
+        p.flag("allow_unsafe"),
+    )?;
+    let mut notes = vec![
+        format!(
+            "wrote Table 1 ({} cell(s) suppressed, threshold {t})",
+            r.cells_suppressed
+        ),
+        r.audit.line(t),
+    ];
+    notes.extend(
+        r.audit
+            .narrowed
+            .iter()
+            .map(|c| format!("  can be narrowed: {c}")),
+    );
+    Ok(Outcome {
+        printed: r.files.clone(),
+        files: r.files,
+        warnings: Vec::new(),
+        notes,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

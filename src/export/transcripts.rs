@@ -264,3 +264,91 @@ pub fn export_transcripts(
         unreviewed_suspects: unreviewed,
     })
 }
+
+// The registry's entry (`export transcripts`, the Export pane).
+
+use super::registry::{
+    common, preview_rows, Export, Kind, Outcome, PaneUse, Param, Params, Preview,
+};
+
+pub const ENTRY: Export = Export {
+    name: "transcripts",
+    title: "Redacted transcripts",
+    about: "Redacted transcripts, one .txt per interview named by export code and phase.",
+    formats: &["folder"],
+    params: &[
+        Param {
+            name: "redacted",
+            kind: Kind::Flag,
+            default: None,
+            required: true,
+            value_name: "",
+            help: "Redact with the register (required: originals are never exported this way).",
+            pane: PaneUse::Hidden,
+        },
+        common::out(
+            "DIR",
+            "Output folder (a manifest.json is written inside it).",
+        ),
+        common::allow_unreviewed("Export although suspects are not reviewed yet."),
+        common::force("Replace a non-empty folder."),
+    ],
+    redacts: true,
+    preview: preview_entry,
+    write: write_entry,
+};
+
+fn preview_entry(fw: &Fieldwork, _: &Params) -> Result<Preview> {
+    let mut v = Preview::default();
+    let t = preview_transcripts(fw)?;
+    v.summary.push(format!(
+        "{} transcript(s); {} replacement(s); {} withheld for consent",
+        t.files.len(),
+        t.files.iter().map(|f| f.replacements).sum::<usize>(),
+        t.withheld_consent
+    ));
+    v.warnings = t.warnings;
+    if t.unreviewed_suspects > 0 {
+        v.refusal = Some(super::registry::unreviewed(None, t.unreviewed_suspects));
+    }
+    v.header = vec![
+        "file".into(),
+        "characters".into(),
+        "replacements".into(),
+        "unreviewed".into(),
+    ];
+    v.rows = preview_rows(t.files.into_iter().map(|f| {
+        vec![
+            f.file,
+            f.chars.to_string(),
+            f.replacements.to_string(),
+            f.unreviewed_suspects.to_string(),
+        ]
+    }));
+    Ok(v)
+}
+
+fn write_entry(fw: &mut Fieldwork, p: &Params) -> Result<Outcome> {
+    let r = export_transcripts(
+        fw,
+        &p.out()?,
+        p.flag(common::ALLOW_UNREVIEWED),
+        p.flag("force"),
+    )?;
+    let mut warnings = Vec::new();
+    if r.unreviewed_suspects > 0 {
+        warnings.push(format!(
+            "warning: {} suspect(s) were not reviewed (--allow-unreviewed)",
+            r.unreviewed_suspects
+        ));
+    }
+    Ok(Outcome {
+        files: vec![r.folder.clone(), r.folder.join(MANIFEST)],
+        printed: vec![r.folder],
+        warnings,
+        notes: vec![format!(
+            "exported {} transcript(s) ({} replacement(s) logged); {} withheld for consent",
+            r.files, r.replacements, r.withheld_consent
+        )],
+    })
+}

@@ -1,9 +1,12 @@
-//! Reading files from outside: transcripts (txt, md, docx, vtt) and REFI-QDA codebooks.
+//! Reading files from outside: REFI-QDA codebooks (on the service). The transcript parser
+//! and the bounded ZIP reader are plain functions of bytes that the service uses too, so
+//! they live in the lower layer ([`crate::domain::transcript`], [`crate::domain::archive`]);
+//! they are re-exported here under their old paths. `import` uses `service`, never the
+//! reverse.
 
-pub mod archive;
 pub mod codings;
 pub mod refi;
-pub mod transcript;
+pub use crate::domain::{archive, transcript};
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

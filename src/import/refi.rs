@@ -132,7 +132,7 @@ pub const PROJECT_MEMBER: &str = "project.qde";
 /// The codebook text of a file: a `.qdc` codebook as it is, or the `project.qde` of a
 /// `.qdpx` project archive, read through the capped archive reader.
 pub fn codebook_text(bytes: &[u8], file: &str) -> Result<String, ServiceError> {
-    use super::archive::{looks_like_zip, Archive};
+    use crate::domain::archive::{looks_like_zip, Archive};
     if !looks_like_zip(bytes) {
         return decode(bytes, file);
     }

@@ -7,15 +7,18 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::consent::sha256_bytes;
-use super::transcripts::format_of;
+use super::transcript_copy::Placed;
+use super::transcripts::{format_of, Located};
 use super::{clean, invalid, io_err, json, Fieldwork, Result, ServiceError};
 use crate::config::QuoteLabel;
 use crate::domain::anchor::{char_slice, reanchor, Anchor, ChangeSummary, Passage};
+use crate::domain::transcript::{self as parser, Parsed};
 use crate::domain::{
     new_id, new_log_id, now_utc, today, ConsentItem, SessionKind, Transcript, TranscriptStatus,
 };
-use crate::import::transcript::{self as parser, Parsed};
-use crate::store::coding::{self as store, ImportRow, PassageRow, SearchFilter, TurnRow};
+use crate::store::coding::{self as store, ImportRow, TurnRow};
+/// Passages, search hits and the search filter, as the front ends see them.
+pub use crate::store::coding::{Hit, PassageRow, SearchFilter};
 use crate::store::{audit, themes as theme_store, transcripts as tstore};
 
 /// Characters of context kept either side of a passage, to re-anchor it.
@@ -32,6 +35,9 @@ pub struct ImportOutcome {
     pub warnings: Vec<String>,
     /// Present when the transcript had been imported before.
     pub reimport: Option<Reimport>,
+    /// The file given, when it was outside the transcripts root and was copied under it
+    /// (to `transcript.path`); null when the file was already under the root.
+    pub copied_from: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -239,18 +245,61 @@ impl Fieldwork {
         if s.kind != SessionKind::Interview {
             return Err(invalid("interview", "transcripts belong to interviews"));
         }
-        let (abs, rel) = self.under_root(file)?;
-        let bytes = std::fs::read(&abs).map_err(io_err(format!("reading {}", abs.display())))?;
-        let parsed = parser::parse(&bytes, &format_of(&abs))
-            .map_err(|e| invalid("file", format!("{}: {e}", abs.display())))?;
+        let located = self.locate_transcript(file)?;
+        let src = match &located {
+            Located::Inside { abs, .. } | Located::Outside { abs, .. } => abs.clone(),
+        };
+        let bytes = std::fs::read(&src).map_err(io_err(format!("reading {}", src.display())))?;
+        // Parsed before anything is copied: a file that cannot be imported leaves nothing.
+        let parsed = parser::parse(&bytes, &format_of(&src))
+            .map_err(|e| invalid("file", format!("{}: {e}", src.display())))?;
         // The hash of the very bytes parsed (the file is not read twice).
         let (sha, size) = sha256_bytes(&bytes);
+        // From outside the root: copied under it first (named by the import pattern),
+        // then the database written; the copy is removed if that write fails.
+        let (placed, copied_from) = match located {
+            Located::Inside { abs, rel } => (
+                Placed {
+                    abs,
+                    rel,
+                    created: None,
+                },
+                None,
+            ),
+            Located::Outside { abs, .. } => (
+                self.copy_under_root(&s, &abs, &bytes)?,
+                Some(abs.display().to_string()),
+            ),
+        };
         let user = self.settings.user.clone();
-        let tx = self.store.write()?;
-        let outcome =
-            Self::import_parsed_tx(&tx, &s.id, &rel, &abs, &sha, size, parsed, replace, &user)?;
-        tx.commit()?;
-        Ok(outcome)
+        let written = (|| {
+            let tx = self.store.write()?;
+            let outcome = Self::import_parsed_tx(
+                &tx,
+                &s.id,
+                &placed.rel,
+                &placed.abs,
+                &sha,
+                size,
+                parsed,
+                replace,
+                &user,
+            )?;
+            tx.commit()?;
+            Ok(outcome)
+        })();
+        match written {
+            Ok(mut outcome) => {
+                outcome.copied_from = copied_from;
+                Ok(outcome)
+            }
+            Err(e) => {
+                if let Some(copy) = &placed.created {
+                    let _ = std::fs::remove_file(copy);
+                }
+                Err(e)
+            }
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -453,6 +502,7 @@ impl Fieldwork {
             encoding: parsed.encoding,
             warnings: parsed.warnings,
             reimport,
+            copied_from: None,
         })
     }
 

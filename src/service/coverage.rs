@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{Fieldwork, Result};
-use crate::domain::{format_date, parse_date, today, ConsentItem};
+use crate::domain::{format_date, today, ConsentItem};
 use crate::service::transcripts::quick_state;
 use crate::store::{participants as pstore, reference, sessions as sstore, transcripts as tstore};
 
@@ -306,43 +306,17 @@ impl Fieldwork {
                 _ => String::new(),
             }
         };
-        // Consent in force on the date of every completed interview.
-        for ip in &done {
-            let sid = &ip.session_id;
-            let date = &ip.date;
-            let code = &ip.code;
-            let d = parse_date(date).map_err(|e| super::invalid("session.date", e))?;
-            let f = book.in_force(&ip.participant_id, d);
-            if !f.allows(ConsentItem::TakePart) {
-                gaps.push(Gap {
-                    kind: "consent".into(),
-                    entity: "session".into(),
-                    id: sid.clone(),
-                    message: format!(
-                        "interview {} on {date}: participant {code} had no consent to take part in force ({})",
-                        &sid[..8],
-                        f.item(ConsentItem::TakePart).as_str()
-                    ),
-                    action: format!(
-                        "find the signed form and record it with `consent record {code} --date …`, or withdraw the data"
-                    ),
-                    participants: vec![code.clone()],
-                });
-            }
-            if ip.recording_status.as_deref() == Some("recorded") && !f.allows(ConsentItem::Audio) {
-                gaps.push(Gap {
-                    kind: "audio-consent".into(),
-                    entity: "session".into(),
-                    id: sid.clone(),
-                    message: format!(
-                        "interview {} on {date} was recorded but {code} had not agreed to audio recording ({})",
-                        &sid[..8],
-                        f.item(ConsentItem::Audio).as_str()
-                    ),
-                    action: "check the consent form; delete the recording if consent was not given".into(),
-                    participants: vec![code.clone()],
-                });
-            }
+        // Consent in force on the date of every completed interview (the rule lives with
+        // the consent problems list).
+        for p in self.interview_consent_problems(book)? {
+            gaps.push(Gap {
+                kind: p.kind.into(),
+                entity: "session".into(),
+                id: p.session_id.unwrap_or_default(),
+                message: p.message,
+                action: p.action,
+                participants: vec![p.code.clone()],
+            });
         }
         for (sid, date, site) in sstore::done_interviews_without_transcript(c)? {
             gaps.push(Gap {

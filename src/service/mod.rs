@@ -13,7 +13,9 @@ pub mod redaction;
 pub mod restore;
 pub mod search_query;
 pub mod sessions;
+pub mod setup;
 pub mod themes;
+pub mod transcript_copy;
 pub mod transcripts;
 pub mod tui_rows;
 

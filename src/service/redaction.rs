@@ -9,7 +9,9 @@ use super::{clean, invalid, Fieldwork, Result, ServiceError};
 use crate::domain::redact::{self, Entity, Replacement, Suspect};
 use crate::domain::{new_id, new_log_id, now_utc};
 use crate::store::coding as coding_store;
-use crate::store::redaction::{self as store, IdentifierRow, LogRow};
+use crate::store::redaction::{self as store};
+/// The register's and the anonymisation log's rows, as the front ends see them.
+pub use crate::store::redaction::{IdentifierRow, LogRow};
 use crate::store::{audit, participants as pstore};
 
 pub const KINDS: &[&str] = &["person", "organisation", "place", "programme", "other"];

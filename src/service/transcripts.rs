@@ -46,6 +46,14 @@ pub fn format_of(path: &Path) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// Where a user-given transcript file is.
+pub(crate) enum Located {
+    /// Under the transcripts root: the file itself and its stored (relative) path.
+    Inside { abs: PathBuf, rel: String },
+    /// Elsewhere (`root` is the canonical root, for messages).
+    Outside { abs: PathBuf, root: PathBuf },
+}
+
 /// A path as stored: relative to the root, with `/` separators.
 fn relative_text(p: &Path) -> String {
     p.components()
@@ -64,6 +72,30 @@ impl Fieldwork {
 
     /// Resolve a user-given path against the root; refuse files outside it.
     pub(crate) fn under_root(&self, file: &Path) -> Result<(PathBuf, String)> {
+        match self.locate_transcript(file)? {
+            Located::Inside { abs, rel } => Ok((abs, rel)),
+            Located::Outside { abs, root } => Err(invalid(
+                "file",
+                format!(
+                    "{} is outside the transcripts root {}; move it there or set transcripts_root",
+                    abs.display(),
+                    root.display()
+                ),
+            )),
+        }
+    }
+
+    /// Whether a user-given file lies outside the transcripts root (an import copies it in).
+    pub fn is_outside_transcripts_root(&self, file: &Path) -> Result<bool> {
+        Ok(matches!(
+            self.locate_transcript(file)?,
+            Located::Outside { .. }
+        ))
+    }
+
+    /// Resolve a user-given path: an existing file, under the root or not. A relative path
+    /// is tried against the root first, then the current folder.
+    pub(crate) fn locate_transcript(&self, file: &Path) -> Result<Located> {
         let root = self.transcripts_root();
         if !root.is_dir() {
             return Err(invalid(
@@ -99,17 +131,16 @@ impl Fieldwork {
         let root_abs = root
             .canonicalize()
             .map_err(io_err(format!("the transcripts root {}", root.display())))?;
-        let rel = abs.strip_prefix(&root_abs).map_err(|_| {
-            invalid(
-                "file",
-                format!(
-                    "{} is outside the transcripts root {}; move it there or set transcripts_root",
-                    abs.display(),
-                    root_abs.display()
-                ),
-            )
-        })?;
-        Ok((abs.clone(), relative_text(rel)))
+        Ok(match abs.strip_prefix(&root_abs) {
+            Ok(rel) => Located::Inside {
+                rel: relative_text(rel),
+                abs: abs.clone(),
+            },
+            Err(_) => Located::Outside {
+                abs,
+                root: root_abs,
+            },
+        })
     }
 
     /// Link a transcript file to an interview (path relative to the transcripts root, with

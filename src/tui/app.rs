@@ -274,13 +274,8 @@ pub struct PRow {
     pub consent: Option<ConsentRow>,
 }
 
-/// One line of the consent problems list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub kind: &'static str,
-    pub code: String,
-    pub message: String,
-}
+/// One line of the consent problems list: the service's (the rule lives there).
+pub use crate::service::consent::ConsentProblem as Problem;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Msg {

@@ -11,7 +11,7 @@ use crate::domain::{Session, ThemeStatus};
 use crate::service::coding::{
     CooccurrenceRow, FrequencyRow, Matrix, Quote, QuoteFilter, Saturation, TranscriptView,
 };
-use crate::store::coding::{Hit, PassageRow, SearchFilter};
+use crate::service::coding::{Hit, PassageRow, SearchFilter};
 
 /// Commands of the analysis panes (bound in `keymap`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

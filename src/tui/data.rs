@@ -11,8 +11,9 @@
 
 use super::app::{clamp_move, Effect, FormKind, Mode, Pane, Slow, State};
 use super::widgets::form::{Field, Form};
+use crate::export::registry::{Export, PaneUse, Params, EXPORTS};
 use crate::service::redaction::{Decision, SuspectGroup, KINDS};
-use crate::store::redaction::{IdentifierRow, LogRow};
+use crate::service::redaction::{IdentifierRow, LogRow};
 
 /// Commands of the Redaction and Export panes (bound in `keymap`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,29 +75,35 @@ pub enum DataEffect {
     Export(ExportJob),
 }
 
-/// One export to write.
+/// One export to write: the registry entry's name and every parameter (the pane's, and
+/// the form's `out`, `format`, `force` and confirmations).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportJob {
-    pub kind: ExportKind,
-    pub param: Param,
-    pub format: String,
-    pub out: String,
-    pub force: bool,
-    pub allow_unreviewed: bool,
-    /// Table 1: write it even when the audit finds a cell that can be narrowed.
-    pub allow_unsafe: bool,
+    pub export: &'static str,
+    pub params: Params,
 }
 
 /// Forms of the Redaction and Export panes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DataForm {
     AddIdentifier,
-    AddVariant { identifier: String },
-    AcceptVariant { text: String },
-    AcceptNew { text: String },
-    Allow { text: String },
+    AddVariant {
+        identifier: String,
+    },
+    AcceptVariant {
+        text: String,
+    },
+    AcceptNew {
+        text: String,
+    },
+    Allow {
+        text: String,
+    },
     AllowClass,
-    Export { kind: ExportKind, param: Param },
+    Export {
+        export: &'static str,
+        params: Params,
+    },
 }
 
 /// Which list of the Redaction pane has the keys.
@@ -180,122 +187,14 @@ impl RedactionState {
     }
 }
 
-/// The exports the pane offers, in list order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ExportKind {
-    Participants,
-    Table1,
-    Quotes,
-    Matrix,
-    Codebook,
-    Transcripts,
-    Project,
-}
-
-impl ExportKind {
-    pub const ALL: &'static [ExportKind] = &[
-        ExportKind::Participants,
-        ExportKind::Table1,
-        ExportKind::Quotes,
-        ExportKind::Matrix,
-        ExportKind::Codebook,
-        ExportKind::Transcripts,
-        ExportKind::Project,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            ExportKind::Participants => "Participants (anonymised table)",
-            ExportKind::Table1 => "Table 1 (counts)",
-            ExportKind::Quotes => "Quotes of a theme",
-            ExportKind::Matrix => "Framework matrix",
-            ExportKind::Codebook => "Codebook (REFI-QDA .qdc)",
-            ExportKind::Transcripts => "Redacted transcripts",
-            ExportKind::Project => "Project (REFI-QDA .qdpx)",
-        }
-    }
-
-    /// The file (or folder) name written by default.
-    pub fn stem(self) -> &'static str {
-        match self {
-            ExportKind::Participants => "participants",
-            ExportKind::Table1 => "table1",
-            ExportKind::Quotes => "quotes",
-            ExportKind::Matrix => "matrix",
-            ExportKind::Codebook => "codebook",
-            ExportKind::Transcripts => "transcripts",
-            ExportKind::Project => "project",
-        }
-    }
-
-    /// The formats offered, first the default; a folder export has the empty format.
-    pub fn formats(self) -> &'static [&'static str] {
-        match self {
-            ExportKind::Participants => &["csv", "xlsx", "json", "datapackage"],
-            ExportKind::Table1 => &["md", "csv", "xlsx"],
-            ExportKind::Quotes => &["csv", "md", "json"],
-            ExportKind::Matrix => &["xlsx", "csv"],
-            ExportKind::Codebook => &["qdc"],
-            ExportKind::Transcripts => &["folder"],
-            ExportKind::Project => &["qdpx"],
-        }
-    }
-
-    /// It redacts transcripts, so it refuses while suspects are unreviewed.
-    pub fn redacts(self) -> bool {
-        matches!(
-            self,
-            ExportKind::Transcripts
-                | ExportKind::Project
-                | ExportKind::Matrix
-                | ExportKind::Codebook
-        )
-    }
-}
-
-/// The parameter of an export that changes its preview.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Param {
-    None,
-    K(usize),
-    Threshold(i64),
-    /// Theme id and path (None: no theme chosen yet).
-    Theme(Option<(String, String)>),
-    Phase(Option<u32>),
-}
-
-impl Param {
-    pub fn describe(&self) -> String {
-        match self {
-            Param::None => String::new(),
-            Param::K(k) => format!("k = {k}"),
-            Param::Threshold(t) => format!("small cells < {t}"),
-            Param::Theme(Some((_, p))) => format!("theme {p}"),
-            Param::Theme(None) => "no theme chosen".into(),
-            Param::Phase(Some(p)) => format!("phase {p}"),
-            Param::Phase(None) => "every phase".into(),
-        }
-    }
-}
-
-/// What an export would write, as the pane shows it.
-#[derive(Debug, Clone, Default)]
-pub struct Preview {
-    /// Counts and parameters ("rows: 4", "cells suppressed: 0").
-    pub summary: Vec<String>,
-    pub header: Vec<String>,
-    pub rows: Vec<Vec<String>>,
-    /// Columns holding free text (masked in privacy mode).
-    pub text_cols: Vec<usize>,
-    pub warnings: Vec<String>,
-    /// Why the export would be refused (k-anonymity, unreviewed suspects, …).
-    pub refusal: Option<String>,
-}
+/// The pane's preview is the registry's.
+pub use crate::export::registry::Preview;
 
 /// What the last write from the pane produced.
 #[derive(Debug, Clone, Default)]
 pub struct Written {
-    pub kind: Option<ExportKind>,
+    /// The export written (its registry name).
+    pub kind: Option<&'static str>,
     pub files: Vec<String>,
     /// The manifest, read back from disk, one line per JSON line.
     pub manifest: Vec<String>,
@@ -304,15 +203,14 @@ pub struct Written {
     pub scroll: usize,
 }
 
+/// The Export pane: the registry's exports, each with the parameters the pane has for it.
 #[derive(Debug, Clone)]
 pub struct ExportState {
     pub sel: usize,
-    pub k: usize,
-    pub threshold: i64,
-    pub theme: Option<(String, String)>,
-    pub phase: Option<u32>,
-    /// The preview of the selected export, for these parameters.
-    pub preview: Option<(ExportKind, Param, Preview)>,
+    /// Each export's parameters (by its place in the registry), from its defaults.
+    pub params: Vec<Params>,
+    /// The preview of an export (by name), for these parameters.
+    pub preview: Option<(&'static str, Params, Preview)>,
     pub computing: bool,
     pub written: Option<Written>,
 }
@@ -321,10 +219,7 @@ impl Default for ExportState {
     fn default() -> Self {
         ExportState {
             sel: 0,
-            k: crate::export::participants::DEFAULT_K,
-            threshold: 5,
-            theme: None,
-            phase: None,
+            params: EXPORTS.iter().map(Params::defaults).collect(),
             preview: None,
             computing: false,
             written: None,
@@ -333,24 +228,24 @@ impl Default for ExportState {
 }
 
 impl ExportState {
-    pub fn kind(&self) -> ExportKind {
-        ExportKind::ALL[self.sel.min(ExportKind::ALL.len() - 1)]
+    /// The selected export.
+    pub fn export(&self) -> &'static Export {
+        &EXPORTS[self.sel.min(EXPORTS.len() - 1)]
     }
 
-    pub fn param(&self) -> Param {
-        match self.kind() {
-            ExportKind::Participants => Param::K(self.k),
-            ExportKind::Table1 => Param::Threshold(self.threshold),
-            ExportKind::Quotes => Param::Theme(self.theme.clone()),
-            ExportKind::Matrix => Param::Phase(self.phase),
-            _ => Param::None,
-        }
+    /// The selected export's parameters.
+    pub fn params(&self) -> &Params {
+        &self.params[self.sel.min(EXPORTS.len() - 1)]
     }
 
-    /// The preview shown is for the selected export and parameter.
+    pub fn params_mut(&mut self) -> &mut Params {
+        &mut self.params[self.sel.min(EXPORTS.len() - 1)]
+    }
+
+    /// The preview shown is for the selected export and parameters.
     pub fn current_preview(&self) -> Option<&Preview> {
         match &self.preview {
-            Some((k, p, v)) if *k == self.kind() && *p == self.param() => Some(v),
+            Some((k, p, v)) if *k == self.export().name && p == self.params() => Some(v),
             _ => None,
         }
     }
@@ -425,7 +320,7 @@ pub fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
                 }
             }
             let before = s.data.export.sel;
-            s.data.export.sel = clamp_move(before, ExportKind::ALL.len(), d, abs);
+            s.data.export.sel = clamp_move(before, EXPORTS.len(), d, abs);
             if before != s.data.export.sel {
                 s.data.export.written = None;
                 if s.data.export.current_preview().is_none() {
@@ -664,51 +559,62 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
         C::Param => {
             let themes = s.active_theme_options();
             let phases = s.phase_numbers();
-            let e = &mut s.data.export;
-            match e.kind() {
-                ExportKind::Participants => {
-                    e.k = if e.k >= 10 { 3 } else { e.k + 1 };
+            let e = s.data.export.export();
+            let Some(a) = e.cycled() else {
+                s.info("this export has no parameter to change");
+                return None;
+            };
+            let p = s.data.export.params_mut();
+            match a.pane {
+                PaneUse::Cycle { values, .. } => {
+                    let i = p
+                        .get(a.name)
+                        .and_then(|v| values.iter().position(|x| *x == v))
+                        .map_or(0, |i| (i + 1) % values.len());
+                    p.set(a.name, values[i]);
                 }
-                ExportKind::Table1 => {
-                    e.threshold = if e.threshold == 5 { 10 } else { 5 };
+                PaneUse::Theme { .. } => {
+                    let i = p
+                        .get(a.name)
+                        .and_then(|id| themes.iter().position(|x| x.0 == id))
+                        .map_or(0, |i| (i + 1) % themes.len().max(1));
+                    match themes.get(i) {
+                        Some((id, path)) => p.set_shown(a.name, id.clone(), path.clone()),
+                        None => p.unset(a.name),
+                    }
                 }
-                ExportKind::Quotes => {
-                    let all = themes;
-                    let i = e
-                        .theme
-                        .as_ref()
-                        .and_then(|t| all.iter().position(|x| x.0 == t.0))
-                        .map_or(0, |i| (i + 1) % all.len().max(1));
-                    e.theme = all.get(i).cloned();
+                PaneUse::Phase { .. } => {
+                    let cur = p.get(a.name).and_then(|v| v.parse().ok());
+                    match super::app::cycle(&cur, &phases) {
+                        Some(n) => p.set(a.name, n.to_string()),
+                        None => p.unset(a.name),
+                    }
                 }
-                ExportKind::Matrix => {
-                    e.phase = super::app::cycle(&e.phase, &phases);
-                }
-                _ => {
-                    s.info("this export has no parameter to change");
-                    return None;
-                }
+                _ => {}
             }
             recompute_preview(s);
             None
         }
         C::Write => {
-            let e = &s.data.export;
-            let kind = e.kind();
-            let param = e.param();
-            if kind == ExportKind::Quotes && matches!(param, Param::Theme(None)) {
+            let e = s.data.export.export();
+            let params = s.data.export.params().clone();
+            let no_theme = e
+                .params
+                .iter()
+                .any(|a| matches!(a.pane, PaneUse::Theme { .. }) && params.get(a.name).is_none());
+            if no_theme {
                 s.error("choose a theme first: p cycles the themes");
                 return None;
             }
-            let formats: Vec<(String, String)> = kind
-                .formats()
+            let formats: Vec<(String, String)> = e
+                .formats
                 .iter()
                 .map(|f| (f.to_string(), f.to_string()))
                 .collect();
             let mut fields = vec![
                 Field::text("out", "Output path")
                     .required()
-                    .with(default_path(kind, kind.formats()[0])),
+                    .with(default_path(e, e.formats[0])),
                 Field::choice("format", "Format", formats),
                 Field::choice(
                     "force",
@@ -719,31 +625,23 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
                     ],
                 ),
             ];
-            if kind.redacts() {
-                fields.push(Field::choice(
-                    "allow_unreviewed",
-                    "Unreviewed suspects",
-                    vec![
-                        ("no".into(), "refuse".into()),
-                        ("yes".into(), "export anyway".into()),
-                    ],
-                ));
+            for a in e.params {
+                if let PaneUse::Confirm { label, yes } = a.pane {
+                    fields.push(Field::choice(
+                        a.name,
+                        label,
+                        vec![("no".into(), "refuse".into()), ("yes".into(), yes.into())],
+                    ));
+                }
             }
-            if kind == ExportKind::Table1 {
-                fields.push(Field::choice(
-                    "allow_unsafe",
-                    "Audit not safe",
-                    vec![
-                        ("no".into(), "refuse".into()),
-                        ("yes".into(), "write anyway".into()),
-                    ],
-                ));
-            }
-            let title = format!("Write: {} ({})", kind.title(), param.describe());
+            let title = format!("Write: {} ({})", e.title, e.describe(&params));
             let title = title.replace(" ()", "");
             open(
                 s,
-                DataForm::Export { kind, param },
+                DataForm::Export {
+                    export: e.name,
+                    params,
+                },
                 Form::new(title, fields),
             );
             None
@@ -752,17 +650,17 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
 }
 
 /// `./exports/NAME.ext` (a folder for transcripts and data packages).
-pub fn default_path(kind: ExportKind, format: &str) -> String {
+pub fn default_path(e: &Export, format: &str) -> String {
     match format {
-        "folder" => format!("./exports/{}", kind.stem()),
-        "datapackage" => format!("./exports/{}-datapackage", kind.stem()),
-        f => format!("./exports/{}.{f}", kind.stem()),
+        "folder" => format!("./exports/{}", e.name),
+        "datapackage" => format!("./exports/{}-datapackage", e.name),
+        f => format!("./exports/{}.{f}", e.name),
     }
 }
 
 /// The output path with its extension following the chosen format: a path without an
 /// extension gets one; the extension of another offered format is replaced.
-pub fn path_for(kind: ExportKind, out: &str, format: &str) -> String {
+pub fn path_for(e: &Export, out: &str, format: &str) -> String {
     if matches!(format, "folder" | "datapackage") {
         return out.to_string();
     }
@@ -772,7 +670,7 @@ pub fn path_for(kind: ExportKind, out: &str, format: &str) -> String {
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
     {
         None => format!("{out}.{format}"),
-        Some(e) if e != format && kind.formats().contains(&e.as_str()) => {
+        Some(x) if x != format && e.formats.contains(&x.as_str()) => {
             p.with_extension(format).to_string_lossy().into_owned()
         }
         _ => out.to_string(),
@@ -817,17 +715,25 @@ pub fn submit(s: &mut State, d: DataForm, f: &Form) -> Option<Effect> {
         DataForm::AllowClass => DataEffect::AllowClass {
             class: f.get("class"),
         },
-        DataForm::Export { kind, param } => {
+        DataForm::Export { export, mut params } => {
+            let Some(e) = crate::export::registry::find(export) else {
+                s.error(format!("no export named {export}"));
+                return None;
+            };
             let format = f.get("format");
-            DataEffect::Export(ExportJob {
-                kind,
-                param,
-                out: path_for(kind, &f.get("out"), &format),
-                format,
-                force: f.get("force") == "yes",
-                allow_unreviewed: f.get("allow_unreviewed") == "yes",
-                allow_unsafe: f.get("allow_unsafe") == "yes",
-            })
+            params.set("out", path_for(e, &f.get("out"), &format));
+            params.set("format", format);
+            let confirms = e
+                .params
+                .iter()
+                .filter(|a| matches!(a.pane, PaneUse::Confirm { .. }))
+                .map(|a| a.name);
+            for name in std::iter::once("force").chain(confirms) {
+                if f.get(name) == "yes" {
+                    params.set(name, "true");
+                }
+            }
+            DataEffect::Export(ExportJob { export, params })
         }
     };
     Some(Effect::Data(e))
@@ -839,14 +745,15 @@ mod tests {
 
     #[test]
     fn paths_follow_the_format() {
-        let k = ExportKind::Participants;
+        let k = crate::export::registry::find("participants").unwrap();
         assert_eq!(
             path_for(k, "./exports/participants.csv", "xlsx"),
             "./exports/participants.xlsx"
         );
         assert_eq!(path_for(k, "out/p", "json"), "out/p.json");
         assert_eq!(path_for(k, "out/p.tsv", "csv"), "out/p.tsv");
-        assert_eq!(path_for(ExportKind::Transcripts, "t", "folder"), "t");
+        let t = crate::export::registry::find("transcripts").unwrap();
+        assert_eq!(path_for(t, "t", "folder"), "t");
     }
 
     #[test]

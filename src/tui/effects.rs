@@ -3,11 +3,9 @@
 
 use std::path::Path;
 
-use super::app::{
-    Effect, Mode, PRow, Paged, Pane, Problem, Replay, Slow, State, Step, Write, UNDO_MAX,
-};
+use super::app::{Effect, Mode, PRow, Paged, Pane, Replay, Slow, State, Step, Write, UNDO_MAX};
 use super::worker::{Apply, Request, Work, Worker};
-use crate::domain::{today, ConsentItem, SessionFilter, SessionKind};
+use crate::domain::{today, SessionFilter, SessionKind};
 use crate::service::{Fieldwork, Result, ServiceError};
 
 /// Do what `update` asked. Returns true to quit.
@@ -141,13 +139,9 @@ pub fn answer(s: &mut State, job: Slow, gen: u64, result: Result<Apply>) -> bool
 pub fn request(s: &State, job: Slow) -> Work {
     match job {
         Slow::ConsentProblems => {
-            // The coverage report the Coverage pane holds, when it is up to date.
-            let fresh = s
-                .coverage
-                .clone()
-                .filter(|_| !s.stale[Pane::Coverage.index()]);
+            // The rule and its set-based reads are the service's (`consent problems`).
             Box::new(move |fw| {
-                let p = consent_problems(fw, fresh.as_ref())?;
+                let p = fw.consent_problems()?;
                 Ok(Box::new(move |s: &mut State| {
                     s.cproblems = p;
                     s.problems_stale = false;
@@ -410,55 +404,6 @@ fn detail(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
         _ => {}
     }
     Ok(())
-}
-
-/// Interviewed without consent in force, follow-up contact not agreed for a baseline
-/// participant, consent items never asked.
-pub fn consent_problems(
-    fw: &Fieldwork,
-    coverage: Option<&crate::service::coverage::Coverage>,
-) -> Result<Vec<Problem>> {
-    let mut out = Vec::new();
-    let computed;
-    let cov = match coverage {
-        Some(c) => c,
-        None => {
-            computed = fw.coverage()?;
-            &computed
-        }
-    };
-    for g in cov
-        .gaps
-        .iter()
-        .filter(|g| g.kind == "consent" || g.kind == "audio-consent")
-    {
-        out.push(Problem {
-            kind: "no consent",
-            code: String::new(),
-            message: g.message.clone(),
-        });
-    }
-    for fu in &cov.follow_up {
-        for n in fu.not_seen.iter().filter(|n| n.follow_up_consent != "yes") {
-            out.push(Problem {
-                kind: "follow-up",
-                code: n.code.clone(),
-                message: format!(
-                    "{} (site {}) was seen at phase {} but follow-up contact is {}",
-                    n.code, n.site, fu.baseline_phase, n.follow_up_consent
-                ),
-            });
-        }
-    }
-    for (code, never) in fw.consent_never_asked(today())? {
-        let never: Vec<&str> = never.iter().map(|i| ConsentItem::label(*i)).collect();
-        out.push(Problem {
-            kind: "never asked",
-            message: format!("{code}: never asked about {}", never.join(", ")),
-            code,
-        });
-    }
-    Ok(out)
 }
 
 /// Find a record's row in a pane's list and select it: the search runs on the load worker
@@ -852,11 +797,30 @@ fn apply(
             )
         }
         Write::LinkTranscript { sid, path, replace } => {
-            let t = fw.link_transcript(&sid, Path::new(&path), replace)?;
-            (
-                format!("transcript linked ({} bytes, {})", t.size, t.format),
-                None,
-            )
+            let file = Path::new(&path);
+            if fw.is_outside_transcripts_root(file)? {
+                // From anywhere: the import the CLI's `transcript import` does (copied under
+                // the root by the naming pattern, linked and its text imported).
+                let out = fw.import_transcript(&sid, file, replace)?;
+                let shown = if s.privacy {
+                    crate::export::file_name(file)
+                } else {
+                    path.clone()
+                };
+                (
+                    format!(
+                        "{shown} copied under the transcripts root as {} and imported ({} turns, {} words)",
+                        out.transcript.path, out.turns, out.words
+                    ),
+                    None,
+                )
+            } else {
+                let t = fw.link_transcript(&sid, file, replace)?;
+                (
+                    format!("transcript linked ({} bytes, {})", t.size, t.format),
+                    None,
+                )
+            }
         }
         Write::Verify { relink } => {
             let v = fw.verify_transcripts(relink)?;

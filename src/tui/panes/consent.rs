@@ -128,7 +128,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         .take(height)
         .map(|p| {
             Line::from(vec![
-                Span::styled(format!("{:<12}", p.kind), th.warn()),
+                Span::styled(format!("{:<12}", p.label()), th.warn()),
                 Span::raw(esc(&p.message)),
             ])
         })

@@ -9,8 +9,9 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::redaction::{columns, list};
+use crate::export::registry::EXPORTS;
 use crate::tui::app::State;
-use crate::tui::data::{ExportKind, Preview};
+use crate::tui::data::Preview;
 use crate::tui::widgets::text::{esc, fit, width, MASK};
 
 pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
@@ -19,9 +20,9 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let lw = if area.width >= 100 { 36 } else { 22 };
     let [left, right] =
         Layout::horizontal([Constraint::Length(lw), Constraint::Min(10)]).areas(area);
-    let rows: Vec<(String, Style)> = ExportKind::ALL
+    let rows: Vec<(String, Style)> = EXPORTS
         .iter()
-        .map(|k| (k.title().to_string(), Style::default()))
+        .map(|k| (k.title.to_string(), Style::default()))
         .collect();
     list(
         " Exports ".into(),
@@ -34,9 +35,9 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         buf,
         th,
     );
-    let kind = e.kind();
-    let param = e.param().describe();
-    if let Some(w) = e.written.as_ref().filter(|w| w.kind == Some(kind)) {
+    let kind = e.export();
+    let param = kind.describe(e.params());
+    if let Some(w) = e.written.as_ref().filter(|w| w.kind == Some(kind.name)) {
         let mut lines: Vec<Line<'static>> = vec![Line::styled("Written:", th.ok())];
         for f in &w.files {
             lines.push(Line::raw(format!("  {}", path(s.privacy, f))));
@@ -59,7 +60,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         }
         let lines: Vec<Line<'static>> = lines.into_iter().skip(w.scroll).collect();
         boxed(
-            format!(" {} · written · PgUp/PgDn scroll ", kind.title()),
+            format!(" {} · written · PgUp/PgDn scroll ", kind.title),
             lines,
             true,
             right,
@@ -69,9 +70,9 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         return;
     }
     let title = if param.is_empty() {
-        format!(" Preview: {} ", kind.title())
+        format!(" Preview: {} ", kind.title)
     } else {
-        format!(" Preview: {} · {param} · p changes it ", kind.title())
+        format!(" Preview: {} · {param} · p changes it ", kind.title)
     };
     // While it is recomputed (after a change elsewhere) the last preview of this export and
     // parameter stays on screen; the pane's top line says it is loading.

@@ -310,7 +310,7 @@ fn side_panels(s: &State, v: &Viewer, area: Rect, buf: &mut Buffer) {
     }
     panel("At the cursor", lines, here, buf, th);
     // Every passage in text order; the one at the cursor marked.
-    let mut ps: Vec<&crate::store::coding::PassageRow> = v.view.passages.iter().collect();
+    let mut ps: Vec<&crate::service::coding::PassageRow> = v.view.passages.iter().collect();
     ps.sort_by(|a, b| (a.span_start, &a.theme).cmp(&(b.span_start, &b.theme)));
     let h = all.height.saturating_sub(2) as usize;
     let cur_i = ps
