@@ -1134,6 +1134,64 @@ mod keyed_register_tests {
         assert!(reg.built.lock().unwrap().count < 20);
     }
 
+    fn zip_of(members: &[(&str, &str)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, text) in members {
+            z.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            z.write_all(text.as_bytes()).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    }
+
+    /// The whole check of a file, through the keyed register built from a study-sized
+    /// register: a form in the file name, in a zip member's name or content, in a CSV
+    /// cell, across a line break, in other case and without accents, is refused with the
+    /// place; the same files without it pass.
+    #[test]
+    fn files_carrying_a_form_are_refused_wherever_it_is() {
+        let mut vals: Vec<(&'static str, String)> = (0..300)
+            .map(|i| ("name", format!("Given{} Family{}", i % 17, i)))
+            .collect();
+        vals.push(("name", "Zoë Ní Bhriain".into()));
+        vals.push(("name", "Dáire O'Connor-Whyte".into()));
+        let reg = Register::from_values(&vals);
+        let csv_ok = "code,site\r\nP7QK,North\r\n";
+        assert!(reg.check_file("export", "participants.csv", csv_ok.as_bytes()).is_ok());
+        for (name, bytes, place) in [
+            ("zoe-notes.csv", csv_ok.as_bytes().to_vec(), "file name"),
+            (
+                "participants.csv",
+                "code,site\r\nP7QK,\"North, with Ní\nBhriain\"\r\n".as_bytes().to_vec(),
+                "participants.csv (line 2)",
+            ),
+            (
+                "participants.csv",
+                "code,note\r\nP7QK,ZOE said\r\n".as_bytes().to_vec(),
+                "participants.csv (line 2)",
+            ),
+            (
+                "project.qdpx",
+                zip_of(&[("project.qde", "<a>ok</a>"), ("sources/o'connor whyte.txt", "x")]),
+                "member name",
+            ),
+            (
+                "project.qdpx",
+                zip_of(&[("project.qde", "<a>ok</a>\n<b>Mr O&apos;Connor-Whyte</b>")]),
+                "member project.qde (line 2)",
+            ),
+        ] {
+            let e = reg
+                .check_file("export", name, &bytes)
+                .expect_err(name)
+                .to_string();
+            assert!(e.contains(place) && e.contains("name"), "{e}");
+        }
+        let z = zip_of(&[("project.qde", "<a>Connors</a>"), ("sources/a.txt", "Whyteleafe")]);
+        assert!(reg.check_file("export", "project.qdpx", &z).is_ok());
+    }
+
     #[test]
     fn ascii_normalisation_is_the_general_one() {
         for s in ["  Ada\n\tQUILL  ", "O`Hara\u{b}x", "a\r\n\x0c b", "", "   ", "Dr. A.Q. O'Hara"] {

@@ -662,8 +662,24 @@ impl Fieldwork {
         redactor: &Redactor,
         only: Option<&str>,
     ) -> Result<Vec<Analysed>> {
+        Ok(self
+            .analyse_transcripts_until(redactor, only, &|| false)?
+            .unwrap_or_default())
+    }
+
+    /// [`Fieldwork::analyse_transcripts`], asking `stop` before each transcript; `None`
+    /// when it said stop.
+    fn analyse_transcripts_until(
+        &self,
+        redactor: &Redactor,
+        only: Option<&str>,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Option<Vec<Analysed>>> {
         let mut out = Vec::new();
         for (tid, sid) in store::imported_transcripts(self.store.conn())? {
+            if stop() {
+                return Ok(None);
+            }
             if only.is_some_and(|o| o != sid) {
                 continue;
             }
@@ -679,7 +695,7 @@ impl Fieldwork {
                 suspects,
             });
         }
-        Ok(out)
+        Ok(Some(out))
     }
 
     fn transcript_text(&self, transcript_id: &str) -> Result<String> {
@@ -692,15 +708,28 @@ impl Fieldwork {
     /// Suspects not in the register and not allowed, over all imported transcripts (or
     /// one interview's), grouped by their normalised text.
     pub fn suspects(&self, session: Option<&str>) -> Result<Vec<SuspectGroup>> {
+        Ok(self.suspects_until(session, &|| false)?.unwrap_or_default())
+    }
+
+    /// [`Fieldwork::suspects`], asking `stop` before each transcript (the interface's
+    /// load worker: a superseded request stops early); `None` when it said stop.
+    pub fn suspects_until(
+        &self,
+        session: Option<&str>,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Option<Vec<SuspectGroup>>> {
         let only = session.map(|s| self.resolve_session(s)).transpose()?;
         let redactor = self.redactor()?;
-        let mut analysed = self.analyse_transcripts(&redactor, only.as_deref())?;
+        let Some(mut analysed) = self.analyse_transcripts_until(&redactor, only.as_deref(), stop)?
+        else {
+            return Ok(None);
+        };
         let free = self.analyse_free_texts(&redactor)?;
         analysed.extend(
             free.into_iter()
                 .filter(|a| only.as_deref().is_none_or(|o| a.session_id == o)),
         );
-        Ok(group_suspects(analysed.iter()))
+        Ok(Some(group_suspects(analysed.iter())))
     }
 
     /// Decide about a suspect text, corpus-wide.

@@ -401,6 +401,8 @@ pub enum Slow {
     Matrix,
     /// The Redaction pane's register of identifiers and its log.
     Register,
+    /// The transcript the Viewer opens (`coding::Opening`), with its privacy masks.
+    Viewer,
 }
 
 impl Slow {
@@ -427,6 +429,7 @@ impl Slow {
             Slow::Analysis => Pane::Analysis,
             Slow::Matrix => Pane::Matrix,
             Slow::Register => Pane::Redaction,
+            Slow::Viewer => Pane::Viewer,
         }
     }
 }
@@ -554,6 +557,9 @@ pub struct State {
     pub locating: Option<String>,
     /// Slow loads handed to the worker and not answered yet: (slot, generation).
     pub pending: Vec<(Slow, u64)>,
+    /// The stop flag of each slot's newest request: set when it is superseded (a newer
+    /// request for its slot, a write), so work that checks it (the suspects) stops early.
+    pub cancels: Vec<(Slow, std::sync::Arc<std::sync::atomic::AtomicBool>)>,
     /// The last generation given to a request.
     pub generation: u64,
     /// Advanced by the loop while loads are pending (the working indicator turns).
@@ -614,6 +620,7 @@ impl State {
             slow: Vec::new(),
             locating: None,
             pending: Vec::new(),
+            cancels: Vec::new(),
             generation: 0,
             spin: 0,
             problems_stale: true,
@@ -718,7 +725,30 @@ impl State {
         }
         self.generation += 1;
         self.pending.push((job.slot(), self.generation));
+        self.cancels.push((job.slot(), Default::default()));
         self.generation
+    }
+
+    /// The stop flag of the newest request for `job`'s slot: set once it is superseded.
+    pub fn cancel_flag(&self, job: Slow) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+        let slot = job.slot();
+        self.cancels
+            .iter()
+            .rev()
+            .find(|(s, _)| *s == slot)
+            .map(|(_, f)| f.clone())
+            .unwrap_or_default()
+    }
+
+    /// Set and forget the stop flags of `slot`'s requests (or of every slot).
+    fn cancel(&mut self, slot: Option<Slow>) {
+        self.cancels.retain(|(s, f)| {
+            let hit = slot.is_none_or(|x| x == *s);
+            if hit {
+                f.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            !hit
+        });
     }
 
     /// Drop any pending request for `job`'s slot (its answer would be older than what is
@@ -726,6 +756,7 @@ impl State {
     pub fn supersede(&mut self, job: Slow) {
         let slot = job.slot();
         self.pending.retain(|(s, _)| *s != slot);
+        self.cancel(Some(slot));
     }
 
     /// Whether the answer to request `gen` for `job` is still wanted; if so it is no longer
@@ -735,6 +766,7 @@ impl State {
         match self.pending.iter().position(|x| *x == (slot, gen)) {
             Some(i) => {
                 self.pending.remove(i);
+                self.cancels.retain(|(s, _)| *s != slot);
                 true
             }
             None => false,
@@ -761,6 +793,7 @@ impl State {
             Pane::Coverage => Slow::Coverage,
             Pane::Matrix => Slow::Matrix,
             Pane::Analysis => Slow::Analysis,
+            Pane::Viewer => Slow::Viewer,
             _ => return false,
         };
         self.slow.iter().any(|j| j.slot() == main) || self.pending.iter().any(|(j, _)| *j == main)
@@ -778,6 +811,7 @@ impl State {
     pub fn invalidate(&mut self) {
         self.stale = [true; PANES];
         self.pending.clear();
+        self.cancel(None);
         self.problems_stale = true;
         self.coding.masks = None;
     }
@@ -1970,6 +2004,26 @@ mod tests {
             true,
             false,
         )
+    }
+
+    #[test]
+    fn a_superseded_request_is_told_to_stop() {
+        use std::sync::atomic::Ordering::Relaxed;
+        let mut s = state();
+        let job = Slow::Data(Pane::Redaction);
+        s.begin(job);
+        let first = s.cancel_flag(job);
+        assert!(!first.load(Relaxed));
+        // A newer request for the slot: the first is told to stop, the newer is not.
+        let gen = s.begin(job);
+        let second = s.cancel_flag(job);
+        assert!(first.load(Relaxed) && !second.load(Relaxed));
+        // Other slots are left alone; a write stops everything pending.
+        s.begin(Slow::Coverage);
+        let coverage = s.cancel_flag(Slow::Coverage);
+        assert!(s.accept(job, gen) && !second.load(Relaxed));
+        s.invalidate();
+        assert!(coverage.load(Relaxed));
     }
 
     fn key(c: KeyCode) -> Action {

@@ -124,6 +124,7 @@ pub fn answer(s: &mut State, job: Slow, gen: u64, result: Result<Apply>) -> bool
                 Slow::Analysis => s.coding.analysis.computing = false,
                 Slow::Data(Pane::Redaction) => s.data.red.computing = false,
                 Slow::Data(Pane::Export) => s.data.export.computing = false,
+                Slow::Viewer => s.coding.opening = None,
                 _ => {}
             }
             s.error(e.to_string());
@@ -168,6 +169,7 @@ pub fn request(s: &State, job: Slow) -> Work {
         Slow::Matrix => super::coding_io::matrix_work(s),
         Slow::Data(p) => super::data_io::slow_work(s, p),
         Slow::Register => super::data_io::register_work(),
+        Slow::Viewer => super::coding_io::viewer_work(s),
     }
 }
 
