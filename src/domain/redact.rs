@@ -68,7 +68,11 @@ pub fn normalise(s: &str) -> String {
                 continue;
             }
             last_space = false;
-            out.push(if c == '`' { '\'' } else { c.to_ascii_lowercase() });
+            out.push(if c == '`' {
+                '\''
+            } else {
+                c.to_ascii_lowercase()
+            });
         }
         return out.trim().to_string();
     }

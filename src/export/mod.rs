@@ -1062,13 +1062,19 @@ mod keyed_register_tests {
         // matcher growing.
         for t in texts.iter().step_by(11) {
             let fresh = Register::from_values(&vals);
-            let expect = reference.find(t).first().map(|r| (r.entity_id.clone(), r.start));
+            let expect = reference
+                .find(t)
+                .first()
+                .map(|r| (r.entity_id.clone(), r.start));
             let got = fresh.find(t).map(|(k, at)| (k.to_string(), at));
             assert_eq!(got, expect, "text {t:?}");
         }
         let shared = Register::from_values(&vals);
         for t in &texts {
-            let expect = reference.find(t).first().map(|r| (r.entity_id.clone(), r.start));
+            let expect = reference
+                .find(t)
+                .first()
+                .map(|r| (r.entity_id.clone(), r.start));
             let got = shared.find(t).map(|(k, at)| (k.to_string(), at));
             assert_eq!(got, expect, "{t:?}");
             found += usize::from(got.is_some());
@@ -1082,9 +1088,32 @@ mod keyed_register_tests {
     #[test]
     fn every_form_of_generated_names_is_found() {
         const PIECES: &[&str] = &[
-            "Ann", "O'Hara", "D’Arcy", "McTavish", "MacLeod", "van", "der", "de", "la", "B.",
-            "Q", "Zoë", "Ní", "Jean-Luc", "Smith-Jones", "ﬂynn", "Øyvind", "St.", "Ap-Rhys",
-            "Ta\u{ad}vy", "A.-B.", "Mc", "Ǆemal", "Ólafur", "ß", "Bo",
+            "Ann",
+            "O'Hara",
+            "D’Arcy",
+            "McTavish",
+            "MacLeod",
+            "van",
+            "der",
+            "de",
+            "la",
+            "B.",
+            "Q",
+            "Zoë",
+            "Ní",
+            "Jean-Luc",
+            "Smith-Jones",
+            "ﬂynn",
+            "Øyvind",
+            "St.",
+            "Ap-Rhys",
+            "Ta\u{ad}vy",
+            "A.-B.",
+            "Mc",
+            "Ǆemal",
+            "Ólafur",
+            "ß",
+            "Bo",
         ];
         let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
         let mut next = |n: usize| {
@@ -1158,12 +1187,16 @@ mod keyed_register_tests {
         vals.push(("name", "Dáire O'Connor-Whyte".into()));
         let reg = Register::from_values(&vals);
         let csv_ok = "code,site\r\nP7QK,North\r\n";
-        assert!(reg.check_file("export", "participants.csv", csv_ok.as_bytes()).is_ok());
+        assert!(reg
+            .check_file("export", "participants.csv", csv_ok.as_bytes())
+            .is_ok());
         for (name, bytes, place) in [
             ("zoe-notes.csv", csv_ok.as_bytes().to_vec(), "file name"),
             (
                 "participants.csv",
-                "code,site\r\nP7QK,\"North, with Ní\nBhriain\"\r\n".as_bytes().to_vec(),
+                "code,site\r\nP7QK,\"North, with Ní\nBhriain\"\r\n"
+                    .as_bytes()
+                    .to_vec(),
                 "participants.csv (line 2)",
             ),
             (
@@ -1173,7 +1206,10 @@ mod keyed_register_tests {
             ),
             (
                 "project.qdpx",
-                zip_of(&[("project.qde", "<a>ok</a>"), ("sources/o'connor whyte.txt", "x")]),
+                zip_of(&[
+                    ("project.qde", "<a>ok</a>"),
+                    ("sources/o'connor whyte.txt", "x"),
+                ]),
                 "member name",
             ),
             (
@@ -1188,13 +1224,23 @@ mod keyed_register_tests {
                 .to_string();
             assert!(e.contains(place) && e.contains("name"), "{e}");
         }
-        let z = zip_of(&[("project.qde", "<a>Connors</a>"), ("sources/a.txt", "Whyteleafe")]);
+        let z = zip_of(&[
+            ("project.qde", "<a>Connors</a>"),
+            ("sources/a.txt", "Whyteleafe"),
+        ]);
         assert!(reg.check_file("export", "project.qdpx", &z).is_ok());
     }
 
     #[test]
     fn ascii_normalisation_is_the_general_one() {
-        for s in ["  Ada\n\tQUILL  ", "O`Hara\u{b}x", "a\r\n\x0c b", "", "   ", "Dr. A.Q. O'Hara"] {
+        for s in [
+            "  Ada\n\tQUILL  ",
+            "O`Hara\u{b}x",
+            "a\r\n\x0c b",
+            "",
+            "   ",
+            "Dr. A.Q. O'Hara",
+        ] {
             let slow = {
                 // Through the general path: a non-ASCII character that normalises to nothing.
                 let t = format!("{s}\u{200b}");

@@ -468,7 +468,8 @@ impl Fieldwork {
         }
         let key = (row.role_id.clone(), row.site_id.clone());
         if !holders.contains_key(&key) {
-            let list = crate::store::participants::role_holders(tx, &row.role_id, &row.site_id, None)?;
+            let list =
+                crate::store::participants::role_holders(tx, &row.role_id, &row.site_id, None)?;
             holders.insert(key.clone(), list);
         }
         if crate::store::participants::NOT_HOLDING_A_ROLE.contains(&row.status.as_str()) {
@@ -490,5 +491,4 @@ impl Fieldwork {
             also_held_by: held_by,
         }))
     }
-
 }

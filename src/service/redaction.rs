@@ -8,9 +8,9 @@ use serde::Serialize;
 use super::{clean, invalid, Fieldwork, Result, ServiceError};
 use crate::domain::redact::{self, Entity, Replacement, Suspect};
 use crate::domain::{new_id, new_log_id, now_utc};
+use crate::store::audit;
 use crate::store::coding as coding_store;
 use crate::store::redaction::{self as store, IdentifierRow, LogRow};
-use crate::store::{audit, participants as pstore};
 
 pub const KINDS: &[&str] = &["person", "organisation", "place", "programme", "other"];
 
@@ -720,7 +720,8 @@ impl Fieldwork {
     ) -> Result<Option<Vec<SuspectGroup>>> {
         let only = session.map(|s| self.resolve_session(s)).transpose()?;
         let redactor = self.redactor()?;
-        let Some(mut analysed) = self.analyse_transcripts_until(&redactor, only.as_deref(), stop)?
+        let Some(mut analysed) =
+            self.analyse_transcripts_until(&redactor, only.as_deref(), stop)?
         else {
             return Ok(None);
         };
@@ -938,13 +939,15 @@ impl Fieldwork {
     /// organisation, job title, as stored.
     pub fn identifiers_by_kind(&self) -> Result<Vec<(&'static str, String)>> {
         let mut out = Vec::new();
-        for p in pstore::list(self.store.conn(), &Default::default(), 0, usize::MAX >> 1)? {
+        for (name, email, phone, organisation, job_title) in
+            store::participant_identifiers(self.store.conn())?
+        {
             for (kind, v) in [
-                ("name", Some(p.name)),
-                ("email", p.email),
-                ("phone", p.phone),
-                ("organisation", p.organisation),
-                ("job title", p.job_title),
+                ("name", Some(name)),
+                ("email", email),
+                ("phone", phone),
+                ("organisation", organisation),
+                ("job title", job_title),
             ] {
                 out.extend(v.map(|v| (kind, v)));
             }

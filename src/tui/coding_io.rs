@@ -221,7 +221,12 @@ pub fn viewer_work(s: &State) -> Work {
             }
             if o.reload {
                 // Re-read after a write: the cursor and scroll as they are now.
-                if let Some(old) = s.coding.viewer.as_ref().filter(|old| old.session.id == o.session) {
+                if let Some(old) = s
+                    .coding
+                    .viewer
+                    .as_ref()
+                    .filter(|old| old.session.id == o.session)
+                {
                     v.cursor = old.cursor.min(v.chars.len().saturating_sub(1));
                     v.top.set(old.top.get());
                 }
