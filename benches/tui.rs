@@ -559,7 +559,10 @@ fn latency(db: &Path) {
         let mut tries = 0;
         while opened < opens && tries < 200 {
             tries += 1;
-            let imported = ui.s.transcripts.current().is_some_and(|t| t.words.is_some());
+            let imported =
+                ui.s.transcripts
+                    .current()
+                    .is_some_and(|t| t.words.is_some());
             if !imported {
                 ui.key(KeyCode::Down);
                 ui.idle(settle);

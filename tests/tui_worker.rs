@@ -333,7 +333,7 @@ fn the_viewer_opens_its_transcript_on_the_worker() {
     cmd(&mut fw, &mut s, Cmd::Go(Pane::Transcripts));
     settle(&fw, &mut s, &w);
     let mut steps = 0;
-    while !s.transcripts.current().is_some_and(|t| t.words.is_some()) {
+    while s.transcripts.current().is_none_or(|t| t.words.is_none()) {
         steps += 1;
         assert!(steps < 50, "no imported transcript in the list");
         cmd(&mut fw, &mut s, Cmd::Down);
