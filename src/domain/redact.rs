@@ -1136,7 +1136,7 @@ fn near_miss(norm: &str, variants: &[NearVariant]) -> Option<String> {
 }
 
 /// Surname particles: "van der Berg", "de la Cruz", "O'" is part of its word.
-const PARTICLES: &[&str] = &[
+pub(crate) const PARTICLES: &[&str] = &[
     "van", "von", "der", "den", "de", "la", "le", "du", "da", "di", "del", "della", "dos", "das",
     "bin", "ibn", "al", "st", "st.", "mac", "ter", "ten",
 ];

@@ -192,6 +192,38 @@ impl Register {
             }
         }
 
+        /// The keys of a plain name (two or more words of two or more ASCII letters, no
+        /// particle, no Mc/Mac prefix), without building its pieces: every form of it is
+        /// one of its words with others, titles and initials around it, or its initials
+        /// alone; so each word and the initials together are keys (more keys than the
+        /// pieces' own, never fewer). `None` for any other name.
+        fn plain_name_keys(name: &str) -> Option<Vec<Key>> {
+            let words: Vec<&str> = name.split_whitespace().collect();
+            let plain = words.len() >= 2
+                && words.iter().all(|w| {
+                    w.len() >= 2
+                        && w.bytes().all(|b| b.is_ascii_alphabetic())
+                        && !w.starts_with("Mc")
+                        && !w.starts_with("Mac")
+                        && !crate::domain::redact::PARTICLES
+                            .contains(&w.to_ascii_lowercase().as_str())
+                });
+            if !plain {
+                return None;
+            }
+            let mut keys: Vec<Key> = words
+                .iter()
+                .map(|w| Key::Word(w.to_ascii_lowercase()))
+                .collect();
+            keys.push(Key::Initials(
+                words
+                    .iter()
+                    .map(|w| w.as_bytes()[0].to_ascii_lowercase() as char)
+                    .collect(),
+            ));
+            Some(keys)
+        }
+
         /// The keys of a person's name, one for every piece of its forms, with and without
         /// accents; `None` when the name must always be matched (a digit, which a phone form
         /// could read; a script without spaces; a surname or full name whose words are all
@@ -199,6 +231,9 @@ impl Register {
         fn person_keys(name: &str) -> Option<Vec<Key>> {
             if name.chars().any(|c| c.is_numeric()) || has_unspaced(name) {
                 return None;
+            }
+            if let Some(keys) = plain_name_keys(name) {
+                return Some(keys);
             }
             let b = crate::domain::redact::person_blocks(name)?;
             let mut keys = Vec::new();
