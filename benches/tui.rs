@@ -6,7 +6,9 @@
 //! are in, the new requests handed to the worker, and a full render into a 160×50
 //! `TestBackend` — timed from the key to the frame drawn, for pane entries (every pane
 //! after a write made them all stale), paging (PgDn/PgUp/End/Home in the lists) and search
-//! typing (the Participants search and the Search pane's query, a key every 80 ms). Between
+//! typing (the Participants search and the Search pane's query, a key every 80 ms) and
+//! opening transcripts in the Viewer (Enter in Transcripts; then in privacy mode, each the
+//! first open after a write, so the masks are built with it). Between
 //! keys the loop applies answers as they arrive and draws; how long that takes on the
 //! interface's thread (answer to frame) is reported too, as is the time from a pane key
 //! to its data on screen. Prints max, p99 and median per group.
@@ -535,6 +537,62 @@ fn latency(db: &Path) {
         ],
     );
 
+    // Viewer opens: in Transcripts, Enter on an interview with imported text, back, the
+    // next one; then the same in privacy mode, each first open after a write (the masks
+    // are built then, on the worker, with the transcript).
+    let mut viewer_normal = Vec::new();
+    let mut viewer_privacy = Vec::new();
+    let mut viewer_data: Vec<(bool, Duration)> = Vec::new();
+    let opens: usize = std::env::var("FIELDWORK_BENCH_OPENS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    for privacy in [false, true] {
+        if privacy {
+            ui.key(KeyCode::Char('P'));
+        }
+        ui.key(KeyCode::Char('4'));
+        ui.idle(settle);
+        ui.key(KeyCode::Home);
+        ui.idle(settle);
+        let mut opened = 0;
+        let mut tries = 0;
+        while opened < opens && tries < 200 {
+            tries += 1;
+            let imported =
+                ui.s.transcripts
+                    .current()
+                    .is_some_and(|t| t.words.is_some());
+            if !imported {
+                ui.key(KeyCode::Down);
+                ui.idle(settle);
+                continue;
+            }
+            if privacy {
+                // As after a write: the masks are dropped and built again on this open.
+                ui.s.invalidate();
+            }
+            let t = Instant::now();
+            let d = ui.key(KeyCode::Enter);
+            if privacy {
+                viewer_privacy.push(d);
+            } else {
+                viewer_normal.push(d);
+            }
+            if ui.idle(settle).is_some() && ui.s.coding.viewer.is_some() {
+                viewer_data.push((privacy, t.elapsed()));
+            }
+            opened += 1;
+            ui.key(KeyCode::Char('4'));
+            ui.idle(settle);
+            ui.key(KeyCode::Down);
+            ui.idle(settle);
+        }
+        if privacy {
+            ui.key(KeyCode::Char('P'));
+        }
+    }
+
     println!();
     println!("Open to the first frame: {}", ms(open));
     println!();
@@ -543,10 +601,17 @@ fn latency(db: &Path) {
     row("pane entries (all stale)", &entries);
     row("paging (PgDn/PgUp/End/Home)", &paging);
     row("search typing", &typing);
+    row("Viewer open (Enter in Transcripts)", &viewer_normal);
+    row(
+        "Viewer open, privacy mode, first open after a write",
+        &viewer_privacy,
+    );
     let all: Vec<Duration> = entries
         .iter()
         .chain(&paging)
         .chain(&typing)
+        .chain(&viewer_normal)
+        .chain(&viewer_privacy)
         .copied()
         .collect();
     row("all keys", &all);
@@ -595,5 +660,14 @@ fn latency(db: &Path) {
     for (k, v, late) in &to_data {
         let (n, med, _, max) = stats(v);
         println!("| `{k}` | {n} | {} | {} | {late} |", ms(med), ms(max));
+    }
+    for (privacy, what) in [(false, "Viewer open"), (true, "Viewer open, privacy")] {
+        let v: Vec<Duration> = viewer_data
+            .iter()
+            .filter(|(p, _)| *p == privacy)
+            .map(|(_, d)| *d)
+            .collect();
+        let (n, med, _, max) = stats(&v);
+        println!("| {what} | {n} | {} | {} | |", ms(med), ms(max));
     }
 }

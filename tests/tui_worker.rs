@@ -296,3 +296,85 @@ fn entering_a_pane_whose_load_is_pending_does_not_ask_again_but_a_new_parameter_
     assert_eq!(sat.points.len(), inline.points.len());
     assert!(!s.coding.analysis.computing);
 }
+
+/// Opening a transcript in the Viewer is the worker's: the pane shows at once with the
+/// loading mark and says it is opening; the transcript follows. In privacy mode the first
+/// open after a write builds the masks there too; a write meanwhile drops the answer and
+/// the pane asks again.
+#[test]
+fn the_viewer_opens_its_transcript_on_the_worker() {
+    use fieldwork::tui::coding::CodingCmd;
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+    let dir = tempfile::tempdir().unwrap();
+    let mut fw = file_log(dir.path());
+    let w = worker(&fw);
+    let mut s = state(&fw, false);
+    let cmd = |fw: &mut Fieldwork, s: &mut State, c: Cmd| {
+        if let Some(e) = update(s, Action::Cmd(c)) {
+            perform(fw, s, e);
+        }
+        dispatch(fw, s, Some(&w));
+    };
+    let screen = |s: &State| {
+        let mut t = Terminal::new(TestBackend::new(120, 30)).unwrap();
+        t.draw(|f| fieldwork::tui::view::render(s, f.area(), f.buffer_mut()))
+            .unwrap();
+        let b = t.backend().buffer().clone();
+        (0..b.area.height)
+            .map(|y| {
+                (0..b.area.width)
+                    .map(|x| b[(x, y)].symbol().to_string())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    cmd(&mut fw, &mut s, Cmd::Go(Pane::Transcripts));
+    settle(&fw, &mut s, &w);
+    let mut steps = 0;
+    while s.transcripts.current().is_none_or(|t| t.words.is_none()) {
+        steps += 1;
+        assert!(steps < 50, "no imported transcript in the list");
+        cmd(&mut fw, &mut s, Cmd::Down);
+        settle(&fw, &mut s, &w);
+    }
+    for privacy in [false, true] {
+        if privacy {
+            cmd(&mut fw, &mut s, Cmd::TogglePrivacy);
+            // As after a write: no masks yet.
+            s.invalidate();
+            s.coding.viewer = None;
+            cmd(&mut fw, &mut s, Cmd::Go(Pane::Transcripts));
+            settle(&fw, &mut s, &w);
+            assert!(s.coding.masks.is_none());
+        }
+        cmd(&mut fw, &mut s, Cmd::Coding(CodingCmd::OpenTranscript));
+        assert_eq!(s.pane, Pane::Viewer);
+        assert!(s.coding.viewer.is_none() && s.coding.opening.is_some());
+        assert!(s.pending.iter().any(|(j, _)| *j == Slow::Viewer));
+        let shown = screen(&s);
+        assert!(shown.contains("Opening the transcript"), "{shown}");
+        assert!(shown.contains("loading"), "{shown}");
+        settle(&fw, &mut s, &w);
+        let v = s.coding.viewer.as_ref().expect("the transcript is open");
+        assert!(!v.chars.is_empty());
+        assert!(s.coding.opening.is_none());
+        assert!(msg(&s).contains("transcript open"), "{}", msg(&s));
+        if privacy {
+            assert!(s.coding.masks.is_some(), "the masks were built with it");
+        }
+        cmd(&mut fw, &mut s, Cmd::Go(Pane::Transcripts));
+    }
+    // A write while a transcript is opening drops the answer; showing the Viewer again
+    // opens it again.
+    cmd(&mut fw, &mut s, Cmd::Coding(CodingCmd::OpenTranscript));
+    s.coding.viewer = None;
+    s.invalidate();
+    settle(&fw, &mut s, &w);
+    assert!(s.coding.viewer.is_none() && s.coding.opening.is_some());
+    cmd(&mut fw, &mut s, Cmd::Go(Pane::Participants));
+    cmd(&mut fw, &mut s, Cmd::Go(Pane::Viewer));
+    settle(&fw, &mut s, &w);
+    assert!(s.coding.viewer.is_some());
+}

@@ -54,7 +54,41 @@ struct Normalised {
 
 /// NFKC, lower case, every run of white space as one space.
 pub fn normalise(s: &str) -> String {
+    if s.is_ascii() {
+        // ASCII is its own NFKC form and has no invisible characters: only the case, the
+        // backtick (an apostrophe) and runs of white space change.
+        let mut out = String::with_capacity(s.len());
+        let mut last_space = false;
+        for c in s.chars() {
+            if c.is_whitespace() {
+                if !last_space {
+                    out.push(' ');
+                }
+                last_space = true;
+                continue;
+            }
+            last_space = false;
+            out.push(if c == '`' {
+                '\''
+            } else {
+                c.to_ascii_lowercase()
+            });
+        }
+        return out.trim().to_string();
+    }
     normalised(s).text.trim().to_string()
+}
+
+/// The words of a normalised text: its runs of letters and digits, as the matcher sees
+/// word boundaries.
+pub fn word_tokens(norm: &str) -> impl Iterator<Item = &str> {
+    norm.split(|c: char| !is_word(c)).filter(|t| !t.is_empty())
+}
+
+/// Whether `s` holds a letter of a script written without spaces between words (where a
+/// name's boundaries are not word boundaries).
+pub fn has_unspaced(s: &str) -> bool {
+    s.chars().any(unspaced)
 }
 
 fn normalised(s: &str) -> Normalised {
@@ -1102,10 +1136,110 @@ fn near_miss(norm: &str, variants: &[NearVariant]) -> Option<String> {
 }
 
 /// Surname particles: "van der Berg", "de la Cruz", "O'" is part of its word.
-const PARTICLES: &[&str] = &[
+pub(crate) const PARTICLES: &[&str] = &[
     "van", "von", "der", "den", "de", "la", "le", "du", "da", "di", "del", "della", "dos", "das",
     "bin", "ibn", "al", "st", "st.", "mac", "ter", "ten",
 ];
+
+/// The pieces every form of a person's name is made of (see [`person_variants`]): each
+/// variant is one of these alone, or one of them with titles, initials and separators
+/// around it, or the initials alone ([`PersonBlocks::dotted`]). The export's last guard
+/// indexes a person by these pieces' words instead of building every variant.
+#[derive(Debug, Clone, Default)]
+pub struct PersonBlocks {
+    /// The name's words joined by single spaces; alone, and after a title.
+    pub full: String,
+    /// Each given name and each hyphenated piece of one; alone, and the first before each
+    /// surname form.
+    pub given: Vec<String>,
+    /// Every form of the surname; alone, after a title, after initials.
+    pub surnames: Vec<String>,
+    /// All initials with full stops ("A.Q."), alone.
+    pub dotted: Option<String>,
+    first: String,
+    initials: String,
+}
+
+/// The pieces of `name`'s forms; `None` for a name without words.
+pub fn person_blocks(name: &str) -> Option<PersonBlocks> {
+    let parts: Vec<&str> = name.split_whitespace().collect();
+    if parts.is_empty() {
+        return None;
+    }
+    let mut b = PersonBlocks {
+        full: parts.join(" "),
+        ..Default::default()
+    };
+    // The surname starts at the last word, or earlier at a particle ("de la Cruz").
+    let mut s = parts.len() - 1;
+    while s > 1 && PARTICLES.contains(&parts[s - 1].to_lowercase().as_str()) {
+        s -= 1;
+    }
+    if parts.len() < 2 {
+        return Some(b);
+    }
+    let given = &parts[..s];
+    let surname = parts[s..].join(" ");
+    let mut surnames = vec![surname.clone()];
+    if surname.contains('-') {
+        surnames.push(surname.replace('-', " "));
+    }
+    // The surname's parts alone: hyphenated, double-barrelled, without particles.
+    for part in parts[s..].iter().flat_map(|p| p.split('-')) {
+        if !PARTICLES.contains(&part.to_lowercase().as_str()) {
+            surnames.push(part.to_string());
+        }
+    }
+    // A double-barrelled surname without a hyphen: the last two words together.
+    if s == parts.len() - 1 && given.len() >= 2 {
+        surnames.push(format!("{} {}", parts[s - 1], parts[s]));
+        surnames.push(format!("{}-{}", parts[s - 1], parts[s]));
+    }
+    // Other spellings of a surname part: an apostrophe left out or written as a space
+    // ("D'Arcy" as "DArcy", "D Arcy"), and a Mc/Mac prefix written apart or the other
+    // way ("McTavish" as "Mc Tavish", "MacTavish", "Mac Tavish").
+    let mut other = Vec::new();
+    let words: Vec<String> = surnames
+        .iter()
+        .flat_map(|x| x.split([' ', '-']))
+        .map(str::to_string)
+        .collect();
+    for part in &words {
+        if part.contains(['\'', '\u{2019}']) {
+            other.push(part.replace(['\'', '\u{2019}'], ""));
+            other.push(part.replace(['\'', '\u{2019}'], " "));
+        }
+        for (prefix, swap) in [("Mac", "Mc"), ("Mc", "Mac")] {
+            if let Some(rest) = part.strip_prefix(prefix) {
+                if rest.chars().next().is_some_and(char::is_uppercase) && rest.chars().count() >= 3
+                {
+                    other.push(format!("{prefix} {rest}"));
+                    other.push(format!("{swap}{rest}"));
+                    other.push(format!("{swap} {rest}"));
+                }
+            }
+        }
+    }
+    surnames.extend(other);
+    b.surnames = surnames;
+    for g in given {
+        b.given.push(g.to_string());
+        for piece in g.split('-') {
+            b.given.push(piece.to_string());
+        }
+    }
+    b.first = given[0].to_string();
+    b.initials = given
+        .iter()
+        .filter_map(|g| g.chars().find(|c| c.is_alphabetic()))
+        .flat_map(char::to_uppercase)
+        .collect();
+    if let Some(si) = parts[s].chars().find(|c| c.is_alphabetic()) {
+        let all: String = b.initials.chars().chain(si.to_uppercase()).collect();
+        b.dotted = Some(all.chars().map(|c| format!("{c}.")).collect());
+    }
+    Some(b)
+}
 
 /// Variants to seed for a person's name: the full name; given + surname; each given name
 /// alone; the surname and each of its parts alone (hyphenated or double-barrelled, with
@@ -1114,76 +1248,16 @@ const PARTICLES: &[&str] = &[
 /// Possessives ("Quill's") and any case, spacing or line break are matched by the matcher
 /// itself, on word boundaries.
 pub fn person_variants(name: &str) -> Vec<String> {
-    let parts: Vec<&str> = name.split_whitespace().collect();
-    let mut v = vec![parts.join(" ")];
-    if parts.is_empty() {
+    let Some(b) = person_blocks(name) else {
         return vec![];
-    }
-    // The surname starts at the last word, or earlier at a particle ("de la Cruz").
-    let mut s = parts.len() - 1;
-    while s > 1 && PARTICLES.contains(&parts[s - 1].to_lowercase().as_str()) {
-        s -= 1;
-    }
-    if parts.len() >= 2 {
-        let given = &parts[..s];
-        let surname = parts[s..].join(" ");
-        let first = given[0];
-        let mut surnames = vec![surname.clone()];
-        if surname.contains('-') {
-            surnames.push(surname.replace('-', " "));
-        }
-        // The surname's parts alone: hyphenated, double-barrelled, without particles.
-        for part in parts[s..].iter().flat_map(|p| p.split('-')) {
-            if !PARTICLES.contains(&part.to_lowercase().as_str()) {
-                surnames.push(part.to_string());
-            }
-        }
-        // A double-barrelled surname without a hyphen: the last two words together.
-        if s == parts.len() - 1 && given.len() >= 2 {
-            surnames.push(format!("{} {}", parts[s - 1], parts[s]));
-            surnames.push(format!("{}-{}", parts[s - 1], parts[s]));
-        }
-        // Other spellings of a surname part: an apostrophe left out or written as a space
-        // ("D'Arcy" as "DArcy", "D Arcy"), and a Mc/Mac prefix written apart or the other
-        // way ("McTavish" as "Mc Tavish", "MacTavish", "Mac Tavish").
-        let mut other = Vec::new();
-        let words: Vec<String> = surnames
-            .iter()
-            .flat_map(|x| x.split([' ', '-']))
-            .map(str::to_string)
-            .collect();
-        for part in &words {
-            if part.contains(['\'', '\u{2019}']) {
-                other.push(part.replace(['\'', '\u{2019}'], ""));
-                other.push(part.replace(['\'', '\u{2019}'], " "));
-            }
-            for (prefix, swap) in [("Mac", "Mc"), ("Mc", "Mac")] {
-                if let Some(rest) = part.strip_prefix(prefix) {
-                    if rest.chars().next().is_some_and(char::is_uppercase)
-                        && rest.chars().count() >= 3
-                    {
-                        other.push(format!("{prefix} {rest}"));
-                        other.push(format!("{swap}{rest}"));
-                        other.push(format!("{swap} {rest}"));
-                    }
-                }
-            }
-        }
-        surnames.extend(other);
-        for g in given {
-            v.push(g.to_string());
-            for piece in g.split('-') {
-                v.push(piece.to_string());
-            }
-        }
-        v.push(format!("{first} {surname}"));
-        let initials: String = given
-            .iter()
-            .filter_map(|g| g.chars().find(|c| c.is_alphabetic()))
-            .flat_map(char::to_uppercase)
-            .collect();
-        let sur_initial = parts[s].chars().find(|c| c.is_alphabetic());
-        for last in &surnames {
+    };
+    let mut v = vec![b.full.clone()];
+    if !b.surnames.is_empty() {
+        let first = b.first.as_str();
+        let initials = b.initials.as_str();
+        v.extend(b.given.iter().cloned());
+        v.push(format!("{first} {}", b.surnames[0]));
+        for last in &b.surnames {
             v.push(last.clone());
             for title in TITLES {
                 let mut t: Vec<char> = title.chars().collect();
@@ -1203,12 +1277,10 @@ pub fn person_variants(name: &str) -> Vec<String> {
             }
         }
         for title in ["Dr", "Mr", "Mrs", "Ms", "Miss", "Prof", "Professor"] {
-            v.push(format!("{title} {}", parts.join(" ")));
+            v.push(format!("{title} {}", b.full));
         }
-        if let Some(si) = sur_initial {
-            let all: String = initials.chars().chain(si.to_uppercase()).collect();
-            let dotted: String = all.chars().map(|c| format!("{c}.")).collect();
-            v.push(dotted);
+        if let Some(d) = &b.dotted {
+            v.push(d.clone());
         }
     }
     // Written without accents too ("Zoë" as "Zoe", "José" as "Jose").

@@ -367,6 +367,17 @@ impl Fieldwork {
                 break;
             }
         }
+        Self::insert_participant_row_tx(tx, row, date, user)
+    }
+
+    /// [`Fieldwork::insert_participant_coded_tx`] for a row whose export code is chosen
+    /// already (new, checked against the database by the caller).
+    pub(crate) fn insert_participant_row_tx(
+        tx: &rusqlite::Connection,
+        row: ParticipantRow,
+        date: Date,
+        user: &str,
+    ) -> Result<(String, String)> {
         store::insert(tx, &row)?;
         let status: Status = row
             .status

@@ -8,11 +8,11 @@ use serde::Serialize;
 use super::{clean, invalid, Fieldwork, Result, ServiceError};
 use crate::domain::redact::{self, Entity, Replacement, Suspect};
 use crate::domain::{new_id, new_log_id, now_utc};
+use crate::store::audit;
 use crate::store::coding as coding_store;
 use crate::store::redaction::{self as store};
 /// The register's and the anonymisation log's rows, as the front ends see them.
 pub use crate::store::redaction::{IdentifierRow, LogRow};
-use crate::store::{audit, participants as pstore};
 
 pub const KINDS: &[&str] = &["person", "organisation", "place", "programme", "other"];
 
@@ -664,8 +664,24 @@ impl Fieldwork {
         redactor: &Redactor,
         only: Option<&str>,
     ) -> Result<Vec<Analysed>> {
+        Ok(self
+            .analyse_transcripts_until(redactor, only, &|| false)?
+            .unwrap_or_default())
+    }
+
+    /// [`Fieldwork::analyse_transcripts`], asking `stop` before each transcript; `None`
+    /// when it said stop.
+    fn analyse_transcripts_until(
+        &self,
+        redactor: &Redactor,
+        only: Option<&str>,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Option<Vec<Analysed>>> {
         let mut out = Vec::new();
         for (tid, sid) in store::imported_transcripts(self.store.conn())? {
+            if stop() {
+                return Ok(None);
+            }
             if only.is_some_and(|o| o != sid) {
                 continue;
             }
@@ -681,7 +697,7 @@ impl Fieldwork {
                 suspects,
             });
         }
-        Ok(out)
+        Ok(Some(out))
     }
 
     fn transcript_text(&self, transcript_id: &str) -> Result<String> {
@@ -694,15 +710,29 @@ impl Fieldwork {
     /// Suspects not in the register and not allowed, over all imported transcripts (or
     /// one interview's), grouped by their normalised text.
     pub fn suspects(&self, session: Option<&str>) -> Result<Vec<SuspectGroup>> {
+        Ok(self.suspects_until(session, &|| false)?.unwrap_or_default())
+    }
+
+    /// [`Fieldwork::suspects`], asking `stop` before each transcript (the interface's
+    /// load worker: a superseded request stops early); `None` when it said stop.
+    pub fn suspects_until(
+        &self,
+        session: Option<&str>,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Option<Vec<SuspectGroup>>> {
         let only = session.map(|s| self.resolve_session(s)).transpose()?;
         let redactor = self.redactor()?;
-        let mut analysed = self.analyse_transcripts(&redactor, only.as_deref())?;
+        let Some(mut analysed) =
+            self.analyse_transcripts_until(&redactor, only.as_deref(), stop)?
+        else {
+            return Ok(None);
+        };
         let free = self.analyse_free_texts(&redactor)?;
         analysed.extend(
             free.into_iter()
                 .filter(|a| only.as_deref().is_none_or(|o| a.session_id == o)),
         );
-        Ok(group_suspects(analysed.iter()))
+        Ok(Some(group_suspects(analysed.iter())))
     }
 
     /// Decide about a suspect text, corpus-wide.
@@ -911,13 +941,15 @@ impl Fieldwork {
     /// organisation, job title, as stored.
     pub fn identifiers_by_kind(&self) -> Result<Vec<(&'static str, String)>> {
         let mut out = Vec::new();
-        for p in pstore::list(self.store.conn(), &Default::default(), 0, usize::MAX >> 1)? {
+        for (name, email, phone, organisation, job_title) in
+            store::participant_identifiers(self.store.conn())?
+        {
             for (kind, v) in [
-                ("name", Some(p.name)),
-                ("email", p.email),
-                ("phone", p.phone),
-                ("organisation", p.organisation),
-                ("job title", p.job_title),
+                ("name", Some(name)),
+                ("email", email),
+                ("phone", phone),
+                ("organisation", organisation),
+                ("job title", job_title),
             ] {
                 out.extend(v.map(|v| (kind, v)));
             }

@@ -107,11 +107,10 @@ pub fn role_holders(
 
 pub fn code_exists(c: &Connection, code: &str) -> Result<bool> {
     Ok(
-        c.query_row("SELECT 1 FROM participant WHERE code = ?1", [code], |_| {
-            Ok(())
-        })
-        .optional()?
-        .is_some(),
+        c.prepare_cached("SELECT 1 FROM participant WHERE code = ?1")?
+            .query_row([code], |_| Ok(()))
+            .optional()?
+            .is_some(),
     )
 }
 

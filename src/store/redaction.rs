@@ -141,6 +141,28 @@ pub fn add_name_word(c: &Connection, norm: &str, at: &str, by: &str) -> Result<(
     Ok(())
 }
 
+/// Every participant's direct identifiers (name, email, phone, organisation, job title),
+/// for the exports' last guard: one plain read of the table, in no particular order.
+#[allow(clippy::type_complexity)] // the five columns as they are
+pub fn participant_identifiers(
+    c: &Connection,
+) -> Result<
+    Vec<(
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    )>,
+> {
+    let mut stmt =
+        c.prepare_cached("SELECT name, email, phone, organisation, job_title FROM participant")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn name_words(c: &Connection) -> Result<Vec<String>> {
     let mut stmt = c.prepare_cached("SELECT norm FROM name_word")?;
     let rows = stmt.query_map([], |r| r.get(0))?;

@@ -482,6 +482,8 @@ pub enum Slow {
     Register,
     /// The Agreement pane's comparison of two coders.
     Agreement,
+    /// The transcript the Viewer opens (`coding::Opening`), with its privacy masks.
+    Viewer,
 }
 
 impl Slow {
@@ -512,6 +514,7 @@ impl Slow {
             Slow::Matrix => Pane::Matrix,
             Slow::Register => Pane::Redaction,
             Slow::Agreement => Pane::Agreement,
+            Slow::Viewer => Pane::Viewer,
         }
     }
 }
@@ -670,6 +673,9 @@ pub struct State {
     pub locating: Option<String>,
     /// Slow loads handed to the worker and not answered yet: (slot, generation).
     pub pending: Vec<(Slow, u64)>,
+    /// The stop flag of each slot's newest request: set when it is superseded (a newer
+    /// request for its slot, a write), so work that checks it (the suspects) stops early.
+    pub cancels: Vec<(Slow, std::sync::Arc<std::sync::atomic::AtomicBool>)>,
     /// The last generation given to a request.
     pub generation: u64,
     /// Advanced by the loop while loads are pending (the working indicator turns).
@@ -744,6 +750,7 @@ impl State {
             slow: Vec::new(),
             locating: None,
             pending: Vec::new(),
+            cancels: Vec::new(),
             generation: 0,
             spin: 0,
             problems_stale: true,
@@ -865,7 +872,30 @@ impl State {
         }
         self.generation += 1;
         self.pending.push((job.slot(), self.generation));
+        self.cancels.push((job.slot(), Default::default()));
         self.generation
+    }
+
+    /// The stop flag of the newest request for `job`'s slot: set once it is superseded.
+    pub fn cancel_flag(&self, job: Slow) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+        let slot = job.slot();
+        self.cancels
+            .iter()
+            .rev()
+            .find(|(s, _)| *s == slot)
+            .map(|(_, f)| f.clone())
+            .unwrap_or_default()
+    }
+
+    /// Set and forget the stop flags of `slot`'s requests (or of every slot).
+    fn cancel(&mut self, slot: Option<Slow>) {
+        self.cancels.retain(|(s, f)| {
+            let hit = slot.is_none_or(|x| x == *s);
+            if hit {
+                f.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            !hit
+        });
     }
 
     /// Drop any pending request for `job`'s slot (its answer would be older than what is
@@ -873,6 +903,7 @@ impl State {
     pub fn supersede(&mut self, job: Slow) {
         let slot = job.slot();
         self.pending.retain(|(s, _)| *s != slot);
+        self.cancel(Some(slot));
     }
 
     /// Whether the answer to request `gen` for `job` is still wanted; if so it is no longer
@@ -882,6 +913,7 @@ impl State {
         match self.pending.iter().position(|x| *x == (slot, gen)) {
             Some(i) => {
                 self.pending.remove(i);
+                self.cancels.retain(|(s, _)| *s != slot);
                 true
             }
             None => false,
@@ -908,6 +940,7 @@ impl State {
             Pane::Coverage => Slow::Coverage,
             Pane::Matrix => Slow::Matrix,
             Pane::Analysis => Slow::Analysis,
+            Pane::Viewer => Slow::Viewer,
             _ => return false,
         };
         self.slow.iter().any(|j| j.slot() == main) || self.pending.iter().any(|(j, _)| *j == main)
@@ -925,6 +958,7 @@ impl State {
     pub fn invalidate(&mut self) {
         self.stale = [true; PANES];
         self.pending.clear();
+        self.cancel(None);
         self.problems_stale = true;
         self.coding.masks = None;
     }
@@ -2459,6 +2493,26 @@ mod tests {
             true,
             false,
         )
+    }
+
+    #[test]
+    fn a_superseded_request_is_told_to_stop() {
+        use std::sync::atomic::Ordering::Relaxed;
+        let mut s = state();
+        let job = Slow::Data(Pane::Redaction);
+        s.begin(job);
+        let first = s.cancel_flag(job);
+        assert!(!first.load(Relaxed));
+        // A newer request for the slot: the first is told to stop, the newer is not.
+        let gen = s.begin(job);
+        let second = s.cancel_flag(job);
+        assert!(first.load(Relaxed) && !second.load(Relaxed));
+        // Other slots are left alone; a write stops everything pending.
+        s.begin(Slow::Coverage);
+        let coverage = s.cancel_flag(Slow::Coverage);
+        assert!(s.accept(job, gen) && !second.load(Relaxed));
+        s.invalidate();
+        assert!(coverage.load(Relaxed));
     }
 
     fn key(c: KeyCode) -> Action {

@@ -445,6 +445,17 @@ pub struct AnalysisState {
     pub computing: bool,
 }
 
+/// A transcript to open in the Viewer: the session, where to put the cursor (a character,
+/// and the word expected there), and whether this re-reads the open transcript (after a
+/// write: the cursor and scroll stay where they are).
+#[derive(Debug, Clone, Default)]
+pub struct Opening {
+    pub session: String,
+    pub at: Option<usize>,
+    pub word: Option<String>,
+    pub reload: bool,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct CodingState {
     /// What privacy mode masks in text, built on first use and dropped after any write
@@ -452,6 +463,9 @@ pub struct CodingState {
     pub masks: Option<std::sync::Arc<crate::service::tui_rows::PrivacyMasks>>,
     pub search: SearchState,
     pub viewer: Option<Viewer>,
+    /// The transcript the Viewer is opening (read, and masked, by the load worker); the
+    /// pane says it is loading meanwhile.
+    pub opening: Option<Opening>,
     pub matrix: MatrixState,
     pub analysis: AnalysisState,
     pub quotes: Vec<Quote>,

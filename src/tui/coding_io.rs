@@ -6,7 +6,6 @@ use std::time::Instant;
 use super::app::{Pane, Slow, State};
 use super::coding::{CodingEffect, Viewer};
 use super::worker::Work;
-use crate::service::tui_rows::PrivacyMasks;
 use crate::service::{Fieldwork, Result, ServiceError};
 
 /// Hits in the ranked list of a query; the CLI gives more.
@@ -31,12 +30,13 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             if s.themes.is_empty() {
                 s.themes = fw.themes(false)?;
             }
-            if let Some(v) = &s.coding.viewer {
-                let (sid, cursor, top) = (v.session.id.clone(), v.cursor, v.top.get());
-                open(fw, s, &sid, Some(cursor), None)?;
-                if let Some(v) = &mut s.coding.viewer {
-                    v.top.set(top);
-                }
+            // The open transcript read again (after a write), by the load worker; the
+            // viewer keeps showing it meanwhile, its cursor where it is.
+            // A transcript still opening when a write dropped its answer is asked again.
+            if let Some(o) = s.coding.opening.clone().filter(|o| !o.reload) {
+                request_open(s, o.session, o.at, o.word, false);
+            } else if let Some(sid) = s.coding.viewer.as_ref().map(|v| v.session.id.clone()) {
+                request_open(s, sid, None, None, true);
             }
         }
         Pane::Matrix => {
@@ -169,45 +169,80 @@ fn hide_query(e: ServiceError, q: &str, privacy: bool) -> ServiceError {
     }
 }
 
-/// The privacy masks, built once until the next write.
-fn privacy_masks(
-    fw: &Fieldwork,
-    cache: &mut Option<Arc<PrivacyMasks>>,
-) -> Result<Arc<PrivacyMasks>> {
-    if let Some(m) = cache {
-        return Ok(m.clone());
-    }
-    let m = Arc::new(fw.privacy_masks()?);
-    *cache = Some(m.clone());
-    Ok(m)
+/// Ask the load worker to open an interview's transcript in the Viewer (`viewer_work`):
+/// reading it, its passages and, in the first open after a write, the privacy masks
+/// (every participant and the register) take longer than a frame on a large study.
+pub fn request_open(
+    s: &mut State,
+    session: String,
+    at: Option<usize>,
+    word: Option<String>,
+    reload: bool,
+) {
+    s.coding.opening = Some(super::coding::Opening {
+        session,
+        at,
+        word,
+        reload,
+    });
+    s.queue(Slow::Viewer, true);
 }
 
-/// Open an interview's transcript in the Viewer.
-pub fn open(
-    fw: &Fieldwork,
-    s: &mut State,
-    session: &str,
-    at: Option<usize>,
-    word: Option<&str>,
-) -> Result<()> {
-    let view = fw.transcript_view(session)?;
-    let sess = fw.session(session)?;
-    let text = view.text();
-    let masks = privacy_masks(fw, &mut s.coding.masks)?.ranges(&text);
-    let mut v = Viewer::new(sess, view, masks);
-    if let Some(i) = at {
-        if word.is_some() {
-            v.goto(i, word);
-        } else {
-            v.cursor = v.word_start(i.min(v.chars.len().saturating_sub(1)));
-            v.top.set(v.turn_at(v.cursor).saturating_sub(1));
+/// Open the transcript `State::coding.opening` names: the view, the session, the masks
+/// (built here the first time after a write, then kept) and the viewer's per-character
+/// tables, all on the worker; applying it is a swap.
+pub fn viewer_work(s: &State) -> Work {
+    let Some(o) = s.coding.opening.clone() else {
+        return Box::new(|_| Ok(Box::new(|_: &mut State| {})));
+    };
+    let cached = s.coding.masks.clone();
+    Box::new(move |fw| {
+        let view = fw.transcript_view(&o.session)?;
+        let sess = fw.session(&o.session)?;
+        let text = view.text();
+        let (masks, built) = match cached {
+            Some(m) => (m, false),
+            None => (Arc::new(fw.privacy_masks()?), true),
+        };
+        let mut v = Viewer::new(sess, view, masks.ranges(&text));
+        if let Some(i) = o.at {
+            if o.word.is_some() {
+                v.goto(i, o.word.as_deref());
+            } else {
+                v.cursor = v.word_start(i.min(v.chars.len().saturating_sub(1)));
+                v.top.set(v.turn_at(v.cursor).saturating_sub(1));
+            }
+        } else if !v.view.turns.is_empty() {
+            v.cursor = v.turn_start(0);
         }
-    } else if !v.view.turns.is_empty() {
-        v.cursor = v.turn_start(0);
-    }
-    s.coding.viewer = Some(v);
-    s.stale[Pane::Viewer.index()] = false;
-    Ok(())
+        Ok(Box::new(move |s: &mut State| {
+            if built {
+                s.coding.masks.get_or_insert(masks);
+            }
+            if o.reload {
+                // Re-read after a write: the cursor and scroll as they are now.
+                if let Some(old) = s
+                    .coding
+                    .viewer
+                    .as_ref()
+                    .filter(|old| old.session.id == o.session)
+                {
+                    v.cursor = old.cursor.min(v.chars.len().saturating_sub(1));
+                    v.top.set(old.top.get());
+                }
+            } else {
+                let n = v.view.passages.len();
+                s.info(format!(
+                    "transcript open: {n} tagged passage(s); v selects, n/N go to passages"
+                ));
+            }
+            if let Some(old) = s.coding.viewer.replace(v) {
+                super::worker::drop_off_thread(old);
+            }
+            s.coding.opening = None;
+            s.stale[Pane::Viewer.index()] = false;
+        }))
+    })
 }
 
 pub fn perform(fw: &mut Fieldwork, s: &mut State, e: CodingEffect) -> Result<()> {
@@ -216,16 +251,10 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: CodingEffect) -> Result<()>
             if s.themes.is_empty() {
                 s.themes = fw.themes(false)?;
             }
-            open(fw, s, &session, at, word.as_deref())?;
+            // The pane shows at once (the last transcript, or none, with the loading
+            // mark); the transcript follows from the load worker.
             s.pane = Pane::Viewer;
-            let n = s
-                .coding
-                .viewer
-                .as_ref()
-                .map_or(0, |v| v.view.passages.len());
-            s.info(format!(
-                "transcript open: {n} tagged passage(s); v selects, n/N go to passages"
-            ));
+            request_open(s, session, at, word, false);
         }
         CodingEffect::CellPassages => {
             let Some((pid, tid, phase)) = s.coding.matrix.cell_key() else {

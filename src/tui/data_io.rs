@@ -61,12 +61,20 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
 /// export and parameter selected now).
 pub fn slow_work(s: &State, p: Pane) -> Work {
     match p {
-        Pane::Redaction => Box::new(|fw| {
-            let t = Instant::now();
-            let v = fw.suspects(None)?;
-            let millis = t.elapsed().as_millis();
-            Ok(Box::new(move |s: &mut State| suspects_done(s, v, millis)))
-        }),
+        Pane::Redaction => {
+            // Superseded (the pane asked again, a write), the scan stops at the next
+            // transcript: its answer would be dropped anyway.
+            let stop = s.cancel_flag(super::app::Slow::Data(p));
+            Box::new(move |fw| {
+                let t = Instant::now();
+                let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
+                let Some(v) = fw.suspects_until(None, &stopped)? else {
+                    return Ok(Box::new(|_: &mut State| {}));
+                };
+                let millis = t.elapsed().as_millis();
+                Ok(Box::new(move |s: &mut State| suspects_done(s, v, millis)))
+            })
+        }
         Pane::Export => {
             let export = s.data.export.export();
             let params = s.data.export.params().clone();

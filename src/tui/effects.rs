@@ -126,6 +126,7 @@ pub fn answer(s: &mut State, job: Slow, gen: u64, result: Result<Apply>) -> bool
                 Slow::Data(Pane::Redaction) => s.data.red.computing = false,
                 Slow::Data(Pane::Export) => s.data.export.computing = false,
                 Slow::Agreement => s.agreement.computing = false,
+                Slow::Viewer => s.coding.opening = None,
                 _ => {}
             }
             s.error(e.to_string());
@@ -170,6 +171,7 @@ pub fn request(s: &State, job: Slow) -> Work {
         Slow::Data(p) => super::data_io::slow_work(s, p),
         Slow::Register => super::data_io::register_work(),
         Slow::Agreement => super::agreement::work(s),
+        Slow::Viewer => super::coding_io::viewer_work(s),
     }
 }
 

@@ -18,6 +18,16 @@ use crate::tui::widgets::text::{esc, fit, pii};
 pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let th = &s.theme;
     let Some(v) = &s.coding.viewer else {
+        if s.coding.opening.is_some() {
+            panel(
+                "Viewer",
+                vec![Line::raw("Opening the transcript…")],
+                area,
+                buf,
+                th,
+            );
+            return;
+        }
         panel(
             "Viewer",
             vec![
