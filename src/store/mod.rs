@@ -9,7 +9,9 @@ pub mod consent;
 pub mod participants;
 pub mod redaction;
 pub mod reference;
+pub mod session;
 pub mod sessions;
+pub mod sync;
 pub mod themes;
 pub mod transcripts;
 
