@@ -41,7 +41,7 @@ impl From<config::ConfigError> for Failure {
     }
 }
 
-fn usage(message: impl Into<String>) -> Failure {
+pub(super) fn usage(message: impl Into<String>) -> Failure {
     Failure {
         message: message.into(),
         code: 2,
@@ -117,7 +117,7 @@ pub(super) fn print_json<T: Serialize>(v: &T) -> Out {
     Ok(0)
 }
 
-fn open(cli: &Cli, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
+pub(super) fn open(cli: &Cli, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
     let db = database_path(cli.db.as_deref(), cfg).map_err(usage)?;
     let fw = open_at(&db, cfg)?;
     if let Some(b) = &fw.store.migrated_backup {
@@ -199,7 +199,12 @@ fn run(cli: Cli) -> Out {
         return Ok(0);
     };
     match command {
-        Command::Init { demo, scale, force } => {
+        Command::Init {
+            from: Some(bundle), ..
+        } => super::sync::init_from(&cli, &cfg, bundle),
+        Command::Init {
+            demo, scale, force, ..
+        } => {
             let db = database_path(cli.db.as_deref(), &cfg).map_err(usage)?;
             create(&db, &cfg, *force, demo.then_some(*scale))?;
             Ok(0)
@@ -354,6 +359,7 @@ fn run(cli: Cli) -> Out {
             Ok(0)
         }
         Command::Restore { backup } => restore(&cli, &cfg, backup),
+        Command::Sync(c) => super::sync::run(&cli, &cfg, c),
         Command::Study { json } => {
             let fw = open(&cli, &cfg)?;
             let r = &fw.reference;

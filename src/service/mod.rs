@@ -12,6 +12,7 @@ pub mod redaction;
 pub mod restore;
 pub mod search_query;
 pub mod sessions;
+pub mod sync;
 pub mod themes;
 pub mod transcripts;
 pub mod tui_rows;

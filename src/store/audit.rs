@@ -15,8 +15,8 @@ pub fn record(
     after: Option<&serde_json::Value>,
 ) -> Result<()> {
     c.prepare_cached(
-        "INSERT INTO audit (id, at, by, entity, entity_id, action, before, after)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO audit (id, at, by, entity, entity_id, action, before, after, device_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, (SELECT device_id FROM sync_device WHERE id = 1))",
     )?
     .execute(params![
         new_log_id(),

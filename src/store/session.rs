@@ -47,7 +47,7 @@ unsafe fn take_buffer(p: *mut c_void, n: c_int) -> Vec<u8> {
     v
 }
 
-type TableFilter = Box<dyn Fn(&str) -> bool>;
+type TableFilter = Box<dyn Fn(&str) -> bool + Send>;
 
 /// Records the changes one connection makes to the tables a filter accepts.
 pub struct Session<'c> {
@@ -73,7 +73,7 @@ impl<'c> Session<'c> {
     /// (only tables with a primary key are ever recorded; virtual tables never are).
     pub fn new(
         conn: &'c Connection,
-        filter: impl Fn(&str) -> bool + 'static,
+        filter: impl Fn(&str) -> bool + Send + 'static,
     ) -> rusqlite::Result<Session<'c>> {
         let mut raw = ptr::null_mut();
         // SAFETY: handle() is the live connection, which outlives the session ('c).
@@ -109,6 +109,21 @@ impl<'c> Session<'c> {
         Ok(s)
     }
 
+    /// A session not tied to a borrow of its connection, for a store that keeps it beside
+    /// the connection (a batch's capture spans many calls).
+    ///
+    /// # Safety
+    /// The session must be dropped before `conn` is closed (the store declares it before
+    /// the connection, so it is dropped first, and drops it explicitly).
+    pub unsafe fn new_unbound(
+        conn: &Connection,
+        filter: impl Fn(&str) -> bool + Send + 'static,
+    ) -> rusqlite::Result<Session<'static>> {
+        let s = Session::new(conn, filter)?;
+        // SAFETY: only the lifetime marker changes; the caller keeps the connection alive.
+        Ok(std::mem::transmute::<Session<'_>, Session<'static>>(s))
+    }
+
     /// Whether nothing has been recorded (an approximation on the safe side: a change
     /// undone later still counts; [`Session::changeset`] is then empty).
     pub fn is_empty(&self) -> bool {
@@ -133,6 +148,11 @@ impl<'c> Session<'c> {
         }
     }
 }
+
+// SAFETY: an unbound session is owned beside its connection (by the store), which is
+// `Send`; the two move between threads together and are never used from two threads at
+// once (the connection is not `Sync`, and the session is only reached through the store).
+unsafe impl Send for Session<'static> {}
 
 impl Drop for Session<'_> {
     fn drop(&mut self) {

@@ -1,0 +1,1681 @@
+//! Team sync (docs/sync.md): export this laptop's changes as a bundle, import other
+//! laptops' bundles in dependency order with field-level merge, keep every clash as a
+//! conflict for a person, resolve, revert an import, and start a laptop from a snapshot.
+//!
+//! The engine is SQLite's session extension (`store::session`): every write's changeset
+//! is captured into the outbox by `Store::write` (one transaction); here they are sent and
+//! applied.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use rusqlite::types::Value;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{invalid, Fieldwork, Result, ServiceError};
+use crate::domain::{new_export_code, new_id, now_utc};
+use crate::store::session::{self, Action, Change, ConflictKind, Op};
+use crate::store::sync::{self as ss, Batch, ConflictRow};
+use crate::store::{audit, SCHEMA_VERSION};
+
+pub use crate::store::sync::{Device, Peer};
+
+/// The first 8 characters of an id, as shown to people.
+pub fn short(id: &str) -> &str {
+    &id[..id.len().min(8)]
+}
+
+/// What a bundle file says about itself (the bundle header's fields).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BundleInfo {
+    pub kind: BundleKind,
+    pub device_id: String,
+    pub device_name: String,
+    pub first_seq: i64,
+    pub last_seq: i64,
+    pub schema_version: i32,
+    pub created_at: String,
+    /// Changes: `{"depends": {device: seq}}` (what the sender had applied of others);
+    /// snapshot: `{"seen": {device: seq}}` (the same for the copied database).
+    pub extra: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BundleKind {
+    Changes,
+    Snapshot,
+}
+
+/// One outbox entry as sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub seq: i64,
+    pub created_at: String,
+    pub depends: BTreeMap<String, i64>,
+    #[serde(skip)]
+    pub changeset: Vec<u8>,
+}
+
+const PAYLOAD_MAGIC: &[u8] = b"FWCHANGES1\n";
+
+/// The payload of a changes bundle: the entries, each a JSON line of its metadata and
+/// its changeset's bytes (length-prefixed).
+pub fn encode_entries(entries: &[Entry]) -> Vec<u8> {
+    let mut out = PAYLOAD_MAGIC.to_vec();
+    out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
+    for e in entries {
+        let meta = serde_json::to_vec(e).unwrap_or_default();
+        out.extend_from_slice(&(meta.len() as u64).to_le_bytes());
+        out.extend_from_slice(&meta);
+        out.extend_from_slice(&(e.changeset.len() as u64).to_le_bytes());
+        out.extend_from_slice(&e.changeset);
+    }
+    out
+}
+
+pub fn decode_entries(bytes: &[u8]) -> std::result::Result<Vec<Entry>, String> {
+    let rest = bytes
+        .strip_prefix(PAYLOAD_MAGIC)
+        .ok_or("not a changes payload")?;
+    let mut pos = 0usize;
+    let mut take = |n: usize| -> std::result::Result<&[u8], String> {
+        let end = pos
+            .checked_add(n)
+            .filter(|e| *e <= rest.len())
+            .ok_or("the payload is cut short")?;
+        let s = &rest[pos..end];
+        pos = end;
+        Ok(s)
+    };
+    let u64le = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as usize;
+    let n = u64le(take(8)?);
+    let mut out = Vec::with_capacity(n.min(1 << 16));
+    for _ in 0..n {
+        let m = u64le(take(8)?);
+        let mut e: Entry =
+            serde_json::from_slice(take(m)?).map_err(|e| format!("damaged entry: {e}"))?;
+        let c = u64le(take(8)?);
+        e.changeset = take(c)?.to_vec();
+        out.push(e);
+    }
+    Ok(out)
+}
+
+/// The bundle file: header and payload. (The sealed `age` format of `sync::bundle`
+/// replaces this framing when it lands; the rest of sync goes through these two calls.)
+mod file {
+    use super::*;
+    use sha2::{Digest, Sha256};
+    use std::io::Write as _;
+
+    const MAGIC: &[u8] = b"FWBUNDLE-PLAIN1\n";
+
+    #[derive(Serialize, Deserialize)]
+    struct Header {
+        info: BundleInfo,
+        payload_len: u64,
+        payload_sha256: String,
+    }
+
+    pub fn write(path: &Path, info: &BundleInfo, payload: &[u8]) -> Result<()> {
+        let header = Header {
+            info: info.clone(),
+            payload_len: payload.len() as u64,
+            payload_sha256: hex(&Sha256::digest(payload)),
+        };
+        let h = serde_json::to_vec(&header).unwrap_or_default();
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let ctx = format!("writing {}", path.display());
+        let mut f = opts.open(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                invalid(
+                    path.display().to_string(),
+                    "the file exists; choose another name",
+                )
+            } else {
+                super::super::io_err(ctx.clone())(e)
+            }
+        })?;
+        let r = (|| {
+            f.write_all(MAGIC)?;
+            f.write_all(&(h.len() as u64).to_le_bytes())?;
+            f.write_all(&h)?;
+            f.write_all(payload)?;
+            f.sync_all()
+        })();
+        if let Err(e) = r {
+            let _ = std::fs::remove_file(path);
+            return Err(super::super::io_err(ctx)(e));
+        }
+        Ok(())
+    }
+
+    pub fn read(path: &Path) -> Result<(BundleInfo, Vec<u8>)> {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path)
+            .map_err(|e| invalid(name.clone(), format!("cannot read the bundle: {e}")))?;
+        let bad = |why: &str| invalid(name.clone(), format!("{why}; nothing was changed"));
+        let rest = bytes
+            .strip_prefix(MAGIC)
+            .ok_or_else(|| bad("not a fieldwork bundle"))?;
+        if rest.len() < 8 {
+            return Err(bad("the bundle is truncated (its header is cut short)"));
+        }
+        let hl = u64::from_le_bytes(rest[..8].try_into().unwrap_or([0; 8])) as usize;
+        let rest = &rest[8..];
+        if rest.len() < hl {
+            return Err(bad("the bundle is truncated (its header is cut short)"));
+        }
+        let header: Header = serde_json::from_slice(&rest[..hl])
+            .map_err(|_| bad("the bundle's header is damaged"))?;
+        let payload = &rest[hl..];
+        if (payload.len() as u64) < header.payload_len {
+            return Err(bad(&format!(
+                "the bundle is truncated ({} of {} bytes of changes)",
+                payload.len(),
+                header.payload_len
+            )));
+        }
+        if payload.len() as u64 != header.payload_len
+            || hex(&Sha256::digest(payload)) != header.payload_sha256
+        {
+            return Err(bad("the bundle is damaged (its checksum does not match)"));
+        }
+        Ok((header.info, payload.to_vec()))
+    }
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+}
+
+/// What `sync export` wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportReport {
+    pub file: Option<String>,
+    pub device_id: String,
+    pub first_seq: i64,
+    pub last_seq: i64,
+    pub changes: usize,
+}
+
+/// What `sync import` did, per file.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportedFile {
+    pub file: String,
+    pub device_id: String,
+    pub person: String,
+    pub batch: Option<String>,
+    pub applied: Vec<i64>,
+    pub skipped: usize,
+    pub conflicts: usize,
+}
+
+/// `sync status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub device: Device,
+    pub last_seq: i64,
+    pub unsent: i64,
+    pub peers: Vec<Peer>,
+    pub open_conflicts: i64,
+    pub batches: Vec<Batch>,
+}
+
+/// How a conflict is resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Keep {
+    Mine,
+    Theirs,
+    Both,
+}
+
+impl Keep {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Keep::Mine => "mine",
+            Keep::Theirs => "theirs",
+            Keep::Both => "both",
+        }
+    }
+}
+
+impl std::str::FromStr for Keep {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Keep, String> {
+        match s {
+            "mine" => Ok(Keep::Mine),
+            "theirs" => Ok(Keep::Theirs),
+            "both" => Ok(Keep::Both),
+            _ => Err(format!("`{s}`: choose mine, theirs or both")),
+        }
+    }
+}
+
+/// Columns that record when (and by whom) a row was last changed: two laptops editing
+/// different fields of one row both set them, which is no conflict. The later time wins.
+fn is_bookkeeping(col: &str) -> bool {
+    matches!(col, "updated_at" | "updated_by" | "verified_at")
+}
+
+/// Separator of the two texts kept by `--keep both`.
+pub const BOTH_SEPARATOR: &str = "\n--- the other laptop's version ---\n";
+
+fn value_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Integer(i) => json!(i),
+        Value::Real(f) => json!(f),
+        Value::Text(s) => json!(s),
+        Value::Blob(b) => {
+            json!({ "blob": b.iter().map(|x| format!("{x:02x}")).collect::<String>() })
+        }
+    }
+}
+
+fn json_value(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Integer(i64::from(*b)),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Integer(i),
+            None => Value::Real(n.as_f64().unwrap_or(0.0)),
+        },
+        serde_json::Value::String(s) => Value::Text(s.clone()),
+        serde_json::Value::Object(o) => match o.get("blob").and_then(|b| b.as_str()) {
+            Some(h) => Value::Blob(
+                (0..h.len() / 2)
+                    .filter_map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).ok())
+                    .collect(),
+            ),
+            None => Value::Text(v.to_string()),
+        },
+        serde_json::Value::Array(_) => Value::Text(v.to_string()),
+    }
+}
+
+/// Column names of the captured tables, read once per operation.
+#[derive(Default)]
+struct Columns(HashMap<String, Vec<String>>);
+
+impl Columns {
+    fn of(&mut self, c: &Connection, table: &str) -> Result<&[String]> {
+        if !self.0.contains_key(table) {
+            let mut stmt = c.prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?;
+            let cols = stmt
+                .query_map([table], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            self.0.insert(table.to_string(), cols);
+        }
+        Ok(&self.0[table])
+    }
+}
+
+fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+fn pk_where(cols: &[String], pk: &[bool], start: usize) -> String {
+    let parts: Vec<String> = cols
+        .iter()
+        .zip(pk)
+        .filter(|(_, p)| **p)
+        .enumerate()
+        .map(|(i, (c, _))| format!("{} = ?{}", quote_ident(c), start + i))
+        .collect();
+    parts.join(" AND ")
+}
+
+/// The local row with this primary key, every column (None: not there).
+fn local_row(
+    c: &Connection,
+    cols: &[String],
+    table: &str,
+    pk: &[bool],
+    key: &[Value],
+) -> Result<Option<Vec<Value>>> {
+    let sql = format!(
+        "SELECT {} FROM {} WHERE {}",
+        cols.iter()
+            .map(|c| quote_ident(c))
+            .collect::<Vec<_>>()
+            .join(", "),
+        quote_ident(table),
+        pk_where(cols, pk, 1)
+    );
+    let mut stmt = c.prepare_cached(&sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(key.iter()))?;
+    match rows.next()? {
+        Some(r) => Ok(Some(
+            (0..cols.len())
+                .map(|i| r.get::<_, Value>(i))
+                .collect::<rusqlite::Result<_>>()?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// `UPDATE table SET col = value, … WHERE pk`.
+fn update_row(
+    c: &Connection,
+    cols: &[String],
+    table: &str,
+    pk: &[bool],
+    key: &[Value],
+    set: &[(usize, Value)],
+) -> Result<usize> {
+    if set.is_empty() {
+        return Ok(0);
+    }
+    let assigns: Vec<String> = set
+        .iter()
+        .enumerate()
+        .map(|(i, (col, _))| format!("{} = ?{}", quote_ident(&cols[*col]), i + 1))
+        .collect();
+    let sql = format!(
+        "UPDATE {} SET {} WHERE {}",
+        quote_ident(table),
+        assigns.join(", "),
+        pk_where(cols, pk, set.len() + 1)
+    );
+    let mut params: Vec<Value> = set.iter().map(|(_, v)| v.clone()).collect();
+    params.extend(key.iter().cloned());
+    Ok(c.execute(&sql, rusqlite::params_from_iter(params.iter()))?)
+}
+
+fn insert_row(
+    c: &Connection,
+    cols: &[String],
+    table: &str,
+    values: &[Value],
+) -> rusqlite::Result<usize> {
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        quote_ident(table),
+        cols.iter()
+            .map(|c| quote_ident(c))
+            .collect::<Vec<_>>()
+            .join(", "),
+        (1..=cols.len())
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    c.execute(&sql, rusqlite::params_from_iter(values.iter()))
+}
+
+fn pk_json(key: &[Value]) -> String {
+    serde_json::Value::Array(key.iter().map(value_json).collect()).to_string()
+}
+
+fn row_json(cols: &[String], row: &[Value]) -> serde_json::Value {
+    serde_json::Value::Object(
+        cols.iter()
+            .zip(row)
+            .map(|(c, v)| (c.clone(), value_json(v)))
+            .collect(),
+    )
+}
+
+fn change_json(cols: &[String], vals: &[Option<Value>]) -> serde_json::Value {
+    serde_json::Value::Object(
+        cols.iter()
+            .zip(vals)
+            .filter_map(|(c, v)| v.as_ref().map(|v| (c.clone(), value_json(v))))
+            .collect(),
+    )
+}
+
+fn op_str(op: Op) -> &'static str {
+    match op {
+        Op::Insert => "insert",
+        Op::Update => "update",
+        Op::Delete => "delete",
+    }
+}
+
+/// What the conflict handler decided, carried out after the apply returns (SQLite's
+/// handler must not write to the database it is applying to).
+enum Todo {
+    /// Write these columns of the local row (a field-level merge).
+    Merge {
+        change: Change,
+        set: Vec<(usize, Value)>,
+    },
+    /// Keep both sides for a person.
+    Keep {
+        change: Change,
+        kind: ConflictKind,
+        columns: Vec<usize>,
+        local: Option<Vec<Value>>,
+        set: Vec<(usize, Value)>,
+    },
+    /// A transcript turn whose local search key (`turn.n`) is taken here: insert it
+    /// under a fresh one.
+    Renumber { change: Change },
+}
+
+/// Decide a DATA or CONFLICT clash column by column: (columns to write, columns truly in
+/// conflict).
+fn merge_columns(
+    cols: &[String],
+    change: &Change,
+    local: &[Value],
+) -> (Vec<(usize, Value)>, Vec<usize>) {
+    let mut set = Vec::new();
+    let mut conflict = Vec::new();
+    let idx = |name: &str| cols.iter().position(|c| c == name);
+    let later = match idx("updated_at") {
+        Some(i) => match (&change.new[i], local.get(i)) {
+            (Some(Value::Text(n)), Some(Value::Text(l))) => n > l,
+            _ => false,
+        },
+        None => false,
+    };
+    for (i, col) in cols.iter().enumerate() {
+        if change.pk[i] {
+            continue;
+        }
+        let Some(new) = &change.new[i] else { continue };
+        let here = &local[i];
+        if here == new {
+            continue;
+        }
+        if is_bookkeeping(col) {
+            if later
+                || col == "verified_at"
+                    && matches!((new, here), (Value::Text(n), Value::Text(l)) if n > l)
+            {
+                set.push((i, new.clone()));
+            }
+            continue;
+        }
+        // For an INSERT that finds the row, other *_at / *_by columns say only who added
+        // the same thing first: the local row keeps its own.
+        if change.op == Op::Insert && (col.ends_with("_at") || col.ends_with("_by")) {
+            continue;
+        }
+        let base = change.old[i].as_ref();
+        if change.op == Op::Update && base == Some(here) {
+            set.push((i, new.clone()));
+        } else {
+            conflict.push(i);
+        }
+    }
+    (set, conflict)
+}
+
+/// Outcome of applying one entry.
+struct Applied {
+    conflicts: usize,
+}
+
+/// Apply one changeset from `source` with field-level merge; clashes become conflicts.
+/// Runs inside the caller's write transaction.
+fn apply_entry(
+    c: &Connection,
+    columns: &mut Columns,
+    source: &str,
+    seq: i64,
+    batch_id: &str,
+    changeset: &[u8],
+) -> Result<Applied> {
+    let changes = session::changes(changeset)?;
+    // The search index of transcript turns is kept by the store, not by triggers: take
+    // the touched turns out of it now and put back those that exist after the apply.
+    let turn_ids: BTreeSet<String> = changes
+        .iter()
+        .filter(|ch| ch.table == "turn")
+        .filter_map(|ch| match ch.key().first() {
+            Some(Value::Text(id)) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    fts_turns(c, &turn_ids, "delete")?;
+
+    let mut todo: Vec<Todo> = Vec::new();
+    let mut fk_broken = 0;
+    let mut cols_err: Option<ServiceError> = None;
+    // Column names are needed inside the handler: read them for every table first.
+    for ch in &changes {
+        if let Err(e) = columns.of(c, &ch.table) {
+            cols_err = Some(e);
+        }
+    }
+    if let Some(e) = cols_err {
+        return Err(e);
+    }
+    let cols_map = &columns.0;
+    session::apply(c, changeset, &mut |x| {
+        let change = x.change.clone();
+        let Some(cols) = cols_map.get(&change.table) else {
+            return Action::Abort;
+        };
+        match x.kind {
+            ConflictKind::Data | ConflictKind::Conflict => {
+                let local = x.local.clone().unwrap_or_default();
+                if change.op == Op::Delete {
+                    todo.push(Todo::Keep {
+                        kind: x.kind,
+                        columns: vec![],
+                        local: Some(local),
+                        set: vec![],
+                        change,
+                    });
+                    return Action::Omit;
+                }
+                let (set, conflict) = merge_columns(cols, &change, &local);
+                if conflict.is_empty() {
+                    todo.push(Todo::Merge { change, set });
+                } else {
+                    todo.push(Todo::Keep {
+                        kind: x.kind,
+                        columns: conflict,
+                        local: Some(local),
+                        set,
+                        change,
+                    });
+                }
+                Action::Omit
+            }
+            ConflictKind::NotFound => {
+                // A delete of a row already gone here: both sides agree.
+                if change.op != Op::Delete {
+                    todo.push(Todo::Keep {
+                        kind: x.kind,
+                        columns: (0..cols.len()).filter(|i| change.new[*i].is_some() && !change.pk[*i]).collect(),
+                        local: None,
+                        set: vec![],
+                        change,
+                    });
+                }
+                Action::Omit
+            }
+            ConflictKind::Constraint => {
+                if change.table == "turn" && change.op == Op::Insert {
+                    todo.push(Todo::Renumber { change });
+                } else {
+                    todo.push(Todo::Keep {
+                        kind: x.kind,
+                        columns: vec![],
+                        local: None,
+                        set: vec![],
+                        change,
+                    });
+                }
+                Action::Omit
+            }
+            ConflictKind::ForeignKey => {
+                fk_broken = x.fk_count;
+                Action::Abort
+            }
+        }
+    })
+    .map_err(|e| {
+        if fk_broken > 0 {
+            ServiceError::Refused(format!(
+                "change {seq} from {} points to {fk_broken} record(s) missing here (a foreign key); nothing was changed",
+                short(source)
+            ))
+        } else {
+            e.into()
+        }
+    })?;
+
+    let mut conflicts = 0;
+    let now = now_utc();
+    for t in todo {
+        match t {
+            Todo::Merge { change, set } => {
+                let cols = columns.of(c, &change.table)?.to_vec();
+                update_row(c, &cols, &change.table, &change.pk, &change.key(), &set)?;
+            }
+            Todo::Renumber { change } => {
+                let cols = columns.of(c, &change.table)?.to_vec();
+                let mut values: Vec<Value> = change
+                    .new
+                    .iter()
+                    .map(|v| v.clone().unwrap_or(Value::Null))
+                    .collect();
+                if let Some(n) = cols.iter().position(|c| c == "n") {
+                    values[n] = Value::Integer(crate::store::coding::next_turn_n(c)?);
+                }
+                match insert_row(c, &cols, &change.table, &values) {
+                    Ok(_) => {}
+                    Err(rusqlite::Error::SqliteFailure(f, _))
+                        if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                    {
+                        store_conflict(
+                            c,
+                            &cols,
+                            source,
+                            seq,
+                            batch_id,
+                            &change,
+                            ConflictKind::Constraint,
+                            &[],
+                            None,
+                            &now,
+                        )?;
+                        conflicts += 1;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Todo::Keep {
+                change,
+                kind,
+                columns: conflict_cols,
+                local,
+                set,
+            } => {
+                let cols = columns.of(c, &change.table)?.to_vec();
+                update_row(c, &cols, &change.table, &change.pk, &change.key(), &set)?;
+                let local = match (&local, kind) {
+                    (None, ConflictKind::Constraint) => None,
+                    _ => local,
+                };
+                store_conflict(
+                    c,
+                    &cols,
+                    source,
+                    seq,
+                    batch_id,
+                    &change,
+                    kind,
+                    &conflict_cols,
+                    local.as_deref(),
+                    &now,
+                )?;
+                conflicts += 1;
+            }
+        }
+    }
+    fts_turns(c, &turn_ids, "insert")?;
+    apply_decisions(c, columns, &changes)?;
+    settle_agreed(c, columns, &changes)?;
+    Ok(Applied { conflicts })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn store_conflict(
+    c: &Connection,
+    cols: &[String],
+    source: &str,
+    seq: i64,
+    batch_id: &str,
+    change: &Change,
+    kind: ConflictKind,
+    conflict_cols: &[usize],
+    local: Option<&[Value]>,
+    now: &str,
+) -> Result<()> {
+    let key = change.key();
+    // A constraint clash on an insert: show the local row that holds the same value when
+    // it can be found by a unique column; else the local row with the same key.
+    let local = match local {
+        Some(l) => Some(l.to_vec()),
+        None => local_row(c, cols, &change.table, &change.pk, &key)?,
+    };
+    let mut names: Vec<String> = conflict_cols.iter().map(|i| cols[*i].clone()).collect();
+    if names.is_empty() && kind == ConflictKind::Constraint {
+        names = unique_clash(c, cols, change)?;
+    }
+    ss::insert_conflict(
+        c,
+        &ConflictRow {
+            id: new_id(),
+            batch_id: Some(batch_id.to_string()),
+            source_device: source.to_string(),
+            source_seq: seq,
+            table: change.table.clone(),
+            pk: serde_json::from_str(&pk_json(&key)).unwrap_or_default(),
+            op: op_str(change.op).into(),
+            kind: kind.as_str().into(),
+            columns: names,
+            local: local.map(|l| row_json(cols, &l)),
+            incoming: json!({"old": change_json(cols, &change.old), "new": change_json(cols, &change.new)}),
+            status: "open".into(),
+            resolution: None,
+            resolved_by: None,
+            resolved_at: None,
+            created_at: now.to_string(),
+        },
+    )?;
+    Ok(())
+}
+
+/// The columns of an incoming insert whose value a unique index already holds here.
+fn unique_clash(c: &Connection, cols: &[String], change: &Change) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stmt = c.prepare(
+        "SELECT ii.name FROM pragma_index_list(?1) il, pragma_index_info(il.name) ii
+         WHERE il.\"unique\" = 1 AND il.origin != 'pk'",
+    )?;
+    let unique: Vec<String> = stmt
+        .query_map([&change.table], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for name in unique {
+        let Some(i) = cols.iter().position(|c| *c == name) else {
+            continue;
+        };
+        let Some(v) = &change.new[i] else { continue };
+        let n: i64 = c.query_row(
+            &format!(
+                "SELECT count(*) FROM {} WHERE {} = ?1",
+                quote_ident(&change.table),
+                quote_ident(&name)
+            ),
+            [v],
+            |r| r.get(0),
+        )?;
+        if n > 0 && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
+
+/// Take the given turns out of the search indexes ("delete") or put them in ("insert"),
+/// as they are in the table now.
+fn fts_turns(c: &Connection, ids: &BTreeSet<String>, what: &str) -> Result<()> {
+    for id in ids {
+        for index in ["turn_fts", "turn_stem"] {
+            let sql = if what == "delete" {
+                format!("INSERT INTO {index} ({index}, rowid, text) SELECT 'delete', n, text FROM turn WHERE id = ?1")
+            } else {
+                format!("INSERT INTO {index} (rowid, text) SELECT n, text FROM turn WHERE id = ?1")
+            };
+            c.prepare_cached(&sql)?.execute([id])?;
+        }
+    }
+    Ok(())
+}
+
+/// A person's choice made on another laptop (a `conflict_decision` row that arrived):
+/// take the chosen values and close the open conflicts on those fields here.
+fn apply_decisions(c: &Connection, columns: &mut Columns, changes: &[Change]) -> Result<()> {
+    for ch in changes
+        .iter()
+        .filter(|ch| ch.table == "conflict_decision" && ch.op == Op::Insert)
+    {
+        let Some(Value::Text(id)) = ch.key().into_iter().next() else {
+            continue;
+        };
+        let row: Option<(String, String, String, String)> = c
+            .query_row(
+                "SELECT tbl, pk, columns, decided_by FROM conflict_decision WHERE id = ?1",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .ok();
+        let Some((table, pk, chosen, by)) = row else {
+            continue;
+        };
+        let chosen: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&chosen).unwrap_or_default();
+        let key: Vec<Value> = serde_json::from_str::<Vec<serde_json::Value>>(&pk)
+            .unwrap_or_default()
+            .iter()
+            .map(json_value)
+            .collect();
+        if !ss::captured_tables(c)?.contains(&table) {
+            continue;
+        }
+        let cols = columns.of(c, &table)?.to_vec();
+        let pkmask = pk_mask(c, &table, &cols)?;
+        if let Some(local) = local_row(c, &cols, &table, &pkmask, &key)? {
+            let set: Vec<(usize, Value)> = chosen
+                .iter()
+                .filter_map(|(name, v)| {
+                    let i = cols.iter().position(|c| c == name)?;
+                    let v = json_value(v);
+                    (local[i] != v).then_some((i, v))
+                })
+                .collect();
+            update_row(c, &cols, &table, &pkmask, &key, &set)?;
+        }
+        for open in ss::open_conflicts_on(c, &table, &pk)? {
+            if open.columns.iter().all(|col| chosen.contains_key(col)) {
+                ss::close_conflict(
+                    c,
+                    &open.id,
+                    &format!("decided on another laptop by {by}"),
+                    &by,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn pk_mask(c: &Connection, table: &str, cols: &[String]) -> Result<Vec<bool>> {
+    let mut stmt = c.prepare_cached("SELECT name FROM pragma_table_info(?1) WHERE pk > 0")?;
+    let pks: Vec<String> = stmt
+        .query_map([table], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(cols.iter().map(|c| pks.contains(c)).collect())
+}
+
+/// Open conflicts on the rows a change touched whose fields now hold the incoming value
+/// on this laptop too (the other side settled it): closed, both laptops agree.
+fn settle_agreed(c: &Connection, columns: &mut Columns, changes: &[Change]) -> Result<()> {
+    for ch in changes.iter().filter(|ch| ch.table != "conflict_decision") {
+        let key = ch.key();
+        let pk = pk_json(&key);
+        let open = ss::open_conflicts_on(c, &ch.table, &pk)?;
+        if open.is_empty() {
+            continue;
+        }
+        let cols = columns.of(c, &ch.table)?.to_vec();
+        let Some(local) = local_row(c, &cols, &ch.table, &ch.pk, &key)? else {
+            continue;
+        };
+        for x in open {
+            if x.columns.is_empty() || x.kind != "DATA" && x.kind != "CONFLICT" {
+                continue;
+            }
+            let agreed = x.columns.iter().all(|name| {
+                let i = cols.iter().position(|c| c == name);
+                let theirs = x.incoming.get("new").and_then(|n| n.get(name));
+                match (i, theirs) {
+                    (Some(i), Some(t)) => json_value(t) == local[i],
+                    _ => false,
+                }
+            });
+            if agreed {
+                ss::close_conflict(
+                    c,
+                    &x.id,
+                    "settled: both laptops now hold the same value",
+                    "sync",
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A bundle read from a file.
+struct Incoming {
+    file: String,
+    info: BundleInfo,
+    entries: Vec<Entry>,
+}
+
+fn check_schema(name: &str, info: &BundleInfo) -> Result<()> {
+    if info.schema_version > SCHEMA_VERSION {
+        return Err(invalid(
+            name,
+            format!(
+                "the bundle was made by a newer fieldwork (schema {}; this one reads schema {SCHEMA_VERSION}): upgrade fieldwork here first; nothing was changed",
+                info.schema_version
+            ),
+        ));
+    }
+    if info.schema_version < SCHEMA_VERSION {
+        return Err(invalid(
+            name,
+            format!(
+                "the bundle was made by an older fieldwork (schema {}; this one has schema {SCHEMA_VERSION}): upgrade fieldwork on {}'s laptop and export again; nothing was changed",
+                info.schema_version, info.device_name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+impl Fieldwork {
+    /// This laptop's device (its person kept up to date with the configured user).
+    pub fn sync_device(&self) -> Result<Device> {
+        Ok(ss::device(self.store.conn())?)
+    }
+
+    fn person_now(&self, c: &Connection) -> Result<Device> {
+        let d = ss::device(c)?;
+        if d.person != self.user() {
+            ss::set_person(c, self.user())?;
+            return Ok(ss::device(c)?);
+        }
+        Ok(d)
+    }
+
+    /// `sync status`.
+    pub fn sync_status(&self) -> Result<Status> {
+        let c = self.store.conn();
+        let device = ss::device(c)?;
+        let last = ss::last_seq(c)?;
+        Ok(Status {
+            unsent: (last - device.exported_seq).max(0),
+            last_seq: last,
+            device,
+            peers: ss::peers(c)?,
+            open_conflicts: ss::open_conflict_count(c)?,
+            batches: ss::all_batches(c)?,
+        })
+    }
+
+    /// `sync export --out FILE [--since SEQ]`: this laptop's changes not yet sent (or
+    /// after `since`) as a bundle. Nothing to send: no file, `changes` 0.
+    pub fn sync_export(&self, out: &Path, since: Option<i64>) -> Result<ExportReport> {
+        let w = self.store.write()?;
+        let device = self.person_now(&w)?;
+        let after = since.unwrap_or(device.exported_seq).max(0);
+        let entries = ss::outbox_after(&w, after)?;
+        if entries.is_empty() {
+            return Ok(ExportReport {
+                file: None,
+                device_id: device.device_id,
+                first_seq: after + 1,
+                last_seq: after,
+                changes: 0,
+            });
+        }
+        let first = entries[0].seq;
+        let last = entries[entries.len() - 1].seq;
+        let sent: Vec<Entry> = entries
+            .into_iter()
+            .map(|e| Entry {
+                seq: e.seq,
+                created_at: e.created_at,
+                depends: e.depends,
+                changeset: e.changeset,
+            })
+            .collect();
+        let depends = sent.last().map(|e| e.depends.clone()).unwrap_or_default();
+        let info = BundleInfo {
+            kind: BundleKind::Changes,
+            device_id: device.device_id.clone(),
+            device_name: device.person.clone(),
+            first_seq: first,
+            last_seq: last,
+            schema_version: SCHEMA_VERSION,
+            created_at: now_utc(),
+            extra: json!({ "depends": depends }),
+        };
+        file::write(out, &info, &encode_entries(&sent))?;
+        if last > device.exported_seq {
+            ss::set_exported(&w, last)?;
+        }
+        if let Err(e) = w.commit() {
+            let _ = std::fs::remove_file(out);
+            return Err(e.into());
+        }
+        Ok(ExportReport {
+            file: Some(out.display().to_string()),
+            device_id: device.device_id,
+            first_seq: first,
+            last_seq: last,
+            changes: sent.len(),
+        })
+    }
+
+    /// `sync import FILE…`: verify every file, then apply their changes in one
+    /// transaction, each laptop's in sequence order and after what they depend on.
+    /// Refuses (changing nothing) a damaged or truncated file, another schema, a gap or a
+    /// missing dependency. Changes already applied are skipped.
+    pub fn sync_import(&self, files: &[PathBuf]) -> Result<Vec<ImportedFile>> {
+        let mut incoming = Vec::new();
+        for f in files {
+            let name = f.display().to_string();
+            let (info, payload) = file::read(f)?;
+            if info.kind != BundleKind::Changes {
+                return Err(invalid(
+                    &name,
+                    "this is a snapshot bundle: start a new laptop from it with `fieldwork init --from FILE`; nothing was changed",
+                ));
+            }
+            check_schema(&name, &info)?;
+            let entries = decode_entries(&payload)
+                .map_err(|why| invalid(&name, format!("{why}; nothing was changed")))?;
+            incoming.push(Incoming {
+                file: name,
+                info,
+                entries,
+            });
+        }
+        let w = self.store.write()?;
+        // Another laptop's changes are that laptop's to send: not into this outbox.
+        w.take_capture()?;
+        let me = self.person_now(&w)?;
+        let mut seen = ss::seen(&w)?;
+        let mut names: HashMap<String, String> = ss::peers(&w)?
+            .into_iter()
+            .map(|p| (p.device_id, p.person))
+            .collect();
+        for inc in &incoming {
+            names
+                .entry(inc.info.device_id.clone())
+                .or_insert_with(|| inc.info.device_name.clone());
+        }
+        let who = |d: &str| -> String {
+            match names.get(d).filter(|n| !n.is_empty()) {
+                Some(n) => format!("{n} ({})", short(d)),
+                None => short(d).to_string(),
+            }
+        };
+        // Pending entries per device, in sequence order (duplicates across files once).
+        let mut pending: BTreeMap<String, BTreeMap<i64, (usize, usize)>> = BTreeMap::new();
+        let mut reports: Vec<ImportedFile> = incoming
+            .iter()
+            .map(|inc| ImportedFile {
+                file: inc.file.clone(),
+                device_id: inc.info.device_id.clone(),
+                person: inc.info.device_name.clone(),
+                batch: None,
+                applied: vec![],
+                skipped: 0,
+                conflicts: 0,
+            })
+            .collect();
+        for (fi, inc) in incoming.iter().enumerate() {
+            if inc.info.device_id == me.device_id {
+                reports[fi].skipped = inc.entries.len();
+                continue;
+            }
+            for (ei, e) in inc.entries.iter().enumerate() {
+                let done = seen.get(&inc.info.device_id).copied().unwrap_or(0);
+                if e.seq <= done {
+                    reports[fi].skipped += 1;
+                    continue;
+                }
+                pending
+                    .entry(inc.info.device_id.clone())
+                    .or_default()
+                    .entry(e.seq)
+                    .or_insert((fi, ei));
+            }
+        }
+        let mut columns = Columns::default();
+        let mut per_file: HashMap<usize, Vec<Vec<u8>>> = HashMap::new();
+        let batch_ids: Vec<String> = (0..incoming.len()).map(|_| new_id()).collect();
+        let mut conflicts = vec![0usize; incoming.len()];
+        let tables = std::sync::Arc::new(ss::captured_tables(&w)?);
+        loop {
+            let mut progress = false;
+            let devices: Vec<String> = pending.keys().cloned().collect();
+            for d in devices {
+                loop {
+                    let Some((&seq, &(fi, ei))) = pending.get(&d).and_then(|m| m.iter().next())
+                    else {
+                        break;
+                    };
+                    let done = seen.get(&d).copied().unwrap_or(0);
+                    if seq != done + 1 {
+                        break;
+                    }
+                    let e = &incoming[fi].entries[ei];
+                    let ready = e.depends.iter().all(|(dev, s)| {
+                        *dev == me.device_id
+                            || *dev == d
+                            || seen.get(dev).copied().unwrap_or(0) >= *s
+                    });
+                    if !ready {
+                        break;
+                    }
+                    let filter_tables = tables.clone();
+                    let capture = session::Session::new(&w, move |t| filter_tables.contains(t))?;
+                    let applied =
+                        apply_entry(&w, &mut columns, &d, seq, &batch_ids[fi], &e.changeset)?;
+                    per_file.entry(fi).or_default().push(capture.changeset()?);
+                    drop(capture);
+                    conflicts[fi] += applied.conflicts;
+                    reports[fi].applied.push(seq);
+                    seen.insert(d.clone(), seq);
+                    ss::set_peer(&w, &d, &incoming[fi].info.device_name, seq)?;
+                    if let Some(m) = pending.get_mut(&d) {
+                        m.remove(&seq);
+                    }
+                    progress = true;
+                }
+            }
+            pending.retain(|_, m| !m.is_empty());
+            if !progress || pending.is_empty() {
+                break;
+            }
+        }
+        if let Some((d, m)) = pending.iter().next() {
+            let (&seq, &(fi, ei)) = m.iter().next().expect("non-empty");
+            let done = seen.get(d).copied().unwrap_or(0);
+            let file = &incoming[fi].file;
+            if seq > done + 1 {
+                return Err(invalid(
+                    file,
+                    format!(
+                        "missing bundle from {} with changes {}–{}: import it first (or ask for it: `fieldwork sync export --since {done}` on that laptop); nothing was changed",
+                        who(d),
+                        done + 1,
+                        seq - 1
+                    ),
+                ));
+            }
+            let e = &incoming[fi].entries[ei];
+            let (dev, need) = e
+                .depends
+                .iter()
+                .find(|(dev, s)| {
+                    **dev != me.device_id && seen.get(*dev).copied().unwrap_or(0) < **s
+                })
+                .map(|(d, s)| (d.clone(), *s))
+                .unwrap_or_default();
+            let have = seen.get(&dev).copied().unwrap_or(0);
+            return Err(invalid(
+                file,
+                format!(
+                    "change {seq} from {} builds on changes this laptop does not have yet: first import the bundle from {} with changes {}–{need}; nothing was changed",
+                    who(d),
+                    who(&dev),
+                    have + 1
+                ),
+            ));
+        }
+        let now = now_utc();
+        for (fi, inc) in incoming.iter().enumerate() {
+            let Some(sets) = per_file.get(&fi) else {
+                continue;
+            };
+            let refs: Vec<&[u8]> = sets.iter().map(Vec::as_slice).collect();
+            let applied = session::combine(&refs)?;
+            let seqs = &reports[fi].applied;
+            let batch = Batch {
+                id: batch_ids[fi].clone(),
+                source_device: inc.info.device_id.clone(),
+                first_seq: seqs.iter().copied().min().unwrap_or(0),
+                last_seq: seqs.iter().copied().max().unwrap_or(0),
+                file: Some(inc.file.clone()),
+                applied,
+                applied_at: now.clone(),
+                applied_by: self.user().to_string(),
+                reverted_at: None,
+            };
+            ss::insert_batch(&w, &batch)?;
+            reports[fi].batch = Some(batch.id.clone());
+            reports[fi].conflicts = conflicts[fi];
+            audit::record(
+                &w,
+                self.user(),
+                "sync_batch",
+                &batch.id,
+                "import",
+                None,
+                Some(&json!({
+                    "file": inc.file, "device_id": inc.info.device_id, "person": inc.info.device_name,
+                    "first_seq": batch.first_seq, "last_seq": batch.last_seq, "conflicts": conflicts[fi],
+                })),
+            )?;
+        }
+        w.commit()?;
+        Ok(reports)
+    }
+
+    /// Open conflicts (all with `all`).
+    pub fn sync_conflicts(&self, all: bool) -> Result<Vec<ConflictRow>> {
+        Ok(ss::conflicts(self.store.conn(), all)?)
+    }
+
+    fn find_conflict(&self, c: &Connection, key: &str) -> Result<ConflictRow> {
+        let key = key.trim();
+        if key.len() < 4 {
+            return Err(invalid("ID", format!("`{key}`: give at least 4 characters of the conflict id (see `fieldwork sync conflicts`)")));
+        }
+        let mut found = ss::conflicts_by_prefix(c, key)?;
+        match found.len() {
+            0 => Err(ServiceError::NotFound {
+                what: "conflict",
+                key: key.into(),
+            }),
+            1 => Ok(found.remove(0)),
+            _ => Err(ServiceError::Ambiguous {
+                what: "conflict",
+                key: key.into(),
+                candidates: found
+                    .iter()
+                    .map(|x| short(&x.id).to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// `sync resolve ID --keep mine|theirs|both`. The choice is written as data
+    /// (`conflict_decision`, sent like any change) together with the values it sets, so
+    /// every laptop holding the same conflict closes it and ends with the same values.
+    pub fn sync_resolve(&self, key: &str, keep: Keep) -> Result<ConflictRow> {
+        let w = self.store.write()?;
+        let x = self.find_conflict(&w, key)?;
+        if x.status != "open" {
+            return Err(ServiceError::Refused(format!(
+                "conflict {} is already resolved ({})",
+                short(&x.id),
+                x.resolution.clone().unwrap_or_default()
+            )));
+        }
+        let mut columns = Columns::default();
+        let cols = columns.of(&w, &x.table)?.to_vec();
+        let pkmask = pk_mask(&w, &x.table, &cols)?;
+        let key_vals: Vec<Value> =
+            x.pk.as_array()
+                .map(|a| a.iter().map(json_value).collect())
+                .unwrap_or_default();
+        let theirs_new = x.incoming.get("new").cloned().unwrap_or_default();
+        let local = local_row(&w, &cols, &x.table, &pkmask, &key_vals)?;
+        let idx = |name: &str| cols.iter().position(|c| c == name);
+        let mut chosen = serde_json::Map::new();
+        let mut resolution = keep.as_str().to_string();
+        let refuse = |why: String| -> Result<ConflictRow> {
+            Err(ServiceError::Refused(format!(
+                "conflict {}: {why}; nothing was changed",
+                short(&x.id)
+            )))
+        };
+        match (x.kind.as_str(), x.op.as_str(), keep) {
+            (_, _, Keep::Mine) => {
+                if let Some(l) = &local {
+                    for name in &x.columns {
+                        if let Some(i) = idx(name) {
+                            chosen.insert(name.clone(), value_json(&l[i]));
+                        }
+                    }
+                }
+            }
+            ("DATA" | "CONFLICT", "update" | "insert", Keep::Theirs) => {
+                let Some(l) = &local else {
+                    return refuse("the record is no longer here".into());
+                };
+                let mut set = vec![];
+                for name in &x.columns {
+                    if let (Some(i), Some(v)) = (idx(name), theirs_new.get(name)) {
+                        chosen.insert(name.clone(), v.clone());
+                        if l[i] != json_value(v) {
+                            set.push((i, json_value(v)));
+                        }
+                    }
+                }
+                update_row(&w, &cols, &x.table, &pkmask, &key_vals, &set)?;
+            }
+            ("DATA" | "CONFLICT", "update" | "insert", Keep::Both) => {
+                let Some(l) = &local else {
+                    return refuse("the record is no longer here".into());
+                };
+                let mut set = vec![];
+                for name in &x.columns {
+                    let Some(i) = idx(name) else { continue };
+                    match (&l[i], theirs_new.get(name).map(json_value)) {
+                        (Value::Text(mine), Some(Value::Text(theirs))) => {
+                            let v = Value::Text(format!("{mine}{BOTH_SEPARATOR}{theirs}"));
+                            chosen.insert(name.clone(), value_json(&v));
+                            set.push((i, v));
+                        }
+                        _ => {
+                            return refuse(format!(
+                                "`both` keeps two texts in one field, and `{name}` is not free text: choose --keep mine or --keep theirs"
+                            ))
+                        }
+                    }
+                }
+                update_row(&w, &cols, &x.table, &pkmask, &key_vals, &set)?;
+            }
+            ("DATA", "delete", Keep::Theirs) => {
+                let sql = format!(
+                    "DELETE FROM {} WHERE {}",
+                    quote_ident(&x.table),
+                    pk_where(&cols, &pkmask, 1)
+                );
+                w.execute(&sql, rusqlite::params_from_iter(key_vals.iter()))
+                    .map_err(|e| {
+                        ServiceError::Refused(format!(
+                            "conflict {}: the record cannot be deleted here ({e})",
+                            short(&x.id)
+                        ))
+                    })?;
+                resolution = "theirs (deleted)".into();
+            }
+            ("CONSTRAINT", "insert", Keep::Both)
+                if x.table == "participant" && x.columns.iter().any(|c| c == "code") =>
+            {
+                let mut values: Vec<Value> = cols
+                    .iter()
+                    .map(|c| theirs_new.get(c).map(json_value).unwrap_or(Value::Null))
+                    .collect();
+                let ci = idx("code").unwrap_or(0);
+                let code = loop {
+                    let code = new_export_code();
+                    let n: i64 = w.query_row(
+                        "SELECT count(*) FROM participant WHERE code = ?1",
+                        [&code],
+                        |r| r.get(0),
+                    )?;
+                    if n == 0 {
+                        break code;
+                    }
+                };
+                values[ci] = Value::Text(code.clone());
+                insert_row(&w, &cols, &x.table, &values).map_err(|e| {
+                    ServiceError::Refused(format!(
+                        "conflict {}: the other record cannot be added ({e})",
+                        short(&x.id)
+                    ))
+                })?;
+                resolution =
+                    format!("both (the other laptop's record added with export code {code})");
+            }
+            (kind, op, keep) => {
+                let choices = match (kind, op) {
+                    ("DATA" | "CONFLICT", "update" | "insert") => "mine, theirs or both",
+                    ("DATA", "delete") => "mine (keep the record) or theirs (delete it)",
+                    ("CONSTRAINT", "insert") if x.table == "participant" => "mine or both",
+                    _ => "mine",
+                };
+                return refuse(format!(
+                    "--keep {} does not apply to a {kind} conflict on {op} of a {} record; choose {choices}",
+                    keep.as_str(),
+                    x.table
+                ));
+            }
+        }
+        let by = self.user().to_string();
+        let device = ss::device(&w)?;
+        w.execute(
+            "INSERT INTO conflict_decision (id, tbl, pk, columns, keep, decided_by, device_id, decided_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            rusqlite::params![
+                new_id(),
+                x.table,
+                x.pk.to_string(),
+                serde_json::Value::Object(chosen.clone()).to_string(),
+                keep.as_str(),
+                by,
+                device.device_id,
+                now_utc()
+            ],
+        )?;
+        ss::close_conflict(&w, &x.id, &resolution, &by)?;
+        audit::record(
+            &w,
+            &by,
+            "sync_conflict",
+            &x.id,
+            "resolve",
+            Some(&json!({"table": x.table, "pk": x.pk, "local": x.local, "incoming": x.incoming})),
+            Some(&json!({"keep": keep.as_str(), "resolution": resolution, "values": chosen})),
+        )?;
+        let out = ss::conflicts_by_prefix(&w, &x.id)?.into_iter().next();
+        w.commit()?;
+        out.ok_or_else(|| ServiceError::NotFound {
+            what: "conflict",
+            key: x.id.clone(),
+        })
+    }
+
+    /// `sync revert BATCH`: undo an import with its inverted changeset, unless a later
+    /// change touched the same records (then refuse and name them). The undo is a change
+    /// of this laptop like any other (sent with its next export).
+    pub fn sync_revert(&self, key: &str) -> Result<Batch> {
+        let w = self.store.write()?;
+        let key = key.trim();
+        if key.len() < 4 {
+            return Err(invalid(
+                "BATCH",
+                "give at least 4 characters of the batch id (see `fieldwork sync status`)",
+            ));
+        }
+        let mut found = ss::batches_by_prefix(&w, key)?;
+        let batch = match found.len() {
+            0 => {
+                return Err(ServiceError::NotFound {
+                    what: "batch",
+                    key: key.into(),
+                })
+            }
+            1 => found.remove(0),
+            _ => {
+                return Err(ServiceError::Ambiguous {
+                    what: "batch",
+                    key: key.into(),
+                    candidates: found
+                        .iter()
+                        .map(|b| short(&b.id).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+            }
+        };
+        if let Some(at) = &batch.reverted_at {
+            return Err(ServiceError::Refused(format!(
+                "batch {} was already reverted on {at}",
+                short(&batch.id)
+            )));
+        }
+        let inverse = session::invert(&batch.applied)?;
+        let changes = session::changes(&inverse)?;
+        let turn_ids: BTreeSet<String> = changes
+            .iter()
+            .filter(|ch| ch.table == "turn")
+            .filter_map(|ch| match ch.key().first() {
+                Some(Value::Text(id)) => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        fts_turns(&w, &turn_ids, "delete")?;
+        let mut blocked: Vec<(String, String)> = Vec::new();
+        let r = session::apply(&w, &inverse, &mut |x| {
+            if x.kind != ConflictKind::ForeignKey {
+                blocked.push((x.change.table.clone(), pk_json(&x.change.key())));
+            } else {
+                blocked.push((
+                    "(records that point to it)".into(),
+                    format!("{} foreign key(s)", x.fk_count),
+                ));
+            }
+            Action::Abort
+        });
+        if r.is_err() || !blocked.is_empty() {
+            let later = later_changes(&w, &batch, &blocked)?;
+            let list = blocked
+                .iter()
+                .take(5)
+                .map(|(t, k)| format!("{t} {k}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(ServiceError::Refused(format!(
+                "batch {} cannot be reverted: later changes depend on it ({list}{}){}; nothing was changed",
+                short(&batch.id),
+                if blocked.len() > 5 { format!(" and {} more", blocked.len() - 5) } else { String::new() },
+                if later.is_empty() { String::new() } else { format!(" — changed since by {}", later.join(", ")) }
+            )));
+        }
+        fts_turns(&w, &turn_ids, "insert")?;
+        ss::mark_reverted(&w, &batch.id, self.user())?;
+        audit::record(
+            &w,
+            self.user(),
+            "sync_batch",
+            &batch.id,
+            "revert",
+            None,
+            Some(
+                &json!({"device_id": batch.source_device, "first_seq": batch.first_seq, "last_seq": batch.last_seq}),
+            ),
+        )?;
+        w.commit()?;
+        let mut b = batch;
+        b.reverted_at = Some(now_utc());
+        Ok(b)
+    }
+
+    /// `sync export --snapshot --out FILE`: a consistent copy of the whole database with
+    /// this laptop's sync state, from which a new laptop starts (`init --from`).
+    pub fn sync_snapshot(&self, out: &Path) -> Result<ExportReport> {
+        let c = self.store.conn();
+        let device = ss::device(c)?;
+        let dir = tempdir_near(out)?;
+        let tmp = dir.join("snapshot.db");
+        let r = (|| -> Result<ExportReport> {
+            c.execute("VACUUM INTO ?1", [tmp.display().to_string()])?;
+            let bytes =
+                std::fs::read(&tmp).map_err(super::io_err(format!("reading {}", tmp.display())))?;
+            let snap = Connection::open(&tmp)?;
+            let last = ss::last_seq(&snap)?;
+            let seen = ss::seen(&snap)?;
+            drop(snap);
+            let info = BundleInfo {
+                kind: BundleKind::Snapshot,
+                device_id: device.device_id.clone(),
+                device_name: self.user().to_string(),
+                first_seq: 1,
+                last_seq: last,
+                schema_version: SCHEMA_VERSION,
+                created_at: now_utc(),
+                extra: json!({ "seen": seen }),
+            };
+            file::write(out, &info, &bytes)?;
+            Ok(ExportReport {
+                file: Some(out.display().to_string()),
+                device_id: device.device_id.clone(),
+                first_seq: 1,
+                last_seq: last,
+                changes: 0,
+            })
+        })();
+        let _ = std::fs::remove_dir_all(&dir);
+        r
+    }
+}
+
+/// A private temporary folder beside `path` (same file system), removed by the caller.
+fn tempdir_near(path: &Path) -> Result<PathBuf> {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let dir = parent.join(format!(".fieldwork-snapshot-{}", new_id()));
+    let mut b = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(&dir)
+        .map_err(super::io_err(format!("creating {}", dir.display())))?;
+    Ok(dir)
+}
+
+/// Who changed the given records after `batch`: later imports and this laptop's own
+/// changes made since, as "Pat (1a2b3c4d) changes 4–6" / "this laptop (change 12)".
+fn later_changes(c: &Connection, batch: &Batch, rows: &[(String, String)]) -> Result<Vec<String>> {
+    let touched = |cs: &[u8]| -> bool {
+        session::changes(cs)
+            .map(|chs| {
+                chs.iter().any(|ch| {
+                    rows.iter()
+                        .any(|(t, k)| *t == ch.table && *k == pk_json(&ch.key()))
+                })
+            })
+            .unwrap_or(false)
+    };
+    let mut out = Vec::new();
+    for b in ss::batches_after(c, &batch.applied_at, &batch.id)? {
+        if b.id != batch.id && touched(&b.applied) {
+            let person = ss::peer(c, &b.source_device)?
+                .map(|p| p.person)
+                .unwrap_or_default();
+            out.push(format!(
+                "batch {} from {person} ({}) changes {}–{}",
+                short(&b.id),
+                short(&b.source_device),
+                b.first_seq,
+                b.last_seq
+            ));
+        }
+    }
+    let mut stmt =
+        c.prepare("SELECT seq, changeset FROM sync_outbox WHERE created_at >= ?1 ORDER BY seq")?;
+    let rows_ = stmt.query_map([&batch.applied_at], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+    })?;
+    for r in rows_ {
+        let (seq, cs) = r?;
+        if touched(&cs) {
+            out.push(format!("this laptop (change {seq})"));
+        }
+    }
+    Ok(out)
+}
+
+/// `init --from BUNDLE`: a new laptop's database from a snapshot bundle, with a new
+/// device id, an empty outbox, and the snapshot's knowledge of every laptop (so the
+/// source's later bundles apply without a gap). Refuses an existing database.
+pub fn init_from_snapshot(db: &Path, bundle: &Path, person: &str) -> Result<BundleInfo> {
+    let name = bundle.display().to_string();
+    let (info, payload) = file::read(bundle)?;
+    if info.kind != BundleKind::Snapshot {
+        return Err(invalid(&name, "this is a bundle of changes, not a snapshot: make one with `fieldwork sync export --snapshot --out FILE` on a team member's laptop"));
+    }
+    check_schema(&name, &info)?;
+    if db.exists() {
+        return Err(ServiceError::Store(crate::store::StoreError::Exists {
+            path: db.display().to_string(),
+        }));
+    }
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            b.mode(0o700);
+        }
+        b.create(dir)
+            .map_err(super::io_err(format!("creating {}", dir.display())))?;
+    }
+    {
+        use std::io::Write as _;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts
+            .open(db)
+            .map_err(super::io_err(format!("creating {}", db.display())))?;
+        f.write_all(&payload)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| {
+                let _ = std::fs::remove_file(db);
+                super::io_err(format!("writing {}", db.display()))(e)
+            })?;
+    }
+    let r = (|| -> Result<()> {
+        let store = crate::store::Store::open(db)?;
+        let w = store.write()?;
+        w.take_capture()?;
+        ss::set_device_id(&w, &new_id())?;
+        ss::set_person(&w, person)?;
+        ss::clear_outbox(&w)?;
+        w.execute("DELETE FROM sync_batch WHERE NOT EXISTS (SELECT 1 FROM sync_conflict WHERE batch_id = sync_batch.id)", [])?;
+        if let Some(seen) = info.extra.get("seen").and_then(|s| s.as_object()) {
+            for (d, s) in seen {
+                ss::set_peer(&w, d, "", s.as_i64().unwrap_or(0))?;
+            }
+        }
+        ss::set_peer(&w, &info.device_id, &info.device_name, info.last_seq)?;
+        w.commit()?;
+        Ok(())
+    })();
+    if let Err(e) = r {
+        super::remove_db_files(db);
+        return Err(e);
+    }
+    Ok(info)
+}
