@@ -37,7 +37,24 @@ pub struct Config {
     pub coding: CodingConfig,
     #[serde(default)]
     pub export: ExportConfig,
+    #[serde(default)]
+    pub sync: SyncConfig,
     pub study: StudyDef,
+}
+
+/// `[sync]`: the keys sync bundles and encrypted backups are sealed and opened with
+/// (docs/sync.md, "Bundles and keys").
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncConfig {
+    /// age public keys (`age1…`) every bundle and encrypted backup is encrypted to: each
+    /// site lead's and a recovery key. Empty: a passphrase is used instead.
+    #[serde(default)]
+    pub recipients: Vec<String>,
+    /// The age identity file (a private key, `fieldwork sync keygen`) this laptop opens
+    /// bundles with; relative paths are taken from the configuration file's folder.
+    #[serde(default)]
+    pub identity: Option<PathBuf>,
 }
 
 /// Settings of the files exports write.
@@ -397,6 +414,15 @@ impl LoadedConfig {
     /// The database path from the configuration, if it sets one.
     pub fn database(&self) -> Option<PathBuf> {
         self.config.database.as_deref().map(|p| self.resolve(p))
+    }
+
+    /// The age identity file of `[sync] identity`, if set (relative to the file's folder).
+    pub fn sync_identity(&self) -> Option<PathBuf> {
+        self.config
+            .sync
+            .identity
+            .as_deref()
+            .map(|p| self.resolve(p))
     }
 
     /// The transcripts root: the setting, or `transcripts` next to the database.
@@ -793,11 +819,85 @@ fn validate_settings(c: &Config, text: &str, file: &str) -> Result<(), ConfigErr
             Some("e.g. 0.05 for 5%".into()),
         ));
     }
+    validate_sync(c, text, file, doc)?;
     if c.study.consent_form_version.trim().is_empty() {
         return Err(at(
             &["study", "consent_form_version"],
             "must not be empty".into(),
             None,
+        ));
+    }
+    Ok(())
+}
+
+/// The span of item `i` of the array at a dotted path, else of the array itself.
+fn item_span(doc: Option<&toml::de::DeTable<'_>>, path: &[&str], i: usize) -> Range<usize> {
+    let whole = value_span(doc, path).unwrap_or(0..0);
+    let mut table = match doc {
+        Some(t) => t,
+        None => return whole,
+    };
+    for (n, key) in path.iter().enumerate() {
+        let Some((_, v)) = table.iter().find(|(k, _)| k.get_ref().as_ref() == *key) else {
+            return whole;
+        };
+        match v.get_ref() {
+            toml::de::DeValue::Table(t) if n + 1 < path.len() => table = t,
+            toml::de::DeValue::Array(a) if n + 1 == path.len() => {
+                return a.get(i).map(|v| v.span()).unwrap_or(whole)
+            }
+            _ => return whole,
+        }
+    }
+    whole
+}
+
+/// `[sync]`: every recipient an age public key, once; the identity path not empty.
+fn validate_sync(
+    c: &Config,
+    text: &str,
+    file: &str,
+    doc: Option<&toml::de::DeTable<'_>>,
+) -> Result<(), ConfigError> {
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, key) in c.sync.recipients.iter().enumerate() {
+        let k = key.trim();
+        let span = item_span(doc, &["sync", "recipients"], i);
+        if let Err(why) = crate::sync::bundle::parse_recipient(k) {
+            return Err(err_at(
+                text,
+                file,
+                span,
+                format!("sync.recipients[{i}]"),
+                format!("`{key}` is not an age public key: {why}"),
+                Some("give each site lead's and the recovery key's `age1…` line, as `fieldwork sync keygen` prints it".into()),
+            ));
+        }
+        if seen.contains(&k) {
+            return Err(err_at(
+                text,
+                file,
+                span,
+                format!("sync.recipients[{i}]"),
+                format!("`{k}` is listed twice"),
+                None,
+            ));
+        }
+        seen.push(k);
+    }
+    if c.sync
+        .identity
+        .as_ref()
+        .is_some_and(|p| p.as_os_str().is_empty())
+    {
+        let span = value_span(doc, &["sync", "identity"]).unwrap_or(0..0);
+        return Err(err_at(
+            text,
+            file,
+            span,
+            "sync.identity",
+            "must not be empty",
+            Some("the path of your age identity file, e.g. \"~/.config/fieldwork/identity.txt\"; leave it out to use a passphrase".into()),
         ));
     }
     Ok(())
@@ -1133,6 +1233,39 @@ mod tests {
 
     fn refused(text: &str) -> ConfigError {
         parse(text, "f.toml").expect_err(text)
+    }
+
+    #[test]
+    fn sync_keys_are_checked_at_load_with_their_place() {
+        let key = || age::x25519::Identity::generate().to_public().to_string();
+        let (a, b) = (&key(), &key());
+        let ok = parse(
+            &format!("[sync]\nrecipients = [\"{a}\", \"{b}\"]\nidentity = \"keys/me.txt\"\n"),
+            "f.toml",
+        )
+        .unwrap();
+        assert_eq!(ok.sync.recipients, vec![a.to_string(), b.to_string()]);
+        assert_eq!(ok.sync.identity, Some(PathBuf::from("keys/me.txt")));
+        let bad = &a[..a.len() - 1];
+        assert_eq!(a.len(), 62);
+        let e = refused(&format!("[sync]\nrecipients = [\"{a}\",\n  \"{bad}\"]\n"));
+        assert_eq!((e.line, e.column), (3, 3), "{e}");
+        assert_eq!(e.key, "sync.recipients[1]");
+        assert!(
+            e.message.contains(bad) && e.message.contains("not an age public key"),
+            "{e}"
+        );
+        let e = refused("[sync]\nrecipients = [\"ssh-ed25519 AAAA\"]\n");
+        assert!(e.message.contains("starts with `age1`"), "{e}");
+        let e = refused(&format!("[sync]\nrecipients = [\"{a}\", \"{a}\"]\n"));
+        assert!(
+            e.message.contains("listed twice") && e.key == "sync.recipients[1]",
+            "{e}"
+        );
+        let e = refused("[sync]\nidentity = \"\"\n");
+        assert_eq!((e.line, e.key.as_str()), (2, "sync.identity"), "{e}");
+        let e = refused("[sync]\nrecipient = []\n");
+        assert!(e.message.contains("unknown field `recipient`"), "{e}");
     }
 
     #[test]

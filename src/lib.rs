@@ -12,4 +12,5 @@ pub mod export;
 pub mod import;
 pub mod service;
 pub mod store;
+pub mod sync;
 pub mod tui;

@@ -56,6 +56,9 @@ pub enum ServiceError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A sync bundle or an encrypted backup that could not be written or read.
+    #[error(transparent)]
+    Bundle(#[from] crate::sync::bundle::BundleError),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -87,6 +90,7 @@ impl ServiceError {
                 | StoreError::Exists { .. }
                 | StoreError::Unrestorable { .. },
             ) => 2,
+            ServiceError::Bundle(e) => e.exit_code(),
             _ => 1,
         }
     }
