@@ -8,6 +8,8 @@ use super::run::{database_path, open, print_json, usage, Failure, Out};
 use super::{Cli, KeepArg, SyncCmd};
 use crate::config::LoadedConfig;
 use crate::service::sync::{self, short, Keep};
+use crate::service::ServiceError;
+use crate::sync::bundle;
 
 fn keep(k: KeepArg) -> Keep {
     match k {
@@ -26,10 +28,11 @@ pub(super) fn run(cli: &Cli, cfg: &LoadedConfig, cmd: &SyncCmd) -> Out {
             json,
         } => {
             let fw = open(cli, cfg)?;
+            let seal = bundle::seal_from_config(cfg).map_err(ServiceError::from)?;
             let r = if *snapshot {
-                fw.sync_snapshot(out)?
+                fw.sync_snapshot(out, &seal)?
             } else {
-                fw.sync_export(out, *since)?
+                fw.sync_export(out, *since, &seal)?
             };
             if *json {
                 return print_json(&r);
@@ -55,7 +58,7 @@ pub(super) fn run(cli: &Cli, cfg: &LoadedConfig, cmd: &SyncCmd) -> Out {
         }
         SyncCmd::Import { files, json } => {
             let fw = open(cli, cfg)?;
-            let r = fw.sync_import(files)?;
+            let r = fw.sync_import(files, &mut |f| Ok(bundle::unseal_for(f, cfg)?))?;
             if *json {
                 return print_json(&r);
             }
@@ -247,7 +250,9 @@ pub(super) fn init_from(cli: &Cli, cfg: &LoadedConfig, bundle: &Path) -> Out {
             db.display()
         )));
     }
-    let info = sync::init_from_snapshot(&db, bundle, &cfg.user()).map_err(Failure::from)?;
+    let unseal = bundle::unseal_for(bundle, cfg).map_err(ServiceError::from)?;
+    let info =
+        sync::init_from_snapshot(&db, bundle, &unseal, &cfg.user()).map_err(Failure::from)?;
     eprintln!(
         "fieldwork: created {} from {}'s snapshot ({}, changes up to {}); this laptop has a new device id",
         db.display(),

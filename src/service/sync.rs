@@ -103,98 +103,83 @@ pub fn decode_entries(bytes: &[u8]) -> std::result::Result<Vec<Entry>, String> {
     Ok(out)
 }
 
-/// The bundle file: header and payload. (The sealed `age` format of `sync::bundle`
-/// replaces this framing when it lands; the rest of sync goes through these two calls.)
+/// Bundle files through `sync::bundle` (age-encrypted; header and payload checked).
 mod file {
     use super::*;
-    use sha2::{Digest, Sha256};
-    use std::io::Write as _;
+    use crate::sync::bundle::{self, BundleHeader, Seal, Unseal};
 
-    const MAGIC: &[u8] = b"FWBUNDLE-PLAIN1\n";
-
-    #[derive(Serialize, Deserialize)]
-    struct Header {
-        info: BundleInfo,
-        payload_len: u64,
-        payload_sha256: String,
+    fn header(info: &BundleInfo) -> BundleHeader {
+        let kind = match info.kind {
+            BundleKind::Changes => bundle::BundleKind::Changes,
+            BundleKind::Snapshot => bundle::BundleKind::Snapshot,
+        };
+        let mut h = BundleHeader::new(kind, info.schema_version);
+        h.device_id = info.device_id.clone();
+        h.device_name = info.device_name.clone();
+        h.first_seq = info.first_seq;
+        h.last_seq = info.last_seq;
+        h.created_at = info.created_at.clone();
+        h.extra = info.extra.clone();
+        h
     }
 
-    pub fn write(path: &Path, info: &BundleInfo, payload: &[u8]) -> Result<()> {
-        let header = Header {
-            info: info.clone(),
-            payload_len: payload.len() as u64,
-            payload_sha256: hex(&Sha256::digest(payload)),
-        };
-        let h = serde_json::to_vec(&header).unwrap_or_default();
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let ctx = format!("writing {}", path.display());
-        let mut f = opts.open(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                invalid(
+    fn info(path: &Path, h: BundleHeader) -> Result<BundleInfo> {
+        let kind = match h.kind {
+            bundle::BundleKind::Changes => BundleKind::Changes,
+            bundle::BundleKind::Snapshot => BundleKind::Snapshot,
+            bundle::BundleKind::Backup => {
+                return Err(invalid(
                     path.display().to_string(),
-                    "the file exists; choose another name",
-                )
-            } else {
-                super::super::io_err(ctx.clone())(e)
+                    "this is an encrypted backup, not a sync bundle: restore it with `fieldwork restore`; nothing was changed",
+                ))
             }
-        })?;
-        let r = (|| {
-            f.write_all(MAGIC)?;
-            f.write_all(&(h.len() as u64).to_le_bytes())?;
-            f.write_all(&h)?;
-            f.write_all(payload)?;
-            f.sync_all()
-        })();
-        if let Err(e) = r {
-            let _ = std::fs::remove_file(path);
-            return Err(super::super::io_err(ctx)(e));
-        }
+        };
+        Ok(BundleInfo {
+            kind,
+            device_id: h.device_id,
+            device_name: h.device_name,
+            first_seq: h.first_seq,
+            last_seq: h.last_seq,
+            schema_version: h.schema_version,
+            created_at: h.created_at,
+            extra: h.extra,
+        })
+    }
+
+    pub fn write(path: &Path, i: &BundleInfo, payload: &[u8], seal: &Seal) -> Result<()> {
+        bundle::write_bundle(path, header(i), payload, seal)?;
         Ok(())
     }
 
-    pub fn read(path: &Path) -> Result<(BundleInfo, Vec<u8>)> {
-        let name = path.display().to_string();
-        let bytes = std::fs::read(path)
-            .map_err(|e| invalid(name.clone(), format!("cannot read the bundle: {e}")))?;
-        let bad = |why: &str| invalid(name.clone(), format!("{why}; nothing was changed"));
-        let rest = bytes
-            .strip_prefix(MAGIC)
-            .ok_or_else(|| bad("not a fieldwork bundle"))?;
-        if rest.len() < 8 {
-            return Err(bad("the bundle is truncated (its header is cut short)"));
-        }
-        let hl = u64::from_le_bytes(rest[..8].try_into().unwrap_or([0; 8])) as usize;
-        let rest = &rest[8..];
-        if rest.len() < hl {
-            return Err(bad("the bundle is truncated (its header is cut short)"));
-        }
-        let header: Header = serde_json::from_slice(&rest[..hl])
-            .map_err(|_| bad("the bundle's header is damaged"))?;
-        let payload = &rest[hl..];
-        if (payload.len() as u64) < header.payload_len {
-            return Err(bad(&format!(
-                "the bundle is truncated ({} of {} bytes of changes)",
-                payload.len(),
-                header.payload_len
-            )));
-        }
-        if payload.len() as u64 != header.payload_len
-            || hex(&Sha256::digest(payload)) != header.payload_sha256
-        {
-            return Err(bad("the bundle is damaged (its checksum does not match)"));
-        }
-        Ok((header.info, payload.to_vec()))
+    pub fn write_from_file(path: &Path, i: &BundleInfo, payload: &Path, seal: &Seal) -> Result<()> {
+        bundle::write_bundle_from_file(path, header(i), payload, seal)?;
+        Ok(())
     }
 
-    fn hex(b: &[u8]) -> String {
-        b.iter().map(|x| format!("{x:02x}")).collect()
+    pub fn read(path: &Path, unseal: &Unseal) -> Result<(BundleInfo, Vec<u8>)> {
+        let (h, payload) = bundle::read_bundle(path, unseal)?;
+        Ok((info(path, h)?, payload))
     }
+
+    pub fn read_header(path: &Path, unseal: &Unseal) -> Result<BundleInfo> {
+        info(path, bundle::read_bundle_header(path, unseal)?)
+    }
+
+    pub fn read_into(
+        path: &Path,
+        unseal: &Unseal,
+        out: &mut dyn std::io::Write,
+    ) -> Result<BundleInfo> {
+        info(path, bundle::read_bundle_into(path, unseal, out)?)
+    }
+}
+
+pub use crate::sync::bundle::{Seal, Unseal};
+
+/// Write a bundle (for tools and tests that need one made by hand, e.g. from another
+/// schema version).
+pub fn write_bundle(path: &Path, info: &BundleInfo, payload: &[u8], seal: &Seal) -> Result<()> {
+    file::write(path, info, payload, seal)
 }
 
 /// What `sync export` wrote.
@@ -966,7 +951,7 @@ impl Fieldwork {
 
     /// `sync export --out FILE [--since SEQ]`: this laptop's changes not yet sent (or
     /// after `since`) as a bundle. Nothing to send: no file, `changes` 0.
-    pub fn sync_export(&self, out: &Path, since: Option<i64>) -> Result<ExportReport> {
+    pub fn sync_export(&self, out: &Path, since: Option<i64>, seal: &Seal) -> Result<ExportReport> {
         let w = self.store.write()?;
         let device = self.person_now(&w)?;
         let after = since.unwrap_or(device.exported_seq).max(0);
@@ -1002,7 +987,7 @@ impl Fieldwork {
             created_at: now_utc(),
             extra: json!({ "depends": depends }),
         };
-        file::write(out, &info, &encode_entries(&sent))?;
+        file::write(out, &info, &encode_entries(&sent), seal)?;
         if last > device.exported_seq {
             ss::set_exported(&w, last)?;
         }
@@ -1023,11 +1008,16 @@ impl Fieldwork {
     /// transaction, each laptop's in sequence order and after what they depend on.
     /// Refuses (changing nothing) a damaged or truncated file, another schema, a gap or a
     /// missing dependency. Changes already applied are skipped.
-    pub fn sync_import(&self, files: &[PathBuf]) -> Result<Vec<ImportedFile>> {
+    pub fn sync_import(
+        &self,
+        files: &[PathBuf],
+        unseal: &mut dyn FnMut(&Path) -> Result<Unseal>,
+    ) -> Result<Vec<ImportedFile>> {
         let mut incoming = Vec::new();
         for f in files {
             let name = f.display().to_string();
-            let (info, payload) = file::read(f)?;
+            let key = unseal(f)?;
+            let (info, payload) = file::read(f, &key)?;
             if info.kind != BundleKind::Changes {
                 return Err(invalid(
                     &name,
@@ -1466,8 +1456,29 @@ impl Fieldwork {
             })
             .collect();
         fts_turns(&w, &turn_ids, "delete")?;
+        let mut table_cols: HashMap<String, Vec<String>> = HashMap::new();
+        {
+            let mut columns = Columns::default();
+            for ch in &changes {
+                if !table_cols.contains_key(&ch.table) {
+                    table_cols.insert(ch.table.clone(), columns.of(&w, &ch.table)?.to_vec());
+                }
+            }
+        }
         let mut blocked: Vec<(String, String)> = Vec::new();
         let r = session::apply(&w, &inverse, &mut |x| {
+            // A later edit that changed only bookkeeping columns (when) is no dependency.
+            if x.kind == ConflictKind::Data && x.change.op == Op::Update {
+                if let (Some(local), Some(cols)) = (&x.local, table_cols.get(&x.change.table)) {
+                    let only_bookkeeping = cols.iter().enumerate().all(|(i, name)| {
+                        is_bookkeeping(name)
+                            || x.change.old[i].as_ref().is_none_or(|old| *old == local[i])
+                    });
+                    if only_bookkeeping {
+                        return Action::Replace;
+                    }
+                }
+            }
             if x.kind != ConflictKind::ForeignKey {
                 blocked.push((x.change.table.clone(), pk_json(&x.change.key())));
             } else {
@@ -1514,15 +1525,13 @@ impl Fieldwork {
 
     /// `sync export --snapshot --out FILE`: a consistent copy of the whole database with
     /// this laptop's sync state, from which a new laptop starts (`init --from`).
-    pub fn sync_snapshot(&self, out: &Path) -> Result<ExportReport> {
+    pub fn sync_snapshot(&self, out: &Path, seal: &Seal) -> Result<ExportReport> {
         let c = self.store.conn();
         let device = ss::device(c)?;
         let dir = tempdir_near(out)?;
         let tmp = dir.join("snapshot.db");
         let r = (|| -> Result<ExportReport> {
             c.execute("VACUUM INTO ?1", [tmp.display().to_string()])?;
-            let bytes =
-                std::fs::read(&tmp).map_err(super::io_err(format!("reading {}", tmp.display())))?;
             let snap = Connection::open(&tmp)?;
             let last = ss::last_seq(&snap)?;
             let seen = ss::seen(&snap)?;
@@ -1537,7 +1546,7 @@ impl Fieldwork {
                 created_at: now_utc(),
                 extra: json!({ "seen": seen }),
             };
-            file::write(out, &info, &bytes)?;
+            file::write_from_file(out, &info, &tmp, seal)?;
             Ok(ExportReport {
                 file: Some(out.display().to_string()),
                 device_id: device.device_id.clone(),
@@ -1614,9 +1623,14 @@ fn later_changes(c: &Connection, batch: &Batch, rows: &[(String, String)]) -> Re
 /// `init --from BUNDLE`: a new laptop's database from a snapshot bundle, with a new
 /// device id, an empty outbox, and the snapshot's knowledge of every laptop (so the
 /// source's later bundles apply without a gap). Refuses an existing database.
-pub fn init_from_snapshot(db: &Path, bundle: &Path, person: &str) -> Result<BundleInfo> {
+pub fn init_from_snapshot(
+    db: &Path,
+    bundle: &Path,
+    unseal: &Unseal,
+    person: &str,
+) -> Result<BundleInfo> {
     let name = bundle.display().to_string();
-    let (info, payload) = file::read(bundle)?;
+    let info = file::read_header(bundle, unseal)?;
     if info.kind != BundleKind::Snapshot {
         return Err(invalid(&name, "this is a bundle of changes, not a snapshot: make one with `fieldwork sync export --snapshot --out FILE` on a team member's laptop"));
     }
@@ -1649,12 +1663,16 @@ pub fn init_from_snapshot(db: &Path, bundle: &Path, person: &str) -> Result<Bund
         let mut f = opts
             .open(db)
             .map_err(super::io_err(format!("creating {}", db.display())))?;
-        f.write_all(&payload)
-            .and_then(|()| f.sync_all())
-            .map_err(|e| {
-                let _ = std::fs::remove_file(db);
-                super::io_err(format!("writing {}", db.display()))(e)
-            })?;
+        let written = file::read_into(bundle, unseal, &mut f).and_then(|_| {
+            f.flush()
+                .and_then(|()| f.sync_all())
+                .map_err(super::io_err(format!("writing {}", db.display())))
+        });
+        if let Err(e) = written {
+            drop(f);
+            let _ = std::fs::remove_file(db);
+            return Err(e);
+        }
     }
     let r = (|| -> Result<()> {
         let store = crate::store::Store::open(db)?;
