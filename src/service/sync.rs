@@ -1094,11 +1094,7 @@ impl Fieldwork {
             let mut progress = false;
             let devices: Vec<String> = pending.keys().cloned().collect();
             for d in devices {
-                loop {
-                    let Some((&seq, &(fi, ei))) = pending.get(&d).and_then(|m| m.iter().next())
-                    else {
-                        break;
-                    };
+                while let Some((&seq, &(fi, ei))) = pending.get(&d).and_then(|m| m.iter().next()) {
                     let done = seen.get(&d).copied().unwrap_or(0);
                     if seq != done + 1 {
                         break;
