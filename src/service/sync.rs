@@ -854,6 +854,9 @@ fn pk_mask(c: &Connection, table: &str, cols: &[String]) -> Result<Vec<bool>> {
 /// Open conflicts on the rows a change touched whose fields now hold the incoming value
 /// on this laptop too (the other side settled it): closed, both laptops agree.
 fn settle_agreed(c: &Connection, columns: &mut Columns, changes: &[Change]) -> Result<()> {
+    if ss::open_conflict_count(c)? == 0 {
+        return Ok(());
+    }
     for ch in changes.iter().filter(|ch| ch.table != "conflict_decision") {
         let key = ch.key();
         let pk = pk_json(&key);
@@ -1094,35 +1097,55 @@ impl Fieldwork {
             let mut progress = false;
             let devices: Vec<String> = pending.keys().cloned().collect();
             for d in devices {
-                while let Some((&seq, &(fi, ei))) = pending.get(&d).and_then(|m| m.iter().next()) {
-                    let done = seen.get(&d).copied().unwrap_or(0);
-                    if seq != done + 1 {
-                        break;
+                // The longest run of this laptop's next changes that are ready, from one
+                // file, applied as one changeset (a changegroup of them: the same net
+                // change, one pass through SQLite).
+                let mut run: Vec<(i64, usize, usize)> = Vec::new();
+                let mut done = seen.get(&d).copied().unwrap_or(0);
+                if let Some(m) = pending.get(&d) {
+                    for (&seq, &(fi, ei)) in m {
+                        if seq != done + 1 || run.first().is_some_and(|r| r.1 != fi) {
+                            break;
+                        }
+                        let e = &incoming[fi].entries[ei];
+                        let ready = e.depends.iter().all(|(dev, s)| {
+                            *dev == me.device_id
+                                || *dev == d
+                                || seen.get(dev).copied().unwrap_or(0) >= *s
+                        });
+                        if !ready {
+                            break;
+                        }
+                        run.push((seq, fi, ei));
+                        done = seq;
                     }
-                    let e = &incoming[fi].entries[ei];
-                    let ready = e.depends.iter().all(|(dev, s)| {
-                        *dev == me.device_id
-                            || *dev == d
-                            || seen.get(dev).copied().unwrap_or(0) >= *s
-                    });
-                    if !ready {
-                        break;
-                    }
-                    let filter_tables = tables.clone();
-                    let capture = session::Session::new(&w, move |t| filter_tables.contains(t))?;
-                    let applied =
-                        apply_entry(&w, &mut columns, &d, seq, &batch_ids[fi], &e.changeset)?;
-                    per_file.entry(fi).or_default().push(capture.changeset()?);
-                    drop(capture);
-                    conflicts[fi] += applied.conflicts;
-                    reports[fi].applied.push(seq);
-                    seen.insert(d.clone(), seq);
-                    ss::set_peer(&w, &d, &incoming[fi].info.device_name, seq)?;
-                    if let Some(m) = pending.get_mut(&d) {
-                        m.remove(&seq);
-                    }
-                    progress = true;
                 }
+                let Some(&(first, fi, _)) = run.first() else {
+                    continue;
+                };
+                let last = run[run.len() - 1].0;
+                let parts: Vec<&[u8]> = run
+                    .iter()
+                    .map(|&(_, fi, ei)| incoming[fi].entries[ei].changeset.as_slice())
+                    .collect();
+                let changeset = if parts.len() == 1 {
+                    parts[0].to_vec()
+                } else {
+                    session::combine(&parts)?
+                };
+                let filter_tables = tables.clone();
+                let capture = session::Session::new(&w, move |t| filter_tables.contains(t))?;
+                let applied = apply_entry(&w, &mut columns, &d, last, &batch_ids[fi], &changeset)?;
+                per_file.entry(fi).or_default().push(capture.changeset()?);
+                drop(capture);
+                conflicts[fi] += applied.conflicts;
+                reports[fi].applied.extend(first..=last);
+                seen.insert(d.clone(), last);
+                ss::set_peer(&w, &d, &incoming[fi].info.device_name, last)?;
+                if let Some(m) = pending.get_mut(&d) {
+                    m.retain(|seq, _| *seq > last);
+                }
+                progress = true;
             }
             pending.retain(|_, m| !m.is_empty());
             if !progress || pending.is_empty() {
