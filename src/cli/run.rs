@@ -168,7 +168,16 @@ fn create(
     fw.coding = cfg.config.coding.clone();
     fw.export = cfg.config.export.clone();
     if let Some(scale) = demo {
-        match crate::demo::generate(&mut fw, scale) {
+        // The demo's content is not put in the sync outbox (it would double the file at
+        // scale 100): a team starts from a snapshot, never from a laptop's outbox.
+        fw.store
+            .set_capture(false)
+            .map_err(|e| Failure::from(ServiceError::from(e)))?;
+        let generated = crate::demo::generate(&mut fw, scale);
+        fw.store
+            .set_capture(true)
+            .map_err(|e| Failure::from(ServiceError::from(e)))?;
+        match generated {
             Ok(summary) => {
                 eprintln!(
                     "fieldwork: demo study written ({})",
