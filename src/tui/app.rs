@@ -368,6 +368,8 @@ pub enum Effect {
     Coding(super::coding::CodingEffect),
     /// Of the Redaction and Export panes (`data`).
     Data(super::data::DataEffect),
+    /// Of the sync Conflicts view (`sync_view`).
+    Sync(super::sync_view::SyncEffect),
     Quit,
 }
 
@@ -567,6 +569,8 @@ pub struct State {
     pub coding: super::coding::CodingState,
     /// Redaction and Export.
     pub data: super::data::DataState,
+    /// The sync Conflicts view, when open (`Y`).
+    pub sync_conflicts: Option<super::sync_view::ConflictsView>,
 }
 
 impl State {
@@ -621,6 +625,7 @@ impl State {
             size: (0, 0),
             coding: Default::default(),
             data: Default::default(),
+            sync_conflicts: None,
         }
     }
 
@@ -831,6 +836,9 @@ pub fn update(s: &mut State, action: Action) -> Option<Effect> {
         Action::Key(ev) => {
             if ev.kind != KeyEventKind::Press {
                 return None;
+            }
+            if let Some(effect) = super::sync_view::key(s, &ev) {
+                return effect;
             }
             if let Some(cmd) = keymap::lookup(s.mode, s.pane, &ev) {
                 return update(s, Action::Cmd(cmd));

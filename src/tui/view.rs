@@ -67,6 +67,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         Mode::Help => help(s, body, buf),
         _ => {}
     }
+    super::sync_view::render(s, body, buf);
 }
 
 /// The conflict dialog over the form it came from: theirs against yours, field by field.
