@@ -887,3 +887,48 @@ fn a_conflict_is_resolved_in_the_interface() {
         "{audit}"
     );
 }
+
+#[test]
+fn a_record_deleted_on_one_laptop_and_edited_on_another_is_kept_on_both() {
+    let team = Team::new();
+    let (a, b, _c) = three(&team);
+    let p = add_participant(&a, "Juno Perrin", "A");
+    a.ok(&["theme", "add", "Trust", "--framework", "QMS"]);
+    a.ok(&["matrix", "set", &p, "Trust", "--phase", "1", "--summary", "First reading"]);
+    let a1 = a.export(&team, "a1.fw");
+    b.import(&[&a1]);
+    // Alice clears the summary (the row is deleted); Bob rewrites it.
+    a.ok(&["matrix", "set", &p, "Trust", "--phase", "1", "--summary", ""]);
+    b.ok(&["matrix", "set", &p, "Trust", "--phase", "1", "--summary", "Second reading"]);
+    let a2 = a.export(&team, "a2.fw");
+    let b1 = b.export(&team, "b1.fw");
+    a.import(&[&b1]);
+    b.import(&[&a2]);
+    // Alice: Bob's edit of a row she deleted (NOTFOUND); Bob: Alice's delete of a row he
+    // changed (DATA). Neither side is lost.
+    let xa = a.open_conflicts();
+    assert_eq!(xa.len(), 1, "{xa:#?}");
+    assert_eq!(xa[0]["kind"], "NOTFOUND");
+    assert_eq!(xa[0]["table"], "matrix_summary");
+    assert_eq!(xa[0]["incoming"]["new"]["summary"], "Second reading");
+    let xb = b.open_conflicts();
+    assert_eq!(xb.len(), 1, "{xb:#?}");
+    assert_eq!(xb[0]["kind"], "DATA");
+    assert_eq!(xb[0]["op"], "delete");
+    assert_eq!(xb[0]["local"]["summary"], "Second reading");
+    let summary = |l: &Laptop| {
+        scalar(
+            &l.db(),
+            "SELECT coalesce(group_concat(summary), '') FROM matrix_summary",
+        )
+    };
+    assert_eq!(summary(&a), "Text(\"\")");
+    assert_eq!(summary(&b), "Text(\"Second reading\")");
+    // Bob accepts the delete: the row goes, and his choice reaches Alice.
+    let id = xb[0]["id"].as_str().unwrap().to_string();
+    let err = b.fails(&["sync", "resolve", &id, "--keep", "both"], 2);
+    assert!(err.contains("choose mine (keep the record) or theirs"), "{err}");
+    b.ok(&["sync", "resolve", &id, "--keep", "theirs"]);
+    assert_eq!(summary(&b), "Text(\"\")");
+    assert!(b.open_conflicts().is_empty());
+}
