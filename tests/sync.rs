@@ -496,6 +496,16 @@ fn three_laptops_converge_except_conflicts_which_resolve_everywhere() {
         );
         assert_eq!(n, "Integer(1)", "{}", l.person);
     }
+    // The audit log says on which laptop each entry was made (Bob's came with his bundle).
+    let audit = a.json(&["audit", "--json", "--limit", "1000"]);
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["device_id"] == bob.as_str() && e["by"] == "bob"),
+        "{audit}"
+    );
     // Status names the peers and what each has seen.
     let st = a.json(&["sync", "status", "--json"]);
     let peers = st["peers"].as_array().unwrap();
@@ -894,12 +904,39 @@ fn a_record_deleted_on_one_laptop_and_edited_on_another_is_kept_on_both() {
     let (a, b, _c) = three(&team);
     let p = add_participant(&a, "Juno Perrin", "A");
     a.ok(&["theme", "add", "Trust", "--framework", "QMS"]);
-    a.ok(&["matrix", "set", &p, "Trust", "--phase", "1", "--summary", "First reading"]);
+    a.ok(&[
+        "matrix",
+        "set",
+        &p,
+        "Trust",
+        "--phase",
+        "1",
+        "--summary",
+        "First reading",
+    ]);
     let a1 = a.export(&team, "a1.fw");
     b.import(&[&a1]);
     // Alice clears the summary (the row is deleted); Bob rewrites it.
-    a.ok(&["matrix", "set", &p, "Trust", "--phase", "1", "--summary", ""]);
-    b.ok(&["matrix", "set", &p, "Trust", "--phase", "1", "--summary", "Second reading"]);
+    a.ok(&[
+        "matrix",
+        "set",
+        &p,
+        "Trust",
+        "--phase",
+        "1",
+        "--summary",
+        "",
+    ]);
+    b.ok(&[
+        "matrix",
+        "set",
+        &p,
+        "Trust",
+        "--phase",
+        "1",
+        "--summary",
+        "Second reading",
+    ]);
     let a2 = a.export(&team, "a2.fw");
     let b1 = b.export(&team, "b1.fw");
     a.import(&[&b1]);
@@ -927,7 +964,10 @@ fn a_record_deleted_on_one_laptop_and_edited_on_another_is_kept_on_both() {
     // Bob accepts the delete: the row goes, and his choice reaches Alice.
     let id = xb[0]["id"].as_str().unwrap().to_string();
     let err = b.fails(&["sync", "resolve", &id, "--keep", "both"], 2);
-    assert!(err.contains("choose mine (keep the record) or theirs"), "{err}");
+    assert!(
+        err.contains("choose mine (keep the record) or theirs"),
+        "{err}"
+    );
     b.ok(&["sync", "resolve", &id, "--keep", "theirs"]);
     assert_eq!(summary(&b), "Text(\"\")");
     assert!(b.open_conflicts().is_empty());

@@ -406,10 +406,17 @@ fn run(cli: Cli) -> Out {
                         e.entity.clone(),
                         e.entity_id.chars().take(8).collect(),
                         e.action.clone(),
+                        e.device_id
+                            .as_deref()
+                            .map(|d| d.chars().take(8).collect())
+                            .unwrap_or_default(),
                     ]
                 })
                 .collect();
-            print!("{}", table(&["AT", "BY", "ENTITY", "ID", "ACTION"], &rows));
+            print!(
+                "{}",
+                table(&["AT", "BY", "ENTITY", "ID", "ACTION", "DEVICE"], &rows)
+            );
             Ok(0)
         }
     }
