@@ -1506,8 +1506,18 @@ impl Fieldwork {
                     format!("{} foreign key(s)", x.fk_count),
                 ));
             }
-            Action::Abort
+            // Go on to list every blocked record; the whole write is rolled back below.
+            Action::Omit
         });
+        if blocked
+            .iter()
+            .any(|(t, _)| t == "consent" || t == "withdrawal")
+        {
+            return Err(ServiceError::Refused(format!(
+                "batch {} cannot be reverted: it added consent or withdrawal records, which are immutable (record a new consent instead); nothing was changed",
+                short(&batch.id)
+            )));
+        }
         if r.is_err() || !blocked.is_empty() {
             let later = later_changes(&w, &batch, &blocked)?;
             let list = blocked
