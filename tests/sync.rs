@@ -972,3 +972,81 @@ fn a_record_deleted_on_one_laptop_and_edited_on_another_is_kept_on_both() {
     assert_eq!(summary(&b), "Text(\"\")");
     assert!(b.open_conflicts().is_empty());
 }
+
+#[test]
+fn the_same_export_code_on_two_laptops_is_a_conflict_and_both_can_be_kept() {
+    let team = Team::new();
+    let (a, b, _c) = three(&team);
+    let x = add_participant(&a, "Kit Aldane", "A");
+    let q = add_participant(&b, "Lior Fenwick", "B");
+    // Make Bob's participant draw the same export code as Alice's (a 1 in 33 million
+    // chance with random codes), through the store so the change is captured as usual.
+    {
+        let cfg = fieldwork::config::parse(fieldwork::config::DEFAULT_STUDY, "t").unwrap();
+        let settings = fieldwork::service::Settings {
+            user: "bob".into(),
+            transcripts_root: b.dir.path().join("transcripts"),
+            consent_policy: cfg.rules.interview_without_consent,
+        };
+        let fw = fieldwork::service::Fieldwork::open(&b.db(), settings).unwrap();
+        let w = fw.store.write().unwrap();
+        w.execute("UPDATE participant SET code = ?1 WHERE code = ?2", [&x, &q])
+            .unwrap();
+        w.commit().unwrap();
+    }
+    let a1 = a.export(&team, "a1.fw");
+    let b1 = b.export(&team, "b1.fw");
+    a.import(&[&b1]);
+    b.import(&[&a1]);
+    for (l, mine, theirs) in [
+        (&a, "Kit Aldane", "Lior Fenwick"),
+        (&b, "Lior Fenwick", "Kit Aldane"),
+    ] {
+        let all = l.open_conflicts();
+        // The clash itself, and the records of the other participant that could not be
+        // attached without it (its status event), kept whole.
+        let open: Vec<&Value> = all.iter().filter(|x| x["kind"] == "CONSTRAINT").collect();
+        assert_eq!(open.len(), 1, "{}: {all:#?}", l.person);
+        assert!(
+            all.iter().any(|x| x["kind"] == "FOREIGN_KEY"
+                && x["table"] == "status_event"
+                && x["incoming"]["new"]["participant_id"] == open[0]["incoming"]["new"]["id"]),
+            "{}: {all:#?}",
+            l.person
+        );
+        assert_eq!(open[0]["columns"], serde_json::json!(["code"]));
+        assert_eq!(open[0]["local"]["name"], mine, "{}", l.person);
+        assert_eq!(open[0]["incoming"]["new"]["name"], theirs, "{}", l.person);
+    }
+    // Alice keeps both: Bob's participant is added under a fresh code.
+    let id = a
+        .open_conflicts()
+        .iter()
+        .find(|x| x["kind"] == "CONSTRAINT")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let err = a.fails(&["sync", "resolve", &id, "--keep", "theirs"], 2);
+    assert!(err.contains("choose mine or both"), "{err}");
+    a.ok(&["sync", "resolve", &id, "--keep", "both"]);
+    let list = a.json(&["participant", "list", "--json"]).to_string();
+    assert!(
+        list.contains("Kit Aldane") && list.contains("Lior Fenwick"),
+        "{list}"
+    );
+    assert!(a.open_conflicts().is_empty(), "{:#?}", a.open_conflicts());
+    // Its status event came back with it; every key holds.
+    assert_eq!(
+        scalar(
+            &a.db(),
+            "SELECT count(*) FROM status_event e JOIN participant p ON p.id = e.participant_id
+             WHERE p.name = 'Lior Fenwick'"
+        ),
+        "Integer(1)"
+    );
+    assert_eq!(
+        scalar(&a.db(), "SELECT count(*) FROM pragma_foreign_key_check"),
+        "Integer(0)"
+    );
+}

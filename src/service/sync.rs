@@ -543,6 +543,10 @@ fn apply_entry(
     session::apply(c, changeset, &mut |x| {
         let change = x.change.clone();
         let Some(cols) = cols_map.get(&change.table) else {
+            if x.kind == ConflictKind::ForeignKey {
+                fk_broken = x.fk_count;
+                return Action::Omit;
+            }
             return Action::Abort;
         };
         match x.kind {
@@ -600,8 +604,10 @@ fn apply_entry(
                 Action::Omit
             }
             ConflictKind::ForeignKey => {
+                // Records whose parent was not applied (a clash kept as a conflict) or is
+                // gone here: kept (OMIT keeps the apply), then moved into conflicts below.
                 fk_broken = x.fk_count;
-                Action::Abort
+                Action::Omit
             }
         }
     })
@@ -685,6 +691,9 @@ fn apply_entry(
             }
         }
     }
+    if fk_broken > 0 {
+        conflicts += keep_orphans(c, columns, source, seq, batch_id, &changes, &now)?;
+    }
     fts_turns(c, &turn_ids, "insert")?;
     apply_decisions(c, columns, &changes)?;
     settle_agreed(c, columns, &changes)?;
@@ -715,6 +724,33 @@ fn store_conflict(
     if names.is_empty() && kind == ConflictKind::Constraint {
         names = unique_clash(c, cols, change)?;
     }
+    let local = match (local, names.first()) {
+        (None, Some(name)) if kind == ConflictKind::Constraint => {
+            // The local record that holds the same unique value (e.g. the export code).
+            let i = cols.iter().position(|c| c == name).unwrap_or(0);
+            let v = change.new.get(i).cloned().flatten().unwrap_or(Value::Null);
+            let sql = format!(
+                "SELECT {} FROM {} WHERE {} = ?1",
+                cols.iter()
+                    .map(|c| quote_ident(c))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                quote_ident(&change.table),
+                quote_ident(name)
+            );
+            let mut stmt = c.prepare(&sql)?;
+            let mut rows = stmt.query([v])?;
+            match rows.next()? {
+                Some(r) => Some(
+                    (0..cols.len())
+                        .map(|i| r.get::<_, Value>(i))
+                        .collect::<rusqlite::Result<Vec<_>>>()?,
+                ),
+                None => None,
+            }
+        }
+        (l, _) => l,
+    };
     ss::insert_conflict(
         c,
         &ConflictRow {
@@ -736,6 +772,119 @@ fn store_conflict(
             created_at: now.to_string(),
         },
     )?;
+    Ok(())
+}
+
+/// The rows a changeset wrote whose parent record is missing here (a foreign key): each is
+/// kept whole in a FOREIGN_KEY conflict and taken out of the table (an immutable consent
+/// record too: its guard trigger is set aside for that one delete, inside the same
+/// transaction), so the import commits with every key intact and nothing lost. Repeated
+/// until none is left (a removed row's own dependants). Returns how many.
+fn keep_orphans(
+    c: &Connection,
+    columns: &mut Columns,
+    source: &str,
+    seq: i64,
+    batch_id: &str,
+    changes: &[Change],
+    now: &str,
+) -> Result<usize> {
+    let mut kept = 0;
+    loop {
+        let mut found: Vec<(Change, Vec<String>, Vec<Value>)> = Vec::new();
+        for ch in changes.iter().filter(|ch| ch.op != Op::Delete) {
+            let mut stmt = c.prepare_cached(
+                "SELECT \"table\", \"from\", coalesce(\"to\", 'id') FROM pragma_foreign_key_list(?1)",
+            )?;
+            let fks: Vec<(String, String, String)> = stmt
+                .query_map([&ch.table], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            if fks.is_empty() {
+                continue;
+            }
+            let cols = columns.of(c, &ch.table)?.to_vec();
+            let Some(row) = local_row(c, &cols, &ch.table, &ch.pk, &ch.key())? else {
+                continue;
+            };
+            for (parent, from, to) in &fks {
+                let Some(i) = cols.iter().position(|c| c == from) else {
+                    continue;
+                };
+                if row[i] == Value::Null {
+                    continue;
+                }
+                let n: i64 = c.query_row(
+                    &format!(
+                        "SELECT count(*) FROM {} WHERE {} = ?1",
+                        quote_ident(parent),
+                        quote_ident(to)
+                    ),
+                    [&row[i]],
+                    |r| r.get(0),
+                )?;
+                if n == 0 {
+                    found.push((ch.clone(), cols.clone(), row.clone()));
+                    break;
+                }
+            }
+        }
+        if found.is_empty() {
+            return Ok(kept);
+        }
+        for (ch, cols, row) in found {
+            let mut as_insert = ch.clone();
+            as_insert.op = Op::Insert;
+            as_insert.new = row.iter().cloned().map(Some).collect();
+            as_insert.old = vec![None; row.len()];
+            store_conflict(
+                c,
+                &cols,
+                source,
+                seq,
+                batch_id,
+                &as_insert,
+                ConflictKind::ForeignKey,
+                &[],
+                None,
+                now,
+            )?;
+            delete_guarded(c, &cols, &ch.table, &ch.pk, &ch.key())?;
+            kept += 1;
+        }
+    }
+}
+
+/// Delete one row, setting aside for that delete the triggers that forbid deleting from
+/// its table (consent and withdrawal records are immutable to people, not to the sync
+/// that keeps a record it could not attach). Inside the caller's transaction: the
+/// triggers are back before it commits.
+fn delete_guarded(
+    c: &Connection,
+    cols: &[String],
+    table: &str,
+    pk: &[bool],
+    key: &[Value],
+) -> Result<()> {
+    let mut stmt = c.prepare(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?1
+         AND upper(sql) LIKE '%BEFORE DELETE%'",
+    )?;
+    let guards: Vec<(String, String)> = stmt
+        .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (name, _) in &guards {
+        c.execute_batch(&format!("DROP TRIGGER {}", quote_ident(name)))?;
+    }
+    let sql = format!(
+        "DELETE FROM {} WHERE {}",
+        quote_ident(table),
+        pk_where(cols, pk, 1)
+    );
+    let deleted = c.execute(&sql, rusqlite::params_from_iter(key.iter()));
+    for (_, sql) in &guards {
+        c.execute_batch(sql)?;
+    }
+    deleted?;
     Ok(())
 }
 
@@ -1374,8 +1523,42 @@ impl Fieldwork {
                         short(&x.id)
                     ))
                 })?;
-                resolution =
-                    format!("both (the other laptop's record added with export code {code})");
+                // Its records that could not be attached without it come back with it.
+                let mut restored = 0;
+                // Twice: a record may need another of them first.
+                for _ in 0..2 {
+                    for o in ss::conflicts(&w, false)? {
+                        if o.kind != "FOREIGN_KEY" || o.batch_id != x.batch_id {
+                            continue;
+                        }
+                        let ocols = columns.of(&w, &o.table)?.to_vec();
+                        let Some(new) = o.incoming.get("new") else {
+                            continue;
+                        };
+                        let values: Vec<Value> = ocols
+                            .iter()
+                            .map(|c| new.get(c).map(json_value).unwrap_or(Value::Null))
+                            .collect();
+                        // A row that still cannot be attached stays in its conflict.
+                        if insert_row(&w, &ocols, &o.table, &values).is_ok() {
+                            ss::close_conflict(
+                                &w,
+                                &o.id,
+                                "restored with its record (both kept)",
+                                self.user(),
+                            )?;
+                            restored += 1;
+                        }
+                    }
+                }
+                resolution = format!(
+                    "both (the other laptop's record added with export code {code}{})",
+                    if restored > 0 {
+                        format!(", with {restored} record(s) of it")
+                    } else {
+                        String::new()
+                    }
+                );
             }
             (kind, op, keep) => {
                 let choices = match (kind, op) {

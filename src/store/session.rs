@@ -29,7 +29,7 @@ fn check(rc: c_int, what: &str) -> rusqlite::Result<()> {
     } else {
         Err(rusqlite::Error::SqliteFailure(
             ffi::Error::new(rc),
-            Some(format!("{what} failed")),
+            Some(format!("{what} failed: {}", ffi::Error::new(rc))),
         ))
     }
 }
@@ -704,5 +704,46 @@ mod tests {
     #[test]
     fn damaged_changeset_is_an_error() {
         assert!(changes(&[0x54, 0x03, 0x00, 0xff, 0xff]).is_err());
+    }
+}
+
+#[cfg(test)]
+mod fk_tests {
+    use super::*;
+
+    #[test]
+    fn a_foreign_key_omitted_keeps_the_apply_inside_a_transaction() {
+        let mk = || {
+            let c = Connection::open_in_memory().unwrap();
+            c.execute_batch(
+                "PRAGMA foreign_keys = ON;
+                 CREATE TABLE p (id TEXT PRIMARY KEY, code TEXT UNIQUE);
+                 CREATE TABLE ch (id TEXT PRIMARY KEY, p TEXT NOT NULL REFERENCES p(id));",
+            )
+            .unwrap();
+            c
+        };
+        let a = mk();
+        let b = mk();
+        b.execute("INSERT INTO p VALUES ('other', 'X')", [])
+            .unwrap();
+        let s = Session::new(&a, |_| true).unwrap();
+        a.execute_batch("INSERT INTO p VALUES ('q', 'X'); INSERT INTO ch VALUES ('c', 'q');")
+            .unwrap();
+        let cs = s.changeset().unwrap();
+        drop(s);
+        b.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let mut kinds = vec![];
+        let r = apply(&b, &cs, &mut |x| {
+            kinds.push(x.kind);
+            Action::Omit
+        });
+        assert!(r.is_ok(), "{r:?} {kinds:?}");
+        assert_eq!(
+            kinds,
+            vec![ConflictKind::Constraint, ConflictKind::ForeignKey]
+        );
+        b.execute("DELETE FROM ch WHERE id = 'c'", []).unwrap();
+        b.execute_batch("COMMIT").unwrap();
     }
 }
