@@ -502,6 +502,9 @@ fn merge_columns(
 /// Outcome of applying one entry.
 struct Applied {
     conflicts: usize,
+    /// Every change was applied as it came (SQLite never asked the conflict handler, and
+    /// no decision was carried out): the changeset applied is the incoming one.
+    verbatim: bool,
 }
 
 /// Apply one changeset from `source` with field-level merge; clashes become conflicts.
@@ -528,6 +531,7 @@ fn apply_entry(
     fts_turns(c, &turn_ids, "delete")?;
 
     let mut todo: Vec<Todo> = Vec::new();
+    let mut asked = false;
     let mut fk_broken = 0;
     let mut cols_err: Option<ServiceError> = None;
     // Column names are needed inside the handler: read them for every table first.
@@ -541,6 +545,7 @@ fn apply_entry(
     }
     let cols_map = &columns.0;
     session::apply(c, changeset, &mut |x| {
+        asked = true;
         let change = x.change.clone();
         let Some(cols) = cols_map.get(&change.table) else {
             if x.kind == ConflictKind::ForeignKey {
@@ -697,7 +702,11 @@ fn apply_entry(
     fts_turns(c, &turn_ids, "insert")?;
     apply_decisions(c, columns, &changes)?;
     settle_agreed(c, columns, &changes)?;
-    Ok(Applied { conflicts })
+    let decided = changes.iter().any(|ch| ch.table == "conflict_decision");
+    Ok(Applied {
+        conflicts,
+        verbatim: !asked && !decided,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1282,11 +1291,43 @@ impl Fieldwork {
                 } else {
                     session::combine(&parts)?
                 };
-                let filter_tables = tables.clone();
-                let capture = session::Session::new(&w, move |t| filter_tables.contains(t))?;
-                let applied = apply_entry(&w, &mut columns, &d, last, &batch_ids[fi], &changeset)?;
-                per_file.entry(fi).or_default().push(capture.changeset()?);
-                drop(capture);
+                // The changeset actually applied is kept for revert. Usually it is the
+                // incoming one as it came: applied first without recording; only when
+                // SQLite asked the conflict handler (or a decision was carried out) is
+                // the apply redone under a session that records what it really changed.
+                w.execute_batch("SAVEPOINT sync_entry")?;
+                let undo = |w: &crate::store::Write<'_>| {
+                    w.execute_batch("ROLLBACK TO sync_entry; RELEASE sync_entry")
+                };
+                let applied =
+                    match apply_entry(&w, &mut columns, &d, last, &batch_ids[fi], &changeset) {
+                        Ok(a) if a.verbatim => {
+                            w.execute_batch("RELEASE sync_entry")?;
+                            per_file.entry(fi).or_default().push(changeset);
+                            a
+                        }
+                        Ok(_) => {
+                            undo(&w)?;
+                            let filter_tables = tables.clone();
+                            let capture =
+                                session::Session::new(&w, move |t| filter_tables.contains(t))?;
+                            let a = apply_entry(
+                                &w,
+                                &mut columns,
+                                &d,
+                                last,
+                                &batch_ids[fi],
+                                &changeset,
+                            )?;
+                            per_file.entry(fi).or_default().push(capture.changeset()?);
+                            drop(capture);
+                            a
+                        }
+                        Err(e) => {
+                            let _ = undo(&w);
+                            return Err(e);
+                        }
+                    };
                 conflicts[fi] += applied.conflicts;
                 reports[fi].applied.extend(first..=last);
                 seen.insert(d.clone(), last);
@@ -1341,8 +1382,12 @@ impl Fieldwork {
             let Some(sets) = per_file.get(&fi) else {
                 continue;
             };
-            let refs: Vec<&[u8]> = sets.iter().map(Vec::as_slice).collect();
-            let applied = session::combine(&refs)?;
+            let applied = if sets.len() == 1 {
+                sets[0].clone()
+            } else {
+                let refs: Vec<&[u8]> = sets.iter().map(Vec::as_slice).collect();
+                session::combine(&refs)?
+            };
             let seqs = &reports[fi].applied;
             let batch = Batch {
                 id: batch_ids[fi].clone(),
