@@ -517,7 +517,9 @@ fn apply_entry(
     batch_id: &str,
     changeset: &[u8],
 ) -> Result<Applied> {
-    let changes = session::changes(changeset)?;
+    // Only the changes this needs to look at: transcript turns (their search index) and
+    // decisions; every change only when a clash happened or a conflict is open.
+    let changes = session::changes_of(changeset, &|t| t == "turn" || t == "conflict_decision")?;
     // The search index of transcript turns is kept by the store, not by triggers: take
     // the touched turns out of it now and put back those that exist after the apply.
     let turn_ids: BTreeSet<String> = changes
@@ -535,8 +537,8 @@ fn apply_entry(
     let mut fk_broken = 0;
     let mut cols_err: Option<ServiceError> = None;
     // Column names are needed inside the handler: read them for every table first.
-    for ch in &changes {
-        if let Err(e) = columns.of(c, &ch.table) {
+    for t in ss::captured_tables(c)? {
+        if let Err(e) = columns.of(c, &t) {
             cols_err = Some(e);
         }
     }
@@ -696,12 +698,17 @@ fn apply_entry(
             }
         }
     }
+    let all = if fk_broken > 0 || ss::open_conflict_count(c)? > 0 {
+        session::changes(changeset)?
+    } else {
+        Vec::new()
+    };
     if fk_broken > 0 {
-        conflicts += keep_orphans(c, columns, source, seq, batch_id, &changes, &now)?;
+        conflicts += keep_orphans(c, columns, source, seq, batch_id, &all, &now)?;
     }
     fts_turns(c, &turn_ids, "insert")?;
     apply_decisions(c, columns, &changes)?;
-    settle_agreed(c, columns, &changes)?;
+    settle_agreed(c, columns, &all)?;
     let decided = changes.iter().any(|ch| ch.table == "conflict_decision");
     Ok(Applied {
         conflicts,

@@ -291,8 +291,32 @@ unsafe fn read_change(it: *mut ffi::sqlite3_changeset_iter) -> rusqlite::Result<
     })
 }
 
+/// The table of the change an iterator points at.
+///
+/// # Safety
+/// `it` must be a live iterator positioned on a change.
+unsafe fn table_of(it: *mut ffi::sqlite3_changeset_iter) -> String {
+    let mut tab: *const c_char = ptr::null();
+    let (mut ncol, mut op, mut indirect): (c_int, c_int, c_int) = (0, 0, 0);
+    if ffi::sqlite3changeset_op(it, &mut tab, &mut ncol, &mut op, &mut indirect) != ffi::SQLITE_OK
+        || tab.is_null()
+    {
+        return String::new();
+    }
+    CStr::from_ptr(tab).to_string_lossy().into_owned()
+}
+
 /// Every change of a changeset, in order.
 pub fn changes(changeset: &[u8]) -> rusqlite::Result<Vec<Change>> {
+    changes_of(changeset, &|_| true)
+}
+
+/// The changes of a changeset to the tables `wanted` accepts, in order (the others are
+/// skipped without reading their values).
+pub fn changes_of(
+    changeset: &[u8],
+    wanted: &dyn Fn(&str) -> bool,
+) -> rusqlite::Result<Vec<Change>> {
     let mut out = Vec::new();
     if changeset.is_empty() {
         return Ok(out);
@@ -308,6 +332,7 @@ pub fn changes(changeset: &[u8]) -> rusqlite::Result<Vec<Change>> {
         let mut result = Ok(());
         loop {
             match ffi::sqlite3changeset_next(it) {
+                ffi::SQLITE_ROW if !wanted(&table_of(it)) => {}
                 ffi::SQLITE_ROW => match read_change(it) {
                     Ok(c) => out.push(c),
                     Err(e) => {
