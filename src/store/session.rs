@@ -131,6 +131,12 @@ impl<'c> Session<'c> {
         unsafe { ffi::sqlite3session_isempty(self.raw) != 0 }
     }
 
+    /// Bytes of memory the session holds (grows with the rows it recorded).
+    pub fn memory_used(&self) -> i64 {
+        // SAFETY: raw is a live session.
+        unsafe { ffi::sqlite3session_memory_used(self.raw) }
+    }
+
     /// The changeset of the net changes recorded so far (empty if none).
     pub fn changeset(&self) -> rusqlite::Result<Vec<u8>> {
         let mut n: c_int = 0;
