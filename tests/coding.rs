@@ -584,6 +584,9 @@ fn upgrading_a_version_4_database_builds_the_stemmed_index() {
              ALTER TABLE consent DROP COLUMN device_id;
              ALTER TABLE withdrawal DROP COLUMN device_id;
              ALTER TABLE status_event DROP COLUMN device_id;
+             DROP TABLE sync_device; DROP TABLE sync_peer; DROP TABLE sync_outbox;
+             DROP TABLE sync_batch; DROP TABLE sync_conflict; DROP TABLE conflict_decision;
+             ALTER TABLE audit DROP COLUMN device_id;
              PRAGMA user_version = 4;",
         )
         .unwrap();

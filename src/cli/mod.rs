@@ -6,6 +6,7 @@ mod docs;
 mod output;
 mod progress;
 mod run;
+mod sync;
 
 pub use output::render_coverage;
 pub use run::main;
@@ -56,9 +57,10 @@ pub enum Command {
         /// Replace an existing database (it is backed up first).
         #[arg(long)]
         force: bool,
-        /// Start from a snapshot bundle (or an encrypted backup) instead of the study
-        /// definition: a new fieldworker's laptop. Opened with `[sync] identity` or a
-        /// passphrase, verified, then checked like a restore.
+        /// Start from a team member's snapshot bundle (`fieldwork sync export --snapshot`)
+        /// or an encrypted backup instead of the study definition: a new fieldworker's
+        /// laptop, with a new device id. Opened with `[sync] identity` or a passphrase,
+        /// verified, then checked like a restore.
         #[arg(long, value_name = "BUNDLE", conflicts_with = "demo")]
         from: Option<PathBuf>,
     },
@@ -180,9 +182,6 @@ pub enum Command {
         /// The backup file to restore.
         backup: PathBuf,
     },
-    /// Team sync: keys for bundles and encrypted backups.
-    #[command(subcommand)]
-    Sync(SyncCmd),
     /// Show the study definition in the database: sites, phases, roles, meeting types.
     Study {
         #[arg(long)]
@@ -217,11 +216,64 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Team sync: exchange changes with other laptops as encrypted bundle files, resolve
+    /// conflicts, revert an import, make keys (docs/sync.md).
+    #[command(subcommand)]
+    Sync(SyncCmd),
 }
 
 /// `fieldwork sync …`.
 #[derive(Debug, Subcommand)]
 pub enum SyncCmd {
+    /// Write the changes made on this laptop and not yet sent to a bundle file.
+    Export {
+        /// The bundle file to write (must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Resend every change after this sequence number (0: all), e.g. for a bundle
+        /// that was lost.
+        #[arg(long, value_name = "SEQ", conflicts_with = "snapshot",
+              value_parser = clap::value_parser!(i64).range(0..))]
+        since: Option<i64>,
+        /// A snapshot of the whole database instead, to start a new laptop from
+        /// (`fieldwork init --from FILE`).
+        #[arg(long)]
+        snapshot: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify and apply other laptops' bundles (in one transaction; any order).
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// This laptop, its peers and what it has applied of each.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Changes from other laptops that clash with this one's, kept for a person to choose.
+    Conflicts {
+        /// Also the resolved ones.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Choose for a conflict: keep this laptop's value, the other laptop's, or both.
+    Resolve {
+        /// The conflict's id (or its first characters).
+        id: String,
+        #[arg(long, value_enum)]
+        keep: KeepArg,
+    },
+    /// Undo an import (a batch) with its inverted changes, unless later changes depend on it.
+    Revert {
+        /// The batch id (or its first characters), from `fieldwork sync status`.
+        batch: String,
+    },
     /// Write a new age identity (private key, 0600) and print its public key (`age1…`)
     /// for others' `[sync] recipients`.
     Keygen {
@@ -229,6 +281,14 @@ pub enum SyncCmd {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+}
+
+/// `--keep`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeepArg {
+    Mine,
+    Theirs,
+    Both,
 }
 
 /// Paging for lists.

@@ -60,7 +60,7 @@ pub(super) fn failure(code: i32, message: impl Into<String>) -> Failure {
     }
 }
 
-fn usage(message: impl Into<String>) -> Failure {
+pub(super) fn usage(message: impl Into<String>) -> Failure {
     Failure {
         message: message.into(),
         code: 2,
@@ -136,7 +136,7 @@ pub(super) fn print_json<T: Serialize>(v: &T) -> Out {
     Ok(0)
 }
 
-fn open(cli: &Cli, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
+pub(super) fn open(cli: &Cli, cfg: &LoadedConfig) -> Result<Fieldwork, Failure> {
     let db = database_path(cli.db.as_deref(), cfg).map_err(usage)?;
     let mut fw = open_at(&db, cfg)?;
     if cli.coder.is_some() {
@@ -190,7 +190,16 @@ fn create(
     fw.coding = cfg.config.coding.clone();
     fw.export = cfg.config.export.clone();
     if let Some(scale) = demo {
-        match crate::demo::generate(&mut fw, scale) {
+        // The demo's content is not put in the sync outbox (it would double the file at
+        // scale 100): a team starts from a snapshot, never from a laptop's outbox.
+        fw.store
+            .set_capture(false)
+            .map_err(|e| Failure::from(ServiceError::from(e)))?;
+        let generated = crate::demo::generate(&mut fw, scale);
+        fw.store
+            .set_capture(true)
+            .map_err(|e| Failure::from(ServiceError::from(e)))?;
+        match generated {
             Ok(summary) => {
                 eprintln!(
                     "fieldwork: demo study written ({})",
@@ -453,15 +462,7 @@ fn run(cli: Cli) -> Out {
             Ok(0)
         }
         Command::Restore { backup } => restore(&cli, &cfg, backup),
-        Command::Sync(SyncCmd::Keygen { out }) => {
-            let public = crate::sync::bundle::generate_identity(out).map_err(ServiceError::from)?;
-            println!("{public}");
-            eprintln!(
-                "fieldwork: wrote a new age identity to {} (keep it private: it opens every bundle sealed to the public key above); set `[sync] identity` to it and give the public key to whoever lists `[sync] recipients`",
-                out.display()
-            );
-            Ok(0)
-        }
+        Command::Sync(c) => super::sync::run(&cli, &cfg, c),
         Command::Study { json } => {
             let fw = open(&cli, &cfg)?;
             let r = &fw.reference;
@@ -499,10 +500,17 @@ fn run(cli: Cli) -> Out {
                         e.entity.clone(),
                         e.entity_id.chars().take(8).collect(),
                         e.action.clone(),
+                        e.device_id
+                            .as_deref()
+                            .map(|d| d.chars().take(8).collect())
+                            .unwrap_or_default(),
                     ]
                 })
                 .collect();
-            print!("{}", table(&["AT", "BY", "ENTITY", "ID", "ACTION"], &rows));
+            print!(
+                "{}",
+                table(&["AT", "BY", "ENTITY", "ID", "ACTION", "DEVICE"], &rows)
+            );
             Ok(0)
         }
     }
@@ -565,6 +573,8 @@ fn init_from(cli: &Cli, cfg: &LoadedConfig, bundle: &Path, force: bool) -> Out {
     let unseal = unseal(cfg, bundle)?;
     let settings = Settings::from_config(cfg, &db);
     let (_, r, fw) = crate::service::restore::init_from(&db, bundle, &unseal, force, settings)?;
+    // A new laptop: never the device id of the laptop the copy came from.
+    let (source, last) = fw.become_new_device(&cfg.user())?;
     if let Some(k) = &r.kept {
         eprintln!(
             "fieldwork: kept the database that was there as {}",
@@ -577,12 +587,14 @@ fn init_from(cli: &Cli, cfg: &LoadedConfig, bundle: &Path, force: bool) -> Out {
         format!(", made on {}", esc(&r.source_device_name))
     };
     eprintln!(
-        "fieldwork: created {} from the {} {}{by} (schema version {}; \"{}\")",
+        "fieldwork: created {} from the {} {}{by} (schema version {}; \"{}\"); this laptop has a new device id, and {} ({}) is known up to change {last}",
         db.display(),
         r.kind,
         bundle.display(),
         r.schema_version,
-        esc(&fw.reference.study_name)
+        esc(&fw.reference.study_name),
+        esc(&source.person),
+        crate::service::sync::short(&source.device_id)
     );
     Ok(0)
 }

@@ -437,4 +437,6 @@ pub struct AuditEntry {
     pub action: String,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+    /// The laptop the change was made on (team sync; `None` before schema 8).
+    pub device_id: Option<String>,
 }

@@ -14,6 +14,7 @@ pub mod restore;
 pub mod search_query;
 pub mod sessions;
 pub mod setup;
+pub mod sync;
 pub mod themes;
 pub mod transcript_copy;
 pub mod transcripts;

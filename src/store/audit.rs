@@ -15,8 +15,8 @@ pub fn record(
     after: Option<&serde_json::Value>,
 ) -> Result<()> {
     c.prepare_cached(
-        "INSERT INTO audit (id, at, by, entity, entity_id, action, before, after)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO audit (id, at, by, entity, entity_id, action, before, after, device_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, (SELECT device_id FROM sync_device WHERE id = 1))",
     )?
     .execute(params![
         new_log_id(),
@@ -34,7 +34,7 @@ pub fn record(
 /// Audit entries, newest first; optionally for one entity id.
 pub fn entries(c: &Connection, entity_id: Option<&str>, limit: usize) -> Result<Vec<AuditEntry>> {
     let mut stmt = c.prepare_cached(
-        "SELECT id, at, by, entity, entity_id, action, before, after FROM audit
+        "SELECT id, at, by, entity, entity_id, action, before, after, device_id FROM audit
          WHERE (?1 IS NULL OR entity_id = ?1) ORDER BY id DESC LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![entity_id, limit as i64], |r| {
@@ -49,6 +49,7 @@ pub fn entries(c: &Connection, entity_id: Option<&str>, limit: usize) -> Result<
             action: r.get(5)?,
             before: before.and_then(|s| serde_json::from_str(&s).ok()),
             after: after.and_then(|s| serde_json::from_str(&s).ok()),
+            device_id: r.get(8)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -15,8 +15,10 @@ fn answer(col: &str, v: Option<String>) -> Result<Option<Answer>> {
 pub fn insert(c: &Connection, r: &ConsentRecord) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO consent (id, participant_id, form_version, form_hash, date, mode, taken_by,
-            take_part, audio, quotes, archiving, follow_up, file_ref, recorded_at, recorded_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            take_part, audio, quotes, archiving, follow_up, file_ref, recorded_at, recorded_by,
+            device_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+            (SELECT device_id FROM sync_device WHERE id = 1))",
     )?
     .execute(params![
         r.id,
@@ -90,8 +92,9 @@ fn records_where(c: &Connection, participant_id: Option<&str>) -> Result<Vec<Con
 
 pub fn insert_withdrawal(c: &Connection, w: &Withdrawal) -> Result<()> {
     c.prepare_cached(
-        "INSERT INTO withdrawal (id, participant_id, date, scope, reason, recorded_at, recorded_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO withdrawal (id, participant_id, date, scope, reason, recorded_at, recorded_by,
+            device_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT device_id FROM sync_device WHERE id = 1))",
     )?
     .execute(params![
         w.id,

@@ -10,7 +10,9 @@ pub mod consent;
 pub mod participants;
 pub mod redaction;
 pub mod reference;
+pub mod session;
 pub mod sessions;
+pub mod sync;
 pub mod themes;
 pub mod transcripts;
 
@@ -46,6 +48,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_fts_stemmed.sql"),
     include_str!("migrations/0006_allow_class.sql"),
     include_str!("migrations/0007_provenance.sql"),
+    include_str!("migrations/0008_sync.sql"),
 ];
 
 /// The schema version this build writes.
@@ -112,6 +115,12 @@ fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> StoreError {
 
 /// An open fieldwork database.
 pub struct Store {
+    /// The session recording the current write (its changeset goes to the outbox at the
+    /// commit). Declared before `conn`, so it is dropped before the connection closes.
+    capture: std::cell::RefCell<Option<session::Session<'static>>>,
+    /// The tables the capture records (`None`: capture off — an older schema, or turned
+    /// off for bulk work that needs no sending, see [`Store::set_capture`]).
+    captured: Option<std::sync::Arc<std::collections::HashSet<String>>>,
     conn: Connection,
     path: PathBuf,
     /// Where the file was copied before a migration, if one ran on open.
@@ -131,7 +140,17 @@ pub const BULK_CACHE_KIB: i64 = 256 * 1024;
 /// One write: a `BEGIN IMMEDIATE` transaction, or, inside a batch, a savepoint of the
 /// batch's transaction. Derefs to the connection; dropped without `commit` it rolls back
 /// (the savepoint only: the batch goes on).
-pub enum Write<'a> {
+///
+/// When capture is on (every database of the current schema), a session records the
+/// write's changes; at the commit of the outer transaction their changeset is put in the
+/// outbox (`sync_outbox`) inside the same transaction, then the transaction commits: a
+/// change is captured exactly once, and a crash loses both or neither.
+pub struct Write<'a> {
+    kind: Option<WriteKind<'a>>,
+    store: &'a Store,
+}
+
+enum WriteKind<'a> {
     Transaction(rusqlite::Transaction<'a>),
     Savepoint(Savepoint<'a>),
 }
@@ -172,19 +191,69 @@ impl Drop for Savepoint<'_> {
 impl std::ops::Deref for Write<'_> {
     type Target = Connection;
     fn deref(&self) -> &Connection {
-        match self {
-            Write::Transaction(t) => t,
-            Write::Savepoint(s) => s.conn,
+        match &self.kind {
+            Some(WriteKind::Transaction(t)) => t,
+            Some(WriteKind::Savepoint(s)) => s.conn,
+            None => &self.store.conn,
         }
     }
 }
 
 impl Write<'_> {
-    pub fn commit(self) -> rusqlite::Result<()> {
-        match self {
-            Write::Transaction(t) => t.commit(),
-            Write::Savepoint(s) => s.commit(),
+    pub fn commit(mut self) -> rusqlite::Result<()> {
+        match self.kind.take() {
+            Some(WriteKind::Transaction(t)) => {
+                let session = self.store.capture.borrow_mut().take();
+                if let Some(session) = session {
+                    fresh_statistics_for(&t, &session);
+                    let changes = session.changeset()?;
+                    drop(session);
+                    if !changes.is_empty() {
+                        sync::append_outbox(&t, &changes)?;
+                    }
+                }
+                t.commit()
+            }
+            Some(WriteKind::Savepoint(s)) => s.commit(),
+            None => Ok(()),
         }
+    }
+
+    /// Stop capturing this write and return what it recorded so far: the changes are then
+    /// not put in the outbox (an import applies another laptop's changes, which are that
+    /// laptop's to send; it keeps them as the batch's applied changeset instead).
+    pub fn take_capture(&self) -> rusqlite::Result<Option<Vec<u8>>> {
+        let session = self.store.capture.borrow_mut().take();
+        match session {
+            Some(s) => Ok(Some(s.changeset()?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Before a large write's changeset is generated: SQLite reads every recorded row back
+/// by its key, and with planner statistics taken when the table was nearly empty (the
+/// `PRAGMA optimize` of the open) it scans the table for each (100,000 imported rows took
+/// minutes instead of seconds). Refresh the statistics of the tables that grew first.
+fn fresh_statistics_for(c: &Connection, s: &session::Session<'_>) {
+    if s.memory_used() > 1 << 20 {
+        let _ = c.execute_batch("PRAGMA optimize = 0x10002;");
+    }
+}
+
+impl Drop for Write<'_> {
+    fn drop(&mut self) {
+        if let Some(WriteKind::Transaction(_)) = &self.kind {
+            // Rolled back: what the session recorded is gone too.
+            self.store.capture.borrow_mut().take();
+        }
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // The capture session goes before the connection it records.
+        self.capture.get_mut().take();
     }
 }
 
@@ -228,8 +297,11 @@ impl Store {
             migrated_backup: None,
             batch: false,
             cache_before_bulk: None,
+            capture: Default::default(),
+            captured: None,
         };
         store.migrate(0, version.clamp(1, SCHEMA_VERSION))?;
+        store.set_capture(true)?;
         Ok(store)
     }
 
@@ -274,12 +346,15 @@ impl Store {
             migrated_backup: None,
             batch: false,
             cache_before_bulk: None,
+            capture: Default::default(),
+            captured: None,
         };
         if version < SCHEMA_VERSION {
             store.migrated_backup = store.upgrade()?;
         }
         // Let SQLite gather statistics where they are missing or stale (cheap, bounded).
         let _ = store.conn.execute_batch("PRAGMA optimize = 0x10002;");
+        store.set_capture(true)?;
         Ok(store)
     }
 
@@ -361,6 +436,8 @@ impl Store {
             migrated_backup: None,
             batch: false,
             cache_before_bulk: None,
+            capture: Default::default(),
+            captured: None,
         })
     }
 
@@ -375,8 +452,11 @@ impl Store {
             migrated_backup: None,
             batch: false,
             cache_before_bulk: None,
+            capture: Default::default(),
+            captured: None,
         };
         store.migrate(0, SCHEMA_VERSION)?;
+        store.set_capture(true)?;
         Ok(store)
     }
 
@@ -397,12 +477,51 @@ impl Store {
     /// Inside a batch, a savepoint of the batch's transaction.
     pub fn write(&self) -> Result<Write<'_>> {
         if self.batch {
-            return Ok(Write::Savepoint(Savepoint::new(&self.conn)?));
+            return Ok(Write {
+                kind: Some(WriteKind::Savepoint(Savepoint::new(&self.conn)?)),
+                store: self,
+            });
         }
-        Ok(Write::Transaction(rusqlite::Transaction::new_unchecked(
-            &self.conn,
-            TransactionBehavior::Immediate,
-        )?))
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        self.start_capture()?;
+        Ok(Write {
+            kind: Some(WriteKind::Transaction(tx)),
+            store: self,
+        })
+    }
+
+    /// Attach a capture session (when capture is on) for the transaction just begun.
+    fn start_capture(&self) -> Result<()> {
+        let mut cell = self.capture.borrow_mut();
+        *cell = None;
+        if let Some(tables) = &self.captured {
+            let tables = tables.clone();
+            // SAFETY: the session is kept in `self.capture`, which is emptied at the
+            // commit or rollback, by `Store`'s Drop, and dropped before `self.conn`.
+            let s =
+                unsafe { session::Session::new_unbound(&self.conn, move |t| tables.contains(t))? };
+            *cell = Some(s);
+        }
+        Ok(())
+    }
+
+    /// Turn capture on (the default for a database of the current schema) or off. Off,
+    /// writes are not put in the outbox: for bulk content that never needs sending (the
+    /// demo study; a new laptop starts from a snapshot of a team's database, not from
+    /// another laptop's outbox).
+    pub fn set_capture(&mut self, on: bool) -> Result<()> {
+        *self.capture.get_mut() = None;
+        self.captured = if on && sync::has_sync_tables(&self.conn)? {
+            Some(std::sync::Arc::new(sync::captured_tables(&self.conn)?))
+        } else {
+            None
+        };
+        Ok(())
+    }
+
+    /// Whether writes are captured into the outbox.
+    pub fn capturing(&self) -> bool {
+        self.captured.is_some()
     }
 
     /// Start one `BEGIN IMMEDIATE` transaction for bulk work made of many service calls
@@ -412,6 +531,11 @@ impl Store {
     pub fn begin_batch(&mut self) -> Result<()> {
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         self.batch = true;
+        if let Err(e) = self.start_capture() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.batch = false;
+            return Err(e);
+        }
         self.begin_bulk()
     }
 
@@ -442,9 +566,31 @@ impl Store {
             return Ok(());
         }
         self.batch = false;
-        let ended = self
-            .conn
-            .execute_batch(if commit { "COMMIT" } else { "ROLLBACK" });
+        let session = self.capture.get_mut().take();
+        let captured = match (commit, session) {
+            (true, Some(s)) => {
+                fresh_statistics_for(&self.conn, &s);
+                s.changeset()
+            }
+            .and_then(|cs| {
+                drop(s);
+                if cs.is_empty() {
+                    Ok(())
+                } else {
+                    sync::append_outbox(&self.conn, &cs)
+                }
+            }),
+            _ => Ok(()),
+        };
+        let ended = match captured {
+            Ok(()) => self
+                .conn
+                .execute_batch(if commit { "COMMIT" } else { "ROLLBACK" }),
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        };
         self.end_bulk()?;
         ended?;
         Ok(())

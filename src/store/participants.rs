@@ -339,8 +339,8 @@ pub fn get(c: &Connection, id: &str) -> Result<Option<Participant>> {
 pub fn insert_event(c: &Connection, participant_id: &str, e: &StatusEvent) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO status_event (id, participant_id, from_status, to_status, date, note,
-            recorded_at, recorded_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            recorded_at, recorded_by, device_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, (SELECT device_id FROM sync_device WHERE id = 1))",
     )?
     .execute(params![
         e.id,

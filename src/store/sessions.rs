@@ -33,9 +33,10 @@ pub fn insert(c: &Connection, s: &SessionRow) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO session (id, kind, status, date, phase_id, site_id, title, mode,
             duration_min, interviewer, recording_status, transcription_status,
-            meeting_type_id, attendees, doc_type, consent_gap, notes, created_at, updated_at)
+            meeting_type_id, attendees, doc_type, consent_gap, notes, created_at, updated_at,
+            device_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-            ?18, ?19)",
+            ?18, ?19, (SELECT device_id FROM sync_device WHERE id = 1))",
     )?
     .execute(params![
         s.id,

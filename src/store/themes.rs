@@ -164,8 +164,8 @@ pub struct TagRow {
 pub fn insert_tag(c: &Connection, t: &TagRow) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO tag (id, theme_id, original_theme_id, session_id, transcript_id,
-            span_start, span_end, quote, memo, created_at, created_by, coder)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            span_start, span_end, quote, memo, created_at, created_by, coder, device_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, (SELECT device_id FROM sync_device WHERE id = 1))",
     )?
     .execute(params![
         t.id,

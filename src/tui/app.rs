@@ -445,6 +445,8 @@ pub enum Effect {
     Coding(super::coding::CodingEffect),
     /// Of the Redaction and Export panes (`data`).
     Data(super::data::DataEffect),
+    /// Of the sync Conflicts view (`sync_view`).
+    Sync(super::sync_view::SyncEffect),
     Quit,
 }
 
@@ -691,6 +693,8 @@ pub struct State {
     pub data: super::data::DataState,
     /// The Agreement pane.
     pub agreement: super::agreement::AgreementView,
+    /// The sync Conflicts view, when open (`Y`).
+    pub sync_conflicts: Option<super::sync_view::ConflictsView>,
 }
 
 impl State {
@@ -759,6 +763,7 @@ impl State {
             coding: Default::default(),
             data: Default::default(),
             agreement: Default::default(),
+            sync_conflicts: None,
         }
     }
 
@@ -1044,6 +1049,9 @@ pub fn update(s: &mut State, action: Action) -> Option<Effect> {
         Action::Key(ev) => {
             if ev.kind != KeyEventKind::Press {
                 return None;
+            }
+            if let Some(effect) = super::sync_view::key(s, &ev) {
+                return effect;
             }
             // The next-step hint lasts until the next key.
             s.next_hint = None;

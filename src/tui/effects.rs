@@ -28,6 +28,7 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: Effect) -> bool {
         }
         Effect::Coding(e) => super::coding_io::perform(fw, s, e),
         Effect::Data(e) => super::data_io::perform(fw, s, e),
+        Effect::Sync(e) => super::sync_view::perform(fw, s, e),
     };
     if let Err(e) = r {
         s.error(e.to_string());

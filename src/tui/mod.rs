@@ -11,6 +11,7 @@ pub mod data_io;
 pub mod effects;
 pub mod keymap;
 pub mod panes;
+pub mod sync_view;
 pub mod theme;
 pub mod view;
 pub mod widgets;

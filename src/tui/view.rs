@@ -71,6 +71,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         Mode::Log => log(s, body, buf),
         _ => {}
     }
+    super::sync_view::render(s, body, buf);
 }
 
 /// The conflict dialog over the form it came from: theirs against yours, field by field.
