@@ -580,6 +580,9 @@ fn refused_bundles_change_nothing() {
 
     // Both in one command, in the wrong order: sorted, applied.
     b.import(&[&a2, &a1]);
+    // Bob's own first change (the audit entry of his `init --from`) travels to Alice.
+    let b1 = b.export(&team, "b1.fw");
+    a.import(&[&b1]);
     assert_eq!(diff(&a.dump(), &b.dump()), Vec::<String>::new());
 }
 

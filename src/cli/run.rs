@@ -573,8 +573,6 @@ fn init_from(cli: &Cli, cfg: &LoadedConfig, bundle: &Path, force: bool) -> Out {
     let unseal = unseal(cfg, bundle)?;
     let settings = Settings::from_config(cfg, &db);
     let (_, r, fw) = crate::service::restore::init_from(&db, bundle, &unseal, force, settings)?;
-    // A new laptop: never the device id of the laptop the copy came from.
-    let (source, last) = fw.become_new_device(&cfg.user())?;
     if let Some(k) = &r.kept {
         eprintln!(
             "fieldwork: kept the database that was there as {}",
@@ -587,14 +585,12 @@ fn init_from(cli: &Cli, cfg: &LoadedConfig, bundle: &Path, force: bool) -> Out {
         format!(", made on {}", esc(&r.source_device_name))
     };
     eprintln!(
-        "fieldwork: created {} from the {} {}{by} (schema version {}; \"{}\"); this laptop has a new device id, and {} ({}) is known up to change {last}",
+        "fieldwork: created {} from the {} {}{by} (schema version {}; \"{}\"); this laptop has a new device id",
         db.display(),
         r.kind,
         bundle.display(),
         r.schema_version,
-        esc(&fw.reference.study_name),
-        esc(&source.person),
-        crate::service::sync::short(&source.device_id)
+        esc(&fw.reference.study_name)
     );
     Ok(0)
 }

@@ -32,7 +32,7 @@ pub struct RestoreReport {
 /// damaged file) change nothing and are input errors (exit 2).
 pub fn restore(db: &Path, backup: &Path, settings: Settings) -> Result<(RestoreReport, Fieldwork)> {
     let done = store::restore(db, backup)?;
-    finish(db, backup, done, settings, "restore")
+    finish(db, backup, done, settings, "restore", "")
 }
 
 /// Restore the encrypted backup `backup` (`fieldwork backup --encrypt`): decrypt and
@@ -47,7 +47,7 @@ pub fn restore_encrypted(
     settings: Settings,
 ) -> Result<(RestoreReport, Fieldwork)> {
     let (_, done) = restore_bundle(db, backup, unseal, &[BundleKind::Backup])?;
-    finish(db, backup, done, settings, "restore")
+    finish(db, backup, done, settings, "restore", "")
 }
 
 /// What `init --from` did, for the front ends to report.
@@ -90,7 +90,7 @@ pub fn init_from(
         unseal,
         &[BundleKind::Snapshot, BundleKind::Backup],
     )?;
-    let (r, fw) = finish(db, from, done, settings, "init-from")?;
+    let (r, fw) = finish(db, from, done, settings, "init-from", &header.device_name)?;
     let report = InitFromReport {
         database: r.database,
         from: r.restored_from,
@@ -246,6 +246,7 @@ fn finish(
     done: store::Restored,
     settings: Settings,
     action: &str,
+    source_name: &str,
 ) -> Result<(RestoreReport, Fieldwork)> {
     let fw = Fieldwork::open(db, settings)?;
     let report = RestoreReport {
@@ -260,6 +261,11 @@ fn finish(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    if action == "init-from" {
+        // A new laptop: never the device id of the laptop the copy came from, and its
+        // first change (the audit entry below) is its own.
+        fw.become_new_device(&user, source_name)?;
+    }
     let tx = fw.store.write()?;
     audit::record(
         &tx,

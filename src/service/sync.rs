@@ -1968,7 +1968,8 @@ impl Fieldwork {
     /// later bundles apply without a gap, and nothing it made is sent twice under another
     /// name). `init --from` calls it for snapshots and encrypted backups alike, so two
     /// laptops never share a device id. Returns the source device and its last sequence.
-    pub fn become_new_device(&self, person: &str) -> Result<(Device, i64)> {
+    /// `source_name` names the source laptop's person when its database does not.
+    pub fn become_new_device(&self, person: &str, source_name: &str) -> Result<(Device, i64)> {
         let w = self.store.write()?;
         w.take_capture()?;
         let source = ss::device(&w)?;
@@ -1985,7 +1986,12 @@ impl Fieldwork {
             let known = ss::peer(&w, &source.device_id)?
                 .map(|p| p.last_seq)
                 .unwrap_or(0);
-            ss::set_peer(&w, &source.device_id, &source.person, last.max(known))?;
+            let name = if source.person.is_empty() {
+                source_name
+            } else {
+                &source.person
+            };
+            ss::set_peer(&w, &source.device_id, name, last.max(known))?;
         }
         w.commit()?;
         Ok((source, last))

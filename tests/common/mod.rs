@@ -216,7 +216,7 @@ pub fn dump(db: &Path) -> String {
     let mut out = String::new();
     let tables: Vec<String> = {
         let mut s = c
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_stat%' ORDER BY name")
             .unwrap();
         s.query_map([], |r| r.get(0))
             .unwrap()
