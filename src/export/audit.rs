@@ -728,4 +728,3 @@ mod tests {
         assert!(unprotectable > 10, "{unprotectable} unprotectable entries");
     }
 }
-

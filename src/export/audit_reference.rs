@@ -172,4 +172,3 @@ pub fn protect(g: &mut Grid, t: i64) -> Result<Audit, AuditError> {
     a.unprotectable = unprotectable;
     Ok(a)
 }
-
