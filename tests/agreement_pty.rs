@@ -4,24 +4,12 @@
 //! The wait timeout comes from `FIELDWORK_E2E_TIMEOUT_SECS` (default 20). The test never
 //! sleeps a fixed time: it waits until the expected text is on the screen.
 
-use std::io::{Read, Write};
-use std::num::NonZeroU16;
+mod pty;
+
 use std::path::Path;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-use portable_pty::{native_pty_system, CommandBuilder, PtySize};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fieldwork");
-
-fn timeout() -> Duration {
-    let secs = std::env::var("FIELDWORK_E2E_TIMEOUT_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20);
-    Duration::from_secs(secs)
-}
 
 /// Run the CLI on `db` with a private home; its standard output (it must succeed).
 fn run(db: &Path, home: &Path, args: &[&str]) -> String {
@@ -44,83 +32,15 @@ fn run(db: &Path, home: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-struct Tui {
-    parser: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
-}
-
-impl Tui {
-    fn spawn(db: &Path, home: &Path) -> Tui {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: 40,
-                cols: 140,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(BIN);
-        cmd.arg("--db");
-        cmd.arg(db);
-        cmd.env("HOME", home);
-        cmd.env("XDG_CONFIG_HOME", home);
-        cmd.env("FIELDWORK_CONFIG", "");
-        cmd.env_remove("FIELDWORK_CODER");
-        cmd.env("TERM", "xterm-256color");
-        cmd.cwd(home);
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(
-            NonZeroU16::new(40).unwrap(),
-            NonZeroU16::new(140).unwrap(),
-            0,
-        )));
-        let p = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => p.lock().unwrap().process(&buf[..n]),
-                }
-            }
-        });
-        Tui {
-            parser,
-            writer,
-            child,
-            _master: pair.master,
-        }
-    }
-
-    fn screen(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    /// Wait until `text` is on the screen; returns the screen.
-    fn wait(&self, text: &str) -> String {
-        let end = Instant::now() + timeout();
-        loop {
-            let s = self.screen();
-            if s.contains(text) {
-                return s;
-            }
-            if Instant::now() > end {
-                panic!("timed out waiting for {text:?}; screen:\n{s}");
-            }
-            std::thread::yield_now();
-            std::thread::park_timeout(Duration::from_millis(10));
-        }
-    }
-
-    fn send(&mut self, bytes: &str) {
-        self.writer.write_all(bytes.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
+/// The interface on `db`, with a private home, no configuration file and no coder name.
+fn spawn(db: &Path, home: &Path) -> pty::Tui {
+    pty::Builder::new()
+        .db(db)
+        .home(home)
+        .env("XDG_CONFIG_HOME", home)
+        .env("FIELDWORK_CONFIG", "")
+        .env_remove("FIELDWORK_CODER")
+        .spawn()
 }
 
 const TEXT: &str = "We meet monthly with the council. Integration is slow, but the data sharing agreement helped a great deal.";
@@ -219,7 +139,7 @@ fn from_the_agreement_pane_to_a_disagreeing_span_settled() {
         .unwrap()
         .to_string();
 
-    let mut t = Tui::spawn(&db, home);
+    let mut t = spawn(&db, home);
     t.wait("Participants");
     t.send("K");
     t.wait("Themes by alpha");
@@ -237,11 +157,7 @@ fn from_the_agreement_pane_to_a_disagreeing_span_settled() {
     t.wait("settled");
     t.wait("All settled.");
     t.send("q");
-    let end = Instant::now() + timeout();
-    while t.child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < end, "the interface did not quit");
-        std::thread::park_timeout(Duration::from_millis(10));
-    }
+    t.wait_exit();
 
     let after: serde_json::Value =
         serde_json::from_str(&run(&db, home, &["agreement", "--format", "json"])).unwrap();

@@ -5,6 +5,8 @@
 //! with exit 2 and nothing changes.
 
 mod common;
+#[cfg(unix)]
+mod pty;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -451,153 +453,19 @@ fn keys_from_the_configuration_seal_and_open_without_a_passphrase() {
     );
 }
 
-/// The real binary in a pseudo-terminal, for the passphrase prompt: it waits for text on
-/// the screen and for the process to end, never a fixed time
-/// (`FIELDWORK_E2E_TIMEOUT_SECS`, default 20).
+/// The real binary in a pseudo-terminal, for the passphrase prompt, in `dir` with no
+/// configuration file and no passphrase in the environment.
 #[cfg(unix)]
-mod pty {
-    use std::io::{Read, Write};
-    use std::num::NonZeroU16;
-    use std::path::Path;
-    use std::sync::{Arc, Mutex};
-    use std::time::{Duration, Instant};
-
-    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
-
-    fn timeout() -> Duration {
-        Duration::from_secs(
-            std::env::var("FIELDWORK_E2E_TIMEOUT_SECS")
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(20),
-        )
-    }
-
-    pub struct Term {
-        parser: Arc<Mutex<vt100::Parser>>,
-        /// Everything the program wrote, raw.
-        raw: Arc<Mutex<Vec<u8>>>,
-        writer: Box<dyn Write + Send>,
-        child: Box<dyn portable_pty::Child + Send + Sync>,
-        _master: Box<dyn portable_pty::MasterPty + Send>,
-    }
-
-    impl Term {
-        pub fn spawn(dir: &Path, args: &[&str]) -> Term {
-            let pair = native_pty_system()
-                .openpty(PtySize {
-                    rows: 24,
-                    cols: 200,
-                    pixel_width: 0,
-                    pixel_height: 0,
-                })
-                .unwrap();
-            let mut cmd = CommandBuilder::new(super::common::BIN);
-            cmd.args(args);
-            cmd.env("HOME", dir);
-            cmd.env("XDG_CONFIG_HOME", dir.join(".config"));
-            cmd.env("FIELDWORK_CONFIG", "");
-            cmd.env_remove("FIELDWORK_SYNC_PASSPHRASE");
-            cmd.env_remove("FIELDWORK_DB");
-            cmd.env("TERM", "xterm-256color");
-            cmd.cwd(dir);
-            let child = pair.slave.spawn_command(cmd).unwrap();
-            drop(pair.slave);
-            let mut reader = pair.master.try_clone_reader().unwrap();
-            let writer = pair.master.take_writer().unwrap();
-            let parser = Arc::new(Mutex::new(vt100::Parser::new(
-                NonZeroU16::new(24).unwrap(),
-                NonZeroU16::new(200).unwrap(),
-                0,
-            )));
-            let raw = Arc::new(Mutex::new(Vec::new()));
-            let (p, r) = (parser.clone(), raw.clone());
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 4096];
-                loop {
-                    match reader.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => {
-                            p.lock().unwrap().process(&buf[..n]);
-                            r.lock().unwrap().extend_from_slice(&buf[..n]);
-                        }
-                    }
-                }
-            });
-            Term {
-                parser,
-                raw,
-                writer,
-                child,
-                _master: pair.master,
-            }
-        }
-
-        pub fn screen(&self) -> String {
-            self.parser.lock().unwrap().screen().contents()
-        }
-
-        pub fn raw(&self) -> String {
-            String::from_utf8_lossy(&self.raw.lock().unwrap()).into_owned()
-        }
-
-        pub fn wait(&self, text: &str) {
-            let end = Instant::now() + timeout();
-            while !self.screen().contains(text) {
-                assert!(
-                    Instant::now() < end,
-                    "timed out waiting for {text:?}; screen:\n{}",
-                    self.screen()
-                );
-                std::thread::park_timeout(Duration::from_millis(10));
-            }
-        }
-
-        /// Wait until the terminal no longer echoes (the prompt turns echo off after
-        /// printing itself: typing before that would be echoed by the terminal, not by
-        /// fieldwork), then type `s`.
-        pub fn type_hidden(&mut self, s: &str) {
-            let end = Instant::now() + timeout();
-            loop {
-                let echo = self
-                    ._master
-                    .get_termios()
-                    .map(|t| t.local_flags.bits() & libc::ECHO != 0)
-                    .unwrap_or(true);
-                if !echo {
-                    break;
-                }
-                assert!(
-                    Instant::now() < end,
-                    "timed out waiting for echo to be turned off; screen:\n{}",
-                    self.screen()
-                );
-                std::thread::park_timeout(Duration::from_millis(5));
-            }
-            self.send(s);
-        }
-
-        pub fn send(&mut self, s: &str) {
-            self.writer.write_all(s.as_bytes()).unwrap();
-            self.writer.flush().unwrap();
-        }
-
-        /// Wait for the process to end; its exit code.
-        pub fn exit_code(&mut self) -> u32 {
-            let end = Instant::now() + timeout();
-            loop {
-                if let Some(status) = self.child.try_wait().unwrap() {
-                    return status.exit_code();
-                }
-                assert!(
-                    Instant::now() < end,
-                    "timed out waiting for the end; screen:\n{}",
-                    self.screen()
-                );
-                std::thread::park_timeout(Duration::from_millis(10));
-            }
-        }
-    }
+fn term(dir: &Path, args: &[&str]) -> pty::Tui {
+    pty::Builder::new()
+        .args(args)
+        .home(dir)
+        .env("XDG_CONFIG_HOME", dir.join(".config"))
+        .env("FIELDWORK_CONFIG", "")
+        .env_remove("FIELDWORK_SYNC_PASSPHRASE")
+        .env_remove("FIELDWORK_DB")
+        .size(24, 200)
+        .spawn()
 }
 
 #[cfg(unix)]
@@ -609,21 +477,21 @@ fn the_passphrase_is_asked_twice_without_echo_and_then_once_to_restore() {
     let file = s.path().join("typed.fwb");
     let secret = "purple kettle 42 under";
     // Two different answers: refused, no file.
-    let mut t = pty::Term::spawn(s.path(), &["--db", db, "backup", "--encrypt", "typed.fwb"]);
+    let mut t = term(s.path(), &["--db", db, "backup", "--encrypt", "typed.fwb"]);
     t.wait("passphrase to encrypt with:");
     t.type_hidden(&format!("{secret}\r"));
     t.wait("the same passphrase again:");
     t.type_hidden("something else\r");
-    assert_eq!(t.exit_code(), 2, "{}", t.screen());
+    assert_eq!(t.wait_exit().exit_code(), 2, "{}", t.screen());
     t.wait("the two passphrases differ");
     assert!(!file.exists());
     // The same twice: sealed, and neither answer was echoed.
-    let mut t = pty::Term::spawn(s.path(), &["--db", db, "backup", "--encrypt", "typed.fwb"]);
+    let mut t = term(s.path(), &["--db", db, "backup", "--encrypt", "typed.fwb"]);
     t.wait("passphrase to encrypt with:");
     t.type_hidden(&format!("{secret}\r"));
     t.wait("the same passphrase again:");
     t.type_hidden(&format!("{secret}\r"));
-    assert_eq!(t.exit_code(), 0, "{}", t.screen());
+    assert_eq!(t.wait_exit().exit_code(), 0, "{}", t.screen());
     t.wait("encrypted with a passphrase");
     assert!(
         !t.raw().contains("purple"),
@@ -642,10 +510,10 @@ fn the_passphrase_is_asked_twice_without_echo_and_then_once_to_restore() {
         "--site",
         "B",
     ]);
-    let mut t = pty::Term::spawn(s.path(), &["--db", db, "restore", "typed.fwb"]);
+    let mut t = term(s.path(), &["--db", db, "restore", "typed.fwb"]);
     t.wait("passphrase to decrypt typed.fwb:");
     t.type_hidden(&format!("{secret}\r"));
-    assert_eq!(t.exit_code(), 0, "{}", t.screen());
+    assert_eq!(t.wait_exit().exit_code(), 0, "{}", t.screen());
     assert!(
         !t.raw().contains("purple"),
         "the passphrase was echoed:\n{}",

@@ -4,22 +4,9 @@
 //! id prefixes: matched literally (no wildcards), case-insensitively.
 
 mod common;
-
-use std::io::Read;
-use std::num::NonZeroU16;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod pty;
 
 use common::*;
-use portable_pty::{native_pty_system, CommandBuilder, PtySize};
-
-fn timeout() -> Duration {
-    let secs = std::env::var("FIELDWORK_E2E_TIMEOUT_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(60);
-    Duration::from_secs(secs)
-}
 
 /// A file of `n` synthetic participants over the four sites and three roles.
 fn generated_csv(n: usize) -> String {
@@ -138,66 +125,25 @@ fn a_terminal_sees_a_progress_bar_that_is_cleared_at_the_end() {
     let st = Study::new();
     let n = 6_000;
     let csv = st.write("generated.csv", generated_csv(n));
-    let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: 24,
-            cols: 160,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(BIN);
-    cmd.arg("--db");
-    cmd.arg(st.db());
-    cmd.args(["import", "participants"]);
-    cmd.arg(&csv);
-    cmd.env("HOME", st.path());
-    cmd.env("XDG_CONFIG_HOME", st.path().join(".config"));
-    cmd.env("FIELDWORK_CONFIG", "");
-    cmd.env("TERM", "xterm-256color");
-    cmd.cwd(st.path());
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    // Everything the terminal received, and the screen it shows.
-    let raw = Arc::new(Mutex::new(Vec::new()));
-    let screen = Arc::new(Mutex::new(vt100::Parser::new(
-        NonZeroU16::new(24).unwrap(),
-        NonZeroU16::new(160).unwrap(),
-        0,
-    )));
-    let (r, sc) = (raw.clone(), screen.clone());
-    let drain = std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        loop {
-            match reader.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    r.lock().unwrap().extend_from_slice(&buf[..n]);
-                    sc.lock().unwrap().process(&buf[..n]);
-                }
-            }
-        }
-    });
-    let end = Instant::now() + timeout();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < end, "the import did not finish in time");
-        std::thread::park_timeout(Duration::from_millis(20));
-    };
+    let mut t = pty::Builder::new()
+        .db(&st.db())
+        .args(&["import", "participants"])
+        .args(&[&csv])
+        .home(st.path())
+        .env("XDG_CONFIG_HOME", st.path().join(".config"))
+        .env("FIELDWORK_CONFIG", "")
+        .size(24, 160)
+        .spawn();
+    // Everything the terminal received, and the screen it shows, once the import is over.
+    let status = t.wait_exit();
     assert!(status.success(), "{status:?}");
-    drop(pair.master);
-    let _ = drain.join();
-    let raw = String::from_utf8_lossy(&raw.lock().unwrap()).into_owned();
+    let raw = t.raw();
     assert!(
         raw.contains("fieldwork: validating") || raw.contains("fieldwork: writing"),
         "no progress bar was drawn on the terminal:\n{raw:?}"
     );
     // The bar is gone at the end: the screen holds the result lines, not the bar.
-    let shown = screen.lock().unwrap().screen().contents();
+    let shown = t.screen();
     assert!(
         shown.contains(&format!("imported {n} participant(s)")),
         "{shown}"

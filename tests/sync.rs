@@ -6,6 +6,8 @@
 //! (recipients mode: scrypt passphrases cost seconds in a debug build) except where the
 //! passphrase mode itself is tested.
 
+mod pty;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -744,105 +746,17 @@ fn init_from_refuses_an_existing_database_and_bundles_hold_no_plaintext() {
     assert!(!p.db().exists());
 }
 
-/// The real binary's interface in a pseudo-terminal.
-struct Tui {
-    parser: std::sync::Arc<std::sync::Mutex<vt100::Parser>>,
-    writer: Box<dyn std::io::Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
-}
-
-impl Tui {
-    fn spawn(l: &Laptop) -> Tui {
-        use portable_pty::{native_pty_system, CommandBuilder, PtySize};
-        use std::io::Read;
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: 40,
-                cols: 140,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let home = l.dir.path();
-        let mut cmd = CommandBuilder::new(BIN);
-        cmd.arg("--db");
-        cmd.arg(l.db());
-        cmd.env("HOME", home);
-        cmd.env("XDG_CONFIG_HOME", home.join(".config"));
-        cmd.env("USER", &l.person);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("FIELDWORK_CONFIG");
-        cmd.env_remove("FIELDWORK_DB");
-        cmd.cwd(home);
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let parser = std::sync::Arc::new(std::sync::Mutex::new(vt100::Parser::new(
-            std::num::NonZeroU16::new(40).unwrap(),
-            std::num::NonZeroU16::new(140).unwrap(),
-            0,
-        )));
-        let p = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => p.lock().unwrap().process(&buf[..n]),
-                }
-            }
-        });
-        Tui {
-            parser,
-            writer,
-            child,
-            _master: pair.master,
-        }
-    }
-
-    fn screen(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    /// Wait (on a condition, with a timeout) until every text is on the screen.
-    fn wait(&self, texts: &[&str]) -> String {
-        let secs = std::env::var("FIELDWORK_E2E_TIMEOUT_SECS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(20);
-        let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-        loop {
-            let s = self.screen();
-            if texts.iter().all(|t| s.contains(t)) {
-                return s;
-            }
-            assert!(
-                std::time::Instant::now() < end,
-                "timed out waiting for {texts:?}; screen:\n{s}"
-            );
-            std::thread::park_timeout(std::time::Duration::from_millis(10));
-        }
-    }
-
-    /// Wait (on a condition, with a timeout) until `text` is no longer on the screen.
-    fn wait_gone(&self, text: &str) {
-        let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while self.screen().contains(text) {
-            assert!(
-                std::time::Instant::now() < end,
-                "timed out waiting for {text:?} to go; screen:\n{}",
-                self.screen()
-            );
-            std::thread::park_timeout(std::time::Duration::from_millis(10));
-        }
-    }
-
-    fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
+/// The real binary's interface in a pseudo-terminal, on this laptop's database.
+fn tui(l: &Laptop) -> pty::Tui {
+    let home = l.dir.path();
+    pty::Builder::new()
+        .db(&l.db())
+        .home(home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("USER", &l.person)
+        .env_remove("FIELDWORK_CONFIG")
+        .env_remove("FIELDWORK_DB")
+        .spawn()
 }
 
 #[test]
@@ -864,31 +778,21 @@ fn a_conflict_is_resolved_in_the_interface() {
     a.import(&[&c1]);
     assert_eq!(a.open_conflicts().len(), 1);
 
-    let mut tui = Tui::spawn(&a);
-    tui.wait(&["Participants"]);
+    let mut tui = tui(&a);
+    tui.wait("Participants");
     tui.send("Y");
-    tui.wait(&["Sync conflicts (1 open)", "job_title"]);
+    tui.wait_all(&["Sync conflicts (1 open)", "job_title"]);
     tui.send("\r");
-    let s = tui.wait(&["mine (this laptop)", "Chief Nurse", "Deputy Chief Nurse"]);
+    let s = tui.wait_all(&["mine (this laptop)", "Chief Nurse", "Deputy Chief Nurse"]);
     assert!(s.contains("theirs"), "{s}");
     tui.send("t");
-    tui.wait(&["Keep theirs for conflict"]);
+    tui.wait_all(&["Keep theirs for conflict"]);
     tui.send("y");
-    tui.wait(&["Sync conflicts (0 open)", "resolved"]);
+    tui.wait_all(&["Sync conflicts (0 open)", "resolved"]);
     tui.send("\x1b");
     tui.wait_gone("Sync conflicts");
     tui.send("q");
-    let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        if tui.child.try_wait().unwrap().is_some() {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < end,
-            "the interface did not quit"
-        );
-        std::thread::park_timeout(std::time::Duration::from_millis(10));
-    }
+    tui.wait_exit();
 
     // Through the service: closed, the other laptop's value, an audit entry.
     assert!(a.open_conflicts().is_empty());

@@ -4,107 +4,24 @@
 //! The wait timeout comes from `FIELDWORK_E2E_TIMEOUT_SECS` (default 20). The test never
 //! sleeps a fixed time: it waits until the expected text is on the screen.
 
-use std::io::{Read, Write};
-use std::num::NonZeroU16;
+mod pty;
+
 use std::path::Path;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+use pty::Tui;
 
 const BIN: &str = env!("CARGO_BIN_EXE_fieldwork");
 
-fn timeout() -> Duration {
-    let secs = std::env::var("FIELDWORK_E2E_TIMEOUT_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20);
-    Duration::from_secs(secs)
-}
-
-struct Tui {
-    parser: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
-}
-
-impl Tui {
-    fn spawn(db: &Path, home: &Path) -> Tui {
-        let pty = native_pty_system();
-        let pair = pty
-            .openpty(PtySize {
-                rows: 50,
-                cols: 160,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(BIN);
-        cmd.arg("--db");
-        cmd.arg(db);
-        cmd.env("HOME", home);
-        cmd.env("XDG_CONFIG_HOME", home);
-        cmd.env("FIELDWORK_CONFIG", "");
-        cmd.env("TERM", "xterm-256color");
-        cmd.cwd(home);
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(
-            NonZeroU16::new(50).unwrap(),
-            NonZeroU16::new(160).unwrap(),
-            0,
-        )));
-        let p = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => p.lock().unwrap().process(&buf[..n]),
-                }
-            }
-        });
-        Tui {
-            parser,
-            writer,
-            child,
-            _master: pair.master,
-        }
-    }
-
-    fn screen(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    /// Wait until `text` is on the screen.
-    fn wait(&self, text: &str) {
-        self.wait_for(&format!("{text:?}"), |s| s.contains(text));
-    }
-
-    /// Wait until the screen satisfies `ok` (`what` names it in the failure); returns it.
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let end = Instant::now() + timeout();
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            if Instant::now() > end {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::yield_now();
-            std::thread::park_timeout(Duration::from_millis(10));
-        }
-    }
-
-    fn send(&mut self, bytes: &str) {
-        self.writer.write_all(bytes.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
+/// The interface on `db`, with a private home and no configuration file.
+fn spawn(db: &Path, home: &Path) -> Tui {
+    pty::Builder::new()
+        .db(db)
+        .home(home)
+        .env("XDG_CONFIG_HOME", home)
+        .env("FIELDWORK_CONFIG", "")
+        .size(50, 160)
+        .spawn()
 }
 
 const TAB: &str = "\t";
@@ -150,7 +67,7 @@ fn a_fieldworkers_day() {
     )
     .unwrap();
 
-    let mut t = Tui::spawn(&db, home);
+    let mut t = spawn(&db, home);
     t.wait("Participants 0/0");
 
     // Add a participant: name typed, site and role chosen from the taxonomy.
@@ -210,15 +127,7 @@ fn a_fieldworkers_day() {
     t.wait("total 1/112 interviews");
 
     t.send("q");
-    let end = Instant::now() + timeout();
-    loop {
-        if let Some(status) = t.child.try_wait().unwrap() {
-            assert!(status.success(), "exit status {status:?}");
-            break;
-        }
-        assert!(Instant::now() < end, "the TUI did not quit");
-        std::thread::park_timeout(Duration::from_millis(10));
-    }
+    wait_exit(&mut t);
 
     // The database, through the CLI.
     let people = cli(&db, home, &["participant", "list", "--json"]);
@@ -251,7 +160,7 @@ fn an_analyst_tags_a_passage_and_finds_it_in_the_quotes() {
     let db = home.join("demo.db");
     run(&db, home, &["init", "--demo"]);
 
-    let mut t = Tui::spawn(&db, home);
+    let mut t = spawn(&db, home);
     t.wait("Participants");
     // Import every linked transcript file.
     t.send("4");
@@ -291,11 +200,7 @@ fn an_analyst_tags_a_passage_and_finds_it_in_the_quotes() {
         .unwrap_or_else(|| panic!("no quote on screen:\n{screen}"))
         .to_string();
     t.send("q");
-    let end = Instant::now() + timeout();
-    while t.child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < end, "the TUI did not quit");
-        std::thread::park_timeout(Duration::from_millis(10));
-    }
+    t.wait_exit();
     let themes = cli(&db, home, &["theme", "list", "--json"]);
     let first = themes.as_array().unwrap()[0]["path"]
         .as_str()
@@ -355,15 +260,8 @@ fn dump(db: &Path) -> String {
 
 /// Wait until the program has exited; its status must be success.
 fn wait_exit(t: &mut Tui) {
-    let end = Instant::now() + timeout();
-    loop {
-        if let Some(status) = t.child.try_wait().unwrap() {
-            assert!(status.success(), "exit status {status:?}");
-            return;
-        }
-        assert!(Instant::now() < end, "the TUI did not quit");
-        std::thread::park_timeout(Duration::from_millis(10));
-    }
+    let status = t.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
 }
 
 /// A study with one consented participant and one completed interview, through the CLI.
@@ -427,7 +325,7 @@ fn a_paste_on_a_list_is_text_never_keys() {
     let code = study_with_a_done_interview(&db, home);
     let before = dump(&db);
 
-    let mut t = Tui::spawn(&db, home);
+    let mut t = spawn(&db, home);
     t.wait("Participants 1/1");
     t.wait(&code);
     t.send("\x1b[200~we agree\r\x1b[201~");
@@ -436,10 +334,7 @@ fn a_paste_on_a_list_is_text_never_keys() {
     t.wait("Participants 0/0");
     let s = t.screen();
     assert!(!s.contains("Edit participant"), "{s}");
-    assert!(
-        t.child.try_wait().unwrap().is_none(),
-        "the TUI quit on a paste"
-    );
+    assert!(t.running(), "the TUI quit on a paste");
     // Esc clears the search (waited for, so that the next key is not read as Alt+key);
     // a paste of command keys is text again.
     t.send("\x1b");
@@ -453,10 +348,7 @@ fn a_paste_on_a_list_is_text_never_keys() {
         !s.contains("Add a participant") && !s.contains("Edit participant"),
         "{s}"
     );
-    assert!(
-        t.child.try_wait().unwrap().is_none(),
-        "a pasted q quit the TUI"
-    );
+    assert!(t.running(), "a pasted q quit the TUI");
     // Still running and answering keys.
     t.send("\x1b");
     t.wait_for("the search cleared", |s| {
@@ -477,7 +369,7 @@ fn d_on_a_done_interview_asks_first() {
     let code = study_with_a_done_interview(&db, home);
     let before = dump(&db);
 
-    let mut t = Tui::spawn(&db, home);
+    let mut t = spawn(&db, home);
     t.wait("Participants 1/1");
     t.send("3");
     t.wait("Sessions 1/1");

@@ -174,19 +174,7 @@ pub fn import_codings(
     dry_run: bool,
 ) -> Result<CodingsImportReport> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            ServiceError::Invalid {
-                field: "file".into(),
-                message: format!("{file} does not exist"),
-            }
-        } else {
-            ServiceError::Io {
-                context: format!("reading {file}"),
-                source,
-            }
-        }
-    })?;
+    let bytes = super::read_file(path, &file)?;
     if !looks_like_zip(&bytes) {
         return Err(refuse(
             &file,

@@ -65,6 +65,24 @@ fn codebook_target(
     Ok(named(&stem))
 }
 
+/// The bytes of the file to import (`file` is how messages name it): a missing file is bad
+/// input (the `file` field), any other failure to read it is a runtime failure.
+pub(crate) fn read_file(path: &Path, file: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            ServiceError::Invalid {
+                field: "file".into(),
+                message: format!("{file} does not exist"),
+            }
+        } else {
+            ServiceError::Io {
+                context: format!("reading {file}"),
+                source,
+            }
+        }
+    })
+}
+
 /// Import a REFI-QDA codebook: merge by GUID into `framework` (created if absent). Without
 /// it: into the study's only framework, or (with none or several) into the framework named
 /// after the codebook file, created if absent. A new GUID is added with that GUID as
@@ -78,19 +96,7 @@ pub fn import_codebook(
     dry_run: bool,
 ) -> Result<CodebookImportReport> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            ServiceError::Invalid {
-                field: "file".into(),
-                message: format!("{file} does not exist"),
-            }
-        } else {
-            ServiceError::Io {
-                context: format!("reading {file}"),
-                source,
-            }
-        }
-    })?;
+    let bytes = read_file(path, &file)?;
     let text = refi::codebook_text(&bytes, &file)?;
     let within = if archive::looks_like_zip(&bytes) {
         format!("{file}:{}", refi::PROJECT_MEMBER)

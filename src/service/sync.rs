@@ -522,14 +522,7 @@ fn apply_entry(
     let changes = session::changes_of(changeset, &|t| t == "turn" || t == "conflict_decision")?;
     // The search index of transcript turns is kept by the store, not by triggers: take
     // the touched turns out of it now and put back those that exist after the apply.
-    let turn_ids: BTreeSet<String> = changes
-        .iter()
-        .filter(|ch| ch.table == "turn")
-        .filter_map(|ch| match ch.key().first() {
-            Some(Value::Text(id)) => Some(id.clone()),
-            _ => None,
-        })
-        .collect();
+    let turn_ids = turns_of(&changes);
     fts_turns(c, &turn_ids, "delete")?;
 
     let mut todo: Vec<Todo> = Vec::new();
@@ -933,6 +926,18 @@ fn unique_clash(c: &Connection, cols: &[String], change: &Change) -> Result<Vec<
         }
     }
     Ok(out)
+}
+
+/// The ids of the transcript turns that `changes` touch.
+fn turns_of(changes: &[Change]) -> BTreeSet<String> {
+    changes
+        .iter()
+        .filter(|ch| ch.table == "turn")
+        .filter_map(|ch| match ch.key().first() {
+            Some(Value::Text(id)) => Some(id.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Take the given turns out of the search indexes ("delete") or put them in ("insert"),
@@ -1701,14 +1706,7 @@ impl Fieldwork {
         }
         let inverse = session::invert(&batch.applied)?;
         let changes = session::changes(&inverse)?;
-        let turn_ids: BTreeSet<String> = changes
-            .iter()
-            .filter(|ch| ch.table == "turn")
-            .filter_map(|ch| match ch.key().first() {
-                Some(Value::Text(id)) => Some(id.clone()),
-                _ => None,
-            })
-            .collect();
+        let turn_ids = turns_of(&changes);
         fts_turns(&w, &turn_ids, "delete")?;
         let mut table_cols: HashMap<String, Vec<String>> = HashMap::new();
         {

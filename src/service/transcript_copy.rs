@@ -143,21 +143,30 @@ impl Fieldwork {
                 .0
                 == sha)
         };
-        let refuse = || {
+        let refuse = |rel: &str| {
             ServiceError::Refused(format!(
                 "{rel} already exists under the transcripts root with other content, and the copy of {} would replace it; nothing was copied or imported (import that file, or move it away first)",
                 src.display()
             ))
         };
-        if dest.exists() {
-            return if dest.is_file() && same(&dest)? {
+        // A file already at `dest`: the copy when it holds the same bytes (nothing was
+        // created), refused otherwise.
+        let already_there = |dest: PathBuf, rel: String| -> Result<Placed> {
+            if same(&dest)? {
                 Ok(Placed {
                     abs: dest,
                     rel,
                     created: None,
                 })
             } else {
-                Err(refuse())
+                Err(refuse(&rel))
+            }
+        };
+        if dest.exists() {
+            return if dest.is_file() {
+                already_there(dest, rel)
+            } else {
+                Err(refuse(&rel))
             };
         }
         let dir = dest.parent().unwrap_or(&root).to_path_buf();
@@ -184,15 +193,7 @@ impl Fieldwork {
         match linked {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return if same(&dest)? {
-                    Ok(Placed {
-                        abs: dest,
-                        rel,
-                        created: None,
-                    })
-                } else {
-                    Err(refuse())
-                };
+                return already_there(dest, rel);
             }
             Err(e) => {
                 return Err(io_err(format!(
