@@ -84,6 +84,10 @@ fn main() {
     let mut export_times = Vec::new();
     let mut import_times = Vec::new();
     let mut raw_times = Vec::new();
+    // CPU time of this thread (user + system) beside the wall time: on a shared machine
+    // the wall time of either side drifts with the other jobs; the CPU time much less.
+    let mut sync_cpu = Vec::new();
+    let mut raw_cpu = Vec::new();
     let mut bundle_len = 0;
     for run in 0..RUNS {
         // fieldwork: export on A (since the edits began) + import on a fresh copy of B.
@@ -91,6 +95,7 @@ fn main() {
         std::fs::copy(&base, &b_db).unwrap();
         let b = Fieldwork::open(&b_db, settings(dir, "bob")).unwrap();
         let out = dir.join(format!("edits{run}.fwb"));
+        let c0 = thread_cpu();
         let t0 = Instant::now();
         let r = a.sync_export(&out, Some(first), &seal).unwrap();
         let t1 = Instant::now();
@@ -98,6 +103,7 @@ fn main() {
             .sync_import(std::slice::from_ref(&out), &mut |_| Ok(unseal.clone()))
             .unwrap();
         let t2 = Instant::now();
+        sync_cpu.push(thread_cpu() - c0);
         assert_eq!(r.changes, CHANGES);
         assert_eq!(imported[0].applied.len(), CHANGES);
         assert_eq!(imported[0].conflicts, 0);
@@ -114,11 +120,13 @@ fn main() {
         c.pragma_update(None, "journal_mode", "WAL").unwrap();
         c.pragma_update(None, "synchronous", "NORMAL").unwrap();
         c.pragma_update(None, "foreign_keys", true).unwrap();
+        let c0 = thread_cpu();
         let t0 = Instant::now();
         c.execute_batch("BEGIN IMMEDIATE").unwrap();
         session::apply(&c, &raw, &mut |_| session::Action::Omit).unwrap();
         c.execute_batch("COMMIT").unwrap();
         raw_times.push(t0.elapsed());
+        raw_cpu.push(thread_cpu() - c0);
     }
     let (s, e, i, r) = (
         median(sync_times),
@@ -127,18 +135,40 @@ fn main() {
         median(raw_times),
     );
     let ratio = s.as_secs_f64() / r.as_secs_f64();
+    let median_f = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (sc, rc) = (median_f(sync_cpu), median_f(raw_cpu));
+    let cpu_ratio = sc / rc;
     let summary = format!(
-        "| changes | bundle | export | import | export + import | SQLite apply alone | ratio |\n\
+        "| changes | bundle | export | import | export + import: wall (CPU) | SQLite apply alone: wall (CPU) | ratio: wall (CPU) |\n\
          |---|---|---|---|---|---|---|\n\
-         | {CHANGES} | {} KiB | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {ratio:.2}x |\n",
+         | {CHANGES} | {} KiB | {:.1} ms | {:.1} ms | {:.1} ms ({:.1} ms) | {:.1} ms ({:.1} ms) | {ratio:.2}x ({cpu_ratio:.2}x) |\n",
         bundle_len / 1024,
         e.as_secs_f64() * 1e3,
         i.as_secs_f64() * 1e3,
         s.as_secs_f64() * 1e3,
+        sc * 1e3,
         r.as_secs_f64() * 1e3,
+        rc * 1e3,
     );
     println!("{summary}");
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     let _ = std::fs::create_dir_all(&out);
     let _ = std::fs::write(out.join("sync.md"), summary);
+}
+
+/// User + system CPU seconds of the calling thread (0 where not available).
+fn thread_cpu() -> f64 {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: getrusage writes into the struct we hand it and reads nothing else.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut u) } == 0 {
+            let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+            return t(u.ru_utime) + t(u.ru_stime);
+        }
+    }
+    0.0
 }
