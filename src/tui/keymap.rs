@@ -59,6 +59,8 @@ pub enum Cmd {
     PrevPane,
     Go(Pane),
     TogglePrivacy,
+    /// The sync Conflicts view (`tui::sync_view`).
+    OpenConflicts,
     Undo,
     /// Redo the last edit undone.
     Redo,
@@ -322,6 +324,13 @@ pub static BINDINGS: &[Binding] = &[
         [ch('K')],
         C::Go(Pane::Agreement),
         "Agreement pane: inter-coder agreement by theme, disagreements, settling",
+        false
+    ),
+    b!(
+        Ctx::Global,
+        [ch('Y')],
+        C::OpenConflicts,
+        "Sync conflicts: changes from other laptops that clash, both versions side by side",
         false
     ),
     b!(
