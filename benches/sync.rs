@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fieldwork::domain::ParticipantInput;
-use fieldwork::service::sync::{init_from_snapshot, Seal, Unseal};
+use fieldwork::service::sync::{Seal, Unseal};
 use fieldwork::service::{Fieldwork, Settings};
 use fieldwork::store::session;
 
@@ -64,7 +64,8 @@ fn main() {
     let snap = dir.join("start.fwsnap");
     a.sync_snapshot(&snap, &seal).unwrap();
     let base = dir.join("b-base.db");
-    init_from_snapshot(&base, &snap, &unseal, "bob").unwrap();
+    fieldwork::service::restore::init_from(&base, &snap, &unseal, false, settings(dir, "bob"))
+        .unwrap();
 
     // 10,000 edits on A, one write (one outbox entry) each.
     let first = fieldwork::store::sync::last_seq(a.store.conn()).unwrap();

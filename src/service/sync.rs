@@ -160,18 +160,6 @@ mod file {
         let (h, payload) = bundle::read_bundle(path, unseal)?;
         Ok((info(path, h)?, payload))
     }
-
-    pub fn read_header(path: &Path, unseal: &Unseal) -> Result<BundleInfo> {
-        info(path, bundle::read_bundle_header(path, unseal)?)
-    }
-
-    pub fn read_into(
-        path: &Path,
-        unseal: &Unseal,
-        out: &mut dyn std::io::Write,
-    ) -> Result<BundleInfo> {
-        info(path, bundle::read_bundle_into(path, unseal, out)?)
-    }
 }
 
 pub use crate::sync::bundle::{Seal, Unseal};
@@ -1880,84 +1868,6 @@ fn later_changes(c: &Connection, batch: &Batch, rows: &[(String, String)]) -> Re
         }
     }
     Ok(out)
-}
-
-/// `init --from BUNDLE`: a new laptop's database from a snapshot bundle, with a new
-/// device id, an empty outbox, and the snapshot's knowledge of every laptop (so the
-/// source's later bundles apply without a gap). Refuses an existing database.
-pub fn init_from_snapshot(
-    db: &Path,
-    bundle: &Path,
-    unseal: &Unseal,
-    person: &str,
-) -> Result<BundleInfo> {
-    let name = bundle.display().to_string();
-    let info = file::read_header(bundle, unseal)?;
-    if info.kind != BundleKind::Snapshot {
-        return Err(invalid(&name, "this is a bundle of changes, not a snapshot: make one with `fieldwork sync export --snapshot --out FILE` on a team member's laptop"));
-    }
-    check_schema(&name, &info)?;
-    if db.exists() {
-        return Err(ServiceError::Store(crate::store::StoreError::Exists {
-            path: db.display().to_string(),
-        }));
-    }
-    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        let mut b = std::fs::DirBuilder::new();
-        b.recursive(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::DirBuilderExt;
-            b.mode(0o700);
-        }
-        b.create(dir)
-            .map_err(super::io_err(format!("creating {}", dir.display())))?;
-    }
-    {
-        use std::io::Write as _;
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts
-            .open(db)
-            .map_err(super::io_err(format!("creating {}", db.display())))?;
-        let written = file::read_into(bundle, unseal, &mut f).and_then(|_| {
-            f.flush()
-                .and_then(|()| f.sync_all())
-                .map_err(super::io_err(format!("writing {}", db.display())))
-        });
-        if let Err(e) = written {
-            drop(f);
-            let _ = std::fs::remove_file(db);
-            return Err(e);
-        }
-    }
-    let r = (|| -> Result<()> {
-        let store = crate::store::Store::open(db)?;
-        let w = store.write()?;
-        w.take_capture()?;
-        ss::set_device_id(&w, &new_id())?;
-        ss::set_person(&w, person)?;
-        ss::clear_outbox(&w)?;
-        w.execute("DELETE FROM sync_batch WHERE NOT EXISTS (SELECT 1 FROM sync_conflict WHERE batch_id = sync_batch.id)", [])?;
-        if let Some(seen) = info.extra.get("seen").and_then(|s| s.as_object()) {
-            for (d, s) in seen {
-                ss::set_peer(&w, d, "", s.as_i64().unwrap_or(0))?;
-            }
-        }
-        ss::set_peer(&w, &info.device_id, &info.device_name, info.last_seq)?;
-        w.commit()?;
-        Ok(())
-    })();
-    if let Err(e) = r {
-        super::remove_db_files(db);
-        return Err(e);
-    }
-    Ok(info)
 }
 
 impl Fieldwork {
