@@ -1439,11 +1439,7 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         Cmd::NextPane => go(s, s.pane.offset(1)),
         Cmd::PrevPane => go(s, s.pane.offset(-1)),
         Cmd::Go(p) => go(s, p),
-        Cmd::OpenConflicts => {
-            // Normally taken by `sync_view::key` before the key map; the same here.
-            s.sync_conflicts = Some(super::sync_view::ConflictsView::default());
-            Some(Effect::Sync(super::sync_view::SyncEffect::Load))
-        }
+        Cmd::OpenConflicts => super::sync_view::open(s),
         Cmd::TogglePrivacy => {
             s.privacy = !s.privacy;
             if s.privacy && !s.coding.search.hits.is_empty() {

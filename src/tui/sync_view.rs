@@ -5,12 +5,12 @@
 //! handled here before the pane's; it runs no SQL (the effects call the service).
 
 use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::app::{Effect, Mode, State};
+use super::app::{Effect, State};
 use super::widgets::popup;
 use super::widgets::text::{esc, fit};
 use crate::service::sync::{short, Keep};
@@ -38,19 +38,16 @@ pub enum SyncEffect {
     Resolve { id: String, keep: Keep },
 }
 
-/// Handle a key while the view is open or the key that opens it; `None` when the key is
-/// not the view's (the usual keymap handles it).
+/// Open the view (the key map's `Y`, `Cmd::OpenConflicts`) and ask for its rows.
+pub fn open(s: &mut State) -> Option<Effect> {
+    s.sync_conflicts = Some(ConflictsView::default());
+    Some(Effect::Sync(SyncEffect::Load))
+}
+
+/// Handle a key while the view is open; `None` when it is closed (the usual keymap
+/// handles the key, `Y` included).
 pub fn key(s: &mut State, ev: &KeyEvent) -> Option<Option<Effect>> {
-    let Some(v) = s.sync_conflicts.as_mut() else {
-        if s.mode == Mode::Normal
-            && ev.code == KeyCode::Char(OPEN)
-            && !ev.modifiers.contains(KeyModifiers::CONTROL)
-        {
-            s.sync_conflicts = Some(ConflictsView::default());
-            return Some(Some(Effect::Sync(SyncEffect::Load)));
-        }
-        return None;
-    };
+    let v = s.sync_conflicts.as_mut()?;
     if let Some(keep) = v.confirm {
         return Some(match ev.code {
             KeyCode::Char('y') => {
