@@ -32,7 +32,7 @@ pub struct RestoreReport {
 /// damaged file) change nothing and are input errors (exit 2).
 pub fn restore(db: &Path, backup: &Path, settings: Settings) -> Result<(RestoreReport, Fieldwork)> {
     let done = store::restore(db, backup)?;
-    finish(db, backup, done, settings, "restore", "")
+    finish(db, backup, done, settings, "restore", None)
 }
 
 /// Restore the encrypted backup `backup` (`fieldwork backup --encrypt`): decrypt and
@@ -47,7 +47,7 @@ pub fn restore_encrypted(
     settings: Settings,
 ) -> Result<(RestoreReport, Fieldwork)> {
     let (_, done) = restore_bundle(db, backup, unseal, &[BundleKind::Backup])?;
-    finish(db, backup, done, settings, "restore", "")
+    finish(db, backup, done, settings, "restore", None)
 }
 
 /// What `init --from` did, for the front ends to report.
@@ -90,7 +90,14 @@ pub fn init_from(
         unseal,
         &[BundleKind::Snapshot, BundleKind::Backup],
     )?;
-    let (r, fw) = finish(db, from, done, settings, "init-from", &header.device_name)?;
+    let (r, fw) = finish(
+        db,
+        from,
+        done,
+        settings,
+        "init-from",
+        Some(&header.device_name),
+    )?;
     let report = InitFromReport {
         database: r.database,
         from: r.restored_from,
@@ -239,14 +246,16 @@ impl Fieldwork {
     }
 }
 
-/// Open the restored database and record the restore (`action`) in its audit log.
+/// Open the restored database and record the restore (`action`) in its audit log; with
+/// `new_device_from` (the source laptop's person, for `init --from`) it first becomes a new
+/// device.
 fn finish(
     db: &Path,
     backup: &Path,
     done: store::Restored,
     settings: Settings,
     action: &str,
-    source_name: &str,
+    new_device_from: Option<&str>,
 ) -> Result<(RestoreReport, Fieldwork)> {
     let fw = Fieldwork::open(db, settings)?;
     let report = RestoreReport {
@@ -261,7 +270,7 @@ fn finish(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if action == "init-from" {
+    if let Some(source_name) = new_device_from {
         // A new laptop: never the device id of the laptop the copy came from, and its
         // first change (the audit entry below) is its own.
         fw.become_new_device(&user, source_name)?;
