@@ -279,9 +279,17 @@ fn run(cli: Cli) -> Out {
             let r = fw.import_participants_with(file, &mut |p| bar.update(p));
             bar.finish();
             let r = r?;
+            // One line per participant: written through one buffer (printing them one
+            // by one was a system call per line, 100,000 for a large file).
+            let mut list = String::with_capacity(r.added.len() * 16);
             for (line, code, _) in &r.added {
-                println!("{code}\tline {line}");
+                list.push_str(&format!("{code}\tline {line}\n"));
             }
+            use std::io::Write;
+            std::io::stdout()
+                .lock()
+                .write_all(list.as_bytes())
+                .map_err(|e| failure(1, format!("writing the list of codes: {e}")))?;
             eprintln!(
                 "fieldwork: imported {} participant(s) from {}",
                 r.imported, r.file

@@ -148,6 +148,10 @@ pub const BULK_CACHE_KIB: i64 = 256 * 1024;
 pub struct Write<'a> {
     kind: Option<WriteKind<'a>>,
     store: &'a Store,
+    /// The changes of this transaction set aside by [`Write::checkpoint_capture`];
+    /// combined with the last session's into the transaction's one outbox entry at the
+    /// commit.
+    parts: std::cell::RefCell<Option<session::ChangeGroup>>,
 }
 
 enum WriteKind<'a> {
@@ -206,8 +210,16 @@ impl Write<'_> {
                 let session = self.store.capture.borrow_mut().take();
                 if let Some(session) = session {
                     fresh_statistics_for(&t, &session);
-                    let changes = session.changeset()?;
+                    let last = session.changeset()?;
                     drop(session);
+                    let changes = match self.parts.get_mut().take() {
+                        None => last,
+                        Some(mut group) => {
+                            group.add(&last)?;
+                            drop(last);
+                            group.output()?
+                        }
+                    };
                     if !changes.is_empty() {
                         sync::append_outbox(&t, &changes)?;
                     }
@@ -228,6 +240,47 @@ impl Write<'_> {
             Some(s) => Ok(Some(s.changeset()?)),
             None => Ok(None),
         }
+    }
+
+    /// For a long write (a bulk import): set aside the changeset recorded so far and start
+    /// a new session, so that the session never holds more than one stretch of rows. The
+    /// commit combines the stretches into the transaction's one outbox entry (SQLite's
+    /// changegroup), exactly as one session would have recorded them.
+    ///
+    /// Why: the session reads every row it recorded back from the database when it makes
+    /// its changeset, in the order of its hash table; for a whole 100,000-row import those
+    /// reads land at random in B-trees far larger than the processor's caches, and cost
+    /// more per row the larger the import (1.2 s against 0.05 s for 10,000 rows). Read back
+    /// a stretch at a time, the rows are the ones just written, still in cache.
+    ///
+    /// Only where nothing written so far can still be undone on its own: a transaction
+    /// (not a savepoint of a batch) with no savepoint of its own open. Does nothing when
+    /// capture is off or inside a batch.
+    pub fn checkpoint_capture(&self) -> Result<()> {
+        if !matches!(self.kind, Some(WriteKind::Transaction(_))) {
+            return Ok(());
+        }
+        let mut cell = self.store.capture.borrow_mut();
+        let Some(session) = cell.take() else {
+            return Ok(());
+        };
+        // The statistics as the tables are now (cheap when they have not grown tenfold
+        // since they were last taken), whatever this stretch's size: with those of a
+        // nearly empty table the read-back would scan the table for every row.
+        self.execute_batch("PRAGMA optimize = 0x10002;")?;
+        let part = session.changeset()?;
+        drop(session);
+        if !part.is_empty() {
+            let mut parts = self.parts.borrow_mut();
+            if parts.is_none() {
+                *parts = Some(session::ChangeGroup::new()?);
+            }
+            if let Some(group) = parts.as_mut() {
+                group.add(&part)?;
+            }
+        }
+        drop(cell);
+        self.store.start_capture()
     }
 }
 
@@ -480,6 +533,7 @@ impl Store {
             return Ok(Write {
                 kind: Some(WriteKind::Savepoint(Savepoint::new(&self.conn)?)),
                 store: self,
+                parts: Default::default(),
             });
         }
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
@@ -487,6 +541,7 @@ impl Store {
         Ok(Write {
             kind: Some(WriteKind::Transaction(tx)),
             store: self,
+            parts: Default::default(),
         })
     }
 
@@ -1222,5 +1277,110 @@ mod tests {
         assert_eq!(cache(&s), -BULK_CACHE_KIB);
         s.end_batch(true).unwrap();
         assert_eq!(cache(&s), before);
+    }
+
+    /// One transaction's changes, by table and key, from the outbox entry it left.
+    fn outbox_changes(s: &Store) -> Vec<String> {
+        let blobs: Vec<Vec<u8>> = {
+            let mut stmt = s
+                .conn()
+                .prepare("SELECT changeset FROM sync_outbox ORDER BY seq")
+                .unwrap();
+            let v = stmt
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect();
+            v
+        };
+        let mut out: Vec<String> = blobs
+            .iter()
+            .flat_map(|b| session::changes(b).unwrap())
+            .map(|c| format!("{} {:?} {:?} {:?}", c.table, c.op, c.old, c.new))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Writes rows of `site` in one transaction: inserts, an update and a delete of rows
+    /// of an earlier stretch, an insert and delete inside one stretch; `checkpoints` sets
+    /// the capture aside between the steps.
+    fn site_writes(s: &Store, checkpoints: bool) {
+        let w = s.write().unwrap();
+        let cp = |w: &Write<'_>| {
+            if checkpoints {
+                w.checkpoint_capture().unwrap();
+            }
+        };
+        for i in 0..5 {
+            w.execute(
+                "INSERT INTO site (id, code, name, sort) VALUES (?1, ?1, 'n', ?2)",
+                rusqlite::params![format!("s{i}"), i],
+            )
+            .unwrap();
+        }
+        cp(&w);
+        w.execute("UPDATE site SET name = 'renamed' WHERE id = 's1'", [])
+            .unwrap();
+        w.execute(
+            "INSERT INTO site (id, code, name, sort) VALUES ('s9', 's9', 'n', 9)",
+            [],
+        )
+        .unwrap();
+        cp(&w);
+        w.execute("DELETE FROM site WHERE id IN ('s2', 's9')", [])
+            .unwrap();
+        w.execute("UPDATE site SET name = 'again' WHERE id = 's1'", [])
+            .unwrap();
+        cp(&w);
+        w.commit().unwrap();
+    }
+
+    #[test]
+    fn a_write_captured_in_stretches_leaves_the_changes_of_one_session() {
+        let whole = Store::in_memory().unwrap();
+        assert!(whole.capturing());
+        site_writes(&whole, false);
+        let stretched = Store::in_memory().unwrap();
+        site_writes(&stretched, true);
+        let expected = outbox_changes(&whole);
+        // s0, s1 (as last renamed), s3, s4: inserted; s2 and s9 never appear.
+        assert_eq!(expected.len(), 4, "{expected:#?}");
+        assert!(expected.iter().any(|c| c.contains("again")));
+        assert!(!expected
+            .iter()
+            .any(|c| c.contains("\"s2\"") || c.contains("\"s9\"")));
+        assert_eq!(outbox_changes(&stretched), expected);
+        // One transaction, one outbox entry.
+        let entries: i64 = stretched
+            .conn()
+            .query_row("SELECT count(*) FROM sync_outbox", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(entries, 1);
+    }
+
+    #[test]
+    fn a_rolled_back_write_leaves_none_of_its_stretches() {
+        let s = Store::in_memory().unwrap();
+        {
+            let w = s.write().unwrap();
+            w.execute(
+                "INSERT INTO site (id, code, name, sort) VALUES ('gone', 'gone', 'n', 1)",
+                [],
+            )
+            .unwrap();
+            w.checkpoint_capture().unwrap();
+            // Dropped without commit: rolled back.
+        }
+        let w = s.write().unwrap();
+        w.execute(
+            "INSERT INTO site (id, code, name, sort) VALUES ('kept', 'kept', 'n', 2)",
+            [],
+        )
+        .unwrap();
+        w.commit().unwrap();
+        let changes = outbox_changes(&s);
+        assert_eq!(changes.len(), 1, "{changes:#?}");
+        assert!(changes[0].contains("kept"));
     }
 }
