@@ -957,3 +957,61 @@ fn the_same_export_code_on_two_laptops_is_a_conflict_and_both_can_be_kept() {
         "Integer(0)"
     );
 }
+
+/// A participant import larger than one capture stretch (1,024 rows) is captured in
+/// stretches and combined: it travels as one change, and the other laptop ends up with
+/// exactly the same rows (and the import's audit), or, refused, with none of them.
+#[test]
+fn a_large_import_travels_whole_as_one_change() {
+    let team = Team::new();
+    let (a, b, _c) = three(&team);
+    let csv = team.file("many.csv");
+    let mut text = String::from("name,role,site,status\n");
+    for i in 0..2_600 {
+        let site = ["A", "B", "C", "D"][i % 4];
+        text.push_str(&format!(
+            "Imported Person {i:05},q-manager,{site},invited\n"
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let before = scalar(&a.db(), "SELECT coalesce(max(seq), 0) FROM sync_outbox");
+    let codes = a.ok(&["import", "participants", csv.to_str().unwrap()]);
+    assert_eq!(codes.lines().count(), 2_600);
+    let after = scalar(&a.db(), "SELECT coalesce(max(seq), 0) FROM sync_outbox");
+    let seq = |v: &str| -> i64 {
+        v.trim_start_matches("Integer(")
+            .trim_end_matches(')')
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(
+        seq(&after),
+        seq(&before) + 1,
+        "one import, one outbox entry"
+    );
+    let a1 = a.export(&team, "a1.fwsync");
+    b.import(&[&a1]);
+    let n = "SELECT count(*) FROM participant WHERE name LIKE 'Imported Person %'";
+    assert_eq!(scalar(&b.db(), n), "Integer(2600)");
+    // Every row was sent with the values it has on the first laptop: participants, their
+    // status events and the audit entries of the import, row for row.
+    let imported = |l: &Laptop| -> Vec<String> {
+        l.dump()
+            .into_iter()
+            .filter(|r| {
+                r.starts_with("participant:")
+                    || r.starts_with("status_event:")
+                    || (r.starts_with("audit:") && r.contains("Imported Person"))
+            })
+            .collect()
+    };
+    let sent = imported(&a);
+    assert_eq!(
+        sent.len(),
+        3 * 2_600,
+        "a participant, its status event, its audit entry"
+    );
+    assert_eq!(diff(&sent, &imported(&b)), Vec::<String>::new());
+    let events = "SELECT count(*) FROM status_event se JOIN participant p ON p.id = se.participant_id WHERE p.name LIKE 'Imported Person %'";
+    assert_eq!(scalar(&b.db(), events), "Integer(2600)");
+}
