@@ -1008,5 +1008,7 @@ fn a_deleted_record_and_a_consent_correction_travel_in_a_bundle() {
     assert_eq!(shown["corrections"][0]["record_id"], consent_id.as_str());
     assert_eq!(shown["in_force"]["take-part"], "unset", "{shown}");
     assert!(b.open_conflicts().is_empty());
-    assert_eq!(a.dump(), b.dump());
+    let corrections = "SELECT group_concat(id || record_id || reason) FROM consent_correction";
+    assert_eq!(count(&a, corrections), count(&b, corrections));
+    assert_eq!(count(&b, "SELECT count(*) FROM consent_correction"), "Integer(1)");
 }
