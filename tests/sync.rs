@@ -965,23 +965,41 @@ fn the_same_export_code_on_two_laptops_is_a_conflict_and_both_can_be_kept() {
 fn a_deleted_record_and_a_consent_correction_travel_in_a_bundle() {
     let team = Team::new();
     let (a, b, _c) = three(&team);
-    let gone = add_participant(&a, "Wren Tallowmere", "A").trim().to_string();
-    let kept = add_participant(&a, "Oriel Fastbridge", "B").trim().to_string();
+    let gone = add_participant(&a, "Wren Tallowmere", "A")
+        .trim()
+        .to_string();
+    let kept = add_participant(&a, "Oriel Fastbridge", "B")
+        .trim()
+        .to_string();
     let interview = a
         .ok(&[
-            "interview", "log", "--participant", &kept, "--date", "2021-11-02",
+            "interview",
+            "log",
+            "--participant",
+            &kept,
+            "--date",
+            "2021-11-02",
             "--allow-gap",
         ])
         .trim()
         .to_string();
     a.ok(&[
-        "consent", "record", &kept, "--date", "2021-10-01", "--take-part", "yes",
+        "consent",
+        "record",
+        &kept,
+        "--date",
+        "2021-10-01",
+        "--take-part",
+        "yes",
     ]);
     let first = a.export(&team, "a1.fwsync");
     b.import(&[&first]);
     let count = |l: &Laptop, sql: &str| scalar(&l.db(), sql);
     assert_eq!(
-        count(&b, &format!("SELECT count(*) FROM participant WHERE code = '{gone}'")),
+        count(
+            &b,
+            &format!("SELECT count(*) FROM participant WHERE code = '{gone}'")
+        ),
         "Integer(1)"
     );
     let consent_id = a.json(&["consent", "show", &kept, "--json"])["records"][0]["id"]
@@ -991,16 +1009,27 @@ fn a_deleted_record_and_a_consent_correction_travel_in_a_bundle() {
     a.ok(&["participant", "delete", &gone, "--yes"]);
     a.ok(&["interview", "delete", &interview, "--yes"]);
     a.ok(&[
-        "consent", "correct", &consent_id, "--reason", "wrong participant", "--yes",
+        "consent",
+        "correct",
+        &consent_id,
+        "--reason",
+        "wrong participant",
+        "--yes",
     ]);
     let second = a.export(&team, "a2.fwsync");
     b.import(&[&second]);
     assert_eq!(
-        count(&b, &format!("SELECT count(*) FROM participant WHERE code = '{gone}'")),
+        count(
+            &b,
+            &format!("SELECT count(*) FROM participant WHERE code = '{gone}'")
+        ),
         "Integer(0)"
     );
     assert_eq!(
-        count(&b, &format!("SELECT count(*) FROM session WHERE id = '{interview}'")),
+        count(
+            &b,
+            &format!("SELECT count(*) FROM session WHERE id = '{interview}'")
+        ),
         "Integer(0)"
     );
     let shown = b.json(&["consent", "show", &kept, "--json"]);
@@ -1010,5 +1039,8 @@ fn a_deleted_record_and_a_consent_correction_travel_in_a_bundle() {
     assert!(b.open_conflicts().is_empty());
     let corrections = "SELECT group_concat(id || record_id || reason) FROM consent_correction";
     assert_eq!(count(&a, corrections), count(&b, corrections));
-    assert_eq!(count(&b, "SELECT count(*) FROM consent_correction"), "Integer(1)");
+    assert_eq!(
+        count(&b, "SELECT count(*) FROM consent_correction"),
+        "Integer(1)"
+    );
 }

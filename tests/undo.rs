@@ -51,7 +51,10 @@ fn a_participant_added_by_mistake_is_deleted_only_with_yes_and_audited() {
     let before = dump(&st.db());
     let out = st.fw(&["participant", "delete", &code]);
     common::expect_code(&out, 2, &["participant", "delete", &code]);
-    assert_has(&stdout(&out), &["would delete participant", &code, "nothing depends on it"]);
+    assert_has(
+        &stdout(&out),
+        &["would delete participant", &code, "nothing depends on it"],
+    );
     assert_has(&common::stderr(&out), &["add --yes"]);
     assert_eq!(dump(&st.db()), before);
 
@@ -83,21 +86,45 @@ fn deleting_a_participant_with_dependents_is_refused_unless_they_go_too() {
     let other = st.add("Isolde Marchbank", "ics-ceo", "B");
     let solo = st
         .ok(&[
-            "interview", "log", "--participant", &code, "--date", "2021-11-02", "--allow-gap",
+            "interview",
+            "log",
+            "--participant",
+            &code,
+            "--date",
+            "2021-11-02",
+            "--allow-gap",
         ])
         .trim()
         .to_string();
     let group = st
         .ok(&[
-            "interview", "log", "--participant", &code, "--participant", &other, "--date",
-            "2021-11-03", "--site", "A", "--allow-gap",
+            "interview",
+            "log",
+            "--participant",
+            &code,
+            "--participant",
+            &other,
+            "--date",
+            "2021-11-03",
+            "--site",
+            "A",
+            "--allow-gap",
         ])
         .trim()
         .to_string();
     st.ok(&["tag", "add", &solo, "Quality planning"]);
 
     let err = refused(&st, 2, &["participant", "delete", &code, "--yes"]);
-    assert_has(&err, &["refused", &code, "1 status change", "2 sessions", "--with-dependents"]);
+    assert_has(
+        &err,
+        &[
+            "refused",
+            &code,
+            "1 status change",
+            "2 sessions",
+            "--with-dependents",
+        ],
+    );
 
     st.ok(&["participant", "delete", &code, "--yes", "--with-dependents"]);
     assert_eq!(st.participants().len(), 1);
@@ -110,7 +137,11 @@ fn deleting_a_participant_with_dependents_is_refused_unless_they_go_too() {
     assert_eq!(left, vec![group.clone()]);
     assert!(as_array(st.json(&["tag", "list", "--json"])).is_empty());
     let shown = st.json(&["interview", "show", &group, "--json"]);
-    assert_eq!(shown["participants"].as_array().unwrap().len(), 1, "{shown}");
+    assert_eq!(
+        shown["participants"].as_array().unwrap().len(),
+        1,
+        "{shown}"
+    );
     assert_eq!(audit_of(&st, "session", &solo, "delete").len(), 1);
     let tag_deletes = st
         .audit()
@@ -141,7 +172,14 @@ fn unknown_keys_exit_2_naming_the_key() {
         vec!["interview", "delete", "deadbeef00", "--yes"],
         vec!["observation", "delete", "deadbeef00"],
         vec!["document", "delete", "deadbeef00", "--yes"],
-        vec!["consent", "correct", "deadbeef00", "--reason", "typo", "--yes"],
+        vec![
+            "consent",
+            "correct",
+            "deadbeef00",
+            "--reason",
+            "typo",
+            "--yes",
+        ],
     ] {
         let err = refused(&st, 2, &args);
         assert!(
@@ -157,11 +195,29 @@ fn sessions_are_deleted_by_kind_with_their_dependents_on_request() {
     let code = st.consented("Marlow Quint", "ics-ceo", "A");
     let iv = st.interview(&code, "2021-11-02");
     let obs = st
-        .ok(&["observation", "log", "--type", "icb", "--site", "A", "--date", "2021-11-04"])
+        .ok(&[
+            "observation",
+            "log",
+            "--type",
+            "icb",
+            "--site",
+            "A",
+            "--date",
+            "2021-11-04",
+        ])
         .trim()
         .to_string();
     let doc = st
-        .ok(&["document", "add", "--title", "Plan", "--site", "A", "--date", "2021-11-05"])
+        .ok(&[
+            "document",
+            "add",
+            "--title",
+            "Plan",
+            "--site",
+            "A",
+            "--date",
+            "2021-11-05",
+        ])
         .trim()
         .to_string();
     // The wrong kind is refused, naming it.
@@ -175,7 +231,14 @@ fn sessions_are_deleted_by_kind_with_their_dependents_on_request() {
     let out = st.fw(&["interview", "delete", &iv]);
     assert_has(&stdout(&out), &["depends on it: 1 tag or passage"]);
 
-    let d = st.json(&["interview", "delete", &iv, "--with-dependents", "--yes", "--json"]);
+    let d = st.json(&[
+        "interview",
+        "delete",
+        &iv,
+        "--with-dependents",
+        "--yes",
+        "--json",
+    ]);
     assert_eq!(d["kind"], "interview");
     assert_eq!(d["dependents"][0]["kind"], "tag or passage");
     assert!(st.interviews().is_empty());
@@ -187,7 +250,10 @@ fn sessions_are_deleted_by_kind_with_their_dependents_on_request() {
     assert!(as_array(st.json(&["observation", "list", "--json"])).is_empty());
     assert!(as_array(st.json(&["document", "list", "--json"])).is_empty());
     assert_eq!(audit_of(&st, "session", &obs, "delete").len(), 1);
-    assert_eq!(audit_of(&st, "session", &doc, "delete")[0]["before"]["title"], "Plan");
+    assert_eq!(
+        audit_of(&st, "session", &doc, "delete")[0]["before"]["title"],
+        "Plan"
+    );
 }
 
 #[test]
@@ -195,8 +261,16 @@ fn a_deleted_session_note_leaves_the_search_index() {
     let st = Study::new();
     let doc = st
         .ok(&[
-            "document", "add", "--title", "Plan", "--site", "A", "--date", "2021-11-05",
-            "--notes", "quarterly zephyrine review",
+            "document",
+            "add",
+            "--title",
+            "Plan",
+            "--site",
+            "A",
+            "--date",
+            "2021-11-05",
+            "--notes",
+            "quarterly zephyrine review",
         ])
         .trim()
         .to_string();
@@ -217,10 +291,20 @@ fn a_consent_record_is_corrected_not_changed_and_counts_no_more() {
     let out = st.fw(&["consent", "correct", &id, "--reason", "wrong person"]);
     common::expect_code(&out, 2, &["consent", "correct"]);
     assert_has(&stdout(&out), &["would mark consent record", &code]);
-    refused(&st, 2, &["consent", "correct", &id, "--reason", " ", "--yes"]);
+    refused(
+        &st,
+        2,
+        &["consent", "correct", &id, "--reason", " ", "--yes"],
+    );
 
     let done = st.json(&[
-        "consent", "correct", &id[..8], "--reason", "wrong person", "--yes", "--json",
+        "consent",
+        "correct",
+        &id[..8],
+        "--reason",
+        "wrong person",
+        "--yes",
+        "--json",
     ]);
     assert_eq!(done["record_id"], id.as_str());
     assert_eq!(done["corrected"], true);
@@ -231,21 +315,38 @@ fn a_consent_record_is_corrected_not_changed_and_counts_no_more() {
     let text = st.ok(&["consent", "show", &code]);
     assert_has(
         &text,
-        &["Corrected records", "corrected: entered in error — wrong person", &id[..8]],
+        &[
+            "Corrected records",
+            "corrected: entered in error — wrong person",
+            &id[..8],
+        ],
     );
     // The record itself is untouched (immutable); the audit keeps what it held.
     let c = rusqlite::Connection::open(st.db()).unwrap();
     let n: i64 = c
-        .query_row("SELECT count(*) FROM consent WHERE id = ?1", [&id], |r| r.get(0))
+        .query_row("SELECT count(*) FROM consent WHERE id = ?1", [&id], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(n, 1);
     let a = audit_of(&st, "consent", &id, "corrected");
     assert_eq!(a[0]["before"]["take_part"], "yes");
     // Consent problems see no consent now: an interview without consent is refused.
-    let out = st.fw(&["interview", "log", "--participant", &code, "--date", "2021-11-02"]);
+    let out = st.fw(&[
+        "interview",
+        "log",
+        "--participant",
+        &code,
+        "--date",
+        "2021-11-02",
+    ]);
     common::expect_code(&out, 2, &["interview", "log"]);
     // A second correction is refused.
-    let err = refused(&st, 2, &["consent", "correct", &id, "--reason", "again", "--yes"]);
+    let err = refused(
+        &st,
+        2,
+        &["consent", "correct", &id, "--reason", "again", "--yes"],
+    );
     assert_has(&err, &["already corrected"]);
 }
 
@@ -256,8 +357,17 @@ fn export_eligibility_changes_back_after_a_correction() {
     let st = Study::new();
     let code = st.add("Aurelio Penhallow", "ics-ceo", "A");
     st.ok(&[
-        "consent", "record", &code, "--date", "2021-10-01", "--take-part", "yes", "--audio",
-        "yes", "--archiving", "yes",
+        "consent",
+        "record",
+        &code,
+        "--date",
+        "2021-10-01",
+        "--take-part",
+        "yes",
+        "--audio",
+        "yes",
+        "--archiving",
+        "yes",
     ]);
     st.interview(&code, "2021-11-02");
     let eligible = || {
@@ -268,7 +378,13 @@ fn export_eligibility_changes_back_after_a_correction() {
     };
     assert!(eligible());
     st.ok(&[
-        "consent", "withdraw", &code, "--scope", "remove-all-feasible", "--date", "2021-12-01",
+        "consent",
+        "withdraw",
+        &code,
+        "--scope",
+        "remove-all-feasible",
+        "--date",
+        "2021-12-01",
     ]);
     assert!(!eligible());
     assert_eq!(s(&st.show(&code), "status"), "withdrawn");
@@ -276,7 +392,14 @@ fn export_eligibility_changes_back_after_a_correction() {
         .as_str()
         .unwrap()
         .to_string();
-    st.ok(&["consent", "correct", &w, "--reason", "other participant", "--yes"]);
+    st.ok(&[
+        "consent",
+        "correct",
+        &w,
+        "--reason",
+        "other participant",
+        "--yes",
+    ]);
     assert!(eligible(), "a corrected withdrawal no longer excludes");
     // The status goes back to what it was before the withdrawal, by a named event.
     let shown = st.show(&code);
@@ -290,8 +413,18 @@ fn export_eligibility_changes_back_after_a_correction() {
         .as_str()
         .unwrap()
         .to_string();
-    st.ok(&["consent", "correct", &consent, "--reason", "form of another study", "--yes"]);
-    assert!(!eligible(), "a corrected consent record no longer allows archiving");
+    st.ok(&[
+        "consent",
+        "correct",
+        &consent,
+        "--reason",
+        "form of another study",
+        "--yes",
+    ]);
+    assert!(
+        !eligible(),
+        "a corrected consent record no longer allows archiving"
+    );
     let fw = open(&st.db());
     let pid = fw.resolve_participant(&code).unwrap();
     let book = fw.consent_book().unwrap();
@@ -391,7 +524,10 @@ fn a_transcript_link_is_undone_and_a_replaced_link_comes_back() {
     // Undo the replacement: the first link is back.
     let back = fw.unlink_transcript(&replaced).unwrap().unwrap();
     assert_eq!(back.path, "one.txt");
-    assert_eq!(fw.session(&sid).unwrap().transcript.unwrap().path, "one.txt");
+    assert_eq!(
+        fw.session(&sid).unwrap().transcript.unwrap().path,
+        "one.txt"
+    );
     // The undo of the replacement again: the link changed since, refused.
     let before = dump(&st.db());
     assert!(fw.unlink_transcript(&replaced).is_err());

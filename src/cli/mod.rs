@@ -568,7 +568,8 @@ pub enum InterviewCmd {
         session: String,
         #[arg(long)]
         json: bool,
-    },    /// Delete an interview created by mistake (audited). Refused while it has a
+    },
+    /// Delete an interview created by mistake (audited). Refused while it has a
     /// transcript, tags or passages unless --with-dependents.
     Delete(DeleteArgs),
 }
@@ -609,7 +610,8 @@ pub enum ObservationCmd {
         page: Page,
         #[arg(long)]
         json: bool,
-    },    /// Delete an observed meeting created by mistake (audited). Refused while it has tags
+    },
+    /// Delete an observed meeting created by mistake (audited). Refused while it has tags
     /// unless --with-dependents.
     Delete(DeleteArgs),
 }
@@ -642,7 +644,8 @@ pub enum DocumentCmd {
         page: Page,
         #[arg(long)]
         json: bool,
-    },    /// Delete a reviewed document created by mistake (audited). Refused while it has tags
+    },
+    /// Delete a reviewed document created by mistake (audited). Refused while it has tags
     /// unless --with-dependents.
     Delete(DeleteArgs),
 }

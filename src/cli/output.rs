@@ -637,31 +637,6 @@ pub fn render_check(r: &CheckReport) -> String {
     s
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn control_characters_are_escaped() {
-        assert_eq!(esc("a\u{1b}[31mb\nc"), "a\\u{1b}[31mb\\nc");
-    }
-
-    #[test]
-    fn tables_align_wide_characters() {
-        let t = table(
-            &["A", "B"],
-            &[
-                vec!["日本".into(), "x".into()],
-                vec!["ab".into(), "y".into()],
-            ],
-        );
-        let lines: Vec<&str> = t.lines().collect();
-        let col = |l: &str| l[..l.rfind(['x', 'y', 'B']).unwrap()].width();
-        assert_eq!(col(lines[1]), col(lines[2]));
-        assert_eq!(col(lines[0]), col(lines[1]));
-    }
-}
-
 /// The corrections in a participant's consent history: each corrected record, marked
 /// "corrected: entered in error — reason" (empty when there are none).
 pub fn render_corrections(h: &crate::service::consent::ConsentHistory) -> String {
@@ -694,4 +669,29 @@ pub fn render_corrections(h: &crate::service::consent::ConsentHistory) -> String
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(esc("a\u{1b}[31mb\nc"), "a\\u{1b}[31mb\\nc");
+    }
+
+    #[test]
+    fn tables_align_wide_characters() {
+        let t = table(
+            &["A", "B"],
+            &[
+                vec!["日本".into(), "x".into()],
+                vec!["ab".into(), "y".into()],
+            ],
+        );
+        let lines: Vec<&str> = t.lines().collect();
+        let col = |l: &str| l[..l.rfind(['x', 'y', 'B']).unwrap()].width();
+        assert_eq!(col(lines[1]), col(lines[2]));
+        assert_eq!(col(lines[0]), col(lines[1]));
+    }
 }

@@ -10,8 +10,8 @@ use crate::domain::{
     consent_in_force, format_date, new_id, now_utc, today, Answer, ConsentInForce, ConsentItem,
     ConsentMode, ConsentRecord, ItemState, Status, Withdrawal, WithdrawalScope,
 };
-use crate::store::{audit, consent as store};
 pub use crate::store::consent::Correction;
+use crate::store::{audit, consent as store};
 
 /// What a user enters for a new consent record. Items left `None` stay unset.
 #[derive(Debug, Clone, Default)]
@@ -643,10 +643,7 @@ fn short(id: &str) -> String {
     id.chars().take(8).collect()
 }
 
-fn resolve_record(
-    c: &rusqlite::Connection,
-    key: &str,
-) -> Result<(&'static str, String, String)> {
+fn resolve_record(c: &rusqlite::Connection, key: &str) -> Result<(&'static str, String, String)> {
     let mut hits = store::resolve_record(c, key)?;
     match hits.len() {
         0 => Err(ServiceError::NotFound {

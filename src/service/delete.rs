@@ -249,7 +249,15 @@ impl Fieldwork {
                 &iid,
             )?;
             store::delete_where(&tx, "DELETE FROM identifier WHERE id = ?1", &iid)?;
-            audit::record(&tx, &user, "identifier", &iid, "delete", Some(&before), None)?;
+            audit::record(
+                &tx,
+                &user,
+                "identifier",
+                &iid,
+                "delete",
+                Some(&before),
+                None,
+            )?;
         }
         let mut before = json(&row);
         before["history"] = serde_json::Value::Array(store::rows_json(
@@ -263,7 +271,15 @@ impl Fieldwork {
             &id,
         )?;
         store::delete_where(&tx, "DELETE FROM participant WHERE id = ?1", &id)?;
-        audit::record(&tx, &user, "participant", &id, "delete", Some(&before), None)?;
+        audit::record(
+            &tx,
+            &user,
+            "participant",
+            &id,
+            "delete",
+            Some(&before),
+            None,
+        )?;
         tx.commit()?;
         Ok(Deletion {
             kind: "participant".into(),
@@ -345,7 +361,13 @@ fn session_row(
         if row.kind != k.as_str() {
             return Err(super::invalid(
                 "session",
-                format!("{} is {} {}, not {}", short(id), article(&row.kind), row.kind, k.as_str()),
+                format!(
+                    "{} is {} {}, not {}",
+                    short(id),
+                    article(&row.kind),
+                    row.kind,
+                    k.as_str()
+                ),
             ));
         }
     }
@@ -377,9 +399,21 @@ fn delete_session_tx(tx: &rusqlite::Connection, user: &str, id: &str) -> Result<
             &tid,
         )? {
             let eid = entry["id"].as_str().unwrap_or_default().to_string();
-            audit::record(tx, user, "redaction_log", &eid, "delete", Some(&entry), None)?;
+            audit::record(
+                tx,
+                user,
+                "redaction_log",
+                &eid,
+                "delete",
+                Some(&entry),
+                None,
+            )?;
         }
-        store::delete_where(tx, "DELETE FROM redaction_log WHERE transcript_id = ?1", &tid)?;
+        store::delete_where(
+            tx,
+            "DELETE FROM redaction_log WHERE transcript_id = ?1",
+            &tid,
+        )?;
         let mut before = t.clone();
         before["import"] = store::rows_json(
             tx,
@@ -412,7 +446,11 @@ fn delete_session_tx(tx: &rusqlite::Connection, user: &str, id: &str) -> Result<
         .map(serde_json::Value::from)
         .collect(),
     );
-    store::delete_where(tx, "DELETE FROM session_participant WHERE session_id = ?1", id)?;
+    store::delete_where(
+        tx,
+        "DELETE FROM session_participant WHERE session_id = ?1",
+        id,
+    )?;
     store::delete_where(tx, "DELETE FROM session WHERE id = ?1", id)?;
     audit::record(tx, user, "session", id, "delete", Some(&before), None)?;
     Ok(())

@@ -486,7 +486,15 @@ impl Fieldwork {
         if let Some((was, then)) =
             super::write_changes(&tx, "session", &id, &now, &back, &["kind", "created_at"])?
         {
-            audit::record(&tx, &user, "session", &id, "status undone", Some(&was), Some(&then))?;
+            audit::record(
+                &tx,
+                &user,
+                "session",
+                &id,
+                "status undone",
+                Some(&was),
+                Some(&then),
+            )?;
         }
         tx.commit()?;
         self.session(&id)

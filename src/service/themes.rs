@@ -407,8 +407,7 @@ impl Fieldwork {
                 merged.before.name
             ))
         };
-        if now.status != ThemeStatus::Merged || now.merged_into.as_deref() != Some(into.as_str())
-        {
+        if now.status != ThemeStatus::Merged || now.merged_into.as_deref() != Some(into.as_str()) {
             return Err(changed(format!("theme {}", now.name)));
         }
         for id in &merged.moved_tags {

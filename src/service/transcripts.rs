@@ -151,7 +151,9 @@ impl Fieldwork {
         file: &Path,
         replace: bool,
     ) -> Result<Transcript> {
-        Ok(self.link_transcript_undoable(session, file, replace)?.transcript)
+        Ok(self
+            .link_transcript_undoable(session, file, replace)?
+            .transcript)
     }
 
     /// [`Fieldwork::link_transcript`] that also returns the link it replaced, for its undo
@@ -265,9 +267,7 @@ impl Fieldwork {
                 &t.session_id[..t.session_id.len().min(8)]
             )));
         }
-        let count = |sql: &str| -> Result<i64> {
-            Ok(tx.query_row(sql, [&t.id], |r| r.get(0))?)
-        };
+        let count = |sql: &str| -> Result<i64> { Ok(tx.query_row(sql, [&t.id], |r| r.get(0))?) };
         let imported_sha: Option<String> = tx
             .query_row(
                 "SELECT sha256 FROM transcript_import WHERE transcript_id = ?1",
@@ -297,8 +297,14 @@ impl Fieldwork {
             }
             None => {
                 let deps = [
-                    ("imported turn", count("SELECT count(*) FROM turn WHERE transcript_id = ?1")?),
-                    ("passage", count("SELECT count(*) FROM tag WHERE transcript_id = ?1")?),
+                    (
+                        "imported turn",
+                        count("SELECT count(*) FROM turn WHERE transcript_id = ?1")?,
+                    ),
+                    (
+                        "passage",
+                        count("SELECT count(*) FROM tag WHERE transcript_id = ?1")?,
+                    ),
                     (
                         "redaction log entry",
                         count("SELECT count(*) FROM redaction_log WHERE transcript_id = ?1")?,

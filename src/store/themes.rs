@@ -365,9 +365,11 @@ pub fn set_parent(c: &Connection, theme_id: &str, parent_id: &str) -> Result<()>
 
 /// The parent of a theme (`None`: no such theme; `Some(None)`: top level).
 pub fn parent_of(c: &Connection, theme_id: &str) -> Result<Option<Option<String>>> {
-    Ok(c.prepare_cached("SELECT parent_id FROM theme WHERE id = ?1")?
-        .query_row([theme_id], |r| r.get(0))
-        .optional()?)
+    Ok(
+        c.prepare_cached("SELECT parent_id FROM theme WHERE id = ?1")?
+            .query_row([theme_id], |r| r.get(0))
+            .optional()?,
+    )
 }
 
 /// Remove a theme history event (the undo of the change it recorded).
