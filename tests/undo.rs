@@ -579,3 +579,58 @@ fn a_theme_merge_is_undone_exactly() {
     assert!(fw.unmerge_theme(&merged).is_err());
     assert_eq!(dump(&st.db()), before);
 }
+
+/// The undo of adding a participant is refused once someone edited them, and once records
+/// depend on them; nothing is written either time.
+#[test]
+fn undoing_an_addition_is_refused_once_the_participant_changed() {
+    let st = Study::new();
+    let code = st.add("Quillon Averett", "ics-ceo", "A");
+    let mut fw = open(&st.db());
+    let seen =
+        fieldwork::service::participants::participant_version(&fw.participant(&code).unwrap());
+    st.ok(&["participant", "edit", &code, "--notes", "met at the board"]);
+    let before = dump(&st.db());
+    let err = fw
+        .delete_participant_from(&code, false, Some(&seen))
+        .unwrap_err();
+    assert!(
+        matches!(err, fieldwork::service::ServiceError::Conflict { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("notes"), "{err}");
+    assert_eq!(dump(&st.db()), before);
+
+    st.ok(&["participant", "status", &code, "invited"]);
+    let before = dump(&st.db());
+    let err = fw.delete_participant(&code, false).unwrap_err();
+    assert!(err.to_string().contains("1 status change"), "{err}");
+    assert_eq!(dump(&st.db()), before);
+    // With the dependents it goes, and `participant show` no longer finds it (exit 2).
+    fw.delete_participant(&code, true).unwrap();
+    let err = st.fails(2, &["participant", "show", &code]);
+    assert_has(&err, &[&code]);
+}
+
+#[test]
+fn participant_show_lists_the_corrections() {
+    let st = Study::new();
+    let code = st.consented("Tobiah Wrenfield", "ics-ceo", "A");
+    let id = st.json(&["consent", "show", &code, "--json"])["records"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(st.show(&code)["corrections"].as_array().unwrap().is_empty());
+    st.ok(&[
+        "consent",
+        "correct",
+        &id,
+        "--reason",
+        "duplicate entry",
+        "--yes",
+    ]);
+    let shown = st.show(&code);
+    assert_eq!(shown["corrections"][0]["record_id"], id.as_str());
+    assert_eq!(shown["corrections"][0]["reason"], "duplicate entry");
+    assert!(shown["consent_records"].as_array().unwrap().is_empty());
+}

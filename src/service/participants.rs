@@ -18,6 +18,8 @@ pub struct ParticipantDetail {
     pub consent: crate::domain::ConsentInForce,
     pub consent_records: Vec<crate::domain::ConsentRecord>,
     pub withdrawals: Vec<crate::domain::Withdrawal>,
+    /// Consent and withdrawal records marked as entered in error (not in the lists above).
+    pub corrections: Vec<crate::store::consent::Correction>,
     pub sessions: Vec<crate::domain::Session>,
 }
 
@@ -252,6 +254,7 @@ impl Fieldwork {
         let history = store::events(c, &participant.id)?;
         let consent_records = crate::store::consent::records(c, &participant.id)?;
         let withdrawals = crate::store::consent::withdrawals(c, &participant.id)?;
+        let corrections = crate::store::consent::corrections(c, &participant.id)?;
         let consent = crate::domain::consent_in_force(&consent_records, &withdrawals, today());
         let sessions = self.sessions(
             &crate::domain::SessionFilter {
@@ -268,6 +271,7 @@ impl Fieldwork {
             consent,
             consent_records,
             withdrawals,
+            corrections,
             sessions,
         })
     }
