@@ -144,7 +144,7 @@ impl Fieldwork {
             .collect();
         if !immutable.is_empty() {
             return Err(ServiceError::Refused(format!(
-                "participant {} has {}, which are immutable and are never deleted; correct a record entered in error with `fieldwork consent correct ID --reason TEXT`; nothing was deleted",
+                "participant {} has consent or withdrawal records ({}), which are immutable and never deleted; correct a record entered in error with `fieldwork consent correct ID --reason TEXT`; nothing was deleted",
                 row.code,
                 describe(&immutable)
             )));
