@@ -161,6 +161,10 @@ fn a_participant_with_consent_records_is_never_deleted() {
         &["participant", "delete", &code, "--yes", "--with-dependents"],
     );
     assert_has(&err, &["1 consent record", "immutable", "consent correct"]);
+    // The preview says so too, instead of offering --with-dependents.
+    let out = st.fw(&["participant", "delete", &code]);
+    common::expect_code(&out, 2, &["participant", "delete"]);
+    assert_has(&stdout(&out), &["immutable, so it cannot be deleted"]);
 }
 
 #[test]
@@ -633,4 +637,45 @@ fn participant_show_lists_the_corrections() {
     assert_eq!(shown["corrections"][0]["record_id"], id.as_str());
     assert_eq!(shown["corrections"][0]["reason"], "duplicate entry");
     assert!(shown["consent_records"].as_array().unwrap().is_empty());
+}
+
+/// Exports are not affected by a delete beyond the record being gone.
+#[test]
+fn a_delete_changes_exports_only_by_the_record() {
+    let st = Study::new();
+    let keep = st.add("Ferelith Ambry", "ics-ceo", "A");
+    st.ok(&[
+        "consent",
+        "record",
+        &keep,
+        "--date",
+        "2021-10-01",
+        "--take-part",
+        "yes",
+        "--audio",
+        "yes",
+        "--archiving",
+        "yes",
+    ]);
+    st.interview(&keep, "2021-11-02");
+    let mistake = st.add("Ferelith Ambry", "ics-md", "A");
+    let exports = || {
+        let fw = open(&st.db());
+        let codes = fieldwork::export::text::archivable_codes(&fw).unwrap();
+        let mut removed = fieldwork::export::text::removal_withdrawn(&fw).unwrap();
+        removed.remove(&mistake);
+        let mut codes: Vec<String> = codes.into_iter().collect();
+        codes.sort();
+        let mut removed: Vec<(String, bool)> = removed.into_iter().collect();
+        removed.sort();
+        (codes, removed)
+    };
+    let before = exports();
+    assert_eq!(before.0, vec![keep.clone()]);
+    st.ok(&["participant", "delete", &mistake, "--yes"]);
+    assert_eq!(exports(), before);
+    assert!(fieldwork::export::text::removal_withdrawn(&open(&st.db()))
+        .unwrap()
+        .get(&mistake)
+        .is_none());
 }

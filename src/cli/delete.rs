@@ -5,7 +5,7 @@
 use super::run::{print_json, usage, Out};
 use super::DeleteArgs;
 use crate::domain::{format_date, SessionKind};
-use crate::service::delete::{describe, Deletion};
+use crate::service::delete::{describe, Deletion, IMMUTABLE};
 use crate::service::Fieldwork;
 
 fn report(d: &Deletion, json: bool) -> Out {
@@ -31,7 +31,15 @@ fn preview(d: &Deletion, args: &DeleteArgs) -> Out {
         print_json(d)?;
     } else {
         println!("would delete {} {} ({})", d.kind, d.label, d.id);
-        if d.dependents.is_empty() {
+        if d.dependents
+            .iter()
+            .any(|c| IMMUTABLE.contains(&c.kind.as_str()))
+        {
+            println!(
+                "depends on it: {}; consent and withdrawal records are immutable, so it cannot be deleted (correct a record entered in error with `consent correct`)",
+                describe(&d.dependents)
+            );
+        } else if d.dependents.is_empty() {
             println!("nothing depends on it");
         } else if args.with_dependents {
             println!("with what depends on it: {}", describe(&d.dependents));

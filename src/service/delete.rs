@@ -61,7 +61,7 @@ fn short(id: &str) -> String {
 }
 
 /// Dependents that are never deleted with a participant (immutable records).
-const IMMUTABLE: &[&str] = &["consent record", "withdrawal", "consent correction"];
+pub const IMMUTABLE: &[&str] = &["consent record", "withdrawal", "consent correction"];
 
 impl Fieldwork {
     /// What deleting a participant would remove, without removing anything.
