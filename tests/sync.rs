@@ -1015,3 +1015,90 @@ fn a_large_import_travels_whole_as_one_change() {
     let events = "SELECT count(*) FROM status_event se JOIN participant p ON p.id = se.participant_id WHERE p.name LIKE 'Imported Person %'";
     assert_eq!(scalar(&b.db(), events), "Integer(2600)");
 }
+
+/// A record deleted by mistake-correction travels like any write: the participant and the
+/// interview Alice deletes are gone on Bob's laptop after he imports her bundle, and a
+/// consent correction arrives as the correcting record (the consent then counts nowhere).
+#[test]
+fn a_deleted_record_and_a_consent_correction_travel_in_a_bundle() {
+    let team = Team::new();
+    let (a, b, _c) = three(&team);
+    let gone = add_participant(&a, "Wren Tallowmere", "A")
+        .trim()
+        .to_string();
+    let kept = add_participant(&a, "Oriel Fastbridge", "B")
+        .trim()
+        .to_string();
+    let interview = a
+        .ok(&[
+            "interview",
+            "log",
+            "--participant",
+            &kept,
+            "--date",
+            "2021-11-02",
+            "--allow-gap",
+        ])
+        .trim()
+        .to_string();
+    a.ok(&[
+        "consent",
+        "record",
+        &kept,
+        "--date",
+        "2021-10-01",
+        "--take-part",
+        "yes",
+    ]);
+    let first = a.export(&team, "a1.fwsync");
+    b.import(&[&first]);
+    let count = |l: &Laptop, sql: &str| scalar(&l.db(), sql);
+    assert_eq!(
+        count(
+            &b,
+            &format!("SELECT count(*) FROM participant WHERE code = '{gone}'")
+        ),
+        "Integer(1)"
+    );
+    let consent_id = a.json(&["consent", "show", &kept, "--json"])["records"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    a.ok(&["participant", "delete", &gone, "--yes"]);
+    a.ok(&["interview", "delete", &interview, "--yes"]);
+    a.ok(&[
+        "consent",
+        "correct",
+        &consent_id,
+        "--reason",
+        "wrong participant",
+        "--yes",
+    ]);
+    let second = a.export(&team, "a2.fwsync");
+    b.import(&[&second]);
+    assert_eq!(
+        count(
+            &b,
+            &format!("SELECT count(*) FROM participant WHERE code = '{gone}'")
+        ),
+        "Integer(0)"
+    );
+    assert_eq!(
+        count(
+            &b,
+            &format!("SELECT count(*) FROM session WHERE id = '{interview}'")
+        ),
+        "Integer(0)"
+    );
+    let shown = b.json(&["consent", "show", &kept, "--json"]);
+    assert_eq!(shown["records"].as_array().unwrap().len(), 0, "{shown}");
+    assert_eq!(shown["corrections"][0]["record_id"], consent_id.as_str());
+    assert_eq!(shown["in_force"]["take-part"], "unset", "{shown}");
+    assert!(b.open_conflicts().is_empty());
+    let corrections = "SELECT group_concat(id || record_id || reason) FROM consent_correction";
+    assert_eq!(count(&a, corrections), count(&b, corrections));
+    assert_eq!(
+        count(&b, "SELECT count(*) FROM consent_correction"),
+        "Integer(1)"
+    );
+}

@@ -2,6 +2,7 @@
 
 mod agreement;
 mod coding;
+mod delete;
 mod docs;
 mod output;
 mod progress;
@@ -19,6 +20,21 @@ use crate::domain::{
     Answer, ConsentMode, InterviewMode, RecordingStatus, SessionStatus, Status,
     TranscriptionStatus, WithdrawalScope,
 };
+
+/// How to delete a record created by mistake (`participant delete`, `interview delete`, …).
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Id, export code (participants) or id prefix of the record created by mistake.
+    pub key: String,
+    /// Also delete what depends on it (refused without this while anything does).
+    #[arg(long)]
+    pub with_dependents: bool,
+    /// Really delete: without it, only print what would be deleted and exit 2.
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// A local, offline fieldwork log for longitudinal qualitative case studies.
 ///
@@ -388,6 +404,9 @@ pub enum ParticipantCmd {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Delete a participant created by mistake (audited). Refused while records depend on
+    /// them unless --with-dependents; never when they have consent or withdrawal records.
+    Delete(DeleteArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -453,6 +472,22 @@ pub enum ConsentCmd {
     /// consent, baseline participants not seen again whose follow-up contact is not agreed,
     /// consent items never asked. Exit 0 with the list (`check` is the one that fails).
     Problems {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a consent record or withdrawal entered in error (a correcting record; the
+    /// original stays, immutable, and is ignored from then on).
+    Correct {
+        /// Id (or a unique prefix of 6+ characters) of the consent record or withdrawal;
+        /// `consent show --json` lists the ids.
+        #[arg(value_name = "ID")]
+        record: String,
+        /// Why it was entered in error.
+        #[arg(long)]
+        reason: String,
+        /// Really correct: without it, only print what would be corrected and exit 2.
+        #[arg(long)]
+        yes: bool,
         #[arg(long)]
         json: bool,
     },
@@ -534,6 +569,9 @@ pub enum InterviewCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Delete an interview created by mistake (audited). Refused while it has a
+    /// transcript, tags or passages unless --with-dependents.
+    Delete(DeleteArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -573,6 +611,9 @@ pub enum ObservationCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Delete an observed meeting created by mistake (audited). Refused while it has tags
+    /// unless --with-dependents.
+    Delete(DeleteArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -604,6 +645,9 @@ pub enum DocumentCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Delete a reviewed document created by mistake (audited). Refused while it has tags
+    /// unless --with-dependents.
+    Delete(DeleteArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -637,6 +637,40 @@ pub fn render_check(r: &CheckReport) -> String {
     s
 }
 
+/// The corrections in a participant's consent history: each corrected record, marked
+/// "corrected: entered in error — reason" (empty when there are none).
+pub fn render_corrections(h: &crate::service::consent::ConsentHistory) -> String {
+    let mut s = String::new();
+    if h.corrections.is_empty() {
+        return s;
+    }
+    let _ = writeln!(s, "\nCorrected records (ignored):");
+    for c in &h.corrections {
+        let what = if c.record_kind == "consent" {
+            h.records
+                .iter()
+                .find(|r| r.id == c.record_id)
+                .map(|r| format!("consent {}", format_date(r.date)))
+        } else {
+            h.withdrawals
+                .iter()
+                .find(|w| w.id == c.record_id)
+                .map(|w| format!("withdrawal {} {}", format_date(w.date), w.scope))
+        }
+        .unwrap_or_else(|| c.record_kind.clone());
+        let _ = writeln!(
+            s,
+            "  {}  {}  corrected: entered in error — {}  ({}, {})",
+            what,
+            c.record_id.chars().take(8).collect::<String>(),
+            esc(&c.reason),
+            esc(&c.corrected_by),
+            c.corrected_at
+        );
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -749,6 +749,7 @@ fn participant(cli: &Cli, cfg: &LoadedConfig, c: &ParticipantCmd) -> Out {
             eprintln!("fieldwork: participant {} is now {}", p.code, p.status);
             Ok(0)
         }
+        ParticipantCmd::Delete(args) => super::delete::participant(&mut fw, args),
     }
 }
 
@@ -834,17 +835,36 @@ fn consent(cli: &Cli, cfg: &LoadedConfig, c: &ConsentCmd) -> Out {
                             )
                         })
                         .collect();
+                let history = fw.consent_history(&pid)?;
                 return print_json(&serde_json::json!({
                     "participant_id": pid,
                     "date": format_date(on),
                     "in_force": items,
                     "records": records,
                     "withdrawals": withdrawals,
+                    "corrected_records": history
+                        .records
+                        .iter()
+                        .filter(|r| history.correction(&r.id).is_some())
+                        .collect::<Vec<_>>(),
+                    "corrected_withdrawals": history
+                        .withdrawals
+                        .iter()
+                        .filter(|w| history.correction(&w.id).is_some())
+                        .collect::<Vec<_>>(),
+                    "corrections": history.corrections,
                 }));
             }
             print!("{}", output::render_consent(&f, &records, &withdrawals, on));
+            print!("{}", output::render_corrections(&fw.consent_history(&pid)?));
             Ok(0)
         }
+        ConsentCmd::Correct {
+            record,
+            reason,
+            yes,
+            json,
+        } => super::delete::correct(&mut fw, record, reason, *yes, *json),
         ConsentCmd::Problems { json } => {
             let problems = fw.consent_problems()?;
             if *json {
@@ -990,6 +1010,9 @@ fn interview(cli: &Cli, cfg: &LoadedConfig, c: &InterviewCmd) -> Out {
             print!("{}", output::render_session(&s, &tags));
             Ok(0)
         }
+        InterviewCmd::Delete(args) => {
+            super::delete::session(&mut fw, crate::domain::SessionKind::Interview, args)
+        }
     }
 }
 
@@ -1045,6 +1068,9 @@ fn observation(cli: &Cli, cfg: &LoadedConfig, c: &ObservationCmd) -> Out {
             page,
             *json,
         ),
+        ObservationCmd::Delete(args) => {
+            super::delete::session(&mut fw, SessionKind::Observation, args)
+        }
     }
 }
 
@@ -1108,6 +1134,7 @@ fn document(cli: &Cli, cfg: &LoadedConfig, c: &DocumentCmd) -> Out {
             page,
             *json,
         ),
+        DocumentCmd::Delete(args) => super::delete::session(&mut fw, SessionKind::Document, args),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod codebook;
 pub mod coding;
 pub mod consent;
 pub mod coverage;
+pub mod delete;
 pub mod import;
 pub mod participants;
 pub mod redaction;

@@ -18,6 +18,8 @@ pub struct ParticipantDetail {
     pub consent: crate::domain::ConsentInForce,
     pub consent_records: Vec<crate::domain::ConsentRecord>,
     pub withdrawals: Vec<crate::domain::Withdrawal>,
+    /// Consent and withdrawal records marked as entered in error (not in the lists above).
+    pub corrections: Vec<crate::store::consent::Correction>,
     pub sessions: Vec<crate::domain::Session>,
 }
 
@@ -252,6 +254,7 @@ impl Fieldwork {
         let history = store::events(c, &participant.id)?;
         let consent_records = crate::store::consent::records(c, &participant.id)?;
         let withdrawals = crate::store::consent::withdrawals(c, &participant.id)?;
+        let corrections = crate::store::consent::corrections(c, &participant.id)?;
         let consent = crate::domain::consent_in_force(&consent_records, &withdrawals, today());
         let sessions = self.sessions(
             &crate::domain::SessionFilter {
@@ -268,6 +271,7 @@ impl Fieldwork {
             consent,
             consent_records,
             withdrawals,
+            corrections,
             sessions,
         })
     }
@@ -705,6 +709,20 @@ impl Fieldwork {
         user: &str,
         explicit: bool,
     ) -> Result<bool> {
+        Ok(Self::change_status_moved_tx(tx, id, to, date, note, user, explicit)?.is_some())
+    }
+
+    /// [`Fieldwork::change_status_tx`] that says what it changed (for an undo to take back
+    /// exactly that), `None` when the status stayed.
+    pub(crate) fn change_status_moved_tx(
+        tx: &rusqlite::Connection,
+        id: &str,
+        to: Status,
+        date: Date,
+        note: Option<String>,
+        user: &str,
+        explicit: bool,
+    ) -> Result<Option<StatusMove>> {
         let mut row = store::row(tx, id)?.ok_or(ServiceError::NotFound {
             what: "participant",
             key: id.to_string(),
@@ -720,7 +738,7 @@ impl Fieldwork {
                     format!("the participant is already {to}"),
                 ));
             }
-            return Ok(false);
+            return Ok(None);
         }
         if !explicit {
             let forward = match (from.pipeline_rank(), to.pipeline_rank()) {
@@ -729,7 +747,7 @@ impl Fieldwork {
                 (None, _) => from != Status::Withdrawn && to == Status::Withdrawn,
             };
             if !forward {
-                return Ok(false);
+                return Ok(None);
             }
         }
         let before = row.clone();
@@ -744,11 +762,12 @@ impl Fieldwork {
                 ("updated_at", row.updated_at.clone().into()),
             ],
         )?;
+        let event_id = new_log_id();
         store::insert_event(
             tx,
             id,
             &StatusEvent {
-                id: new_log_id(),
+                id: event_id.clone(),
                 from_status: Some(from),
                 to_status: to,
                 date,
@@ -768,6 +787,79 @@ impl Fieldwork {
                 &serde_json::json!({ "status": row.status, "date": crate::domain::format_date(date) }),
             ),
         )?;
-        Ok(true)
+        Ok(Some(StatusMove {
+            participant_id: id.to_string(),
+            event_id,
+            from,
+            to,
+        }))
     }
+
+    /// Take back status changes a write made (its undo), newest first, inside `tx`: each
+    /// participant goes back to the status before the change and the event that recorded it
+    /// is removed, so the history shows no change that was taken back (the audit log keeps
+    /// both). Refused, naming the participant, when one of them is no longer in the status
+    /// the change left or a later change was recorded since.
+    pub(crate) fn revert_moves_tx(
+        tx: &rusqlite::Connection,
+        moves: &[StatusMove],
+        user: &str,
+        why: &str,
+    ) -> Result<()> {
+        for m in moves.iter().rev() {
+            let row = store::row(tx, &m.participant_id)?.ok_or(ServiceError::NotFound {
+                what: "participant",
+                key: m.participant_id.clone(),
+            })?;
+            let events = store::events(tx, &m.participant_id)?;
+            // The change's event, and no status change recorded after it.
+            let at = events
+                .iter()
+                .find(|e| e.id == m.event_id)
+                .map(|e| e.recorded_at.clone());
+            let still = row.status == m.to.as_str()
+                && at.as_ref().is_some_and(|at| {
+                    !events
+                        .iter()
+                        .any(|e| e.id != m.event_id && e.recorded_at > *at)
+                });
+            if !still {
+                return Err(ServiceError::Refused(format!(
+                    "the status of participant {} changed since (now {}); nothing was undone",
+                    row.code, row.status
+                )));
+            }
+            crate::store::update_columns(
+                tx,
+                "participant",
+                &m.participant_id,
+                &[
+                    ("status", m.from.as_str().to_string().into()),
+                    ("updated_at", now_utc().into()),
+                ],
+            )?;
+            store::delete_event(tx, &m.event_id)?;
+            audit::record(
+                tx,
+                user,
+                "participant",
+                &m.participant_id,
+                "status undone",
+                Some(&serde_json::json!({ "status": m.to.as_str(), "event": m.event_id })),
+                Some(&serde_json::json!({ "status": m.from.as_str(), "why": why })),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A status change a write made to a participant: enough for its undo to take back exactly
+/// that change (see [`Fieldwork::revert_moves_tx`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusMove {
+    pub participant_id: String,
+    /// The `status_event` the change added.
+    pub event_id: String,
+    pub from: Status,
+    pub to: Status,
 }

@@ -61,6 +61,22 @@ pub struct DocumentInput {
 pub struct Logged {
     pub session: Session,
     pub warnings: Vec<String>,
+    /// The participants' status changes this write made (for its undo).
+    #[serde(skip)]
+    pub status_moves: Vec<super::participants::StatusMove>,
+    /// A status change of an existing session: the row before and after it (for its
+    /// undo, [`Fieldwork::revert_session_status`]). `None` for a new session.
+    #[serde(skip)]
+    pub change: Option<SessionChange>,
+}
+
+/// A session's row before and after a status change, and the participants' status
+/// changes it made: what [`Fieldwork::revert_session_status`] takes back.
+#[derive(Debug, Clone)]
+pub struct SessionChange {
+    pub before: SessionRow,
+    pub after: SessionRow,
+    pub status_moves: Vec<super::participants::StatusMove>,
 }
 
 impl Fieldwork {
@@ -251,6 +267,7 @@ impl Fieldwork {
         };
         let user = self.settings.user.clone();
         store::insert(&tx, &row)?;
+        let mut status_moves = Vec::new();
         for pid in &ids {
             store::add_participant(&tx, &row.id, pid)?;
             let (to, note) = match status {
@@ -259,7 +276,7 @@ impl Fieldwork {
                 SessionStatus::Cancelled => (Status::Identified, ""),
             };
             if status != SessionStatus::Cancelled {
-                Self::change_status_tx(
+                status_moves.extend(Self::change_status_moved_tx(
                     &tx,
                     pid,
                     to,
@@ -267,7 +284,7 @@ impl Fieldwork {
                     Some(note.into()),
                     &user,
                     false,
-                )?;
+                )?);
             }
         }
         let mut after = json(&row);
@@ -277,6 +294,8 @@ impl Fieldwork {
         Ok(Logged {
             session: self.session(&row.id)?,
             warnings,
+            status_moves,
+            change: None,
         })
     }
 
@@ -401,9 +420,10 @@ impl Fieldwork {
         row.consent_gap = gap;
         let changed =
             super::write_changes(&tx, "session", &id, &before, &row, &["kind", "created_at"])?;
+        let mut status_moves = Vec::new();
         if status == SessionStatus::Done {
             for p in &current.participants {
-                Self::change_status_tx(
+                status_moves.extend(Self::change_status_moved_tx(
                     &tx,
                     &p.id,
                     Status::Interviewed,
@@ -411,7 +431,7 @@ impl Fieldwork {
                     Some("interview logged".into()),
                     &user,
                     false,
-                )?;
+                )?);
             }
         }
         if let Some((was, now)) = changed {
@@ -421,7 +441,63 @@ impl Fieldwork {
         Ok(Logged {
             session: self.session(&id)?,
             warnings,
+            status_moves: status_moves.clone(),
+            change: Some(SessionChange {
+                before,
+                after: row,
+                status_moves,
+            }),
         })
+    }
+
+    /// Undo a session status change (an interview marked done or cancelled, a schedule
+    /// moved): the session gets back the values it had before `change` (status, date,
+    /// phase, duration, recording, consent gap) and the participants' status changes the
+    /// change made are taken back, their events removed (no wrong event is left in the
+    /// history; the audit log keeps the change and its undoing). Refused, with nothing
+    /// written, when the session or one of those participants changed since.
+    pub fn revert_session_status(&mut self, change: &SessionChange) -> Result<Session> {
+        let id = change.after.id.clone();
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        let now = store::row(&tx, &id)?.ok_or(ServiceError::NotFound {
+            what: "session",
+            key: id.clone(),
+        })?;
+        let strip = |r: &SessionRow| {
+            let mut v = json(r);
+            if let Some(o) = v.as_object_mut() {
+                o.remove("updated_at");
+            }
+            v
+        };
+        if strip(&now) != strip(&change.after) {
+            return Err(ServiceError::Refused(format!(
+                "{} {} changed since (now {}, {}): the change is not undone",
+                now.kind,
+                short(&id),
+                now.status,
+                now.date
+            )));
+        }
+        Self::revert_moves_tx(&tx, &change.status_moves, &user, "session status undone")?;
+        let mut back = change.before.clone();
+        back.updated_at = now.updated_at.clone();
+        if let Some((was, then)) =
+            super::write_changes(&tx, "session", &id, &now, &back, &["kind", "created_at"])?
+        {
+            audit::record(
+                &tx,
+                &user,
+                "session",
+                &id,
+                "status undone",
+                Some(&was),
+                Some(&then),
+            )?;
+        }
+        tx.commit()?;
+        self.session(&id)
     }
 
     /// Log an observed meeting.
@@ -527,4 +603,8 @@ impl Fieldwork {
         tx.commit()?;
         self.session(&row.id)
     }
+}
+
+fn short(id: &str) -> String {
+    id.chars().take(8).collect()
 }

@@ -151,6 +151,19 @@ impl Fieldwork {
         file: &Path,
         replace: bool,
     ) -> Result<Transcript> {
+        Ok(self
+            .link_transcript_undoable(session, file, replace)?
+            .transcript)
+    }
+
+    /// [`Fieldwork::link_transcript`] that also returns the link it replaced, for its undo
+    /// ([`Fieldwork::unlink_transcript`]).
+    pub fn link_transcript_undoable(
+        &mut self,
+        session: &str,
+        file: &Path,
+        replace: bool,
+    ) -> Result<Linked> {
         let s = self.session(session)?;
         if s.kind != SessionKind::Interview {
             return Err(invalid("session", "transcripts are linked to interviews"));
@@ -170,6 +183,7 @@ impl Fieldwork {
             }
         }
         let existing = store::for_session(&tx, &s.id)?;
+        let replaced = existing.clone();
         let t = match existing {
             Some(old) if !replace => {
                 return Err(ServiceError::Refused(format!(
@@ -228,7 +242,105 @@ impl Fieldwork {
             }
         };
         tx.commit()?;
-        Ok(t)
+        Ok(Linked {
+            transcript: t,
+            replaced,
+        })
+    }
+
+    /// Undo a transcript link: the link is removed, or, when it replaced one, the previous
+    /// link (file, hash, size, status) is put back. Refused, with nothing written, when the
+    /// link changed since (relinked, verified as moved or changed), and for a new link once
+    /// something depends on it (its text imported, passages coded, a redaction run) or a
+    /// replacing link whose new file was imported since.
+    pub fn unlink_transcript(&mut self, linked: &Linked) -> Result<Option<Transcript>> {
+        let t = &linked.transcript;
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        let now = store::for_session(&tx, &t.session_id)?;
+        let same = now
+            .as_ref()
+            .is_some_and(|n| n.id == t.id && n.path == t.path && n.sha256 == t.sha256);
+        if !same {
+            return Err(ServiceError::Refused(format!(
+                "the transcript link of interview {} changed since: the link is not undone",
+                &t.session_id[..t.session_id.len().min(8)]
+            )));
+        }
+        let count = |sql: &str| -> Result<i64> { Ok(tx.query_row(sql, [&t.id], |r| r.get(0))?) };
+        let imported_sha: Option<String> = tx
+            .query_row(
+                "SELECT sha256 FROM transcript_import WHERE transcript_id = ?1",
+                [&t.id],
+                |r| r.get(0),
+            )
+            .ok();
+        let restored = match &linked.replaced {
+            Some(old) => {
+                if imported_sha.as_deref() == Some(t.sha256.as_str()) && old.sha256 != t.sha256 {
+                    return Err(ServiceError::Refused(format!(
+                        "{} was imported since it was linked: the link is not undone",
+                        t.path
+                    )));
+                }
+                store::relink(&tx, old)?;
+                audit::record(
+                    &tx,
+                    &user,
+                    "transcript",
+                    &t.id,
+                    "link undone",
+                    Some(&json(t)),
+                    Some(&json(old)),
+                )?;
+                Some(old.clone())
+            }
+            None => {
+                let deps = [
+                    (
+                        "imported turn",
+                        count("SELECT count(*) FROM turn WHERE transcript_id = ?1")?,
+                    ),
+                    (
+                        "passage",
+                        count("SELECT count(*) FROM tag WHERE transcript_id = ?1")?,
+                    ),
+                    (
+                        "redaction log entry",
+                        count("SELECT count(*) FROM redaction_log WHERE transcript_id = ?1")?,
+                    ),
+                    (
+                        "import record",
+                        count("SELECT count(*) FROM transcript_import WHERE transcript_id = ?1")?,
+                    ),
+                ];
+                let deps: Vec<String> = deps
+                    .iter()
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(k, n)| format!("{n} {k}(s)"))
+                    .collect();
+                if !deps.is_empty() {
+                    return Err(ServiceError::Refused(format!(
+                        "{} has {} since it was linked: the link is not undone",
+                        t.path,
+                        deps.join(", ")
+                    )));
+                }
+                tx.execute("DELETE FROM transcript WHERE id = ?1", [&t.id])?;
+                audit::record(
+                    &tx,
+                    &user,
+                    "transcript",
+                    &t.id,
+                    "link undone",
+                    Some(&json(t)),
+                    None,
+                )?;
+                None
+            }
+        };
+        tx.commit()?;
+        Ok(restored)
     }
 
     /// Check every linked file: present and unchanged, changed (hash differs), missing, or
@@ -398,4 +510,12 @@ fn hash_index(
         }
     }
     out
+}
+
+/// A transcript link and the link it replaced, if any (returned by
+/// [`Fieldwork::link_transcript_undoable`], taken back by [`Fieldwork::unlink_transcript`]).
+#[derive(Debug, Clone)]
+pub struct Linked {
+    pub transcript: Transcript,
+    pub replaced: Option<Transcript>,
 }

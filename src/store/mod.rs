@@ -7,6 +7,7 @@ pub mod agreement;
 pub mod audit;
 pub mod coding;
 pub mod consent;
+pub mod delete;
 pub mod participants;
 pub mod redaction;
 pub mod reference;
@@ -49,6 +50,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_allow_class.sql"),
     include_str!("migrations/0007_provenance.sql"),
     include_str!("migrations/0008_sync.sql"),
+    include_str!("migrations/0009_consent_correction.sql"),
 ];
 
 /// The schema version this build writes.

@@ -317,3 +317,64 @@ pub fn tags(
 pub fn tag_total(c: &Connection) -> Result<i64> {
     Ok(c.query_row("SELECT count(*) FROM tag", [], |r| r.get(0))?)
 }
+
+/// The session-level tags of `from` that [`move_tags`] onto `to` would fold (delete as
+/// duplicates), and the tags it would move: (folded ids, moved ids).
+pub fn tags_to_move(c: &Connection, from: &str, to: &str) -> Result<(Vec<String>, Vec<String>)> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, span_start IS NULL AND EXISTS (
+            SELECT 1 FROM tag t2 WHERE t2.theme_id = ?2 AND t2.session_id = tag.session_id
+              AND t2.span_start IS NULL)
+         FROM tag WHERE theme_id = ?1",
+    )?;
+    let rows = stmt.query_map(params![from, to], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
+    })?;
+    let (mut folded, mut moved) = (Vec::new(), Vec::new());
+    for row in rows {
+        let (id, fold) = row?;
+        if fold {
+            folded.push(id);
+        } else {
+            moved.push(id);
+        }
+    }
+    Ok((folded, moved))
+}
+
+/// The ids of a theme's child themes.
+pub fn child_ids(c: &Connection, parent: &str) -> Result<Vec<String>> {
+    let mut stmt = c.prepare_cached("SELECT id FROM theme WHERE parent_id = ?1")?;
+    let rows = stmt.query_map([parent], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Put one tag on a theme.
+pub fn set_tag_theme(c: &Connection, tag_id: &str, theme_id: &str) -> Result<()> {
+    c.prepare_cached("UPDATE tag SET theme_id = ?2 WHERE id = ?1")?
+        .execute(params![tag_id, theme_id])?;
+    Ok(())
+}
+
+/// Put one theme under a parent.
+pub fn set_parent(c: &Connection, theme_id: &str, parent_id: &str) -> Result<()> {
+    c.prepare_cached("UPDATE theme SET parent_id = ?2 WHERE id = ?1")?
+        .execute(params![theme_id, parent_id])?;
+    Ok(())
+}
+
+/// The parent of a theme (`None`: no such theme; `Some(None)`: top level).
+pub fn parent_of(c: &Connection, theme_id: &str) -> Result<Option<Option<String>>> {
+    Ok(
+        c.prepare_cached("SELECT parent_id FROM theme WHERE id = ?1")?
+            .query_row([theme_id], |r| r.get(0))
+            .optional()?,
+    )
+}
+
+/// Remove a theme history event (the undo of the change it recorded).
+pub fn delete_event(c: &Connection, id: &str) -> Result<()> {
+    c.prepare_cached("DELETE FROM theme_event WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
