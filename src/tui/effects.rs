@@ -3,10 +3,12 @@
 
 use std::path::Path;
 
-use super::app::{Effect, Mode, PRow, Paged, Pane, Replay, Slow, State, Step, Write, UNDO_MAX};
-use super::worker::{Apply, Request, Work, Worker};
 use crate::domain::{today, SessionFilter, SessionKind};
 use crate::service::{Fieldwork, Result, ServiceError};
+use crate::tui::core::{
+    Effect, Mode, PRow, Paged, Pane, Replay, Slow, State, Step, Write, UNDO_MAX,
+};
+use crate::tui::worker::{Apply, Request, Work, Worker};
 
 /// Do what `update` asked. Returns true to quit.
 pub fn perform(fw: &mut Fieldwork, s: &mut State, e: Effect) -> bool {
@@ -26,9 +28,9 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: Effect) -> bool {
             locate(s, pane, id);
             Ok(())
         }
-        Effect::Coding(e) => super::coding_io::perform(fw, s, e),
-        Effect::Data(e) => super::data_io::perform(fw, s, e),
-        Effect::Sync(e) => super::sync_view::perform(fw, s, e),
+        Effect::Coding(e) => crate::tui::panes::coding::io::perform(fw, s, e),
+        Effect::Data(e) => crate::tui::panes::data::io::perform(fw, s, e),
+        Effect::Sync(e) => crate::tui::panes::conflicts::perform(fw, s, e),
     };
     if let Err(e) = r {
         s.error(e.to_string());
@@ -56,10 +58,10 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             s.queue(Slow::Coverage, false);
         }
         Pane::Search | Pane::Viewer | Pane::Matrix | Pane::Analysis => {
-            super::coding_io::load(fw, s, p)?
+            crate::tui::panes::coding::io::load(fw, s, p)?
         }
-        Pane::Redaction | Pane::Export => super::data_io::load(fw, s, p)?,
-        Pane::Agreement => super::agreement::load(s),
+        Pane::Redaction | Pane::Export => crate::tui::panes::data::io::load(fw, s, p)?,
+        Pane::Agreement => crate::tui::panes::agreement::load(s),
     }
     Ok(())
 }
@@ -165,14 +167,14 @@ pub fn request(s: &State, job: Slow) -> Work {
         Slow::Page(p) => page_work(s, p),
         Slow::Locate(p) => locate_work(s, p),
         Slow::Find(p) => find_work(s, p),
-        Slow::Search => super::coding_io::search_work(s, false),
-        Slow::SearchRanked => super::coding_io::search_work(s, true),
-        Slow::Analysis => super::coding_io::analysis_work(s),
-        Slow::Matrix => super::coding_io::matrix_work(s),
-        Slow::Data(p) => super::data_io::slow_work(s, p),
-        Slow::Register => super::data_io::register_work(),
-        Slow::Agreement => super::agreement::work(s),
-        Slow::Viewer => super::coding_io::viewer_work(s),
+        Slow::Search => crate::tui::panes::coding::io::search_work(s, false),
+        Slow::SearchRanked => crate::tui::panes::coding::io::search_work(s, true),
+        Slow::Analysis => crate::tui::panes::coding::io::analysis_work(s),
+        Slow::Matrix => crate::tui::panes::coding::io::matrix_work(s),
+        Slow::Data(p) => crate::tui::panes::data::io::slow_work(s, p),
+        Slow::Register => crate::tui::panes::data::io::register_work(),
+        Slow::Agreement => crate::tui::panes::agreement::work(s),
+        Slow::Viewer => crate::tui::panes::coding::io::viewer_work(s),
     }
 }
 
@@ -1054,12 +1056,12 @@ fn apply(
             let msg = if fw.reveal()? {
                 format!(
                     "the other coders' passages are now shown to {}",
-                    super::widgets::text::esc(&coder)
+                    crate::tui::widgets::text::esc(&coder)
                 )
             } else {
                 format!(
                     "the other coders' passages were already shown to {}",
-                    super::widgets::text::esc(&coder)
+                    crate::tui::widgets::text::esc(&coder)
                 )
             };
             (msg, None)

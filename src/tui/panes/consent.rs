@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 
 use super::{filters, panel};
 use crate::domain::{format_date, ConsentItem};
-use crate::tui::app::{Mode, State};
+use crate::tui::core::{Mode, State};
 use crate::tui::widgets::table::{cell, VTable};
 use crate::tui::widgets::text::{esc, pii, pii_opt};
 
@@ -145,4 +145,53 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         buf,
         th,
     );
+}
+
+/// The Consent pane's keys (assembled by `keymap`, in the order the help shows them).
+pub mod keys {
+    #![allow(unused_imports)]
+    use ratatui::crossterm::event::KeyCode as K;
+
+    use crate::tui::core::keys::{b, ch, code, ctrl, Binding, Cmd as C, Ctx};
+    use crate::tui::core::pane::Pane;
+    use crate::tui::panes::coding::state::CodingCmd;
+
+    pub static KEYS: &[Binding] = &[
+        // Consent
+        b!(
+            Ctx::Pane(Pane::Consent),
+            [ch('/')],
+            C::Search,
+            "search as you type",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Consent),
+            [ch('s')],
+            C::FilterSite,
+            "filter by site (cycles)",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Consent),
+            [ch('x')],
+            C::ClearFilters,
+            "clear filters and search",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Consent),
+            [ch('r')],
+            C::RecordConsent,
+            "record a consent form",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Consent),
+            [ch('w')],
+            C::Withdraw,
+            "record a withdrawal (asks to confirm)",
+            true
+        ),
+    ];
 }

@@ -12,7 +12,7 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragrap
 use super::panel;
 use crate::domain::parse_date;
 use crate::service::coverage::Coverage;
-use crate::tui::app::{page_top, State};
+use crate::tui::core::{page_top, State};
 use crate::tui::widgets::text::{esc, fit, pii};
 
 /// A Coverage panel that scrolls: its border is highlighted when `f` has given it the
@@ -67,7 +67,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         );
         return;
     };
-    let updating = s.stale[crate::tui::app::Pane::Coverage.index()];
+    let updating = s.stale[crate::tui::core::Pane::Coverage.index()];
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let [matrix, cats, obs, people] = Layout::vertical([
@@ -333,7 +333,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(
-            if s.cov_focus + 1 == crate::tui::app::COVERAGE_PANELS.len() {
+            if s.cov_focus + 1 == crate::tui::core::COVERAGE_PANELS.len() {
                 th.focus_border()
             } else {
                 th.border()
@@ -449,4 +449,32 @@ fn progress_chart(s: &State, c: &Coverage, area: Rect, buf: &mut Buffer) {
                 .style(th.dim()),
         );
     chart.render(area, buf);
+}
+
+/// The Coverage pane's keys (assembled by `keymap`, in the order the help shows them).
+pub mod keys {
+    #![allow(unused_imports)]
+    use ratatui::crossterm::event::KeyCode as K;
+
+    use crate::tui::core::keys::{b, ch, code, ctrl, Binding, Cmd as C, Ctx};
+    use crate::tui::core::pane::Pane;
+    use crate::tui::panes::coding::state::CodingCmd;
+
+    pub static KEYS: &[Binding] = &[
+        // Coverage
+        b!(
+            Ctx::Pane(Pane::Coverage),
+            [code(K::Enter)],
+            C::Jump,
+            "go to the record the selected gap is about",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Coverage),
+            [ch('f')],
+            C::CoverageFocus,
+            "focus the next panel: ↑/↓, PgUp/PgDn scroll it (the gaps: move the selection)",
+            true
+        ),
+    ];
 }

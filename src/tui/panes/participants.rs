@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use super::{filters, panel};
 use crate::domain::{format_date, ConsentItem, ItemState};
 use crate::service::consent::ConsentRow;
-use crate::tui::app::State;
+use crate::tui::core::State;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::table::{cell, VTable};
 use crate::tui::widgets::text::{esc, pii, pii_opt};
@@ -77,13 +77,13 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             Some(q) => format!(
                 " search: {}{}",
                 crate::tui::widgets::text::typed(s.privacy, q),
-                if s.mode == crate::tui::app::Mode::Search {
+                if s.mode == crate::tui::core::Mode::Search {
                     "▏"
                 } else {
                     ""
                 }
             ),
-            None if s.mode == crate::tui::app::Mode::Search => " search: ▏".into(),
+            None if s.mode == crate::tui::core::Mode::Search => " search: ▏".into(),
             None => String::new(),
         }
     );
@@ -213,4 +213,95 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     if detail.width > 0 {
         panel("Detail", lines, detail, buf, th);
     }
+}
+
+/// The Participants pane's keys (assembled by `keymap`, in the order the help shows them).
+pub mod keys {
+    #![allow(unused_imports)]
+    use ratatui::crossterm::event::KeyCode as K;
+
+    use crate::tui::core::keys::{b, ch, code, ctrl, Binding, Cmd as C, Ctx};
+    use crate::tui::core::pane::Pane;
+    use crate::tui::panes::coding::state::CodingCmd;
+
+    pub static KEYS: &[Binding] = &[
+        // Participants
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('/')],
+            C::Search,
+            "search (name, code, organisation, job title) as you type",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('s')],
+            C::FilterSite,
+            "filter by site (cycles)",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('c')],
+            C::FilterCategory,
+            "filter by role category (cycles)",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('f')],
+            C::FilterStatus,
+            "filter by recruitment status (cycles)",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('p')],
+            C::FilterPhase,
+            "filter by phase interviewed (cycles)",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('x')],
+            C::ClearFilters,
+            "clear filters and search",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('a')],
+            C::AddParticipant,
+            "add a participant",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('e')],
+            C::EditParticipant,
+            "edit the participant",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('t')],
+            C::ChangeStatus,
+            "change recruitment status",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('r')],
+            C::RecordConsent,
+            "record consent for the participant",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('i')],
+            C::LogInterview,
+            "log an interview with the participant",
+            false
+        ),
+    ];
 }

@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 
 use super::filters;
 use crate::domain::{format_date, today, SessionKind, SessionStatus};
-use crate::tui::app::State;
+use crate::tui::core::State;
 use crate::tui::widgets::table::{cell, VTable};
 use crate::tui::widgets::text::{esc, pii_opt};
 
@@ -116,4 +116,95 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             ),
         ]
     });
+}
+
+/// The Sessions pane's keys (assembled by `keymap`, in the order the help shows them).
+pub mod keys {
+    #![allow(unused_imports)]
+    use ratatui::crossterm::event::KeyCode as K;
+
+    use crate::tui::core::keys::{b, ch, code, ctrl, Binding, Cmd as C, Ctx};
+    use crate::tui::core::pane::Pane;
+    use crate::tui::panes::coding::state::CodingCmd;
+
+    pub static KEYS: &[Binding] = &[
+        // Sessions
+        b!(
+            Ctx::Pane(Pane::Sessions),
+            [ch('/')],
+            C::Search,
+            "search: jump to the first session matching (date, code, site, kind, status, title)",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Sessions),
+            [ch('p')],
+            C::FilterPhase,
+            "filter by phase (cycles)",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Sessions),
+            [ch('s')],
+            C::FilterSite,
+            "filter by site (cycles)",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Sessions),
+            [ch('f')],
+            C::FilterKind,
+            "filter by kind: interview, observation, document",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Sessions),
+            [ch('v')],
+            C::FilterSessionStatus,
+            "show upcoming (scheduled), done, cancelled or all",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Sessions),
+            [ch('o')],
+            C::ToggleOrder,
+            "oldest or newest first",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Sessions),
+            [ch('x')],
+            C::ClearFilters,
+            "clear filters",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Sessions),
+            [ch('i')],
+            C::LogInterview,
+            "log an interview that took place",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Sessions),
+            [ch('n')],
+            C::ScheduleInterview,
+            "schedule an interview",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Sessions),
+            [ch('d')],
+            C::CompleteInterview,
+            "mark the scheduled interview done or cancelled (asks first if it is not scheduled; cancelling asks)",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Sessions),
+            [ch('m')],
+            C::LogObservation,
+            "log an observed meeting",
+            true
+        ),
+    ];
 }

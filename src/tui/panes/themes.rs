@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::panel;
 use crate::domain::{format_date, ThemeStatus};
-use crate::tui::app::{page_top, State};
+use crate::tui::core::{page_top, State};
 use crate::tui::widgets::text::{esc, fit, pii_opt, MASK};
 
 pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
@@ -174,4 +174,95 @@ fn quotes_panel(s: &State, area: Rect, buf: &mut Buffer) {
         buf,
         th,
     );
+}
+
+/// The Themes pane's keys (assembled by `keymap`, in the order the help shows them).
+pub mod keys {
+    #![allow(unused_imports)]
+    use ratatui::crossterm::event::KeyCode as K;
+
+    use crate::tui::core::keys::{b, ch, code, ctrl, Binding, Cmd as C, Ctx};
+    use crate::tui::core::pane::Pane;
+    use crate::tui::panes::coding::state::CodingCmd;
+
+    pub static KEYS: &[Binding] = &[
+        // Themes
+        b!(
+            Ctx::Pane(Pane::Themes),
+            [ch('/')],
+            C::Search,
+            "search: jump to the first theme whose path matches",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Themes),
+            [ch(' ')],
+            C::MarkTheme,
+            "mark or unmark the theme for tagging",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Themes),
+            [ch('t')],
+            C::TagSession,
+            "tag the session selected in Sessions with the marked themes",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Themes),
+            [ch('a')],
+            C::AddTheme,
+            "add a theme",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Themes),
+            [ch('r')],
+            C::RenameTheme,
+            "rename the theme",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Themes),
+            [ch('M')],
+            C::MergeTheme,
+            "merge the theme into another (asks to confirm)",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Themes),
+            [ch('X')],
+            C::RetireTheme,
+            "retire the theme (asks to confirm)",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Themes),
+            [ch('A')],
+            C::ShowAllThemes,
+            "show or hide retired and merged themes",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Themes),
+            [ch('s')],
+            C::Coding(CodingCmd::QuoteSite),
+            "quotes: filter by site (cycles)",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Themes),
+            [ch('p')],
+            C::Coding(CodingCmd::QuotePhase),
+            "quotes: filter by phase (cycles)",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Themes),
+            [ch('c')],
+            C::Coding(CodingCmd::QuoteCategory),
+            "quotes: filter by role category (cycles)",
+            false
+        ),
+    ];
 }

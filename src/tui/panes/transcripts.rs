@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 
-use crate::tui::app::State;
+use crate::tui::core::State;
 use crate::tui::widgets::table::{cell, VTable};
 use crate::tui::widgets::text::{esc, pii};
 
@@ -88,4 +88,67 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             cell(esc(&verified), th.dim()),
         ]
     });
+}
+
+/// The Transcripts pane's keys (assembled by `keymap`, in the order the help shows them).
+pub mod keys {
+    #![allow(unused_imports)]
+    use ratatui::crossterm::event::KeyCode as K;
+
+    use crate::tui::core::keys::{b, ch, code, ctrl, Binding, Cmd as C, Ctx};
+    use crate::tui::core::pane::Pane;
+    use crate::tui::panes::coding::state::CodingCmd;
+
+    pub static KEYS: &[Binding] = &[
+        // Transcripts
+        b!(
+            Ctx::Pane(Pane::Transcripts),
+            [ch('/')],
+            C::Search,
+            "search: jump to the first interview matching (date, code, site, state, path)",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Transcripts),
+            [ch('l')],
+            C::LinkTranscript,
+            "link a transcript file to the interview",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Transcripts),
+            [ch('v')],
+            C::Verify,
+            "re-verify every linked file (hashes them)",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Transcripts),
+            [ch('R')],
+            C::Relink,
+            "relink moved files found by their hash (asks to confirm)",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Transcripts),
+            [code(K::Enter)],
+            C::Coding(CodingCmd::OpenTranscript),
+            "read and tag the imported text in the Viewer",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Transcripts),
+            [ch('i')],
+            C::Coding(CodingCmd::Import),
+            "import the linked file's text (re-import keeps tagged passages anchored; a re-import asks to confirm)",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Transcripts),
+            [ch('I')],
+            C::Coding(CodingCmd::ImportAll),
+            "import every transcript file under the transcripts root (naming pattern; asks to confirm)",
+            false
+        ),
+    ];
 }
