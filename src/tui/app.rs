@@ -7,24 +7,7 @@ use ratatui::crossterm::event::{
 
 pub use super::core::*;
 use super::keymap;
-use super::widgets::form::{Field, Form};
-use crate::domain::{
-    format_date, Answer, ConsentMode, InterviewMode, Participant, ParticipantFilter,
-    ParticipantInput, RecordingStatus, SessionFilter, SessionKind, SessionStatus, Status,
-    ThemeStatus, TranscriptionStatus, WithdrawalScope,
-};
-use crate::service::consent::ConsentInput;
-use crate::service::sessions::{InterviewInput, ObservationInput};
-use crate::service::{Reference, Version};
-
-fn opts<T: Copy + std::fmt::Display>(all: &[T]) -> Vec<(String, String)> {
-    all.iter().map(|v| (v.to_string(), v.to_string())).collect()
-}
-
-fn with_unset(mut v: Vec<(String, String)>, label: &str) -> Vec<(String, String)> {
-    v.insert(0, (String::new(), label.to_string()));
-    v
-}
+use crate::domain::{ParticipantFilter, SessionFilter, SessionKind, SessionStatus, Status};
 
 /// Turn an action into state changes; return what the loop must do.
 pub fn update(s: &mut State, action: Action) -> Option<Effect> {
@@ -33,7 +16,7 @@ pub fn update(s: &mut State, action: Action) -> Option<Effect> {
             if ev.kind != KeyEventKind::Press {
                 return None;
             }
-            if let Some(effect) = super::sync_view::key(s, &ev) {
+            if let Some(effect) = super::panes::conflicts::key(s, &ev) {
                 return effect;
             }
             // The next-step hint lasts until the next key.
@@ -177,9 +160,9 @@ fn text(s: &mut State, c: char) -> Option<Effect> {
         }
         Mode::Search if s.pane == Pane::Search => {
             s.coding.search.query.push(c);
-            super::coding::search_typed(s)
+            super::panes::coding::search_typed(s)
         }
-        Mode::Search if s.pane == Pane::Redaction => super::data::text(s, c),
+        Mode::Search if s.pane == Pane::Redaction => super::panes::data::text(s, c),
         Mode::Search => {
             let f = search_filter(s);
             f.search.get_or_insert_with(String::new).push(c);
@@ -309,10 +292,10 @@ fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
             return None;
         }
         Pane::Search | Pane::Viewer | Pane::Matrix | Pane::Analysis => {
-            return super::coding::move_sel(s, d, abs)
+            return super::panes::coding::move_sel(s, d, abs)
         }
-        Pane::Redaction | Pane::Export => return super::data::move_sel(s, d, abs),
-        Pane::Agreement => return super::agreement::move_sel(s, d, abs),
+        Pane::Redaction | Pane::Export => return super::panes::data::move_sel(s, d, abs),
+        Pane::Agreement => return super::panes::agreement::move_sel(s, d, abs),
     };
     if load {
         Some(Effect::Load(pane))
@@ -330,9 +313,9 @@ fn page(s: &State) -> isize {
 fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
     match cmd {
         Cmd::Quit => Some(Effect::Quit),
-        Cmd::Coding(c) => super::coding::command(s, c),
-        Cmd::Data(c) => super::data::command(s, c),
-        Cmd::Agreement(c) => super::agreement::command(s, c),
+        Cmd::Coding(c) => super::panes::coding::command(s, c),
+        Cmd::Data(c) => super::panes::data::command(s, c),
+        Cmd::Agreement(c) => super::panes::agreement::command(s, c),
         Cmd::Help => {
             s.help_filter.clear();
             s.help_top = 0;
@@ -347,11 +330,11 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         Cmd::NextPane => go(s, s.pane.offset(1)),
         Cmd::PrevPane => go(s, s.pane.offset(-1)),
         Cmd::Go(p) => go(s, p),
-        Cmd::OpenConflicts => super::sync_view::open(s),
+        Cmd::OpenConflicts => super::panes::conflicts::open(s),
         Cmd::TogglePrivacy => {
             s.privacy = !s.privacy;
             if s.privacy && !s.coding.search.hits.is_empty() {
-                super::coding::search_typed(s);
+                super::panes::coding::search_typed(s);
             }
             s.info(if s.privacy {
                 "privacy mode on: direct identifiers are masked"
@@ -432,9 +415,9 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         }
         Cmd::SearchBackspace if s.pane == Pane::Search => {
             s.coding.search.query.pop();
-            super::coding::search_typed(s)
+            super::panes::coding::search_typed(s)
         }
-        Cmd::SearchBackspace if s.pane == Pane::Redaction => super::data::backspace(s),
+        Cmd::SearchBackspace if s.pane == Pane::Redaction => super::panes::data::backspace(s),
         Cmd::SearchBackspace if finds_in_list(s.pane) => {
             s.find.pop();
             find(s)
@@ -498,413 +481,28 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             }
             reload_list(s)
         }
-        Cmd::AddParticipant => {
-            let f = participant_form(&s.reference, None, "Add a participant");
-            s.open_form(FormKind::AddParticipant, f);
-            None
+        Cmd::AddParticipant | Cmd::EditParticipant | Cmd::ChangeStatus => {
+            super::panes::participants::command(s, cmd)
         }
-        Cmd::EditParticipant => {
-            let Some(r) = s.participants.current() else {
-                s.error("no participant selected");
-                return None;
-            };
-            let id = r.p.id.clone();
-            let f = participant_form(
-                &s.reference,
-                Some(&r.p),
-                &format!("Edit participant {}", r.p.code),
-            );
-            s.open_form(FormKind::EditParticipant { id }, f);
-            None
-        }
-        Cmd::ChangeStatus => {
-            let Some(r) = s.participants.current() else {
-                s.error("no participant selected");
-                return None;
-            };
-            let statuses: Vec<Status> = Status::ALL
-                .iter()
-                .copied()
-                .filter(|x| *x != Status::Withdrawn)
-                .collect();
-            let f = Form::new(
-                format!("Status of {} (now {})", r.p.code, r.p.status),
-                vec![
-                    Field::choice("status", "New status", opts(&statuses))
-                        .with(r.p.status.as_str()),
-                    Field::date("date", "Date", Some(crate::domain::today())).required(),
-                    Field::text("note", "Note").pii(),
-                ],
-            );
-            let id = r.p.id.clone();
-            // Opened on the status the list shows (even one the choices leave out).
-            let mut f = f;
-            f.rebase("status", r.p.status.as_str());
-            s.open_form(FormKind::Status { id }, f);
-            None
-        }
-        Cmd::RecordConsent => {
-            let Some((pid, code)) = s.selected_participant() else {
-                s.error("no participant selected");
-                return None;
-            };
-            let answers = with_unset(opts(Answer::ALL), "unset (not on the form)");
-            let mut fields = vec![
-                Field::date("date", "Date signed", Some(s.default_date())).required(),
-                Field::choice("mode", "Mode", opts(ConsentMode::ALL)),
-                Field::text("form_version", "Form version")
-                    .with(s.reference.consent_form_version.clone()),
-            ];
-            for (key, label) in [
-                ("take_part", "Take part"),
-                ("audio", "Audio recording"),
-                ("quotes", "Anonymised quotes"),
-                ("archiving", "Archiving/sharing"),
-                ("follow_up", "Follow-up contact"),
-            ] {
-                fields.push(Field::choice(key, label, answers.clone()));
-            }
-            fields.push(Field::text("file_ref", "Signed form ref").pii());
-            s.open_form(
-                FormKind::Consent { pid },
-                Form::new(format!("Record consent for {code}"), fields),
-            );
-            None
-        }
-        Cmd::Withdraw => {
-            let Some((pid, code)) = s.selected_participant() else {
-                s.error("no participant selected");
-                return None;
-            };
-            let f = Form::new(
-                format!("Withdrawal of {code}"),
-                vec![
-                    Field::choice("scope", "Scope", opts(WithdrawalScope::ALL)),
-                    Field::date("date", "Date", Some(crate::domain::today())).required(),
-                    Field::text("reason", "Reason").pii(),
-                ],
-            );
-            s.open_form(FormKind::Withdraw { pid }, f);
-            None
-        }
-        Cmd::LogInterview | Cmd::ScheduleInterview => {
-            let code = match s.pane {
-                Pane::Participants | Pane::Consent => s.selected_participant().map(|p| p.1),
-                _ => None,
-            };
-            let scheduled = cmd == Cmd::ScheduleInterview;
-            let mut statuses = vec![SessionStatus::Done, SessionStatus::Scheduled];
-            if scheduled {
-                statuses.reverse();
-            }
-            let phases = with_unset(
-                s.reference
-                    .phases
-                    .iter()
-                    .map(|p| (p.number.to_string(), format!("{} {}", p.number, p.name)))
-                    .collect(),
-                "from the date",
-            );
-            let f = Form::new(
-                if scheduled {
-                    "Schedule an interview"
-                } else {
-                    "Log an interview"
-                },
-                vec![
-                    Field::text("participant", "Participant code")
-                        .required()
-                        .with(code.unwrap_or_default()),
-                    Field::date("date", "Date", Some(s.default_date())).required(),
-                    Field::choice("status", "Status", opts(&statuses)),
-                    Field::choice("phase", "Phase", phases),
-                    Field::choice("mode", "Mode", opts(InterviewMode::ALL)),
-                    Field::number("duration", "Minutes"),
-                    Field::choice(
-                        "recording",
-                        "Recording",
-                        with_unset(opts(RecordingStatus::ALL), "not yet known"),
-                    ),
-                    Field::choice(
-                        "transcription",
-                        "Transcription",
-                        opts(TranscriptionStatus::ALL),
-                    ),
-                    Field::choice(
-                        "allow_gap",
-                        "Without consent",
-                        vec![
-                            ("no".into(), "refuse".into()),
-                            ("yes".into(), "log as a consent gap".into()),
-                        ],
-                    ),
-                    Field::text("notes", "Notes").pii(),
-                ],
-            );
-            s.open_form(FormKind::Interview, f);
-            None
-        }
-        Cmd::CompleteInterview => {
-            let Some(x) = s.sessions.current() else {
-                s.error("no session selected");
-                return None;
-            };
-            if x.kind != SessionKind::Interview {
-                s.error("only interviews are completed here");
-                return None;
-            }
-            if x.status != SessionStatus::Scheduled && !s.confirmed {
-                let who: Vec<&str> = x.participants.iter().map(|p| p.code.as_str()).collect();
-                let q = format!(
-                    "The interview of {} ({}) is already {}. Change its status?",
-                    format_date(x.date),
-                    who.join(", "),
-                    x.status
-                );
-                s.ask_cmd(q, Cmd::CompleteInterview);
-                return None;
-            }
-            let sid = x.id.clone();
-            let f = Form::new(
-                format!("Complete the interview of {}", format_date(x.date)),
-                vec![
-                    Field::choice(
-                        "status",
-                        "Status",
-                        opts(&[SessionStatus::Done, SessionStatus::Cancelled]),
-                    )
-                    .with(x.status.as_str()),
-                    Field::date("date", "Date", Some(x.date)).required(),
-                    Field::number("duration", "Minutes"),
-                    Field::choice(
-                        "recording",
-                        "Recording",
-                        with_unset(opts(RecordingStatus::ALL), "not yet known"),
-                    ),
-                    Field::choice(
-                        "allow_gap",
-                        "Without consent",
-                        vec![
-                            ("no".into(), "refuse".into()),
-                            ("yes".into(), "log as a consent gap".into()),
-                        ],
-                    ),
-                ],
-            );
-            // Opened on the interview's status and date as the list shows them.
-            let mut f = f;
-            f.rebase("status", x.status.as_str());
-            s.open_form(FormKind::Complete { sid }, f);
-            None
-        }
-        Cmd::LogObservation => {
-            let mts = s
-                .reference
-                .meeting_types
-                .iter()
-                .map(|m| (m.code.clone(), format!("{} – {}", m.code, m.name)))
-                .collect();
-            let sites = s
-                .reference
-                .sites
-                .iter()
-                .map(|m| (m.code.clone(), format!("{} – {}", m.code, m.name)))
-                .collect();
-            let f = Form::new(
-                "Log an observed meeting",
-                vec![
-                    Field::choice("meeting_type", "Meeting type", mts),
-                    Field::choice("site", "Site", sites),
-                    Field::date("date", "Date", Some(s.default_date())).required(),
-                    Field::choice(
-                        "status",
-                        "Status",
-                        opts(&[SessionStatus::Done, SessionStatus::Scheduled]),
-                    ),
-                    Field::text("title", "Title").pii(),
-                    Field::number("attendees", "Attendees"),
-                    Field::number("duration", "Minutes"),
-                    Field::text("notes", "Notes").pii(),
-                ],
-            );
-            s.open_form(FormKind::Observation, f);
-            None
-        }
-        Cmd::LinkTranscript => {
-            let Some(t) = s.transcripts.current() else {
-                s.error("no interview selected");
-                return None;
-            };
-            let sid = t.session_id.clone();
-            let f = Form::new(
-                format!(
-                    "Link a transcript to the interview of {} ({})",
-                    t.date,
-                    t.participants.join(", ")
-                ),
-                vec![
-                    Field::path("path", "File").required(),
-                    Field::choice(
-                        "replace",
-                        "Existing link",
-                        vec![
-                            ("no".into(), "keep (refuse)".into()),
-                            ("yes".into(), "replace".into()),
-                        ],
-                    )
-                    .with(if t.transcript.is_some() { "yes" } else { "no" }),
-                ],
-            );
-            s.open_form(FormKind::Link { sid }, f);
-            None
-        }
-        Cmd::Verify => Some(Effect::Write(Write::Verify { relink: false })),
-        Cmd::Relink => {
-            s.ask(
-                "Relink every moved transcript file to where its hash is found under the transcripts root?".into(),
-                Write::Verify { relink: true },
-            );
-            None
-        }
-        Cmd::AddTheme => {
-            let fws = s.themes.iter().map(|t| t.framework.clone()).fold(
-                Vec::<String>::new(),
-                |mut v, f| {
-                    if !v.contains(&f) {
-                        v.push(f);
-                    }
-                    v
-                },
-            );
-            let parents = with_unset(s.active_theme_options(), "top level");
-            let cur_fw = s
-                .current_theme()
-                .map(|t| t.framework.clone())
-                .unwrap_or_default();
-            let f = Form::new(
-                "Add a theme",
-                vec![
-                    Field::text("name", "Name").required(),
-                    Field::choice(
-                        "framework",
-                        "Framework",
-                        fws.into_iter().map(|f| (f.clone(), f)).collect(),
-                    )
-                    .with(cur_fw),
-                    Field::choice("parent", "Under", parents),
-                ],
-            );
-            s.open_form(FormKind::AddTheme, f);
-            None
-        }
-        Cmd::RenameTheme => {
-            let t = s.current_theme()?;
-            let (id, name, path) = (t.id.clone(), t.name.clone(), t.path.clone());
-            let f = Form::new(
-                format!("Rename {path}"),
-                vec![Field::text("name", "New name").required().with(name)],
-            );
-            s.open_form(FormKind::RenameTheme { id }, f);
-            None
-        }
-        Cmd::MergeTheme => {
-            let t = s.current_theme()?;
-            let id = t.id.clone();
-            let path = t.path.clone();
-            let targets: Vec<(String, String)> = s
-                .themes
-                .iter()
-                .filter(|x| {
-                    x.status == ThemeStatus::Active
-                        && x.id != id
-                        && !x.path.starts_with(&format!("{path}/"))
-                })
-                .map(|x| (x.id.clone(), x.path.clone()))
-                .collect();
-            let f = Form::new(
-                format!("Merge {path} into…"),
-                vec![Field::choice("into", "Into", targets)],
-            );
-            s.open_form(FormKind::MergeTheme { id }, f);
-            None
-        }
-        Cmd::RetireTheme => {
-            let t = s.current_theme()?;
-            let q = format!("Retire the theme {}? Its {} tag(s) are kept; it can no longer be used for tagging.", t.path, t.tag_count);
-            s.ask(q, Write::RetireTheme { id: t.id.clone() });
-            None
+        Cmd::RecordConsent | Cmd::Withdraw => super::panes::consent::command(s, cmd),
+        Cmd::LogInterview
+        | Cmd::ScheduleInterview
+        | Cmd::CompleteInterview
+        | Cmd::LogObservation => super::panes::sessions::command(s, cmd),
+        Cmd::LinkTranscript | Cmd::Verify | Cmd::Relink => {
+            super::panes::transcripts::command(s, cmd)
         }
         Cmd::MarkTheme => {
-            if let Some(t) = s.current_theme() {
-                let id = t.id.clone();
-                if let Some(i) = s.marked.iter().position(|m| *m == id) {
-                    s.marked.remove(i);
-                } else {
-                    s.marked.push(id);
-                }
-            }
+            super::panes::themes::mark(s);
             move_sel(s, 1, None)
         }
-        Cmd::TagSession => {
-            let Some(sess) = s.sessions.current() else {
-                s.error("select a session in the Sessions pane (3) first");
-                return None;
-            };
-            let themes = if s.marked.is_empty() {
-                s.current_theme()
-                    .map(|t| vec![t.id.clone()])
-                    .unwrap_or_default()
-            } else {
-                s.marked.clone()
-            };
-            if themes.is_empty() {
-                s.error("no theme selected");
-                return None;
-            }
-            s.marked.clear();
-            Some(Effect::Write(Write::Tag {
-                session: sess.id.clone(),
-                themes,
-            }))
-        }
-        Cmd::ShowAllThemes => {
-            s.show_all_themes = !s.show_all_themes;
-            s.theme_sel = 0;
-            Some(Effect::Load(Pane::Themes))
-        }
-        Cmd::CoverageFocus => {
-            s.cov_focus = (s.cov_focus + 1) % COVERAGE_PANELS.len();
-            s.info(format!(
-                "Coverage: ↑/↓ now move the {} panel",
-                COVERAGE_PANELS[s.cov_focus]
-            ));
-            None
-        }
-        Cmd::Jump => {
-            let gap = s
-                .coverage
-                .as_ref()
-                .and_then(|c| c.gaps.get(s.gap_sel))
-                .cloned();
-            let g = gap?;
-            let pane = match (g.entity.as_str(), g.kind.as_str()) {
-                ("participant", _) => Pane::Participants,
-                ("session", k) if k.contains("transcript") => Pane::Transcripts,
-                ("session", _) => Pane::Sessions,
-                _ => {
-                    s.info(g.action.clone());
-                    return None;
-                }
-            };
-            s.pane = pane;
-            match pane {
-                Pane::Participants => s.pfilter = ParticipantFilter::default(),
-                Pane::Sessions => s.sfilter = SessionFilter::default(),
-                _ => {}
-            }
-            s.info(format!("to do: {}", g.action));
-            Some(Effect::Locate { pane, id: g.id })
-        }
+        Cmd::AddTheme
+        | Cmd::RenameTheme
+        | Cmd::MergeTheme
+        | Cmd::RetireTheme
+        | Cmd::TagSession
+        | Cmd::ShowAllThemes => super::panes::themes::command(s, cmd),
+        Cmd::CoverageFocus | Cmd::Jump => super::panes::coverage::command(s, cmd),
         Cmd::FormNext | Cmd::FormPrev => {
             if let Some((_, f)) = &mut s.form {
                 if cmd == Cmd::FormNext {
@@ -960,11 +558,11 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                 Mode::Search if s.pane == Pane::Search => {
                     s.coding.search.query.clear();
                     s.mode = Mode::Normal;
-                    return super::coding::search_typed(s);
+                    return super::panes::coding::search_typed(s);
                 }
                 Mode::Search if s.pane == Pane::Redaction => {
                     s.mode = Mode::Normal;
-                    return super::data::cancel_text(s);
+                    return super::panes::data::cancel_text(s);
                 }
                 Mode::Search if finds_in_list(s.pane) => {
                     // The selection stays where the search took it.
@@ -1034,77 +632,6 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
     }
 }
 
-fn participant_form(r: &Reference, p: Option<&Participant>, title: &str) -> Form {
-    let sites = r
-        .sites
-        .iter()
-        .map(|x| (x.code.clone(), format!("{} – {}", x.code, x.name)))
-        .collect();
-    let roles = r
-        .roles
-        .iter()
-        .map(|x| (x.code.clone(), format!("{} › {}", x.category_name, x.name)))
-        .collect();
-    let v = |o: Option<&String>| o.cloned().unwrap_or_default();
-    let mut f = vec![
-        Field::text("name", "Name").required().pii(),
-        Field::choice("site", "Site", sites),
-        Field::choice("role", "Role", roles),
-        Field::text("email", "Email").pii(),
-        Field::text("phone", "Phone").pii(),
-        Field::text("organisation", "Organisation").pii(),
-        Field::text("job title", "Job title").pii(),
-        Field::text("notes", "Notes").pii(),
-    ];
-    if let Some(p) = p {
-        f[0].value = p.name.clone();
-        f[1] = f[1].clone().with(p.site.clone());
-        f[2] = f[2].clone().with(p.role.clone());
-        f[3].value = v(p.email.as_ref());
-        f[4].value = v(p.phone.as_ref());
-        f[5].value = v(p.organisation.as_ref());
-        f[6].value = v(p.job_title.as_ref());
-        f[7].value = v(p.notes.as_ref());
-    }
-    Form::new(title, f)
-}
-
-fn answer(f: &Form, key: &str) -> Option<Answer> {
-    f.get(key).parse().ok()
-}
-
-fn participant_input(f: &Form) -> ParticipantInput {
-    ParticipantInput {
-        name: Some(f.get("name")),
-        email: Some(f.get("email")),
-        phone: Some(f.get("phone")),
-        organisation: Some(f.get("organisation")),
-        job_title: Some(f.get("job title")),
-        role: Some(f.get("role")),
-        site: Some(f.get("site")),
-        notes: Some(f.get("notes")),
-        status: None,
-        allow_duplicate_unique_role: false,
-    }
-}
-
-/// The participant's current values, as an edit that restores them.
-pub fn input_of(p: &Participant) -> ParticipantInput {
-    let v = |o: &Option<String>| Some(o.clone().unwrap_or_default());
-    ParticipantInput {
-        name: Some(p.name.clone()),
-        email: v(&p.email),
-        phone: v(&p.phone),
-        organisation: v(&p.organisation),
-        job_title: v(&p.job_title),
-        role: Some(p.role.clone()),
-        site: Some(p.site.clone()),
-        notes: v(&p.notes),
-        status: None,
-        allow_duplicate_unique_role: false,
-    }
-}
-
 fn submit(s: &mut State) -> Option<Effect> {
     let (kind, form) = s.form.as_mut()?;
     form.clear_errors();
@@ -1131,250 +658,28 @@ fn submit(s: &mut State) -> Option<Effect> {
         return None;
     }
     let f = form.clone();
-    let w = match kind.clone() {
-        FormKind::AddParticipant => Write::AddParticipant(ParticipantInput {
-            status: None,
-            ..participant_input(&f)
-        }),
-        FormKind::EditParticipant { id } => {
-            // Only the fields the user changed; the values the form opened with undo them.
-            let changed = |key: &str| edited(&f, key).then(|| f.get(key));
-            let was = |key: &str| {
-                edited(&f, key).then(|| f.opened_value(key).unwrap_or_default().to_string())
-            };
-            let pick = |g: &dyn Fn(&str) -> Option<String>| ParticipantInput {
-                name: g("name"),
-                email: g("email"),
-                phone: g("phone"),
-                organisation: g("organisation"),
-                job_title: g("job title"),
-                role: g("role"),
-                site: g("site"),
-                notes: g("notes"),
-                status: None,
-                allow_duplicate_unique_role: false,
-            };
-            Write::EditParticipant {
-                id,
-                input: pick(&changed),
-                before: Some(pick(&was)),
-                opened: Some(version_of(&f)),
-            }
+    let kind = kind.clone();
+    match kind {
+        FormKind::AddParticipant | FormKind::EditParticipant { .. } | FormKind::Status { .. } => {
+            super::panes::participants::submit(s, kind, f)
         }
-        FormKind::Status { id } => {
-            // The status the form was opened on: the version, and what undo goes back to.
-            let before = f.opened_value("status").and_then(|v| v.parse().ok());
-            Write::SetStatus {
-                id,
-                status: f.get("status").parse().unwrap_or(Status::Identified),
-                date: f.date("date"),
-                note: f.opt("note"),
-                before,
-            }
+        FormKind::Consent { .. } | FormKind::Withdraw { .. } => {
+            super::panes::consent::submit(s, kind, f)
         }
-        FormKind::Consent { pid } => Write::RecordConsent {
-            pid,
-            input: ConsentInput {
-                date: f.date("date"),
-                form_version: f.opt("form_version"),
-                form_file: None,
-                mode: f.get("mode").parse().ok(),
-                taken_by: None,
-                take_part: answer(&f, "take_part"),
-                audio: answer(&f, "audio"),
-                quotes: answer(&f, "quotes"),
-                archiving: answer(&f, "archiving"),
-                follow_up: answer(&f, "follow_up"),
-                file_ref: f.opt("file_ref"),
-            },
-        },
-        FormKind::Withdraw { pid } => {
-            let scope: WithdrawalScope = f
-                .get("scope")
-                .parse()
-                .unwrap_or(WithdrawalScope::NoFurtherContact);
-            let code = s.selected_participant().map(|p| p.1).unwrap_or_default();
-            let q = format!(
-                "Record the withdrawal of {code} ({scope})? A withdrawal is permanent: it cannot be edited or undone."
-            );
-            s.ask(
-                q,
-                Write::Withdraw {
-                    pid,
-                    scope,
-                    date: f.date("date"),
-                    reason: f.opt("reason"),
-                },
-            );
-            return None;
+        FormKind::Interview | FormKind::Complete { .. } | FormKind::Observation => {
+            super::panes::sessions::submit(s, kind, f)
         }
-        FormKind::Interview => Write::LogInterview(InterviewInput {
-            participants: f
-                .get("participant")
-                .split([',', ' '])
-                .filter(|x| !x.is_empty())
-                .map(str::to_string)
-                .collect(),
-            date: f.date("date"),
-            phase: f.get("phase").parse().ok(),
-            site: None,
-            status: f.get("status").parse().ok(),
-            mode: f.get("mode").parse().ok(),
-            duration_min: f.number("duration"),
-            interviewer: None,
-            recording: f.get("recording").parse().ok(),
-            transcription: f.get("transcription").parse().ok(),
-            notes: f.opt("notes"),
-            allow_gap: f.get("allow_gap") == "yes",
-        }),
-        FormKind::Complete { sid } if f.get("status") == "cancelled" => {
-            let q = format!(
-                "Cancel the interview of {}? A cancelled interview no longer counts toward coverage.",
-                f.get("date")
-            );
-            s.ask(
-                q,
-                Write::CompleteInterview {
-                    sid,
-                    status: SessionStatus::Cancelled,
-                    date: f.date("date"),
-                    duration: f.number("duration"),
-                    recording: f.get("recording").parse().ok(),
-                    allow_gap: f.get("allow_gap") == "yes",
-                    opened: Some(Version::new(
-                        f.opened
-                            .iter()
-                            .filter(|(k, _)| matches!(*k, "status" | "date"))
-                            .map(|(k, v)| (*k, v.clone())),
-                    )),
-                },
-            );
-            return None;
+        FormKind::Link { .. } => super::panes::transcripts::submit(s, kind, f),
+        FormKind::AddTheme | FormKind::RenameTheme { .. } | FormKind::MergeTheme { .. } => {
+            super::panes::themes::submit(s, kind, f)
         }
-        FormKind::Complete { sid } => Write::CompleteInterview {
-            sid,
-            status: f.get("status").parse().unwrap_or(SessionStatus::Done),
-            date: f.date("date"),
-            duration: f.number("duration"),
-            recording: f.get("recording").parse().ok(),
-            allow_gap: f.get("allow_gap") == "yes",
-            opened: Some(Version::new(
-                f.opened
-                    .iter()
-                    .filter(|(k, _)| matches!(*k, "status" | "date"))
-                    .map(|(k, v)| (*k, v.clone())),
-            )),
-        },
-        FormKind::Observation => Write::LogObservation(ObservationInput {
-            meeting_type: f.get("meeting_type"),
-            site: f.get("site"),
-            date: f.date("date"),
-            phase: None,
-            title: f.opt("title"),
-            observer: None,
-            attendees: f.number("attendees"),
-            duration_min: f.number("duration"),
-            notes: f.opt("notes"),
-            status: f.get("status").parse().ok(),
-        }),
-        FormKind::Link { sid } => Write::LinkTranscript {
-            sid,
-            path: f.get("path"),
-            replace: f.get("replace") == "yes",
-        },
-        FormKind::AddTheme => Write::AddTheme {
-            name: f.get("name"),
-            framework: f.opt("framework"),
-            parent: f.opt("parent"),
-        },
-        FormKind::RenameTheme { id } => Write::RenameTheme {
-            id,
-            name: f.get("name"),
-            before: f.opened_value("name").map(str::to_string),
-            opened: Some(version_of(&f)),
-        },
-        FormKind::MergeTheme { id } => {
-            let into = f.get("into");
-            let name = |x: &str| {
-                s.themes
-                    .iter()
-                    .find(|t| t.id == x)
-                    .map(|t| t.path.clone())
-                    .unwrap_or_default()
-            };
-            let q = format!(
-                "Merge {} into {}? Its tags and sub-themes move; a merge cannot be undone.",
-                name(&id),
-                name(&into)
-            );
-            s.ask(q, Write::MergeTheme { from: id, into });
-            return None;
-        }
-        FormKind::TagPassage {
-            session,
-            start,
-            end,
-        } => {
-            let mut themes = Vec::new();
-            for k in ["theme", "theme2", "theme3"] {
-                let v = f.get(k);
-                if !v.is_empty() && !themes.contains(&v) {
-                    themes.push(v);
-                }
-            }
-            Write::TagPassage {
-                session,
-                start,
-                end,
-                themes,
-                memo: f.opt("memo"),
-            }
-        }
-        FormKind::PassageMemo { ids } => Write::PassageMemo {
-            ids,
-            memo: f.opt("memo"),
-            opened: Some(version_of(&f)),
-        },
-        FormKind::Summary {
-            participant,
-            theme,
-            phase,
-        } => Write::SetSummary {
-            participant,
-            theme,
-            phase,
-            summary: f.opt("summary"),
-            opened: Some(version_of(&f)),
-        },
-        FormKind::Rule => match super::coding::rule_values(&f) {
-            Ok((base, run, thr)) => {
-                let a = &mut s.coding.analysis;
-                a.base = Some(base);
-                a.run = Some(run);
-                a.threshold = Some(thr);
-                s.info(format!(
-                    "stopping rule: base {base}, run {run}, threshold {}%",
-                    thr * 100.0
-                ));
-                s.form = None;
-                s.mode = Mode::Normal;
-                return Some(Effect::Load(Pane::Analysis));
-            }
-            Err((field, msg)) => {
-                if let Some((_, form)) = &mut s.form {
-                    form.set_error(field, &msg);
-                }
-                s.error(msg);
-                return None;
-            }
-        },
-        FormKind::Split => Write::SplitTheme {
-            tag: f.get("tag"),
-            name: f.get("name"),
-        },
-        FormKind::Data(d) => return super::data::submit(s, d, &f),
-    };
-    Some(Effect::Write(w))
+        FormKind::TagPassage { .. }
+        | FormKind::PassageMemo { .. }
+        | FormKind::Summary { .. }
+        | FormKind::Rule
+        | FormKind::Split => super::panes::coding::forms::submit(s, kind, f),
+        FormKind::Data(d) => super::panes::data::submit(s, d, &f),
+    }
 }
 
 #[cfg(test)]
@@ -1382,6 +687,7 @@ mod tests {
     use super::*;
     use crate::domain::Site;
     use crate::service::consent::ConsentRow;
+    use crate::service::Reference;
 
     fn reference() -> Reference {
         Reference {

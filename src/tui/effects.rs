@@ -25,7 +25,7 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: Effect) -> bool {
             Ok(())
         }
         Effect::Locate { pane, id } => {
-            locate(s, pane, id);
+            s.locate(pane, id);
             Ok(())
         }
         Effect::Coding(e) => crate::tui::panes::coding::io::perform(fw, s, e),
@@ -413,12 +413,6 @@ fn detail(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
 
 /// Find a record's row in a pane's list and select it: the search runs on the load worker
 /// (on a large study it reads the whole list), then the window there loads.
-fn locate(s: &mut State, pane: Pane, id: String) {
-    s.locating = Some(id);
-    s.stale[pane.index()] = false;
-    s.queue(Slow::Locate(pane), true);
-}
-
 fn locate_work(s: &State, pane: Pane) -> Work {
     let id = s.locating.clone().unwrap_or_default();
     let (pfilter, sfilter, newest) = (s.pfilter.clone(), s.sfilter.clone(), s.newest_first);
@@ -603,7 +597,7 @@ fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
                             Pane::Sessions => s.sfilter = Default::default(),
                             _ => {}
                         }
-                        locate(s, pane, id);
+                        s.locate(pane, id);
                     }
                     _ => {}
                 }

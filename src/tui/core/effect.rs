@@ -4,6 +4,7 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use super::pane::*;
 use super::write::*;
+use crate::domain::Answer;
 use crate::service::{FieldChange, Version};
 use crate::tui::core::keys::Cmd;
 use crate::tui::widgets::form::Form;
@@ -185,4 +186,20 @@ pub enum Action {
     Resize(u16, u16),
     /// Text pasted with bracketed paste: never keystrokes (see `paste`).
     Paste(String),
+}
+
+/// A form choice of each value.
+pub fn opts<T: Copy + std::fmt::Display>(all: &[T]) -> Vec<(String, String)> {
+    all.iter().map(|v| (v.to_string(), v.to_string())).collect()
+}
+
+/// The choices with a first one that leaves the field unset.
+pub fn with_unset(mut v: Vec<(String, String)>, label: &str) -> Vec<(String, String)> {
+    v.insert(0, (String::new(), label.to_string()));
+    v
+}
+
+/// A yes/no/unset form field as an answer.
+pub fn answer(f: &Form, key: &str) -> Option<Answer> {
+    f.get(key).parse().ok()
 }

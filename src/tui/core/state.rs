@@ -412,6 +412,14 @@ impl State {
         self.mode = Mode::Confirm;
     }
 
+    /// Select the record `id` in a pane's list (found by the load worker, which then loads
+    /// the list's window there).
+    pub fn locate(&mut self, pane: Pane, id: String) {
+        self.locating = Some(id);
+        self.stale[pane.index()] = false;
+        self.queue(Slow::Locate(pane), true);
+    }
+
     /// The question the confirm dialog shows.
     pub fn question(&self) -> Option<&str> {
         self.confirm_cmd

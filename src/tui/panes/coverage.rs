@@ -11,7 +11,10 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragrap
 
 use super::panel;
 use crate::domain::parse_date;
+use crate::domain::{ParticipantFilter, SessionFilter};
 use crate::service::coverage::Coverage;
+use crate::tui::core::keys::Cmd;
+use crate::tui::core::*;
 use crate::tui::core::{page_top, State};
 use crate::tui::widgets::text::{esc, fit, pii};
 
@@ -449,6 +452,46 @@ fn progress_chart(s: &State, c: &Coverage, area: Rect, buf: &mut Buffer) {
                 .style(th.dim()),
         );
     chart.render(area, buf);
+}
+
+/// The Coverage pane's commands (bound in `keys`): state changes and at most one effect.
+pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
+    match cmd {
+        Cmd::CoverageFocus => {
+            s.cov_focus = (s.cov_focus + 1) % COVERAGE_PANELS.len();
+            s.info(format!(
+                "Coverage: ↑/↓ now move the {} panel",
+                COVERAGE_PANELS[s.cov_focus]
+            ));
+            None
+        }
+        Cmd::Jump => {
+            let gap = s
+                .coverage
+                .as_ref()
+                .and_then(|c| c.gaps.get(s.gap_sel))
+                .cloned();
+            let g = gap?;
+            let pane = match (g.entity.as_str(), g.kind.as_str()) {
+                ("participant", _) => Pane::Participants,
+                ("session", k) if k.contains("transcript") => Pane::Transcripts,
+                ("session", _) => Pane::Sessions,
+                _ => {
+                    s.info(g.action.clone());
+                    return None;
+                }
+            };
+            s.pane = pane;
+            match pane {
+                Pane::Participants => s.pfilter = ParticipantFilter::default(),
+                Pane::Sessions => s.sfilter = SessionFilter::default(),
+                _ => {}
+            }
+            s.info(format!("to do: {}", g.action));
+            Some(Effect::Locate { pane, id: g.id })
+        }
+        _ => None,
+    }
 }
 
 /// The Coverage pane's keys (assembled by `keymap`, in the order the help shows them).

@@ -7,7 +7,10 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::panel;
 use crate::domain::{format_date, ThemeStatus};
+use crate::tui::core::keys::Cmd;
+use crate::tui::core::*;
 use crate::tui::core::{page_top, State};
+use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::text::{esc, fit, pii_opt, MASK};
 
 pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
@@ -174,6 +177,156 @@ fn quotes_panel(s: &State, area: Rect, buf: &mut Buffer) {
         buf,
         th,
     );
+}
+
+/// The Themes pane's commands (bound in `keys`): state changes and at most one effect.
+pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
+    match cmd {
+        Cmd::AddTheme => {
+            let fws = s.themes.iter().map(|t| t.framework.clone()).fold(
+                Vec::<String>::new(),
+                |mut v, f| {
+                    if !v.contains(&f) {
+                        v.push(f);
+                    }
+                    v
+                },
+            );
+            let parents = with_unset(s.active_theme_options(), "top level");
+            let cur_fw = s
+                .current_theme()
+                .map(|t| t.framework.clone())
+                .unwrap_or_default();
+            let f = Form::new(
+                "Add a theme",
+                vec![
+                    Field::text("name", "Name").required(),
+                    Field::choice(
+                        "framework",
+                        "Framework",
+                        fws.into_iter().map(|f| (f.clone(), f)).collect(),
+                    )
+                    .with(cur_fw),
+                    Field::choice("parent", "Under", parents),
+                ],
+            );
+            s.open_form(FormKind::AddTheme, f);
+            None
+        }
+        Cmd::RenameTheme => {
+            let t = s.current_theme()?;
+            let (id, name, path) = (t.id.clone(), t.name.clone(), t.path.clone());
+            let f = Form::new(
+                format!("Rename {path}"),
+                vec![Field::text("name", "New name").required().with(name)],
+            );
+            s.open_form(FormKind::RenameTheme { id }, f);
+            None
+        }
+        Cmd::MergeTheme => {
+            let t = s.current_theme()?;
+            let id = t.id.clone();
+            let path = t.path.clone();
+            let targets: Vec<(String, String)> = s
+                .themes
+                .iter()
+                .filter(|x| {
+                    x.status == ThemeStatus::Active
+                        && x.id != id
+                        && !x.path.starts_with(&format!("{path}/"))
+                })
+                .map(|x| (x.id.clone(), x.path.clone()))
+                .collect();
+            let f = Form::new(
+                format!("Merge {path} into…"),
+                vec![Field::choice("into", "Into", targets)],
+            );
+            s.open_form(FormKind::MergeTheme { id }, f);
+            None
+        }
+        Cmd::RetireTheme => {
+            let t = s.current_theme()?;
+            let q = format!("Retire the theme {}? Its {} tag(s) are kept; it can no longer be used for tagging.", t.path, t.tag_count);
+            s.ask(q, Write::RetireTheme { id: t.id.clone() });
+            None
+        }
+        Cmd::TagSession => {
+            let Some(sess) = s.sessions.current() else {
+                s.error("select a session in the Sessions pane (3) first");
+                return None;
+            };
+            let themes = if s.marked.is_empty() {
+                s.current_theme()
+                    .map(|t| vec![t.id.clone()])
+                    .unwrap_or_default()
+            } else {
+                s.marked.clone()
+            };
+            if themes.is_empty() {
+                s.error("no theme selected");
+                return None;
+            }
+            s.marked.clear();
+            Some(Effect::Write(Write::Tag {
+                session: sess.id.clone(),
+                themes,
+            }))
+        }
+        Cmd::ShowAllThemes => {
+            s.show_all_themes = !s.show_all_themes;
+            s.theme_sel = 0;
+            Some(Effect::Load(Pane::Themes))
+        }
+        _ => None,
+    }
+}
+
+/// Mark or unmark the selected theme (for a merge); `app` then moves down.
+pub fn mark(s: &mut State) {
+    if let Some(t) = s.current_theme() {
+        let id = t.id.clone();
+        if let Some(i) = s.marked.iter().position(|m| *m == id) {
+            s.marked.remove(i);
+        } else {
+            s.marked.push(id);
+        }
+    }
+}
+
+/// Its forms, submitted: the write they ask for.
+pub fn submit(s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
+    let w = match kind {
+        FormKind::AddTheme => Write::AddTheme {
+            name: f.get("name"),
+            framework: f.opt("framework"),
+            parent: f.opt("parent"),
+        },
+        FormKind::RenameTheme { id } => Write::RenameTheme {
+            id,
+            name: f.get("name"),
+            before: f.opened_value("name").map(str::to_string),
+            opened: Some(version_of(&f)),
+        },
+        FormKind::MergeTheme { id } => {
+            let into = f.get("into");
+            let name = |x: &str| {
+                s.themes
+                    .iter()
+                    .find(|t| t.id == x)
+                    .map(|t| t.path.clone())
+                    .unwrap_or_default()
+            };
+            let q = format!(
+                "Merge {} into {}? Its tags and sub-themes move; a merge cannot be undone.",
+                name(&id),
+                name(&into)
+            );
+            s.ask(q, Write::MergeTheme { from: id, into });
+            return None;
+        }
+        _ => return None,
+    };
+    Some(Effect::Write(w))
 }
 
 /// The Themes pane's keys (assembled by `keymap`, in the order the help shows them).

@@ -3,7 +3,10 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 
+use crate::tui::core::keys::Cmd;
 use crate::tui::core::State;
+use crate::tui::core::*;
+use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::table::{cell, VTable};
 use crate::tui::widgets::text::{esc, pii};
 
@@ -88,6 +91,62 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             cell(esc(&verified), th.dim()),
         ]
     });
+}
+
+/// The Transcripts pane's commands (bound in `keys`): state changes and at most one effect.
+pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
+    match cmd {
+        Cmd::LinkTranscript => {
+            let Some(t) = s.transcripts.current() else {
+                s.error("no interview selected");
+                return None;
+            };
+            let sid = t.session_id.clone();
+            let f = Form::new(
+                format!(
+                    "Link a transcript to the interview of {} ({})",
+                    t.date,
+                    t.participants.join(", ")
+                ),
+                vec![
+                    Field::path("path", "File").required(),
+                    Field::choice(
+                        "replace",
+                        "Existing link",
+                        vec![
+                            ("no".into(), "keep (refuse)".into()),
+                            ("yes".into(), "replace".into()),
+                        ],
+                    )
+                    .with(if t.transcript.is_some() { "yes" } else { "no" }),
+                ],
+            );
+            s.open_form(FormKind::Link { sid }, f);
+            None
+        }
+        Cmd::Verify => Some(Effect::Write(Write::Verify { relink: false })),
+        Cmd::Relink => {
+            s.ask(
+                "Relink every moved transcript file to where its hash is found under the transcripts root?".into(),
+                Write::Verify { relink: true },
+            );
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Its forms, submitted: the write they ask for.
+pub fn submit(_s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
+    let w = match kind {
+        FormKind::Link { sid } => Write::LinkTranscript {
+            sid,
+            path: f.get("path"),
+            replace: f.get("replace") == "yes",
+        },
+        _ => return None,
+    };
+    Some(Effect::Write(w))
 }
 
 /// The Transcripts pane's keys (assembled by `keymap`, in the order the help shows them).

@@ -265,14 +265,7 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: CodingEffect) -> Result<()>
         CodingEffect::ShowSession(id) => {
             s.pane = Pane::Sessions;
             s.sfilter = Default::default();
-            crate::tui::effects::perform(
-                fw,
-                s,
-                crate::tui::core::Effect::Locate {
-                    pane: Pane::Sessions,
-                    id,
-                },
-            );
+            s.locate(Pane::Sessions, id);
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 //! drawing (one file per pane).
 
 pub mod analysis;
+pub mod forms;
 pub mod io;
 pub mod keys;
 pub mod matrix;
