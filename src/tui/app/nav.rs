@@ -163,15 +163,8 @@ pub(super) fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Ef
             s.theme_sel = clamp_move(s.theme_sel, n, d, abs);
             (false, before != s.theme_sel)
         }
-        Pane::Coverage if s.cov_focus + 1 < COVERAGE_PANELS.len() => {
-            // A panel that scrolls (the view keeps its last line in the panel).
-            let v = &mut s.cov_scroll[s.cov_focus];
-            *v = clamp_move(*v, 10_000, d, abs);
-            return None;
-        }
         Pane::Coverage => {
-            let n = s.coverage.as_ref().map(|c| c.gaps.len()).unwrap_or(0);
-            s.gap_sel = clamp_move(s.gap_sel, n, d, abs);
+            s.coverage.move_sel(d, abs);
             return None;
         }
         Pane::Search | Pane::Viewer | Pane::Matrix | Pane::Analysis => {

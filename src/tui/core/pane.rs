@@ -127,16 +127,6 @@ pub enum Mode {
     Log,
 }
 
-/// The Coverage pane's panels, in the order `f` moves through them; the last (the gaps)
-/// is a list whose selection `Enter` acts on, the others scroll.
-pub const COVERAGE_PANELS: [&str; 6] = [
-    "targets",
-    "role categories",
-    "observations",
-    "fieldworkers",
-    "follow-up",
-    "gaps",
-];
 
 /// How many messages the log keeps.
 pub const LOG_MAX: usize = 200;

@@ -11,7 +11,6 @@ use crate::domain::{
     Withdrawal,
 };
 use crate::service::consent::ConsentRow;
-use crate::service::coverage::Coverage;
 use crate::service::participants::ParticipantDetail;
 use crate::service::transcripts::TranscriptRow;
 use crate::service::{FieldChange, Reference};
@@ -65,14 +64,8 @@ pub struct State {
     pub show_all_themes: bool,
     pub marked: Vec<String>,
     pub theme_tags: Vec<Tag>,
-    pub coverage: Option<Coverage>,
-    /// Sessions per fieldworker, phase and site (the Coverage pane's panel).
-    pub coverage_fw: Option<crate::service::coverage::ByFieldworker>,
-    /// The Coverage panel that ↑/↓ scroll (`f` moves on; `COVERAGE_PANELS` names them).
-    pub cov_focus: usize,
-    /// Each Coverage panel's first line shown.
-    pub cov_scroll: [usize; COVERAGE_PANELS.len()],
-    pub gap_sel: usize,
+    /// The Coverage pane.
+    pub coverage: crate::tui::panes::coverage::state::CoverageState,
     pub form: Option<(FormKind, Form)>,
     /// The record the open form edits changed underneath it (`Mode::Conflict`).
     pub conflict: Option<Conflict>,
@@ -155,11 +148,7 @@ impl State {
             show_all_themes: false,
             marked: Vec::new(),
             theme_tags: Vec::new(),
-            coverage: None,
-            coverage_fw: None,
-            cov_focus: COVERAGE_PANELS.len() - 1,
-            cov_scroll: [0; COVERAGE_PANELS.len()],
-            gap_sel: 0,
+            coverage: Default::default(),
             form: None,
             conflict: None,
             confirm: None,

@@ -131,16 +131,7 @@ pub fn request(s: &State, job: Slow) -> Work {
                 }))
             })
         }
-        Slow::Coverage => Box::new(|fw| {
-            let c = fw.coverage()?;
-            let per = fw.coverage_by_fieldworker()?;
-            Ok(Box::new(move |s: &mut State| {
-                s.gap_sel = s.gap_sel.min(c.gaps.len().saturating_sub(1));
-                s.coverage = Some(c);
-                s.coverage_fw = Some(per);
-                s.stale[Pane::Coverage.index()] = false;
-            }))
-        }),
+        Slow::Coverage => crate::tui::panes::coverage::work(),
         Slow::Detail(p) => detail_work(s, p),
         Slow::Reload(p) => reload_work(s, p),
         Slow::Page(p) => page_work(s, p),

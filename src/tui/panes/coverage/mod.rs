@@ -1,5 +1,9 @@
 //! Coverage: the project manager's dashboard.
 
+pub mod state;
+
+use crate::tui::worker::Work;
+use state::PANELS;
 use std::collections::BTreeSet;
 
 use ratatui::buffer::Buffer;
@@ -32,14 +36,14 @@ fn scrolled(
     let th = &s.theme;
     let h = area.height.saturating_sub(2) as usize;
     let n = lines.len();
-    let top = s.cov_scroll[i].min(n.saturating_sub(h.max(1)));
+    let top = s.coverage.scroll[i].min(n.saturating_sub(h.max(1)));
     // Where the view is, first: the title may be cut in a narrow panel.
     let more = if n > h {
         format!("[{}–{}/{}] ", top + 1, (top + h).min(n), n)
     } else {
         String::new()
     };
-    let focused = s.cov_focus == i;
+    let focused = s.coverage.focus == i;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if focused {
@@ -60,7 +64,7 @@ fn scrolled(
 
 pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let th = &s.theme;
-    let Some(c) = &s.coverage else {
+    let Some(c) = &s.coverage.data else {
         panel(
             "Coverage",
             vec![Line::styled("Computing coverage…", th.dim())],
@@ -213,7 +217,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
 
     // Sessions per fieldworker (interviewer, observer), per phase and site.
     let mut lines = Vec::new();
-    match &s.coverage_fw {
+    match &s.coverage.by_fieldworker {
         None => lines.push(Line::styled("Computing…", th.dim())),
         Some(per) if per.totals.is_empty() => {
             lines.push(Line::styled("No sessions done yet.", th.dim()))
@@ -303,7 +307,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
 
     // Gaps, selectable.
     let h = gaps.height.saturating_sub(2) as usize;
-    let top = page_top(s.gap_sel, h);
+    let top = page_top(s.coverage.gap_sel, h);
     let mut lines = Vec::new();
     for (i, g) in c.gaps.iter().enumerate().skip(top).take(h) {
         let msg = if s.privacy && g.kind.starts_with("transcript") {
@@ -320,7 +324,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         } else {
             esc(&g.message)
         };
-        let style = if i == s.gap_sel {
+        let style = if i == s.coverage.gap_sel {
             th.selected()
         } else {
             Style::new()
@@ -335,13 +339,11 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     }
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(
-            if s.cov_focus + 1 == crate::tui::core::COVERAGE_PANELS.len() {
-                th.focus_border()
-            } else {
-                th.border()
-            },
-        )
+        .border_style(if s.coverage.focus + 1 == PANELS.len() {
+            th.focus_border()
+        } else {
+            th.border()
+        })
         .title(Line::styled(
             format!(" Gaps ({}) — Enter goes to the record ", c.gaps.len()),
             th.title(),
@@ -454,22 +456,38 @@ fn progress_chart(s: &State, c: &Coverage, area: Rect, buf: &mut Buffer) {
     chart.render(area, buf);
 }
 
+/// The pane's load (`Slow::Coverage`): computed by the load worker.
+pub fn work() -> Work {
+    Box::new(|fw| {
+        let c = fw.coverage()?;
+        let per = fw.coverage_by_fieldworker()?;
+        Ok(Box::new(move |s: &mut State| {
+            let st = &mut s.coverage;
+            st.gap_sel = st.gap_sel.min(c.gaps.len().saturating_sub(1));
+            st.data = Some(c);
+            st.by_fieldworker = Some(per);
+            s.stale[Pane::Coverage.index()] = false;
+        }))
+    })
+}
+
 /// The Coverage pane's commands (bound in `keys`): state changes and at most one effect.
 pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
     match cmd {
         Cmd::CoverageFocus => {
-            s.cov_focus = (s.cov_focus + 1) % COVERAGE_PANELS.len();
+            s.coverage.focus = (s.coverage.focus + 1) % PANELS.len();
             s.info(format!(
                 "Coverage: ↑/↓ now move the {} panel",
-                COVERAGE_PANELS[s.cov_focus]
+                PANELS[s.coverage.focus]
             ));
             None
         }
         Cmd::Jump => {
             let gap = s
                 .coverage
+                .data
                 .as_ref()
-                .and_then(|c| c.gaps.get(s.gap_sel))
+                .and_then(|c| c.gaps.get(s.coverage.gap_sel))
                 .cloned();
             let g = gap?;
             let pane = match (g.entity.as_str(), g.kind.as_str()) {
