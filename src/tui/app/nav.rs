@@ -95,11 +95,12 @@ pub fn find(s: &mut State) -> Option<Effect> {
         Pane::Themes => {
             let hit = s
                 .themes
+                .list
                 .iter()
                 .position(|t| t.path.to_lowercase().contains(&q));
             match hit {
-                Some(i) if i != s.theme_sel => {
-                    s.theme_sel = i;
+                Some(i) if i != s.themes.sel => {
+                    s.themes.sel = i;
                     Some(Effect::Detail(Pane::Themes))
                 }
                 Some(_) => None,
@@ -158,10 +159,10 @@ pub(super) fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Ef
         Pane::Sessions => mv(&mut s.sessions, d, abs),
         Pane::Transcripts => mv(&mut s.transcripts, d, abs),
         Pane::Themes => {
-            let before = s.theme_sel;
-            let n = s.themes.len();
-            s.theme_sel = clamp_move(s.theme_sel, n, d, abs);
-            (false, before != s.theme_sel)
+            let before = s.themes.sel;
+            let n = s.themes.list.len();
+            s.themes.sel = clamp_move(s.themes.sel, n, d, abs);
+            (false, before != s.themes.sel)
         }
         Pane::Coverage => {
             s.coverage.move_sel(d, abs);

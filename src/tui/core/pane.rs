@@ -127,7 +127,6 @@ pub enum Mode {
     Log,
 }
 
-
 /// How many messages the log keeps.
 pub const LOG_MAX: usize = 200;
 

@@ -7,7 +7,7 @@ use super::effect::*;
 use super::pane::*;
 use super::write::*;
 use crate::domain::{
-    ConsentRecord, ParticipantFilter, Session, SessionFilter, Tag, Theme as CodeTheme, ThemeStatus,
+    ConsentRecord, ParticipantFilter, Session, SessionFilter, Theme as CodeTheme, ThemeStatus,
     Withdrawal,
 };
 use crate::service::consent::ConsentRow;
@@ -59,11 +59,8 @@ pub struct State {
     pub sfilter: SessionFilter,
     pub newest_first: bool,
     pub transcripts: Paged<TranscriptRow>,
-    pub themes: Vec<CodeTheme>,
-    pub theme_sel: usize,
-    pub show_all_themes: bool,
-    pub marked: Vec<String>,
-    pub theme_tags: Vec<Tag>,
+    /// The Themes pane.
+    pub themes: crate::tui::panes::themes::state::ThemesState,
     /// The Coverage pane.
     pub coverage: crate::tui::panes::coverage::state::CoverageState,
     pub form: Option<(FormKind, Form)>,
@@ -143,11 +140,7 @@ impl State {
             sfilter: SessionFilter::default(),
             newest_first: true,
             transcripts: Paged::default(),
-            themes: Vec::new(),
-            theme_sel: 0,
-            show_all_themes: false,
-            marked: Vec::new(),
-            theme_tags: Vec::new(),
+            themes: Default::default(),
             coverage: Default::default(),
             form: None,
             conflict: None,
@@ -208,7 +201,7 @@ impl State {
     }
 
     pub fn current_theme(&self) -> Option<&CodeTheme> {
-        self.themes.get(self.theme_sel)
+        self.themes.list.get(self.themes.sel)
     }
 
     /// The participant the pane's selection is about.
@@ -251,6 +244,7 @@ impl State {
     /// The active themes as (id, path) choices.
     pub fn active_theme_options(&self) -> Vec<(String, String)> {
         self.themes
+            .list
             .iter()
             .filter(|t| t.status == ThemeStatus::Active)
             .map(|t| (t.id.clone(), t.path.clone()))

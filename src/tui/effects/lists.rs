@@ -29,20 +29,7 @@ pub(super) fn detail_work(s: &State, p: Pane) -> Work {
                 Ok(Box::new(move |s: &mut State| s.crecords = d))
             })
         }
-        Pane::Themes => {
-            let id = s.current_theme().map(|t| t.id.clone());
-            let filter = s.coding.quote_filter.clone();
-            Box::new(move |fw| {
-                let (tags, quotes) = match id {
-                    Some(id) => (fw.tags(None, Some(&id), 0, 200)?, fw.quotes(&id, &filter)?),
-                    None => (Vec::new(), Vec::new()),
-                };
-                Ok(Box::new(move |s: &mut State| {
-                    s.theme_tags = tags;
-                    s.coding.quotes = quotes;
-                }))
-            })
-        }
+        Pane::Themes => crate::tui::panes::themes::detail_work(s),
         _ => Box::new(|_| Ok(Box::new(|_: &mut State| {}))),
     }
 }

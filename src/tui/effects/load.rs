@@ -1,6 +1,5 @@
 //! Loading a pane: each pane group's loads, dispatched by pane.
 
-use super::lists::detail;
 use crate::service::{Fieldwork, Result};
 use crate::tui::core::{Pane, Slow, State};
 
@@ -13,11 +12,7 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
         Pane::Participants | Pane::Consent | Pane::Sessions | Pane::Transcripts => {
             s.queue(Slow::Page(p), true);
         }
-        Pane::Themes => {
-            s.themes = fw.themes(s.show_all_themes)?;
-            s.theme_sel = s.theme_sel.min(s.themes.len().saturating_sub(1));
-            detail(fw, s, p)?;
-        }
+        Pane::Themes => crate::tui::panes::themes::load(fw, s)?,
         Pane::Coverage => {
             // Computed by the load worker; the pane says it is updating meanwhile.
             s.stale[p.index()] = true;

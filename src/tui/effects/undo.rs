@@ -64,8 +64,8 @@ pub(super) fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
                 match c.select {
                     // The Themes tree is in memory (just reloaded).
                     Some((Pane::Themes, id)) if s.pane == Pane::Themes => {
-                        if let Some(i) = s.themes.iter().position(|t| t.id == id) {
-                            s.theme_sel = i;
+                        if let Some(i) = s.themes.list.iter().position(|t| t.id == id) {
+                            s.themes.sel = i;
                             s.queue(Slow::Detail(Pane::Themes), true);
                         }
                     }

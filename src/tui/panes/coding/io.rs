@@ -19,16 +19,16 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
     match p {
         Pane::Search => {
             // Themes for the theme filter.
-            if s.themes.is_empty() {
-                s.themes = fw.themes(false)?;
+            if s.themes.list.is_empty() {
+                s.themes.list = fw.themes(false)?;
             }
             if !s.coding.search.query.trim().is_empty() {
                 s.queue(Slow::Search, true);
             }
         }
         Pane::Viewer => {
-            if s.themes.is_empty() {
-                s.themes = fw.themes(false)?;
+            if s.themes.list.is_empty() {
+                s.themes.list = fw.themes(false)?;
             }
             // The open transcript read again (after a write), by the load worker; the
             // viewer keeps showing it meanwhile, its cursor where it is.
@@ -248,8 +248,8 @@ pub fn viewer_work(s: &State) -> Work {
 pub fn perform(fw: &mut Fieldwork, s: &mut State, e: CodingEffect) -> Result<()> {
     match e {
         CodingEffect::Open { session, at, word } => {
-            if s.themes.is_empty() {
-                s.themes = fw.themes(false)?;
+            if s.themes.list.is_empty() {
+                s.themes.list = fw.themes(false)?;
             }
             // The pane shows at once (the last transcript, or none, with the loading
             // mark); the transcript follows from the load worker.

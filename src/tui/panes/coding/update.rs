@@ -130,6 +130,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
         C::SearchTheme => {
             let ids: Vec<String> = s
                 .themes
+                .list
                 .iter()
                 .filter(|t| t.status == ThemeStatus::Active)
                 .map(|t| t.id.clone())
@@ -137,7 +138,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             let next = cycle(&s.coding.search.filter.theme_id, &ids);
             s.coding.search.theme_label = next
                 .as_ref()
-                .and_then(|id| s.themes.iter().find(|t| t.id == *id))
+                .and_then(|id| s.themes.list.iter().find(|t| t.id == *id))
                 .map(|t| t.path.clone());
             s.coding.search.filter.theme_id = next;
             search_typed(s)
@@ -202,13 +203,14 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             let session = v.session.id.clone();
             let quote = v.text_of(start, end);
             let first = s
+                .themes
                 .marked
                 .first()
                 .cloned()
                 .or_else(|| s.current_theme().map(|t| t.id.clone()))
                 .unwrap_or_default();
-            let second = s.marked.get(1).cloned().unwrap_or_default();
-            let third = s.marked.get(2).cloned().unwrap_or_default();
+            let second = s.themes.marked.get(1).cloned().unwrap_or_default();
+            let third = s.themes.marked.get(2).cloned().unwrap_or_default();
             let words = quote.split_whitespace().count();
             let f = Form::new(
                 format!(

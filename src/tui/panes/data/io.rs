@@ -30,13 +30,14 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             }
         }
         Pane::Export => {
-            if s.themes.is_empty() {
-                s.themes = fw.themes(false)?;
+            if s.themes.list.is_empty() {
+                s.themes.list = fw.themes(false)?;
             }
             // An export of a theme (quotes) starts on the first active theme (`p` cycles
             // them).
             let first = s
                 .themes
+                .list
                 .iter()
                 .find(|t| t.status == crate::domain::ThemeStatus::Active)
                 .map(|t| (t.id.clone(), t.path.clone()));

@@ -1,5 +1,9 @@
 //! Themes: the codebook tree with tag counts, and the sessions behind the selected theme.
 
+pub mod state;
+
+use crate::service::{Fieldwork, Result};
+use crate::tui::worker::Work;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -29,8 +33,8 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         .title(Line::styled(
             format!(
                 " Codebook ({} themes{}){} ",
-                s.themes.len(),
-                if s.show_all_themes { ", all" } else { "" },
+                s.themes.list.len(),
+                if s.themes.show_all { ", all" } else { "" },
                 super::find_label(s)
             ),
             th.title(),
@@ -38,10 +42,10 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(tree);
     block.render(tree, buf);
     let h = inner.height as usize;
-    let top = page_top(s.theme_sel, h);
+    let top = page_top(s.themes.sel, h);
     let mut lines = Vec::new();
-    for (i, t) in s.themes.iter().enumerate().skip(top).take(h) {
-        let mark = if s.marked.contains(&t.id) {
+    for (i, t) in s.themes.list.iter().enumerate().skip(top).take(h) {
+        let mark = if s.themes.marked.contains(&t.id) {
             "[x] "
         } else {
             "[ ] "
@@ -62,7 +66,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         } else {
             th.dim()
         };
-        if i == s.theme_sel {
+        if i == s.themes.sel {
             style = th.selected();
         }
         let fw = if t.depth == 0 {
@@ -95,7 +99,8 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     panel("t tags this session", tl, target, buf, th);
     let mut ls: Vec<Line<'static>> = Vec::new();
     for t in s
-        .theme_tags
+        .themes
+        .tags
         .iter()
         .take(tags.height.saturating_sub(2) as usize)
     {
@@ -179,11 +184,37 @@ fn quotes_panel(s: &State, area: Rect, buf: &mut Buffer) {
     );
 }
 
+/// Load the pane: the tree (from the database; it is small), then its detail.
+pub fn load(fw: &Fieldwork, s: &mut State) -> Result<()> {
+    s.themes.list = fw.themes(s.themes.show_all)?;
+    s.themes.sel = s.themes.sel.min(s.themes.list.len().saturating_sub(1));
+    // A theme's tags and quotes (with each quote's consent) grow with the corpus:
+    // computed by the load worker; the last theme's stay on screen meanwhile.
+    s.queue(Slow::Detail(Pane::Themes), true);
+    Ok(())
+}
+
+/// The selected theme's detail (`Slow::Detail(Pane::Themes)`): its tags and quotes.
+pub fn detail_work(s: &State) -> Work {
+    let id = s.current_theme().map(|t| t.id.clone());
+    let filter = s.coding.quote_filter.clone();
+    Box::new(move |fw| {
+        let (tags, quotes) = match id {
+            Some(id) => (fw.tags(None, Some(&id), 0, 200)?, fw.quotes(&id, &filter)?),
+            None => (Vec::new(), Vec::new()),
+        };
+        Ok(Box::new(move |s: &mut State| {
+            s.themes.tags = tags;
+            s.coding.quotes = quotes;
+        }))
+    })
+}
+
 /// The Themes pane's commands (bound in `keys`): state changes and at most one effect.
 pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
     match cmd {
         Cmd::AddTheme => {
-            let fws = s.themes.iter().map(|t| t.framework.clone()).fold(
+            let fws = s.themes.list.iter().map(|t| t.framework.clone()).fold(
                 Vec::<String>::new(),
                 |mut v, f| {
                     if !v.contains(&f) {
@@ -229,6 +260,7 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             let path = t.path.clone();
             let targets: Vec<(String, String)> = s
                 .themes
+                .list
                 .iter()
                 .filter(|x| {
                     x.status == ThemeStatus::Active
@@ -255,26 +287,26 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                 s.error("select a session in the Sessions pane (3) first");
                 return None;
             };
-            let themes = if s.marked.is_empty() {
+            let themes = if s.themes.marked.is_empty() {
                 s.current_theme()
                     .map(|t| vec![t.id.clone()])
                     .unwrap_or_default()
             } else {
-                s.marked.clone()
+                s.themes.marked.clone()
             };
             if themes.is_empty() {
                 s.error("no theme selected");
                 return None;
             }
-            s.marked.clear();
+            s.themes.marked.clear();
             Some(Effect::Write(Write::Tag {
                 session: sess.id.clone(),
                 themes,
             }))
         }
         Cmd::ShowAllThemes => {
-            s.show_all_themes = !s.show_all_themes;
-            s.theme_sel = 0;
+            s.themes.show_all = !s.themes.show_all;
+            s.themes.sel = 0;
             Some(Effect::Load(Pane::Themes))
         }
         _ => None,
@@ -285,10 +317,10 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
 pub fn mark(s: &mut State) {
     if let Some(t) = s.current_theme() {
         let id = t.id.clone();
-        if let Some(i) = s.marked.iter().position(|m| *m == id) {
-            s.marked.remove(i);
+        if let Some(i) = s.themes.marked.iter().position(|m| *m == id) {
+            s.themes.marked.remove(i);
         } else {
-            s.marked.push(id);
+            s.themes.marked.push(id);
         }
     }
 }
@@ -311,6 +343,7 @@ pub fn submit(s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
             let into = f.get("into");
             let name = |x: &str| {
                 s.themes
+                    .list
                     .iter()
                     .find(|t| t.id == x)
                     .map(|t| t.path.clone())
