@@ -159,6 +159,22 @@ impl<T> Default for Paged<T> {
 }
 
 impl<T> Paged<T> {
+    /// A loaded window: the list's count and `rows` from row `start`; the selection stays
+    /// inside the list.
+    pub fn place(&mut self, total: usize, rows: Vec<T>, start: usize) {
+        self.total = total;
+        self.rows = rows;
+        self.offset = start;
+        self.fix_selection();
+    }
+
+    /// Keep the selection inside the list (after it shrank).
+    pub fn fix_selection(&mut self) {
+        if self.selected >= self.total {
+            self.selected = self.total.saturating_sub(1);
+        }
+    }
+
     pub fn get(&self, i: usize) -> Option<&T> {
         i.checked_sub(self.offset).and_then(|j| self.rows.get(j))
     }

@@ -395,6 +395,15 @@ impl State {
         self.mode = Mode::Confirm;
     }
 
+    /// A list's window is in: the pane is fresh, and the window at the selection is asked
+    /// for next when the selection moved past the rows loaded (`more`).
+    pub fn after_page(&mut self, p: Pane, more: bool) {
+        self.stale[p.index()] = false;
+        if more {
+            self.queue(Slow::Page(p), true);
+        }
+    }
+
     /// Select the record `id` in a pane's list (found by the load worker, which then loads
     /// the list's window there).
     pub fn locate(&mut self, pane: Pane, id: String) {

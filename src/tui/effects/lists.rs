@@ -1,7 +1,7 @@
 //! The loads of the list panes (Participants, Consent, Sessions, Transcripts) and the
 //! detail panels (with Themes'): windows, reloads, locating and finding a record.
 
-use crate::domain::{today, SessionFilter, SessionKind};
+use crate::domain::today;
 use crate::service::{Fieldwork, Result};
 use crate::tui::core::{PRow, Paged, Pane, Slow, State};
 use crate::tui::worker::Work;
@@ -38,18 +38,6 @@ pub(super) fn detail_work(s: &State, p: Pane) -> Work {
 /// detail of the selection follows; if the selection has moved past it meanwhile, the
 /// window there is asked for next.
 pub(super) fn page_work(s: &State, p: Pane) -> Work {
-    fn place<T>(l: &mut Paged<T>, total: usize, rows: Vec<T>, start: usize) {
-        l.total = total;
-        l.rows = rows;
-        l.offset = start;
-        fix_selection(l);
-    }
-    fn after(s: &mut State, p: Pane, more: bool) {
-        s.stale[p.index()] = false;
-        if more {
-            s.queue(Slow::Page(p), true);
-        }
-    }
     match p {
         Pane::Participants => {
             let filter = s.pfilter.clone();
@@ -59,13 +47,14 @@ pub(super) fn page_work(s: &State, p: Pane) -> Work {
                 let total = fw.participant_count(&filter)?;
                 let rows = participant_rows(fw, &filter, start, n)?;
                 Ok(Box::new(move |s: &mut State| {
-                    place(&mut s.participants, total, rows, start);
+                    s.participants.place(total, rows, start);
                     let id = s.participants.current().map(|r| r.p.id.clone());
                     if s.pdetail.as_ref().map(|d| &d.participant.id) != id.as_ref() {
                         s.pdetail = None;
                     }
                     s.queue(Slow::Detail(p), true);
-                    after(s, p, s.participants.needs_load());
+                    let more = s.participants.needs_load();
+                    s.after_page(p, more);
                 }))
             })
         }
@@ -77,12 +66,13 @@ pub(super) fn page_work(s: &State, p: Pane) -> Work {
                 let total = fw.participant_count(&filter)?;
                 let rows = fw.consent_overview(&filter, today(), start, n)?;
                 Ok(Box::new(move |s: &mut State| {
-                    place(&mut s.consent, total, rows, start);
+                    s.consent.place(total, rows, start);
                     if s.problems_stale {
                         s.request(Slow::ConsentProblems);
                     }
                     s.queue(Slow::Detail(p), true);
-                    after(s, p, s.consent.needs_load());
+                    let more = s.consent.needs_load();
+                    s.after_page(p, more);
                 }))
             })
         }
@@ -95,26 +85,13 @@ pub(super) fn page_work(s: &State, p: Pane) -> Work {
                 let total = fw.session_count(&filter)?;
                 let rows = fw.sessions(&filter, newest, start, n)?;
                 Ok(Box::new(move |s: &mut State| {
-                    place(&mut s.sessions, total, rows, start);
-                    after(s, p, s.sessions.needs_load());
+                    s.sessions.place(total, rows, start);
+                    let more = s.sessions.needs_load();
+                    s.after_page(p, more);
                 }))
             })
         }
-        Pane::Transcripts => {
-            let l = &s.transcripts;
-            let (start, n) = (l.window_start(), l.window_len());
-            Box::new(move |fw| {
-                let total = fw.session_count(&SessionFilter {
-                    kind: Some(SessionKind::Interview),
-                    ..Default::default()
-                })?;
-                let rows = fw.transcript_rows(start, n)?;
-                Ok(Box::new(move |s: &mut State| {
-                    place(&mut s.transcripts, total, rows, start);
-                    after(s, p, s.transcripts.needs_load());
-                }))
-            })
-        }
+        Pane::Transcripts => crate::tui::panes::transcripts::page_work(s),
         _ => Box::new(|_| Ok(Box::new(|_: &mut State| {}))),
     }
 }
@@ -138,7 +115,7 @@ pub(super) fn reload_work(s: &State, p: Pane) -> Work {
                     s.participants.restart_at(0);
                     s.participants.total = total;
                     s.participants.rows = rows;
-                    fix_selection(&mut s.participants);
+                    s.participants.fix_selection();
                     s.stale[Pane::Participants.index()] = false;
                     s.pdetail = None;
                     s.queue(Slow::Detail(Pane::Participants), true);
@@ -155,7 +132,7 @@ pub(super) fn reload_work(s: &State, p: Pane) -> Work {
                     s.consent.restart_at(0);
                     s.consent.total = total;
                     s.consent.rows = rows;
-                    fix_selection(&mut s.consent);
+                    s.consent.fix_selection();
                     s.stale[Pane::Consent.index()] = false;
                     if s.problems_stale {
                         s.queue(Slow::ConsentProblems, false);
@@ -188,12 +165,6 @@ pub(super) fn participant_rows(
             consent: Some(c),
         })
         .collect())
-}
-
-pub(super) fn fix_selection<T>(l: &mut Paged<T>) {
-    if l.selected >= l.total {
-        l.selected = l.total.saturating_sub(1);
-    }
 }
 
 pub(super) fn detail(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
@@ -246,11 +217,7 @@ pub(super) fn locate_work(s: &State, pane: Pane) -> Work {
                     .into_iter()
                     .map(|x| x.id)
                     .collect(),
-                Pane::Transcripts => fw
-                    .transcript_rows(offset, STEP)?
-                    .into_iter()
-                    .map(|x| x.session_id)
-                    .collect(),
+                Pane::Transcripts => crate::tui::panes::transcripts::ids(fw, offset, STEP)?,
                 _ => Vec::new(),
             };
             if let Some(i) = ids.iter().position(|x| *x == id) {
@@ -307,17 +274,7 @@ pub(super) fn find_work(s: &State, pane: Pane) -> Work {
                     (rows.len(), at)
                 }
                 Pane::Transcripts => {
-                    let rows = fw.transcript_rows(offset, STEP)?;
-                    let at = rows.iter().position(|x| {
-                        hit(&[
-                            &x.date,
-                            &x.participants.join(" "),
-                            &x.site,
-                            &x.state,
-                            x.transcript.as_ref().map_or("", |t| t.path.as_str()),
-                        ])
-                    });
-                    (rows.len(), at)
+                    crate::tui::panes::transcripts::find_page(fw, offset, STEP, &hit)?
                 }
                 _ => (0, None),
             };

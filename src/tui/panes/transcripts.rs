@@ -1,5 +1,8 @@
 //! Transcripts: the linkage of every interview.
 
+use crate::domain::{SessionFilter, SessionKind};
+use crate::service::{Fieldwork, Result};
+use crate::tui::worker::Work;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 
@@ -91,6 +94,55 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             cell(esc(&verified), th.dim()),
         ]
     });
+}
+
+/// The pane's window at its selection (`Slow::Page(Pane::Transcripts)`): the count of
+/// interviews and two pages of rows; the window there follows if the selection moved on.
+pub fn page_work(s: &State) -> Work {
+    let l = &s.transcripts;
+    let (start, n) = (l.window_start(), l.window_len());
+    Box::new(move |fw| {
+        let total = fw.session_count(&SessionFilter {
+            kind: Some(SessionKind::Interview),
+            ..Default::default()
+        })?;
+        let rows = fw.transcript_rows(start, n)?;
+        Ok(Box::new(move |s: &mut State| {
+            s.transcripts.place(total, rows, start);
+            let more = s.transcripts.needs_load();
+            s.after_page(Pane::Transcripts, more);
+        }))
+    })
+}
+
+/// The session ids of `n` rows from `offset` (locating a record in the list).
+pub fn ids(fw: &Fieldwork, offset: usize, n: usize) -> Result<Vec<String>> {
+    Ok(fw
+        .transcript_rows(offset, n)?
+        .into_iter()
+        .map(|x| x.session_id)
+        .collect())
+}
+
+/// `n` rows from `offset` searched for the `/` query (`hit` on what a row shows: date,
+/// participants, site, state, the transcript's path): (rows read, the first match).
+pub fn find_page(
+    fw: &Fieldwork,
+    offset: usize,
+    n: usize,
+    hit: &dyn Fn(&[&str]) -> bool,
+) -> Result<(usize, Option<usize>)> {
+    let rows = fw.transcript_rows(offset, n)?;
+    let at = rows.iter().position(|x| {
+        hit(&[
+            &x.date,
+            &x.participants.join(" "),
+            &x.site,
+            &x.state,
+            x.transcript.as_ref().map_or("", |t| t.path.as_str()),
+        ])
+    });
+    Ok((rows.len(), at))
 }
 
 /// The Transcripts pane's commands (bound in `keys`): state changes and at most one effect.
