@@ -76,21 +76,7 @@ pub(super) fn page_work(s: &State, p: Pane) -> Work {
                 }))
             })
         }
-        Pane::Sessions => {
-            let filter = s.sfilter.clone();
-            let newest = s.newest_first;
-            let l = &s.sessions;
-            let (start, n) = (l.window_start(), l.window_len());
-            Box::new(move |fw| {
-                let total = fw.session_count(&filter)?;
-                let rows = fw.sessions(&filter, newest, start, n)?;
-                Ok(Box::new(move |s: &mut State| {
-                    s.sessions.place(total, rows, start);
-                    let more = s.sessions.needs_load();
-                    s.after_page(p, more);
-                }))
-            })
-        }
+        Pane::Sessions => crate::tui::panes::sessions::page_work(s),
         Pane::Transcripts => crate::tui::panes::transcripts::page_work(s),
         _ => Box::new(|_| Ok(Box::new(|_: &mut State| {}))),
     }
@@ -212,11 +198,9 @@ pub(super) fn locate_work(s: &State, pane: Pane) -> Work {
                     .into_iter()
                     .map(|p| p.id)
                     .collect(),
-                Pane::Sessions => fw
-                    .sessions(&sfilter, newest, offset, STEP)?
-                    .into_iter()
-                    .map(|x| x.id)
-                    .collect(),
+                Pane::Sessions => {
+                    crate::tui::panes::sessions::ids(fw, &sfilter, newest, offset, STEP)?
+                }
                 Pane::Transcripts => crate::tui::panes::transcripts::ids(fw, offset, STEP)?,
                 _ => Vec::new(),
             };
@@ -257,22 +241,9 @@ pub(super) fn find_work(s: &State, pane: Pane) -> Work {
         let hit = |fields: &[&str]| fields.iter().any(|f| f.to_lowercase().contains(&q));
         let found = loop {
             let (n, at) = match pane {
-                Pane::Sessions => {
-                    let rows = fw.sessions(&sfilter, newest, offset, STEP)?;
-                    let at = rows.iter().position(|x| {
-                        let codes: Vec<&str> =
-                            x.participants.iter().map(|p| p.code.as_str()).collect();
-                        hit(&[
-                            &crate::domain::format_date(x.date),
-                            &codes.join(" "),
-                            &x.site,
-                            x.kind.as_str(),
-                            x.status.as_str(),
-                            x.title.as_deref().unwrap_or(""),
-                        ])
-                    });
-                    (rows.len(), at)
-                }
+                Pane::Sessions => crate::tui::panes::sessions::find_page(
+                    fw, &sfilter, newest, offset, STEP, &hit,
+                )?,
                 Pane::Transcripts => {
                     crate::tui::panes::transcripts::find_page(fw, offset, STEP, &hit)?
                 }

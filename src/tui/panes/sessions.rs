@@ -1,5 +1,8 @@
 //! Sessions: interviews, observed meetings and documents by date.
 
+use crate::domain::SessionFilter;
+use crate::service::{Fieldwork, Result};
+use crate::tui::worker::Work;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 
@@ -122,6 +125,65 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             ),
         ]
     });
+}
+
+/// The pane's window at its selection (`Slow::Page(Pane::Sessions)`): the count and two
+/// pages of rows as filtered and ordered now; the window there follows if the selection
+/// moved on.
+pub fn page_work(s: &State) -> Work {
+    let filter = s.sfilter.clone();
+    let newest = s.newest_first;
+    let l = &s.sessions;
+    let (start, n) = (l.window_start(), l.window_len());
+    Box::new(move |fw| {
+        let total = fw.session_count(&filter)?;
+        let rows = fw.sessions(&filter, newest, start, n)?;
+        Ok(Box::new(move |s: &mut State| {
+            s.sessions.place(total, rows, start);
+            let more = s.sessions.needs_load();
+            s.after_page(Pane::Sessions, more);
+        }))
+    })
+}
+
+/// The ids of `n` rows from `offset` as filtered and ordered now (locating a record).
+pub fn ids(
+    fw: &Fieldwork,
+    filter: &SessionFilter,
+    newest: bool,
+    offset: usize,
+    n: usize,
+) -> Result<Vec<String>> {
+    Ok(fw
+        .sessions(filter, newest, offset, n)?
+        .into_iter()
+        .map(|x| x.id)
+        .collect())
+}
+
+/// `n` rows from `offset` searched for the `/` query (`hit` on what a row shows: date,
+/// participants' codes, site, kind, status, title): (rows read, the first match).
+pub fn find_page(
+    fw: &Fieldwork,
+    filter: &SessionFilter,
+    newest: bool,
+    offset: usize,
+    n: usize,
+    hit: &dyn Fn(&[&str]) -> bool,
+) -> Result<(usize, Option<usize>)> {
+    let rows = fw.sessions(filter, newest, offset, n)?;
+    let at = rows.iter().position(|x| {
+        let codes: Vec<&str> = x.participants.iter().map(|p| p.code.as_str()).collect();
+        hit(&[
+            &crate::domain::format_date(x.date),
+            &codes.join(" "),
+            &x.site,
+            x.kind.as_str(),
+            x.status.as_str(),
+            x.title.as_deref().unwrap_or(""),
+        ])
+    });
+    Ok((rows.len(), at))
 }
 
 /// The Sessions pane's commands (bound in `keys`): state changes and at most one effect.
