@@ -171,7 +171,7 @@ fn consent_problems_list_the_three_kinds() {
 fn a_gap_jumps_to_its_record() {
     let (_d, mut fw, mut s) = setup();
     cmd(&mut fw, &mut s, Cmd::Go(Pane::Coverage));
-    let gaps = s.coverage.as_ref().unwrap().gaps.clone();
+    let gaps = s.coverage.data.as_ref().unwrap().gaps.clone();
     let i = gaps.iter().position(|g| g.kind == "no-transcript").unwrap();
     for _ in 0..i {
         cmd(&mut fw, &mut s, Cmd::Down);

@@ -482,9 +482,9 @@ fn coverage_leaves_withdrawn_out_names_codes_totals_phases_and_counts_fieldworke
     let small = text(&s, 80, 24);
     assert!(small.contains("[1–"), "no scroll marker:\n{small}");
     cmd(&mut fw, &mut s, Cmd::CoverageFocus); // the targets panel
-    assert_eq!(s.cov_focus, 0);
+    assert_eq!(s.coverage.focus, 0);
     cmd(&mut fw, &mut s, Cmd::Down);
-    assert_eq!(s.cov_scroll[0], 1);
+    assert_eq!(s.coverage.scroll[0], 1);
     assert!(text(&s, 80, 24).contains("[2–"));
 }
 

@@ -2,20 +2,23 @@
 //! quit, error and panic) and the event loop; it is the only place doing IO, carrying out
 //! the effects `app::update` returns through the service layer (`effects`).
 
-pub mod agreement;
 pub mod app;
-pub mod coding;
-pub mod coding_io;
-pub mod data;
-pub mod data_io;
+pub mod core;
 pub mod effects;
 pub mod keymap;
 pub mod panes;
-pub mod sync_view;
 pub mod theme;
 pub mod view;
 pub mod widgets;
 pub mod worker;
+
+// The pane groups' former paths, kept for callers outside the interface (tests, benches).
+pub use panes::agreement;
+pub use panes::coding;
+pub use panes::coding::io as coding_io;
+pub use panes::conflicts as sync_view;
+pub use panes::data;
+pub use panes::data::io as data_io;
 
 use std::io::{self, Stdout};
 use std::time::Duration;

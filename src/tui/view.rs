@@ -5,11 +5,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::app::{Mode, Pane, State};
-use super::keymap;
-use super::panes;
-use super::widgets::popup;
-use super::widgets::text::{esc, fit, width, wrap};
+use crate::tui::core::{Mode, Pane, State};
+use crate::tui::keymap;
+use crate::tui::panes;
+use crate::tui::widgets::popup;
+use crate::tui::widgets::text::{esc, fit, width, wrap};
 
 /// Smallest size the interface draws in; below it a message says so.
 pub const MIN_W: u16 = 60;
@@ -44,13 +44,13 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         Pane::Transcripts => panes::transcripts::render(s, body, buf),
         Pane::Themes => panes::themes::render(s, body, buf),
         Pane::Coverage => panes::coverage::render(s, body, buf),
-        Pane::Search => panes::search::render(s, body, buf),
-        Pane::Viewer => panes::viewer::render(s, body, buf),
-        Pane::Matrix => panes::matrix::render(s, body, buf),
-        Pane::Analysis => panes::analysis::render(s, body, buf),
-        Pane::Redaction => panes::redaction::render(s, body, buf),
-        Pane::Export => panes::export::render(s, body, buf),
-        Pane::Agreement => super::agreement::render(s, body, buf),
+        Pane::Search => panes::coding::search::render(s, body, buf),
+        Pane::Viewer => panes::coding::viewer::render(s, body, buf),
+        Pane::Matrix => panes::coding::matrix::render(s, body, buf),
+        Pane::Analysis => panes::coding::analysis::render(s, body, buf),
+        Pane::Redaction => panes::data::redaction::render(s, body, buf),
+        Pane::Export => panes::data::export::render(s, body, buf),
+        Pane::Agreement => panes::agreement::render(s, body, buf),
     }
     working(s, body, buf);
     hint_bar(s, hints, buf);
@@ -71,7 +71,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         Mode::Log => log(s, body, buf),
         _ => {}
     }
-    super::sync_view::render(s, body, buf);
+    crate::tui::panes::conflicts::render(s, body, buf);
 }
 
 /// The conflict dialog over the form it came from: theirs against yours, field by field.
@@ -89,7 +89,7 @@ fn conflict(s: &State, area: Rect, buf: &mut Buffer) {
                 field: field.map_or(ch.field.clone(), |f| f.label.to_string()),
                 opened: ch.opened.clone(),
                 theirs: ch.current.clone(),
-                yours: super::app::edited(form, &ch.field).then(|| form.get(&ch.field)),
+                yours: crate::tui::core::edited(form, &ch.field).then(|| form.get(&ch.field)),
                 pii: field.is_some_and(|f| f.pii),
             }
         })
@@ -122,7 +122,7 @@ fn working(s: &State, body: Rect, buf: &mut Buffer) {
 
 fn tab_bar(s: &State, area: Rect, buf: &mut Buffer) {
     let mut spans = Vec::new();
-    for (p, label) in super::app::tabs_with(s.pane, area.width, s.privacy) {
+    for (p, label) in crate::tui::core::tabs_with(s.pane, area.width, s.privacy) {
         spans.push(if p == s.pane {
             Span::styled(label, s.theme.tab_active())
         } else {
@@ -131,7 +131,7 @@ fn tab_bar(s: &State, area: Rect, buf: &mut Buffer) {
     }
     if s.privacy {
         spans.push(Span::styled(
-            super::app::privacy_badge(area.width),
+            crate::tui::core::privacy_badge(area.width),
             s.theme
                 .warn()
                 .add_modifier(ratatui::style::Modifier::REVERSED),
@@ -272,8 +272,7 @@ fn help(s: &State, area: Rect, buf: &mut Buffer) {
     let build = |col_w: usize| -> Vec<Line> {
         let mut lines: Vec<Line> = Vec::new();
         for ctx in &ctxs {
-            let bs: Vec<&keymap::Binding> = keymap::BINDINGS
-                .iter()
+            let bs: Vec<&keymap::Binding> = keymap::bindings()
                 .filter(|b| b.ctx == *ctx)
                 .filter(|b| {
                     filter.is_empty()

@@ -19,8 +19,8 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::app::{Slow, State};
 use crate::service::{Fieldwork, Result, Settings};
+use crate::tui::core::{Slow, State};
 
 /// What to do to the state with a computed load (run on the interface's thread).
 pub type Apply = Box<dyn FnOnce(&mut State) + Send>;
@@ -205,7 +205,7 @@ fn snapshot(fw: &Fieldwork, work: Work) -> Result<Apply> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::app::Pane;
+    use crate::tui::core::Pane;
 
     fn req(job: Slow, gen: u64) -> Request {
         Request {

@@ -7,7 +7,12 @@ use ratatui::text::{Line, Span};
 
 use super::{filters, panel};
 use crate::domain::{format_date, ConsentItem};
-use crate::tui::app::{Mode, State};
+use crate::domain::{Answer, ConsentMode, WithdrawalScope};
+use crate::service::consent::ConsentInput;
+use crate::tui::core::keys::Cmd;
+use crate::tui::core::*;
+use crate::tui::core::{Mode, State};
+use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::table::{cell, VTable};
 use crate::tui::widgets::text::{esc, pii, pii_opt};
 
@@ -145,4 +150,148 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         buf,
         th,
     );
+}
+
+/// The Consent pane's commands (bound in `keys`): state changes and at most one effect.
+pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
+    match cmd {
+        Cmd::RecordConsent => {
+            let Some((pid, code)) = s.selected_participant() else {
+                s.error("no participant selected");
+                return None;
+            };
+            let answers = with_unset(opts(Answer::ALL), "unset (not on the form)");
+            let mut fields = vec![
+                Field::date("date", "Date signed", Some(s.default_date())).required(),
+                Field::choice("mode", "Mode", opts(ConsentMode::ALL)),
+                Field::text("form_version", "Form version")
+                    .with(s.reference.consent_form_version.clone()),
+            ];
+            for (key, label) in [
+                ("take_part", "Take part"),
+                ("audio", "Audio recording"),
+                ("quotes", "Anonymised quotes"),
+                ("archiving", "Archiving/sharing"),
+                ("follow_up", "Follow-up contact"),
+            ] {
+                fields.push(Field::choice(key, label, answers.clone()));
+            }
+            fields.push(Field::text("file_ref", "Signed form ref").pii());
+            s.open_form(
+                FormKind::Consent { pid },
+                Form::new(format!("Record consent for {code}"), fields),
+            );
+            None
+        }
+        Cmd::Withdraw => {
+            let Some((pid, code)) = s.selected_participant() else {
+                s.error("no participant selected");
+                return None;
+            };
+            let f = Form::new(
+                format!("Withdrawal of {code}"),
+                vec![
+                    Field::choice("scope", "Scope", opts(WithdrawalScope::ALL)),
+                    Field::date("date", "Date", Some(crate::domain::today())).required(),
+                    Field::text("reason", "Reason").pii(),
+                ],
+            );
+            s.open_form(FormKind::Withdraw { pid }, f);
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Its forms, submitted: the write they ask for.
+pub fn submit(s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
+    let w = match kind {
+        FormKind::Consent { pid } => Write::RecordConsent {
+            pid,
+            input: ConsentInput {
+                date: f.date("date"),
+                form_version: f.opt("form_version"),
+                form_file: None,
+                mode: f.get("mode").parse().ok(),
+                taken_by: None,
+                take_part: answer(&f, "take_part"),
+                audio: answer(&f, "audio"),
+                quotes: answer(&f, "quotes"),
+                archiving: answer(&f, "archiving"),
+                follow_up: answer(&f, "follow_up"),
+                file_ref: f.opt("file_ref"),
+            },
+        },
+        FormKind::Withdraw { pid } => {
+            let scope: WithdrawalScope = f
+                .get("scope")
+                .parse()
+                .unwrap_or(WithdrawalScope::NoFurtherContact);
+            let code = s.selected_participant().map(|p| p.1).unwrap_or_default();
+            let q = format!(
+                "Record the withdrawal of {code} ({scope})? A withdrawal is permanent: it cannot be edited or undone."
+            );
+            s.ask(
+                q,
+                Write::Withdraw {
+                    pid,
+                    scope,
+                    date: f.date("date"),
+                    reason: f.opt("reason"),
+                },
+            );
+            return None;
+        }
+        _ => return None,
+    };
+    Some(Effect::Write(w))
+}
+
+/// The Consent pane's keys (assembled by `keymap`, in the order the help shows them).
+pub mod keys {
+    #![allow(unused_imports)]
+    use ratatui::crossterm::event::KeyCode as K;
+
+    use crate::tui::core::keys::{b, ch, code, ctrl, Binding, Cmd as C, Ctx};
+    use crate::tui::core::pane::Pane;
+    use crate::tui::panes::coding::state::CodingCmd;
+
+    pub static KEYS: &[Binding] = &[
+        // Consent
+        b!(
+            Ctx::Pane(Pane::Consent),
+            [ch('/')],
+            C::Search,
+            "search as you type",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Consent),
+            [ch('s')],
+            C::FilterSite,
+            "filter by site (cycles)",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Consent),
+            [ch('x')],
+            C::ClearFilters,
+            "clear filters and search",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Consent),
+            [ch('r')],
+            C::RecordConsent,
+            "record a consent form",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Consent),
+            [ch('w')],
+            C::Withdraw,
+            "record a withdrawal (asks to confirm)",
+            true
+        ),
+    ];
 }

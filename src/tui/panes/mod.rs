@@ -1,25 +1,23 @@
 //! One file per pane: `render(&State, Rect, &mut Buffer)`; they read state only.
 
-pub mod analysis;
+pub mod agreement;
+pub mod coding;
+pub mod conflicts;
 pub mod consent;
 pub mod coverage;
-pub mod export;
-pub mod matrix;
+pub mod data;
 pub mod participants;
-pub mod redaction;
-pub mod search;
 pub mod sessions;
 pub mod themes;
 pub mod transcripts;
-pub mod viewer;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
-use super::app::State;
-use super::theme::Theme;
+use crate::tui::core::State;
+use crate::tui::theme::Theme;
 
 /// A bordered box of lines (detail panels).
 pub fn panel(title: &str, lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffer, theme: &Theme) {
@@ -36,7 +34,7 @@ pub fn panel(title: &str, lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffe
 /// The `/` query of a list that jumps to its first match, for the list's title: shown
 /// while it is typed (with a cursor) and after it is kept.
 pub fn find_label(s: &State) -> String {
-    let typing = s.mode == crate::tui::app::Mode::Search;
+    let typing = s.mode == crate::tui::core::Mode::Search;
     if s.find.is_empty() && !typing {
         return String::new();
     }

@@ -6,9 +6,14 @@ use ratatui::text::{Line, Span};
 
 use super::{filters, panel};
 use crate::domain::{format_date, ConsentItem, ItemState};
+use crate::domain::{Participant, ParticipantInput, Status};
 use crate::service::consent::ConsentRow;
-use crate::tui::app::State;
+use crate::service::Reference;
+use crate::tui::core::keys::Cmd;
+use crate::tui::core::State;
+use crate::tui::core::*;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::table::{cell, VTable};
 use crate::tui::widgets::text::{esc, pii, pii_opt};
 
@@ -77,13 +82,13 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             Some(q) => format!(
                 " search: {}{}",
                 crate::tui::widgets::text::typed(s.privacy, q),
-                if s.mode == crate::tui::app::Mode::Search {
+                if s.mode == crate::tui::core::Mode::Search {
                     "▏"
                 } else {
                     ""
                 }
             ),
-            None if s.mode == crate::tui::app::Mode::Search => " search: ▏".into(),
+            None if s.mode == crate::tui::core::Mode::Search => " search: ▏".into(),
             None => String::new(),
         }
     );
@@ -213,4 +218,262 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     if detail.width > 0 {
         panel("Detail", lines, detail, buf, th);
     }
+}
+
+/// The Participants pane's commands (bound in `keys`): state changes and at most one effect.
+pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
+    match cmd {
+        Cmd::AddParticipant => {
+            let f = participant_form(&s.reference, None, "Add a participant");
+            s.open_form(FormKind::AddParticipant, f);
+            None
+        }
+        Cmd::EditParticipant => {
+            let Some(r) = s.participants.current() else {
+                s.error("no participant selected");
+                return None;
+            };
+            let id = r.p.id.clone();
+            let f = participant_form(
+                &s.reference,
+                Some(&r.p),
+                &format!("Edit participant {}", r.p.code),
+            );
+            s.open_form(FormKind::EditParticipant { id }, f);
+            None
+        }
+        Cmd::ChangeStatus => {
+            let Some(r) = s.participants.current() else {
+                s.error("no participant selected");
+                return None;
+            };
+            let statuses: Vec<Status> = Status::ALL
+                .iter()
+                .copied()
+                .filter(|x| *x != Status::Withdrawn)
+                .collect();
+            let f = Form::new(
+                format!("Status of {} (now {})", r.p.code, r.p.status),
+                vec![
+                    Field::choice("status", "New status", opts(&statuses))
+                        .with(r.p.status.as_str()),
+                    Field::date("date", "Date", Some(crate::domain::today())).required(),
+                    Field::text("note", "Note").pii(),
+                ],
+            );
+            let id = r.p.id.clone();
+            // Opened on the status the list shows (even one the choices leave out).
+            let mut f = f;
+            f.rebase("status", r.p.status.as_str());
+            s.open_form(FormKind::Status { id }, f);
+            None
+        }
+        _ => None,
+    }
+}
+
+fn participant_form(r: &Reference, p: Option<&Participant>, title: &str) -> Form {
+    let sites = r
+        .sites
+        .iter()
+        .map(|x| (x.code.clone(), format!("{} – {}", x.code, x.name)))
+        .collect();
+    let roles = r
+        .roles
+        .iter()
+        .map(|x| (x.code.clone(), format!("{} › {}", x.category_name, x.name)))
+        .collect();
+    let v = |o: Option<&String>| o.cloned().unwrap_or_default();
+    let mut f = vec![
+        Field::text("name", "Name").required().pii(),
+        Field::choice("site", "Site", sites),
+        Field::choice("role", "Role", roles),
+        Field::text("email", "Email").pii(),
+        Field::text("phone", "Phone").pii(),
+        Field::text("organisation", "Organisation").pii(),
+        Field::text("job title", "Job title").pii(),
+        Field::text("notes", "Notes").pii(),
+    ];
+    if let Some(p) = p {
+        f[0].value = p.name.clone();
+        f[1] = f[1].clone().with(p.site.clone());
+        f[2] = f[2].clone().with(p.role.clone());
+        f[3].value = v(p.email.as_ref());
+        f[4].value = v(p.phone.as_ref());
+        f[5].value = v(p.organisation.as_ref());
+        f[6].value = v(p.job_title.as_ref());
+        f[7].value = v(p.notes.as_ref());
+    }
+    Form::new(title, f)
+}
+
+fn participant_input(f: &Form) -> ParticipantInput {
+    ParticipantInput {
+        name: Some(f.get("name")),
+        email: Some(f.get("email")),
+        phone: Some(f.get("phone")),
+        organisation: Some(f.get("organisation")),
+        job_title: Some(f.get("job title")),
+        role: Some(f.get("role")),
+        site: Some(f.get("site")),
+        notes: Some(f.get("notes")),
+        status: None,
+        allow_duplicate_unique_role: false,
+    }
+}
+
+/// The participant's current values, as an edit that restores them.
+pub fn input_of(p: &Participant) -> ParticipantInput {
+    let v = |o: &Option<String>| Some(o.clone().unwrap_or_default());
+    ParticipantInput {
+        name: Some(p.name.clone()),
+        email: v(&p.email),
+        phone: v(&p.phone),
+        organisation: v(&p.organisation),
+        job_title: v(&p.job_title),
+        role: Some(p.role.clone()),
+        site: Some(p.site.clone()),
+        notes: v(&p.notes),
+        status: None,
+        allow_duplicate_unique_role: false,
+    }
+}
+
+/// Its forms, submitted: the write they ask for.
+pub fn submit(_s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
+    let w = match kind {
+        FormKind::AddParticipant => Write::AddParticipant(ParticipantInput {
+            status: None,
+            ..participant_input(&f)
+        }),
+        FormKind::EditParticipant { id } => {
+            // Only the fields the user changed; the values the form opened with undo them.
+            let changed = |key: &str| edited(&f, key).then(|| f.get(key));
+            let was = |key: &str| {
+                edited(&f, key).then(|| f.opened_value(key).unwrap_or_default().to_string())
+            };
+            let pick = |g: &dyn Fn(&str) -> Option<String>| ParticipantInput {
+                name: g("name"),
+                email: g("email"),
+                phone: g("phone"),
+                organisation: g("organisation"),
+                job_title: g("job title"),
+                role: g("role"),
+                site: g("site"),
+                notes: g("notes"),
+                status: None,
+                allow_duplicate_unique_role: false,
+            };
+            Write::EditParticipant {
+                id,
+                input: pick(&changed),
+                before: Some(pick(&was)),
+                opened: Some(version_of(&f)),
+            }
+        }
+        FormKind::Status { id } => {
+            // The status the form was opened on: the version, and what undo goes back to.
+            let before = f.opened_value("status").and_then(|v| v.parse().ok());
+            Write::SetStatus {
+                id,
+                status: f.get("status").parse().unwrap_or(Status::Identified),
+                date: f.date("date"),
+                note: f.opt("note"),
+                before,
+            }
+        }
+        _ => return None,
+    };
+    Some(Effect::Write(w))
+}
+
+/// The Participants pane's keys (assembled by `keymap`, in the order the help shows them).
+pub mod keys {
+    #![allow(unused_imports)]
+    use ratatui::crossterm::event::KeyCode as K;
+
+    use crate::tui::core::keys::{b, ch, code, ctrl, Binding, Cmd as C, Ctx};
+    use crate::tui::core::pane::Pane;
+    use crate::tui::panes::coding::state::CodingCmd;
+
+    pub static KEYS: &[Binding] = &[
+        // Participants
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('/')],
+            C::Search,
+            "search (name, code, organisation, job title) as you type",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('s')],
+            C::FilterSite,
+            "filter by site (cycles)",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('c')],
+            C::FilterCategory,
+            "filter by role category (cycles)",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('f')],
+            C::FilterStatus,
+            "filter by recruitment status (cycles)",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('p')],
+            C::FilterPhase,
+            "filter by phase interviewed (cycles)",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('x')],
+            C::ClearFilters,
+            "clear filters and search",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('a')],
+            C::AddParticipant,
+            "add a participant",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('e')],
+            C::EditParticipant,
+            "edit the participant",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('t')],
+            C::ChangeStatus,
+            "change recruitment status",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('r')],
+            C::RecordConsent,
+            "record consent for the participant",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [ch('i')],
+            C::LogInterview,
+            "log an interview with the participant",
+            false
+        ),
+    ];
 }

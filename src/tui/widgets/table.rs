@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Cell, Row, StatefulWidget, Table, TableState};
 
-use crate::tui::app::Paged;
+use crate::tui::core::Paged;
 use crate::tui::theme::Theme;
 
 pub struct VTable<'a> {

@@ -11,9 +11,9 @@ use ratatui::widgets::{
     Axis, Block, Borders, Chart, Dataset, GraphType, LegendPosition, Paragraph, Widget, Wrap,
 };
 
-use super::panel;
-use crate::tui::app::{page_top, State};
-use crate::tui::coding::AnalysisView;
+use crate::tui::core::{page_top, State};
+use crate::tui::panes::coding::AnalysisView;
+use crate::tui::panes::panel;
 use crate::tui::widgets::text::{esc, fit};
 
 pub fn render(s: &State, area: Rect, buf: &mut Buffer) {

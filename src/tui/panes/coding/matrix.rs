@@ -8,8 +8,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
-use super::panel;
-use crate::tui::app::{page_top, State};
+use crate::tui::core::{page_top, State};
+use crate::tui::panes::panel;
 use crate::tui::widgets::text::{esc, fit, pii};
 
 const CASE_W: usize = 20;
@@ -34,7 +34,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         st.phase
             .map(|p| p.to_string())
             .unwrap_or_else(|| "all".into()),
-        super::find_label(s)
+        crate::tui::panes::find_label(s)
     );
     let block = Block::default()
         .borders(Borders::ALL)

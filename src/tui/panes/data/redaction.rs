@@ -9,9 +9,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use super::panel;
-use crate::tui::app::{page_top, Mode, State};
-use crate::tui::data::{Focus, RedactionState};
+use crate::tui::core::{page_top, Mode, State};
+use crate::tui::panes::data::{Focus, RedactionState};
+use crate::tui::panes::panel;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::text::{esc, fit, pii, width};
 

@@ -9,10 +9,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use unicode_width::UnicodeWidthChar;
 
-use super::panel;
 use crate::domain::format_date;
-use crate::tui::app::State;
-use crate::tui::coding::Viewer;
+use crate::tui::core::State;
+use crate::tui::panes::coding::Viewer;
+use crate::tui::panes::panel;
 use crate::tui::widgets::text::{esc, fit, pii};
 
 pub fn render(s: &State, area: Rect, buf: &mut Buffer) {

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::app::{Pane, Slow, State};
-use super::coding::{CodingEffect, Viewer};
-use super::worker::Work;
 use crate::service::{Fieldwork, Result, ServiceError};
+use crate::tui::core::{Pane, Slow, State};
+use crate::tui::panes::coding::{CodingEffect, Viewer};
+use crate::tui::worker::Work;
 
 /// Hits in the ranked list of a query; the CLI gives more.
 pub const HITS: usize = 200;
@@ -19,16 +19,16 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
     match p {
         Pane::Search => {
             // Themes for the theme filter.
-            if s.themes.is_empty() {
-                s.themes = fw.themes(false)?;
+            if s.themes.list.is_empty() {
+                s.themes.list = fw.themes(false)?;
             }
             if !s.coding.search.query.trim().is_empty() {
                 s.queue(Slow::Search, true);
             }
         }
         Pane::Viewer => {
-            if s.themes.is_empty() {
-                s.themes = fw.themes(false)?;
+            if s.themes.list.is_empty() {
+                s.themes.list = fw.themes(false)?;
             }
             // The open transcript read again (after a write), by the load worker; the
             // viewer keeps showing it meanwhile, its cursor where it is.
@@ -62,7 +62,7 @@ pub fn matrix_work(s: &State) -> Work {
     let phase = s.coding.matrix.phase;
     Box::new(move |fw| {
         let m = fw.matrix(None)?;
-        let mut st = super::coding::MatrixState::default();
+        let mut st = crate::tui::panes::coding::MatrixState::default();
         st.phase = phase;
         st.set_matrix(m);
         Ok(Box::new(move |s: &mut State| {
@@ -74,7 +74,7 @@ pub fn matrix_work(s: &State) -> Work {
             st.col = old.col.min(themes.saturating_sub(1));
             st.row = old.row.min(st.rows().len().saturating_sub(1));
             st.passages = None;
-            super::worker::drop_off_thread(std::mem::replace(&mut s.coding.matrix, st));
+            crate::tui::worker::drop_off_thread(std::mem::replace(&mut s.coding.matrix, st));
             s.stale[Pane::Matrix.index()] = false;
         }))
     })
@@ -162,7 +162,7 @@ fn hide_query(e: ServiceError, q: &str, privacy: bool) -> ServiceError {
         ServiceError::Invalid { field, message } if privacy && !q.is_empty() => {
             ServiceError::Invalid {
                 field,
-                message: message.replace(q, &super::widgets::text::typed(true, q)),
+                message: message.replace(q, &crate::tui::widgets::text::typed(true, q)),
             }
         }
         e => e,
@@ -179,7 +179,7 @@ pub fn request_open(
     word: Option<String>,
     reload: bool,
 ) {
-    s.coding.opening = Some(super::coding::Opening {
+    s.coding.opening = Some(crate::tui::panes::coding::Opening {
         session,
         at,
         word,
@@ -237,7 +237,7 @@ pub fn viewer_work(s: &State) -> Work {
                 ));
             }
             if let Some(old) = s.coding.viewer.replace(v) {
-                super::worker::drop_off_thread(old);
+                crate::tui::worker::drop_off_thread(old);
             }
             s.coding.opening = None;
             s.stale[Pane::Viewer.index()] = false;
@@ -248,8 +248,8 @@ pub fn viewer_work(s: &State) -> Work {
 pub fn perform(fw: &mut Fieldwork, s: &mut State, e: CodingEffect) -> Result<()> {
     match e {
         CodingEffect::Open { session, at, word } => {
-            if s.themes.is_empty() {
-                s.themes = fw.themes(false)?;
+            if s.themes.list.is_empty() {
+                s.themes.list = fw.themes(false)?;
             }
             // The pane shows at once (the last transcript, or none, with the loading
             // mark); the transcript follows from the load worker.
@@ -265,14 +265,7 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: CodingEffect) -> Result<()>
         CodingEffect::ShowSession(id) => {
             s.pane = Pane::Sessions;
             s.sfilter = Default::default();
-            super::effects::perform(
-                fw,
-                s,
-                super::app::Effect::Locate {
-                    pane: Pane::Sessions,
-                    id,
-                },
-            );
+            s.locate(Pane::Sessions, id);
         }
     }
     Ok(())

@@ -10,8 +10,8 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::redaction::{columns, list};
 use crate::export::registry::EXPORTS;
-use crate::tui::app::State;
-use crate::tui::data::Preview;
+use crate::tui::core::State;
+use crate::tui::panes::data::Preview;
 use crate::tui::widgets::text::{esc, fit, width, MASK};
 
 pub fn render(s: &State, area: Rect, buf: &mut Buffer) {

@@ -7,8 +7,8 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use super::{filters, panel};
-use crate::tui::app::{page_top, Mode, State};
+use crate::tui::core::{page_top, Mode, State};
+use crate::tui::panes::{filters, panel};
 use crate::tui::widgets::text::{esc, fit, pii, typed};
 
 pub fn render(s: &State, area: Rect, buf: &mut Buffer) {

@@ -1,5 +1,9 @@
 //! Coverage: the project manager's dashboard.
 
+pub mod state;
+
+use crate::tui::worker::Work;
+use state::PANELS;
 use std::collections::BTreeSet;
 
 use ratatui::buffer::Buffer;
@@ -11,8 +15,11 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragrap
 
 use super::panel;
 use crate::domain::parse_date;
+use crate::domain::{ParticipantFilter, SessionFilter};
 use crate::service::coverage::Coverage;
-use crate::tui::app::{page_top, State};
+use crate::tui::core::keys::Cmd;
+use crate::tui::core::*;
+use crate::tui::core::{page_top, State};
 use crate::tui::widgets::text::{esc, fit, pii};
 
 /// A Coverage panel that scrolls: its border is highlighted when `f` has given it the
@@ -29,14 +36,14 @@ fn scrolled(
     let th = &s.theme;
     let h = area.height.saturating_sub(2) as usize;
     let n = lines.len();
-    let top = s.cov_scroll[i].min(n.saturating_sub(h.max(1)));
+    let top = s.coverage.scroll[i].min(n.saturating_sub(h.max(1)));
     // Where the view is, first: the title may be cut in a narrow panel.
     let more = if n > h {
         format!("[{}–{}/{}] ", top + 1, (top + h).min(n), n)
     } else {
         String::new()
     };
-    let focused = s.cov_focus == i;
+    let focused = s.coverage.focus == i;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if focused {
@@ -57,7 +64,7 @@ fn scrolled(
 
 pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let th = &s.theme;
-    let Some(c) = &s.coverage else {
+    let Some(c) = &s.coverage.data else {
         panel(
             "Coverage",
             vec![Line::styled("Computing coverage…", th.dim())],
@@ -67,7 +74,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         );
         return;
     };
-    let updating = s.stale[crate::tui::app::Pane::Coverage.index()];
+    let updating = s.stale[crate::tui::core::Pane::Coverage.index()];
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let [matrix, cats, obs, people] = Layout::vertical([
@@ -210,7 +217,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
 
     // Sessions per fieldworker (interviewer, observer), per phase and site.
     let mut lines = Vec::new();
-    match &s.coverage_fw {
+    match &s.coverage.by_fieldworker {
         None => lines.push(Line::styled("Computing…", th.dim())),
         Some(per) if per.totals.is_empty() => {
             lines.push(Line::styled("No sessions done yet.", th.dim()))
@@ -300,7 +307,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
 
     // Gaps, selectable.
     let h = gaps.height.saturating_sub(2) as usize;
-    let top = page_top(s.gap_sel, h);
+    let top = page_top(s.coverage.gap_sel, h);
     let mut lines = Vec::new();
     for (i, g) in c.gaps.iter().enumerate().skip(top).take(h) {
         let msg = if s.privacy && g.kind.starts_with("transcript") {
@@ -317,7 +324,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         } else {
             esc(&g.message)
         };
-        let style = if i == s.gap_sel {
+        let style = if i == s.coverage.gap_sel {
             th.selected()
         } else {
             Style::new()
@@ -332,13 +339,11 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     }
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(
-            if s.cov_focus + 1 == crate::tui::app::COVERAGE_PANELS.len() {
-                th.focus_border()
-            } else {
-                th.border()
-            },
-        )
+        .border_style(if s.coverage.focus + 1 == PANELS.len() {
+            th.focus_border()
+        } else {
+            th.border()
+        })
         .title(Line::styled(
             format!(" Gaps ({}) — Enter goes to the record ", c.gaps.len()),
             th.title(),
@@ -449,4 +454,88 @@ fn progress_chart(s: &State, c: &Coverage, area: Rect, buf: &mut Buffer) {
                 .style(th.dim()),
         );
     chart.render(area, buf);
+}
+
+/// The pane's load (`Slow::Coverage`): computed by the load worker.
+pub fn work() -> Work {
+    Box::new(|fw| {
+        let c = fw.coverage()?;
+        let per = fw.coverage_by_fieldworker()?;
+        Ok(Box::new(move |s: &mut State| {
+            let st = &mut s.coverage;
+            st.gap_sel = st.gap_sel.min(c.gaps.len().saturating_sub(1));
+            st.data = Some(c);
+            st.by_fieldworker = Some(per);
+            s.stale[Pane::Coverage.index()] = false;
+        }))
+    })
+}
+
+/// The Coverage pane's commands (bound in `keys`): state changes and at most one effect.
+pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
+    match cmd {
+        Cmd::CoverageFocus => {
+            s.coverage.focus = (s.coverage.focus + 1) % PANELS.len();
+            s.info(format!(
+                "Coverage: ↑/↓ now move the {} panel",
+                PANELS[s.coverage.focus]
+            ));
+            None
+        }
+        Cmd::Jump => {
+            let gap = s
+                .coverage
+                .data
+                .as_ref()
+                .and_then(|c| c.gaps.get(s.coverage.gap_sel))
+                .cloned();
+            let g = gap?;
+            let pane = match (g.entity.as_str(), g.kind.as_str()) {
+                ("participant", _) => Pane::Participants,
+                ("session", k) if k.contains("transcript") => Pane::Transcripts,
+                ("session", _) => Pane::Sessions,
+                _ => {
+                    s.info(g.action.clone());
+                    return None;
+                }
+            };
+            s.pane = pane;
+            match pane {
+                Pane::Participants => s.pfilter = ParticipantFilter::default(),
+                Pane::Sessions => s.sfilter = SessionFilter::default(),
+                _ => {}
+            }
+            s.info(format!("to do: {}", g.action));
+            Some(Effect::Locate { pane, id: g.id })
+        }
+        _ => None,
+    }
+}
+
+/// The Coverage pane's keys (assembled by `keymap`, in the order the help shows them).
+pub mod keys {
+    #![allow(unused_imports)]
+    use ratatui::crossterm::event::KeyCode as K;
+
+    use crate::tui::core::keys::{b, ch, code, ctrl, Binding, Cmd as C, Ctx};
+    use crate::tui::core::pane::Pane;
+    use crate::tui::panes::coding::state::CodingCmd;
+
+    pub static KEYS: &[Binding] = &[
+        // Coverage
+        b!(
+            Ctx::Pane(Pane::Coverage),
+            [code(K::Enter)],
+            C::Jump,
+            "go to the record the selected gap is about",
+            true
+        ),
+        b!(
+            Ctx::Pane(Pane::Coverage),
+            [ch('f')],
+            C::CoverageFocus,
+            "focus the next panel: ↑/↓, PgUp/PgDn scroll it (the gaps: move the selection)",
+            true
+        ),
+    ];
 }

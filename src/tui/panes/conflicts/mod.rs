@@ -4,39 +4,21 @@
 //! (`Fieldwork::sync_resolve`, which writes the audit entry). The overlay's keys are
 //! handled here before the pane's; it runs no SQL (the effects call the service).
 
+pub mod state;
+
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::app::{Effect, State};
-use super::widgets::popup;
-use super::widgets::text::{esc, fit};
 use crate::service::sync::{short, Keep};
 use crate::service::Fieldwork;
 use crate::store::sync::ConflictRow;
-
-/// The overlay's state.
-#[derive(Debug, Clone, Default)]
-pub struct ConflictsView {
-    pub rows: Vec<ConflictRow>,
-    pub selected: usize,
-    /// Showing the selected conflict's two versions.
-    pub detail: bool,
-    /// A choice waiting for y/n.
-    pub confirm: Option<Keep>,
-}
-
-/// The key that opens the view from any pane (Normal mode).
-pub const OPEN: char = 'Y';
-
-/// What the overlay asks the effects to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SyncEffect {
-    Load,
-    Resolve { id: String, keep: Keep },
-}
+use crate::tui::core::{Effect, State};
+use crate::tui::widgets::popup;
+use crate::tui::widgets::text::{esc, fit};
+pub use state::*;
 
 /// Open the view (the key map's `Y`, `Cmd::OpenConflicts`) and ask for its rows.
 pub fn open(s: &mut State) -> Option<Effect> {
@@ -99,7 +81,7 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: SyncEffect) -> crate::servi
             ));
             load(fw, s)?;
             // What the choice changed shows in every pane.
-            s.stale = [true; super::app::PANES];
+            s.stale = [true; crate::tui::core::PANES];
             Ok(())
         }
     }

@@ -5,14 +5,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::app::{Mode, Pane, Slow, State};
-use super::data::{self, DataEffect, ExportJob, Preview, Written, LOG_ROWS};
-use super::widgets::text::pii;
-use super::worker::Work;
 use crate::export;
 use crate::export::registry::{self, PaneUse, EXPORTS};
 use crate::service::redaction::Decision;
 use crate::service::{Fieldwork, Result, ServiceError};
+use crate::tui::core::{Mode, Pane, Slow, State};
+use crate::tui::panes::data::{self, DataEffect, ExportJob, Preview, Written, LOG_ROWS};
+use crate::tui::widgets::text::pii;
+use crate::tui::worker::Work;
 
 pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
     match p {
@@ -30,13 +30,14 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             }
         }
         Pane::Export => {
-            if s.themes.is_empty() {
-                s.themes = fw.themes(false)?;
+            if s.themes.list.is_empty() {
+                s.themes.list = fw.themes(false)?;
             }
             // An export of a theme (quotes) starts on the first active theme (`p` cycles
             // them).
             let first = s
                 .themes
+                .list
                 .iter()
                 .find(|t| t.status == crate::domain::ThemeStatus::Active)
                 .map(|t| (t.id.clone(), t.path.clone()));
@@ -64,7 +65,7 @@ pub fn slow_work(s: &State, p: Pane) -> Work {
         Pane::Redaction => {
             // Superseded (the pane asked again, a write), the scan stops at the next
             // transcript: its answer would be dropped anyway.
-            let stop = s.cancel_flag(super::app::Slow::Data(p));
+            let stop = s.cancel_flag(crate::tui::core::Slow::Data(p));
             Box::new(move |fw| {
                 let t = Instant::now();
                 let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
@@ -115,7 +116,7 @@ fn suspects_done(s: &mut State, v: Vec<crate::service::redaction::SuspectGroup>,
     red.computing = false;
     red.millis = ms;
     let n = v.len();
-    super::worker::drop_off_thread(red.suspects.replace(v));
+    crate::tui::worker::drop_off_thread(red.suspects.replace(v));
     let shown = red.suspects_shown().len();
     red.sus_sel = red.sus_sel.min(shown.saturating_sub(1));
     let replace = s

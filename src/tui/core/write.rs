@@ -1,0 +1,150 @@
+//! The writes the interface asks for and the undo/redo steps built of them (one global stack).
+
+use time::Date;
+
+use crate::domain::{ParticipantInput, RecordingStatus, SessionStatus, Status, WithdrawalScope};
+use crate::service::consent::ConsentInput;
+use crate::service::sessions::{InterviewInput, ObservationInput};
+use crate::service::Version;
+
+/// A change to the database: one service call, one transaction.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // one at a time, never stored in bulk
+pub enum Write {
+    AddParticipant(ParticipantInput),
+    EditParticipant {
+        id: String,
+        /// The fields the user changed (the others `None`).
+        input: ParticipantInput,
+        /// Their values before, to undo with.
+        before: Option<ParticipantInput>,
+        /// The version the form was opened on (`None`: no check, as on the command line).
+        opened: Option<Version>,
+    },
+    SetStatus {
+        id: String,
+        status: Status,
+        date: Option<Date>,
+        note: Option<String>,
+        before: Option<Status>,
+    },
+    /// Undo a status change: back to the status before, the change's event removed.
+    RevertStatus {
+        id: String,
+        /// The status the change set (refused if it is no longer the status).
+        status: Status,
+    },
+    RecordConsent {
+        pid: String,
+        input: ConsentInput,
+    },
+    Withdraw {
+        pid: String,
+        scope: WithdrawalScope,
+        date: Option<Date>,
+        reason: Option<String>,
+    },
+    LogInterview(InterviewInput),
+    CompleteInterview {
+        sid: String,
+        status: SessionStatus,
+        date: Option<Date>,
+        duration: Option<i64>,
+        recording: Option<RecordingStatus>,
+        allow_gap: bool,
+        /// The interview's status and date when the form was opened.
+        opened: Option<Version>,
+    },
+    LogObservation(ObservationInput),
+    LinkTranscript {
+        sid: String,
+        path: String,
+        replace: bool,
+    },
+    Verify {
+        relink: bool,
+    },
+    AddTheme {
+        name: String,
+        framework: Option<String>,
+        parent: Option<String>,
+    },
+    RenameTheme {
+        id: String,
+        name: String,
+        before: Option<String>,
+        opened: Option<Version>,
+    },
+    MergeTheme {
+        from: String,
+        into: String,
+    },
+    RetireTheme {
+        id: String,
+    },
+    Tag {
+        session: String,
+        themes: Vec<String>,
+    },
+    Untag {
+        ids: Vec<String>,
+    },
+    TagPassage {
+        session: String,
+        start: usize,
+        end: usize,
+        themes: Vec<String>,
+        memo: Option<String>,
+    },
+    PassageMemo {
+        ids: Vec<String>,
+        memo: Option<String>,
+        opened: Option<Version>,
+    },
+    AcceptPassages {
+        ids: Vec<String>,
+    },
+    SetSummary {
+        participant: String,
+        theme: String,
+        phase: u32,
+        summary: Option<String>,
+        opened: Option<Version>,
+    },
+    ImportTranscript {
+        sid: String,
+    },
+    ImportAll,
+    SplitTheme {
+        tag: String,
+        name: String,
+    },
+    /// Settle a disagreement between two coders (the Agreement pane).
+    Settle {
+        key: String,
+        coders: (String, String),
+        how: crate::service::agreement::Settle,
+    },
+    /// Blind coding: show the other coders' passages to this coder.
+    Reveal,
+}
+
+/// One edit that can be undone: what it was (for the status line), the service call that
+/// undoes it, and the one that did it (for redo). Both are ordinary service writes, each
+/// one transaction, refused like any other when the record changed since.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub what: String,
+    pub inverse: Write,
+    pub forward: Write,
+}
+
+/// Whether the write in flight undoes or redoes a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replay {
+    Undo,
+    Redo,
+}
+
+/// How many edits can be undone.
+pub const UNDO_MAX: usize = 100;

@@ -1,0 +1,453 @@
+//! Each `Write` carried out through the service (one transaction each), with the inverse
+//! write that undoes it when there is one. A new undoable write adds a `Write` variant
+//! (`core::write`) and its arm here, returning `Some((what, inverse))`.
+
+use std::path::Path;
+
+use crate::service::{Fieldwork, Result, ServiceError};
+use crate::tui::core::{Pane, State, Write};
+
+type Undo = Option<(String, Write)>;
+
+/// A record a write created: where to select it, and the next step to suggest.
+pub(super) struct Created {
+    pub(super) select: Option<(Pane, String)>,
+    pub(super) next: String,
+}
+
+pub(super) fn apply(
+    fw: &mut Fieldwork,
+    s: &State,
+    w: Write,
+    created: &mut Option<Created>,
+) -> Result<(String, Undo)> {
+    Ok(match w {
+        Write::AddParticipant(input) => {
+            let p = fw.add_participant(&input)?;
+            *created = Some(Created {
+                select: Some((Pane::Participants, p.id.clone())),
+                next: format!(
+                    "next: r records {}'s consent, t changes the status, i logs an interview",
+                    p.code
+                ),
+            });
+            (format!("added participant {}", p.code), None)
+        }
+        Write::EditParticipant {
+            id,
+            input,
+            before,
+            opened,
+        } => {
+            let p = fw.edit_participant_from(&id, &input, opened.as_ref())?;
+            // The undo puts back the fields this edit changed, and is refused if someone
+            // changed any of them since.
+            let undo = before.map(|b| {
+                let opened = crate::service::participants::participant_version_of(&p, &b);
+                (
+                    format!("edit of {}", p.code),
+                    Write::EditParticipant {
+                        id: id.clone(),
+                        input: b,
+                        before: None,
+                        opened: Some(opened),
+                    },
+                )
+            });
+            (format!("saved {}", p.code), undo)
+        }
+        Write::SetStatus {
+            id,
+            status,
+            date,
+            note,
+            before,
+        } => {
+            // The status the form was opened on: refused if it changed since.
+            let opened = before.map(|b| crate::service::Version::new([("status", b.as_str())]));
+            let p = fw.set_status_from(&id, status, date, note.as_deref(), opened.as_ref())?;
+            // The undo takes the change back out of the history (no second event).
+            let undo = before
+                .filter(|b| *b != crate::domain::Status::Withdrawn)
+                .map(|_| {
+                    (
+                        format!("status change of {}", p.code),
+                        Write::RevertStatus {
+                            id: id.clone(),
+                            status: p.status,
+                        },
+                    )
+                });
+            (format!("{} is now {}", p.code, p.status), undo)
+        }
+        Write::RevertStatus { id, status } => {
+            let p = fw.revert_status(&id, status)?;
+            (
+                format!(
+                    "{} is {} again; the change to {status} is out of its history",
+                    p.code, p.status
+                ),
+                None,
+            )
+        }
+        Write::RecordConsent { pid, input } => {
+            let r = fw.record_consent(&pid, &input)?;
+            (
+                format!(
+                    "consent recorded ({}, {})",
+                    r.form_version,
+                    crate::domain::format_date(r.date)
+                ),
+                None,
+            )
+        }
+        Write::Withdraw {
+            pid,
+            scope,
+            date,
+            reason,
+        } => {
+            let w = fw.withdraw(&pid, scope, date, reason.as_deref())?;
+            (format!("withdrawal recorded ({})", w.scope), None)
+        }
+        Write::LogInterview(input) => {
+            let l = fw.log_interview(&input)?;
+            let mut m = format!(
+                "interview {} logged for {} ({})",
+                crate::domain::format_date(l.session.date),
+                l.session
+                    .participants
+                    .iter()
+                    .map(|p| p.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                l.session.status
+            );
+            for w in &l.warnings {
+                m.push_str("; ");
+                m.push_str(w);
+            }
+            *created = Some(Created {
+                select: Some((Pane::Sessions, l.session.id.clone())),
+                next: if l.session.status == crate::domain::SessionStatus::Done {
+                    "next: 4 then l links the interview's transcript (its file under the transcripts root)".into()
+                } else {
+                    "next: d in Sessions marks it done once it has taken place".into()
+                },
+            });
+            (m, None)
+        }
+        Write::CompleteInterview {
+            sid,
+            status,
+            date,
+            duration,
+            recording,
+            allow_gap,
+            opened,
+        } => {
+            let l = fw.complete_interview_from(
+                &sid,
+                status,
+                date,
+                duration,
+                recording,
+                allow_gap,
+                opened.as_ref(),
+            )?;
+            (format!("interview is now {}", l.session.status), None)
+        }
+        Write::LogObservation(input) => {
+            let x = fw.log_observation(&input)?;
+            *created = Some(Created {
+                select: Some((Pane::Sessions, x.id.clone())),
+                next: "next: 5 then t tags the observation with themes".into(),
+            });
+            (
+                format!(
+                    "observation logged ({})",
+                    x.meeting_type_name.unwrap_or_default()
+                ),
+                None,
+            )
+        }
+        Write::LinkTranscript { sid, path, replace } => {
+            let file = Path::new(&path);
+            if fw.is_outside_transcripts_root(file)? {
+                // From anywhere: the import the CLI's `transcript import` does (copied under
+                // the root by the naming pattern, linked and its text imported).
+                let out = fw.import_transcript(&sid, file, replace)?;
+                let shown = if s.privacy {
+                    crate::export::file_name(file)
+                } else {
+                    path.clone()
+                };
+                (
+                    format!(
+                        "{shown} copied under the transcripts root as {} and imported ({} turns, {} words)",
+                        out.transcript.path, out.turns, out.words
+                    ),
+                    None,
+                )
+            } else {
+                let t = fw.link_transcript(&sid, file, replace)?;
+                (
+                    format!("transcript linked ({} bytes, {})", t.size, t.format),
+                    None,
+                )
+            }
+        }
+        Write::Verify { relink } => {
+            let v = fw.verify_transcripts(relink)?;
+            let bad = v
+                .iter()
+                .filter(|x| x.status != crate::domain::TranscriptStatus::Ok)
+                .count();
+            let moved = v.iter().filter(|x| x.relinked).count();
+            (
+                format!(
+                    "verified {} file(s): {bad} need attention, {moved} relinked",
+                    v.len()
+                ),
+                None,
+            )
+        }
+        Write::AddTheme {
+            name,
+            framework,
+            parent,
+        } => {
+            let t = fw.add_theme(&name, framework.as_deref(), parent.as_deref(), None, None)?;
+            *created = Some(Created {
+                select: Some((Pane::Themes, t.id.clone())),
+                next: "next: Space marks it, t tags the session selected in Sessions".into(),
+            });
+            (format!("theme {} added", t.path), None)
+        }
+        Write::RenameTheme {
+            id,
+            name,
+            before,
+            opened,
+        } => {
+            let t = fw.rename_theme_from(&id, &name, opened.as_ref())?;
+            let undo = before.map(|b| {
+                (
+                    format!("rename of {}", t.path),
+                    Write::RenameTheme {
+                        id: id.clone(),
+                        name: b,
+                        before: None,
+                        opened: Some(crate::service::Version::new([("name", t.name.clone())])),
+                    },
+                )
+            });
+            (format!("renamed to {}", t.path), undo)
+        }
+        Write::MergeTheme { from, into } => {
+            let (t, moved) = fw.merge_theme(&from, &into)?;
+            (
+                format!("merged into {} ({moved} tag(s) moved)", t.path),
+                None,
+            )
+        }
+        Write::RetireTheme { id } => {
+            let t = fw.retire_theme(&id)?;
+            (format!("{} retired", t.path), None)
+        }
+        Write::Tag { session, themes } => {
+            let tags = fw.tag_session(&session, &themes, None)?;
+            let names: Vec<String> = tags.iter().map(|t| t.theme.clone()).collect();
+            let undo = (!tags.is_empty()).then(|| {
+                (
+                    format!("tagging with {}", names.join(", ")),
+                    Write::Untag {
+                        ids: tags.iter().map(|t| t.id.clone()).collect(),
+                    },
+                )
+            });
+            let date = s
+                .sessions
+                .current()
+                .map(|x| crate::domain::format_date(x.date))
+                .unwrap_or_default();
+            if tags.is_empty() {
+                ("the session already carries those themes".to_string(), None)
+            } else {
+                (
+                    format!("session {date} tagged with {}", names.join(", ")),
+                    undo,
+                )
+            }
+        }
+        Write::Untag { ids } => {
+            let mut n = 0;
+            for id in &ids {
+                n += fw.untag(Some(id), None, None)?;
+            }
+            (format!("{n} tag(s) removed"), None)
+        }
+        Write::TagPassage {
+            session,
+            start,
+            end,
+            themes,
+            memo,
+        } => {
+            let rows = fw.tag_passage(&session, start, end, &themes, memo.as_deref())?;
+            let names: Vec<String> = rows.iter().map(|r| r.theme.clone()).collect();
+            let undo = (!rows.is_empty()).then(|| {
+                (
+                    format!("passage tag {}", names.join(", ")),
+                    Write::Untag {
+                        ids: rows.iter().map(|r| r.id.clone()).collect(),
+                    },
+                )
+            });
+            (
+                format!(
+                    "passage of {} word(s) tagged with {}",
+                    rows.first()
+                        .map_or(0, |r| r.quote.split_whitespace().count()),
+                    names.join(", ")
+                ),
+                undo,
+            )
+        }
+        Write::PassageMemo { ids, memo, opened } => {
+            fw.set_tag_memo_from(&ids, memo.as_deref(), opened.as_ref())?;
+            (
+                if memo.is_some() {
+                    "memo saved".to_string()
+                } else {
+                    "memo cleared".to_string()
+                },
+                None,
+            )
+        }
+        Write::AcceptPassages { ids } => {
+            for id in &ids {
+                fw.accept_passage(id)?;
+            }
+            (
+                format!("{} passage(s) accepted at their new text", ids.len()),
+                None,
+            )
+        }
+        Write::SetSummary {
+            participant,
+            theme,
+            phase,
+            summary,
+            opened,
+        } => {
+            fw.set_matrix_summary_from(
+                &participant,
+                &theme,
+                phase,
+                summary.as_deref(),
+                opened.as_ref(),
+            )?;
+            (
+                if summary.is_some() {
+                    "summary saved".to_string()
+                } else {
+                    "summary cleared".to_string()
+                },
+                None,
+            )
+        }
+        Write::ImportTranscript { sid } => {
+            let row = s
+                .transcripts
+                .rows
+                .iter()
+                .find(|r| r.session_id == sid)
+                .and_then(|r| r.transcript.clone());
+            let Some(t) = row else {
+                return Err(ServiceError::Invalid {
+                    field: "transcript".into(),
+                    message: "no file is linked to this interview".into(),
+                });
+            };
+            let file = fw.transcripts_root().join(&t.path);
+            let out = fw.import_transcript(&sid, &file, false)?;
+            let mut m = format!(
+                "imported {} turns, {} words ({})",
+                out.turns, out.words, out.encoding
+            );
+            if let Some(r) = &out.reimport {
+                m.push_str(&format!(
+                    "; re-import: {} of {} passage(s) kept, {} changed, {} lost",
+                    r.kept,
+                    r.passages,
+                    r.changed.len(),
+                    r.lost.len()
+                ));
+            }
+            for w in &out.warnings {
+                m.push_str("; ");
+                m.push_str(w);
+            }
+            (m, None)
+        }
+        Write::SplitTheme { tag, name } => {
+            let theme = s
+                .coding
+                .viewer
+                .as_ref()
+                .and_then(|v| v.view.passages.iter().find(|p| p.id == tag))
+                .map(|p| p.theme_id.clone())
+                .ok_or_else(|| ServiceError::Invalid {
+                    field: "tag".into(),
+                    message: "that passage is no longer in the open transcript".into(),
+                })?;
+            let (t, n) = fw.split_theme(&theme, &name, &[tag])?;
+            (
+                format!("new theme {}: {n} tag(s) moved onto it", t.path),
+                None,
+            )
+        }
+        Write::Settle { key, coders, how } => {
+            let o = fw.settle(Some(coders), &key, how)?;
+            (
+                format!(
+                    "settled {} ({}): {} passage tag(s) removed, {} made; the audit log keeps them",
+                    o.key,
+                    o.settle.as_str(),
+                    o.deleted.len(),
+                    o.created.len()
+                ),
+                None,
+            )
+        }
+        Write::Reveal => {
+            let coder = fw.coder();
+            let msg = if fw.reveal()? {
+                format!(
+                    "the other coders' passages are now shown to {}",
+                    crate::tui::widgets::text::esc(&coder)
+                )
+            } else {
+                format!(
+                    "the other coders' passages were already shown to {}",
+                    crate::tui::widgets::text::esc(&coder)
+                )
+            };
+            (msg, None)
+        }
+        Write::ImportAll => {
+            let root = fw.transcripts_root().to_path_buf();
+            let r = fw.import_dir(&root, None, false, true)?;
+            let done = r.iter().filter(|x| x.outcome == "imported").count();
+            let other = r.len() - done;
+            (
+                format!(
+                    "imported {done} transcript(s) from {}; {other} file(s) not imported (see `transcript import-dir --dry-run`)",
+                    root.display()
+                ),
+                None,
+            )
+        }
+    })
+}
