@@ -250,6 +250,11 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             }
             reload_list(s)
         }
+        Cmd::Delete if s.pane == Pane::Sessions => crate::tui::panes::sessions::command(s, cmd),
+        Cmd::Delete if s.pane == Pane::Participants => {
+            crate::tui::panes::participants::command(s, cmd)
+        }
+        Cmd::Delete => None,
         Cmd::AddParticipant | Cmd::EditParticipant | Cmd::ChangeStatus => {
             crate::tui::panes::participants::command(s, cmd)
         }

@@ -88,6 +88,8 @@ pub enum Cmd {
     ScheduleInterview,
     CompleteInterview,
     LogObservation,
+    /// Delete the selected participant or session, created by mistake (asks first).
+    Delete,
     LinkTranscript,
     Verify,
     Relink,

@@ -45,6 +45,9 @@ pub struct State {
     pub confirmed: bool,
     /// What to do next after a write (shown in the hint bar until the next key).
     pub next_hint: Option<String>,
+    /// A deletion refused because other records depend on the record: Delete on the same
+    /// record again offers to delete it with them (the id).
+    pub delete_again: Option<String>,
     /// The `/` query of the lists that jump to a match (Sessions, Transcripts, Themes,
     /// Matrix).
     pub find: String,
@@ -128,6 +131,7 @@ impl State {
             confirm_cmd: None,
             confirmed: false,
             next_hint: None,
+            delete_again: None,
             find: String::new(),
             participants: Paged::default(),
             pfilter: ParticipantFilter::default(),

@@ -2,9 +2,12 @@
 
 use time::Date;
 
+use crate::domain::SessionKind;
 use crate::domain::{ParticipantInput, RecordingStatus, SessionStatus, Status, WithdrawalScope};
 use crate::service::consent::ConsentInput;
-use crate::service::sessions::{InterviewInput, ObservationInput};
+use crate::service::sessions::{InterviewInput, Logged, ObservationInput, SessionChange};
+use crate::service::themes::Merged;
+use crate::service::transcripts::Linked;
 use crate::service::Version;
 
 /// A change to the database: one service call, one transaction.
@@ -127,6 +130,35 @@ pub enum Write {
     },
     /// Blind coding: show the other coders' passages to this coder.
     Reveal,
+    /// Delete a participant created by mistake (also the undo of adding one): refused
+    /// while anything depends on them unless `with_dependents`.
+    DeleteParticipant {
+        id: String,
+        with_dependents: bool,
+    },
+    /// Delete an interview, observation or document created by mistake (also the undo of
+    /// logging an observation).
+    DeleteSession {
+        id: String,
+        kind: Option<SessionKind>,
+        with_dependents: bool,
+    },
+    /// Undo logging an interview: it goes, and the participants' status changes the
+    /// logging made are taken back (their events removed).
+    UndoLog(Box<Logged>),
+    /// Undo a session status change (done, cancelled): the session and its participants'
+    /// statuses as they were, the change's events removed.
+    RevertSession(Box<SessionChange>),
+    /// Undo a transcript link (a link it replaced comes back).
+    Unlink(Box<Linked>),
+    /// Undo a theme merge: exactly what it moved goes back, the source theme is active.
+    Unmerge(Box<Merged>),
+    /// Consent and withdrawal records are immutable: their undo is a correcting record
+    /// (the record entered in error then counts nowhere; the history shows both).
+    CorrectConsent {
+        id: String,
+        reason: String,
+    },
 }
 
 /// One edit that can be undone: what it was (for the status line), the service call that

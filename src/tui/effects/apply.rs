@@ -9,6 +9,22 @@ use crate::tui::core::{Pane, State, Write};
 
 type Undo = Option<(String, Write)>;
 
+/// The reason a correcting record made by an undo gives.
+const UNDONE: &str = "entered in error: undone in the interface";
+
+/// The status line after a deletion.
+fn deleted(d: &crate::service::delete::Deletion) -> String {
+    let also = if d.dependents.is_empty() {
+        String::new()
+    } else {
+        format!(", with {}", crate::service::delete::describe(&d.dependents))
+    };
+    format!(
+        "deleted {} {}{also}; the audit log keeps it",
+        d.kind, d.label
+    )
+}
+
 /// A record a write created: where to select it, and the next step to suggest.
 pub(super) struct Created {
     pub(super) select: Option<(Pane, String)>,
@@ -31,7 +47,16 @@ pub(super) fn apply(
                     p.code
                 ),
             });
-            (format!("added participant {}", p.code), None)
+            (
+                format!("added participant {}", p.code),
+                Some((
+                    format!("adding participant {}", p.code),
+                    Write::DeleteParticipant {
+                        id: p.id.clone(),
+                        with_dependents: false,
+                    },
+                )),
+            )
         }
         Write::EditParticipant {
             id,
@@ -92,13 +117,16 @@ pub(super) fn apply(
         }
         Write::RecordConsent { pid, input } => {
             let r = fw.record_consent(&pid, &input)?;
+            let when = crate::domain::format_date(r.date);
             (
-                format!(
-                    "consent recorded ({}, {})",
-                    r.form_version,
-                    crate::domain::format_date(r.date)
-                ),
-                None,
+                format!("consent recorded ({}, {when})", r.form_version),
+                Some((
+                    format!("consent record of {when} (a correcting record is added: records are never changed)"),
+                    Write::CorrectConsent {
+                        id: r.id.clone(),
+                        reason: UNDONE.into(),
+                    },
+                )),
             )
         }
         Write::Withdraw {
@@ -108,7 +136,19 @@ pub(super) fn apply(
             reason,
         } => {
             let w = fw.withdraw(&pid, scope, date, reason.as_deref())?;
-            (format!("withdrawal recorded ({})", w.scope), None)
+            (
+                format!("withdrawal recorded ({})", w.scope),
+                Some((
+                    format!(
+                        "withdrawal ({}) (a correcting record is added: records are never changed)",
+                        w.scope
+                    ),
+                    Write::CorrectConsent {
+                        id: w.id.clone(),
+                        reason: UNDONE.into(),
+                    },
+                )),
+            )
         }
         Write::LogInterview(input) => {
             let l = fw.log_interview(&input)?;
@@ -135,7 +175,11 @@ pub(super) fn apply(
                     "next: d in Sessions marks it done once it has taken place".into()
                 },
             });
-            (m, None)
+            let what = format!(
+                "logging the interview of {}",
+                crate::domain::format_date(l.session.date)
+            );
+            (m, Some((what, Write::UndoLog(Box::new(l)))))
         }
         Write::CompleteInterview {
             sid,
@@ -155,7 +199,18 @@ pub(super) fn apply(
                 allow_gap,
                 opened.as_ref(),
             )?;
-            (format!("interview is now {}", l.session.status), None)
+            let undo = l.change.clone().map(|c| {
+                (
+                    format!(
+                        "{} → {} of the interview of {}",
+                        c.before.status,
+                        l.session.status,
+                        crate::domain::format_date(l.session.date)
+                    ),
+                    Write::RevertSession(Box::new(c)),
+                )
+            });
+            (format!("interview is now {}", l.session.status), undo)
         }
         Write::LogObservation(input) => {
             let x = fw.log_observation(&input)?;
@@ -163,12 +218,17 @@ pub(super) fn apply(
                 select: Some((Pane::Sessions, x.id.clone())),
                 next: "next: 5 then t tags the observation with themes".into(),
             });
+            let name = x.meeting_type_name.clone().unwrap_or_default();
             (
-                format!(
-                    "observation logged ({})",
-                    x.meeting_type_name.unwrap_or_default()
-                ),
-                None,
+                format!("observation logged ({name})"),
+                Some((
+                    format!("logging the observation ({name})"),
+                    Write::DeleteSession {
+                        id: x.id.clone(),
+                        kind: Some(crate::domain::SessionKind::Observation),
+                        with_dependents: false,
+                    },
+                )),
             )
         }
         Write::LinkTranscript { sid, path, replace } => {
@@ -190,10 +250,14 @@ pub(super) fn apply(
                     None,
                 )
             } else {
-                let t = fw.link_transcript(&sid, file, replace)?;
+                let l = fw.link_transcript_undoable(&sid, file, replace)?;
+                let t = &l.transcript;
                 (
                     format!("transcript linked ({} bytes, {})", t.size, t.format),
-                    None,
+                    Some((
+                        format!("linking {}", crate::tui::widgets::text::esc(&t.path)),
+                        Write::Unlink(Box::new(l)),
+                    )),
                 )
             }
         }
@@ -245,10 +309,17 @@ pub(super) fn apply(
             (format!("renamed to {}", t.path), undo)
         }
         Write::MergeTheme { from, into } => {
-            let (t, moved) = fw.merge_theme(&from, &into)?;
+            let m = fw.merge_theme_undoable(&from, &into)?;
+            let (path, moved) = (
+                m.theme.path.clone(),
+                m.moved_tags.len() + m.folded_tags.len(),
+            );
             (
-                format!("merged into {} ({moved} tag(s) moved)", t.path),
-                None,
+                format!("merged into {path} ({moved} tag(s) moved)"),
+                Some((
+                    format!("merge of {} into {path}", m.before.name),
+                    Write::Unmerge(Box::new(m)),
+                )),
             )
         }
         Write::RetireTheme { id } => {
@@ -435,6 +506,63 @@ pub(super) fn apply(
                 )
             };
             (msg, None)
+        }
+        Write::DeleteParticipant {
+            id,
+            with_dependents,
+        } => {
+            let d = fw.delete_participant(&id, with_dependents)?;
+            (deleted(&d), None)
+        }
+        Write::DeleteSession {
+            id,
+            kind,
+            with_dependents,
+        } => {
+            let d = fw.delete_session(&id, kind, with_dependents)?;
+            (deleted(&d), None)
+        }
+        Write::UndoLog(l) => {
+            let d = fw.undo_log_session(&l)?;
+            (deleted(&d), None)
+        }
+        Write::RevertSession(c) => {
+            let x = fw.revert_session_status(&c)?;
+            (
+                format!(
+                    "the interview of {} is {} again; the change is out of the history",
+                    crate::domain::format_date(x.date),
+                    x.status
+                ),
+                None,
+            )
+        }
+        Write::Unlink(l) => {
+            let back = fw.unlink_transcript(&l)?;
+            (
+                match back {
+                    Some(t) => format!(
+                        "link removed; {} is linked again",
+                        crate::tui::widgets::text::esc(&t.path)
+                    ),
+                    None => "link removed (the file stays where it is)".to_string(),
+                },
+                None,
+            )
+        }
+        Write::Unmerge(m) => {
+            let t = fw.unmerge_theme(&m)?;
+            (format!("{} is a theme of its own again", t.path), None)
+        }
+        Write::CorrectConsent { id, reason } => {
+            let c = fw.correct_consent(&id, &reason)?;
+            (
+                format!(
+                    "correcting record added: the {} record counts no more (the history shows both)",
+                    c.record_kind
+                ),
+                None,
+            )
         }
         Write::ImportAll => {
             let root = fw.transcripts_root().to_path_buf();

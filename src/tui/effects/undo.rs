@@ -14,6 +14,7 @@ pub(super) fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
     let forward = w.clone();
     match apply(fw, s, w, &mut created) {
         Ok((msg, undo)) => {
+            s.delete_again = None;
             s.form = None;
             if s.mode == Mode::Form {
                 s.mode = Mode::Normal;
@@ -86,6 +87,21 @@ pub(super) fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
             s.show_conflict(format!("{what} {key}"), changes);
         }
         Err(e) => {
+            // A deletion refused for the records that depend on it: Delete again on the
+            // same record offers to delete them too.
+            let dependents = matches!(&e, ServiceError::Refused(m) if m.contains("that depend on"));
+            let again = match &forward {
+                Write::DeleteParticipant {
+                    id,
+                    with_dependents: false,
+                }
+                | Write::DeleteSession {
+                    id,
+                    with_dependents: false,
+                    ..
+                } if dependents && replaying.is_none() => Some(id.clone()),
+                _ => None,
+            };
             // An undo or redo that failed stays where it was, to try again.
             match replaying {
                 Some((Replay::Undo, step)) => s.undo.push(step),
@@ -105,6 +121,13 @@ pub(super) fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
                 }
                 s.mode = Mode::Form;
             }
+            if again.is_some() {
+                text = text.replace(
+                    "delete those too with --with-dependents",
+                    "Delete again offers to delete those too",
+                );
+            }
+            s.delete_again = again;
             s.error(text);
         }
     }

@@ -223,6 +223,27 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
 /// The Participants pane's commands (bound in `keys`): state changes and at most one effect.
 pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
     match cmd {
+        Cmd::Delete => {
+            let Some(r) = s.participants.current() else {
+                s.error("no participant selected");
+                return None;
+            };
+            let (id, code) = (r.p.id.clone(), r.p.code.clone());
+            let with_dependents = s.delete_again.as_deref() == Some(id.as_str());
+            let q = if with_dependents {
+                format!("Delete participant {code} AND the records that depend on them (their status history, matrix summaries, register entry; they leave their sessions)? The audit log keeps what goes.")
+            } else {
+                format!("Delete participant {code}, added by mistake? The audit log keeps it; refused if other records depend on them.")
+            };
+            s.ask(
+                q,
+                Write::DeleteParticipant {
+                    id,
+                    with_dependents,
+                },
+            );
+            None
+        }
         Cmd::AddParticipant => {
             let f = participant_form(&s.reference, None, "Add a participant");
             s.open_form(FormKind::AddParticipant, f);
@@ -473,6 +494,13 @@ pub mod keys {
             [ch('i')],
             C::LogInterview,
             "log an interview with the participant",
+            false
+        ),
+        b!(
+            Ctx::Pane(Pane::Participants),
+            [code(K::Delete)],
+            C::Delete,
+            "delete the selected participant, added by mistake (asks; refused while other records depend on them, then Delete again offers to delete those too; never with consent records)",
             false
         ),
     ];

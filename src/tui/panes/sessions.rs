@@ -189,6 +189,29 @@ pub fn find_page(
 /// The Sessions pane's commands (bound in `keys`): state changes and at most one effect.
 pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
     match cmd {
+        Cmd::Delete => {
+            let Some(x) = s.sessions.current() else {
+                s.error("no session selected");
+                return None;
+            };
+            let id = x.id.clone();
+            let with_dependents = s.delete_again.as_deref() == Some(id.as_str());
+            let what = format!("the {} of {}", x.kind, format_date(x.date));
+            let q = if with_dependents {
+                format!("Delete {what} AND what depends on it (its transcript's text, tags and passages)? The audit log keeps what goes; the transcript file stays.")
+            } else {
+                format!("Delete {what}, logged by mistake? The audit log keeps it; refused if other records depend on it.")
+            };
+            s.ask(
+                q,
+                Write::DeleteSession {
+                    id,
+                    kind: Some(x.kind),
+                    with_dependents,
+                },
+            );
+            None
+        }
         Cmd::LogInterview | Cmd::ScheduleInterview => {
             let code = match s.pane {
                 Pane::Participants | Pane::Consent => s.selected_participant().map(|p| p.1),
@@ -500,6 +523,13 @@ pub mod keys {
             C::LogObservation,
             "log an observed meeting",
             true
+        ),
+        b!(
+            Ctx::Pane(Pane::Sessions),
+            [code(K::Delete)],
+            C::Delete,
+            "delete the selected session, logged by mistake (asks; refused while a transcript or tags depend on it, then Delete again offers to delete them too)",
+            false
         ),
     ];
 }
