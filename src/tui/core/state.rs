@@ -6,10 +6,7 @@ use time::Date;
 use super::effect::*;
 use super::pane::*;
 use super::write::*;
-use crate::domain::{
-    ConsentRecord, ParticipantFilter, Session, SessionFilter, Theme as CodeTheme, ThemeStatus,
-    Withdrawal,
-};
+use crate::domain::{ParticipantFilter, Session, SessionFilter, Theme as CodeTheme, ThemeStatus};
 use crate::service::consent::ConsentRow;
 use crate::service::participants::ParticipantDetail;
 use crate::service::transcripts::TranscriptRow;
@@ -56,7 +53,9 @@ pub struct State {
     pub pdetail: Option<ParticipantDetail>,
     pub consent: Paged<ConsentRow>,
     pub cfilter: ParticipantFilter,
-    pub crecords: Option<(Vec<ConsentRecord>, Vec<Withdrawal>)>,
+    /// The selected participant's consent history, corrected records included (shown as
+    /// such).
+    pub crecords: Option<crate::service::consent::ConsentHistory>,
     pub cproblems: Vec<Problem>,
     pub sessions: Paged<Session>,
     pub sfilter: SessionFilter,

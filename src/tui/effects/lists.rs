@@ -23,7 +23,7 @@ pub(super) fn detail_work(s: &State, p: Pane) -> Work {
             let id = s.consent.current().map(|r| r.participant_id.clone());
             Box::new(move |fw| {
                 let d = match id {
-                    Some(id) => Some(fw.consent_records(&id)?),
+                    Some(id) => Some(fw.consent_history(&id)?),
                     None => None,
                 };
                 Ok(Box::new(move |s: &mut State| s.crecords = d))
@@ -169,7 +169,7 @@ pub(super) fn detail(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
         }
         Pane::Consent => {
             s.crecords = match s.consent.current() {
-                Some(r) => Some(fw.consent_records(&r.participant_id)?),
+                Some(r) => Some(fw.consent_history(&r.participant_id)?),
                 None => None,
             };
         }

@@ -79,7 +79,22 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let mut lines: Vec<Line<'static>> = Vec::new();
     match &s.crecords {
         None => lines.push(Line::styled("No participant selected.", th.dim())),
-        Some((records, withdrawals)) => {
+        Some(h) => {
+            let (records, withdrawals) = (&h.records, &h.withdrawals);
+            // A record entered in error stays in the history, struck through and saying so.
+            let corrected = |id: &str| -> Option<Span<'static>> {
+                h.correction(id).map(|c| {
+                    Span::styled(
+                        format!(
+                            "  CORRECTED: entered in error — {} ({}, {})",
+                            pii_opt(s.privacy, Some(&c.reason)),
+                            esc(&c.corrected_by),
+                            c.corrected_at.get(..10).unwrap_or(&c.corrected_at)
+                        ),
+                        th.warn(),
+                    )
+                })
+            };
             if records.is_empty() && withdrawals.is_empty() {
                 lines.push(Line::styled(
                     "No consent recorded. r records a form.",
@@ -105,21 +120,32 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                         pii_opt(s.privacy, r.file_ref.as_deref())
                     )));
                 }
+                if let Some(c) = corrected(&r.id) {
+                    for sp in spans.iter_mut() {
+                        sp.style = th.dim().add_modifier(ratatui::style::Modifier::CROSSED_OUT);
+                    }
+                    spans.push(c);
+                }
                 events.push((r.date, Line::from(spans)));
             }
             for w in withdrawals {
-                events.push((
-                    w.date,
-                    Line::styled(
-                        format!(
-                            "{}  WITHDRAWAL {}  {}",
-                            format_date(w.date),
-                            w.scope,
-                            pii_opt(s.privacy, w.reason.as_deref())
+                let text = format!(
+                    "{}  WITHDRAWAL {}  {}",
+                    format_date(w.date),
+                    w.scope,
+                    pii_opt(s.privacy, w.reason.as_deref())
+                );
+                let line = match corrected(&w.id) {
+                    Some(c) => Line::from(vec![
+                        Span::styled(
+                            text,
+                            th.dim().add_modifier(ratatui::style::Modifier::CROSSED_OUT),
                         ),
-                        th.bad(),
-                    ),
-                ));
+                        c,
+                    ]),
+                    None => Line::styled(text, th.bad()),
+                };
+                events.push((w.date, line));
             }
             events.sort_by_key(|e| std::cmp::Reverse(e.0));
             lines.extend(events.into_iter().map(|e| e.1));
