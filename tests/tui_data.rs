@@ -439,11 +439,17 @@ fn redaction_pane_allows_a_class_and_one_suspect_per_key() {
     assert_eq!(fw.suspects(None).unwrap().len(), after.len(), "one count");
     assert!(text(&s, 120, 40).contains(&format!("Suspects to review: {} left", after.len())));
 
-    // X: allowed in one key, no form, and the selection is on the next suspect.
+    // X: no form, but one question (an allowance has no undo): n changes nothing, y
+    // allows, and the selection is on the next suspect.
     select_suspect(&mut s, &after[0]);
     let sel = s.data.red.sus_sel;
     let next = after.get(1).cloned();
     data(&mut fw, &mut s, DataCmd::AllowNow);
+    assert_eq!(s.mode, Mode::Confirm, "X asks");
+    cmd(&mut fw, &mut s, Cmd::No);
+    assert_eq!(suspect_texts(&s), after, "n changes nothing");
+    data(&mut fw, &mut s, DataCmd::AllowNow);
+    cmd(&mut fw, &mut s, Cmd::Yes);
     assert_eq!(s.mode, Mode::Normal, "no form");
     let left = suspect_texts(&s);
     assert_eq!(left.len(), after.len() - 1, "{left:?}");

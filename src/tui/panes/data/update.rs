@@ -259,8 +259,19 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
             None
         }
         C::AllowNow => {
-            // One key: allowed, and the selection stays where it is, on the next suspect.
+            // Allowing is corpus-wide and has no undo: one key asks (y allows, n changes
+            // nothing); then the selection stays where it is, on the next suspect.
             let g = need_suspect(s)?;
+            if !s.confirmed {
+                let shown = crate::tui::widgets::text::pii(s.privacy, &g.text);
+                s.ask_cmd(
+                    format!(
+                        "Allow “{shown}” everywhere? It is never flagged again (there is no undo)."
+                    ),
+                    crate::tui::core::keys::Cmd::Data(DataCmd::AllowNow),
+                );
+                return None;
+            }
             Some(Effect::Data(DataEffect::Review {
                 text: g.text,
                 decision: Decision::Allow,
