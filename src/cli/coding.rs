@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::output::{self, esc, table};
-use super::run::{print_json, Out};
+use super::run::common::{print_json, Out};
 use super::{AnalysisCmd, MatrixCmd, PassageCmd, RedactCmd};
 use crate::service::coding::{DirMatch, ImportOutcome, Quote, TranscriptView};
 use crate::service::Fieldwork;
