@@ -1558,47 +1558,7 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// Turn a naming pattern into a regular expression over the file's relative path.
+/// The pattern's problem is an invalid `pattern` field (see [`crate::domain::pattern`]).
 pub fn pattern_regex(pattern: &str) -> Result<regex::Regex> {
-    let mut re = String::from("(?i)^");
-    let mut rest = pattern;
-    let mut used = Vec::new();
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix('{') {
-            let end = r
-                .find('}')
-                .ok_or_else(|| invalid("pattern", format!("unclosed `{{` in `{pattern}`")))?;
-            let name = &r[..end];
-            let piece = match name {
-                // Export codes are upper case (Crockford base32), whatever the path's case.
-                "code" => r"(?P<code>(?-i:P[0-9A-HJKMNP-TV-Z]{4}))",
-                "phase" => r"(?P<phase>\d+)",
-                "site" => r"(?P<site>[A-Za-z0-9_-]+?)",
-                "date" => r"(?P<date>\d{4}-\d{2}-\d{2})",
-                other => {
-                    return Err(invalid("pattern", format!("unknown placeholder `{{{other}}}` (valid: {{code}}, {{phase}}, {{site}}, {{date}})")))
-                }
-            };
-            if used.contains(&name) {
-                return Err(invalid("pattern", format!("`{{{name}}}` appears twice")));
-            }
-            used.push(name);
-            re.push_str(piece);
-            rest = &r[end + 1..];
-        } else if let Some(r) = rest.strip_prefix('*') {
-            re.push_str(".*?");
-            rest = r;
-        } else {
-            let ch = rest.chars().next().unwrap_or_default();
-            re.push_str(&regex::escape(&ch.to_string()));
-            rest = &rest[ch.len_utf8()..];
-        }
-    }
-    re.push_str(r"\.[A-Za-z]+$");
-    if used.is_empty() {
-        return Err(invalid(
-            "pattern",
-            "the pattern needs at least one placeholder such as {code}",
-        ));
-    }
-    regex::Regex::new(&re).map_err(|e| invalid("pattern", e.to_string()))
+    crate::domain::pattern::pattern_regex(pattern).map_err(|m| invalid("pattern", m))
 }

@@ -217,15 +217,7 @@ fn hex(bytes: &[u8]) -> String {
 // ----------------------------------------------------------------------------------------
 // Keys
 
-/// Parse an age X25519 public key (`age1…`).
-pub fn parse_recipient(key: &str) -> std::result::Result<age::x25519::Recipient, String> {
-    let k = key.trim();
-    if !k.starts_with("age1") {
-        return Err("an age public key starts with `age1`".into());
-    }
-    k.parse::<age::x25519::Recipient>()
-        .map_err(|e| format!("it does not parse ({e})"))
-}
+pub use super::keys::parse_recipient;
 
 fn encryptor(seal: &Seal) -> Result<age::Encryptor> {
     match seal {
