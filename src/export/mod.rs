@@ -10,6 +10,8 @@
 pub mod audit;
 pub mod codebook;
 pub mod files;
+pub mod folder;
+pub mod kinds;
 pub mod matrix;
 pub mod participants;
 pub mod project;
@@ -778,7 +780,14 @@ pub(crate) fn write_anonymised(
     force: bool,
 ) -> Result<serde_json::Value> {
     register.check_file(what, &file_name(out), bytes)?;
-    write_with_manifest(out, bytes, format, manifest, force, files::anonymised(fw))
+    write_with_manifest(
+        out,
+        bytes,
+        format,
+        manifest,
+        force,
+        files::Modes::anonymised(&fw.export),
+    )
 }
 
 /// Write `out` and its manifest, both or neither, with `modes`. `manifest` gets the

@@ -568,7 +568,7 @@ pub fn export_project(
     let modes = if originals {
         super::files::Modes::OWNER_ONLY
     } else {
-        super::files::anonymised(fw)
+        super::files::Modes::anonymised(&fw.export)
     };
     super::write_with_manifest(out, &bytes, "qdpx", m, force, modes)?;
     Ok(ProjectReport {
@@ -579,7 +579,7 @@ pub fn export_project(
 
 // The registry's entry (`export project`, the Export pane).
 
-use super::registry::{common, Export, Kind, Outcome, PaneUse, Param, Params, Preview};
+use super::kinds::{common, Export, Kind, Outcome, PaneUse, Param, Params, Preview};
 
 pub const ENTRY: Export = Export {
     name: "project",
@@ -634,7 +634,7 @@ fn preview_entry(fw: &Fieldwork, p: &Params) -> Result<Preview> {
     let open = fw.suspects(None)?;
     if !open.is_empty() && !originals {
         let places = open.iter().map(|g| g.occurrences.len()).sum();
-        v.refusal = Some(super::registry::unreviewed(Some(open.len()), places));
+        v.refusal = Some(super::kinds::unreviewed(Some(open.len()), places));
     }
     Ok(v)
 }

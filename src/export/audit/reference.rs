@@ -5,8 +5,8 @@
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 
-use super::super::table1::{Grid, Mark};
 use super::{cheapest, Audit, AuditError, Interval};
+use crate::export::table1::grid::{Grid, Mark};
 
 /// The intruder's bounds of a suppressed entry.
 fn bounds(g: &Grid, t: i64, marks: &[Vec<Mark>], (i, j): (usize, usize)) -> (f64, f64) {
