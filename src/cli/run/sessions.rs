@@ -305,7 +305,7 @@ pub(super) fn transcript(cli: &Cli, cfg: &LoadedConfig, c: &TranscriptCmd) -> Ou
             json,
         } => {
             let out = fw.import_transcript(interview, file, *replace)?;
-            super::coding::print_import(&out, *json)
+            crate::cli::coding::print_import(&out, *json)
         }
         TranscriptCmd::ImportDir {
             dir,
@@ -315,11 +315,11 @@ pub(super) fn transcript(cli: &Cli, cfg: &LoadedConfig, c: &TranscriptCmd) -> Ou
             json,
         } => {
             let results = fw.import_dir(dir, pattern.as_deref(), *dry_run, *skip_bad)?;
-            super::coding::print_dir(&results, *json)
+            crate::cli::coding::print_dir(&results, *json)
         }
         TranscriptCmd::Show { interview, json } => {
             let v = fw.transcript_view(interview)?;
-            super::coding::print_view(&v, *json)
+            crate::cli::coding::print_view(&v, *json)
         }
         TranscriptCmd::List { page, json } => {
             let rows = fw.transcript_rows(page.offset, page.limit)?;

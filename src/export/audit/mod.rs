@@ -62,7 +62,7 @@
 
 mod net;
 mod protect;
-mod result;
+pub mod result;
 #[cfg(test)]
 mod tests;
 

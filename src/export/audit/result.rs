@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::export::table1::grid::Mark;
+use crate::export::table1::mark::Mark;
 
 /// The intruder's interval for one suppressed entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,17 +1,8 @@
 //! The grid of counts and its marks: small counts suppressed, then complementary cells until
 //! no suppressed count can be recovered from the margins.
 
-use crate::export::audit::Audit;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mark {
-    Shown,
-    /// 1..T−1, shown as `<T`.
-    Primary,
-    /// Suppressed to protect a primary cell, shown as `*`.
-    Secondary,
-}
+pub use super::mark::Mark;
+use crate::export::audit::result::Audit;
 
 /// A grid of counts with totals: `values[r][c]` for r < rows, c < cols; the last column
 /// holds row totals and the last row column totals (the corner is the grand total).

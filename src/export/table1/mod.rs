@@ -15,6 +15,7 @@
 
 mod entry;
 pub mod grid;
+pub mod mark;
 mod suppress;
 mod table;
 #[cfg(test)]
