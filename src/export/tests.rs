@@ -1,4 +1,3 @@
-
 use super::Register;
 
 const NAMES: &[&str] = &[

@@ -1,28 +1,15 @@
-//! A REFI-QDA project (`.qdpx`): a zip holding `project.qde` (namespace
-//! `urn:QDA-XML:project:1.0`) and the transcripts as plain-text sources under `sources/`,
-//! each named by its GUID and referred to with the `internal://` scheme.
-//!
-//! What it holds: one user (a GUID and the configured user's initials, never a full name),
-//! the codebook (written by the codebook writer), the transcripts of interviews whose every
-//! participant may be in shared data (redacted by default; the originals only when asked),
-//! every passage as a `PlainTextSelection` coded with its theme, at character positions of
-//! the source written (mapped through the redactions), tag memos as notes (redacted), and
-//! participants as cases with the participant table's anonymised variables. GUIDs are
-//! derived from the internal ids (or are the theme ids, as in the codebook), so they are
-//! stable from one export to the next; internal ids themselves are never written.
+//! Building the project's XML: the codebook, the sources, the coders and their codings.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
-use std::path::{Path, PathBuf};
 
-use super::codebook::{escape_attr, escape_text};
-use super::participants::{anonymise, eligible_records, DEFAULT_K};
-use super::text::{derived_guid, user_initials, OffsetMap};
-use super::transcripts::interviews;
-use super::{check_free, invalid};
 use crate::domain::now_utc;
-use crate::service::redaction::{PreparedRedaction, Redacted, Redactor};
+use crate::export::codebook::{escape_attr, escape_text};
+use crate::export::participants::{anonymise, eligible_records, DEFAULT_K};
+use crate::export::text::{derived_guid, user_initials, OffsetMap};
+use crate::export::transcripts::interviews;
 use crate::service::{Fieldwork, Result, ServiceError};
+
+pub const ORIGINALS_WARNING: &str = "WARNING: the sources are the ORIGINAL transcripts, with names and other identifiers; this file is identifying: keep it in the project's secure storage and never share or archive it";
 
 pub const PROJECT_NS: &str = "urn:QDA-XML:project:1.0";
 
@@ -60,11 +47,11 @@ pub struct Built {
 }
 
 /// The `<Codes>` and `<Sets>` blocks of the codebook writer's output.
-fn codebook_blocks(fw: &Fieldwork) -> Result<Option<(String, String)>> {
+pub(super) fn codebook_blocks(fw: &Fieldwork) -> Result<Option<(String, String)>> {
     if fw.themes(false)?.is_empty() {
         return Ok(None);
     }
-    let xml = super::codebook::codebook_xml(fw, None)?;
+    let xml = crate::export::codebook::codebook_xml(fw, None)?;
     let block = |open: &str, close: &str| -> String {
         match (xml.find(open), xml.find(close)) {
             (Some(a), Some(b)) if b > a => format!("  {}\n", &xml[a..b + close.len()]),
@@ -89,7 +76,7 @@ pub fn build(
         originals,
         ..Default::default()
     };
-    let register = super::identifier_register(fw)?;
+    let register = crate::export::identifier_register(fw)?;
     let redactor = fw.redactor()?;
     let user_name = user_initials(&fw.settings.user);
     let user = derived_guid("user", &user_name);
@@ -101,7 +88,7 @@ pub fn build(
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     x.push_str(&format!(
         "<Project xmlns=\"{PROJECT_NS}\" name=\"fieldwork project\" origin=\"{}\" creatingUserGUID=\"{user}\" creationDateTime=\"{now}\">\n",
-        escape_attr(super::TOOL)
+        escape_attr(crate::export::TOOL)
     ));
     // The users: whoever exports, then each coder of a coding written (filled in below).
     x.push_str(USERS_MARK);
@@ -173,7 +160,7 @@ pub fn build(
                 escape_attr(&p.theme_id)
             ));
             if let Some(n) = note {
-                if let Some(kind) = super::find_identifier(&n, &register) {
+                if let Some(kind) = crate::export::find_identifier(&n, &register) {
                     problems.push(format!(
                         "the memo of passage {} ({}): a participant's {kind} is still there after redaction",
                         &p.id[..8.min(p.id.len())],
@@ -194,7 +181,7 @@ pub fn build(
         }
         src.push_str("    </TextSource>\n");
         if !originals {
-            if let Some(kind) = super::find_identifier(&st.text, &register) {
+            if let Some(kind) = crate::export::find_identifier(&st.text, &register) {
                 problems.push(format!(
                     "{}: a participant's {kind} is still there after redaction; add it to the register",
                     i.name
@@ -292,7 +279,7 @@ pub fn build(
     x.push_str(&sets);
     x.push_str("</Project>\n");
     let x = x.replacen(USERS_MARK, &coders.users_xml(&user), 1);
-    if let Some(kind) = super::find_identifier(&x, &register) {
+    if let Some(kind) = crate::export::find_identifier(&x, &register) {
         problems.push(format!(
             "project.qde: a participant's {kind} would be written (through a theme, memo or label)"
         ));
@@ -322,7 +309,7 @@ pub fn build(
     pv.memo_suspects = unreviewed.len();
     // Theme names and descriptions are written too (the codebook block).
     let mut unreviewed = unreviewed;
-    unreviewed.extend(super::codebook::theme_suspects(fw)?);
+    unreviewed.extend(crate::export::codebook::theme_suspects(fw)?);
     if !unreviewed.is_empty() {
         pv.warnings.push(format!(
             "{} suspect(s) in memos, theme names or descriptions not reviewed; the export refuses until they are (or --allow-unreviewed)",
@@ -338,23 +325,23 @@ pub fn build(
 }
 
 /// Where the `<Users>` block goes once every coder is known.
-const USERS_MARK: &str = "  <!--users-->\n";
+pub(super) const USERS_MARK: &str = "  <!--users-->\n";
 
 /// The users of a project: whoever exports (as before: initials, a GUID derived from them),
 /// then one user per coder of the codings written. A coder is named by initials, never a
 /// full name; a coder whose initials are the exporter's is the exporter (tags made before
 /// coders existed carry their maker); two coders with the same initials are told apart
 /// ("AB", "AB2"). GUIDs derive from the initials written, so they are stable across exports.
-struct Coders {
-    exporter: String,
+pub(super) struct Coders {
+    pub(super) exporter: String,
     /// coder → (initials written, GUID), in the order first met.
-    by_coder: HashMap<String, (String, String)>,
-    order: Vec<String>,
-    taken: HashSet<String>,
+    pub(super) by_coder: HashMap<String, (String, String)>,
+    pub(super) order: Vec<String>,
+    pub(super) taken: HashSet<String>,
 }
 
 impl Coders {
-    fn new(exporter_initials: &str) -> Coders {
+    pub(super) fn new(exporter_initials: &str) -> Coders {
         Coders {
             exporter: exporter_initials.to_string(),
             by_coder: HashMap::new(),
@@ -363,7 +350,7 @@ impl Coders {
         }
     }
 
-    fn guid(&mut self, coder: &str) -> String {
+    pub(super) fn guid(&mut self, coder: &str) -> String {
         if let Some((_, g)) = self.by_coder.get(coder) {
             return g.clone();
         }
@@ -386,7 +373,7 @@ impl Coders {
         g
     }
 
-    fn users_xml(&self, exporter_guid: &str) -> String {
+    pub(super) fn users_xml(&self, exporter_guid: &str) -> String {
         let mut out = format!(
             "  <Users>\n    <User guid=\"{exporter_guid}\" name=\"{}\"/>\n",
             escape_attr(&self.exporter)
@@ -401,273 +388,4 @@ impl Coders {
         out.push_str("  </Users>\n");
         out
     }
-}
-
-pub const ORIGINALS_WARNING: &str = "WARNING: the sources are the ORIGINAL transcripts, with names and other identifiers; this file is identifying: keep it in the project's secure storage and never share or archive it";
-
-fn original_texts(fw: &Fieldwork) -> Result<HashMap<String, SourceText>> {
-    let mut out = HashMap::new();
-    for i in interviews(fw)?.into_iter().filter(|i| i.eligible) {
-        let text = fw.transcript_view(&i.session_id)?.text();
-        out.insert(i.session_id, SourceText { text, map: None });
-    }
-    Ok(out)
-}
-
-/// The redacted texts of the eligible interviews, taken from `prepared` when given (the
-/// same engine and register, computed once) and computed otherwise.
-fn redacted_texts(
-    fw: &Fieldwork,
-    prepared: Option<&PreparedRedaction>,
-) -> Result<HashMap<String, SourceText>> {
-    let done: HashMap<&str, &Redacted> = prepared
-        .map(|p| {
-            p.redacted
-                .iter()
-                .map(|r| (r.session_id.as_str(), r))
-                .collect()
-        })
-        .unwrap_or_default();
-    // Built on the first interview not prepared, then reused.
-    let mut redactor: Option<Redactor> = None;
-    let mut out = HashMap::new();
-    for i in interviews(fw)?.into_iter().filter(|i| i.eligible) {
-        let computed;
-        let r = match done.get(i.session_id.as_str()) {
-            Some(r) => *r,
-            None => {
-                let x = match redactor.take() {
-                    Some(x) => x,
-                    None => fw.redactor()?,
-                };
-                computed = fw.redacted_by(&x, &i.session_id)?;
-                redactor = Some(x);
-                &computed
-            }
-        };
-        out.insert(
-            i.session_id,
-            SourceText {
-                map: Some(OffsetMap::new(&r.replacements)),
-                text: r.text.clone(),
-            },
-        );
-    }
-    Ok(out)
-}
-
-/// The project as it would be exported (redacted texts are computed, nothing is logged).
-pub fn preview_project(fw: &Fieldwork, originals: bool) -> Result<ProjectPreview> {
-    let texts = if originals {
-        original_texts(fw)?
-    } else {
-        redacted_texts(fw, None)?
-    };
-    Ok(build(fw, &texts, originals)?.preview)
-}
-
-/// The zip: `project.qde` first, then the sources.
-pub fn qdpx_bytes(b: &Built) -> Result<Vec<u8>> {
-    use zip::write::SimpleFileOptions;
-    let fail = |e: zip::result::ZipError| ServiceError::Io {
-        context: "building the .qdpx archive".into(),
-        source: std::io::Error::other(e.to_string()),
-    };
-    let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    z.start_file("project.qde", opts).map_err(fail)?;
-    z.write_all(b.qde.as_bytes())
-        .map_err(|e| fail(zip::result::ZipError::Io(e)))?;
-    for (name, bytes) in &b.sources {
-        z.start_file(name.as_str(), opts).map_err(fail)?;
-        z.write_all(bytes)
-            .map_err(|e| fail(zip::result::ZipError::Io(e)))?;
-    }
-    Ok(z.finish().map_err(fail)?.into_inner())
-}
-
-/// What `export project` wrote.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ProjectReport {
-    pub files: Vec<PathBuf>,
-    pub preview: ProjectPreview,
-}
-
-pub fn export_project(
-    fw: &mut Fieldwork,
-    out: &Path,
-    originals: bool,
-    allow_unreviewed: bool,
-    force: bool,
-) -> Result<ProjectReport> {
-    if out.as_os_str().is_empty() {
-        return Err(invalid("out", "give a file name"));
-    }
-    check_free(&[out, &super::manifest_path(out)], force)?;
-    let built = if originals {
-        build(fw, &original_texts(fw)?, true)?
-    } else {
-        // The transcripts are matched and searched for suspects once, for the build, the
-        // review check and the log.
-        let prepared = fw.prepare_redaction()?;
-        // Every refusal of the build first, without logging anything.
-        let built = build(fw, &redacted_texts(fw, Some(&prepared))?, false)?;
-        if !built.unreviewed.is_empty() && !allow_unreviewed {
-            return Err(crate::service::redaction::unreviewed_refusal(
-                &built.unreviewed,
-            ));
-        }
-        // Refuses while suspects are unreviewed (unless allowed); logs every replacement.
-        // The log changes nothing the build read, so the project built above is the one
-        // written.
-        fw.log_redaction(prepared, allow_unreviewed)?;
-        built
-    };
-    // Memos are free text like transcripts: the same rule and message.
-    if !built.unreviewed.is_empty() && !allow_unreviewed {
-        return Err(crate::service::redaction::unreviewed_refusal(
-            &built.unreviewed,
-        ));
-    }
-    let bytes = qdpx_bytes(&built)?;
-    let pv = &built.preview;
-    let mut m = super::manifest_base("project");
-    m["parameters"] = serde_json::json!({
-        "format": "qdpx",
-        "sources": if originals { "original transcripts (identifying)" } else { "redacted transcripts" },
-        "allow_unreviewed": allow_unreviewed,
-        "rule": "interviews whose every participant has archiving/sharing consent `yes` in force on the export date and no withdrawal with a removal scope; cases with the participant table's variables (k = 5), suppressed cells omitted",
-    });
-    m["counts"] = serde_json::json!({
-        "codes": pv.codes,
-        "sources": pv.sources,
-        "codings": pv.codings,
-        "notes": pv.notes,
-        "cases": pv.cases,
-        "withheld_sources": pv.withheld_sources,
-        "withheld_codings": pv.withheld_codings,
-    });
-    m["parts"] = serde_json::json!(std::iter::once((
-        "project.qde".to_string(),
-        built.qde.as_bytes()
-    ))
-    .chain(built.sources.iter().map(|(n, b)| (n.clone(), b.as_slice())))
-    .map(|(n, b)| serde_json::json!({"file": n, "bytes": b.len(), "sha256": super::sha256_hex(b)}))
-    .collect::<Vec<_>>());
-    let register = super::identifier_register(fw)?;
-    super::guard("project manifest", &m.to_string(), &register)?;
-    if !originals {
-        register.check_file("project", &super::file_name(out), &bytes)?;
-    } else {
-        // The originals carry identifiers by design; the archive's name, its project
-        // document and the manifest are still checked.
-        register.check_text("project", &super::file_name(out), &super::file_name(out))?;
-        register.check_text("project", "project.qde", &built.qde)?;
-    }
-    // The original transcripts identify people: owner-only whatever the setting says.
-    let modes = if originals {
-        super::files::Modes::OWNER_ONLY
-    } else {
-        super::files::Modes::anonymised(&fw.export)
-    };
-    super::write_with_manifest(out, &bytes, "qdpx", m, force, modes)?;
-    Ok(ProjectReport {
-        files: vec![out.to_path_buf(), super::manifest_path(out)],
-        preview: built.preview,
-    })
-}
-
-// The registry's entry (`export project`, the Export pane).
-
-use super::kinds::{common, Export, Kind, Outcome, PaneUse, Param, Params, Preview};
-
-pub const ENTRY: Export = Export {
-    name: "project",
-    title: "Project (REFI-QDA .qdpx)",
-    about: "A REFI-QDA project (.qdpx): codebook, redacted transcripts, codings, memos, cases.",
-    formats: &["qdpx"],
-    params: &[
-        common::format(
-            Kind::OneOf(&["qdpx"]),
-            Some("qdpx"),
-            false,
-            "qdpx (the only format).",
-        ),
-        common::out("FILE", "Output file (a manifest is written beside it)."),
-        Param {
-            name: "originals",
-            kind: Kind::Flag,
-            default: None,
-            required: false,
-            value_name: "",
-            help: "Write the original, identifying transcripts instead of the redacted ones.",
-            pane: PaneUse::Hidden,
-        },
-        common::allow_unreviewed(
-            "Export although suspects are not reviewed yet (redacted sources only).",
-        ),
-        common::force("Replace existing files."),
-    ],
-    redacts: true,
-    preview: preview_entry,
-    write: write_entry,
-};
-
-fn preview_entry(fw: &Fieldwork, p: &Params) -> Result<Preview> {
-    let mut v = Preview::default();
-    let originals = p.flag("originals");
-    let x = preview_project(fw, originals)?;
-    v.summary.push(format!(
-        "{} source(s) ({}), {} coding(s), {} note(s), {} case(s), {} code(s)",
-        x.sources,
-        if originals { "ORIGINALS" } else { "redacted" },
-        x.codings,
-        x.notes,
-        x.cases,
-        x.codes
-    ));
-    v.summary.push(format!(
-        "withheld: {} source(s) for consent, {} coding(s) lost or on retired themes",
-        x.withheld_sources, x.withheld_codings
-    ));
-    v.warnings = x.warnings;
-    let open = fw.suspects(None)?;
-    if !open.is_empty() && !originals {
-        let places = open.iter().map(|g| g.occurrences.len()).sum();
-        v.refusal = Some(super::kinds::unreviewed(Some(open.len()), places));
-    }
-    Ok(v)
-}
-
-fn write_entry(fw: &mut Fieldwork, p: &Params) -> Result<Outcome> {
-    let originals = p.flag("originals");
-    let r = export_project(
-        fw,
-        &p.out()?,
-        originals,
-        p.flag(common::ALLOW_UNREVIEWED),
-        p.flag("force"),
-    )?;
-    let mut warnings = Vec::new();
-    if originals {
-        warnings.push(ORIGINALS_WARNING.to_string());
-    }
-    warnings.extend(
-        r.preview
-            .warnings
-            .iter()
-            .filter(|w| w.as_str() != ORIGINALS_WARNING)
-            .cloned(),
-    );
-    let x = &r.preview;
-    let notes = vec![format!(
-        "exported {} source(s), {} coding(s), {} note(s), {} case(s), {} code(s)",
-        x.sources, x.codings, x.notes, x.cases, x.codes
-    )];
-    Ok(Outcome {
-        printed: r.files.clone(),
-        files: r.files,
-        warnings,
-        notes,
-    })
 }
