@@ -1,5 +1,5 @@
 use super::grid::*;
-use crate::export::audit::{self};
+use crate::export::audit;
 
 /// Every line of a suppressed grid: no suppressed entry is pinned.
 fn safe(g: &Grid, t: i64) -> bool {

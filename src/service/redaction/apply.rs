@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::types::*;
-use crate::domain::redact::{self};
+use crate::domain::redact;
 use crate::domain::{new_log_id, now_utc};
 use crate::service::{Fieldwork, Result};
 use crate::store::audit;

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::{apply::*, rows::*, wire::*};
 use crate::domain::{new_id, now_utc};
 use crate::service::{invalid, Fieldwork, Result};
-use crate::store::session::{self};
+use crate::store::session;
 use crate::store::sync::Device;
 use crate::store::sync::{self as ss, Batch};
 use crate::store::{audit, SCHEMA_VERSION};
