@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::output::esc;
-use super::run::{print_json, Failure, Out};
+use super::run::common::{print_json, Failure, Out};
 use super::{AgreementArgs, AgreementCmd};
 use crate::service::agreement::{Agreement, AgreementQuery, Figures, Settle};
 use crate::service::Fieldwork;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use clap::CommandFactory;
 
-use super::run::{failure, Out};
+use super::run::common::{failure, Out};
 use super::Cli;
 
 const BIN: &str = "fieldwork";

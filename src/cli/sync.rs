@@ -2,7 +2,7 @@
 //! `service::sync` (docs/sync.md).
 
 use super::output::{esc, table};
-use super::run::{open, print_json, Out};
+use super::run::common::{open, print_json, Out};
 use super::{Cli, KeepArg, SyncCmd};
 use crate::config::LoadedConfig;
 use crate::service::sync::{short, Keep};

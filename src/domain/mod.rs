@@ -5,6 +5,7 @@ pub mod anchor;
 pub mod archive;
 pub mod consent;
 pub mod ids;
+pub mod pattern;
 pub mod redact;
 pub mod transcript;
 pub mod types;

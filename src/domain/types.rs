@@ -216,14 +216,15 @@ pub mod iso_date {
     use time::Date;
 
     pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::domain::format_date(*d))
+        s.serialize_str(&crate::domain::ids::format_date(*d))
     }
 
     pub mod option {
-        use super::*;
+        use serde::Serializer;
+        use time::Date;
         pub fn serialize<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
             match d {
-                Some(d) => s.serialize_str(&crate::domain::format_date(*d)),
+                Some(d) => s.serialize_str(&crate::domain::ids::format_date(*d)),
                 None => s.serialize_none(),
             }
         }

@@ -292,7 +292,12 @@ pub fn export(
         &super::file_name(out),
         xml.as_bytes(),
     )?;
-    Staged::write(out, xml.as_bytes(), super::files::anonymised(fw))?.commit()?;
+    Staged::write(
+        out,
+        xml.as_bytes(),
+        super::files::Modes::anonymised(&fw.export),
+    )?
+    .commit()?;
     Ok(CodebookReport {
         file: out.to_path_buf(),
         codes,
@@ -301,9 +306,7 @@ pub fn export(
 
 // The registry's entry (`export codebook`, the Export pane).
 
-use super::registry::{
-    common, preview_rows, Export, Kind, Outcome, PaneUse, Param, Params, Preview,
-};
+use super::kinds::{common, preview_rows, Export, Kind, Outcome, PaneUse, Param, Params, Preview};
 
 pub const ENTRY: Export = Export {
     name: "codebook",

@@ -9,7 +9,6 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::config::ExportConfig;
-use crate::service::Fieldwork;
 
 /// Permission bits for the files and the folders one output writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,11 +35,6 @@ impl Modes {
             },
         }
     }
-}
-
-/// The modes for the anonymised outputs of this study (its configuration's setting).
-pub fn anonymised(fw: &Fieldwork) -> Modes {
-    Modes::anonymised(&fw.export)
 }
 
 #[cfg(unix)]

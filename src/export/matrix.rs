@@ -285,9 +285,7 @@ pub fn export_matrix(
 
 // The registry's entry (`export matrix`, the Export pane).
 
-use super::registry::{
-    common, preview_rows, Export, Kind, Outcome, PaneUse, Param, Params, Preview,
-};
+use super::kinds::{common, preview_rows, Export, Kind, Outcome, PaneUse, Param, Params, Preview};
 
 pub const ENTRY: Export = Export {
     name: "matrix",

@@ -310,9 +310,7 @@ pub fn export_quotes(
 
 // The registry's entry (`export quotes`, the Export pane).
 
-use super::registry::{
-    common, preview_rows, Export, Kind, Outcome, PaneUse, Param, Params, Preview,
-};
+use super::kinds::{common, preview_rows, Export, Kind, Outcome, PaneUse, Param, Params, Preview};
 
 fn check_format(s: &str) -> std::result::Result<(), String> {
     s.parse::<Format>().map(|_| ())

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use super::participants::{check_dir_free, write_dir};
+use super::folder::{check_dir_free, write_dir};
 use super::text::archivable_codes;
 use super::{manifest_base, manifest_bytes, sha256_hex};
 use crate::service::{Fieldwork, Result, ServiceError};
@@ -138,7 +138,7 @@ pub struct TranscriptsReport {
     pub unreviewed_suspects: usize,
 }
 
-pub const MANIFEST: &str = "manifest.json";
+pub use super::folder::MANIFEST;
 
 pub fn export_transcripts(
     fw: &mut Fieldwork,
@@ -255,7 +255,12 @@ pub fn export_transcripts(
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
     all.push((MANIFEST, &mbytes));
-    write_dir(out, &all, force, super::files::anonymised(fw))?;
+    write_dir(
+        out,
+        &all,
+        force,
+        super::files::Modes::anonymised(&fw.export),
+    )?;
     Ok(TranscriptsReport {
         folder: out.to_path_buf(),
         files: files.len(),
@@ -267,9 +272,7 @@ pub fn export_transcripts(
 
 // The registry's entry (`export transcripts`, the Export pane).
 
-use super::registry::{
-    common, preview_rows, Export, Kind, Outcome, PaneUse, Param, Params, Preview,
-};
+use super::kinds::{common, preview_rows, Export, Kind, Outcome, PaneUse, Param, Params, Preview};
 
 pub const ENTRY: Export = Export {
     name: "transcripts",
@@ -309,7 +312,7 @@ fn preview_entry(fw: &Fieldwork, _: &Params) -> Result<Preview> {
     ));
     v.warnings = t.warnings;
     if t.unreviewed_suspects > 0 {
-        v.refusal = Some(super::registry::unreviewed(None, t.unreviewed_suspects));
+        v.refusal = Some(super::kinds::unreviewed(None, t.unreviewed_suspects));
     }
     v.header = vec![
         "file".into(),

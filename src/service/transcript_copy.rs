@@ -32,7 +32,7 @@ pub fn place_name(
     ext: &str,
 ) -> Result<String> {
     // The same checks `import-dir` makes of the pattern.
-    super::coding::pattern_regex(pattern)?;
+    crate::domain::pattern::pattern_regex(pattern).map_err(|m| invalid("pattern", m))?;
     let has_date = pattern.contains("{date}");
     let last_star = pattern.rfind('*');
     let mut out = String::new();

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::Result;
+use super::error::Result;
 use crate::domain::now_utc;
 
 /// Whether the database has the sync tables (schema 8 or later).

@@ -6,3 +6,4 @@
 //!   It knows files and keys only: what the payload holds is the sync engine's business.
 
 pub mod bundle;
+pub mod keys;

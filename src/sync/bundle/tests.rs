@@ -4,6 +4,11 @@
 
 use super::*;
 
+use std::path::{Path, PathBuf};
+
+use age::secrecy::SecretString;
+use sha2::{Digest, Sha256};
+
 struct Keys {
     _dir: tempfile::TempDir,
     dir: PathBuf,
