@@ -959,3 +959,100 @@ fn import_dir_tells_two_interviews_of_one_person_apart_by_date() {
     assert_eq!(by_path("2023-02-01.txt")["session_id"], a2.as_str());
     assert_eq!(by_path("undated.txt")["outcome"], "ambiguous");
 }
+
+/// A folder outside the transcripts root: each matched file is copied under the root by the
+/// naming pattern (owner-only), then imported; a dry run only says where each would go; a
+/// batch refused (a broken file) copies nothing.
+#[test]
+fn import_dir_from_outside_the_root_copies_the_files_under_it() {
+    let st = Study::new();
+    let (a, code_a) = st.interview("q-cqo", "A", "yes", "2022-01-10");
+    let (b, code_b) = st.interview("la-dph", "B", "yes", "2022-01-11");
+    let outside = tempfile::tempdir().unwrap();
+    let put = |name: &str, content: &[u8]| {
+        let p = outside.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+    };
+    put(
+        &format!("{code_a}-interview.txt"),
+        b"Interviewer: Q?\n\nP: fine.\n",
+    );
+    put(
+        &format!("sub/{code_b}-notes.vtt"),
+        b"WEBVTT\n\n00:01.000 --> 00:02.000\n<v X>hi</v>\n",
+    );
+    let files_under_root = || -> usize {
+        fn count(p: &std::path::Path) -> usize {
+            std::fs::read_dir(p)
+                .map(|d| {
+                    d.flatten()
+                        .map(|e| {
+                            if e.path().is_dir() {
+                                count(&e.path())
+                            } else {
+                                1
+                            }
+                        })
+                        .sum()
+                })
+                .unwrap_or(0)
+        }
+        count(&st.root())
+    };
+    let before = files_under_root();
+    let dry = st.json(&[
+        "transcript",
+        "import-dir",
+        s(outside.path()),
+        "--dry-run",
+        "--json",
+    ]);
+    let rows = dry.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{dry}");
+    for r in rows {
+        assert_eq!(r["outcome"], "dry-run", "{r}");
+        assert!(
+            r["detail"].as_str().unwrap().contains("would be copied"),
+            "{r}"
+        );
+    }
+    assert_eq!(files_under_root(), before, "a dry run copies nothing");
+
+    // A broken file refuses the batch: nothing copied, nothing imported.
+    put(&format!("{code_b}-broken.vtt"), b"not vtt");
+    let err = st.fails(&["transcript", "import-dir", s(outside.path())], 2);
+    assert!(err.contains("broken.vtt"), "{err}");
+    assert_eq!(files_under_root(), before, "a refused batch copies nothing");
+    std::fs::remove_file(outside.path().join(format!("{code_b}-broken.vtt"))).unwrap();
+
+    let res = st.json(&["transcript", "import-dir", s(outside.path()), "--json"]);
+    let imported: Vec<&Value> = res
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["outcome"] == "imported")
+        .collect();
+    assert_eq!(imported.len(), 2, "{res}");
+    assert!(imported
+        .iter()
+        .all(|r| r["detail"].as_str().unwrap().contains("copied from")));
+    assert_eq!(files_under_root(), before + 2);
+    for id in [&a, &b] {
+        let v = st.json(&["transcript", "show", id, "--json"]);
+        let path = v["transcript"]["path"].as_str().unwrap().to_string();
+        let copy = st.root().join(&path);
+        assert!(copy.is_file(), "{path}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{path}");
+        }
+    }
+    // The originals stay where they were.
+    assert!(outside
+        .path()
+        .join(format!("{code_a}-interview.txt"))
+        .is_file());
+}

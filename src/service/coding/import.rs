@@ -408,20 +408,27 @@ impl Fieldwork {
                 }),
             }
         }
-        // Parse everything first.
+        // Parse everything first. A file outside the transcripts root is copied under it
+        // by the naming pattern, as `transcript import` does (only after every file parsed).
         let mut parsed = Vec::new();
         let mut failures = Vec::new();
         for (sid, f) in &plan {
-            let (abs, rel) = self.under_root(f)?;
+            let (abs, inside) = match self.locate_transcript(f)? {
+                Located::Inside { abs, rel } => (abs, Some(rel)),
+                Located::Outside { abs, .. } => (abs, None),
+            };
+            let shown = inside.clone().unwrap_or_else(|| abs.display().to_string());
             let bytes =
                 std::fs::read(&abs).map_err(io_err(format!("reading {}", abs.display())))?;
             match parser::parse(&bytes, &format_of(&abs)) {
                 Ok(p) => {
                     let (sha, size) = sha256_bytes(&bytes);
-                    parsed.push((sid.clone(), abs, rel, sha, size, p));
+                    // The bytes are kept only for a copy.
+                    let bytes = if inside.is_none() { bytes } else { Vec::new() };
+                    parsed.push((sid.clone(), abs, inside, bytes, sha, size, p));
                 }
                 Err(e) => failures.push(DirMatch {
-                    path: rel,
+                    path: shown,
                     session_id: Some(sid.clone()),
                     outcome: "failed".into(),
                     detail: Some(e.to_string()),
@@ -438,44 +445,119 @@ impl Fieldwork {
             });
         }
         results.extend(failures);
+        let by_id: HashMap<&str, &crate::domain::Session> =
+            interviews.iter().map(|s| (s.id.as_str(), s)).collect();
         if dry_run {
-            for (sid, _, rel, _, _, _) in parsed {
+            for (sid, abs, inside, ..) in parsed {
+                let (path, detail) = match inside {
+                    Some(rel) => (rel, None),
+                    None => {
+                        let s = by_id[sid.as_str()];
+                        let code = s.participants.first().map_or("", |p| p.code.as_str());
+                        let rel = crate::service::transcript_copy::place_name(
+                            &self.coding.import_pattern,
+                            code,
+                            s.phase,
+                            &s.site,
+                            &crate::domain::format_date(s.date),
+                            &format_of(&abs),
+                        )?;
+                        (
+                            rel,
+                            Some(format!(
+                                "would be copied under the transcripts root from {}",
+                                abs.display()
+                            )),
+                        )
+                    }
+                };
                 results.push(DirMatch {
-                    path: rel,
+                    path,
                     session_id: Some(sid),
                     outcome: "dry-run".into(),
-                    detail: None,
+                    detail,
                 });
             }
             return Ok(results);
         }
-        let user = self.settings.user.clone();
-        let tx = self.store.write()?;
-        for (sid, abs, rel, sha, size, p) in parsed {
-            let out = Self::import_parsed_tx(&tx, &sid, &rel, &abs, &sha, size, p, true, &user)?;
-            let lost = out
-                .reimport
-                .as_ref()
-                .map(|r| r.lost.len() + r.changed.len())
-                .unwrap_or(0);
-            results.push(DirMatch {
-                path: rel,
-                session_id: Some(sid),
-                outcome: "imported".into(),
-                detail: Some(format!(
-                    "{} turns, {} words{}",
-                    out.turns,
-                    out.words,
-                    if lost > 0 {
-                        format!(", {lost} passage(s) to review")
-                    } else {
-                        String::new()
+        // The copies first (each crash-safe, owner-only, never over another file), then
+        // the database in one transaction; the copies made are removed if anything fails.
+        let mut placed = Vec::with_capacity(parsed.len());
+        let mut created: Vec<PathBuf> = Vec::new();
+        let remove = |created: &[PathBuf]| {
+            for c in created {
+                let _ = std::fs::remove_file(c);
+            }
+        };
+        for (sid, abs, inside, bytes, sha, size, p) in parsed {
+            let (pl, from) = match inside {
+                Some(rel) => (
+                    Placed {
+                        abs,
+                        rel,
+                        created: None,
+                    },
+                    None,
+                ),
+                None => match self.copy_under_root(by_id[sid.as_str()], &abs, &bytes) {
+                    Ok(pl) => {
+                        created.extend(pl.created.clone());
+                        (pl, Some(abs))
                     }
-                )),
-            });
+                    Err(e) => {
+                        remove(&created);
+                        return Err(e);
+                    }
+                },
+            };
+            placed.push((sid, pl, from, sha, size, p));
         }
-        tx.commit()?;
-        Ok(results)
+        let user = self.settings.user.clone();
+        let written = (|| -> Result<Vec<DirMatch>> {
+            let mut done = Vec::new();
+            let tx = self.store.write()?;
+            for (sid, pl, from, sha, size, p) in placed {
+                let out = Self::import_parsed_tx(
+                    &tx, &sid, &pl.rel, &pl.abs, &sha, size, p, true, &user,
+                )?;
+                let lost = out
+                    .reimport
+                    .as_ref()
+                    .map(|r| r.lost.len() + r.changed.len())
+                    .unwrap_or(0);
+                done.push(DirMatch {
+                    path: pl.rel,
+                    session_id: Some(sid),
+                    outcome: "imported".into(),
+                    detail: Some(format!(
+                        "{} turns, {} words{}{}",
+                        out.turns,
+                        out.words,
+                        if lost > 0 {
+                            format!(", {lost} passage(s) to review")
+                        } else {
+                            String::new()
+                        },
+                        match from {
+                            Some(f) => format!(", copied from {}", f.display()),
+                            None => String::new(),
+                        }
+                    )),
+                });
+            }
+            tx.commit()?;
+            Ok(done)
+        })();
+        match written {
+            Ok(done) => {
+                results.extend(done);
+                Ok(results)
+            }
+            Err(e) => {
+                remove(&created);
+                Err(e)
+            }
+        }
     }
 }
 
