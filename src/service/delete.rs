@@ -46,10 +46,17 @@ pub fn describe(d: &[DependentCount]) -> String {
         .map(|c| {
             if c.count == 1 {
                 format!("1 {}", c.kind)
-            } else if c.kind.ends_with('y') {
-                format!("{} {}ies", c.count, &c.kind[..c.kind.len() - 1])
             } else {
-                format!("{} {}s", c.count, c.kind)
+                // "tag or passage" → "tags or passages".
+                let plural: Vec<String> = c
+                    .kind
+                    .split(" or ")
+                    .map(|k| match k.strip_suffix('y') {
+                        Some(stem) => format!("{stem}ies"),
+                        None => format!("{k}s"),
+                    })
+                    .collect();
+                format!("{} {}", c.count, plural.join(" or "))
             }
         })
         .collect::<Vec<_>>()
@@ -454,4 +461,26 @@ fn delete_session_tx(tx: &rusqlite::Connection, user: &str, id: &str) -> Result<
     store::delete_where(tx, "DELETE FROM session WHERE id = ?1", id)?;
     audit::record(tx, user, "session", id, "delete", Some(&before), None)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_read_as_english() {
+        let d = |kind: &str, count| DependentCount {
+            kind: kind.into(),
+            count,
+        };
+        assert_eq!(
+            describe(&[
+                d("transcript", 1),
+                d("tag or passage", 4),
+                d("summary", 2),
+                d("status change", 3)
+            ]),
+            "1 transcript, 4 tags or passages, 2 summaries, 3 status changes"
+        );
+    }
 }
