@@ -43,6 +43,20 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
+    /// A store on `conn` at `path`: no batch, no bulk cache, capture off until
+    /// [`Store::set_capture`].
+    fn fresh(conn: Connection, path: PathBuf) -> Store {
+        Store {
+            conn,
+            path,
+            migrated_backup: None,
+            batch: false,
+            cache_before_bulk: None,
+            capture: Default::default(),
+            captured: None,
+        }
+    }
+
     /// Create a new database file (readable by its owner only) with the current schema.
     pub fn create(path: &Path) -> Result<Store> {
         Store::create_at_version(path, SCHEMA_VERSION)
@@ -70,15 +84,7 @@ impl Store {
         let conn = Connection::open(path)?;
         configure(&conn)?;
         conn.pragma_update(None, "application_id", APPLICATION_ID)?;
-        let mut store = Store {
-            conn,
-            path: path.to_path_buf(),
-            migrated_backup: None,
-            batch: false,
-            cache_before_bulk: None,
-            capture: Default::default(),
-            captured: None,
-        };
+        let mut store = Store::fresh(conn, path.to_path_buf());
         store.migrate(0, version.clamp(1, SCHEMA_VERSION))?;
         store.set_capture(true)?;
         Ok(store)
@@ -119,15 +125,7 @@ impl Store {
         if version < SCHEMA_VERSION {
             conn.busy_timeout(MIGRATION_WAIT)?;
         }
-        let mut store = Store {
-            conn,
-            path: path.to_path_buf(),
-            migrated_backup: None,
-            batch: false,
-            cache_before_bulk: None,
-            capture: Default::default(),
-            captured: None,
-        };
+        let mut store = Store::fresh(conn, path.to_path_buf());
         if version < SCHEMA_VERSION {
             store.migrated_backup = store.upgrade()?;
         }
@@ -209,15 +207,7 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        Ok(Store {
-            conn,
-            path: path.to_path_buf(),
-            migrated_backup: None,
-            batch: false,
-            cache_before_bulk: None,
-            capture: Default::default(),
-            captured: None,
-        })
+        Ok(Store::fresh(conn, path.to_path_buf()))
     }
 
     /// An in-memory database with the current schema (for tests and benchmarks).
@@ -225,15 +215,7 @@ impl Store {
         let conn = Connection::open_in_memory()?;
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "application_id", APPLICATION_ID)?;
-        let mut store = Store {
-            conn,
-            path: PathBuf::from(":memory:"),
-            migrated_backup: None,
-            batch: false,
-            cache_before_bulk: None,
-            capture: Default::default(),
-            captured: None,
-        };
+        let mut store = Store::fresh(conn, PathBuf::from(":memory:"));
         store.migrate(0, SCHEMA_VERSION)?;
         store.set_capture(true)?;
         Ok(store)

@@ -381,44 +381,32 @@ pub fn submit(s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
             notes: f.opt("notes"),
             allow_gap: f.get("allow_gap") == "yes",
         }),
-        FormKind::Complete { sid } if f.get("status") == "cancelled" => {
-            let q = format!(
-                "Cancel the interview of {}? A cancelled interview no longer counts toward coverage.",
-                f.get("date")
-            );
-            s.ask(
-                q,
-                Write::CompleteInterview {
-                    sid,
-                    status: SessionStatus::Cancelled,
-                    date: f.date("date"),
-                    duration: f.number("duration"),
-                    recording: f.get("recording").parse().ok(),
-                    allow_gap: f.get("allow_gap") == "yes",
-                    opened: Some(Version::new(
-                        f.opened
-                            .iter()
-                            .filter(|(k, _)| matches!(*k, "status" | "date"))
-                            .map(|(k, v)| (*k, v.clone())),
-                    )),
-                },
-            );
-            return None;
+        FormKind::Complete { sid } => {
+            let status = f.get("status").parse().unwrap_or(SessionStatus::Done);
+            let w = Write::CompleteInterview {
+                sid,
+                status,
+                date: f.date("date"),
+                duration: f.number("duration"),
+                recording: f.get("recording").parse().ok(),
+                allow_gap: f.get("allow_gap") == "yes",
+                opened: Some(Version::new(
+                    f.opened
+                        .iter()
+                        .filter(|(k, _)| matches!(*k, "status" | "date"))
+                        .map(|(k, v)| (*k, v.clone())),
+                )),
+            };
+            if status == SessionStatus::Cancelled {
+                let q = format!(
+                    "Cancel the interview of {}? A cancelled interview no longer counts toward coverage.",
+                    f.get("date")
+                );
+                s.ask(q, w);
+                return None;
+            }
+            w
         }
-        FormKind::Complete { sid } => Write::CompleteInterview {
-            sid,
-            status: f.get("status").parse().unwrap_or(SessionStatus::Done),
-            date: f.date("date"),
-            duration: f.number("duration"),
-            recording: f.get("recording").parse().ok(),
-            allow_gap: f.get("allow_gap") == "yes",
-            opened: Some(Version::new(
-                f.opened
-                    .iter()
-                    .filter(|(k, _)| matches!(*k, "status" | "date"))
-                    .map(|(k, v)| (*k, v.clone())),
-            )),
-        },
         FormKind::Observation => Write::LogObservation(ObservationInput {
             meeting_type: f.get("meeting_type"),
             site: f.get("site"),
