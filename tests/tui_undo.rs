@@ -288,3 +288,28 @@ fn a_theme_merge_and_a_transcript_link_are_undone() {
         s.message
     );
 }
+
+/// The add form's "Unique post" choice: a second holder of a post unique at a site is
+/// refused until the user says both really hold it.
+#[test]
+fn a_second_holder_of_a_unique_post_is_added_when_the_form_says_so() {
+    let (_d, mut fw, mut s) = setup();
+    go(&mut fw, &mut s, Pane::Participants);
+    let before = count(&fw);
+    // Site A, role: the first (chief executive), which Alice Adams holds at A.
+    cmd(&mut fw, &mut s, Cmd::AddParticipant);
+    typed(&mut fw, &mut s, "Hana Hill");
+    cmd(&mut fw, &mut s, Cmd::FormSubmit);
+    let (m, error) = message(&s);
+    assert!(error && m.contains("held by one person per site"), "{m}");
+    assert_eq!(count(&fw), before);
+    let (_, f) = s.form.as_mut().expect("the form stays open");
+    f.focus = f
+        .fields
+        .iter()
+        .position(|x| x.key == "allow_duplicate")
+        .unwrap();
+    cmd(&mut fw, &mut s, Cmd::FormRight);
+    cmd(&mut fw, &mut s, Cmd::FormSubmit);
+    assert_eq!(count(&fw), before + 1, "{:?}", s.message);
+}

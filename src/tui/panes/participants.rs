@@ -315,6 +315,18 @@ fn participant_form(r: &Reference, p: Option<&Participant>, title: &str) -> Form
         Field::text("job title", "Job title").pii(),
         Field::text("notes", "Notes").pii(),
     ];
+    if p.is_none() {
+        // A second holder of a post unique at a site is refused unless the user says both
+        // really hold it (the command line's --allow-duplicate-unique-role).
+        f.push(Field::choice(
+            "allow_duplicate",
+            "Unique post",
+            vec![
+                ("no".into(), "refuse a second holder at the site".into()),
+                ("yes".into(), "both really hold it: allow (audited)".into()),
+            ],
+        ));
+    }
     if let Some(p) = p {
         f[0].value = p.name.clone();
         f[1] = f[1].clone().with(p.site.clone());
@@ -339,7 +351,7 @@ fn participant_input(f: &Form) -> ParticipantInput {
         site: Some(f.get("site")),
         notes: Some(f.get("notes")),
         status: None,
-        allow_duplicate_unique_role: false,
+        allow_duplicate_unique_role: f.get("allow_duplicate") == "yes",
     }
 }
 
