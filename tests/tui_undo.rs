@@ -313,3 +313,86 @@ fn a_second_holder_of_a_unique_post_is_added_when_the_form_says_so() {
     cmd(&mut fw, &mut s, Cmd::FormSubmit);
     assert_eq!(count(&fw), before + 1, "{:?}", s.message);
 }
+
+/// A matrix summary and a passage memo, edited in their forms, are undone to the text they
+/// had (and redone).
+#[test]
+fn a_summary_and_a_memo_are_undone_to_their_text_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut fw = support::small_coded(&dir.path().join("transcripts"));
+    let mut s = state(&fw, false);
+    let m = fw.matrix(None).unwrap();
+    let cell = m.cells.iter().find(|c| c.passages > 0).unwrap().clone();
+    let summary = |fw: &Fieldwork| {
+        fw.matrix(None)
+            .unwrap()
+            .cells
+            .into_iter()
+            .find(|c| {
+                c.participant_id == cell.participant_id
+                    && c.theme_id == cell.theme_id
+                    && c.phase == cell.phase
+            })
+            .and_then(|c| c.summary)
+    };
+    let set = |text: &str, before: Option<&str>| Write::SetSummary {
+        participant: cell.participant_id.clone(),
+        theme: cell.theme_id.clone(),
+        phase: cell.phase,
+        summary: Some(text.into()),
+        opened: None,
+        before: Some(before.map(str::to_string)),
+    };
+    write(&mut fw, &mut s, set("first reading", None));
+    write(
+        &mut fw,
+        &mut s,
+        set("second reading", Some("first reading")),
+    );
+    assert_eq!(summary(&fw).as_deref(), Some("second reading"));
+    cmd(&mut fw, &mut s, Cmd::Undo);
+    assert_eq!(
+        summary(&fw).as_deref(),
+        Some("first reading"),
+        "{:?}",
+        s.message
+    );
+    cmd(&mut fw, &mut s, Cmd::Undo);
+    assert_eq!(summary(&fw), None, "{:?}", s.message);
+    cmd(&mut fw, &mut s, Cmd::Redo);
+    assert_eq!(summary(&fw).as_deref(), Some("first reading"));
+
+    let sid = support::first_transcript_session(&fw);
+    let tags = fw.tags(Some(&sid), None, 0, 100).unwrap();
+    let ids: Vec<String> = tags
+        .iter()
+        .filter(|t| t.memo.is_some())
+        .map(|t| t.id.clone())
+        .collect();
+    assert!(!ids.is_empty());
+    let memo = |fw: &Fieldwork| {
+        fw.tags(Some(&sid), None, 0, 100)
+            .unwrap()
+            .into_iter()
+            .find(|t| t.id == ids[0])
+            .and_then(|t| t.memo)
+    };
+    write(
+        &mut fw,
+        &mut s,
+        Write::PassageMemo {
+            ids: ids.clone(),
+            memo: Some("agreement, reread".into()),
+            opened: None,
+            before: Some(Some("agreement as enabler".into())),
+        },
+    );
+    assert_eq!(memo(&fw).as_deref(), Some("agreement, reread"));
+    cmd(&mut fw, &mut s, Cmd::Undo);
+    assert_eq!(
+        memo(&fw).as_deref(),
+        Some("agreement as enabler"),
+        "{:?}",
+        s.message
+    );
+}

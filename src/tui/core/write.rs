@@ -103,6 +103,8 @@ pub enum Write {
         ids: Vec<String>,
         memo: Option<String>,
         opened: Option<Version>,
+        /// The memo before, to undo with (`None`: no undo).
+        before: Option<Option<String>>,
     },
     AcceptPassages {
         ids: Vec<String>,
@@ -113,6 +115,8 @@ pub enum Write {
         phase: u32,
         summary: Option<String>,
         opened: Option<Version>,
+        /// The summary before, to undo with (`None`: no undo).
+        before: Option<Option<String>>,
     },
     ImportTranscript {
         sid: String,

@@ -385,15 +385,34 @@ pub(super) fn apply(
                 undo,
             )
         }
-        Write::PassageMemo { ids, memo, opened } => {
+        Write::PassageMemo {
+            ids,
+            memo,
+            opened,
+            before,
+        } => {
             fw.set_tag_memo_from(&ids, memo.as_deref(), opened.as_ref())?;
+            let undo = before.map(|b| {
+                (
+                    "memo".to_string(),
+                    Write::PassageMemo {
+                        ids: ids.clone(),
+                        memo: b,
+                        opened: Some(crate::service::Version::new([(
+                            "memo",
+                            memo.clone().unwrap_or_default(),
+                        )])),
+                        before: None,
+                    },
+                )
+            });
             (
                 if memo.is_some() {
                     "memo saved".to_string()
                 } else {
                     "memo cleared".to_string()
                 },
-                None,
+                undo,
             )
         }
         Write::AcceptPassages { ids } => {
@@ -411,6 +430,7 @@ pub(super) fn apply(
             phase,
             summary,
             opened,
+            before,
         } => {
             fw.set_matrix_summary_from(
                 &participant,
@@ -419,13 +439,29 @@ pub(super) fn apply(
                 summary.as_deref(),
                 opened.as_ref(),
             )?;
+            let undo = before.map(|b| {
+                (
+                    "matrix summary".to_string(),
+                    Write::SetSummary {
+                        participant: participant.clone(),
+                        theme: theme.clone(),
+                        phase,
+                        summary: b,
+                        opened: Some(crate::service::Version::new([(
+                            "summary",
+                            summary.clone().unwrap_or_default(),
+                        )])),
+                        before: None,
+                    },
+                )
+            });
             (
                 if summary.is_some() {
                     "summary saved".to_string()
                 } else {
                     "summary cleared".to_string()
                 },
-                None,
+                undo,
             )
         }
         Write::ImportTranscript { sid } => {

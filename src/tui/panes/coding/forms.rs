@@ -32,6 +32,7 @@ pub fn submit(s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
             ids,
             memo: f.opt("memo"),
             opened: Some(version_of(&f)),
+            before: Some(was(&f, "memo")),
         },
         FormKind::Summary {
             participant,
@@ -43,6 +44,7 @@ pub fn submit(s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
             phase,
             summary: f.opt("summary"),
             opened: Some(version_of(&f)),
+            before: Some(was(&f, "summary")),
         },
         FormKind::Rule => match rule_values(&f) {
             Ok((base, run, thr)) => {
@@ -73,4 +75,11 @@ pub fn submit(s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
         _ => return None,
     };
     Some(Effect::Write(w))
+}
+
+/// A text field's value when its form was opened (`None`: empty), for the undo.
+fn was(f: &Form, key: &str) -> Option<String> {
+    f.opened_value(key)
+        .filter(|v| !v.trim().is_empty())
+        .map(str::to_string)
 }
