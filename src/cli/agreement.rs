@@ -2,9 +2,9 @@
 
 use std::fmt::Write;
 
+use super::args::{AgreementArgs, AgreementCmd};
 use super::output::esc;
 use super::run::common::{print_json, Failure, Out};
-use super::{AgreementArgs, AgreementCmd};
 use crate::service::agreement::{Agreement, AgreementQuery, Figures, Settle};
 use crate::service::Fieldwork;
 

@@ -2,8 +2,8 @@
 //! `consent correct`: a record created or entered by mistake. Without `--yes` each only
 //! prints what it would do and exits 2, so a one-key deletion in a script is explicit.
 
+use super::args::DeleteArgs;
 use super::run::common::{print_json, usage, Out};
-use super::DeleteArgs;
 use crate::domain::{format_date, SessionKind};
 use crate::service::delete::{describe, Deletion, IMMUTABLE};
 use crate::service::Fieldwork;

@@ -1,13 +1,13 @@
 //! `completions` and `man`: shell completion scripts and man pages generated from the clap
-//! definitions ([`super::Cli`]), so they always name every command and flag, including the
+//! definitions ([`super::args::Cli`]), so they always name every command and flag, including the
 //! exports the registry adds.
 
 use std::path::Path;
 
 use clap::CommandFactory;
 
+use super::args::Cli;
 use super::run::common::{failure, Out};
-use super::Cli;
 
 const BIN: &str = "fieldwork";
 

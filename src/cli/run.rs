@@ -13,8 +13,8 @@ pub use common::database_path;
 
 use clap::Parser;
 
-use super::output::{self, esc, table};
-use super::*;
+use super::args::*;
+use super::output::{self, esc, render_coverage, table};
 use crate::config::{self, LoadedConfig};
 use crate::service::{Fieldwork, ServiceError, Settings};
 use common::{failure, open, open_at, print_json, usage, Failure, Out};

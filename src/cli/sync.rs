@@ -1,9 +1,9 @@
 //! `fieldwork sync …` and `fieldwork init --from BUNDLE`: handlers and text output over
 //! `service::sync` (docs/sync.md).
 
+use super::args::{Cli, KeepArg, SyncCmd};
 use super::output::{esc, table};
 use super::run::common::{open, print_json, Out};
-use super::{Cli, KeepArg, SyncCmd};
 use crate::config::LoadedConfig;
 use crate::service::sync::{short, Keep};
 use crate::service::ServiceError;

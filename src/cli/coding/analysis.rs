@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::transcripts::*;
+use crate::cli::args::{AnalysisCmd, MatrixCmd, PassageCmd};
 use crate::cli::output::{esc, table};
 use crate::cli::run::common::{print_json, Out};
-use crate::cli::{AnalysisCmd, MatrixCmd, PassageCmd};
 use crate::service::coding::Quote;
 use crate::service::Fieldwork;
 

@@ -1,8 +1,8 @@
 //! `redact`: the register, suspects, review and redacted texts.
 
+use crate::cli::args::RedactCmd;
 use crate::cli::output::{self, esc, table};
 use crate::cli::run::common::{print_json, Out};
-use crate::cli::RedactCmd;
 use crate::service::Fieldwork;
 
 pub fn redact(fw: &mut Fieldwork, c: &RedactCmd) -> Out {

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::cli::args::Cli;
 use crate::cli::output;
-use crate::cli::Cli;
 use crate::config::{self, LoadedConfig};
 use crate::domain::parse_date;
 use crate::service::{Fieldwork, ServiceError, Settings};

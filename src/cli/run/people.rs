@@ -1,8 +1,8 @@
 //! `participant` and `consent`: the people of the study and their consent records.
 
 use super::common::{date_arg, open, print_json, Out};
+use crate::cli::args::*;
 use crate::cli::output::{self, esc, table};
-use crate::cli::*;
 use crate::config::LoadedConfig;
 use crate::domain::{format_date, today, ParticipantFilter, ParticipantInput};
 use crate::service::consent::ConsentInput;

@@ -1,8 +1,8 @@
 //! `interview`, `observation`, `document`, `transcript`: the sessions and their files.
 
 use super::common::{date_arg, open, print_json, Out};
+use crate::cli::args::*;
 use crate::cli::output::{self, esc, table};
-use crate::cli::*;
 use crate::config::LoadedConfig;
 use crate::domain::{format_date, SessionFilter, SessionKind};
 use crate::service::sessions::{DocumentInput, InterviewInput, ObservationInput};

@@ -1,8 +1,8 @@
 //! `theme` and `tag`: the codebook's themes and the tags on records.
 
 use super::common::{open, print_json, Out};
+use crate::cli::args::*;
 use crate::cli::output::{self, esc, table};
-use crate::cli::*;
 use crate::config::LoadedConfig;
 
 pub(super) fn theme(cli: &Cli, cfg: &LoadedConfig, c: &ThemeCmd) -> Out {

@@ -1,0 +1,8 @@
+//! The codebook and tags. Rename, merge and retire keep history and never lose a tag.
+
+mod edit;
+mod merge;
+mod read;
+mod tags;
+
+pub use merge::Merged;
