@@ -82,7 +82,8 @@ pub(super) fn check_unique_role(
             "role",
             format!(
                 "{} ({}) is held by one person per site, and site {} already has {}; if both \
-                 really hold it, add --allow-duplicate-unique-role (exports then treat both \
+                 really hold it, allow a second holder (--allow-duplicate-unique-role on the \
+                 command line, Unique post in the interface's form; exports then treat both \
                  as unique)",
                 c.role_name,
                 c.role,
