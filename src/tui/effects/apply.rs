@@ -12,19 +12,6 @@ type Undo = Option<(String, Write)>;
 /// The reason a correcting record made by an undo gives.
 const UNDONE: &str = "entered in error: undone in the interface";
 
-/// The status line after a deletion.
-fn deleted(d: &crate::service::delete::Deletion) -> String {
-    let also = if d.dependents.is_empty() {
-        String::new()
-    } else {
-        format!(", with {}", crate::service::delete::describe(&d.dependents))
-    };
-    format!(
-        "deleted {} {}{also}; the audit log keeps it",
-        d.kind, d.label
-    )
-}
-
 /// A record a write created: where to select it, and the next step to suggest.
 pub(super) struct Created {
     pub(super) select: Option<(Pane, String)>,
@@ -543,63 +530,13 @@ pub(super) fn apply(
             };
             (msg, None)
         }
-        Write::DeleteParticipant {
-            id,
-            with_dependents,
-        } => {
-            let d = fw.delete_participant(&id, with_dependents)?;
-            (deleted(&d), None)
-        }
-        Write::DeleteSession {
-            id,
-            kind,
-            with_dependents,
-        } => {
-            let d = fw.delete_session(&id, kind, with_dependents)?;
-            (deleted(&d), None)
-        }
-        Write::UndoLog(l) => {
-            let d = fw.undo_log_session(&l)?;
-            (deleted(&d), None)
-        }
-        Write::RevertSession(c) => {
-            let x = fw.revert_session_status(&c)?;
-            (
-                format!(
-                    "the interview of {} is {} again; the change is out of the history",
-                    crate::domain::format_date(x.date),
-                    x.status
-                ),
-                None,
-            )
-        }
-        Write::Unlink(l) => {
-            let back = fw.unlink_transcript(&l)?;
-            (
-                match back {
-                    Some(t) => format!(
-                        "link removed; {} is linked again",
-                        crate::tui::widgets::text::esc(&t.path)
-                    ),
-                    None => "link removed (the file stays where it is)".to_string(),
-                },
-                None,
-            )
-        }
-        Write::Unmerge(m) => {
-            let t = fw.unmerge_theme(&m)?;
-            (format!("{} is a theme of its own again", t.path), None)
-        }
-        Write::CorrectConsent { id, reason } => {
-            let c = fw.correct_consent(&id, &reason)?;
-            (
-                format!(
-                    "correcting record added: the {} record counts no more (the history shows both)",
-                    c.record_kind
-                ),
-                None,
-            )
-        }
+        w @ (Write::DeleteParticipant { .. }
+        | Write::DeleteSession { .. }
+        | Write::UndoLog(_)
+        | Write::RevertSession(_)
+        | Write::Unlink(_)
+        | Write::Unmerge(_)
+        | Write::CorrectConsent { .. }) => super::inverse::apply(fw, w)?,
         Write::ImportAll => {
             let root = fw.transcripts_root().to_path_buf();
             let r = fw.import_dir(&root, None, false, true)?;

@@ -1,0 +1,86 @@
+//! The writes that only undo others (and deletions of records created by mistake): each
+//! one service call, no inverse of its own (redo replays the write they undid).
+
+use crate::service::{Fieldwork, Result};
+use crate::tui::core::Write;
+
+/// The status line after a deletion.
+fn deleted(d: &crate::service::delete::Deletion) -> String {
+    let also = if d.dependents.is_empty() {
+        String::new()
+    } else {
+        format!(", with {}", crate::service::delete::describe(&d.dependents))
+    };
+    format!(
+        "deleted {} {}{also}; the audit log keeps it",
+        d.kind, d.label
+    )
+}
+
+/// Carry out one of the undoing writes: (status line, no undo).
+pub(super) fn apply(fw: &mut Fieldwork, w: Write) -> Result<(String, Option<(String, Write)>)> {
+    Ok(match w {
+        Write::DeleteParticipant {
+            id,
+            with_dependents,
+        } => {
+            let d = fw.delete_participant(&id, with_dependents)?;
+            (deleted(&d), None)
+        }
+        Write::DeleteSession {
+            id,
+            kind,
+            with_dependents,
+        } => {
+            let d = fw.delete_session(&id, kind, with_dependents)?;
+            (deleted(&d), None)
+        }
+        Write::UndoLog(l) => {
+            let d = fw.undo_log_session(&l)?;
+            (deleted(&d), None)
+        }
+        Write::RevertSession(c) => {
+            let x = fw.revert_session_status(&c)?;
+            (
+                format!(
+                    "the interview of {} is {} again; the change is out of the history",
+                    crate::domain::format_date(x.date),
+                    x.status
+                ),
+                None,
+            )
+        }
+        Write::Unlink(l) => {
+            let back = fw.unlink_transcript(&l)?;
+            (
+                match back {
+                    Some(t) => format!(
+                        "link removed; {} is linked again",
+                        crate::tui::widgets::text::esc(&t.path)
+                    ),
+                    None => "link removed (the file stays where it is)".to_string(),
+                },
+                None,
+            )
+        }
+        Write::Unmerge(m) => {
+            let t = fw.unmerge_theme(&m)?;
+            (format!("{} is a theme of its own again", t.path), None)
+        }
+        Write::CorrectConsent { id, reason } => {
+            let c = fw.correct_consent(&id, &reason)?;
+            (
+                format!(
+                    "correcting record added: the {} record counts no more (the history shows both)",
+                    c.record_kind
+                ),
+                None,
+            )
+        }
+        other => {
+            return Err(crate::service::ServiceError::Refused(format!(
+                "not a write that undoes another: {other:?}"
+            )))
+        }
+    })
+}
