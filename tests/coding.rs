@@ -575,7 +575,7 @@ fn upgrading_a_version_4_database_builds_the_stemmed_index() {
         // Back to the version 4 schema: no stemmed index (and none of the later tables).
         let c = rusqlite::Connection::open(st.db()).unwrap();
         c.execute_batch(
-            "DROP TRIGGER session_note_delete; DROP TABLE consent_correction;
+            "DROP TABLE category_target; DROP TRIGGER session_note_delete; DROP TABLE consent_correction;
              DROP TRIGGER session_note_stem_insert; DROP TRIGGER session_note_stem_update;
              DROP TRIGGER tag_memo_stem_insert; DROP TRIGGER tag_memo_stem_update;
              DROP TRIGGER tag_memo_stem_delete; DROP TABLE turn_stem; DROP TABLE note_stem;

@@ -287,6 +287,9 @@ pub struct RoleCategoryDef {
     pub code: Spanned<String>,
     pub name: String,
     pub roles: Vec<RoleDef>,
+    /// Participants of the category to interview per phase (by phase number), all sites.
+    #[serde(default = "no_targets")]
+    pub targets: Spanned<BTreeMap<String, u32>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -387,6 +387,26 @@ pub(super) fn validate(c: &Config, text: &str, file: &str) -> Result<(), ConfigE
             ));
         }
         codes.push(code);
+        let phase_numbers: Vec<String> = s
+            .phases
+            .iter()
+            .map(|p| p.number.get_ref().to_string())
+            .collect();
+        for phase in cat.targets.get_ref().keys() {
+            if !phase_numbers.contains(phase) {
+                return Err(err_at(
+                    text,
+                    file,
+                    cat.targets.span(),
+                    format!("study.role_categories[{i}].targets.{phase}"),
+                    format!("`{phase}` is not a phase number of the study"),
+                    Some(format!(
+                        "targets are keyed by phase number: {}",
+                        phase_numbers.join(", ")
+                    )),
+                ));
+            }
+        }
         if cat.roles.is_empty() {
             return Err(err_at(
                 text,

@@ -208,6 +208,15 @@ fn scale_two_doubles_the_study() {
     assert_eq!(sum.withdrawn, 2);
     assert_eq!(sum.consent_gaps, 2);
     assert!(cov.cells.iter().all(|c| c.interviews > 0));
+    // The role categories' targets (all sites together) double with the sites.
+    let target = |code: &str, phase: u32| {
+        cov.by_role_category
+            .iter()
+            .find(|c| c.role_category == code && c.phase == phase)
+            .map(|c| c.target)
+    };
+    assert_eq!(target("ics-exec", 1), Some(32));
+    assert_eq!(target("public", 2), Some(14));
 }
 
 /// The scale benchmark's database: `cargo test --release --lib demo -- --ignored`.

@@ -24,6 +24,8 @@ pub struct CategoryCell {
     pub role_category_name: String,
     /// Distinct participants with a completed interview.
     pub participants: i64,
+    /// The study definition's target for the category in the phase (0: none set).
+    pub target: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -160,6 +162,10 @@ impl Fieldwork {
             .into_iter()
             .map(|(p, s, n)| ((p, s), n))
             .collect();
+        let cat_targets: BTreeMap<(u32, String), i64> = reference::category_targets(c)?
+            .into_iter()
+            .map(|(p, s, n)| ((p, s), n))
+            .collect();
         let mut by_role_category = Vec::new();
         for p in &r.phases {
             for rc in &r.role_categories {
@@ -168,6 +174,10 @@ impl Fieldwork {
                     role_category: rc.code.clone(),
                     role_category_name: rc.name.clone(),
                     participants: cat_counts
+                        .get(&(p.number, rc.code.clone()))
+                        .copied()
+                        .unwrap_or(0),
+                    target: cat_targets
                         .get(&(p.number, rc.code.clone()))
                         .copied()
                         .unwrap_or(0),

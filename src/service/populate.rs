@@ -31,6 +31,7 @@ pub(super) fn populate(store: &mut Store, s: &StudyDef, user: &str) -> Result<()
         Some(&serde_json::to_value(&study).unwrap_or_default()),
     )?;
     let mut site_ids = std::collections::HashMap::new();
+    let mut phase_ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for (i, sd) in s.sites.iter().enumerate() {
         let site = Site {
             id: new_id(),
@@ -53,6 +54,7 @@ pub(super) fn populate(store: &mut Store, s: &StudyDef, user: &str) -> Result<()
             end: pd.end_date(),
         };
         reference::insert_phase(&tx, &phase)?;
+        phase_ids.insert(phase.number.to_string(), phase.id.clone());
         for (site, target) in pd.targets.get_ref() {
             if let Some(site_id) = site_ids.get(site) {
                 reference::set_target(&tx, &phase.id, site_id, i64::from(*target))?;
@@ -66,6 +68,11 @@ pub(super) fn populate(store: &mut Store, s: &StudyDef, user: &str) -> Result<()
             name: cd.name.clone(),
         };
         reference::insert_role_category(&tx, &cat, i as i64)?;
+        for (phase, target) in cd.targets.get_ref() {
+            if let Some(p) = phase_ids.get(phase.as_str()) {
+                reference::set_category_target(&tx, p, &cat.id, i64::from(*target))?;
+            }
+        }
         for (j, rd) in cd.roles.iter().enumerate() {
             let role = Role {
                 id: new_id(),

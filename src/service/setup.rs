@@ -45,13 +45,26 @@ impl Fieldwork {
     }
 
     /// Add sites (after the existing ones) with their targets, in one transaction, each
-    /// audited; then reload the study definition.
+    /// audited; then reload the study definition. The role categories' targets (for the
+    /// study's sites together) grow in proportion to the sites.
     pub fn add_sites(&mut self, sites: &[NewSite]) -> Result<()> {
         let user = self.user().to_string();
         let phases = self.reference.phases.clone();
+        let categories = self.reference.role_categories.clone();
         let tx = self.store.write()?;
         // Read inside the transaction: the order after the sites there are now.
         let first = reference::sites(&tx)?.len() as i64;
+        let after = first + sites.len() as i64;
+        if first > 0 {
+            for (number, code, target) in reference::category_targets(&tx)? {
+                let phase = phases.iter().find(|p| p.number == number);
+                let cat = categories.iter().find(|c| c.code == code);
+                if let (Some(p), Some(c)) = (phase, cat) {
+                    let scaled = (target * after + first / 2) / first;
+                    reference::set_category_target(&tx, &p.id, &c.id, scaled)?;
+                }
+            }
+        }
         for (sort, n) in (first..).zip(sites) {
             reference::insert_site(&tx, &n.site, sort)?;
             audit::record(

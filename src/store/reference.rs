@@ -148,6 +148,32 @@ pub fn targets(c: &Connection) -> Result<Vec<(u32, String, i64)>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Set the target of a role category in a phase (participants to interview, all sites).
+pub fn set_category_target(
+    c: &Connection,
+    phase_id: &str,
+    category_id: &str,
+    target: i64,
+) -> Result<()> {
+    c.execute(
+        "INSERT INTO category_target (phase_id, role_category_id, target) VALUES (?1, ?2, ?3)
+         ON CONFLICT(phase_id, role_category_id) DO UPDATE SET target = excluded.target",
+        params![phase_id, category_id, target],
+    )?;
+    Ok(())
+}
+
+/// Role-category targets as (phase number, category code, target).
+pub fn category_targets(c: &Connection) -> Result<Vec<(u32, String, i64)>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT ph.number, rc.code, t.target FROM category_target t
+         JOIN phase ph ON ph.id = t.phase_id JOIN role_category rc ON rc.id = t.role_category_id
+         ORDER BY ph.number, rc.sort",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn insert_role_category(c: &Connection, rc: &RoleCategory, sort: i64) -> Result<()> {
     c.execute(
         "INSERT INTO role_category (id, code, name, sort) VALUES (?1, ?2, ?3, ?4)",

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_provenance.sql"),
     include_str!("migrations/0008_sync.sql"),
     include_str!("migrations/0009_consent_correction.sql"),
+    include_str!("migrations/0010_category_target.sql"),
 ];
 
 /// The schema version this build writes.

@@ -105,13 +105,15 @@ pub fn render_coverage(c: &Coverage) -> String {
     for (code, name) in &cats {
         let mut row = vec![name.clone()];
         for p in &c.phases {
-            let n = c
+            let cell = c
                 .by_role_category
                 .iter()
-                .find(|x| &x.role_category == code && x.phase == p.number)
-                .map(|x| x.participants)
-                .unwrap_or(0);
-            row.push(n.to_string());
+                .find(|x| &x.role_category == code && x.phase == p.number);
+            row.push(match cell {
+                Some(x) if x.target > 0 => format!("{}/{}", x.participants, x.target),
+                Some(x) => x.participants.to_string(),
+                None => "0".into(),
+            });
         }
         rows.push(row);
     }

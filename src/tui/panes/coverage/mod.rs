@@ -150,7 +150,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         false,
     );
 
-    // By role category (the study definition sets targets per phase and site only).
+    // By role category, against the study definition's targets where it sets them.
     let cat_names: Vec<String> = c
         .by_role_category
         .iter()
@@ -183,13 +183,25 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             crate::tui::widgets::text::fit(&esc(name), name_w - 1)
         ))];
         for p in &phases {
-            let n = c
+            let cell = c
                 .by_role_category
                 .iter()
-                .find(|x| x.phase == *p && x.role_category_name == *name)
-                .map(|x| x.participants)
-                .unwrap_or(0);
-            spans.push(Span::raw(format!("{n:>8}")));
+                .find(|x| x.phase == *p && x.role_category_name == *name);
+            match cell {
+                Some(x) if x.target > 0 => {
+                    let style = if x.participants >= x.target {
+                        th.ok()
+                    } else {
+                        Default::default()
+                    };
+                    spans.push(Span::styled(
+                        format!("{:>8}", format!("{}/{}", x.participants, x.target)),
+                        style,
+                    ));
+                }
+                Some(x) => spans.push(Span::raw(format!("{:>8}", x.participants))),
+                None => spans.push(Span::raw(format!("{:>8}", 0))),
+            }
         }
         lines.push(Line::from(spans));
     }
