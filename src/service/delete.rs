@@ -157,11 +157,12 @@ impl Fieldwork {
             )));
         }
         if !deps.is_empty() && !with_dependents {
-            return Err(ServiceError::Refused(format!(
-                "participant {} has {} that depend on them; delete those too with --with-dependents, or keep the participant; nothing was deleted",
-                row.code,
-                describe(&listed(&deps))
-            )));
+            return Err(ServiceError::Dependents {
+                record: format!("participant {}", row.code),
+                dependents: describe(&listed(&deps)),
+                pronoun: "them",
+                keep: "the participant",
+            });
         }
         let used = store::rows_json(
             &tx,
@@ -333,12 +334,12 @@ impl Fieldwork {
         let row = session_row(&tx, &id, key, kind)?;
         let deps = store::session_dependents(&tx, &id)?;
         if !deps.is_empty() && !with_dependents {
-            return Err(ServiceError::Refused(format!(
-                "{} {} has {} that depend on it; delete those too with --with-dependents, or keep it; nothing was deleted",
-                row.kind,
-                short(&id),
-                describe(&listed(&deps))
-            )));
+            return Err(ServiceError::Dependents {
+                record: format!("{} {}", row.kind, short(&id)),
+                dependents: describe(&listed(&deps)),
+                pronoun: "it",
+                keep: "it",
+            });
         }
         Self::revert_moves_tx(&tx, moves, &user, "session deleted")?;
         delete_session_tx(&tx, &user, &id)?;

@@ -19,6 +19,19 @@ pub enum ServiceError {
     /// A rule refused the change; nothing was written.
     #[error("refused: {0}")]
     Refused(String),
+    /// A deletion refused because other records depend on the record (`dependents`, as
+    /// counted by kind); nothing was deleted. The command line deletes them too with
+    /// `--with-dependents`; the interface offers it on a second Delete.
+    #[error("refused: {record} has {dependents} that depend on {pronoun}; delete those too with --with-dependents, or keep {keep}; nothing was deleted")]
+    Dependents {
+        /// "participant P1234", "interview 83e55fc1".
+        record: String,
+        dependents: String,
+        /// "them" or "it".
+        pronoun: &'static str,
+        /// "the participant" or "it".
+        keep: &'static str,
+    },
     /// Rows of an import that failed validation; nothing was written.
     #[error("{} problem(s) in {file}; nothing was imported:\n{}", .problems.len(), .problems.join("\n"))]
     Import { file: String, problems: Vec<String> },
@@ -59,6 +72,7 @@ impl ServiceError {
             | ServiceError::NotFound { .. }
             | ServiceError::Ambiguous { .. }
             | ServiceError::Refused(_)
+            | ServiceError::Dependents { .. }
             | ServiceError::Import { .. } => 2,
             ServiceError::Store(
                 StoreError::NotFieldwork { .. }

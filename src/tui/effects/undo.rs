@@ -89,7 +89,7 @@ pub(super) fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
         Err(e) => {
             // A deletion refused for the records that depend on it: Delete again on the
             // same record offers to delete them too.
-            let dependents = matches!(&e, ServiceError::Refused(m) if m.contains("that depend on"));
+            let dependents = matches!(&e, ServiceError::Dependents { .. });
             let again = match &forward {
                 Write::DeleteParticipant {
                     id,
@@ -108,8 +108,18 @@ pub(super) fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
                 Some((Replay::Redo, step)) => s.redo.push(step),
                 None => {}
             }
-            let text = e.to_string();
-            let mut text = text;
+            let mut text = match &e {
+                // The interface's way to delete them too, not the command line's flag.
+                ServiceError::Dependents {
+                    record,
+                    dependents,
+                    pronoun,
+                    keep,
+                } if again.is_some() => format!(
+                    "refused: {record} has {dependents} that depend on {pronoun}; Delete again offers to delete those too, or keep {keep}; nothing was deleted"
+                ),
+                _ => e.to_string(),
+            };
             if let Some((_, form)) = &mut s.form {
                 match &e {
                     ServiceError::Invalid { field, message } if form.set_error(field, message) => {
@@ -120,12 +130,6 @@ pub(super) fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
                     _ => form.error = Some(text.clone()),
                 }
                 s.mode = Mode::Form;
-            }
-            if again.is_some() {
-                text = text.replace(
-                    "delete those too with --with-dependents",
-                    "Delete again offers to delete those too",
-                );
             }
             s.delete_again = again;
             s.error(text);
