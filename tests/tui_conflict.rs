@@ -60,7 +60,7 @@ fn setup() -> Setup {
     perform(&mut fw, &mut s, Effect::Load(Pane::Participants));
     // List windows are deferred loads (the load worker's, here run inline).
     finish(&fw, &mut s);
-    let id = s.participants.current().unwrap().p.id.clone();
+    let id = s.participants.list.current().unwrap().p.id.clone();
     Setup {
         _dir: dir,
         fw,
@@ -295,7 +295,7 @@ fn completing_an_interview_cancelled_underneath_asks_first() {
         .unwrap();
     let sid = logged.session.id.clone();
     cmd(&mut t.fw, &mut t.s, Cmd::Go(Pane::Sessions));
-    assert_eq!(t.s.sessions.current().unwrap().id, sid);
+    assert_eq!(t.s.sessions.list.current().unwrap().id, sid);
     cmd(&mut t.fw, &mut t.s, Cmd::CompleteInterview);
     assert_eq!(t.s.mode, Mode::Form);
     t.other

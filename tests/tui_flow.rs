@@ -45,7 +45,7 @@ fn msg(s: &State) -> String {
 #[test]
 fn edit_then_undo_restores_the_participant() {
     let (_d, mut fw, mut s) = setup();
-    let id = s.participants.current().unwrap().p.id.clone();
+    let id = s.participants.list.current().unwrap().p.id.clone();
     cmd(&mut fw, &mut s, Cmd::EditParticipant);
     cmd(&mut fw, &mut s, Cmd::FormClear);
     typed(&mut fw, &mut s, "Alice Changed");
@@ -99,7 +99,7 @@ fn status_change_and_tagging_can_be_undone() {
     cmd(&mut fw, &mut s, Cmd::Down);
     cmd(&mut fw, &mut s, Cmd::Down);
     cmd(&mut fw, &mut s, Cmd::Down);
-    let p = s.participants.current().unwrap().p.clone();
+    let p = s.participants.list.current().unwrap().p.clone();
     assert_eq!(p.name, "Frank Ford");
     cmd(&mut fw, &mut s, Cmd::ChangeStatus);
     cmd(&mut fw, &mut s, Cmd::FormRight); // identified → invited
@@ -119,7 +119,7 @@ fn status_change_and_tagging_can_be_undone() {
     );
 
     cmd(&mut fw, &mut s, Cmd::Go(Pane::Sessions));
-    let session = s.sessions.current().unwrap().id.clone();
+    let session = s.sessions.list.current().unwrap().id.clone();
     cmd(&mut fw, &mut s, Cmd::Go(Pane::Themes));
     cmd(&mut fw, &mut s, Cmd::Down);
     cmd(&mut fw, &mut s, Cmd::MarkTheme);
@@ -144,7 +144,7 @@ fn status_change_and_tagging_can_be_undone() {
 fn withdrawal_needs_confirmation_and_no_changes_nothing() {
     let (_d, mut fw, mut s) = setup();
     cmd(&mut fw, &mut s, Cmd::Go(Pane::Consent));
-    let pid = s.consent.current().unwrap().participant_id.clone();
+    let pid = s.consent.list.current().unwrap().participant_id.clone();
     cmd(&mut fw, &mut s, Cmd::Withdraw);
     cmd(&mut fw, &mut s, Cmd::FormSubmit);
     assert_eq!(s.mode, Mode::Confirm);
@@ -162,7 +162,7 @@ fn withdrawal_needs_confirmation_and_no_changes_nothing() {
 fn consent_problems_list_the_three_kinds() {
     let (_d, mut fw, mut s) = setup();
     cmd(&mut fw, &mut s, Cmd::Go(Pane::Consent));
-    let kinds: Vec<&str> = s.cproblems.iter().map(|p| p.kind).collect();
+    let kinds: Vec<&str> = s.consent.problems.iter().map(|p| p.kind).collect();
     assert!(kinds.contains(&"never-asked"), "{kinds:?}");
     assert!(kinds.contains(&"follow-up"), "{kinds:?}");
 }

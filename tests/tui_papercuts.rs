@@ -88,18 +88,18 @@ fn every_pane_name_is_readable_in_the_tab_bar_from_80_columns() {
 fn a_paste_is_text_for_the_search_or_the_field_and_never_keys() {
     let (_d, mut fw, mut s) = setup();
     go(&mut fw, &mut s, Pane::Participants);
-    let n = s.participants.total;
+    let n = s.participants.list.total;
     // On a list with a search: a new search with the pasted text (line breaks as spaces).
     assert!(!paste(&mut fw, &mut s, "we agree\r"));
     assert_eq!(s.mode, Mode::Search);
-    assert_eq!(s.pfilter.search.as_deref(), Some("we agree"));
+    assert_eq!(s.participants.filter.search.as_deref(), Some("we agree"));
     assert!(s.form.is_none());
-    assert_eq!(s.participants.total, 0);
+    assert_eq!(s.participants.list.total, 0);
     cmd(&mut fw, &mut s, Cmd::Cancel);
-    assert_eq!(s.participants.total, n);
+    assert_eq!(s.participants.list.total, n);
     // Command keys pasted are text: nothing opens, nothing quits.
     assert!(!paste(&mut fw, &mut s, "q\nd e a y"));
-    assert_eq!(s.pfilter.search.as_deref(), Some("q d e a y"));
+    assert_eq!(s.participants.filter.search.as_deref(), Some("q d e a y"));
     cmd(&mut fw, &mut s, Cmd::Cancel);
     // In a form: into the focused field only; Enter in the paste does not save.
     cmd(&mut fw, &mut s, Cmd::AddParticipant);
@@ -107,7 +107,7 @@ fn a_paste_is_text_for_the_search_or_the_field_and_never_keys() {
     assert_eq!(s.mode, Mode::Form);
     assert_eq!(s.form.as_ref().unwrap().1.get("name"), "Ann Lee");
     cmd(&mut fw, &mut s, Cmd::Cancel);
-    assert_eq!(s.participants.total, n, "nothing was added");
+    assert_eq!(s.participants.list.total, n, "nothing was added");
     // Where there is no text field (Coverage): ignored, and it says so.
     go(&mut fw, &mut s, Pane::Coverage);
     assert!(!paste(&mut fw, &mut s, "y\r"));
@@ -121,7 +121,7 @@ fn one_key_writes_ask_first_and_no_changes_nothing() {
     // Sessions, newest first: the scheduled interview, then a done one.
     go(&mut fw, &mut s, Pane::Sessions);
     assert_eq!(
-        s.sessions.current().unwrap().status,
+        s.sessions.list.current().unwrap().status,
         fieldwork::domain::SessionStatus::Scheduled
     );
     // A scheduled interview: d opens the form at once (nothing is changed yet).
@@ -130,7 +130,7 @@ fn one_key_writes_ask_first_and_no_changes_nothing() {
     cmd(&mut fw, &mut s, Cmd::Cancel);
     // A done one: d asks; n changes nothing and opens nothing.
     cmd(&mut fw, &mut s, Cmd::Down);
-    let done = s.sessions.current().unwrap().clone();
+    let done = s.sessions.list.current().unwrap().clone();
     assert_eq!(done.status, fieldwork::domain::SessionStatus::Done);
     cmd(&mut fw, &mut s, Cmd::CompleteInterview);
     assert_eq!(s.mode, Mode::Confirm);
@@ -289,13 +289,13 @@ fn slash_searches_sessions_transcripts_themes_and_the_matrix() {
     assert_eq!(s.mode, Mode::Search);
     typed(&mut fw, &mut s, "board");
     assert_eq!(
-        s.sessions.current().unwrap().kind,
+        s.sessions.list.current().unwrap().kind,
         fieldwork::domain::SessionKind::Observation
     );
     assert!(text(&s, 120, 40).contains("/board▏"));
     cmd(&mut fw, &mut s, Cmd::SearchAccept);
     // `k` is up in Sessions too.
-    let at = s.sessions.selected;
+    let at = s.sessions.list.selected;
     update(
         &mut s,
         Action::Key(ratatui::crossterm::event::KeyEvent::new(
@@ -303,12 +303,12 @@ fn slash_searches_sessions_transcripts_themes_and_the_matrix() {
             ratatui::crossterm::event::KeyModifiers::NONE,
         )),
     );
-    assert_eq!(s.sessions.selected, at - 1);
+    assert_eq!(s.sessions.list.selected, at - 1);
     // `/` starts a new query: the old one is gone.
     cmd(&mut fw, &mut s, Cmd::Search);
     assert_eq!(s.find, "");
     typed(&mut fw, &mut s, &bob.to_lowercase());
-    let cur = s.sessions.current().unwrap();
+    let cur = s.sessions.list.current().unwrap();
     assert!(cur.participants.iter().any(|p| p.code == bob));
     cmd(&mut fw, &mut s, Cmd::Cancel);
     // Transcripts: by the participant's code.
@@ -344,11 +344,11 @@ fn slash_searches_sessions_transcripts_themes_and_the_matrix() {
     cmd(&mut fw, &mut s, Cmd::Search);
     typed(&mut fw, &mut s, "ali");
     cmd(&mut fw, &mut s, Cmd::SearchAccept);
-    assert_eq!(s.pfilter.search.as_deref(), Some("ali"));
+    assert_eq!(s.participants.filter.search.as_deref(), Some("ali"));
     cmd(&mut fw, &mut s, Cmd::Search);
-    assert_eq!(s.pfilter.search, None);
+    assert_eq!(s.participants.filter.search, None);
     typed(&mut fw, &mut s, "bo");
-    assert_eq!(s.pfilter.search.as_deref(), Some("bo"));
+    assert_eq!(s.participants.filter.search.as_deref(), Some("bo"));
 }
 
 #[test]
@@ -387,7 +387,7 @@ fn an_added_record_is_selected_and_the_next_step_suggested() {
     cmd(&mut fw, &mut s, Cmd::FormLeft); // the last site
     cmd(&mut fw, &mut s, Cmd::FormSubmit);
     assert_eq!(s.mode, Mode::Normal, "{:?}", s.message);
-    assert_eq!(s.participants.current().unwrap().p.name, "Nina New");
+    assert_eq!(s.participants.list.current().unwrap().p.name, "Nina New");
     let hint = s.next_hint.clone().unwrap();
     assert!(hint.contains("consent"), "{hint}");
     let screen = text(&s, 120, 40);
@@ -406,7 +406,7 @@ fn an_added_record_is_selected_and_the_next_step_suggested() {
     cmd(&mut fw, &mut s, Cmd::FormLeft); // phase 2
     cmd(&mut fw, &mut s, Cmd::FormSubmit);
     assert_eq!(s.mode, Mode::Normal, "{:?}", s.message);
-    let cur = s.sessions.current().unwrap();
+    let cur = s.sessions.list.current().unwrap();
     assert!(cur.participants.iter().any(|p| p.code == code));
     assert!(s.next_hint.as_deref().unwrap().contains("done"));
 }
@@ -545,7 +545,7 @@ fn cli_coverage_by_fieldworker_and_the_phone_rule() {
 fn undo_and_redo_go_back_and_forth_many_levels() {
     let (_d, mut fw, mut s) = setup();
     go(&mut fw, &mut s, Pane::Participants);
-    let id = s.participants.current().unwrap().p.id.clone();
+    let id = s.participants.list.current().unwrap().p.id.clone();
     let name = |fw: &Fieldwork| fw.participant(&id).unwrap().name;
     for n in ["Alice Two", "Alice Three"] {
         cmd(&mut fw, &mut s, Cmd::EditParticipant);
@@ -556,7 +556,7 @@ fn undo_and_redo_go_back_and_forth_many_levels() {
     }
     // Tag the selected session too: three edits to undo.
     go(&mut fw, &mut s, Pane::Sessions);
-    let session = s.sessions.current().unwrap().id.clone();
+    let session = s.sessions.list.current().unwrap().id.clone();
     let tags = |fw: &Fieldwork| fw.tags(Some(&session), None, 0, 100).unwrap().len();
     let before = tags(&fw);
     go(&mut fw, &mut s, Pane::Themes);
@@ -629,7 +629,7 @@ fn an_undone_status_change_leaves_no_event_in_the_history() {
     go(&mut fw, &mut s, Pane::Participants);
     // Frank Ford: identified.
     let frank = code_of(&fw, "Frank Ford");
-    while s.participants.current().unwrap().p.code != frank {
+    while s.participants.list.current().unwrap().p.code != frank {
         cmd(&mut fw, &mut s, Cmd::Down);
     }
     let history = |fw: &Fieldwork| fw.participant_detail(&frank).unwrap().history.len();

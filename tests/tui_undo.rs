@@ -51,7 +51,7 @@ fn select_participant(fw: &mut Fieldwork, s: &mut State, code: &str) {
     go(fw, s, Pane::Participants);
     cmd(fw, s, Cmd::Home);
     for _ in 0..20 {
-        if s.participants.current().unwrap().p.code == code {
+        if s.participants.list.current().unwrap().p.code == code {
             return;
         }
         cmd(fw, s, Cmd::Down);
@@ -142,10 +142,10 @@ fn a_cancelled_interview_is_scheduled_again_after_undo() {
     let (_d, mut fw, mut s) = setup();
     go(&mut fw, &mut s, Pane::Sessions);
     cmd(&mut fw, &mut s, Cmd::Home);
-    while s.sessions.current().unwrap().status != SessionStatus::Scheduled {
+    while s.sessions.list.current().unwrap().status != SessionStatus::Scheduled {
         cmd(&mut fw, &mut s, Cmd::Down);
     }
-    let sid = s.sessions.current().unwrap().id.clone();
+    let sid = s.sessions.list.current().unwrap().id.clone();
     let history = |fw: &Fieldwork| {
         let code = fw.session(&sid).unwrap().participants[0].code.clone();
         fw.participant_detail(&code).unwrap().history.len()

@@ -201,7 +201,7 @@ fn typing_on_drops_the_older_query_and_shows_the_newest() {
         fieldwork::tui::app::Effect::Load(Pane::Participants),
     );
     settle(&fw, &mut s, &w);
-    let before = s.participants.total;
+    let before = s.participants.list.total;
     fw.add_participant(&ParticipantInput {
         name: Some("Gale Greenwood".into()),
         role: Some(free_role(&fw)),
@@ -210,18 +210,21 @@ fn typing_on_drops_the_older_query_and_shows_the_newest() {
     })
     .unwrap();
     s.invalidate();
-    s.pfilter.search = Some("Greenwood".into());
+    s.participants.filter.search = Some("Greenwood".into());
     s.queue(Slow::Reload(Pane::Participants), true);
     settle(&fw, &mut s, &w);
-    assert_eq!(s.participants.total, 1, "{}", msg(&s));
+    assert_eq!(s.participants.list.total, 1, "{}", msg(&s));
     assert!(before > 1);
     assert_eq!(
-        s.participants.current().map(|r| r.p.name.clone()),
+        s.participants.list.current().map(|r| r.p.name.clone()),
         Some("Gale Greenwood".to_string())
     );
     // Its detail followed the reload through the worker.
     assert_eq!(
-        s.pdetail.as_ref().map(|d| d.participant.name.clone()),
+        s.participants
+            .detail
+            .as_ref()
+            .map(|d| d.participant.name.clone()),
         Some("Gale Greenwood".to_string())
     );
 }

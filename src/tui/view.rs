@@ -37,10 +37,11 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     ])
     .areas(area);
     tab_bar(s, tabs, buf);
+    let v = s.look();
     match s.pane {
-        Pane::Participants => panes::participants::render(s, body, buf),
-        Pane::Consent => panes::consent::render(s, body, buf),
-        Pane::Sessions => panes::sessions::render(s, body, buf),
+        Pane::Participants => panes::participants::render(&v, &s.participants, body, buf),
+        Pane::Consent => panes::consent::render(&v, &s.consent, body, buf),
+        Pane::Sessions => panes::sessions::render(&v, &s.sessions, body, buf),
         Pane::Transcripts => panes::transcripts::render(s, body, buf),
         Pane::Themes => panes::themes::render(s, body, buf),
         Pane::Coverage => panes::coverage::render(s, body, buf),

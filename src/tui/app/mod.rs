@@ -5,9 +5,9 @@ use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
 };
 
-use crate::domain::{ParticipantFilter, SessionFilter, SessionKind, SessionStatus, Status};
 pub use crate::tui::core::*;
 use crate::tui::keymap;
+use crate::tui::panes::{consent, participants, sessions};
 
 mod nav;
 #[cfg(test)]
@@ -201,68 +201,24 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             }
             search_reload(s)
         }
-        Cmd::FilterSite => {
-            let sites = s.site_codes();
-            match s.pane {
-                Pane::Participants => s.pfilter.site = cycle(&s.pfilter.site, &sites),
-                Pane::Consent => s.cfilter.site = cycle(&s.cfilter.site, &sites),
-                Pane::Sessions => s.sfilter.site = cycle(&s.sfilter.site, &sites),
-                _ => return None,
-            }
-            reload_list(s)
-        }
-        Cmd::FilterCategory => {
-            let cats = s.category_codes();
-            s.pfilter.role_category = cycle(&s.pfilter.role_category, &cats);
-            reload_list(s)
-        }
-        Cmd::FilterStatus => {
-            s.pfilter.status = cycle(&s.pfilter.status, Status::ALL);
-            reload_list(s)
-        }
-        Cmd::FilterPhase => {
-            let phases = s.phase_numbers();
-            if s.pane == Pane::Sessions {
-                s.sfilter.phase = cycle(&s.sfilter.phase, &phases);
-            } else {
-                s.pfilter.phase = cycle(&s.pfilter.phase, &phases);
-            }
-            reload_list(s)
-        }
-        Cmd::FilterKind => {
-            s.sfilter.kind = cycle(&s.sfilter.kind, SessionKind::ALL);
-            reload_list(s)
-        }
-        Cmd::FilterSessionStatus => {
-            s.sfilter.status = cycle(&s.sfilter.status, SessionStatus::ALL);
-            reload_list(s)
-        }
-        Cmd::ToggleOrder => {
-            s.newest_first = !s.newest_first;
-            reload_list(s)
-        }
-        Cmd::ClearFilters => {
-            match s.pane {
-                Pane::Participants => s.pfilter = ParticipantFilter::default(),
-                Pane::Consent => s.cfilter = ParticipantFilter::default(),
-                Pane::Sessions => s.sfilter = SessionFilter::default(),
-                _ => return None,
-            }
-            reload_list(s)
-        }
-        Cmd::Delete if s.pane == Pane::Sessions => crate::tui::panes::sessions::command(s, cmd),
-        Cmd::Delete if s.pane == Pane::Participants => {
-            crate::tui::panes::participants::command(s, cmd)
-        }
-        Cmd::Delete => None,
-        Cmd::AddParticipant | Cmd::EditParticipant | Cmd::ChangeStatus => {
-            crate::tui::panes::participants::command(s, cmd)
-        }
-        Cmd::RecordConsent | Cmd::Withdraw => crate::tui::panes::consent::command(s, cmd),
-        Cmd::LogInterview
+        Cmd::FilterSite
+        | Cmd::FilterCategory
+        | Cmd::FilterStatus
+        | Cmd::FilterPhase
+        | Cmd::FilterKind
+        | Cmd::FilterSessionStatus
+        | Cmd::ToggleOrder
+        | Cmd::ClearFilters
+        | Cmd::Delete
+        | Cmd::AddParticipant
+        | Cmd::EditParticipant
+        | Cmd::ChangeStatus
+        | Cmd::RecordConsent
+        | Cmd::Withdraw
+        | Cmd::LogInterview
         | Cmd::ScheduleInterview
         | Cmd::CompleteInterview
-        | Cmd::LogObservation => crate::tui::panes::sessions::command(s, cmd),
+        | Cmd::LogObservation => people_command(s, cmd),
         Cmd::LinkTranscript | Cmd::Verify | Cmd::Relink => {
             crate::tui::panes::transcripts::command(s, cmd)
         }
@@ -406,6 +362,45 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
     }
 }
 
+/// The commands of Participants, Consent and Sessions, each given its pane's own state
+/// and the small context (`Cx`). Recording consent and logging an interview are offered
+/// from other panes too: they get the participant selected there.
+fn people_command(s: &mut State, cmd: Cmd) -> Option<Effect> {
+    let pane = s.pane;
+    let who = match pane {
+        Pane::Participants | Pane::Consent => s.selected_participant(),
+        _ => None,
+    };
+    match cmd {
+        Cmd::RecordConsent | Cmd::Withdraw => {
+            let (mut cx, st) = pane_cx!(s, consent);
+            consent::command(&mut cx, st, who, cmd)
+        }
+        Cmd::LogInterview
+        | Cmd::ScheduleInterview
+        | Cmd::CompleteInterview
+        | Cmd::LogObservation => {
+            let (mut cx, st) = pane_cx!(s, sessions);
+            sessions::command(&mut cx, st, who.map(|w| w.1), cmd)
+        }
+        _ => match pane {
+            Pane::Participants => {
+                let (mut cx, st) = pane_cx!(s, participants);
+                participants::command(&mut cx, st, cmd)
+            }
+            Pane::Consent => {
+                let (mut cx, st) = pane_cx!(s, consent);
+                consent::command(&mut cx, st, who, cmd)
+            }
+            Pane::Sessions => {
+                let (mut cx, st) = pane_cx!(s, sessions);
+                sessions::command(&mut cx, st, None, cmd)
+            }
+            _ => None,
+        },
+    }
+}
+
 fn submit(s: &mut State) -> Option<Effect> {
     let (kind, form) = s.form.as_mut()?;
     form.clear_errors();
@@ -435,13 +430,14 @@ fn submit(s: &mut State) -> Option<Effect> {
     let kind = kind.clone();
     match kind {
         FormKind::AddParticipant | FormKind::EditParticipant { .. } | FormKind::Status { .. } => {
-            crate::tui::panes::participants::submit(s, kind, f)
+            participants::submit(kind, f)
         }
         FormKind::Consent { .. } | FormKind::Withdraw { .. } => {
-            crate::tui::panes::consent::submit(s, kind, f)
+            let who = s.selected_participant();
+            consent::submit(&mut s.cx(), who, kind, f)
         }
         FormKind::Interview | FormKind::Complete { .. } | FormKind::Observation => {
-            crate::tui::panes::sessions::submit(s, kind, f)
+            sessions::submit(&mut s.cx(), kind, f)
         }
         FormKind::Link { .. } => crate::tui::panes::transcripts::submit(s, kind, f),
         FormKind::AddTheme | FormKind::RenameTheme { .. } | FormKind::MergeTheme { .. } => {

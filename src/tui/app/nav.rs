@@ -57,18 +57,18 @@ pub(super) fn text(s: &mut State, c: char) -> Option<Effect> {
 
 pub(super) fn search_filter(s: &mut State) -> &mut ParticipantFilter {
     if s.pane == Pane::Consent {
-        &mut s.cfilter
+        &mut s.consent.filter
     } else {
-        &mut s.pfilter
+        &mut s.participants.filter
     }
 }
 
 /// After a filter change: back to the top, reload.
 pub(super) fn reload_list(s: &mut State) -> Option<Effect> {
     match s.pane {
-        Pane::Participants => s.participants = Paged::default(),
-        Pane::Consent => s.consent = Paged::default(),
-        Pane::Sessions => s.sessions = Paged::default(),
+        Pane::Participants => s.participants.list = Paged::default(),
+        Pane::Consent => s.consent.list = Paged::default(),
+        Pane::Sessions => s.sessions.list = Paged::default(),
         _ => {}
     }
     Some(Effect::Load(s.pane))
@@ -154,9 +154,9 @@ pub(super) fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Ef
     }
     let pane = s.pane;
     let (load, changed) = match pane {
-        Pane::Participants => mv(&mut s.participants, d, abs),
-        Pane::Consent => mv(&mut s.consent, d, abs),
-        Pane::Sessions => mv(&mut s.sessions, d, abs),
+        Pane::Participants => mv(&mut s.participants.list, d, abs),
+        Pane::Consent => mv(&mut s.consent.list, d, abs),
+        Pane::Sessions => mv(&mut s.sessions.list, d, abs),
         Pane::Transcripts => mv(&mut s.transcripts, d, abs),
         Pane::Themes => {
             let before = s.themes.sel;

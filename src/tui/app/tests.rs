@@ -1,7 +1,7 @@
 //! Unit tests of `update`.
 
 use super::*;
-use crate::domain::Site;
+use crate::domain::{Site, Status};
 use crate::service::consent::ConsentRow;
 use crate::service::Reference;
 
@@ -113,11 +113,11 @@ fn number_keys_and_tab_switch_panes_and_load_stale_ones() {
 fn site_filter_cycles_through_the_reference_sites_and_back() {
     let mut s = state();
     update(&mut s, key(KeyCode::Char('s')));
-    assert_eq!(s.pfilter.site.as_deref(), Some("A"));
+    assert_eq!(s.participants.filter.site.as_deref(), Some("A"));
     update(&mut s, key(KeyCode::Char('s')));
-    assert_eq!(s.pfilter.site.as_deref(), Some("B"));
+    assert_eq!(s.participants.filter.site.as_deref(), Some("B"));
     update(&mut s, key(KeyCode::Char('s')));
-    assert_eq!(s.pfilter.site, None);
+    assert_eq!(s.participants.filter.site, None);
 }
 
 #[test]
@@ -128,13 +128,13 @@ fn search_is_incremental_and_esc_clears_it() {
     // The query shows at once; the list reload waits for the frame (and folds keys).
     assert!(update(&mut s, key(KeyCode::Char('j'))).is_none());
     update(&mut s, key(KeyCode::Char('o')));
-    assert_eq!(s.pfilter.search.as_deref(), Some("jo"));
+    assert_eq!(s.participants.filter.search.as_deref(), Some("jo"));
     assert_eq!(s.slow, vec![Slow::Reload(Pane::Participants)]);
     // `q` is text while searching, not quit.
     assert!(update(&mut s, key(KeyCode::Char('q'))).is_none());
-    assert_eq!(s.pfilter.search.as_deref(), Some("joq"));
+    assert_eq!(s.participants.filter.search.as_deref(), Some("joq"));
     update(&mut s, key(KeyCode::Esc));
-    assert_eq!(s.pfilter.search, None);
+    assert_eq!(s.participants.filter.search, None);
     assert_eq!(s.mode, Mode::Normal);
 }
 
@@ -207,8 +207,8 @@ fn undo_without_history_says_so() {
 fn withdrawal_goes_through_a_confirm_dialog() {
     let mut s = state();
     s.pane = Pane::Consent;
-    s.consent.total = 1;
-    s.consent.rows.push(ConsentRow {
+    s.consent.list.total = 1;
+    s.consent.list.rows.push(ConsentRow {
         participant_id: "p1".into(),
         code: "PAAAA".into(),
         name: "N".into(),

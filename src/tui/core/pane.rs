@@ -158,6 +158,13 @@ impl<T> Default for Paged<T> {
     }
 }
 
+/// The window a list restarted at row 0 loads (its page size is kept).
+pub fn first_window<T>(l: &Paged<T>) -> usize {
+    let fresh: Paged<()> = Paged::at(0);
+    fresh.page.set(l.page.get());
+    fresh.window_len()
+}
+
 impl<T> Paged<T> {
     /// A loaded window: the list's count and `rows` from row `start`; the selection stays
     /// inside the list.

@@ -3,12 +3,11 @@
 
 use time::Date;
 
+use super::ctx::*;
 use super::effect::*;
 use super::pane::*;
 use super::write::*;
-use crate::domain::{ParticipantFilter, Session, SessionFilter, Theme as CodeTheme, ThemeStatus};
-use crate::service::consent::ConsentRow;
-use crate::service::participants::ParticipantDetail;
+use crate::domain::{Theme as CodeTheme, ThemeStatus};
 use crate::service::transcripts::TranscriptRow;
 use crate::service::{FieldChange, Reference};
 use crate::tui::core::keys::Cmd;
@@ -48,18 +47,12 @@ pub struct State {
     /// The `/` query of the lists that jump to a match (Sessions, Transcripts, Themes,
     /// Matrix).
     pub find: String,
-    pub participants: Paged<PRow>,
-    pub pfilter: ParticipantFilter,
-    pub pdetail: Option<ParticipantDetail>,
-    pub consent: Paged<ConsentRow>,
-    pub cfilter: ParticipantFilter,
-    /// The selected participant's consent history, corrected records included (shown as
-    /// such).
-    pub crecords: Option<crate::service::consent::ConsentHistory>,
-    pub cproblems: Vec<Problem>,
-    pub sessions: Paged<Session>,
-    pub sfilter: SessionFilter,
-    pub newest_first: bool,
+    /// The Participants pane.
+    pub participants: crate::tui::panes::participants::state::ParticipantsState,
+    /// The Consent pane.
+    pub consent: crate::tui::panes::consent::state::ConsentState,
+    /// The Sessions pane.
+    pub sessions: crate::tui::panes::sessions::state::SessionsState,
     pub transcripts: Paged<TranscriptRow>,
     /// The Themes pane.
     pub themes: crate::tui::panes::themes::state::ThemesState,
@@ -89,8 +82,6 @@ pub struct State {
     pub generation: u64,
     /// Advanced by the loop while loads are pending (the working indicator turns).
     pub spin: usize,
-    /// The consent problems list must be recomputed.
-    pub problems_stale: bool,
     /// Panes whose data must be reloaded before they are shown.
     pub stale: [bool; PANES],
     pub size: (u16, u16),
@@ -132,16 +123,9 @@ impl State {
             next_hint: None,
             delete_again: None,
             find: String::new(),
-            participants: Paged::default(),
-            pfilter: ParticipantFilter::default(),
-            pdetail: None,
-            consent: Paged::default(),
-            cfilter: ParticipantFilter::default(),
-            crecords: None,
-            cproblems: Vec::new(),
-            sessions: Paged::default(),
-            sfilter: SessionFilter::default(),
-            newest_first: true,
+            participants: Default::default(),
+            consent: Default::default(),
+            sessions: Default::default(),
             transcripts: Paged::default(),
             themes: Default::default(),
             coverage: Default::default(),
@@ -157,7 +141,6 @@ impl State {
             cancels: Vec::new(),
             generation: 0,
             spin: 0,
-            problems_stale: true,
             stale: [true; PANES],
             size: (0, 0),
             coding: Default::default(),
@@ -167,19 +150,26 @@ impl State {
         }
     }
 
+    /// The small context a pane's update works in (see `Cx`).
+    pub fn cx(&mut self) -> Cx<'_> {
+        crate::pane_cx!(self)
+    }
+
+    /// What a pane's drawing needs beyond its own state.
+    pub fn look(&self) -> Look<'_> {
+        Look {
+            theme: &self.theme,
+            privacy: self.privacy,
+            mode: self.mode,
+            find: &self.find,
+        }
+    }
+
     pub fn info(&mut self, text: impl Into<String>) {
-        self.say(text.into(), false);
+        self.cx().info(text);
     }
     pub fn error(&mut self, text: impl Into<String>) {
-        self.say(text.into(), true);
-    }
-    fn say(&mut self, text: String, error: bool) {
-        let m = Msg { text, error };
-        if self.log.len() >= LOG_MAX {
-            self.log.remove(0);
-        }
-        self.log.push(m.clone());
-        self.message = Some(m);
+        self.cx().error(text);
     }
 
     /// The message log as shown: errors first, then the rest; newest first in each.
@@ -212,10 +202,12 @@ impl State {
         match self.pane {
             Pane::Consent => self
                 .consent
+                .list
                 .current()
                 .map(|r| (r.participant_id.clone(), r.code.clone())),
             _ => self
                 .participants
+                .list
                 .current()
                 .map(|r| (r.p.id.clone(), r.p.code.clone())),
         }
@@ -255,17 +247,8 @@ impl State {
     }
 
     /// Queue a slow load for after the frame (once): first in line, or last.
-    /// A queued job of the same slot but another kind (the ranked hits of an older query)
-    /// is dropped.
     pub fn queue(&mut self, job: Slow, first: bool) {
-        self.slow.retain(|j| *j == job || j.slot() != job.slot());
-        if !self.slow.contains(&job) {
-            if first {
-                self.slow.insert(0, job);
-            } else {
-                self.slow.push(job);
-            }
-        }
+        self.cx().queue(job, first);
     }
 
     /// Start a request for `job`: a new generation, which supersedes any request for the
@@ -365,13 +348,12 @@ impl State {
         self.stale = [true; PANES];
         self.pending.clear();
         self.cancel(None);
-        self.problems_stale = true;
+        self.consent.problems_stale = true;
         self.coding.masks = None;
     }
 
     pub(crate) fn open_form(&mut self, kind: FormKind, form: Form) {
-        self.form = Some((kind, form));
-        self.mode = Mode::Form;
+        self.cx().open_form(kind, form);
     }
 
     /// The record the open form edits changed underneath it: show what changed and ask.
@@ -387,15 +369,13 @@ impl State {
 
     /// Ask to confirm a write (`y` carries it out).
     pub(crate) fn ask(&mut self, question: String, w: Write) {
-        self.confirm = Some((question, w));
-        self.mode = Mode::Confirm;
+        self.cx().ask(question, w);
     }
 
     /// Ask before a command that changes data (or opens the form that does): `y` runs it
     /// with `confirmed` set, `n` changes nothing.
     pub(crate) fn ask_cmd(&mut self, question: String, cmd: Cmd) {
-        self.confirm_cmd = Some((question, cmd));
-        self.mode = Mode::Confirm;
+        self.cx().ask_cmd(question, cmd);
     }
 
     /// A list's window is in: the pane is fresh, and the window at the selection is asked

@@ -326,6 +326,7 @@ pub(super) fn apply(
             });
             let date = s
                 .sessions
+                .list
                 .current()
                 .map(|x| crate::domain::format_date(x.date))
                 .unwrap_or_default();

@@ -127,8 +127,8 @@ pub fn request(s: &State, job: Slow) -> Work {
             Box::new(move |fw| {
                 let p = fw.consent_problems()?;
                 Ok(Box::new(move |s: &mut State| {
-                    s.cproblems = p;
-                    s.problems_stale = false;
+                    s.consent.problems = p;
+                    s.consent.problems_stale = false;
                 }))
             })
         }

@@ -73,8 +73,8 @@ pub(super) fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
                     // A list: cleared of filters that could hide it, then found.
                     Some((pane, id)) if pane == s.pane => {
                         match pane {
-                            Pane::Participants => s.pfilter = Default::default(),
-                            Pane::Sessions => s.sfilter = Default::default(),
+                            Pane::Participants => s.participants.filter = Default::default(),
+                            Pane::Sessions => s.sessions.filter = Default::default(),
                             _ => {}
                         }
                         s.locate(pane, id);

@@ -34,12 +34,7 @@ pub fn panel(title: &str, lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffe
 /// The `/` query of a list that jumps to its first match, for the list's title: shown
 /// while it is typed (with a cursor) and after it is kept.
 pub fn find_label(s: &State) -> String {
-    let typing = s.mode == crate::tui::core::Mode::Search;
-    if s.find.is_empty() && !typing {
-        return String::new();
-    }
-    let q = crate::tui::widgets::text::typed(s.privacy, &s.find);
-    format!(" /{q}{}", if typing { "▏" } else { "" })
+    s.look().find_label()
 }
 
 /// A short description of the active filters.

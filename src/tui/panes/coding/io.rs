@@ -264,7 +264,7 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: CodingEffect) -> Result<()>
         }
         CodingEffect::ShowSession(id) => {
             s.pane = Pane::Sessions;
-            s.sfilter = Default::default();
+            s.sessions.filter = Default::default();
             s.locate(Pane::Sessions, id);
         }
     }

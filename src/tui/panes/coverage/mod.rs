@@ -513,8 +513,8 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             };
             s.pane = pane;
             match pane {
-                Pane::Participants => s.pfilter = ParticipantFilter::default(),
-                Pane::Sessions => s.sfilter = SessionFilter::default(),
+                Pane::Participants => s.participants.filter = ParticipantFilter::default(),
+                Pane::Sessions => s.sessions.filter = SessionFilter::default(),
                 _ => {}
             }
             s.info(format!("to do: {}", g.action));

@@ -82,7 +82,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         ]));
     }
     Paragraph::new(lines).render(inner, buf);
-    let tl = match s.sessions.current() {
+    let tl = match s.sessions.list.current() {
         Some(x) => vec![Line::raw(format!(
             "{} {} {} {}",
             format_date(x.date),
@@ -283,7 +283,7 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             None
         }
         Cmd::TagSession => {
-            let Some(sess) = s.sessions.current() else {
+            let Some(sess) = s.sessions.list.current() else {
                 s.error("select a session in the Sessions pane (3) first");
                 return None;
             };

@@ -1,5 +1,8 @@
 //! Participants: the list with filters and search, and the selected one's detail.
 
+pub mod io;
+pub mod state;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -10,12 +13,13 @@ use crate::domain::{Participant, ParticipantInput, Status};
 use crate::service::consent::ConsentRow;
 use crate::service::Reference;
 use crate::tui::core::keys::Cmd;
-use crate::tui::core::State;
 use crate::tui::core::*;
+use crate::tui::core::{Cx, Look};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::table::{cell, VTable};
 use crate::tui::widgets::text::{esc, pii, pii_opt};
+use state::ParticipantsState;
 
 /// A one-glance consent badge: take part / audio, or the withdrawal.
 pub fn badge(c: Option<&ConsentRow>, theme: &Theme) -> (String, ratatui::style::Style) {
@@ -55,7 +59,7 @@ pub fn badge(c: Option<&ConsentRow>, theme: &Theme) -> (String, ratatui::style::
     (format!("part {} audio {}", mark(tp), mark(au)), style)
 }
 
-pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
+pub fn render(v: &Look, st: &ParticipantsState, area: Rect, buf: &mut Buffer) {
     // The detail panel only when there is room for both.
     let split = if area.width >= 100 { 64 } else { 100 };
     let [list, detail] = Layout::horizontal([
@@ -63,34 +67,22 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         Constraint::Percentage(100 - split),
     ])
     .areas(area);
-    let f = &s.pfilter;
+    let f = &st.filter;
     let title = format!(
         " Participants {}/{}{}{} ",
-        if s.participants.total == 0 {
+        if st.list.total == 0 {
             0
         } else {
-            s.participants.selected + 1
+            st.list.selected + 1
         },
-        s.participants.total,
+        st.list.total,
         filters(&[
             ("site", f.site.clone()),
             ("category", f.role_category.clone()),
             ("status", f.status.map(|x| x.to_string())),
             ("phase", f.phase.map(|x| x.to_string())),
         ]),
-        match &f.search {
-            Some(q) => format!(
-                " search: {}{}",
-                crate::tui::widgets::text::typed(s.privacy, q),
-                if s.mode == crate::tui::core::Mode::Search {
-                    "▏"
-                } else {
-                    ""
-                }
-            ),
-            None if s.mode == crate::tui::core::Mode::Search => " search: ▏".into(),
-            None => String::new(),
-        }
+        v.search_label(f.search.as_deref()),
     );
     let t = VTable {
         title,
@@ -114,13 +106,13 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         ],
         focused: true,
     };
-    let th = &s.theme;
-    t.render(&s.participants, list, buf, th, |r| {
+    let th = v.theme;
+    t.render(&st.list, list, buf, th, |r| {
         let p = &r.p;
         let (b, bs) = badge(r.consent.as_ref(), th);
         vec![
             cell(p.code.clone(), th.key()),
-            cell(pii(s.privacy, &p.name), Default::default()),
+            cell(pii(v.privacy, &p.name), Default::default()),
             cell(
                 format!("{} › {}", esc(&p.role_category_name), esc(&p.role_name)),
                 Default::default(),
@@ -139,10 +131,8 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         ]
     });
     let mut lines: Vec<Line<'static>> = Vec::new();
-    match &s.pdetail {
-        None if s.participants.current().is_some() => {
-            lines.push(Line::styled("Loading…", th.dim()))
-        }
+    match &st.detail {
+        None if st.list.current().is_some() => lines.push(Line::styled("Loading…", th.dim())),
         None => lines.push(Line::styled(
             "No participant selected. a adds one.",
             th.dim(),
@@ -156,7 +146,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                 ])
             };
             lines.push(Line::styled(
-                format!("{}  {}", p.code, pii(s.privacy, &p.name)),
+                format!("{}  {}", p.code, pii(v.privacy, &p.name)),
                 th.title(),
             ));
             lines.push(kv(
@@ -168,14 +158,14 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                 format!("{} › {}", esc(&p.role_category_name), esc(&p.role_name)),
             ));
             lines.push(kv("status", p.status.to_string()));
-            lines.push(kv("email", pii_opt(s.privacy, p.email.as_deref())));
-            lines.push(kv("phone", pii_opt(s.privacy, p.phone.as_deref())));
+            lines.push(kv("email", pii_opt(v.privacy, p.email.as_deref())));
+            lines.push(kv("phone", pii_opt(v.privacy, p.phone.as_deref())));
             lines.push(kv(
                 "organisation",
-                pii_opt(s.privacy, p.organisation.as_deref()),
+                pii_opt(v.privacy, p.organisation.as_deref()),
             ));
-            lines.push(kv("job title", pii_opt(s.privacy, p.job_title.as_deref())));
-            lines.push(kv("notes", pii_opt(s.privacy, p.notes.as_deref())));
+            lines.push(kv("job title", pii_opt(v.privacy, p.job_title.as_deref())));
+            lines.push(kv("notes", pii_opt(v.privacy, p.notes.as_deref())));
             let items: Vec<Span> = ConsentItem::ALL
                 .iter()
                 .flat_map(|i| {
@@ -197,7 +187,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                         .map(|x| x.to_string())
                         .unwrap_or_else(|| "·".into()),
                     e.to_status,
-                    pii_opt(s.privacy, e.note.as_deref())
+                    pii_opt(v.privacy, e.note.as_deref())
                 )));
             }
             lines.push(Line::styled(
@@ -221,51 +211,58 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
 }
 
 /// The Participants pane's commands (bound in `keys`): state changes and at most one effect.
-pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
+pub fn command(cx: &mut Cx, st: &mut ParticipantsState, cmd: Cmd) -> Option<Effect> {
     match cmd {
+        Cmd::FilterSite => st.filter.site = cycle(&st.filter.site, &cx.site_codes()),
+        Cmd::FilterCategory => {
+            st.filter.role_category = cycle(&st.filter.role_category, &cx.category_codes())
+        }
+        Cmd::FilterStatus => st.filter.status = cycle(&st.filter.status, Status::ALL),
+        Cmd::FilterPhase => st.filter.phase = cycle(&st.filter.phase, &cx.phase_numbers()),
+        Cmd::ClearFilters => st.filter = Default::default(),
         Cmd::Delete => {
-            let Some(r) = s.participants.current() else {
-                s.error("no participant selected");
+            let Some(r) = st.list.current() else {
+                cx.error("no participant selected");
                 return None;
             };
             let (id, code) = (r.p.id.clone(), r.p.code.clone());
-            let with_dependents = s.delete_again.as_deref() == Some(id.as_str());
+            let with_dependents = cx.delete_again == Some(id.as_str());
             let q = if with_dependents {
                 format!("Delete participant {code} AND the records that depend on them (their status history, matrix summaries, register entry; they leave their sessions)? The audit log keeps what goes.")
             } else {
                 format!("Delete participant {code}, added by mistake? The audit log keeps it; refused if other records depend on them.")
             };
-            s.ask(
+            cx.ask(
                 q,
                 Write::DeleteParticipant {
                     id,
                     with_dependents,
                 },
             );
-            None
+            return None;
         }
         Cmd::AddParticipant => {
-            let f = participant_form(&s.reference, None, "Add a participant");
-            s.open_form(FormKind::AddParticipant, f);
-            None
+            let f = participant_form(cx.reference, None, "Add a participant");
+            cx.open_form(FormKind::AddParticipant, f);
+            return None;
         }
         Cmd::EditParticipant => {
-            let Some(r) = s.participants.current() else {
-                s.error("no participant selected");
+            let Some(r) = st.list.current() else {
+                cx.error("no participant selected");
                 return None;
             };
             let id = r.p.id.clone();
             let f = participant_form(
-                &s.reference,
+                cx.reference,
                 Some(&r.p),
                 &format!("Edit participant {}", r.p.code),
             );
-            s.open_form(FormKind::EditParticipant { id }, f);
-            None
+            cx.open_form(FormKind::EditParticipant { id }, f);
+            return None;
         }
         Cmd::ChangeStatus => {
-            let Some(r) = s.participants.current() else {
-                s.error("no participant selected");
+            let Some(r) = st.list.current() else {
+                cx.error("no participant selected");
                 return None;
             };
             let statuses: Vec<Status> = Status::ALL
@@ -286,11 +283,14 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             // Opened on the status the list shows (even one the choices leave out).
             let mut f = f;
             f.rebase("status", r.p.status.as_str());
-            s.open_form(FormKind::Status { id }, f);
-            None
+            cx.open_form(FormKind::Status { id }, f);
+            return None;
         }
-        _ => None,
+        _ => return None,
     }
+    // A filter changed: back to the top, reloaded.
+    st.list = Paged::default();
+    Some(Effect::Load(Pane::Participants))
 }
 
 fn participant_form(r: &Reference, p: Option<&Participant>, title: &str) -> Form {
@@ -373,7 +373,7 @@ pub fn input_of(p: &Participant) -> ParticipantInput {
 }
 
 /// Its forms, submitted: the write they ask for.
-pub fn submit(_s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
+pub fn submit(kind: FormKind, f: Form) -> Option<Effect> {
     let w = match kind {
         FormKind::AddParticipant => Write::AddParticipant(ParticipantInput {
             status: None,

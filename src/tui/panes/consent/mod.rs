@@ -1,6 +1,9 @@
 //! Consent: items in force per participant, the selected one's records and withdrawals,
 //! and the problems list.
 
+pub mod io;
+pub mod state;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -11,17 +14,18 @@ use crate::domain::{Answer, ConsentMode, WithdrawalScope};
 use crate::service::consent::ConsentInput;
 use crate::tui::core::keys::Cmd;
 use crate::tui::core::*;
-use crate::tui::core::{Mode, State};
+use crate::tui::core::{Cx, Look};
 use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::table::{cell, VTable};
 use crate::tui::widgets::text::{esc, pii, pii_opt};
+use state::ConsentState;
 
-pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
+pub fn render(v: &Look, st: &ConsentState, area: Rect, buf: &mut Buffer) {
     let [top, bottom] =
         Layout::vertical([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(area);
     let [hist, probs] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
-    let th = &s.theme;
+    let th = v.theme;
     let mut header = vec!["Code", "Name", "Site", "Status"];
     header.extend(ConsentItem::ALL.iter().map(|i| i.as_str()));
     header.push("Forms");
@@ -37,21 +41,14 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     widths.push(Constraint::Fill(1));
     let title = format!(
         " Consent in force today {}/{}{}{} ",
-        if s.consent.total == 0 {
+        if st.list.total == 0 {
             0
         } else {
-            s.consent.selected + 1
+            st.list.selected + 1
         },
-        s.consent.total,
-        filters(&[("site", s.cfilter.site.clone())]),
-        match (&s.cfilter.search, s.mode == Mode::Search) {
-            (Some(q), _) => format!(
-                " search: {}",
-                crate::tui::widgets::text::typed(s.privacy, q)
-            ),
-            (None, true) => " search: ▏".into(),
-            _ => String::new(),
-        }
+        st.list.total,
+        filters(&[("site", st.filter.site.clone())]),
+        v.search_label(st.filter.search.as_deref()),
     );
     VTable {
         title,
@@ -59,10 +56,10 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         widths,
         focused: true,
     }
-    .render(&s.consent, top, buf, th, |r| {
+    .render(&st.list, top, buf, th, |r| {
         let mut cells = vec![
             cell(r.code.clone(), th.key()),
-            cell(pii(s.privacy, &r.name), Default::default()),
+            cell(pii(v.privacy, &r.name), Default::default()),
             cell(esc(&r.site), Default::default()),
             cell(r.status.to_string(), Default::default()),
         ];
@@ -77,7 +74,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         cells
     });
     let mut lines: Vec<Line<'static>> = Vec::new();
-    match &s.crecords {
+    match &st.records {
         None => lines.push(Line::styled("No participant selected.", th.dim())),
         Some(h) => {
             let (records, withdrawals) = (&h.records, &h.withdrawals);
@@ -87,7 +84,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                     Span::styled(
                         format!(
                             "  CORRECTED: entered in error — {} ({}, {})",
-                            pii_opt(s.privacy, Some(&c.reason)),
+                            pii_opt(v.privacy, Some(&c.reason)),
                             esc(&c.corrected_by),
                             c.corrected_at.get(..10).unwrap_or(&c.corrected_at)
                         ),
@@ -117,7 +114,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                 if r.file_ref.is_some() {
                     spans.push(Span::raw(format!(
                         " ref {}",
-                        pii_opt(s.privacy, r.file_ref.as_deref())
+                        pii_opt(v.privacy, r.file_ref.as_deref())
                     )));
                 }
                 if let Some(c) = corrected(&r.id) {
@@ -133,7 +130,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                     "{}  WITHDRAWAL {}  {}",
                     format_date(w.date),
                     w.scope,
-                    pii_opt(s.privacy, w.reason.as_deref())
+                    pii_opt(v.privacy, w.reason.as_deref())
                 );
                 let line = match corrected(&w.id) {
                     Some(c) => Line::from(vec![
@@ -153,8 +150,8 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     }
     panel("History (newest first)", lines, hist, buf, th);
     let height = probs.height.saturating_sub(2) as usize;
-    let mut pl: Vec<Line<'static>> = s
-        .cproblems
+    let mut pl: Vec<Line<'static>> = st
+        .problems
         .iter()
         .take(height)
         .map(|p| {
@@ -164,13 +161,13 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             ])
         })
         .collect();
-    if s.problems_stale {
+    if st.problems_stale {
         pl.insert(0, Line::styled("Checking every participant…", th.dim()));
-    } else if s.cproblems.is_empty() {
+    } else if st.problems.is_empty() {
         pl.push(Line::styled("No consent problems.", th.ok()));
     }
     panel(
-        &format!("Problems ({})", s.cproblems.len()),
+        &format!("Problems ({})", st.problems.len()),
         pl,
         probs,
         buf,
@@ -179,19 +176,37 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
 }
 
 /// The Consent pane's commands (bound in `keys`): state changes and at most one effect.
-pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
+///
+/// `who` is the participant selected in the pane the command came from (Participants or
+/// Consent): (id, code).
+pub fn command(
+    cx: &mut Cx,
+    st: &mut ConsentState,
+    who: Option<(String, String)>,
+    cmd: Cmd,
+) -> Option<Effect> {
     match cmd {
+        Cmd::FilterSite | Cmd::ClearFilters => {
+            if cmd == Cmd::FilterSite {
+                st.filter.site = cycle(&st.filter.site, &cx.site_codes());
+            } else {
+                st.filter = Default::default();
+            }
+            // Back to the top, reloaded.
+            st.list = Paged::default();
+            Some(Effect::Load(crate::tui::core::Pane::Consent))
+        }
         Cmd::RecordConsent => {
-            let Some((pid, code)) = s.selected_participant() else {
-                s.error("no participant selected");
+            let Some((pid, code)) = who else {
+                cx.error("no participant selected");
                 return None;
             };
             let answers = with_unset(opts(Answer::ALL), "unset (not on the form)");
             let mut fields = vec![
-                Field::date("date", "Date signed", Some(s.default_date())).required(),
+                Field::date("date", "Date signed", Some(cx.default_date())).required(),
                 Field::choice("mode", "Mode", opts(ConsentMode::ALL)),
                 Field::text("form_version", "Form version")
-                    .with(s.reference.consent_form_version.clone()),
+                    .with(cx.reference.consent_form_version.clone()),
             ];
             for (key, label) in [
                 ("take_part", "Take part"),
@@ -203,15 +218,15 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                 fields.push(Field::choice(key, label, answers.clone()));
             }
             fields.push(Field::text("file_ref", "Signed form ref").pii());
-            s.open_form(
+            cx.open_form(
                 FormKind::Consent { pid },
                 Form::new(format!("Record consent for {code}"), fields),
             );
             None
         }
         Cmd::Withdraw => {
-            let Some((pid, code)) = s.selected_participant() else {
-                s.error("no participant selected");
+            let Some((pid, code)) = who else {
+                cx.error("no participant selected");
                 return None;
             };
             let f = Form::new(
@@ -222,7 +237,7 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                     Field::text("reason", "Reason").pii(),
                 ],
             );
-            s.open_form(FormKind::Withdraw { pid }, f);
+            cx.open_form(FormKind::Withdraw { pid }, f);
             None
         }
         _ => None,
@@ -230,7 +245,12 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
 }
 
 /// Its forms, submitted: the write they ask for.
-pub fn submit(s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
+pub fn submit(
+    cx: &mut Cx,
+    who: Option<(String, String)>,
+    kind: FormKind,
+    f: Form,
+) -> Option<Effect> {
     let w = match kind {
         FormKind::Consent { pid } => Write::RecordConsent {
             pid,
@@ -253,11 +273,11 @@ pub fn submit(s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
                 .get("scope")
                 .parse()
                 .unwrap_or(WithdrawalScope::NoFurtherContact);
-            let code = s.selected_participant().map(|p| p.1).unwrap_or_default();
+            let code = who.map(|p| p.1).unwrap_or_default();
             let q = format!(
                 "Record the withdrawal of {code} ({scope})? A withdrawal is permanent: it cannot be edited or undone."
             );
-            s.ask(
+            cx.ask(
                 q,
                 Write::Withdraw {
                     pid,

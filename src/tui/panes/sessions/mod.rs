@@ -1,8 +1,10 @@
 //! Sessions: interviews, observed meetings and documents by date.
 
-use crate::domain::SessionFilter;
-use crate::service::{Fieldwork, Result};
-use crate::tui::worker::Work;
+pub mod io;
+pub mod state;
+
+pub use io::{find_page, ids, page_work};
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 
@@ -12,24 +14,25 @@ use crate::domain::{InterviewMode, RecordingStatus, TranscriptionStatus};
 use crate::service::sessions::{InterviewInput, ObservationInput};
 use crate::service::Version;
 use crate::tui::core::keys::Cmd;
-use crate::tui::core::State;
 use crate::tui::core::*;
+use crate::tui::core::{Cx, Look};
 use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::table::{cell, VTable};
 use crate::tui::widgets::text::{esc, pii_opt};
+use state::SessionsState;
 
-pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
-    let f = &s.sfilter;
+pub fn render(v: &Look, st: &SessionsState, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
+    let f = &st.filter;
     let title = format!(
         " Sessions {}/{} ({}){}{} ",
-        if s.sessions.total == 0 {
+        if st.list.total == 0 {
             0
         } else {
-            s.sessions.selected + 1
+            st.list.selected + 1
         },
-        s.sessions.total,
-        if s.newest_first {
+        st.list.total,
+        if st.newest_first {
             "newest first"
         } else {
             "oldest first"
@@ -40,7 +43,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             ("kind", f.kind.map(|x| x.to_string())),
             ("status", f.status.map(|x| x.to_string())),
         ]),
-        super::find_label(s)
+        v.find_label()
     );
     let t = VTable {
         title,
@@ -73,7 +76,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         focused: true,
     };
     let now = today();
-    t.render(&s.sessions, area, buf, th, |x| {
+    t.render(&st.list, area, buf, th, |x| {
         let who = match x.kind {
             SessionKind::Interview => x
                 .participants
@@ -84,9 +87,9 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             SessionKind::Observation => format!(
                 "{} {}",
                 esc(x.meeting_type_name.as_deref().unwrap_or("")),
-                pii_opt(s.privacy, x.title.as_deref())
+                pii_opt(v.privacy, x.title.as_deref())
             ),
-            SessionKind::Document => pii_opt(s.privacy, x.title.as_deref()),
+            SessionKind::Document => pii_opt(v.privacy, x.title.as_deref()),
         };
         let status_style = match x.status {
             SessionStatus::Scheduled if x.date < now => th.bad(),
@@ -127,82 +130,50 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     });
 }
 
-/// The pane's window at its selection (`Slow::Page(Pane::Sessions)`): the count and two
-/// pages of rows as filtered and ordered now; the window there follows if the selection
-/// moved on.
-pub fn page_work(s: &State) -> Work {
-    let filter = s.sfilter.clone();
-    let newest = s.newest_first;
-    let l = &s.sessions;
-    let (start, n) = (l.window_start(), l.window_len());
-    Box::new(move |fw| {
-        let total = fw.session_count(&filter)?;
-        let rows = fw.sessions(&filter, newest, start, n)?;
-        Ok(Box::new(move |s: &mut State| {
-            s.sessions.place(total, rows, start);
-            let more = s.sessions.needs_load();
-            s.after_page(Pane::Sessions, more);
-        }))
-    })
-}
-
-/// The ids of `n` rows from `offset` as filtered and ordered now (locating a record).
-pub fn ids(
-    fw: &Fieldwork,
-    filter: &SessionFilter,
-    newest: bool,
-    offset: usize,
-    n: usize,
-) -> Result<Vec<String>> {
-    Ok(fw
-        .sessions(filter, newest, offset, n)?
-        .into_iter()
-        .map(|x| x.id)
-        .collect())
-}
-
-/// `n` rows from `offset` searched for the `/` query (`hit` on what a row shows: date,
-/// participants' codes, site, kind, status, title): (rows read, the first match).
-pub fn find_page(
-    fw: &Fieldwork,
-    filter: &SessionFilter,
-    newest: bool,
-    offset: usize,
-    n: usize,
-    hit: &dyn Fn(&[&str]) -> bool,
-) -> Result<(usize, Option<usize>)> {
-    let rows = fw.sessions(filter, newest, offset, n)?;
-    let at = rows.iter().position(|x| {
-        let codes: Vec<&str> = x.participants.iter().map(|p| p.code.as_str()).collect();
-        hit(&[
-            &crate::domain::format_date(x.date),
-            &codes.join(" "),
-            &x.site,
-            x.kind.as_str(),
-            x.status.as_str(),
-            x.title.as_deref().unwrap_or(""),
-        ])
-    });
-    Ok((rows.len(), at))
-}
-
 /// The Sessions pane's commands (bound in `keys`): state changes and at most one effect.
-pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
+///
+/// `who` is the participant code selected in the pane the command came from, if it is
+/// Participants or Consent (a new interview's form starts with it).
+pub fn command(
+    cx: &mut Cx,
+    st: &mut SessionsState,
+    who: Option<String>,
+    cmd: Cmd,
+) -> Option<Effect> {
     match cmd {
+        Cmd::FilterSite
+        | Cmd::FilterPhase
+        | Cmd::FilterKind
+        | Cmd::FilterSessionStatus
+        | Cmd::ToggleOrder
+        | Cmd::ClearFilters => {
+            let f = &mut st.filter;
+            match cmd {
+                Cmd::FilterSite => f.site = cycle(&f.site, &cx.site_codes()),
+                Cmd::FilterPhase => f.phase = cycle(&f.phase, &cx.phase_numbers()),
+                Cmd::FilterKind => f.kind = cycle(&f.kind, SessionKind::ALL),
+                Cmd::FilterSessionStatus => f.status = cycle(&f.status, SessionStatus::ALL),
+                Cmd::ToggleOrder => st.newest_first = !st.newest_first,
+                _ => *f = Default::default(),
+            }
+            // Back to the top, reloaded.
+            st.list = Paged::default();
+            Some(Effect::Load(Pane::Sessions))
+        }
         Cmd::Delete => {
-            let Some(x) = s.sessions.current() else {
-                s.error("no session selected");
+            let Some(x) = st.list.current() else {
+                cx.error("no session selected");
                 return None;
             };
             let id = x.id.clone();
-            let with_dependents = s.delete_again.as_deref() == Some(id.as_str());
+            let with_dependents = cx.delete_again == Some(id.as_str());
             let what = format!("the {} of {}", x.kind, format_date(x.date));
             let q = if with_dependents {
                 format!("Delete {what} AND what depends on it (its transcript's text, tags and passages)? The audit log keeps what goes; the transcript file stays.")
             } else {
                 format!("Delete {what}, logged by mistake? The audit log keeps it; refused if other records depend on it.")
             };
-            s.ask(
+            cx.ask(
                 q,
                 Write::DeleteSession {
                     id,
@@ -213,17 +184,14 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             None
         }
         Cmd::LogInterview | Cmd::ScheduleInterview => {
-            let code = match s.pane {
-                Pane::Participants | Pane::Consent => s.selected_participant().map(|p| p.1),
-                _ => None,
-            };
+            let code = who;
             let scheduled = cmd == Cmd::ScheduleInterview;
             let mut statuses = vec![SessionStatus::Done, SessionStatus::Scheduled];
             if scheduled {
                 statuses.reverse();
             }
             let phases = with_unset(
-                s.reference
+                cx.reference
                     .phases
                     .iter()
                     .map(|p| (p.number.to_string(), format!("{} {}", p.number, p.name)))
@@ -240,7 +208,7 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                     Field::text("participant", "Participant code")
                         .required()
                         .with(code.unwrap_or_default()),
-                    Field::date("date", "Date", Some(s.default_date())).required(),
+                    Field::date("date", "Date", Some(cx.default_date())).required(),
                     Field::choice("status", "Status", opts(&statuses)),
                     Field::choice("phase", "Phase", phases),
                     Field::choice("mode", "Mode", opts(InterviewMode::ALL)),
@@ -266,19 +234,19 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                     Field::text("notes", "Notes").pii(),
                 ],
             );
-            s.open_form(FormKind::Interview, f);
+            cx.open_form(FormKind::Interview, f);
             None
         }
         Cmd::CompleteInterview => {
-            let Some(x) = s.sessions.current() else {
-                s.error("no session selected");
+            let Some(x) = st.list.current() else {
+                cx.error("no session selected");
                 return None;
             };
             if x.kind != SessionKind::Interview {
-                s.error("only interviews are completed here");
+                cx.error("only interviews are completed here");
                 return None;
             }
-            if x.status != SessionStatus::Scheduled && !s.confirmed {
+            if x.status != SessionStatus::Scheduled && !cx.confirmed {
                 let who: Vec<&str> = x.participants.iter().map(|p| p.code.as_str()).collect();
                 let q = format!(
                     "The interview of {} ({}) is already {}. Change its status?",
@@ -286,7 +254,7 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                     who.join(", "),
                     x.status
                 );
-                s.ask_cmd(q, Cmd::CompleteInterview);
+                cx.ask_cmd(q, Cmd::CompleteInterview);
                 return None;
             }
             let sid = x.id.clone();
@@ -319,17 +287,17 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
             // Opened on the interview's status and date as the list shows them.
             let mut f = f;
             f.rebase("status", x.status.as_str());
-            s.open_form(FormKind::Complete { sid }, f);
+            cx.open_form(FormKind::Complete { sid }, f);
             None
         }
         Cmd::LogObservation => {
-            let mts = s
+            let mts = cx
                 .reference
                 .meeting_types
                 .iter()
                 .map(|m| (m.code.clone(), format!("{} – {}", m.code, m.name)))
                 .collect();
-            let sites = s
+            let sites = cx
                 .reference
                 .sites
                 .iter()
@@ -340,7 +308,7 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                 vec![
                     Field::choice("meeting_type", "Meeting type", mts),
                     Field::choice("site", "Site", sites),
-                    Field::date("date", "Date", Some(s.default_date())).required(),
+                    Field::date("date", "Date", Some(cx.default_date())).required(),
                     Field::choice(
                         "status",
                         "Status",
@@ -352,7 +320,7 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                     Field::text("notes", "Notes").pii(),
                 ],
             );
-            s.open_form(FormKind::Observation, f);
+            cx.open_form(FormKind::Observation, f);
             None
         }
         _ => None,
@@ -360,7 +328,7 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
 }
 
 /// Its forms, submitted: the write they ask for.
-pub fn submit(s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
+pub fn submit(cx: &mut Cx, kind: FormKind, f: Form) -> Option<Effect> {
     let w = match kind {
         FormKind::Interview => Write::LogInterview(InterviewInput {
             participants: f
@@ -402,7 +370,7 @@ pub fn submit(s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
                     "Cancel the interview of {}? A cancelled interview no longer counts toward coverage.",
                     f.get("date")
                 );
-                s.ask(q, w);
+                cx.ask(q, w);
                 return None;
             }
             w
