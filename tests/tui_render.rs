@@ -504,7 +504,7 @@ fn the_quotes_of_a_theme_show_in_themes_with_their_attribution() {
         cmd(&mut fw, &mut s, Cmd::Down);
     }
     assert_eq!(s.current_theme().unwrap().id, themes[2].id);
-    assert_eq!(s.coding.quotes.len(), 1);
+    assert_eq!(s.themes.quotes.len(), 1);
     let screen = text(&s, 160, 50);
     assert!(
         screen.contains("the data sharing agreement helped"),
@@ -512,10 +512,10 @@ fn the_quotes_of_a_theme_show_in_themes_with_their_attribution() {
     );
     assert!(screen.contains("(1 of 1 exportable)"), "{screen}");
     // A site filter that excludes the quote.
-    cmd(&mut fw, &mut s, Cmd::Coding(CC::QuoteSite));
-    cmd(&mut fw, &mut s, Cmd::Coding(CC::QuoteSite));
-    assert_eq!(s.coding.quote_filter.site.as_deref(), Some("B"));
-    assert!(s.coding.quotes.is_empty());
+    cmd(&mut fw, &mut s, Cmd::QuoteSite);
+    cmd(&mut fw, &mut s, Cmd::QuoteSite);
+    assert_eq!(s.themes.quote_filter.site.as_deref(), Some("B"));
+    assert!(s.themes.quotes.is_empty());
 }
 
 #[test]

@@ -42,9 +42,17 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         Pane::Participants => panes::participants::render(&v, &s.participants, body, buf),
         Pane::Consent => panes::consent::render(&v, &s.consent, body, buf),
         Pane::Sessions => panes::sessions::render(&v, &s.sessions, body, buf),
-        Pane::Transcripts => panes::transcripts::render(s, body, buf),
-        Pane::Themes => panes::themes::render(s, body, buf),
-        Pane::Coverage => panes::coverage::render(s, body, buf),
+        Pane::Transcripts => {
+            panes::transcripts::render(&v, &s.transcripts, &s.transcripts_root, body, buf)
+        }
+        Pane::Themes => {
+            let target = s.sessions.list.current();
+            panes::themes::render(&v, &s.themes, target, body, buf)
+        }
+        Pane::Coverage => {
+            let updating = s.stale[Pane::Coverage.index()];
+            panes::coverage::render(&v, &s.coverage, updating, body, buf)
+        }
         Pane::Search => panes::coding::search::render(s, body, buf),
         Pane::Viewer => panes::coding::viewer::render(s, body, buf),
         Pane::Matrix => panes::coding::matrix::render(s, body, buf),

@@ -220,10 +220,11 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         | Cmd::CompleteInterview
         | Cmd::LogObservation => people_command(s, cmd),
         Cmd::LinkTranscript | Cmd::Verify | Cmd::Relink => {
-            crate::tui::panes::transcripts::command(s, cmd)
+            let (mut cx, st) = pane_cx!(s, transcripts);
+            crate::tui::panes::transcripts::command(&mut cx, st, cmd)
         }
         Cmd::MarkTheme => {
-            crate::tui::panes::themes::mark(s);
+            s.themes.mark();
             move_sel(s, 1, None)
         }
         Cmd::AddTheme
@@ -231,8 +232,18 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         | Cmd::MergeTheme
         | Cmd::RetireTheme
         | Cmd::TagSession
-        | Cmd::ShowAllThemes => crate::tui::panes::themes::command(s, cmd),
-        Cmd::CoverageFocus | Cmd::Jump => crate::tui::panes::coverage::command(s, cmd),
+        | Cmd::QuoteSite
+        | Cmd::QuotePhase
+        | Cmd::QuoteCategory
+        | Cmd::ShowAllThemes => {
+            let session = s.sessions.list.current().map(|x| x.id.clone());
+            let (mut cx, st) = pane_cx!(s, themes);
+            crate::tui::panes::themes::command(&mut cx, st, session, cmd)
+        }
+        Cmd::CoverageFocus | Cmd::Jump => {
+            let (mut cx, st) = pane_cx!(s, coverage);
+            crate::tui::panes::coverage::command(&mut cx, st, cmd)
+        }
         Cmd::FormNext | Cmd::FormPrev => {
             if let Some((_, f)) = &mut s.form {
                 if cmd == Cmd::FormNext {
@@ -439,9 +450,10 @@ fn submit(s: &mut State) -> Option<Effect> {
         FormKind::Interview | FormKind::Complete { .. } | FormKind::Observation => {
             sessions::submit(&mut s.cx(), kind, f)
         }
-        FormKind::Link { .. } => crate::tui::panes::transcripts::submit(s, kind, f),
+        FormKind::Link { .. } => crate::tui::panes::transcripts::submit(kind, f),
         FormKind::AddTheme | FormKind::RenameTheme { .. } | FormKind::MergeTheme { .. } => {
-            crate::tui::panes::themes::submit(s, kind, f)
+            let (mut cx, st) = pane_cx!(s, themes);
+            crate::tui::panes::themes::submit(&mut cx, st, kind, f)
         }
         FormKind::TagPassage { .. }
         | FormKind::PassageMemo { .. }

@@ -100,6 +100,10 @@ pub enum Cmd {
     MarkTheme,
     TagSession,
     ShowAllThemes,
+    /// Themes: filter the quotes by site, phase, role category.
+    QuoteSite,
+    QuotePhase,
+    QuoteCategory,
     Jump,
     /// The Coverage panel that ↑/↓ move.
     CoverageFocus,

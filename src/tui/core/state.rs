@@ -7,7 +7,7 @@ use super::ctx::*;
 use super::effect::*;
 use super::pane::*;
 use super::write::*;
-use crate::domain::{Theme as CodeTheme, ThemeStatus};
+use crate::domain::Theme as CodeTheme;
 use crate::service::transcripts::TranscriptRow;
 use crate::service::{FieldChange, Reference};
 use crate::tui::core::keys::Cmd;
@@ -194,7 +194,7 @@ impl State {
     }
 
     pub fn current_theme(&self) -> Option<&CodeTheme> {
-        self.themes.list.get(self.themes.sel)
+        self.themes.current()
     }
 
     /// The participant the pane's selection is about.
@@ -238,12 +238,7 @@ impl State {
 
     /// The active themes as (id, path) choices.
     pub fn active_theme_options(&self) -> Vec<(String, String)> {
-        self.themes
-            .list
-            .iter()
-            .filter(|t| t.status == ThemeStatus::Active)
-            .map(|t| (t.id.clone(), t.path.clone()))
-            .collect()
+        self.themes.active_options()
     }
 
     /// Queue a slow load for after the frame (once): first in line, or last.
@@ -387,9 +382,18 @@ impl State {
         }
     }
 
-    /// Select the record `id` in a pane's list (found by the load worker, which then loads
-    /// the list's window there).
+    /// Go to `pane` and select the record `id` in its list, shown whole (its filters and
+    /// search cleared), found by the load worker, which then loads the list's window there.
     pub fn locate(&mut self, pane: Pane, id: String) {
+        if self.pane != pane {
+            self.find.clear();
+        }
+        self.pane = pane;
+        match pane {
+            Pane::Participants => self.participants.filter = Default::default(),
+            Pane::Sessions => self.sessions.filter = Default::default(),
+            _ => {}
+        }
         self.locating = Some(id);
         self.stale[pane.index()] = false;
         self.queue(Slow::Locate(pane), true);

@@ -6,29 +6,27 @@ use crate::tui::worker::Work;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 
+use crate::service::transcripts::TranscriptRow;
 use crate::tui::core::keys::Cmd;
-use crate::tui::core::State;
 use crate::tui::core::*;
+use crate::tui::core::{Cx, Look, State};
 use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::table::{cell, VTable};
 use crate::tui::widgets::text::{esc, pii};
 
-pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
+/// `root`: the transcripts root, shown in the title.
+pub fn render(v: &Look, st: &Paged<TranscriptRow>, root: &str, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
     let title = format!(
         " Transcripts {}/{} (root: {}){} ",
-        if s.transcripts.total == 0 {
-            0
-        } else {
-            s.transcripts.selected + 1
-        },
-        s.transcripts.total,
-        if s.privacy {
+        if st.total == 0 { 0 } else { st.selected + 1 },
+        st.total,
+        if v.privacy {
             crate::tui::widgets::text::MASK.to_string()
         } else {
-            esc(&s.transcripts_root)
+            esc(root)
         },
-        super::find_label(s)
+        v.find_label()
     );
     let t = VTable {
         title,
@@ -56,7 +54,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         ],
         focused: true,
     };
-    t.render(&s.transcripts, area, buf, th, |r| {
+    t.render(st, area, buf, th, |r| {
         let style = match r.state.as_str() {
             "linked" => th.ok(),
             "none" => th.dim(),
@@ -65,7 +63,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         };
         let (file, format, verified) = match &r.transcript {
             Some(t) => (
-                pii(s.privacy, &t.path),
+                pii(v.privacy, &t.path),
                 t.format.clone(),
                 t.verified_at.clone().unwrap_or_default(),
             ),
@@ -146,11 +144,11 @@ pub fn find_page(
 }
 
 /// The Transcripts pane's commands (bound in `keys`): state changes and at most one effect.
-pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
+pub fn command(cx: &mut Cx, st: &mut Paged<TranscriptRow>, cmd: Cmd) -> Option<Effect> {
     match cmd {
         Cmd::LinkTranscript => {
-            let Some(t) = s.transcripts.current() else {
-                s.error("no interview selected");
+            let Some(t) = st.current() else {
+                cx.error("no interview selected");
                 return None;
             };
             let sid = t.session_id.clone();
@@ -173,12 +171,12 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                     .with(if t.transcript.is_some() { "yes" } else { "no" }),
                 ],
             );
-            s.open_form(FormKind::Link { sid }, f);
+            cx.open_form(FormKind::Link { sid }, f);
             None
         }
         Cmd::Verify => Some(Effect::Write(Write::Verify { relink: false })),
         Cmd::Relink => {
-            s.ask(
+            cx.ask(
                 "Relink every moved transcript file to where its hash is found under the transcripts root?".into(),
                 Write::Verify { relink: true },
             );
@@ -189,7 +187,7 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
 }
 
 /// Its forms, submitted: the write they ask for.
-pub fn submit(_s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
+pub fn submit(kind: FormKind, f: Form) -> Option<Effect> {
     let w = match kind {
         FormKind::Link { sid } => Write::LinkTranscript {
             sid,

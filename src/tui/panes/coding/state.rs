@@ -6,9 +6,7 @@ use std::cell::Cell;
 use std::collections::HashMap;
 
 use crate::domain::Session;
-use crate::service::coding::{
-    CooccurrenceRow, FrequencyRow, Matrix, Quote, QuoteFilter, Saturation, TranscriptView,
-};
+use crate::service::coding::{CooccurrenceRow, FrequencyRow, Matrix, Saturation, TranscriptView};
 use crate::service::coding::{Hit, PassageRow, SearchFilter};
 
 /// Commands of the analysis panes (bound in `keymap`).
@@ -62,10 +60,6 @@ pub enum CodingCmd {
     NextView,
     /// Analysis: change the stopping rule.
     Rule,
-    /// Themes: filter the quotes by site, phase, role category.
-    QuoteSite,
-    QuotePhase,
-    QuoteCategory,
     /// Transcripts: open the selected interview's imported text in the Viewer.
     OpenTranscript,
     /// Transcripts: import the selected interview's linked file; every linked file.
@@ -466,6 +460,4 @@ pub struct CodingState {
     pub opening: Option<Opening>,
     pub matrix: MatrixState,
     pub analysis: AnalysisState,
-    pub quotes: Vec<Quote>,
-    pub quote_filter: QuoteFilter,
 }

@@ -454,21 +454,6 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             s.open_form(FormKind::Rule, f);
             None
         }
-        C::QuoteSite => {
-            let all = s.site_codes();
-            s.coding.quote_filter.site = cycle(&s.coding.quote_filter.site, &all);
-            Some(Effect::Detail(Pane::Themes))
-        }
-        C::QuotePhase => {
-            let all = s.phase_numbers();
-            s.coding.quote_filter.phase = cycle(&s.coding.quote_filter.phase, &all);
-            Some(Effect::Detail(Pane::Themes))
-        }
-        C::QuoteCategory => {
-            let all = s.category_codes();
-            s.coding.quote_filter.role_category = cycle(&s.coding.quote_filter.role_category, &all);
-            Some(Effect::Detail(Pane::Themes))
-        }
         C::Import => {
             let Some(t) = s.transcripts.current() else {
                 s.error("no interview selected");

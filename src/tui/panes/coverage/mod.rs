@@ -3,7 +3,7 @@
 pub mod state;
 
 use crate::tui::worker::Work;
-use state::PANELS;
+use state::{CoverageState, PANELS};
 use std::collections::BTreeSet;
 
 use ratatui::buffer::Buffer;
@@ -15,17 +15,17 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragrap
 
 use super::panel;
 use crate::domain::parse_date;
-use crate::domain::{ParticipantFilter, SessionFilter};
 use crate::service::coverage::Coverage;
 use crate::tui::core::keys::Cmd;
 use crate::tui::core::*;
-use crate::tui::core::{page_top, State};
+use crate::tui::core::{page_top, Cx, Look, State};
 use crate::tui::widgets::text::{esc, fit, pii};
 
 /// A Coverage panel that scrolls: its border is highlighted when `f` has given it the
 /// arrows, and its title says when there is more than it shows.
 fn scrolled(
-    s: &State,
+    v: &Look,
+    st: &CoverageState,
     i: usize,
     title: &str,
     lines: Vec<Line<'static>>,
@@ -33,17 +33,17 @@ fn scrolled(
     buf: &mut Buffer,
     wrap: bool,
 ) {
-    let th = &s.theme;
+    let th = v.theme;
     let h = area.height.saturating_sub(2) as usize;
     let n = lines.len();
-    let top = s.coverage.scroll[i].min(n.saturating_sub(h.max(1)));
+    let top = st.scroll[i].min(n.saturating_sub(h.max(1)));
     // Where the view is, first: the title may be cut in a narrow panel.
     let more = if n > h {
         format!("[{}–{}/{}] ", top + 1, (top + h).min(n), n)
     } else {
         String::new()
     };
-    let focused = s.coverage.focus == i;
+    let focused = st.focus == i;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if focused {
@@ -62,9 +62,10 @@ fn scrolled(
         .render(area, buf);
 }
 
-pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
-    let Some(c) = &s.coverage.data else {
+/// `updating`: the data shown is older than the last write (a newer load is coming).
+pub fn render(v: &Look, st: &CoverageState, updating: bool, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
+    let Some(c) = &st.data else {
         panel(
             "Coverage",
             vec![Line::styled("Computing coverage…", th.dim())],
@@ -74,7 +75,6 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         );
         return;
     };
-    let updating = s.stale[crate::tui::core::Pane::Coverage.index()];
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let [matrix, cats, obs, people] = Layout::vertical([
@@ -141,7 +141,8 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         th.title(),
     ));
     scrolled(
-        s,
+        v,
+        st,
         0,
         "Interviews against targets (phase × site)",
         lines,
@@ -205,7 +206,16 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         }
         lines.push(Line::from(spans));
     }
-    scrolled(s, 1, "Coverage by role category", lines, cats, buf, false);
+    scrolled(
+        v,
+        st,
+        1,
+        "Coverage by role category",
+        lines,
+        cats,
+        buf,
+        false,
+    );
 
     // Observations by meeting type.
     let mut lines = Vec::new();
@@ -225,18 +235,27 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         format!("documents reviewed: {}", c.documents),
         th.dim(),
     ));
-    scrolled(s, 2, "Observations by meeting type", lines, obs, buf, false);
+    scrolled(
+        v,
+        st,
+        2,
+        "Observations by meeting type",
+        lines,
+        obs,
+        buf,
+        false,
+    );
 
     // Sessions per fieldworker (interviewer, observer), per phase and site.
     let mut lines = Vec::new();
-    match &s.coverage.by_fieldworker {
+    match &st.by_fieldworker {
         None => lines.push(Line::styled("Computing…", th.dim())),
         Some(per) if per.totals.is_empty() => {
             lines.push(Line::styled("No sessions done yet.", th.dim()))
         }
         Some(per) => {
             for t in &per.totals {
-                let who = pii(s.privacy, &t.fieldworker);
+                let who = pii(v.privacy, &t.fieldworker);
                 let who_w = (people.width as usize / 3).clamp(8, 24);
                 lines.push(Line::from(vec![
                     Span::styled(format!("{:<who_w$}", fit(&who, who_w - 1)), th.key()),
@@ -260,7 +279,8 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         }
     }
     scrolled(
-        s,
+        v,
+        st,
         3,
         "Sessions done per fieldworker",
         lines,
@@ -269,7 +289,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         true,
     );
 
-    progress_chart(s, c, chart, buf);
+    progress_chart(v, c, chart, buf);
 
     // Follow-up of baseline participants: every one still to see, in full.
     let mut lines = Vec::new();
@@ -308,7 +328,8 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         ));
     }
     scrolled(
-        s,
+        v,
+        st,
         4,
         "Baseline participants still to be seen at follow-up",
         lines,
@@ -319,10 +340,10 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
 
     // Gaps, selectable.
     let h = gaps.height.saturating_sub(2) as usize;
-    let top = page_top(s.coverage.gap_sel, h);
+    let top = page_top(st.gap_sel, h);
     let mut lines = Vec::new();
     for (i, g) in c.gaps.iter().enumerate().skip(top).take(h) {
-        let msg = if s.privacy && g.kind.starts_with("transcript") {
+        let msg = if v.privacy && g.kind.starts_with("transcript") {
             format!(
                 "{} of interview {}{}",
                 g.kind.replace('-', " "),
@@ -336,7 +357,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         } else {
             esc(&g.message)
         };
-        let style = if i == s.coverage.gap_sel {
+        let style = if i == st.gap_sel {
             th.selected()
         } else {
             Style::new()
@@ -351,7 +372,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     }
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(if s.coverage.focus + 1 == PANELS.len() {
+        .border_style(if st.focus + 1 == PANELS.len() {
             th.focus_border()
         } else {
             th.border()
@@ -370,8 +391,8 @@ fn day(d: &str) -> Option<f64> {
     parse_date(d).ok().map(|d| d.to_julian_day() as f64)
 }
 
-fn progress_chart(s: &State, c: &Coverage, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
+fn progress_chart(v: &Look, c: &Coverage, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
     let points: Vec<(f64, f64)> = c
         .progress
         .iter()
@@ -484,40 +505,29 @@ pub fn work() -> Work {
 }
 
 /// The Coverage pane's commands (bound in `keys`): state changes and at most one effect.
-pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
+pub fn command(cx: &mut Cx, st: &mut CoverageState, cmd: Cmd) -> Option<Effect> {
     match cmd {
         Cmd::CoverageFocus => {
-            s.coverage.focus = (s.coverage.focus + 1) % PANELS.len();
-            s.info(format!(
+            st.focus = (st.focus + 1) % PANELS.len();
+            cx.info(format!(
                 "Coverage: ↑/↓ now move the {} panel",
-                PANELS[s.coverage.focus]
+                PANELS[st.focus]
             ));
             None
         }
         Cmd::Jump => {
-            let gap = s
-                .coverage
-                .data
-                .as_ref()
-                .and_then(|c| c.gaps.get(s.coverage.gap_sel))
-                .cloned();
-            let g = gap?;
+            let g = st.data.as_ref()?.gaps.get(st.gap_sel)?.clone();
             let pane = match (g.entity.as_str(), g.kind.as_str()) {
                 ("participant", _) => Pane::Participants,
                 ("session", k) if k.contains("transcript") => Pane::Transcripts,
                 ("session", _) => Pane::Sessions,
                 _ => {
-                    s.info(g.action.clone());
+                    cx.info(g.action.clone());
                     return None;
                 }
             };
-            s.pane = pane;
-            match pane {
-                Pane::Participants => s.participants.filter = ParticipantFilter::default(),
-                Pane::Sessions => s.sessions.filter = SessionFilter::default(),
-                _ => {}
-            }
-            s.info(format!("to do: {}", g.action));
+            cx.info(format!("to do: {}", g.action));
+            // The loop goes to the pane, shows its whole list and selects the record.
             Some(Effect::Locate { pane, id: g.id })
         }
         _ => None,

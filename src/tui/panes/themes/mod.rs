@@ -13,15 +13,18 @@ use super::panel;
 use crate::domain::{format_date, ThemeStatus};
 use crate::tui::core::keys::Cmd;
 use crate::tui::core::*;
-use crate::tui::core::{page_top, State};
+use crate::domain::Session;
+use crate::tui::core::{page_top, Cx, Look, State};
 use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::text::{esc, fit, pii_opt, MASK};
+use state::ThemesState;
 
-pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
+/// `target`: the session selected in Sessions, which `t` tags.
+pub fn render(v: &Look, st: &ThemesState, target: Option<&Session>, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
     let [tree, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
-    let [target, tags, quotes] = Layout::vertical([
+    let [target_area, tags, quotes] = Layout::vertical([
         Constraint::Length(4),
         Constraint::Percentage(35),
         Constraint::Min(4),
@@ -33,19 +36,19 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         .title(Line::styled(
             format!(
                 " Codebook ({} themes{}){} ",
-                s.themes.list.len(),
-                if s.themes.show_all { ", all" } else { "" },
-                super::find_label(s)
+                st.list.len(),
+                if st.show_all { ", all" } else { "" },
+                v.find_label()
             ),
             th.title(),
         ));
     let inner = block.inner(tree);
     block.render(tree, buf);
     let h = inner.height as usize;
-    let top = page_top(s.themes.sel, h);
+    let top = page_top(st.sel, h);
     let mut lines = Vec::new();
-    for (i, t) in s.themes.list.iter().enumerate().skip(top).take(h) {
-        let mark = if s.themes.marked.contains(&t.id) {
+    for (i, t) in st.list.iter().enumerate().skip(top).take(h) {
+        let mark = if st.marked.contains(&t.id) {
             "[x] "
         } else {
             "[ ] "
@@ -66,7 +69,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         } else {
             th.dim()
         };
-        if i == s.themes.sel {
+        if i == st.sel {
             style = th.selected();
         }
         let fw = if t.depth == 0 {
@@ -82,7 +85,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         ]));
     }
     Paragraph::new(lines).render(inner, buf);
-    let tl = match s.sessions.list.current() {
+    let tl = match target {
         Some(x) => vec![Line::raw(format!(
             "{} {} {} {}",
             format_date(x.date),
@@ -96,10 +99,9 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         ))],
         None => vec![Line::styled("none: select one in Sessions (3)", th.dim())],
     };
-    panel("t tags this session", tl, target, buf, th);
+    panel("t tags this session", tl, target_area, buf, th);
     let mut ls: Vec<Line<'static>> = Vec::new();
-    for t in s
-        .themes
+    for t in st
         .tags
         .iter()
         .take(tags.height.saturating_sub(2) as usize)
@@ -109,7 +111,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             esc(&t.session_date),
             t.session_id.chars().take(8).collect::<String>(),
             esc(&t.created_by),
-            pii_opt(s.privacy, t.memo.as_deref())
+            pii_opt(v.privacy, t.memo.as_deref())
         )));
     }
     if ls.is_empty() {
@@ -118,17 +120,17 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             th.dim(),
         ));
     }
-    let name = s.current_theme().map(|t| esc(&t.path)).unwrap_or_default();
+    let name = st.current().map(|t| esc(&t.path)).unwrap_or_default();
     panel(&format!("Sessions behind {name}"), ls, tags, buf, th);
-    quotes_panel(s, quotes, buf);
+    quotes_panel(v, st, quotes, buf);
 }
 
 /// The theme's tagged passages with their attribution label; those whose participant's
 /// consent does not cover anonymised quotes are marked and never exported.
-fn quotes_panel(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
-    let q = &s.coding.quotes;
-    let f = &s.coding.quote_filter;
+fn quotes_panel(v: &Look, st: &ThemesState, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
+    let q = &st.quotes;
+    let f = &st.quote_filter;
     let filt = super::filters(&[
         ("site", f.site.clone()),
         ("phase", f.phase.map(|p| p.to_string())),
@@ -143,7 +145,7 @@ fn quotes_panel(s: &State, area: Rect, buf: &mut Buffer) {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
-        let text = if s.privacy {
+        let text = if v.privacy {
             MASK.to_string()
         } else {
             esc(&text)
@@ -197,7 +199,7 @@ pub fn load(fw: &Fieldwork, s: &mut State) -> Result<()> {
 /// The selected theme's detail (`Slow::Detail(Pane::Themes)`): its tags and quotes.
 pub fn detail_work(s: &State) -> Work {
     let id = s.current_theme().map(|t| t.id.clone());
-    let filter = s.coding.quote_filter.clone();
+    let filter = s.themes.quote_filter.clone();
     Box::new(move |fw| {
         let (tags, quotes) = match id {
             Some(id) => (fw.tags(None, Some(&id), 0, 200)?, fw.quotes(&id, &filter)?),
@@ -205,16 +207,23 @@ pub fn detail_work(s: &State) -> Work {
         };
         Ok(Box::new(move |s: &mut State| {
             s.themes.tags = tags;
-            s.coding.quotes = quotes;
+            s.themes.quotes = quotes;
         }))
     })
 }
 
 /// The Themes pane's commands (bound in `keys`): state changes and at most one effect.
-pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
+///
+/// `session`: the session selected in Sessions, which `t` tags.
+pub fn command(
+    cx: &mut Cx,
+    st: &mut ThemesState,
+    session: Option<String>,
+    cmd: Cmd,
+) -> Option<Effect> {
     match cmd {
         Cmd::AddTheme => {
-            let fws = s.themes.list.iter().map(|t| t.framework.clone()).fold(
+            let fws = st.list.iter().map(|t| t.framework.clone()).fold(
                 Vec::<String>::new(),
                 |mut v, f| {
                     if !v.contains(&f) {
@@ -223,9 +232,9 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                     v
                 },
             );
-            let parents = with_unset(s.active_theme_options(), "top level");
-            let cur_fw = s
-                .current_theme()
+            let parents = with_unset(st.active_options(), "top level");
+            let cur_fw = st
+                .current()
                 .map(|t| t.framework.clone())
                 .unwrap_or_default();
             let f = Form::new(
@@ -241,25 +250,24 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                     Field::choice("parent", "Under", parents),
                 ],
             );
-            s.open_form(FormKind::AddTheme, f);
+            cx.open_form(FormKind::AddTheme, f);
             None
         }
         Cmd::RenameTheme => {
-            let t = s.current_theme()?;
+            let t = st.current()?;
             let (id, name, path) = (t.id.clone(), t.name.clone(), t.path.clone());
             let f = Form::new(
                 format!("Rename {path}"),
                 vec![Field::text("name", "New name").required().with(name)],
             );
-            s.open_form(FormKind::RenameTheme { id }, f);
+            cx.open_form(FormKind::RenameTheme { id }, f);
             None
         }
         Cmd::MergeTheme => {
-            let t = s.current_theme()?;
+            let t = st.current()?;
             let id = t.id.clone();
             let path = t.path.clone();
-            let targets: Vec<(String, String)> = s
-                .themes
+            let targets: Vec<(String, String)> = st
                 .list
                 .iter()
                 .filter(|x| {
@@ -273,60 +281,56 @@ pub fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                 format!("Merge {path} into…"),
                 vec![Field::choice("into", "Into", targets)],
             );
-            s.open_form(FormKind::MergeTheme { id }, f);
+            cx.open_form(FormKind::MergeTheme { id }, f);
             None
         }
         Cmd::RetireTheme => {
-            let t = s.current_theme()?;
+            let t = st.current()?;
             let q = format!("Retire the theme {}? Its {} tag(s) are kept; it can no longer be used for tagging.", t.path, t.tag_count);
-            s.ask(q, Write::RetireTheme { id: t.id.clone() });
+            cx.ask(q, Write::RetireTheme { id: t.id.clone() });
             None
         }
         Cmd::TagSession => {
-            let Some(sess) = s.sessions.list.current() else {
-                s.error("select a session in the Sessions pane (3) first");
+            let Some(session) = session else {
+                cx.error("select a session in the Sessions pane (3) first");
                 return None;
             };
-            let themes = if s.themes.marked.is_empty() {
-                s.current_theme()
-                    .map(|t| vec![t.id.clone()])
-                    .unwrap_or_default()
+            let themes = if st.marked.is_empty() {
+                st.current().map(|t| vec![t.id.clone()]).unwrap_or_default()
             } else {
-                s.themes.marked.clone()
+                st.marked.clone()
             };
             if themes.is_empty() {
-                s.error("no theme selected");
+                cx.error("no theme selected");
                 return None;
             }
-            s.themes.marked.clear();
-            Some(Effect::Write(Write::Tag {
-                session: sess.id.clone(),
-                themes,
-            }))
+            st.marked.clear();
+            Some(Effect::Write(Write::Tag { session, themes }))
+        }
+        Cmd::QuoteSite => {
+            st.quote_filter.site = cycle(&st.quote_filter.site, &cx.site_codes());
+            Some(Effect::Detail(Pane::Themes))
+        }
+        Cmd::QuotePhase => {
+            st.quote_filter.phase = cycle(&st.quote_filter.phase, &cx.phase_numbers());
+            Some(Effect::Detail(Pane::Themes))
+        }
+        Cmd::QuoteCategory => {
+            let all = cx.category_codes();
+            st.quote_filter.role_category = cycle(&st.quote_filter.role_category, &all);
+            Some(Effect::Detail(Pane::Themes))
         }
         Cmd::ShowAllThemes => {
-            s.themes.show_all = !s.themes.show_all;
-            s.themes.sel = 0;
+            st.show_all = !st.show_all;
+            st.sel = 0;
             Some(Effect::Load(Pane::Themes))
         }
         _ => None,
     }
 }
 
-/// Mark or unmark the selected theme (for a merge); `app` then moves down.
-pub fn mark(s: &mut State) {
-    if let Some(t) = s.current_theme() {
-        let id = t.id.clone();
-        if let Some(i) = s.themes.marked.iter().position(|m| *m == id) {
-            s.themes.marked.remove(i);
-        } else {
-            s.themes.marked.push(id);
-        }
-    }
-}
-
 /// Its forms, submitted: the write they ask for.
-pub fn submit(s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
+pub fn submit(cx: &mut Cx, st: &ThemesState, kind: FormKind, f: Form) -> Option<Effect> {
     let w = match kind {
         FormKind::AddTheme => Write::AddTheme {
             name: f.get("name"),
@@ -342,8 +346,7 @@ pub fn submit(s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
         FormKind::MergeTheme { id } => {
             let into = f.get("into");
             let name = |x: &str| {
-                s.themes
-                    .list
+                st.list
                     .iter()
                     .find(|t| t.id == x)
                     .map(|t| t.path.clone())
@@ -354,7 +357,7 @@ pub fn submit(s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
                 name(&id),
                 name(&into)
             );
-            s.ask(q, Write::MergeTheme { from: id, into });
+            cx.ask(q, Write::MergeTheme { from: id, into });
             return None;
         }
         _ => return None,
@@ -432,21 +435,21 @@ pub mod keys {
         b!(
             Ctx::Pane(Pane::Themes),
             [ch('s')],
-            C::Coding(CodingCmd::QuoteSite),
+            C::QuoteSite,
             "quotes: filter by site (cycles)",
             false
         ),
         b!(
             Ctx::Pane(Pane::Themes),
             [ch('p')],
-            C::Coding(CodingCmd::QuotePhase),
+            C::QuotePhase,
             "quotes: filter by phase (cycles)",
             false
         ),
         b!(
             Ctx::Pane(Pane::Themes),
             [ch('c')],
-            C::Coding(CodingCmd::QuoteCategory),
+            C::QuoteCategory,
             "quotes: filter by role category (cycles)",
             false
         ),
