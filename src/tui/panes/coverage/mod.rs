@@ -25,8 +25,7 @@ use crate::tui::widgets::text::{esc, fit, pii};
 /// arrows, and its title says when there is more than it shows.
 fn scrolled(
     v: &Look,
-    st: &CoverageState,
-    i: usize,
+    (scroll, focused): (usize, bool),
     title: &str,
     lines: Vec<Line<'static>>,
     area: Rect,
@@ -36,14 +35,13 @@ fn scrolled(
     let th = v.theme;
     let h = area.height.saturating_sub(2) as usize;
     let n = lines.len();
-    let top = st.scroll[i].min(n.saturating_sub(h.max(1)));
+    let top = scroll.min(n.saturating_sub(h.max(1)));
     // Where the view is, first: the title may be cut in a narrow panel.
     let more = if n > h {
         format!("[{}–{}/{}] ", top + 1, (top + h).min(n), n)
     } else {
         String::new()
     };
-    let focused = st.focus == i;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if focused {
@@ -142,8 +140,7 @@ pub fn render(v: &Look, st: &CoverageState, updating: bool, area: Rect, buf: &mu
     ));
     scrolled(
         v,
-        st,
-        0,
+        st.panel(0),
         "Interviews against targets (phase × site)",
         lines,
         matrix,
@@ -208,8 +205,7 @@ pub fn render(v: &Look, st: &CoverageState, updating: bool, area: Rect, buf: &mu
     }
     scrolled(
         v,
-        st,
-        1,
+        st.panel(1),
         "Coverage by role category",
         lines,
         cats,
@@ -237,8 +233,7 @@ pub fn render(v: &Look, st: &CoverageState, updating: bool, area: Rect, buf: &mu
     ));
     scrolled(
         v,
-        st,
-        2,
+        st.panel(2),
         "Observations by meeting type",
         lines,
         obs,
@@ -280,8 +275,7 @@ pub fn render(v: &Look, st: &CoverageState, updating: bool, area: Rect, buf: &mu
     }
     scrolled(
         v,
-        st,
-        3,
+        st.panel(3),
         "Sessions done per fieldworker",
         lines,
         people,
@@ -329,8 +323,7 @@ pub fn render(v: &Look, st: &CoverageState, updating: bool, area: Rect, buf: &mu
     }
     scrolled(
         v,
-        st,
-        4,
+        st.panel(4),
         "Baseline participants still to be seen at follow-up",
         lines,
         follow,

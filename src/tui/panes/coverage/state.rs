@@ -39,6 +39,11 @@ impl Default for CoverageState {
 }
 
 impl CoverageState {
+    /// Panel `i`'s first line shown, and whether it has the arrows.
+    pub fn panel(&self, i: usize) -> (usize, bool) {
+        (self.scroll[i], self.focus == i)
+    }
+
     /// ↑/↓, PgUp/PgDn, Home/End: scroll the focused panel, or move in the gaps.
     pub fn move_sel(&mut self, d: isize, abs: Option<usize>) {
         use crate::tui::core::pane::clamp_move;

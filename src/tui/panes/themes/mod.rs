@@ -10,10 +10,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::panel;
+use crate::domain::Session;
 use crate::domain::{format_date, ThemeStatus};
 use crate::tui::core::keys::Cmd;
 use crate::tui::core::*;
-use crate::domain::Session;
 use crate::tui::core::{page_top, Cx, Look, State};
 use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::text::{esc, fit, pii_opt, MASK};
@@ -101,11 +101,7 @@ pub fn render(v: &Look, st: &ThemesState, target: Option<&Session>, area: Rect, 
     };
     panel("t tags this session", tl, target_area, buf, th);
     let mut ls: Vec<Line<'static>> = Vec::new();
-    for t in st
-        .tags
-        .iter()
-        .take(tags.height.saturating_sub(2) as usize)
-    {
+    for t in st.tags.iter().take(tags.height.saturating_sub(2) as usize) {
         ls.push(Line::raw(format!(
             "{}  session {}  by {}  {}",
             esc(&t.session_date),
