@@ -53,13 +53,13 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             let updating = s.stale[Pane::Coverage.index()];
             panes::coverage::render(&v, &s.coverage, updating, body, buf)
         }
-        Pane::Search => panes::coding::search::render(s, body, buf),
-        Pane::Viewer => panes::coding::viewer::render(s, body, buf),
-        Pane::Matrix => panes::coding::matrix::render(s, body, buf),
-        Pane::Analysis => panes::coding::analysis::render(s, body, buf),
-        Pane::Redaction => panes::data::redaction::render(s, body, buf),
-        Pane::Export => panes::data::export::render(s, body, buf),
-        Pane::Agreement => panes::agreement::render(s, body, buf),
+        Pane::Search => panes::coding::search::render(&v, &s.coding, body, buf),
+        Pane::Viewer => panes::coding::viewer::render(&v, &s.coding, body, buf),
+        Pane::Matrix => panes::coding::matrix::render(&v, &s.coding, body, buf),
+        Pane::Analysis => panes::coding::analysis::render(&v, &s.coding, body, buf),
+        Pane::Redaction => panes::data::redaction::render(&v, &s.data, body, buf),
+        Pane::Export => panes::data::export::render(&v, &s.data, body, buf),
+        Pane::Agreement => panes::agreement::render(&v, &s.agreement, body, buf),
     }
     working(s, body, buf);
     hint_bar(s, hints, buf);
@@ -80,7 +80,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         Mode::Log => log(s, body, buf),
         _ => {}
     }
-    crate::tui::panes::conflicts::render(s, body, buf);
+    crate::tui::panes::conflicts::render(&s.look(), s.sync_conflicts.as_ref(), body, buf);
 }
 
 /// The conflict dialog over the form it came from: theirs against yours, field by field.

@@ -23,7 +23,7 @@ pub fn update(s: &mut State, action: Action) -> Option<Effect> {
             if ev.kind != KeyEventKind::Press {
                 return None;
             }
-            if let Some(effect) = crate::tui::panes::conflicts::key(s, &ev) {
+            if let Some(effect) = crate::tui::panes::conflicts::key(&mut s.sync_conflicts, &ev) {
                 return effect;
             }
             // The next-step hint lasts until the next key.
@@ -82,9 +82,21 @@ fn mouse(s: &mut State, m: MouseEvent) -> Option<Effect> {
 fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
     match cmd {
         Cmd::Quit => Some(Effect::Quit),
-        Cmd::Coding(c) => crate::tui::panes::coding::command(s, c),
-        Cmd::Data(c) => crate::tui::panes::data::command(s, c),
-        Cmd::Agreement(c) => crate::tui::panes::agreement::command(s, c),
+        Cmd::Coding(c) => {
+            let pane = s.pane;
+            let (mut cx, st, (themes, transcripts)) = pane_cx!(s, coding; themes, transcripts);
+            let transcript = transcripts.current();
+            crate::tui::panes::coding::command(&mut cx, st, pane, themes, transcript, c)
+        }
+        Cmd::Data(c) => {
+            let pane = s.pane;
+            let (mut cx, st, (themes,)) = pane_cx!(s, data; themes);
+            crate::tui::panes::data::command(&mut cx, st, pane, themes, c)
+        }
+        Cmd::Agreement(c) => {
+            let (mut cx, st) = pane_cx!(s, agreement);
+            crate::tui::panes::agreement::command(&mut cx, st, c)
+        }
         Cmd::Help => {
             s.help_filter.clear();
             s.help_top = 0;
@@ -99,11 +111,11 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         Cmd::NextPane => go(s, s.pane.offset(1)),
         Cmd::PrevPane => go(s, s.pane.offset(-1)),
         Cmd::Go(p) => go(s, p),
-        Cmd::OpenConflicts => crate::tui::panes::conflicts::open(s),
+        Cmd::OpenConflicts => crate::tui::panes::conflicts::open(&mut s.sync_conflicts),
         Cmd::TogglePrivacy => {
             s.privacy = !s.privacy;
             if s.privacy && !s.coding.search.hits.is_empty() {
-                crate::tui::panes::coding::search_typed(s);
+                in_pane!(s, coding, crate::tui::panes::coding::search_typed);
             }
             s.info(if s.privacy {
                 "privacy mode on: direct identifiers are masked"
@@ -184,9 +196,11 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
         }
         Cmd::SearchBackspace if s.pane == Pane::Search => {
             s.coding.search.query.pop();
-            crate::tui::panes::coding::search_typed(s)
+            in_pane!(s, coding, crate::tui::panes::coding::search_typed)
         }
-        Cmd::SearchBackspace if s.pane == Pane::Redaction => crate::tui::panes::data::backspace(s),
+        Cmd::SearchBackspace if s.pane == Pane::Redaction => {
+            crate::tui::panes::data::backspace(&mut s.data)
+        }
         Cmd::SearchBackspace if finds_in_list(s.pane) => {
             s.find.pop();
             find(s)
@@ -299,11 +313,11 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                 Mode::Search if s.pane == Pane::Search => {
                     s.coding.search.query.clear();
                     s.mode = Mode::Normal;
-                    return crate::tui::panes::coding::search_typed(s);
+                    return in_pane!(s, coding, crate::tui::panes::coding::search_typed);
                 }
                 Mode::Search if s.pane == Pane::Redaction => {
                     s.mode = Mode::Normal;
-                    return crate::tui::panes::data::cancel_text(s);
+                    return crate::tui::panes::data::cancel_text(&mut s.data);
                 }
                 Mode::Search if finds_in_list(s.pane) => {
                     // The selection stays where the search took it.
@@ -459,8 +473,11 @@ fn submit(s: &mut State) -> Option<Effect> {
         | FormKind::PassageMemo { .. }
         | FormKind::Summary { .. }
         | FormKind::Rule
-        | FormKind::Split => crate::tui::panes::coding::forms::submit(s, kind, f),
-        FormKind::Data(d) => crate::tui::panes::data::submit(s, d, &f),
+        | FormKind::Split => {
+            let (mut cx, st) = pane_cx!(s, coding);
+            crate::tui::panes::coding::forms::submit(&mut cx, st, kind, f)
+        }
+        FormKind::Data(d) => crate::tui::panes::data::submit(&mut s.cx(), d, &f),
     }
 }
 

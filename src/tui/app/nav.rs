@@ -43,9 +43,9 @@ pub(super) fn text(s: &mut State, c: char) -> Option<Effect> {
         }
         Mode::Search if s.pane == Pane::Search => {
             s.coding.search.query.push(c);
-            crate::tui::panes::coding::search_typed(s)
+            in_pane!(s, coding, crate::tui::panes::coding::search_typed)
         }
-        Mode::Search if s.pane == Pane::Redaction => crate::tui::panes::data::text(s, c),
+        Mode::Search if s.pane == Pane::Redaction => crate::tui::panes::data::text(&mut s.data, c),
         Mode::Search => {
             let f = search_filter(s);
             f.search.get_or_insert_with(String::new).push(c);
@@ -169,10 +169,13 @@ pub(super) fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Ef
             return None;
         }
         Pane::Search | Pane::Viewer | Pane::Matrix | Pane::Analysis => {
-            return crate::tui::panes::coding::move_sel(s, d, abs)
+            return crate::tui::panes::coding::move_sel(&mut s.coding, pane, d, abs)
         }
-        Pane::Redaction | Pane::Export => return crate::tui::panes::data::move_sel(s, d, abs),
-        Pane::Agreement => return crate::tui::panes::agreement::move_sel(s, d, abs),
+        Pane::Redaction | Pane::Export => {
+            let (mut cx, st) = pane_cx!(s, data);
+            return crate::tui::panes::data::move_sel(&mut cx, st, pane, d, abs);
+        }
+        Pane::Agreement => return crate::tui::panes::agreement::move_sel(&mut s.agreement, d, abs),
     };
     if load {
         Some(Effect::Load(pane))

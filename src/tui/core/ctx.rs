@@ -40,9 +40,15 @@ pub struct Cx<'a> {
 #[macro_export]
 macro_rules! pane_cx {
     ($s:expr) => {
-        $crate::pane_cx!($s, pane).0
+        $crate::pane_cx!($s, pane ;).0
     };
     ($s:expr, $($f:ident).+) => {{
+        let (cx, st, ()) = $crate::pane_cx!($s, $($f).+ ;);
+        (cx, st)
+    }};
+    // With shared borrows of other panes' state the pane reads (`; themes, transcripts`),
+    // returned as a third element.
+    ($s:expr, $($f:ident).+ ; $($o:ident),*) => {{
         let s: &mut $crate::tui::core::State = $s;
         (
             $crate::tui::core::Cx {
@@ -59,10 +65,21 @@ macro_rules! pane_cx {
                 slow: &mut s.slow,
             },
             &mut s.$($f).+,
+            ($(&s.$o,)*),
         )
     }};
 }
 pub use pane_cx;
+
+/// Run a pane function `f(&mut Cx, &mut PaneState)` on the pane state at `field`.
+#[macro_export]
+macro_rules! in_pane {
+    ($s:expr, $($f:ident).+, $fun:expr) => {{
+        let (mut cx, st) = $crate::pane_cx!($s, $($f).+);
+        ($fun)(&mut cx, st)
+    }};
+}
+pub use in_pane;
 
 impl Cx<'_> {
     pub fn info(&mut self, text: impl Into<String>) {

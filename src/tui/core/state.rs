@@ -347,10 +347,6 @@ impl State {
         self.coding.masks = None;
     }
 
-    pub(crate) fn open_form(&mut self, kind: FormKind, form: Form) {
-        self.cx().open_form(kind, form);
-    }
-
     /// The record the open form edits changed underneath it: show what changed and ask.
     pub(crate) fn show_conflict(&mut self, what: String, changes: Vec<FieldChange>) {
         let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
@@ -360,17 +356,6 @@ impl State {
         ));
         self.conflict = Some(Conflict { what, changes });
         self.mode = Mode::Conflict;
-    }
-
-    /// Ask to confirm a write (`y` carries it out).
-    pub(crate) fn ask(&mut self, question: String, w: Write) {
-        self.cx().ask(question, w);
-    }
-
-    /// Ask before a command that changes data (or opens the form that does): `y` runs it
-    /// with `confirmed` set, `n` changes nothing.
-    pub(crate) fn ask_cmd(&mut self, question: String, cmd: Cmd) {
-        self.cx().ask_cmd(question, cmd);
     }
 
     /// A list's window is in: the pane is fresh, and the window at the selection is asked

@@ -22,7 +22,7 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             crate::tui::panes::coding::io::load(fw, s, p)?
         }
         Pane::Redaction | Pane::Export => crate::tui::panes::data::io::load(fw, s, p)?,
-        Pane::Agreement => crate::tui::panes::agreement::load(s),
+        Pane::Agreement => crate::in_pane!(s, agreement, crate::tui::panes::agreement::load),
     }
     Ok(())
 }

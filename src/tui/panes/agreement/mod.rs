@@ -9,16 +9,16 @@ pub mod render;
 pub mod state;
 
 use crate::service::agreement::{AgreementQuery, Settle};
-use crate::tui::core::{clamp_move, Effect, Slow, State, Write};
+use crate::tui::core::{clamp_move, Cx, Effect, Slow, State, Write};
 use crate::tui::widgets::text::esc;
 use crate::tui::worker::Work;
 pub use render::render;
 pub use state::*;
 
 /// Compute the comparison after the frame.
-pub fn load(s: &mut State) {
-    s.agreement.computing = true;
-    s.queue(Slow::Agreement, false);
+pub fn load(cx: &mut Cx, st: &mut AgreementView) {
+    st.computing = true;
+    cx.queue(Slow::Agreement, false);
 }
 
 /// The worker's part: the whole comparison (about a second at most on a large study).
@@ -53,8 +53,7 @@ pub fn work(s: &State) -> Work {
     })
 }
 
-pub fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
-    let v = &mut s.agreement;
+pub fn move_sel(v: &mut AgreementView, d: isize, abs: Option<usize>) -> Option<Effect> {
     if v.drill.is_some() {
         let n = v.disagreements().len();
         v.dsel = clamp_move(v.dsel, n, d, abs);
@@ -65,38 +64,36 @@ pub fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
     None
 }
 
-pub fn command(s: &mut State, c: AgreementCmd) -> Option<Effect> {
+pub fn command(cx: &mut Cx, v: &mut AgreementView, c: AgreementCmd) -> Option<Effect> {
     match c {
         AgreementCmd::Open => {
-            let v = &mut s.agreement;
             if v.drill.is_none() {
                 if let Some(t) = v.selected_theme() {
                     v.drill = Some(t);
                     v.dsel = 0;
                     if v.disagreements().is_empty() {
                         v.drill = None;
-                        s.info("the coders agree on every character of this theme");
+                        cx.info("the coders agree on every character of this theme");
                     }
                 }
             }
             None
         }
         AgreementCmd::Back => {
-            s.agreement.drill = None;
+            v.drill = None;
             None
         }
         AgreementCmd::Recompute => {
-            load(s);
+            load(cx, v);
             None
         }
         AgreementCmd::NextPair => {
-            let v = &mut s.agreement;
             let k = &v.known;
             let pairs: Vec<(String, String)> = (0..k.len())
                 .flat_map(|i| (i + 1..k.len()).map(move |j| (k[i].clone(), k[j].clone())))
                 .collect();
             if pairs.len() < 2 {
-                s.info("there is only one pair of coders to compare");
+                cx.info("there is only one pair of coders to compare");
                 return None;
             }
             let now = v.pair.clone().or_else(|| {
@@ -111,22 +108,21 @@ pub fn command(s: &mut State, c: AgreementCmd) -> Option<Effect> {
             v.pair = Some(pairs[i].clone());
             v.drill = None;
             v.sel = 0;
-            load(s);
+            load(cx, v);
             None
         }
         AgreementCmd::Reveal => {
-            s.ask(
+            cx.ask(
                 "Show the other coders' passages to you from now on (blind coding ends for you; recorded in the audit log)?".into(),
                 Write::Reveal,
             );
             None
         }
         AgreementCmd::Settle(how) => {
-            let v = &s.agreement;
             let Some(a) = &v.data else { return None };
             let list = v.disagreements();
             let Some(d) = list.get(v.dsel) else {
-                s.info("Enter a theme, then select a disagreement to settle");
+                cx.info("Enter a theme, then select a disagreement to settle");
                 return None;
             };
             let what = match how {
@@ -147,7 +143,7 @@ pub fn command(s: &mut State, c: AgreementCmd) -> Option<Effect> {
                 coders: (a.coder_a.clone(), a.coder_b.clone()),
                 how,
             };
-            s.ask(question, w);
+            cx.ask(question, w);
             None
         }
     }

@@ -6,9 +6,10 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
+use super::state::AgreementView;
 use crate::domain::agreement::Side;
 use crate::service::agreement::Disagreement;
-use crate::tui::core::State;
+use crate::tui::core::Look;
 use crate::tui::panes::data::redaction::list;
 use crate::tui::widgets::text::{esc, fit, MASK};
 
@@ -16,9 +17,9 @@ fn num(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "n/a".into())
 }
 
-pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
-    let v = &s.agreement;
+pub fn render(lk: &Look, st: &AgreementView, area: Rect, buf: &mut Buffer) {
+    let th = lk.theme;
+    let v = st;
     let Some(a) = &v.data else {
         let text = match (&v.problem, v.computing) {
             (Some(p), _) if v.known.len() > 2 => {
@@ -114,7 +115,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                     )));
                 }
             }
-            boxed(" Figures ".into(), lines, right, buf, s);
+            boxed(" Figures ".into(), lines, right, buf, lk);
         }
         Some(_) => {
             let list_d = v.disagreements();
@@ -168,7 +169,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                         format!("{who} [{}, {})", sp.start, sp.end),
                         th.key(),
                     ));
-                    let text = if s.privacy {
+                    let text = if lk.privacy {
                         MASK.to_string()
                     } else {
                         esc(&sp.text)
@@ -181,7 +182,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                     th.dim(),
                 ));
             }
-            boxed(" Disagreeing text ".into(), lines, right, buf, s);
+            boxed(" Disagreeing text ".into(), lines, right, buf, lk);
         }
     }
 }
@@ -219,13 +220,13 @@ fn figures(
     )));
 }
 
-fn boxed(title: String, lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffer, s: &State) {
+fn boxed(title: String, lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffer, lk: &Look) {
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .block(
             Block::default()
                 .borders(Borders::ALL)
-                .border_style(s.theme.border())
+                .border_style(lk.theme.border())
                 .title(title),
         )
         .render(area, buf);

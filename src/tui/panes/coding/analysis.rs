@@ -11,16 +11,18 @@ use ratatui::widgets::{
     Axis, Block, Borders, Chart, Dataset, GraphType, LegendPosition, Paragraph, Widget, Wrap,
 };
 
-use crate::tui::core::{page_top, State};
+use super::state::CodingState;
+use crate::tui::core::page_top;
+use crate::tui::core::Look;
 use crate::tui::panes::coding::AnalysisView;
 use crate::tui::panes::panel;
 use crate::tui::widgets::text::{esc, fit};
 
-pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
-    match s.coding.analysis.view {
-        AnalysisView::Saturation => saturation(s, area, buf),
-        AnalysisView::Frequency => frequency(s, area, buf),
-        AnalysisView::Cooccurrence => cooccurrence(s, area, buf),
+pub fn render(v: &Look, st: &CodingState, area: Rect, buf: &mut Buffer) {
+    match st.analysis.view {
+        AnalysisView::Saturation => saturation(v, st, area, buf),
+        AnalysisView::Frequency => frequency(v, st, area, buf),
+        AnalysisView::Cooccurrence => cooccurrence(v, st, area, buf),
     }
 }
 
@@ -41,9 +43,9 @@ fn thin(points: impl Iterator<Item = (f64, f64)>, n: usize, room: usize) -> Vec<
     out
 }
 
-fn saturation(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
-    let a = &s.coding.analysis;
+fn saturation(v: &Look, st: &CodingState, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
+    let a = &st.analysis;
     let Some(sat) = &a.saturation else {
         panel(
             "Saturation",
@@ -204,9 +206,9 @@ fn saturation(s: &State, area: Rect, buf: &mut Buffer) {
         .render(text, buf);
 }
 
-fn frequency(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
-    let a = &s.coding.analysis;
+fn frequency(v: &Look, st: &CodingState, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
+    let a = &st.analysis;
     let mut keys: Vec<String> = a
         .frequency
         .iter()
@@ -270,9 +272,9 @@ fn frequency(s: &State, area: Rect, buf: &mut Buffer) {
     Paragraph::new(lines).render(inner, buf);
 }
 
-fn cooccurrence(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
-    let a = &s.coding.analysis;
+fn cooccurrence(v: &Look, st: &CodingState, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
+    let a = &st.analysis;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(th.focus_border())

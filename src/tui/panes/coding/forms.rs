@@ -1,12 +1,13 @@
 //! The analysis panes' forms (tag a passage, memo, summary, stopping rule, split),
 //! submitted: the write they ask for.
 
+use super::state::CodingState;
 use super::update::rule_values;
 use crate::tui::core::*;
 use crate::tui::widgets::form::Form;
 
 /// Its forms, submitted: the write they ask for.
-pub fn submit(s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
+pub fn submit(cx: &mut Cx, st: &mut CodingState, kind: FormKind, f: Form) -> Option<Effect> {
     let w = match kind {
         FormKind::TagPassage {
             session,
@@ -48,23 +49,23 @@ pub fn submit(s: &mut State, kind: FormKind, f: Form) -> Option<Effect> {
         },
         FormKind::Rule => match rule_values(&f) {
             Ok((base, run, thr)) => {
-                let a = &mut s.coding.analysis;
+                let a = &mut st.analysis;
                 a.base = Some(base);
                 a.run = Some(run);
                 a.threshold = Some(thr);
-                s.info(format!(
+                cx.info(format!(
                     "stopping rule: base {base}, run {run}, threshold {}%",
                     thr * 100.0
                 ));
-                s.form = None;
-                s.mode = Mode::Normal;
+                *cx.form = None;
+                *cx.mode = Mode::Normal;
                 return Some(Effect::Load(Pane::Analysis));
             }
             Err((field, msg)) => {
-                if let Some((_, form)) = &mut s.form {
+                if let Some((_, form)) = cx.form.as_mut() {
                     form.set_error(field, &msg);
                 }
-                s.error(msg);
+                cx.error(msg);
                 return None;
             }
         },

@@ -8,16 +8,18 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
-use crate::tui::core::{page_top, State};
+use super::state::CodingState;
+use crate::tui::core::page_top;
+use crate::tui::core::Look;
 use crate::tui::panes::panel;
 use crate::tui::widgets::text::{esc, fit, pii};
 
 const CASE_W: usize = 20;
 const COL_W: usize = 9;
 
-pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
-    let st = &s.coding.matrix;
+pub fn render(v: &Look, st: &CodingState, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
+    let st = &st.matrix;
     let Some(m) = &st.matrix else {
         panel("Matrix", vec![Line::raw("Loading…")], area, buf, th);
         return;
@@ -34,7 +36,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         st.phase
             .map(|p| p.to_string())
             .unwrap_or_else(|| "all".into()),
-        crate::tui::panes::find_label(s)
+        v.find_label()
     );
     let block = Block::default()
         .borders(Borders::ALL)
@@ -126,7 +128,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         match cell.and_then(|c| c.summary.as_deref()) {
             Some(sm) => lines.push(Line::from(vec![
                 Span::styled("Summary: ", th.header()),
-                Span::raw(pii(s.privacy, sm)),
+                Span::raw(pii(v.privacy, sm)),
             ])),
             None => lines.push(Line::styled("No summary yet: e writes one.", th.dim())),
         }
@@ -139,7 +141,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                     let q = p.quote.split_whitespace().collect::<Vec<_>>().join(" ");
                     lines.push(Line::raw(format!(
                         "“{}”{}",
-                        if s.privacy {
+                        if v.privacy {
                             "•••".into()
                         } else {
                             esc(&q)

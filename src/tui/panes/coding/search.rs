@@ -7,15 +7,17 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use crate::tui::core::{page_top, Mode, State};
+use super::state::CodingState;
+use crate::tui::core::Look;
+use crate::tui::core::{page_top, Mode};
 use crate::tui::panes::{filters, panel};
 use crate::tui::widgets::text::{esc, fit, pii, typed};
 
-pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
-    let st = &s.coding.search;
+pub fn render(v: &Look, st: &CodingState, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
+    let st = &st.search;
     let [top, list] = Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(area);
-    let typing = s.mode == Mode::Search;
+    let typing = v.mode == Mode::Search;
     let f = &st.filter;
     let filt = filters(&[
         ("site", f.site.clone()),
@@ -27,7 +29,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     let query = Line::from(vec![
         Span::styled(" Query: ", th.header()),
         // The query can hold a name: masked in privacy mode.
-        Span::raw(typed(s.privacy, &st.query)),
+        Span::raw(typed(v.privacy, &st.query)),
         Span::styled(if typing { "▏" } else { "" }, th.key()),
         Span::styled(filt, th.warn()),
     ]);
@@ -102,7 +104,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                 if sp.eq_ignore_ascii_case("interviewer") {
                     esc(sp)
                 } else {
-                    pii(s.privacy, sp)
+                    pii(v.privacy, sp)
                 }
             })
             .unwrap_or_default();
@@ -119,7 +121,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             fit(&head, w),
             if selected { th.selected() } else { th.dim() },
         ));
-        let snip = if s.privacy {
+        let snip = if v.privacy {
             st.masked
                 .get(i)
                 .cloned()

@@ -2,12 +2,14 @@
 
 use super::state::*;
 use crate::domain::ThemeStatus;
-use crate::tui::core::{clamp_move, cycle, Effect, FormKind, Mode, Pane, State, Write};
+use crate::service::transcripts::TranscriptRow;
+use crate::tui::core::{clamp_move, cycle, Cx, Effect, FormKind, Mode, Pane, Write};
+use crate::tui::panes::themes::state::ThemesState;
 use crate::tui::widgets::form::{Field, Form};
 
 /// Theme choices for the tag form: the active themes, by path.
-fn theme_options(s: &State, none: Option<&str>) -> Vec<(String, String)> {
-    let mut v = s.active_theme_options();
+fn theme_options(themes: &ThemesState, none: Option<&str>) -> Vec<(String, String)> {
+    let mut v = themes.active_options();
     if let Some(label) = none {
         v.insert(0, (String::new(), label.to_string()));
     }
@@ -16,57 +18,58 @@ fn theme_options(s: &State, none: Option<&str>) -> Vec<(String, String)> {
 
 /// A typed query changed: the hits follow right after the frame (keys typed meanwhile
 /// fold into one search).
-pub fn search_typed(s: &mut State) -> Option<Effect> {
-    s.coding.search.sel = 0;
-    s.queue(crate::tui::core::Slow::Search, true);
+pub fn search_typed(cx: &mut Cx, st: &mut CodingState) -> Option<Effect> {
+    st.search.sel = 0;
+    cx.queue(crate::tui::core::Slow::Search, true);
     None
 }
 
-fn need_viewer(s: &mut State) -> Option<&mut Viewer> {
-    if s.coding.viewer.is_none() {
-        s.error("no transcript open: press Enter on a search hit, a passage, or i/I in Transcripts to import one");
+fn need_viewer<'a>(cx: &mut Cx, st: &'a mut CodingState) -> Option<&'a mut Viewer> {
+    if st.viewer.is_none() {
+        cx.error("no transcript open: press Enter on a search hit, a passage, or i/I in Transcripts to import one");
     }
-    s.coding.viewer.as_mut()
+    st.viewer.as_mut()
 }
 
 /// (tag id, theme) of the passages at the Viewer's cursor; an error line when none.
-fn tags_at_cursor(s: &mut State) -> Option<Vec<(String, String)>> {
-    let v = need_viewer(s)?;
+fn tags_at_cursor(cx: &mut Cx, st: &mut CodingState) -> Option<Vec<(String, String)>> {
+    let v = need_viewer(cx, st)?;
     let here: Vec<(String, String)> = v
         .passages_at(v.cursor)
         .iter()
         .map(|p| (p.id.clone(), p.theme.clone()))
         .collect();
     if here.is_empty() {
-        s.error("the cursor is not on a tagged passage (n/N go to one)");
+        cx.error("the cursor is not on a tagged passage (n/N go to one)");
         return None;
     }
     Some(here)
 }
 
 /// Vertical movement in the analysis panes (from the list keys).
-pub fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
-    match s.pane {
+/// `pane`: the analysis pane shown.
+pub fn move_sel(st: &mut CodingState, pane: Pane, d: isize, abs: Option<usize>) -> Option<Effect> {
+    match pane {
         Pane::Search => {
-            let n = s.coding.search.hits.len();
-            s.coding.search.sel = clamp_move(s.coding.search.sel, n, d, abs);
+            let n = st.search.hits.len();
+            st.search.sel = clamp_move(st.search.sel, n, d, abs);
         }
         Pane::Viewer => {
-            let v = s.coding.viewer.as_mut()?;
+            let v = st.viewer.as_mut()?;
             let n = v.view.turns.len();
             let t = clamp_move(v.turn_at(v.cursor), n, d, abs);
             v.cursor = v.turn_start(t);
         }
         Pane::Matrix => {
-            let n = s.coding.matrix.rows().len();
-            let before = s.coding.matrix.row;
-            s.coding.matrix.row = clamp_move(before, n, d, abs);
-            if before != s.coding.matrix.row {
-                s.coding.matrix.passages = None;
+            let n = st.matrix.rows().len();
+            let before = st.matrix.row;
+            st.matrix.row = clamp_move(before, n, d, abs);
+            if before != st.matrix.row {
+                st.matrix.passages = None;
             }
         }
         Pane::Analysis => {
-            let a = &mut s.coding.analysis;
+            let a = &mut st.analysis;
             let n = match a.view {
                 AnalysisView::Saturation => a.saturation.as_ref().map_or(0, |x| x.points.len()),
                 AnalysisView::Frequency => a.frequency.len(),
@@ -79,20 +82,30 @@ pub fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
     None
 }
 
-pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
+/// The analysis panes' commands, in `pane`: `themes` gives the tag form its choices (the
+/// marked themes first), `transcript` is the interview selected in Transcripts (its
+/// import and opening are bound there).
+pub fn command(
+    cx: &mut Cx,
+    st: &mut CodingState,
+    pane: Pane,
+    themes: &ThemesState,
+    transcript: Option<&TranscriptRow>,
+    cmd: CodingCmd,
+) -> Option<Effect> {
     use CodingCmd as C;
     match cmd {
         C::Query => {
             // `/` starts a new query (the last one is dropped, and its hits with it).
-            s.mode = Mode::Search;
-            if !s.coding.search.query.is_empty() {
-                s.coding.search.query.clear();
-                return search_typed(s);
+            *cx.mode = Mode::Search;
+            if !st.search.query.is_empty() {
+                st.search.query.clear();
+                return search_typed(cx, st);
             }
             None
         }
         C::OpenHit => {
-            let h = s.coding.search.hits.get(s.coding.search.sel)?.clone();
+            let h = st.search.hits.get(st.search.sel)?.clone();
             // Transcript turns, and memos on passages, open in the Viewer.
             if h.transcript_id.is_some() && h.char_start.is_some() {
                 // The first highlighted word of the snippet (a memo's words are not in
@@ -112,47 +125,45 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             }
         }
         C::SearchSite => {
-            let all = s.site_codes();
-            s.coding.search.filter.site = cycle(&s.coding.search.filter.site, &all);
-            search_typed(s)
+            let all = cx.site_codes();
+            st.search.filter.site = cycle(&st.search.filter.site, &all);
+            search_typed(cx, st)
         }
         C::SearchPhase => {
-            let all = s.phase_numbers();
-            s.coding.search.filter.phase = cycle(&s.coding.search.filter.phase, &all);
-            search_typed(s)
+            let all = cx.phase_numbers();
+            st.search.filter.phase = cycle(&st.search.filter.phase, &all);
+            search_typed(cx, st)
         }
         C::SearchCategory => {
-            let all = s.category_codes();
-            s.coding.search.filter.role_category =
-                cycle(&s.coding.search.filter.role_category, &all);
-            search_typed(s)
+            let all = cx.category_codes();
+            st.search.filter.role_category = cycle(&st.search.filter.role_category, &all);
+            search_typed(cx, st)
         }
         C::SearchTheme => {
-            let ids: Vec<String> = s
-                .themes
+            let ids: Vec<String> = themes
                 .list
                 .iter()
                 .filter(|t| t.status == ThemeStatus::Active)
                 .map(|t| t.id.clone())
                 .collect();
-            let next = cycle(&s.coding.search.filter.theme_id, &ids);
-            s.coding.search.theme_label = next
+            let next = cycle(&st.search.filter.theme_id, &ids);
+            st.search.theme_label = next
                 .as_ref()
-                .and_then(|id| s.themes.list.iter().find(|t| t.id == *id))
+                .and_then(|id| themes.list.iter().find(|t| t.id == *id))
                 .map(|t| t.path.clone());
-            s.coding.search.filter.theme_id = next;
-            search_typed(s)
+            st.search.filter.theme_id = next;
+            search_typed(cx, st)
         }
         C::SearchExact => {
-            s.coding.search.filter.exact = !s.coding.search.filter.exact;
-            search_typed(s)
+            st.search.filter.exact = !st.search.filter.exact;
+            search_typed(cx, st)
         }
         C::SearchClear => {
-            s.coding.search = SearchState::default();
+            st.search = SearchState::default();
             None
         }
         C::NextWord | C::PrevWord => {
-            let v = need_viewer(s)?;
+            let v = need_viewer(cx, st)?;
             v.cursor = if cmd == C::NextWord {
                 v.next_word(v.cursor)
             } else {
@@ -161,13 +172,13 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             None
         }
         C::Select => {
-            let v = need_viewer(s)?;
+            let v = need_viewer(cx, st)?;
             v.anchor = match v.anchor {
                 Some(_) => None,
                 None => Some(v.cursor),
             };
             let on = v.anchor.is_some();
-            s.info(if on {
+            cx.info(if on {
                 "selecting: move with w/b/→/← or j/k, Enter tags, Esc drops"
             } else {
                 "selection dropped"
@@ -175,7 +186,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             None
         }
         C::SelectTurn => {
-            let v = need_viewer(s)?;
+            let v = need_viewer(cx, st)?;
             let t = v.turn_at(v.cursor);
             let turn = v.view.turns.get(t)?;
             let (a, mut e) = (v.turn_start(t), turn.end_char as usize);
@@ -187,30 +198,29 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             None
         }
         C::Unselect => {
-            if let Some(v) = s.coding.viewer.as_mut() {
+            if let Some(v) = st.viewer.as_mut() {
                 v.anchor = None;
             }
             None
         }
         C::TagSelection => {
-            let v = need_viewer(s)?;
+            let v = need_viewer(cx, st)?;
             let Some((start, end)) = v.selection() else {
-                s.error(
+                cx.error(
                     "select a passage first: v starts a selection at the cursor, V takes the turn",
                 );
                 return None;
             };
             let session = v.session.id.clone();
             let quote = v.text_of(start, end);
-            let first = s
-                .themes
+            let first = themes
                 .marked
                 .first()
                 .cloned()
-                .or_else(|| s.current_theme().map(|t| t.id.clone()))
+                .or_else(|| themes.current().map(|t| t.id.clone()))
                 .unwrap_or_default();
-            let second = s.themes.marked.get(1).cloned().unwrap_or_default();
-            let third = s.themes.marked.get(2).cloned().unwrap_or_default();
+            let second = themes.marked.get(1).cloned().unwrap_or_default();
+            let third = themes.marked.get(2).cloned().unwrap_or_default();
             let words = quote.split_whitespace().count();
             let f = Form::new(
                 format!(
@@ -218,13 +228,15 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                     crate::tui::widgets::text::fit(&quote, 60)
                 ),
                 vec![
-                    Field::choice("theme", "Theme", theme_options(s, None)).with(first),
-                    Field::choice("theme2", "Also theme", theme_options(s, Some("—"))).with(second),
-                    Field::choice("theme3", "Also theme", theme_options(s, Some("—"))).with(third),
+                    Field::choice("theme", "Theme", theme_options(themes, None)).with(first),
+                    Field::choice("theme2", "Also theme", theme_options(themes, Some("—")))
+                        .with(second),
+                    Field::choice("theme3", "Also theme", theme_options(themes, Some("—")))
+                        .with(third),
                     Field::text("memo", "Memo").pii(),
                 ],
             );
-            s.open_form(
+            cx.open_form(
                 FormKind::TagPassage {
                     session,
                     start,
@@ -235,7 +247,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             None
         }
         C::NextPassage | C::PrevPassage => {
-            let v = need_viewer(s)?;
+            let v = need_viewer(cx, st)?;
             let starts = v.starts();
             let cur = v.cursor;
             let to = if cmd == C::NextPassage {
@@ -249,7 +261,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                     None
                 }
                 None => {
-                    s.info(if starts.is_empty() {
+                    cx.info(if starts.is_empty() {
                         "no tagged passages in this transcript"
                     } else if cmd == C::NextPassage {
                         "no tagged passage after the cursor"
@@ -261,10 +273,10 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             }
         }
         C::Memo => {
-            let v = need_viewer(s)?;
+            let v = need_viewer(cx, st)?;
             let here = v.passages_at(v.cursor);
             let Some(p) = here.first() else {
-                s.error("the cursor is not on a tagged passage (n/N go to one)");
+                cx.error("the cursor is not on a tagged passage (n/N go to one)");
                 return None;
             };
             let ids: Vec<String> = v
@@ -279,17 +291,17 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                 "Memo on the passage (empty clears it)",
                 vec![Field::text("memo", "Memo").pii().with(memo)],
             );
-            s.open_form(FormKind::PassageMemo { ids }, f);
+            cx.open_form(FormKind::PassageMemo { ids }, f);
             None
         }
         C::RemovePassage => {
-            let here = tags_at_cursor(s)?;
+            let here = tags_at_cursor(cx, st)?;
             let names: Vec<String> = here.iter().map(|x| x.1.clone()).collect();
             let q = format!(
                 "Remove the tag(s) {} from this passage? The text stays; the audit log keeps a record.",
                 names.join(", ")
             );
-            s.ask(
+            cx.ask(
                 q,
                 Write::Untag {
                     ids: here.into_iter().map(|x| x.0).collect(),
@@ -298,7 +310,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             None
         }
         C::AcceptPassage => {
-            let v = need_viewer(s)?;
+            let v = need_viewer(cx, st)?;
             let changed: Vec<String> = v
                 .passages_at(v.cursor)
                 .iter()
@@ -306,18 +318,18 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                 .map(|p| p.id.clone())
                 .collect();
             if changed.is_empty() {
-                s.error("no changed passage under the cursor (re-imports mark passages whose text was edited)");
+                cx.error("no changed passage under the cursor (re-imports mark passages whose text was edited)");
                 return None;
             }
             let q = format!(
                 "Accept {} changed passage(s) at their new text? Their quotes change to what the re-imported transcript says.",
                 changed.len()
             );
-            s.ask(q, Write::AcceptPassages { ids: changed });
+            cx.ask(q, Write::AcceptPassages { ids: changed });
             None
         }
         C::Split => {
-            let here = tags_at_cursor(s)?;
+            let here = tags_at_cursor(cx, st)?;
             let f = Form::new(
                 "Split: move this passage's tag onto a new theme beside its theme",
                 vec![
@@ -325,17 +337,12 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                     Field::text("name", "New theme").required(),
                 ],
             );
-            s.open_form(FormKind::Split, f);
+            cx.open_form(FormKind::Split, f);
             None
         }
         C::Left | C::Right => {
-            let n = s
-                .coding
-                .matrix
-                .matrix
-                .as_ref()
-                .map_or(0, |m| m.themes.len());
-            let m = &mut s.coding.matrix;
+            let n = st.matrix.matrix.as_ref().map_or(0, |m| m.themes.len());
+            let m = &mut st.matrix;
             let before = m.col;
             m.col = if cmd == C::Left {
                 m.col.saturating_sub(1)
@@ -348,28 +355,28 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             None
         }
         C::Phase => {
-            let all = s.phase_numbers();
-            if s.pane == Pane::Analysis {
-                s.coding.analysis.phase = cycle(&s.coding.analysis.phase, &all);
+            let all = cx.phase_numbers();
+            if pane == Pane::Analysis {
+                st.analysis.phase = cycle(&st.analysis.phase, &all);
                 return Some(Effect::Load(Pane::Analysis));
             }
-            let m = &mut s.coding.matrix;
+            let m = &mut st.matrix;
             m.set_phase(cycle(&m.phase, &all));
             m.row = 0;
             m.passages = None;
             None
         }
         C::CellPassages => {
-            if s.coding.matrix.passages.is_some() {
-                s.coding.matrix.passages = None;
+            if st.matrix.passages.is_some() {
+                st.matrix.passages = None;
                 return None;
             }
-            s.coding.matrix.cell_key()?;
+            st.matrix.cell_key()?;
             Some(Effect::Coding(CodingEffect::CellPassages))
         }
         C::EditSummary => {
-            let (pid, tid, phase) = s.coding.matrix.cell_key()?;
-            let m = s.coding.matrix.matrix.as_ref()?;
+            let (pid, tid, phase) = st.matrix.cell_key()?;
+            let m = st.matrix.matrix.as_ref()?;
             let code = m
                 .cases
                 .iter()
@@ -382,8 +389,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                 .find(|t| t.id == tid)
                 .map(|t| t.path.clone())
                 .unwrap_or_default();
-            let cur = s
-                .coding
+            let cur = st
                 .matrix
                 .cell(&pid, &tid, phase)
                 .and_then(|c| c.summary.clone())
@@ -392,7 +398,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                 format!("Summary: {code} × {theme}, phase {phase} (empty clears it)"),
                 vec![Field::text("summary", "Summary").with(cur)],
             );
-            s.open_form(
+            cx.open_form(
                 FormKind::Summary {
                     participant: pid,
                     theme: tid,
@@ -403,7 +409,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             None
         }
         C::OpenPassage => {
-            let p = s.coding.matrix.passages.as_ref().and_then(|v| v.first());
+            let p = st.matrix.passages.as_ref().and_then(|v| v.first());
             match p {
                 Some(p) => Some(Effect::Coding(CodingEffect::Open {
                     session: p.session_id.clone(),
@@ -411,14 +417,14 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                     word: None,
                 })),
                 None => {
-                    s.coding.matrix.cell_key()?;
-                    s.info("no passages in this cell");
+                    st.matrix.cell_key()?;
+                    cx.info("no passages in this cell");
                     None
                 }
             }
         }
         C::NextView => {
-            let a = &mut s.coding.analysis;
+            let a = &mut st.analysis;
             a.view = match a.view {
                 AnalysisView::Saturation => AnalysisView::Frequency,
                 AnalysisView::Frequency => AnalysisView::Cooccurrence,
@@ -428,7 +434,7 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
             None
         }
         C::Rule => {
-            let a = &s.coding.analysis;
+            let a = &st.analysis;
             let (base, run, thr) = match &a.saturation {
                 Some(x) => (x.base, x.run, x.threshold),
                 None => (
@@ -451,16 +457,16 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                         .with(format!("{}", thr * 100.0)),
                 ],
             );
-            s.open_form(FormKind::Rule, f);
+            cx.open_form(FormKind::Rule, f);
             None
         }
         C::Import => {
-            let Some(t) = s.transcripts.current() else {
-                s.error("no interview selected");
+            let Some(t) = transcript else {
+                cx.error("no interview selected");
                 return None;
             };
             if t.transcript.is_none() {
-                s.error("no file is linked to this interview: l links one");
+                cx.error("no file is linked to this interview: l links one");
                 return None;
             }
             let w = Write::ImportTranscript {
@@ -475,27 +481,27 @@ pub fn command(s: &mut State, cmd: CodingCmd) -> Option<Effect> {
                     t.participants.join(", "),
                     t.passages
                 );
-                s.ask(q, w);
+                cx.ask(q, w);
                 return None;
             }
             Some(Effect::Write(w))
         }
         C::ImportAll => {
-            s.ask(
+            cx.ask(
                 "Import every transcript file under the transcripts root that the naming pattern matches (all in one transaction)?".into(),
                 Write::ImportAll,
             );
             None
         }
         C::OpenTranscript => {
-            let t = s.transcripts.current()?;
+            let t = transcript?;
             if t.words.is_none() {
                 let m = if t.transcript.is_some() {
                     "its text is not imported yet: i imports it (I imports every file)"
                 } else {
                     "no transcript is linked to this interview: l links one"
                 };
-                s.error(m);
+                cx.error(m);
                 return None;
             }
             Some(Effect::Coding(CodingEffect::Open {

@@ -9,16 +9,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use unicode_width::UnicodeWidthChar;
 
+use super::state::CodingState;
 use crate::domain::format_date;
-use crate::tui::core::State;
+use crate::tui::core::Look;
 use crate::tui::panes::coding::Viewer;
 use crate::tui::panes::panel;
 use crate::tui::widgets::text::{esc, fit, pii};
 
-pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
-    let Some(v) = &s.coding.viewer else {
-        if s.coding.opening.is_some() {
+pub fn render(lk: &Look, st: &CodingState, area: Rect, buf: &mut Buffer) {
+    let th = lk.theme;
+    let Some(v) = &st.viewer else {
+        if st.opening.is_some() {
             panel(
                 "Viewer",
                 vec![Line::raw("Opening the transcript…")],
@@ -77,9 +78,9 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         ));
     let inner = block.inner(text_area);
     block.render(text_area, buf);
-    let lines = text_lines(s, v, inner.width as usize, inner.height as usize);
+    let lines = text_lines(lk, v, inner.width as usize, inner.height as usize);
     Paragraph::new(lines).render(inner, buf);
-    side_panels(s, v, side, buf);
+    side_panels(lk, v, side, buf);
 }
 
 /// One wrapped line: absolute character range, or a turn header.
@@ -152,7 +153,7 @@ fn turn_rows(v: &Viewer, t: usize, width: usize) -> Vec<Row> {
     rows
 }
 
-fn text_lines(s: &State, v: &Viewer, width: usize, height: usize) -> Vec<Line<'static>> {
+fn text_lines(lk: &Look, v: &Viewer, width: usize, height: usize) -> Vec<Line<'static>> {
     if v.view.turns.is_empty() || height == 0 {
         return vec![Line::raw("This transcript has no text.")];
     }
@@ -206,7 +207,7 @@ fn text_lines(s: &State, v: &Viewer, width: usize, height: usize) -> Vec<Line<'s
                 let turn = &v.view.turns[*t];
                 let who = turn.speaker.clone().unwrap_or_else(|| "—".into());
                 // Speakers are named as in the file: a name is a direct identifier.
-                let who = if s.privacy && !who.eq_ignore_ascii_case("interviewer") {
+                let who = if lk.privacy && !who.eq_ignore_ascii_case("interviewer") {
                     pii(true, &who)
                 } else {
                     esc(&who)
@@ -219,20 +220,20 @@ fn text_lines(s: &State, v: &Viewer, width: usize, height: usize) -> Vec<Line<'s
                     })
                     .unwrap_or_default();
                 Line::from(vec![
-                    Span::styled(who, s.theme.header()),
-                    Span::styled(time, s.theme.dim()),
+                    Span::styled(who, lk.theme.header()),
+                    Span::styled(time, lk.theme.dim()),
                 ])
             }
             Row::Text(t, a, b) => {
                 let ls = v.view.turns[*t].start_char as usize;
-                styled(s, v, *a, *b, sel, (cw_a, cw_b), (ls, ls + v.label_len(*t)))
+                styled(lk, v, *a, *b, sel, (cw_a, cw_b), (ls, ls + v.label_len(*t)))
             }
         })
         .collect()
 }
 
 fn styled(
-    s: &State,
+    lk: &Look,
     v: &Viewer,
     a: usize,
     b: usize,
@@ -252,13 +253,13 @@ fn styled(
     for i in a..b {
         let in_label = i >= label.0 && i < label.1;
         let st = if in_label {
-            s.theme.header()
+            lk.theme.header()
         } else if i >= cursor.0 && i < cursor.1 {
-            s.theme.cursor()
+            lk.theme.cursor()
         } else if sel.is_some_and(|(x, y)| i >= x && i < y) {
-            s.theme.selection()
+            lk.theme.selection()
         } else if let Some(p) = v.view.passages.get(v.passage_of[i] as usize) {
-            let st = s.theme.passage(p.colour.as_deref(), &p.theme_id);
+            let st = lk.theme.passage(p.colour.as_deref(), &p.theme_id);
             if p.anchor == "changed" {
                 st.add_modifier(Modifier::ITALIC)
             } else {
@@ -271,7 +272,7 @@ fn styled(
         if c.is_control() {
             c = ' ';
         }
-        if s.privacy && !c.is_whitespace() && ((in_label && named && c != ':') || v.masked[i]) {
+        if lk.privacy && !c.is_whitespace() && ((in_label && named && c != ':') || v.masked[i]) {
             c = '•';
         }
         if st != cur_style && !cur.is_empty() {
@@ -286,8 +287,8 @@ fn styled(
     Line::from(spans)
 }
 
-fn side_panels(s: &State, v: &Viewer, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
+fn side_panels(lk: &Look, v: &Viewer, area: Rect, buf: &mut Buffer) {
+    let th = lk.theme;
     let [here, all] = Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(area);
     let w = area.width.saturating_sub(4) as usize;
     let mut lines: Vec<Line<'static>> = Vec::new();
@@ -313,7 +314,7 @@ fn side_panels(s: &State, v: &Viewer, area: Rect, buf: &mut Buffer) {
         }
         if let Some(m) = &p.memo {
             lines.push(Line::styled(
-                fit(&format!("  memo: {}", pii(s.privacy, m)), w),
+                fit(&format!("  memo: {}", pii(lk.privacy, m)), w),
                 th.dim(),
             ));
         }
@@ -331,7 +332,7 @@ fn side_panels(s: &State, v: &Viewer, area: Rect, buf: &mut Buffer) {
     let mut lines: Vec<Line<'static>> = Vec::new();
     for p in ps.iter().skip(top).take(h) {
         let here = (p.span_start as usize) <= v.cursor && v.cursor < p.span_end as usize;
-        let quote = if s.privacy {
+        let quote = if lk.privacy {
             String::new()
         } else {
             esc(&p.quote.split_whitespace().collect::<Vec<_>>().join(" "))

@@ -15,21 +15,21 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 use crate::service::sync::{short, Keep};
 use crate::service::Fieldwork;
 use crate::store::sync::ConflictRow;
-use crate::tui::core::{Effect, State};
+use crate::tui::core::{Effect, Look, State};
 use crate::tui::widgets::popup;
 use crate::tui::widgets::text::{esc, fit};
 pub use state::*;
 
 /// Open the view (the key map's `Y`, `Cmd::OpenConflicts`) and ask for its rows.
-pub fn open(s: &mut State) -> Option<Effect> {
-    s.sync_conflicts = Some(ConflictsView::default());
+pub fn open(view: &mut Option<ConflictsView>) -> Option<Effect> {
+    *view = Some(ConflictsView::default());
     Some(Effect::Sync(SyncEffect::Load))
 }
 
 /// Handle a key while the view is open; `None` when it is closed (the usual keymap
 /// handles the key, `Y` included).
-pub fn key(s: &mut State, ev: &KeyEvent) -> Option<Option<Effect>> {
-    let v = s.sync_conflicts.as_mut()?;
+pub fn key(view: &mut Option<ConflictsView>, ev: &KeyEvent) -> Option<Option<Effect>> {
+    let v = view.as_mut()?;
     if let Some(keep) = v.confirm {
         return Some(match ev.code {
             KeyCode::Char('y') => {
@@ -53,7 +53,7 @@ pub fn key(s: &mut State, ev: &KeyEvent) -> Option<Option<Effect>> {
             if v.detail && ev.code == KeyCode::Esc {
                 v.detail = false;
             } else {
-                s.sync_conflicts = None;
+                *view = None;
             }
         }
         KeyCode::Down | KeyCode::Char('j') if n > 0 => v.selected = (v.selected + 1).min(n - 1),
@@ -120,15 +120,16 @@ fn fields(x: &ConflictRow) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
-    let Some(v) = &s.sync_conflicts else { return };
+/// The view over the pane (nothing when it is closed).
+pub fn render(lk: &Look, view: Option<&ConflictsView>, area: Rect, buf: &mut Buffer) {
+    let Some(v) = view else { return };
     let r = popup::centred(
         area,
         area.width.saturating_sub(4).min(120),
         area.height.saturating_sub(2),
     );
     let title = format!("Sync conflicts ({} open)", v.rows.len());
-    let inner = popup::frame(r, buf, &title, &s.theme);
+    let inner = popup::frame(r, buf, &title, lk.theme);
     let w = inner.width as usize;
     let mut lines: Vec<Line> = Vec::new();
     if v.rows.is_empty() {
@@ -149,7 +150,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                 ),
                 w,
             ),
-            s.theme.title(),
+            lk.theme.title(),
         ));
         lines.push(Line::raw(""));
         let col = (w.saturating_sub(20) / 2).max(8);
@@ -158,7 +159,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                 "{:<18}  {:<col$}  {}",
                 "field", "mine (this laptop)", "theirs"
             ),
-            s.theme.header(),
+            lk.theme.header(),
         ));
         for f in fields(x) {
             let mine = x
@@ -167,7 +168,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                 .map_or_else(|| "(no record here)".into(), |l| value(l.get(&f)));
             let theirs = value(x.incoming.get("new").and_then(|n| n.get(&f)));
             let pii = matches!(f.as_str(), "name" | "email" | "phone");
-            let (mine, theirs) = if s.privacy && pii {
+            let (mine, theirs) = if lk.privacy && pii {
                 ("•••".to_string(), "•••".to_string())
             } else {
                 (mine, theirs)
@@ -185,7 +186,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                 "{:<10}{:<12}{:<8}{:<22}{}",
                 "id", "kind", "op", "record", "fields"
             ),
-            s.theme.header(),
+            lk.theme.header(),
         ));
         for (i, x) in v.rows.iter().enumerate() {
             let text = fit(
@@ -200,7 +201,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
                 w,
             );
             lines.push(if i == v.selected {
-                Line::styled(text, s.theme.selected())
+                Line::styled(text, lk.theme.selected())
             } else {
                 Line::raw(text)
             });
@@ -215,7 +216,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
         ),
         None => "↑↓ select  Enter both versions  m keep mine  t keep theirs  b keep both  g reload  Esc close".into(),
     };
-    lines.push(Line::from(Span::styled(hint, s.theme.key())));
+    lines.push(Line::from(Span::styled(hint, lk.theme.key())));
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .render(inner, buf);

@@ -9,14 +9,15 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::redaction::{columns, list};
+use super::state::DataState;
 use crate::export::registry::EXPORTS;
-use crate::tui::core::State;
+use crate::tui::core::Look;
 use crate::tui::panes::data::Preview;
 use crate::tui::widgets::text::{esc, fit, width, MASK};
 
-pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
-    let e = &s.data.export;
+pub fn render(v: &Look, st: &DataState, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
+    let e = &st.export;
     let lw = if area.width >= 100 { 36 } else { 22 };
     let [left, right] =
         Layout::horizontal([Constraint::Length(lw), Constraint::Min(10)]).areas(area);
@@ -40,13 +41,13 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     if let Some(w) = e.written.as_ref().filter(|w| w.kind == Some(kind.name)) {
         let mut lines: Vec<Line<'static>> = vec![Line::styled("Written:", th.ok())];
         for f in &w.files {
-            lines.push(Line::raw(format!("  {}", path(s.privacy, f))));
+            lines.push(Line::raw(format!("  {}", path(v.privacy, f))));
         }
         lines.push(Line::raw(""));
         match &w.manifest_file {
             Some(m) => {
                 lines.push(Line::styled(
-                    format!("Manifest {}:", path(s.privacy, m)),
+                    format!("Manifest {}:", path(v.privacy, m)),
                     th.header(),
                 ));
                 for l in &w.manifest {
@@ -65,7 +66,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             true,
             right,
             buf,
-            s,
+            v,
         );
         return;
     }
@@ -77,7 +78,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
     // While it is recomputed (after a change elsewhere) the last preview of this export and
     // parameter stays on screen; the pane's top line says it is loading.
     match e.current_preview() {
-        Some(p) => preview(s, title, p, right, buf),
+        Some(p) => preview(v, st, title, p, right, buf),
         _ => boxed(
             title,
             vec![Line::styled(
@@ -87,7 +88,7 @@ pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
             true,
             right,
             buf,
-            s,
+            v,
         ),
     }
 }
@@ -111,9 +112,9 @@ fn boxed(
     wrap: bool,
     area: Rect,
     buf: &mut Buffer,
-    s: &State,
+    v: &Look,
 ) {
-    let th = &s.theme;
+    let th = v.theme;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(th.border())
@@ -125,8 +126,8 @@ fn boxed(
     p.render(area, buf);
 }
 
-fn preview(s: &State, title: String, p: &Preview, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
+fn preview(v: &Look, _st: &DataState, title: String, p: &Preview, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(th.border())
@@ -171,7 +172,7 @@ fn preview(s: &State, title: String, p: &Preview, area: Rect, buf: &mut Buffer) 
     // Column widths from the content, the last column takes what is left.
     let n = p.header.len();
     let shown = |i: usize, c: &str| -> String {
-        if s.privacy && p.text_cols.contains(&i) && !c.is_empty() {
+        if v.privacy && p.text_cols.contains(&i) && !c.is_empty() {
             MASK.to_string()
         } else {
             esc(c)

@@ -20,7 +20,7 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
             // The register (every identifier with its variants) and the log, then the
             // suspects: both computed by the load worker.
             s.request(Slow::Register);
-            data::recompute_suspects(s);
+            crate::in_pane!(s, data, data::recompute_suspects);
             let keep = s
                 .message
                 .as_ref()
@@ -51,7 +51,7 @@ pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
                 }
             }
             // Loaded when shown after a change anywhere: the preview may have changed too.
-            data::recompute_preview(s);
+            crate::in_pane!(s, data, data::recompute_preview);
         }
         _ => {}
     }

@@ -9,7 +9,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use crate::tui::core::{page_top, Mode, State};
+use super::state::DataState;
+use crate::tui::core::Look;
+use crate::tui::core::{page_top, Mode};
 use crate::tui::panes::data::{Focus, RedactionState};
 use crate::tui::panes::panel;
 use crate::tui::theme::Theme;
@@ -113,11 +115,11 @@ pub fn list_with(
     Paragraph::new(lines).render(inner, buf);
 }
 
-fn filter_note(s: &State) -> String {
-    let r = &s.data.red;
+fn filter_note(v: &Look, st: &DataState) -> String {
+    let r = &st.red;
     // The filter can hold a name: masked in privacy mode.
-    let f = crate::tui::widgets::text::typed(s.privacy, &r.filter);
-    if s.mode == Mode::Search {
+    let f = crate::tui::widgets::text::typed(v.privacy, &r.filter);
+    if v.mode == Mode::Search {
         format!(" filter: {f}▏")
     } else if !r.filter.is_empty() {
         format!(" filter: {f}")
@@ -126,27 +128,27 @@ fn filter_note(s: &State) -> String {
     }
 }
 
-pub fn render(s: &State, area: Rect, buf: &mut Buffer) {
+pub fn render(v: &Look, st: &DataState, area: Rect, buf: &mut Buffer) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
     let detail_h = if area.height >= 20 { 8 } else { 4 };
     let [reg, variants] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(detail_h)]).areas(left);
-    register(s, reg, buf);
-    variants_box(s, variants, buf);
-    if s.data.red.show_log {
-        log(s, right, buf);
+    register(v, st, reg, buf);
+    variants_box(v, st, variants, buf);
+    if st.red.show_log {
+        log(v, st, right, buf);
     } else {
         let [sus, ctx] =
             Layout::vertical([Constraint::Min(3), Constraint::Length(detail_h)]).areas(right);
-        suspects(s, sus, buf);
-        contexts(s, ctx, buf);
+        suspects(v, st, sus, buf);
+        contexts(v, st, ctx, buf);
     }
 }
 
-fn register(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
-    let r: &RedactionState = &s.data.red;
+fn register(v: &Look, st: &DataState, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
+    let r: &RedactionState = &st.red;
     let shown = r.register_shown();
     let w = area.width.saturating_sub(2) as usize;
     // Narrow: the label and the variant count only.
@@ -179,7 +181,7 @@ fn register(s: &State, area: Rect, buf: &mut Buffer) {
         Line::styled("Nothing matches the filter.", th.dim())
     };
     list_with(
-        format!(" Register ({}){} ", r.register.len(), filter_note(s)),
+        format!(" Register ({}){} ", r.register.len(), filter_note(v, st)),
         header,
         shown.len(),
         &row,
@@ -192,13 +194,14 @@ fn register(s: &State, area: Rect, buf: &mut Buffer) {
     );
 }
 
-fn variants_box(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
-    let Some(i) = s.data.red.current_identifier() else {
+fn variants_box(v: &Look, st: &DataState, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
+    let Some(i) = st.red.current_identifier() else {
         panel("Variants", vec![], area, buf, th);
         return;
     };
-    let v: Vec<String> = i.variants.iter().map(|v| pii(s.privacy, v)).collect();
+    let privacy = v.privacy;
+    let vs: Vec<String> = i.variants.iter().map(|x| pii(privacy, x)).collect();
     let lines = vec![
         Line::from(vec![
             Span::styled(esc(&i.label), th.header()),
@@ -212,10 +215,10 @@ fn variants_box(s: &State, area: Rect, buf: &mut Buffer) {
                 th.dim(),
             ),
         ]),
-        Line::raw(if v.is_empty() {
+        Line::raw(if vs.is_empty() {
             "(no variants)".to_string()
         } else {
-            v.join(" · ")
+            vs.join(" · ")
         }),
     ];
     panel(
@@ -227,9 +230,9 @@ fn variants_box(s: &State, area: Rect, buf: &mut Buffer) {
     );
 }
 
-fn suspects(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
-    let r = &s.data.red;
+fn suspects(v: &Look, st: &DataState, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
+    let r = &st.red;
     let w = area.width.saturating_sub(2) as usize;
     let tw = 18.min(w / 3);
     let nw = tw.min(14);
@@ -252,16 +255,16 @@ fn suspects(s: &State, area: Rect, buf: &mut Buffer) {
         let ctx = g
             .occurrences
             .first()
-            .map(|o| pii(s.privacy, &o.context))
+            .map(|o| pii(v.privacy, &o.context))
             .unwrap_or_default();
         (
             columns(&[
-                (pii(s.privacy, &g.text), widths[0]),
+                (pii(v.privacy, &g.text), widths[0]),
                 (esc(&g.reason), widths[1]),
                 (
                     g.near
                         .as_deref()
-                        .map(|n| pii(s.privacy, n))
+                        .map(|n| pii(v.privacy, n))
                         .unwrap_or_default(),
                     widths[2],
                 ),
@@ -309,9 +312,9 @@ fn suspects(s: &State, area: Rect, buf: &mut Buffer) {
     );
 }
 
-fn contexts(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
-    let Some(g) = s.data.red.current_suspect() else {
+fn contexts(v: &Look, st: &DataState, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
+    let Some(g) = st.red.current_suspect() else {
         panel(
             "Where",
             vec![Line::styled(
@@ -325,7 +328,7 @@ fn contexts(s: &State, area: Rect, buf: &mut Buffer) {
         return;
     };
     let mut lines = vec![Line::from(vec![
-        Span::styled(pii(s.privacy, &g.text), th.header()),
+        Span::styled(pii(v.privacy, &g.text), th.header()),
         Span::styled(
             format!(
                 " · {} · {} place(s){}",
@@ -333,7 +336,7 @@ fn contexts(s: &State, area: Rect, buf: &mut Buffer) {
                 g.occurrences.len(),
                 g.near
                     .as_deref()
-                    .map(|n| format!(" · near {}", pii(s.privacy, n)))
+                    .map(|n| format!(" · near {}", pii(v.privacy, n)))
                     .unwrap_or_default()
             ),
             th.dim(),
@@ -349,7 +352,7 @@ fn contexts(s: &State, area: Rect, buf: &mut Buffer) {
             .unwrap_or_default();
         lines.push(Line::raw(format!(
             "{place}… {} …",
-            pii(s.privacy, &o.context)
+            pii(v.privacy, &o.context)
         )));
     }
     panel(
@@ -361,9 +364,9 @@ fn contexts(s: &State, area: Rect, buf: &mut Buffer) {
     );
 }
 
-fn log(s: &State, area: Rect, buf: &mut Buffer) {
-    let th = &s.theme;
-    let r = &s.data.red;
+fn log(v: &Look, st: &DataState, area: Rect, buf: &mut Buffer) {
+    let th = v.theme;
+    let r = &st.red;
     let w = area.width.saturating_sub(2) as usize;
     let widths = [19, 16, 14, 9, w.saturating_sub(62).max(6)];
     let header = columns(&[
@@ -381,7 +384,7 @@ fn log(s: &State, area: Rect, buf: &mut Buffer) {
                 columns(&[
                     (esc(&l.at), widths[0]),
                     (esc(&l.replacement), widths[1]),
-                    (pii(s.privacy, &l.original), widths[2]),
+                    (pii(v.privacy, &l.original), widths[2]),
                     (esc(&l.method), widths[3]),
                     (
                         l.reviewer.as_deref().map(esc).unwrap_or_default(),

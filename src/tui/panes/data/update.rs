@@ -3,51 +3,59 @@
 use crate::export::registry::{Export, PaneUse, EXPORTS};
 use crate::service::redaction::IdentifierRow;
 use crate::service::redaction::{Decision, SuspectGroup, KINDS};
-use crate::tui::core::{clamp_move, Effect, FormKind, Mode, Pane, Slow, State};
+use crate::tui::core::{clamp_move, Cx, Effect, FormKind, Mode, Pane, Slow};
+use crate::tui::panes::themes::state::ThemesState;
 use crate::tui::widgets::form::{Field, Form};
 
 use super::state::*;
 
 /// Ask for a slow job after the next frame (once).
-pub fn later(s: &mut State, p: Pane) {
-    s.queue(Slow::Data(p), false);
+pub fn later(cx: &mut Cx, p: Pane) {
+    cx.queue(Slow::Data(p), false);
 }
 
 /// Recompute the suspects after the frame, and say so.
-pub fn recompute_suspects(s: &mut State) {
-    s.data.red.computing = true;
-    later(s, Pane::Redaction);
+pub fn recompute_suspects(cx: &mut Cx, st: &mut DataState) {
+    st.red.computing = true;
+    later(cx, Pane::Redaction);
 }
 
 /// Recompute the preview of the selected export after the frame.
-pub fn recompute_preview(s: &mut State) {
-    s.data.export.computing = true;
-    s.data.export.written = None;
-    later(s, Pane::Export);
+pub fn recompute_preview(cx: &mut Cx, st: &mut DataState) {
+    st.export.computing = true;
+    st.export.written = None;
+    later(cx, Pane::Export);
 }
 
 /// A character typed while the pane takes text (`Mode::Search` in Redaction).
-pub fn text(s: &mut State, c: char) -> Option<Effect> {
-    s.data.red.filter.push(c);
-    s.data.red.reg_sel = 0;
-    s.data.red.sus_sel = 0;
+pub fn text(st: &mut DataState, c: char) -> Option<Effect> {
+    st.red.filter.push(c);
+    st.red.reg_sel = 0;
+    st.red.sus_sel = 0;
     None
 }
 
-pub fn backspace(s: &mut State) -> Option<Effect> {
-    s.data.red.filter.pop();
+pub fn backspace(st: &mut DataState) -> Option<Effect> {
+    st.red.filter.pop();
     None
 }
 
-pub fn cancel_text(s: &mut State) -> Option<Effect> {
-    s.data.red.filter.clear();
+pub fn cancel_text(st: &mut DataState) -> Option<Effect> {
+    st.red.filter.clear();
     None
 }
 
-pub fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
-    match s.pane {
+/// `pane`: Redaction or Export.
+pub fn move_sel(
+    cx: &mut Cx,
+    st: &mut DataState,
+    pane: Pane,
+    d: isize,
+    abs: Option<usize>,
+) -> Option<Effect> {
+    match pane {
         Pane::Redaction => {
-            let r = &mut s.data.red;
+            let r = &mut st.red;
             if r.show_log {
                 return None;
             }
@@ -64,18 +72,18 @@ pub fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
         }
         Pane::Export => {
             // PgUp/PgDn scroll the manifest of the export just written.
-            if let Some(w) = s.data.export.written.as_mut() {
+            if let Some(w) = st.export.written.as_mut() {
                 if abs.is_none() && d.unsigned_abs() > 1 {
                     w.scroll = clamp_move(w.scroll, w.manifest.len() + w.files.len() + 3, d, None);
                     return None;
                 }
             }
-            let before = s.data.export.sel;
-            s.data.export.sel = clamp_move(before, EXPORTS.len(), d, abs);
-            if before != s.data.export.sel {
-                s.data.export.written = None;
-                if s.data.export.current_preview().is_none() {
-                    recompute_preview(s);
+            let before = st.export.sel;
+            st.export.sel = clamp_move(before, EXPORTS.len(), d, abs);
+            if before != st.export.sel {
+                st.export.written = None;
+                if st.export.current_preview().is_none() {
+                    recompute_preview(cx, st);
                 }
             }
         }
@@ -84,8 +92,8 @@ pub fn move_sel(s: &mut State, d: isize, abs: Option<usize>) -> Option<Effect> {
     None
 }
 
-fn open(s: &mut State, kind: DataForm, form: Form) {
-    s.open_form(FormKind::Data(kind), form);
+fn open(cx: &mut Cx, kind: DataForm, form: Form) {
+    cx.open_form(FormKind::Data(kind), form);
 }
 
 fn kind_options() -> Vec<(String, String)> {
@@ -95,9 +103,8 @@ fn kind_options() -> Vec<(String, String)> {
         .collect()
 }
 
-fn identifier_options(s: &State) -> Vec<(String, String)> {
-    s.data
-        .red
+fn identifier_options(st: &DataState) -> Vec<(String, String)> {
+    st.red
         .register
         .iter()
         .map(|r| (r.id.clone(), format!("{} ({})", r.label, r.kind)))
@@ -132,18 +139,18 @@ fn guess_kind(g: &SuspectGroup) -> &'static str {
     }
 }
 
-fn need_suspect(s: &mut State) -> Option<SuspectGroup> {
-    if s.data.red.show_log {
-        s.error("the log is shown: l shows the suspects again");
+fn need_suspect(cx: &mut Cx, st: &mut DataState) -> Option<SuspectGroup> {
+    if st.red.show_log {
+        cx.error("the log is shown: l shows the suspects again");
         return None;
     }
-    if s.data.red.focus != Focus::Suspects {
-        s.data.red.focus = Focus::Suspects;
+    if st.red.focus != Focus::Suspects {
+        st.red.focus = Focus::Suspects;
     }
-    match s.data.red.current_suspect() {
+    match st.red.current_suspect() {
         Some(g) => Some(g.clone()),
         None => {
-            s.error(if s.data.red.suspects.is_none() {
+            cx.error(if st.red.suspects.is_none() {
                 "the suspects are not computed yet"
             } else {
                 "no suspect selected"
@@ -153,11 +160,19 @@ fn need_suspect(s: &mut State) -> Option<SuspectGroup> {
     }
 }
 
-pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
+/// The Redaction and Export panes' commands, in `pane`; `themes` gives the quotes export
+/// its theme choices.
+pub fn command(
+    cx: &mut Cx,
+    st: &mut DataState,
+    pane: Pane,
+    themes: &ThemesState,
+    c: DataCmd,
+) -> Option<Effect> {
     use DataCmd as C;
     match c {
         C::Focus => {
-            let r = &mut s.data.red;
+            let r = &mut st.red;
             r.focus = match r.focus {
                 Focus::Register => Focus::Suspects,
                 Focus::Suspects => Focus::Register,
@@ -166,7 +181,7 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
         }
         C::Seed => Some(Effect::Data(DataEffect::Seed)),
         C::AddIdentifier => {
-            let label = next_label(&s.data.red.register, "person");
+            let label = next_label(&st.red.register, "person");
             let f = Form::new(
                 "Add an identifier to the register",
                 vec![
@@ -177,12 +192,12 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
                     Field::text("variant", "Original text").required().pii(),
                 ],
             );
-            open(s, DataForm::AddIdentifier, f);
+            open(cx, DataForm::AddIdentifier, f);
             None
         }
         C::AddVariant => {
-            let Some(i) = s.data.red.current_identifier() else {
-                s.error("no identifier selected: S seeds the register, a adds one");
+            let Some(i) = st.red.current_identifier() else {
+                cx.error("no identifier selected: S seeds the register, a adds one");
                 return None;
             };
             let (id, label) = (i.id.clone(), i.label.clone());
@@ -194,14 +209,14 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
                         .pii(),
                 ],
             );
-            open(s, DataForm::AddVariant { identifier: id }, f);
+            open(cx, DataForm::AddVariant { identifier: id }, f);
             None
         }
         C::AcceptVariant => {
-            let g = need_suspect(s)?;
-            let r = &s.data.red;
+            let g = need_suspect(cx, st)?;
+            let r = &st.red;
             if r.register.is_empty() {
-                s.error("the register is empty: S seeds it, n makes a new identifier");
+                cx.error("the register is empty: S seeds it, n makes a new identifier");
                 return None;
             }
             let pick = g
@@ -215,16 +230,16 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
                 "Accept the suspect as a variant of an identifier",
                 vec![
                     Field::text("text", "Suspect").pii().with(g.text.clone()),
-                    Field::choice("identifier", "Identifier", identifier_options(s)).with(pick),
+                    Field::choice("identifier", "Identifier", identifier_options(st)).with(pick),
                 ],
             );
-            open(s, DataForm::AcceptVariant { text: g.text }, f);
+            open(cx, DataForm::AcceptVariant { text: g.text }, f);
             None
         }
         C::AcceptNew => {
-            let g = need_suspect(s)?;
+            let g = need_suspect(cx, st)?;
             let kind = guess_kind(&g);
-            let label = next_label(&s.data.red.register, kind);
+            let label = next_label(&st.red.register, kind);
             let f = Form::new(
                 "Accept the suspect as a new identifier",
                 vec![
@@ -235,12 +250,12 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
                         .with(label),
                 ],
             );
-            open(s, DataForm::AcceptNew { text: g.text }, f);
+            open(cx, DataForm::AcceptNew { text: g.text }, f);
             None
         }
         C::Allow => {
             // Allowing is corpus-wide and has no undo: a one-field form confirms it.
-            let g = need_suspect(s)?;
+            let g = need_suspect(cx, st)?;
             let f = Form::new(
                 "Allow the suspect everywhere? Enter confirms, Esc changes nothing",
                 vec![
@@ -255,16 +270,16 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
                     ),
                 ],
             );
-            open(s, DataForm::Allow { text: g.text }, f);
+            open(cx, DataForm::Allow { text: g.text }, f);
             None
         }
         C::AllowNow => {
             // Allowing is corpus-wide and has no undo: one key asks (y allows, n changes
             // nothing); then the selection stays where it is, on the next suspect.
-            let g = need_suspect(s)?;
-            if !s.confirmed {
-                let shown = crate::tui::widgets::text::pii(s.privacy, &g.text);
-                s.ask_cmd(
+            let g = need_suspect(cx, st)?;
+            if !cx.confirmed {
+                let shown = crate::tui::widgets::text::pii(cx.privacy, &g.text);
+                cx.ask_cmd(
                     format!(
                         "Allow “{shown}” everywhere? It is never flagged again (there is no undo)."
                     ),
@@ -296,37 +311,37 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
                     ],
                 )],
             );
-            open(s, DataForm::AllowClass, f);
+            open(cx, DataForm::AllowClass, f);
             None
         }
         C::Log => {
-            s.data.red.show_log = !s.data.red.show_log;
+            st.red.show_log = !st.red.show_log;
             None
         }
         C::Recompute => {
-            if s.pane == Pane::Export {
-                recompute_preview(s);
-                s.info("recomputing the preview…");
+            if pane == Pane::Export {
+                recompute_preview(cx, st);
+                cx.info("recomputing the preview…");
             } else {
-                recompute_suspects(s);
-                s.info("recomputing the suspects…");
+                recompute_suspects(cx, st);
+                cx.info("recomputing the suspects…");
             }
             None
         }
         C::Filter => {
             // `/` starts a new filter.
-            s.mode = Mode::Search;
-            cancel_text(s)
+            *cx.mode = Mode::Search;
+            cancel_text(st)
         }
         C::Param => {
-            let themes = s.active_theme_options();
-            let phases = s.phase_numbers();
-            let e = s.data.export.export();
+            let themes = themes.active_options();
+            let phases = cx.phase_numbers();
+            let e = st.export.export();
             let Some(a) = e.cycled() else {
-                s.info("this export has no parameter to change");
+                cx.info("this export has no parameter to change");
                 return None;
             };
-            let p = s.data.export.params_mut();
+            let p = st.export.params_mut();
             match a.pane {
                 PaneUse::Cycle { values, .. } => {
                     let i = p
@@ -354,18 +369,18 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
                 }
                 _ => {}
             }
-            recompute_preview(s);
+            recompute_preview(cx, st);
             None
         }
         C::Write => {
-            let e = s.data.export.export();
-            let params = s.data.export.params().clone();
+            let e = st.export.export();
+            let params = st.export.params().clone();
             let no_theme = e
                 .params
                 .iter()
                 .any(|a| matches!(a.pane, PaneUse::Theme { .. }) && params.get(a.name).is_none());
             if no_theme {
-                s.error("choose a theme first: p cycles the themes");
+                cx.error("choose a theme first: p cycles the themes");
                 return None;
             }
             let formats: Vec<(String, String)> = e
@@ -399,7 +414,7 @@ pub fn command(s: &mut State, c: DataCmd) -> Option<Effect> {
             let title = format!("Write: {} ({})", e.title, e.describe(&params));
             let title = title.replace(" ()", "");
             open(
-                s,
+                cx,
                 DataForm::Export {
                     export: e.name,
                     params,
@@ -439,7 +454,7 @@ pub fn path_for(e: &Export, out: &str, format: &str) -> String {
     }
 }
 
-pub fn submit(s: &mut State, d: DataForm, f: &Form) -> Option<Effect> {
+pub fn submit(cx: &mut Cx, d: DataForm, f: &Form) -> Option<Effect> {
     let e = match d {
         DataForm::AddIdentifier => DataEffect::AddIdentifier {
             kind: f.get("kind"),
@@ -453,7 +468,7 @@ pub fn submit(s: &mut State, d: DataForm, f: &Form) -> Option<Effect> {
         DataForm::AcceptVariant { text } => {
             let id = f.get("identifier");
             if id.is_empty() {
-                if let Some((_, form)) = &mut s.form {
+                if let Some((_, form)) = cx.form.as_mut() {
                     form.set_error("identifier", "choose an identifier");
                 }
                 return None;
@@ -479,7 +494,7 @@ pub fn submit(s: &mut State, d: DataForm, f: &Form) -> Option<Effect> {
         },
         DataForm::Export { export, mut params } => {
             let Some(e) = crate::export::registry::find(export) else {
-                s.error(format!("no export named {export}"));
+                cx.error(format!("no export named {export}"));
                 return None;
             };
             let format = f.get("format");
