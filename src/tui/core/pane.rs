@@ -293,7 +293,10 @@ pub fn clamp_move(cur: usize, n: usize, d: isize, abs: Option<usize>) -> usize {
     i.min(n - 1)
 }
 
-/// `State::default_date` for a given today.
+/// The date a new record's form starts on (`Cx::default_date`), for a given today: today
+/// when it is inside a phase window; otherwise inside the current phase window — the last
+/// one begun (its end date when today is past it), or the first one's start before the
+/// study begins.
 pub fn default_date(r: &Reference, today: Date) -> Date {
     if r.phases.iter().any(|p| p.start <= today && today <= p.end) {
         return today;

@@ -1,8 +1,6 @@
 //! The application state: global things (pane, mode, messages, overlays, undo, privacy,
 //! theme, slow-load bookkeeping) plus one field per pane state.
 
-use time::Date;
-
 use super::ctx::*;
 use super::effect::*;
 use super::pane::*;
@@ -186,13 +184,6 @@ impl State {
         }
     }
 
-    /// The date a new record's form starts on: today when it is inside a phase window;
-    /// otherwise inside the current phase window — the last one begun (its end date when
-    /// today is past it), or the first one's start before the study begins.
-    pub fn default_date(&self) -> Date {
-        default_date(&self.reference, crate::domain::today())
-    }
-
     pub fn current_theme(&self) -> Option<&CodeTheme> {
         self.themes.current()
     }
@@ -211,34 +202,6 @@ impl State {
                 .current()
                 .map(|r| (r.p.id.clone(), r.p.code.clone())),
         }
-    }
-
-    /// The study's site codes, for filters that cycle through them.
-    pub fn site_codes(&self) -> Vec<String> {
-        self.reference
-            .sites
-            .iter()
-            .map(|x| x.code.clone())
-            .collect()
-    }
-
-    /// The study's phase numbers.
-    pub fn phase_numbers(&self) -> Vec<u32> {
-        self.reference.phases.iter().map(|p| p.number).collect()
-    }
-
-    /// The study's role category codes.
-    pub fn category_codes(&self) -> Vec<String> {
-        self.reference
-            .role_categories
-            .iter()
-            .map(|x| x.code.clone())
-            .collect()
-    }
-
-    /// The active themes as (id, path) choices.
-    pub fn active_theme_options(&self) -> Vec<(String, String)> {
-        self.themes.active_options()
     }
 
     /// Queue a slow load for after the frame (once): first in line, or last.

@@ -16,7 +16,6 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
-use crate::tui::core::State;
 use crate::tui::theme::Theme;
 
 /// A bordered box of lines (detail panels).
@@ -29,12 +28,6 @@ pub fn panel(title: &str, lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffe
         .block(block)
         .wrap(Wrap { trim: false })
         .render(area, buf);
-}
-
-/// The `/` query of a list that jumps to its first match, for the list's title: shown
-/// while it is typed (with a cursor) and after it is kept.
-pub fn find_label(s: &State) -> String {
-    s.look().find_label()
 }
 
 /// A short description of the active filters.

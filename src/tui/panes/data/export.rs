@@ -78,7 +78,7 @@ pub fn render(v: &Look, st: &DataState, area: Rect, buf: &mut Buffer) {
     // While it is recomputed (after a change elsewhere) the last preview of this export and
     // parameter stays on screen; the pane's top line says it is loading.
     match e.current_preview() {
-        Some(p) => preview(v, st, title, p, right, buf),
+        Some(p) => preview(v, title, p, right, buf),
         _ => boxed(
             title,
             vec![Line::styled(
@@ -126,7 +126,7 @@ fn boxed(
     p.render(area, buf);
 }
 
-fn preview(v: &Look, _st: &DataState, title: String, p: &Preview, area: Rect, buf: &mut Buffer) {
+fn preview(v: &Look, title: String, p: &Preview, area: Rect, buf: &mut Buffer) {
     let th = v.theme;
     let block = Block::default()
         .borders(Borders::ALL)
