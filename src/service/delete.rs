@@ -8,6 +8,7 @@
 use super::participants::StatusMove;
 use super::{json, Fieldwork, Result, ServiceError};
 use crate::domain::SessionKind;
+use crate::store::session::{self, Action, ConflictKind};
 use crate::store::{audit, coding, delete as store, participants as pstore, sessions as sstore};
 
 /// How many records of one kind depend on the record to delete.
@@ -125,6 +126,19 @@ impl Fieldwork {
         with_dependents: bool,
         opened: Option<&super::Version>,
     ) -> Result<Deletion> {
+        Ok(self
+            .delete_participant_undoable(key, with_dependents, opened)?
+            .deletion)
+    }
+
+    /// [`Fieldwork::delete_participant_from`], keeping what was removed so that
+    /// [`Fieldwork::restore_deleted`] can put it back (the interface's undo).
+    pub fn delete_participant_undoable(
+        &mut self,
+        key: &str,
+        with_dependents: bool,
+        opened: Option<&super::Version>,
+    ) -> Result<Deleted> {
         let id = self.resolve_participant(key)?;
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
@@ -288,14 +302,17 @@ impl Fieldwork {
             Some(&before),
             None,
         )?;
-        tx.commit()?;
-        Ok(Deletion {
-            kind: "participant".into(),
-            id,
-            label: row.code,
-            dependents: listed(&deps),
-            with_dependents,
-            deleted: true,
+        let changes = tx.commit_changes()?.unwrap_or_default();
+        Ok(Deleted {
+            deletion: Deletion {
+                kind: "participant".into(),
+                id,
+                label: row.code,
+                dependents: listed(&deps),
+                with_dependents,
+                deleted: true,
+            },
+            changes,
         })
     }
 
@@ -311,6 +328,19 @@ impl Fieldwork {
         kind: Option<SessionKind>,
         with_dependents: bool,
     ) -> Result<Deletion> {
+        Ok(self
+            .delete_session_moves(key, kind, with_dependents, &[])?
+            .deletion)
+    }
+
+    /// [`Fieldwork::delete_session`], keeping what was removed so that
+    /// [`Fieldwork::restore_deleted`] can put it back (the interface's undo).
+    pub fn delete_session_undoable(
+        &mut self,
+        key: &str,
+        kind: Option<SessionKind>,
+        with_dependents: bool,
+    ) -> Result<Deleted> {
         self.delete_session_moves(key, kind, with_dependents, &[])
     }
 
@@ -318,7 +348,9 @@ impl Fieldwork {
     /// back the participants' status changes the logging made (`logged.status_moves`),
     /// their events removed; refused if a participant's status changed since.
     pub fn undo_log_session(&mut self, logged: &super::sessions::Logged) -> Result<Deletion> {
-        self.delete_session_moves(&logged.session.id, None, false, &logged.status_moves)
+        Ok(self
+            .delete_session_moves(&logged.session.id, None, false, &logged.status_moves)?
+            .deletion)
     }
 
     fn delete_session_moves(
@@ -327,7 +359,7 @@ impl Fieldwork {
         kind: Option<SessionKind>,
         with_dependents: bool,
         moves: &[StatusMove],
-    ) -> Result<Deletion> {
+    ) -> Result<Deleted> {
         let id = self.resolve_session(key)?;
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
@@ -343,15 +375,119 @@ impl Fieldwork {
         }
         Self::revert_moves_tx(&tx, moves, &user, "session deleted")?;
         delete_session_tx(&tx, &user, &id)?;
-        tx.commit()?;
-        Ok(Deletion {
-            kind: row.kind.clone(),
-            id: id.clone(),
-            label: format!("{} on {}", short(&id), row.date),
-            dependents: listed(&deps),
-            with_dependents,
-            deleted: true,
+        let changes = tx.commit_changes()?.unwrap_or_default();
+        Ok(Deleted {
+            deletion: Deletion {
+                kind: row.kind.clone(),
+                id: id.clone(),
+                label: format!("{} on {}", short(&id), row.date),
+                dependents: listed(&deps),
+                with_dependents,
+                deleted: true,
+            },
+            changes,
         })
+    }
+
+    /// Put back what a deletion removed (the undo of a deletion): every row it deleted,
+    /// as it was, in one transaction — the inverse of the deletion's own changeset (SQLite's
+    /// session extension), its audit entries kept. Refused, with nothing written, when
+    /// anything it would put back collides with what is there now: a record with the same
+    /// key or export code was made since, or a record it points to is gone. The search
+    /// index of restored transcript turns is rebuilt. Audited (`restore`).
+    pub fn restore_deleted(&mut self, d: &Deleted) -> Result<Deletion> {
+        let what = format!("{} {}", d.deletion.kind, d.deletion.label);
+        if d.changes.is_empty() {
+            return Err(ServiceError::Refused(format!(
+                "{what} cannot be put back: the deletion's changes were not recorded (it ran inside a batch); nothing was changed"
+            )));
+        }
+        let user = self.settings.user.clone();
+        let w = self.store.write()?;
+        let inverse = session::invert(&d.changes)?;
+        let changes = session::changes(&inverse)?;
+        let turns = crate::service::sync::turns_of(&changes);
+        let mut blocked: Vec<String> = Vec::new();
+        // The audit entries of the deletion stay: the log keeps the delete and its undoing.
+        let r = session::apply_tables(&w, &inverse, &|t| t != "audit", &mut |x| {
+            blocked.push(match x.kind {
+                ConflictKind::ForeignKey => {
+                    format!("{} record(s) it points to are gone", x.fk_count)
+                }
+                ConflictKind::Conflict => format!("its {} is there already", noun(&x.change.table)),
+                ConflictKind::Constraint => format!(
+                    "its {} would clash with one made since (same code or name)",
+                    noun(&x.change.table)
+                ),
+                _ => format!("its {} changed since", noun(&x.change.table)),
+            });
+            Action::Omit
+        });
+        if r.is_err() || !blocked.is_empty() {
+            let mut seen = std::collections::BTreeSet::new();
+            blocked.retain(|b| seen.insert(b.clone()));
+            return Err(ServiceError::Refused(format!(
+                "{what} cannot be put back: {}; nothing was changed",
+                if blocked.is_empty() {
+                    r.err().map(|e| e.to_string()).unwrap_or_default()
+                } else {
+                    blocked.join(", ")
+                }
+            )));
+        }
+        crate::service::sync::fts_turns(&w, &turns, "insert")?;
+        let table = if d.deletion.kind == "participant" {
+            "participant"
+        } else {
+            "session"
+        };
+        audit::record(
+            &w,
+            &user,
+            table,
+            &d.deletion.id,
+            "restore",
+            None,
+            Some(
+                &serde_json::json!({ "undoes": "delete", "with_dependents": d.deletion.with_dependents }),
+            ),
+        )?;
+        w.commit()?;
+        Ok(Deletion {
+            deleted: false,
+            ..d.deletion.clone()
+        })
+    }
+}
+
+/// A table's rows in words (a restore's refusal).
+fn noun(table: &str) -> &str {
+    match table {
+        "status_event" => "status change",
+        "session_participant" => "place in a session",
+        "turn" => "transcript text",
+        "transcript_import" => "import record",
+        "tag" => "tag or passage",
+        "matrix_summary" => "matrix summary",
+        "identifier" => "register entry",
+        "identifier_variant" => "register variant",
+        "redaction_log" => "redaction log entry",
+        other => other,
+    }
+}
+
+/// A deletion done, with the changeset of its transaction (every row it removed, as it
+/// was), so that [`Fieldwork::restore_deleted`] can put them back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deleted {
+    pub deletion: Deletion,
+    changes: Vec<u8>,
+}
+
+impl Deleted {
+    /// Whether what was removed was recorded, so that it can be put back.
+    pub fn restorable(&self) -> bool {
+        !self.changes.is_empty()
     }
 }
 

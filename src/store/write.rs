@@ -72,10 +72,18 @@ impl std::ops::Deref for Write<'_> {
 }
 
 impl Write<'_> {
-    pub fn commit(mut self) -> rusqlite::Result<()> {
+    pub fn commit(self) -> rusqlite::Result<()> {
+        self.commit_changes().map(drop)
+    }
+
+    /// Commit, and return the changeset this transaction put in the outbox: what it
+    /// changed, which [`super::session::invert`] turns into its undoing. `None` inside a
+    /// batch (a savepoint) or when capture is off.
+    pub fn commit_changes(mut self) -> rusqlite::Result<Option<Vec<u8>>> {
         match self.kind.take() {
             Some(WriteKind::Transaction(t)) => {
                 let session = self.store.capture.borrow_mut().take();
+                let mut out = None;
                 if let Some(session) = session {
                     fresh_statistics_for(&t, &session);
                     let last = session.changeset()?;
@@ -91,11 +99,13 @@ impl Write<'_> {
                     if !changes.is_empty() {
                         super::sync::append_outbox(&t, &changes)?;
                     }
+                    out = Some(changes);
                 }
-                t.commit()
+                t.commit()?;
+                Ok(out)
             }
-            Some(WriteKind::Savepoint(s)) => s.commit(),
-            None => Ok(()),
+            Some(WriteKind::Savepoint(s)) => s.commit().map(|()| None),
+            None => Ok(None),
         }
     }
 

@@ -237,7 +237,7 @@ pub(super) fn unique_clash(
 }
 
 /// The ids of the transcript turns that `changes` touch.
-pub(super) fn turns_of(changes: &[Change]) -> BTreeSet<String> {
+pub(crate) fn turns_of(changes: &[Change]) -> BTreeSet<String> {
     changes
         .iter()
         .filter(|ch| ch.table == "turn")
@@ -250,7 +250,7 @@ pub(super) fn turns_of(changes: &[Change]) -> BTreeSet<String> {
 
 /// Take the given turns out of the search indexes ("delete") or put them in ("insert"),
 /// as they are in the table now.
-pub(super) fn fts_turns(c: &Connection, ids: &BTreeSet<String>, what: &str) -> Result<()> {
+pub(crate) fn fts_turns(c: &Connection, ids: &BTreeSet<String>, what: &str) -> Result<()> {
     for id in ids {
         for index in ["turn_fts", "turn_stem"] {
             let sql = if what == "delete" {

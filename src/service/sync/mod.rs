@@ -8,6 +8,7 @@
 
 mod apply;
 mod conflicts;
+pub(crate) use conflicts::{fts_turns, turns_of};
 mod import;
 mod resolve;
 mod rows;

@@ -61,7 +61,24 @@ pub struct Conflict {
 
 pub(super) struct ApplyCtx<'a> {
     pub(super) handler: &'a mut dyn FnMut(&Conflict) -> Action,
+    /// Which tables' changes to apply (all when `None`).
+    pub(super) keep: Option<&'a dyn Fn(&str) -> bool>,
     pub(super) error: Option<String>,
+}
+
+unsafe extern "C" fn filter_trampoline(ctx: *mut c_void, table: *const std::ffi::c_char) -> c_int {
+    // SAFETY: ctx is the ApplyCtx of the running apply call; table is a NUL-terminated
+    // table name SQLite passes, valid during this call.
+    let ctx = &mut *(ctx as *mut ApplyCtx<'_>);
+    let Some(keep) = ctx.keep else { return 1 };
+    let name = std::ffi::CStr::from_ptr(table).to_string_lossy();
+    match catch_unwind(AssertUnwindSafe(|| keep(&name))) {
+        Ok(k) => c_int::from(k),
+        Err(_) => {
+            ctx.error = Some("the table filter panicked".into());
+            0
+        }
+    }
 }
 
 unsafe extern "C" fn conflict_trampoline(
@@ -153,22 +170,48 @@ pub fn apply(
     changeset: &[u8],
     handler: &mut dyn FnMut(&Conflict) -> Action,
 ) -> rusqlite::Result<()> {
+    apply_ctx(conn, changeset, None, handler)
+}
+
+/// [`apply`] only the changes of the tables `keep` accepts (SQLite's table filter): the
+/// others are left out as if they were not in the changeset.
+pub fn apply_tables(
+    conn: &Connection,
+    changeset: &[u8],
+    keep: &dyn Fn(&str) -> bool,
+    handler: &mut dyn FnMut(&Conflict) -> Action,
+) -> rusqlite::Result<()> {
+    apply_ctx(conn, changeset, Some(keep), handler)
+}
+
+fn apply_ctx(
+    conn: &Connection,
+    changeset: &[u8],
+    keep: Option<&dyn Fn(&str) -> bool>,
+    handler: &mut dyn FnMut(&Conflict) -> Action,
+) -> rusqlite::Result<()> {
     if changeset.is_empty() {
         return Ok(());
     }
     let n = c_int::try_from(changeset.len()).map_err(|_| too_large())?;
-    // SAFETY: the lifetimes of the handler and the context cover the call; SQLite only
-    // reads the changeset buffer (the API takes a mutable pointer for historical reasons).
+    // SAFETY: the lifetimes of the handler, the filter and the context cover the call;
+    // SQLite only reads the changeset buffer (the API takes a mutable pointer for
+    // historical reasons).
     unsafe {
         let mut ctx = ApplyCtx {
             handler,
+            keep,
             error: None,
         };
         let rc = ffi::sqlite3changeset_apply_v2(
             conn.handle(),
             n,
             changeset.as_ptr() as *mut c_void,
-            None,
+            if keep.is_some() {
+                Some(filter_trampoline)
+            } else {
+                None
+            },
             Some(conflict_trampoline),
             &mut ctx as *mut ApplyCtx<'_> as *mut c_void,
             ptr::null_mut(),

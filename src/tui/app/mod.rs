@@ -132,7 +132,7 @@ fn command(s: &mut State, cmd: Cmd) -> Option<Effect> {
                 Some(Effect::Write(w))
             }
             None => {
-                s.info("nothing to undo (consent records, withdrawals, merges, additions and imports are not undone here)");
+                s.info("nothing to undo: the undo list is empty");
                 None
             }
         },

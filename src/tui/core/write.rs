@@ -5,6 +5,7 @@ use time::Date;
 use crate::domain::SessionKind;
 use crate::domain::{ParticipantInput, RecordingStatus, SessionStatus, Status, WithdrawalScope};
 use crate::service::consent::ConsentInput;
+use crate::service::delete::Deleted;
 use crate::service::sessions::{InterviewInput, Logged, ObservationInput, SessionChange};
 use crate::service::themes::Merged;
 use crate::service::transcripts::Linked;
@@ -163,6 +164,8 @@ pub enum Write {
         id: String,
         reason: String,
     },
+    /// Undo a deletion: every row it removed put back as it was.
+    Restore(Box<Deleted>),
 }
 
 /// One edit that can be undone: what it was (for the status line), the service call that

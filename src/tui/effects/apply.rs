@@ -537,7 +537,8 @@ pub(super) fn apply(
         | Write::RevertSession(_)
         | Write::Unlink(_)
         | Write::Unmerge(_)
-        | Write::CorrectConsent { .. }) => super::inverse::apply(fw, w)?,
+        | Write::CorrectConsent { .. }
+        | Write::Restore(_)) => super::inverse::apply(fw, w)?,
         Write::ImportAll => {
             let root = fw.transcripts_root().to_path_buf();
             let r = fw.import_dir(&root, None, false, true)?;

@@ -1,5 +1,6 @@
-//! The writes that only undo others (and deletions of records created by mistake): each
-//! one service call, no inverse of its own (redo replays the write they undid).
+//! The writes that only undo others, and deletions of records created by mistake: each
+//! one service call. The undoing writes have no inverse of their own (redo replays the
+//! write they undid); a deletion's inverse puts back what it removed (`Write::Restore`).
 
 use crate::service::{Fieldwork, Result};
 use crate::tui::core::Write;
@@ -17,6 +18,16 @@ fn deleted(d: &crate::service::delete::Deletion) -> String {
     )
 }
 
+/// The undo of a deletion: put back what it removed (when it was recorded).
+fn restore(d: crate::service::delete::Deleted) -> Option<(String, Write)> {
+    d.restorable().then(|| {
+        (
+            format!("deleting {} {}", d.deletion.kind, d.deletion.label),
+            Write::Restore(Box::new(d)),
+        )
+    })
+}
+
 /// Carry out one of the undoing writes: (status line, no undo).
 pub(super) fn apply(fw: &mut Fieldwork, w: Write) -> Result<(String, Option<(String, Write)>)> {
     Ok(match w {
@@ -24,16 +35,32 @@ pub(super) fn apply(fw: &mut Fieldwork, w: Write) -> Result<(String, Option<(Str
             id,
             with_dependents,
         } => {
-            let d = fw.delete_participant(&id, with_dependents)?;
-            (deleted(&d), None)
+            let d = fw.delete_participant_undoable(&id, with_dependents, None)?;
+            (deleted(&d.deletion), restore(d))
         }
         Write::DeleteSession {
             id,
             kind,
             with_dependents,
         } => {
-            let d = fw.delete_session(&id, kind, with_dependents)?;
-            (deleted(&d), None)
+            let d = fw.delete_session_undoable(&id, kind, with_dependents)?;
+            (deleted(&d.deletion), restore(d))
+        }
+        Write::Restore(d) => {
+            let x = fw.restore_deleted(&d)?;
+            (
+                format!(
+                    "{} {} is back as it was{}",
+                    x.kind,
+                    x.label,
+                    if x.with_dependents && !x.dependents.is_empty() {
+                        format!(", with {}", crate::service::delete::describe(&x.dependents))
+                    } else {
+                        String::new()
+                    }
+                ),
+                None,
+            )
         }
         Write::UndoLog(l) => {
             let d = fw.undo_log_session(&l)?;

@@ -228,9 +228,9 @@ pub fn command(cx: &mut Cx, st: &mut ParticipantsState, cmd: Cmd) -> Option<Effe
             let (id, code) = (r.p.id.clone(), r.p.code.clone());
             let with_dependents = cx.delete_again == Some(id.as_str());
             let q = if with_dependents {
-                format!("Delete participant {code} AND the records that depend on them (their status history, matrix summaries, register entry; they leave their sessions)? The audit log keeps what goes.")
+                format!("Delete participant {code} AND the records that depend on them (their status history, matrix summaries, register entry; they leave their sessions)? The audit log keeps what goes; u puts it back.")
             } else {
-                format!("Delete participant {code}, added by mistake? The audit log keeps it; refused if other records depend on them.")
+                format!("Delete participant {code}, added by mistake? The audit log keeps it and u puts it back; refused if other records depend on them.")
             };
             cx.ask(
                 q,

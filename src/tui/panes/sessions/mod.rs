@@ -169,9 +169,9 @@ pub fn command(
             let with_dependents = cx.delete_again == Some(id.as_str());
             let what = format!("the {} of {}", x.kind, format_date(x.date));
             let q = if with_dependents {
-                format!("Delete {what} AND what depends on it (its transcript's text, tags and passages)? The audit log keeps what goes; the transcript file stays.")
+                format!("Delete {what} AND what depends on it (its transcript's text, tags and passages)? The audit log keeps what goes and u puts it back; the transcript file stays.")
             } else {
-                format!("Delete {what}, logged by mistake? The audit log keeps it; refused if other records depend on it.")
+                format!("Delete {what}, logged by mistake? The audit log keeps it and u puts it back; refused if other records depend on it.")
             };
             cx.ask(
                 q,
