@@ -447,12 +447,22 @@ impl Fieldwork {
         results.extend(failures);
         let by_id: HashMap<&str, &crate::domain::Session> =
             interviews.iter().map(|s| (s.id.as_str(), s)).collect();
+        // Every planned file matched one of `interviews`; a miss is a bug, reported as such.
+        let session_of = |sid: &str| {
+            by_id
+                .get(sid)
+                .copied()
+                .ok_or_else(|| ServiceError::NotFound {
+                    what: "interview",
+                    key: sid.to_string(),
+                })
+        };
         if dry_run {
             for (sid, abs, inside, ..) in parsed {
                 let (path, detail) = match inside {
                     Some(rel) => (rel, None),
                     None => {
-                        let s = by_id[sid.as_str()];
+                        let s = session_of(&sid)?;
                         let code = s.participants.first().map_or("", |p| p.code.as_str());
                         let rel = crate::service::transcript_copy::place_name(
                             &self.coding.import_pattern,
@@ -499,16 +509,18 @@ impl Fieldwork {
                     },
                     None,
                 ),
-                None => match self.copy_under_root(by_id[sid.as_str()], &abs, &bytes) {
-                    Ok(pl) => {
-                        created.extend(pl.created.clone());
-                        (pl, Some(abs))
+                None => {
+                    match session_of(&sid).and_then(|s| self.copy_under_root(s, &abs, &bytes)) {
+                        Ok(pl) => {
+                            created.extend(pl.created.clone());
+                            (pl, Some(abs))
+                        }
+                        Err(e) => {
+                            remove(&created);
+                            return Err(e);
+                        }
                     }
-                    Err(e) => {
-                        remove(&created);
-                        return Err(e);
-                    }
-                },
+                }
             };
             placed.push((sid, pl, from, sha, size, p));
         }
