@@ -113,7 +113,7 @@ pub fn command(cx: &mut Cx, v: &mut AgreementView, c: AgreementCmd) -> Option<Ef
         }
         AgreementCmd::Reveal => {
             cx.ask(
-                "Show the other coders' passages to you from now on (blind coding ends for you; recorded in the audit log)?".into(),
+                "Show the other coders' passages to you from now on (blind coding ends for you, recorded in the audit log; u cannot take it back: what you have seen stays seen)?".into(),
                 Write::Reveal,
             );
             None
