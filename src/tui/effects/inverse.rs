@@ -81,7 +81,7 @@ pub(super) fn apply(fw: &mut Fieldwork, w: Write) -> Result<(String, Option<(Str
             let path = fw.delete_added_theme(&a)?;
             (
                 format!(
-                    "theme {} deleted (the audit log keeps it)",
+                    "theme {} deleted; the audit log keeps it",
                     crate::tui::widgets::text::esc(&path)
                 ),
                 None,
