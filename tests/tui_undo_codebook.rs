@@ -97,7 +97,8 @@ fn undoing_an_added_theme_is_refused_once_it_is_used() {
     let sid = fw.sessions(&Default::default(), false, 0, 1).unwrap()[0]
         .id
         .clone();
-    fw.tag_session(&sid, &[t.id.clone()], None).unwrap();
+    fw.tag_session(&sid, std::slice::from_ref(&t.id), None)
+        .unwrap();
     cmd(&mut fw, &mut s, Cmd::Undo);
     let (m, error) = message(&s);
     assert!(

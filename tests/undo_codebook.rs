@@ -123,7 +123,8 @@ fn adding_a_theme_is_undone_by_deleting_it_and_refused_once_it_is_used_or_change
     let a = fw
         .add_theme_undoable("Rota gaps", Some("QMS"), None, None, None)
         .unwrap();
-    fw.tag_session(&sid, &[a.theme.id.clone()], None).unwrap();
+    fw.tag_session(&sid, std::slice::from_ref(&a.theme.id), None)
+        .unwrap();
     let now = dump(&st.db());
     assert_refused(&st, fw.delete_added_theme(&a), "1 tag(s)", &now);
 
@@ -230,15 +231,16 @@ fn a_split_is_undone_exactly_and_refused_when_a_moved_tag_or_the_new_theme_chang
 
     // A moved tag's memo changed since: refused.
     let x = fw
-        .split_theme_undoable(&theme.id, "Priority setting", &[one.clone()])
+        .split_theme_undoable(&theme.id, "Priority setting", std::slice::from_ref(&one))
         .unwrap();
-    fw.set_tag_memo(&[one.clone()], Some("reread")).unwrap();
+    fw.set_tag_memo(std::slice::from_ref(&one), Some("reread"))
+        .unwrap();
     let now = dump(&st.db());
     assert_refused(&st, fw.unsplit_theme(&x), "changed since", &now);
 
     // The new theme got another tag since: refused.
     let x = fw
-        .split_theme_undoable(&theme.id, "Dashboards", &[two.clone()])
+        .split_theme_undoable(&theme.id, "Dashboards", std::slice::from_ref(&two))
         .unwrap();
     tag(&mut fw, &sid, "the committee reads it", &x.theme.id);
     let now = dump(&st.db());
@@ -297,7 +299,8 @@ fn accepting_changed_passages_is_one_write_undone_to_the_rows_as_they_were() {
     let a = fw
         .accept_passages_undoable(&[one.clone(), two.clone()])
         .unwrap();
-    fw.set_tag_memo(&[two.clone()], Some("daily now")).unwrap();
+    fw.set_tag_memo(std::slice::from_ref(&two), Some("daily now"))
+        .unwrap();
     let now = dump(&st.db());
     assert_refused(&st, fw.unaccept_passages(&a), "changed since", &now);
 
@@ -328,9 +331,10 @@ fn two_coders() -> (Study, String, Fieldwork) {
     fw.tag_passage(&sid, s, e, &[a.id.clone(), b.id.clone()], Some("memo kept"))
         .unwrap();
     fw.coding.coder = Some("Ben".into());
-    fw.tag_passage(&sid, s - 7, e, &[a.id.clone()], None)
+    fw.tag_passage(&sid, s - 7, e, std::slice::from_ref(&a.id), None)
         .unwrap();
-    fw.tag_passage(&sid, s, e, &[b.id.clone()], None).unwrap();
+    fw.tag_passage(&sid, s, e, std::slice::from_ref(&b.id), None)
+        .unwrap();
     fw.coding.coder = None;
     (st, sid, fw)
 }
