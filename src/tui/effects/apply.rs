@@ -522,23 +522,19 @@ pub(super) fn apply(
         Write::Settle { key, coders, how } => {
             let x = fw.settle_undoable(Some(coders), &key, how)?;
             let o = &x.outcome;
-            (
-                format!(
-                    "settled {} ({}): {} passage tag(s) removed, {} made; the audit log keeps them",
-                    o.key,
-                    o.settle.as_str(),
-                    o.deleted.len(),
-                    o.created.len()
-                ),
-                Some((
-                    format!(
-                        "settling the disagreement {} ({})",
-                        o.key,
-                        o.settle.as_str()
-                    ),
-                    Write::Unsettle(Box::new(x.clone())),
-                )),
-            )
+            let msg = format!(
+                "settled {} ({}): {} passage tag(s) removed, {} made; the audit log keeps them",
+                o.key,
+                o.settle.as_str(),
+                o.deleted.len(),
+                o.created.len()
+            );
+            let what = format!(
+                "settling the disagreement {} ({})",
+                o.key,
+                o.settle.as_str()
+            );
+            (msg, Some((what, Write::Unsettle(Box::new(x)))))
         }
         Write::Reveal => {
             let coder = fw.coder();
