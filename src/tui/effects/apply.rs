@@ -516,7 +516,16 @@ pub(super) fn apply(
             let (path, n) = (crate::tui::widgets::text::esc(&x.theme.path), x.moved.len());
             (
                 format!("new theme {path}: {n} tag(s) moved onto it"),
-                Some((format!("splitting {path} off"), Write::Unsplit(Box::new(x)))),
+                Some((
+                    format!(
+                        "splitting {} off {}",
+                        crate::tui::widgets::text::esc(&x.theme.name),
+                        crate::tui::widgets::text::esc(
+                            &x.from_row.text("name").unwrap_or_default()
+                        )
+                    ),
+                    Write::Unsplit(Box::new(x)),
+                )),
             )
         }
         Write::Settle { key, coders, how } => {
