@@ -205,7 +205,8 @@ fn splitting_a_theme_is_undone_with_the_tag_back_and_redone() {
     assert_eq!(on(&fw, &from.id), before - 1);
 
     cmd(&mut fw, &mut s, Cmd::Undo);
-    let m = says(&s, "undone: splitting ");
+    let m = says(&s, "undone: splitting Data agreements off ");
+    assert!(m.contains(&from.path), "{m}");
     assert!(
         m.contains("1 tag(s) back on") && m.contains("deleted"),
         "{m}"
