@@ -137,6 +137,20 @@ fn adding_a_theme_is_undone_by_deleting_it_and_refused_once_it_is_used_or_change
     let now = dump(&st.db());
     assert_refused(&st, fw.delete_added_theme(&b), "1 child theme(s)", &now);
 
+    // A matrix summary on it: refused.
+    let e = fw
+        .add_theme_undoable("Escalation", Some("QMS"), None, None, None)
+        .unwrap();
+    fw.set_matrix_summary(&code, &e.theme.id, 1, Some("escalates early"))
+        .unwrap();
+    let now = dump(&st.db());
+    assert_refused(
+        &st,
+        fw.delete_added_theme(&e),
+        "1 matrix summary(ies)",
+        &now,
+    );
+
     // Renamed since: refused.
     let c = fw
         .add_theme_undoable("Handover", Some("QMS"), None, None, None)
