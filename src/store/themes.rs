@@ -378,3 +378,142 @@ pub fn delete_event(c: &Connection, id: &str) -> Result<()> {
         .execute([id])?;
     Ok(())
 }
+
+/// A row exactly as stored, every column (the undo of a write that changed or deleted it
+/// puts this back, and checks against it that nothing changed since).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawRow {
+    pub columns: Vec<String>,
+    pub values: Vec<rusqlite::types::Value>,
+}
+
+impl RawRow {
+    /// The value of one column (`Null` when there is no such column).
+    pub fn get(&self, column: &str) -> rusqlite::types::Value {
+        self.columns
+            .iter()
+            .position(|c| c == column)
+            .map_or(rusqlite::types::Value::Null, |i| self.values[i].clone())
+    }
+
+    /// The value of a text column.
+    pub fn text(&self, column: &str) -> Option<String> {
+        match self.get(column) {
+            rusqlite::types::Value::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// The tables whose rows an undo reads and puts back whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawTable {
+    Tag,
+    Theme,
+}
+
+impl RawTable {
+    fn name(self) -> &'static str {
+        match self {
+            RawTable::Tag => "tag",
+            RawTable::Theme => "theme",
+        }
+    }
+}
+
+/// One row of `table` by id, every column, as stored.
+pub fn raw_row(c: &Connection, table: RawTable, id: &str) -> Result<Option<RawRow>> {
+    let mut stmt = c.prepare_cached(&format!("SELECT * FROM {} WHERE id = ?1", table.name()))?;
+    let columns: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
+    let n = columns.len();
+    Ok(stmt
+        .query_row([id], |r| {
+            let values = (0..n)
+                .map(|i| r.get::<_, rusqlite::types::Value>(i))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(RawRow {
+                columns: columns.clone(),
+                values,
+            })
+        })
+        .optional()?)
+}
+
+/// Insert a row read by [`raw_row`] back, exactly as it was (same id, every column).
+pub fn insert_raw(c: &Connection, table: RawTable, row: &RawRow) -> Result<()> {
+    let cols = row
+        .columns
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let marks = (1..=row.values.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    c.prepare_cached(&format!(
+        "INSERT INTO {} ({cols}) VALUES ({marks})",
+        table.name()
+    ))?
+    .execute(rusqlite::params_from_iter(row.values.iter()))?;
+    Ok(())
+}
+
+/// Put the columns of a row that differ from `to` back to `to`'s values (`from`: the row
+/// as it is now, read in the same transaction). Returns how many columns changed.
+pub fn restore_raw(c: &Connection, table: RawTable, from: &RawRow, to: &RawRow) -> Result<usize> {
+    let id = to.get("id");
+    let mut sets = Vec::new();
+    let mut values = Vec::new();
+    for (i, col) in to.columns.iter().enumerate() {
+        if col == "id" || from.get(col) == to.values[i] {
+            continue;
+        }
+        values.push(to.values[i].clone());
+        sets.push(format!("\"{col}\" = ?{}", values.len()));
+    }
+    if sets.is_empty() {
+        return Ok(0);
+    }
+    values.push(id);
+    c.execute(
+        &format!(
+            "UPDATE {} SET {} WHERE id = ?{}",
+            table.name(),
+            sets.join(", "),
+            values.len()
+        ),
+        rusqlite::params_from_iter(values.iter()),
+    )?;
+    Ok(sets.len())
+}
+
+/// What still points at a theme: (tags on it or first made on it, child themes, matrix
+/// summaries, themes merged into it).
+pub fn theme_dependents(c: &Connection, theme_id: &str) -> Result<(i64, i64, i64, i64)> {
+    Ok(c.query_row(
+        "SELECT
+            (SELECT count(*) FROM tag WHERE theme_id = ?1)
+              + (SELECT count(*) FROM tag WHERE original_theme_id = ?1 AND theme_id <> ?1),
+            (SELECT count(*) FROM theme WHERE parent_id = ?1),
+            (SELECT count(*) FROM matrix_summary WHERE theme_id = ?1),
+            (SELECT count(*) FROM theme WHERE merged_into = ?1)",
+        [theme_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?)
+}
+
+/// The ids of a theme's history events, oldest first.
+pub fn event_ids(c: &Connection, theme_id: &str) -> Result<Vec<String>> {
+    let mut stmt =
+        c.prepare_cached("SELECT id FROM theme_event WHERE theme_id = ?1 ORDER BY id")?;
+    let rows = stmt.query_map([theme_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Delete a theme row (the undo of adding it; its events are deleted first).
+pub fn delete_theme(c: &Connection, id: &str) -> Result<()> {
+    c.prepare_cached("DELETE FROM theme WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}

@@ -19,6 +19,17 @@ impl Fieldwork {
         key: &str,
         how: Settle,
     ) -> Result<SettleOutcome> {
+        Ok(self.settle_undoable(coders, key, how)?.outcome)
+    }
+
+    /// [`Fieldwork::settle`] that returns what its undo ([`Fieldwork::unsettle`]) needs:
+    /// the tags it deleted and the tags it made, every column, as they were.
+    pub fn settle_undoable(
+        &mut self,
+        coders: Option<(String, String)>,
+        key: &str,
+        how: Settle,
+    ) -> Result<Settled> {
         let key = key.trim().to_ascii_lowercase();
         if key.is_empty() {
             return Err(invalid("disagreement", "give the key `agreement` lists"));
@@ -67,6 +78,13 @@ impl Fieldwork {
         };
         let ra = rows(&d.tags_a)?;
         let rb = rows(&d.tags_b)?;
+        // Every tag it may delete, whole, for the undo to put back.
+        let mut whole = HashMap::new();
+        for id in d.tags_a.iter().chain(&d.tags_b) {
+            if let Some(r) = theme_store::raw_row(&tx, theme_store::RawTable::Tag, id)? {
+                whole.insert(id.clone(), r);
+            }
+        }
         let text: String = coding_store::turns(&tx, &d.transcript_id)?
             .iter()
             .map(|t| t.text.as_str())
@@ -163,13 +181,105 @@ impl Fieldwork {
                 "settle": how.as_str(), "deleted": deleted, "created": created,
             })),
         )?;
+        let deleted_rows = deleted.iter().filter_map(|id| whole.remove(id)).collect();
+        let mut created_rows = Vec::with_capacity(created.len());
+        for id in &created {
+            created_rows.extend(theme_store::raw_row(&tx, theme_store::RawTable::Tag, id)?);
+        }
         tx.commit()?;
-        Ok(SettleOutcome {
-            key: d.key.clone(),
-            settle: how,
-            deleted,
-            created,
+        Ok(Settled {
+            outcome: SettleOutcome {
+                key: d.key.clone(),
+                settle: how,
+                deleted,
+                created,
+            },
+            deleted: deleted_rows,
+            created: created_rows,
         })
+    }
+
+    /// Undo a settling: the passage tags it made are deleted and the ones it deleted come
+    /// back exactly as they were (same ids, every column), in one transaction, with an
+    /// audit entry for each tag and one for the undoing. Refused, with nothing written,
+    /// when a tag it made changed or was removed since, or one it deleted is back.
+    pub fn unsettle(&mut self, settled: &Settled) -> Result<SettleOutcome> {
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        let key = &settled.outcome.key;
+        let refused = |why: String| {
+            ServiceError::Refused(format!(
+                "{why}: the settling of {} is not undone; nothing was changed",
+                &key[..key.len().min(10)]
+            ))
+        };
+        let short = |id: &str| id[..id.len().min(8)].to_string();
+        for r in &settled.created {
+            let id = r.text("id").unwrap_or_default();
+            match theme_store::raw_row(&tx, theme_store::RawTable::Tag, &id)? {
+                Some(now) if &now == r => {}
+                Some(_) => {
+                    return Err(refused(format!("passage tag {} changed since", short(&id))))
+                }
+                None => {
+                    return Err(refused(format!(
+                        "passage tag {} was removed since",
+                        short(&id)
+                    )))
+                }
+            }
+        }
+        for r in &settled.deleted {
+            let id = r.text("id").unwrap_or_default();
+            if theme_store::raw_row(&tx, theme_store::RawTable::Tag, &id)?.is_some() {
+                return Err(refused(format!(
+                    "passage tag {} is there again",
+                    short(&id)
+                )));
+            }
+        }
+        for r in &settled.created {
+            let id = r.text("id").unwrap_or_default();
+            let row = theme_store::tag_row(&tx, &id)?;
+            theme_store::delete_tag(&tx, &id)?;
+            audit::record(
+                &tx,
+                &user,
+                "tag",
+                &id,
+                "delete",
+                row.as_ref().map(json).as_ref(),
+                None,
+            )?;
+        }
+        for r in &settled.deleted {
+            let id = r.text("id").unwrap_or_default();
+            theme_store::insert_raw(&tx, theme_store::RawTable::Tag, r)?;
+            let row = theme_store::tag_row(&tx, &id)?;
+            audit::record(
+                &tx,
+                &user,
+                "tag",
+                &id,
+                "restore",
+                None,
+                row.as_ref().map(json).as_ref(),
+            )?;
+        }
+        audit::record(
+            &tx,
+            &user,
+            "agreement",
+            key,
+            "settle undone",
+            Some(&serde_json::json!({
+                "settle": settled.outcome.settle.as_str(),
+                "created": settled.outcome.created,
+            })),
+            Some(&serde_json::json!({"restored": settled.outcome.deleted})),
+        )?;
+        tx.commit()?;
+        Ok(settled.outcome.clone())
     }
 
     /// Whether this connection's coder sees only their own passage tags (blind coding on,

@@ -169,6 +169,15 @@ pub struct SettleOutcome {
     pub created: Vec<String>,
 }
 
+/// A settling as [`crate::service::Fieldwork::settle_undoable`] did it: the outcome, and
+/// the passage tags it deleted and made, every column as they were, for its undo.
+#[derive(Debug, Clone)]
+pub struct Settled {
+    pub outcome: SettleOutcome,
+    pub deleted: Vec<crate::store::themes::RawRow>,
+    pub created: Vec<crate::store::themes::RawRow>,
+}
+
 /// The stable key of a group of tags.
 pub(super) fn key_of(transcript: &str, theme: &str, ids: &mut [String]) -> String {
     ids.sort();

@@ -467,6 +467,20 @@ impl Fieldwork {
         new_name: &str,
         tag_ids: &[String],
     ) -> Result<(crate::domain::Theme, usize)> {
+        let s = self.split_theme_undoable(theme, new_name, tag_ids)?;
+        let n = s.moved.len();
+        Ok((s.theme, n))
+    }
+
+    /// [`Fieldwork::split_theme`] that returns what its undo
+    /// ([`Fieldwork::unsplit_theme`]) needs: the new theme's row and events, the old
+    /// theme's row and `split` event, the moved tags as they are after the move.
+    pub fn split_theme_undoable(
+        &mut self,
+        theme: &str,
+        new_name: &str,
+        tag_ids: &[String],
+    ) -> Result<crate::service::themes::Split> {
         if tag_ids.is_empty() {
             return Err(invalid(
                 "tags",
@@ -502,9 +516,10 @@ impl Fieldwork {
         let now = now_utc();
         let user = self.settings.user.clone();
         let moved = store::retheme_tags(&tx, tag_ids, &new_theme.id)?;
+        let from_event = new_log_id();
         theme_store::insert_event(
             &tx,
-            &new_log_id(),
+            &from_event,
             &t.id,
             "split",
             &serde_json::json!({"into": new_theme.path, "tags_moved": moved}),
@@ -529,8 +544,33 @@ impl Fieldwork {
             None,
             Some(&serde_json::json!({"into": new_theme.id, "tags": tag_ids})),
         )?;
+        // What the undo checks against: both themes and the moved tags as they are now.
+        let raw = |table, id: &str| {
+            theme_store::raw_row(&tx, table, id)?.ok_or(ServiceError::NotFound {
+                what: "theme",
+                key: id.to_string(),
+            })
+        };
+        let row = raw(theme_store::RawTable::Theme, &new_theme.id)?;
+        let from_row = raw(theme_store::RawTable::Theme, &t.id)?;
+        let mut moved_rows = Vec::with_capacity(moved);
+        let mut seen = std::collections::HashSet::new();
+        for id in tag_ids {
+            if seen.insert(id.as_str()) {
+                moved_rows.push(raw(theme_store::RawTable::Tag, id)?);
+            }
+        }
+        let events = theme_store::event_ids(&tx, &new_theme.id)?;
         tx.commit()?;
-        Ok((self.resolve_theme(&new_theme.id)?, moved))
+        Ok(crate::service::themes::Split {
+            theme: self.resolve_theme(&new_theme.id)?,
+            row,
+            events,
+            from_id: t.id.clone(),
+            from_row,
+            from_event,
+            moved: moved_rows,
+        })
     }
 
     /// How many transcripts are imported and their words.

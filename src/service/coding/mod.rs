@@ -5,6 +5,8 @@ mod analysis;
 mod import;
 mod passages;
 mod types;
+mod undo;
 
 pub use import::*;
 pub use types::*;
+pub use undo::Accepted;

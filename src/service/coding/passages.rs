@@ -154,7 +154,25 @@ impl Fieldwork {
     pub fn accept_passage(&mut self, tag_id: &str) -> Result<PassageRow> {
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
-        let row = theme_store::tag_row(&tx, tag_id)?.ok_or(ServiceError::NotFound {
+        let (id, tid) = Self::accept_passage_tx(&tx, &user, tag_id)?;
+        tx.commit()?;
+        store::passages(self.store.conn(), &tid)?
+            .into_iter()
+            .find(|p| p.id == id)
+            .ok_or(ServiceError::NotFound {
+                what: "tag",
+                key: tag_id.into(),
+            })
+    }
+
+    /// Accept one passage inside the open transaction `tx` (which reads the tag and the
+    /// text): (tag id, transcript id).
+    pub(super) fn accept_passage_tx(
+        tx: &rusqlite::Connection,
+        user: &str,
+        tag_id: &str,
+    ) -> Result<(String, String)> {
+        let row = theme_store::tag_row(tx, tag_id)?.ok_or(ServiceError::NotFound {
             what: "tag",
             key: tag_id.into(),
         })?;
@@ -163,7 +181,7 @@ impl Fieldwork {
         else {
             return Err(invalid("tag", "not a passage tag"));
         };
-        let text: String = store::turns(&tx, &tid)?
+        let text: String = store::turns(tx, &tid)?
             .iter()
             .map(|t| t.text.as_str())
             .collect();
@@ -180,22 +198,15 @@ impl Fieldwork {
             rusqlite::params![row.id, quote, pre, suf],
         )?;
         audit::record(
-            &tx,
-            &user,
+            tx,
+            user,
             "tag",
             &row.id,
             "accept-anchor",
             Some(&serde_json::json!({"quote": row.quote})),
             Some(&serde_json::json!({"quote": quote})),
         )?;
-        tx.commit()?;
-        store::passages(self.store.conn(), &tid)?
-            .into_iter()
-            .find(|p| p.id == row.id)
-            .ok_or(ServiceError::NotFound {
-                what: "tag",
-                key: tag_id.into(),
-            })
+        Ok((row.id, tid))
     }
 
     /// Full-text search over transcripts, session notes and memos, best first.

@@ -192,6 +192,12 @@ impl Fieldwork {
     }
 
     pub fn retire_theme(&mut self, key: &str) -> Result<Theme> {
+        Ok(self.retire_theme_undoable(key)?.theme)
+    }
+
+    /// [`Fieldwork::retire_theme`] that returns what its undo
+    /// ([`Fieldwork::unretire_theme`]) needs: the theme as it was and the history event.
+    pub fn retire_theme_undoable(&mut self, key: &str) -> Result<super::Retired> {
         let tx = self.store.write()?;
         let t = self.resolve_theme(key)?;
         if t.status != ThemeStatus::Active {
@@ -203,19 +209,25 @@ impl Fieldwork {
         let before = self.theme_row(&t.id)?;
         let mut row = before.clone();
         row.status = ThemeStatus::Retired;
-        self.update_theme(
-            &tx,
-            &before,
-            &row,
-            "retired",
-            serde_json::json!({"tags_kept": t.tag_count}),
-        )?;
+        let event = self
+            .update_theme(
+                &tx,
+                &before,
+                &row,
+                "retired",
+                serde_json::json!({"tags_kept": t.tag_count}),
+            )?
+            .unwrap_or_default();
         tx.commit()?;
-        self.resolve_theme(&t.id)
+        Ok(super::Retired {
+            theme: self.resolve_theme(&t.id)?,
+            before,
+            event,
+        })
     }
 
     /// Write the fields of a theme that changed (inside `tx`, which read `before`), with
-    /// its history event and audit entry.
+    /// its history event and audit entry. Returns the event's id (`None`: nothing changed).
     pub(super) fn update_theme(
         &self,
         tx: &rusqlite::Connection,
@@ -223,15 +235,16 @@ impl Fieldwork {
         row: &ThemeRow,
         action: &str,
         detail: serde_json::Value,
-    ) -> Result<()> {
+    ) -> Result<Option<String>> {
         let now = now_utc();
         let user = &self.settings.user;
         let Some((was, after)) = write_changes(tx, "theme", &row.id, before, row, THEME_SKIP)?
         else {
-            return Ok(());
+            return Ok(None);
         };
-        store::insert_event(tx, &new_log_id(), &row.id, action, &detail, &now, user)?;
+        let event = new_log_id();
+        store::insert_event(tx, &event, &row.id, action, &detail, &now, user)?;
         audit::record(tx, user, "theme", &row.id, action, Some(&was), Some(&after))?;
-        Ok(())
+        Ok(Some(event))
     }
 }

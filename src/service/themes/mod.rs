@@ -4,5 +4,7 @@ mod edit;
 mod merge;
 mod read;
 mod tags;
+mod undo;
 
 pub use merge::Merged;
+pub use undo::{AddedTheme, Retired, Split};

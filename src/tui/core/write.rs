@@ -166,6 +166,17 @@ pub enum Write {
     },
     /// Undo a deletion: every row it removed put back as it was.
     Restore(Box<Deleted>),
+    /// Undo adding a theme: it is deleted with its history (refused once it has tags,
+    /// children or summaries, or changed).
+    DeleteAddedTheme(Box<crate::service::themes::AddedTheme>),
+    /// Undo retiring a theme: active again, the retirement out of its history.
+    Unretire(Box<crate::service::themes::Retired>),
+    /// Undo splitting a theme: the moved tags go back, the new theme is deleted.
+    Unsplit(Box<crate::service::themes::Split>),
+    /// Undo accepting changed passages: each back exactly as it was.
+    Unaccept(Box<crate::service::coding::Accepted>),
+    /// Undo settling a disagreement: the tags it made go, the tags it deleted come back.
+    Unsettle(Box<crate::service::agreement::Settled>),
 }
 
 /// One edit that can be undone: what it was (for the status line), the service call that

@@ -268,12 +268,21 @@ pub(super) fn apply(
             framework,
             parent,
         } => {
-            let t = fw.add_theme(&name, framework.as_deref(), parent.as_deref(), None, None)?;
+            let a =
+                fw.add_theme_undoable(&name, framework.as_deref(), parent.as_deref(), None, None)?;
+            let t = &a.theme;
             *created = Some(Created {
                 select: Some((Pane::Themes, t.id.clone())),
                 next: "next: Space marks it, t tags the session selected in Sessions".into(),
             });
-            (format!("theme {} added", t.path), None)
+            let path = crate::tui::widgets::text::esc(&t.path);
+            (
+                format!("theme {path} added"),
+                Some((
+                    format!("adding theme {path}"),
+                    Write::DeleteAddedTheme(Box::new(a)),
+                )),
+            )
         }
         Write::RenameTheme {
             id,
@@ -310,8 +319,12 @@ pub(super) fn apply(
             )
         }
         Write::RetireTheme { id } => {
-            let t = fw.retire_theme(&id)?;
-            (format!("{} retired", t.path), None)
+            let r = fw.retire_theme_undoable(&id)?;
+            let path = crate::tui::widgets::text::esc(&r.theme.path);
+            (
+                format!("{path} retired"),
+                Some((format!("retiring {path}"), Write::Unretire(Box::new(r)))),
+            )
         }
         Write::Tag { session, themes } => {
             let tags = fw.tag_session(&session, &themes, None)?;
@@ -404,12 +417,14 @@ pub(super) fn apply(
             )
         }
         Write::AcceptPassages { ids } => {
-            for id in &ids {
-                fw.accept_passage(id)?;
-            }
+            let a = fw.accept_passages_undoable(&ids)?;
+            let n = a.passages.len();
             (
-                format!("{} passage(s) accepted at their new text", ids.len()),
-                None,
+                format!("{n} passage(s) accepted at their new text"),
+                Some((
+                    format!("accepting {n} changed passage(s)"),
+                    Write::Unaccept(Box::new(a)),
+                )),
             )
         }
         Write::SetSummary {
@@ -497,24 +512,38 @@ pub(super) fn apply(
                     field: "tag".into(),
                     message: "that passage is no longer in the open transcript".into(),
                 })?;
-            let (t, n) = fw.split_theme(&theme, &name, &[tag])?;
+            let x = fw.split_theme_undoable(&theme, &name, &[tag])?;
+            let (path, n) = (crate::tui::widgets::text::esc(&x.theme.path), x.moved.len());
             (
-                format!("new theme {}: {n} tag(s) moved onto it", t.path),
-                None,
+                format!("new theme {path}: {n} tag(s) moved onto it"),
+                Some((
+                    format!(
+                        "splitting {} off {}",
+                        crate::tui::widgets::text::esc(&x.theme.name),
+                        crate::tui::widgets::text::esc(
+                            &x.from_row.text("name").unwrap_or_default()
+                        )
+                    ),
+                    Write::Unsplit(Box::new(x)),
+                )),
             )
         }
         Write::Settle { key, coders, how } => {
-            let o = fw.settle(Some(coders), &key, how)?;
-            (
-                format!(
-                    "settled {} ({}): {} passage tag(s) removed, {} made; the audit log keeps them",
-                    o.key,
-                    o.settle.as_str(),
-                    o.deleted.len(),
-                    o.created.len()
-                ),
-                None,
-            )
+            let x = fw.settle_undoable(Some(coders), &key, how)?;
+            let o = &x.outcome;
+            let msg = format!(
+                "settled {} ({}): {} passage tag(s) removed, {} made; the audit log keeps them",
+                o.key,
+                o.settle.as_str(),
+                o.deleted.len(),
+                o.created.len()
+            );
+            let what = format!(
+                "settling the disagreement {} ({})",
+                o.key,
+                o.settle.as_str()
+            );
+            (msg, Some((what, Write::Unsettle(Box::new(x)))))
         }
         Write::Reveal => {
             let coder = fw.coder();
@@ -538,7 +567,12 @@ pub(super) fn apply(
         | Write::Unlink(_)
         | Write::Unmerge(_)
         | Write::CorrectConsent { .. }
-        | Write::Restore(_)) => super::inverse::apply(fw, w)?,
+        | Write::Restore(_)
+        | Write::DeleteAddedTheme(_)
+        | Write::Unretire(_)
+        | Write::Unsplit(_)
+        | Write::Unaccept(_)
+        | Write::Unsettle(_)) => super::inverse::apply(fw, w)?,
         Write::ImportAll => {
             let root = fw.transcripts_root().to_path_buf();
             let r = fw.import_dir(&root, None, false, true)?;

@@ -104,6 +104,57 @@ pub(super) fn apply(fw: &mut Fieldwork, w: Write) -> Result<(String, Option<(Str
                 None,
             )
         }
+        Write::DeleteAddedTheme(a) => {
+            let path = fw.delete_added_theme(&a)?;
+            (
+                format!(
+                    "theme {} deleted; the audit log keeps it",
+                    crate::tui::widgets::text::esc(&path)
+                ),
+                None,
+            )
+        }
+        Write::Unretire(r) => {
+            let t = fw.unretire_theme(&r)?;
+            (
+                format!(
+                    "{} is {} again; the retirement is out of its history",
+                    crate::tui::widgets::text::esc(&t.path),
+                    t.status
+                ),
+                None,
+            )
+        }
+        Write::Unsplit(x) => {
+            let t = fw.unsplit_theme(&x)?;
+            (
+                format!(
+                    "{} tag(s) back on {}; theme {} deleted",
+                    x.moved.len(),
+                    crate::tui::widgets::text::esc(&t.path),
+                    crate::tui::widgets::text::esc(&x.theme.path)
+                ),
+                None,
+            )
+        }
+        Write::Unaccept(a) => {
+            let n = fw.unaccept_passages(&a)?;
+            (
+                format!("{n} passage(s) back to their old quote, marked changed for review"),
+                None,
+            )
+        }
+        Write::Unsettle(x) => {
+            let o = fw.unsettle(&x)?;
+            (
+                format!(
+                    "{} passage tag(s) made by the settling removed, {} put back as they were",
+                    o.created.len(),
+                    o.deleted.len()
+                ),
+                None,
+            )
+        }
         other => {
             return Err(crate::service::ServiceError::Refused(format!(
                 "not a write that undoes another: {other:?}"
