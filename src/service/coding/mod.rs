@@ -3,8 +3,10 @@
 
 mod analysis;
 mod import;
+mod import_undo;
 mod passages;
 mod types;
 
 pub use import::*;
+pub use import_undo::*;
 pub use types::*;
