@@ -134,16 +134,16 @@ impl Fieldwork {
                     after.path
                 )))
             };
+            let same_import = store::import_row(&tx, &after.id)?
+                .is_some_and(|i| i.sha256 == import.sha256 && i.imported_at == import.imported_at);
+            if !same_import {
+                return refuse("it was imported again".into());
+            }
             let now = tstore::for_session(&tx, &one.session_id)?;
             if !now.as_ref().is_some_and(|n| {
                 n.id == after.id && n.path == after.path && n.sha256 == after.sha256
             }) {
                 return refuse("its link changed".into());
-            }
-            let same_import = store::import_row(&tx, &after.id)?
-                .is_some_and(|i| i.sha256 == import.sha256 && i.imported_at == import.imported_at);
-            if !same_import {
-                return refuse("it was imported again".into());
             }
             let coded = store::passage_count(&tx, &after.id)?;
             if coded as usize != one.passages_after.len()
