@@ -92,7 +92,10 @@ fn labels(fw: &Fieldwork) -> Vec<String> {
 fn a_new_identifier_and_an_allowance_are_undone_in_order_and_redone() {
     let (_d, mut fw, mut s) = redaction();
     let before = suspects(&s);
-    assert!(before.contains(&"Bertie Marchbanks".to_string()), "{before:?}");
+    assert!(
+        before.contains(&"Bertie Marchbanks".to_string()),
+        "{before:?}"
+    );
 
     // 1: a suspect accepted as a new identifier.
     select_suspect(&mut s, "Bertie Marchbanks");
@@ -120,7 +123,10 @@ fn a_new_identifier_and_an_allowance_are_undone_in_order_and_redone() {
         !error && m.starts_with(&format!("undone: allowing “{other}”")),
         "{m}"
     );
-    assert!(m.contains("U redoes it") && m.contains("suspect(s) to review"), "{m}");
+    assert!(
+        m.contains("U redoes it") && m.contains("suspect(s) to review"),
+        "{m}"
+    );
     assert!(suspects(&s).contains(&other), "flagged again");
     assert!(labels(&fw).contains(&label), "the first write stays");
 
@@ -143,7 +149,11 @@ fn a_new_identifier_and_an_allowance_are_undone_in_order_and_redone() {
     assert!(!error && m.starts_with("redone: accepting"), "{m}");
     assert!(labels(&fw).contains(&label));
     cmd(&mut fw, &mut s, Cmd::Redo);
-    assert!(message(&s).0.starts_with("redone: allowing"), "{:?}", s.message);
+    assert!(
+        message(&s).0.starts_with("redone: allowing"),
+        "{:?}",
+        s.message
+    );
     assert!(!suspects(&s).contains(&other));
     assert!(!suspects(&s).contains(&"Bertie Marchbanks".to_string()));
 }
@@ -212,7 +222,11 @@ fn an_identifier_and_a_variant_added_by_hand_and_a_class_are_undone() {
         "{:?}",
         s.message
     );
-    assert_eq!(variants(&fw), None, "the identifier and its variant are gone");
+    assert_eq!(
+        variants(&fw),
+        None,
+        "the identifier and its variant are gone"
+    );
     assert_eq!(labels(&fw).len(), n);
 }
 
@@ -230,7 +244,10 @@ fn an_undo_refused_because_the_register_changed_says_why_and_stays_undoable() {
     cmd(&mut fw, &mut s, Cmd::Undo);
     let (m, error) = message(&s);
     assert!(error && m.contains("1 other variant(s) since"), "{m}");
-    assert!(labels(&fw).contains(&"[Forum 1]".to_string()), "nothing removed");
+    assert!(
+        labels(&fw).contains(&"[Forum 1]".to_string()),
+        "nothing removed"
+    );
     assert_eq!(s.undo.len(), steps, "the step stays, to try again");
 }
 
@@ -283,7 +300,9 @@ fn importing_a_transcript_is_undone_and_redone_and_refused_once_coded() {
         "the link stays"
     );
     cmd(&mut fw, &mut s, Cmd::Redo);
-    assert!(message(&s).0.starts_with("redone: importing the text of int1.txt"));
+    assert!(message(&s)
+        .0
+        .starts_with("redone: importing the text of int1.txt"));
     assert!(words(&fw, &sid).is_some());
 
     // Coded since: the undo is refused, says why, changes nothing.
