@@ -470,7 +470,40 @@ fn review_decisions_and_class_allowances_are_taken_back_exactly() {
     fw.undo_register(&change).unwrap();
     assert_eq!(rows(&st.db()), before, "variant and name word gone");
 
+    // A name word another identifier also has as a variant stays (the safeguard keeps
+    // replacing it there); the variant itself goes.
+    let (_, other) = fw
+        .add_identifier_undoable("person", "[Person 8]", &["Pennock".to_string()])
+        .unwrap();
+    let change = fw
+        .review_suspect_undoable("Will", Decision::Variant(id.clone()))
+        .unwrap();
+    let RegisterChange::Identifier { id: other_id, .. } = &other else {
+        panic!()
+    };
+    fw.review_suspect_undoable("Will", Decision::Variant(other_id.clone()))
+        .unwrap();
+    fw.undo_register(&change).unwrap();
+    let c = ro(&st.db());
+    let names: i64 = c
+        .query_row(
+            "SELECT count(*) FROM name_word WHERE norm = 'will'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(names, 1, "kept for the other identifier");
+    let org_variants = fw
+        .register()
+        .unwrap()
+        .into_iter()
+        .find(|i| i.id == *id)
+        .unwrap()
+        .variants;
+    assert_eq!(org_variants, vec!["Bank Office".to_string()]);
+
     // A class.
+    let before = rows(&st.db());
     let change = fw.allow_class_undoable("dates").unwrap();
     assert_eq!(
         change,

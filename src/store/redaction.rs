@@ -168,11 +168,11 @@ pub fn logged_originals(c: &Connection, identifier_id: &str) -> Result<Vec<Strin
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Whether any variant (of any identifier) has this normalised text.
-pub fn variant_norm_exists(c: &Connection, norm: &str) -> Result<bool> {
+/// Whether a variant of another identifier than `except` has this normalised text.
+pub fn variant_norm_elsewhere(c: &Connection, norm: &str, except: &str) -> Result<bool> {
     Ok(c.query_row(
-        "SELECT 1 FROM identifier_variant WHERE norm = ?1 LIMIT 1",
-        [norm],
+        "SELECT 1 FROM identifier_variant WHERE norm = ?1 AND identifier_id <> ?2 LIMIT 1",
+        [norm, except],
         |_| Ok(()),
     )
     .optional()?

@@ -92,9 +92,10 @@ impl Fieldwork {
                     store::delete_variant(&tx, v)?;
                 }
                 store::delete_identifier(&tx, id)?;
-                // A name word stays while another identifier has it as a variant.
+                // A name word stays while another identifier has it as a variant (that
+                // identifier may have been accepted as a name since).
                 for w in name_words {
-                    if !store::variant_norm_exists(&tx, w)? {
+                    if !store::variant_norm_elsewhere(&tx, w, id)? {
                         store::delete_name_word(&tx, w)?;
                     }
                 }
@@ -144,7 +145,7 @@ impl Fieldwork {
                     store::delete_variant(&tx, vid)?;
                 }
                 if let Some(w) = name_word {
-                    if !store::variant_norm_exists(&tx, w)? {
+                    if !store::variant_norm_elsewhere(&tx, w, identifier)? {
                         store::delete_name_word(&tx, w)?;
                     }
                 }
