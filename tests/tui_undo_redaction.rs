@@ -367,3 +367,40 @@ fn importing_every_transcript_and_relinking_are_undone_as_a_whole() {
     cmd(&mut fw, &mut s, Cmd::Verify);
     assert!(s.undo.is_empty());
 }
+
+#[test]
+fn a_reimport_asks_first_and_its_undo_brings_the_previous_text_back() {
+    let (d, mut fw, mut s, sid) = transcripts();
+    cmd(&mut fw, &mut s, Cmd::Coding(CodingCmd::Import));
+    let first = words(&fw, &sid).expect("imported");
+    std::fs::write(
+        d.path().join("transcripts/int1.txt"),
+        format!(
+            "{}Interviewer: One more thing?\nAlice Adams: No, that is all.\n",
+            support::TRANSCRIPT
+        ),
+    )
+    .unwrap();
+    cmd(&mut fw, &mut s, Cmd::Coding(CodingCmd::Import));
+    assert_eq!(s.mode, Mode::Confirm, "a re-import asks first");
+    cmd(&mut fw, &mut s, Cmd::Yes);
+    let second = words(&fw, &sid).unwrap();
+    assert!(second > first, "{:?}", s.message);
+    cmd(&mut fw, &mut s, Cmd::Undo);
+    let (m, error) = message(&s);
+    assert!(
+        !error
+            && m.starts_with(
+                "undone: re-importing int1.txt (its previous text and passage places come back)"
+            ),
+        "{m}"
+    );
+    assert!(
+        m.contains("the previous text and passage places are back in 1 transcript(s)"),
+        "{m}"
+    );
+    assert_eq!(words(&fw, &sid), Some(first));
+    // Two levels: the first import is undone next.
+    cmd(&mut fw, &mut s, Cmd::Undo);
+    assert_eq!(words(&fw, &sid), None, "{:?}", s.message);
+}
