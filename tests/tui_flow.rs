@@ -236,4 +236,18 @@ fn link_form_imports_a_file_from_outside_the_root() {
     );
     assert!(outside.exists(), "copied, not moved");
     assert_eq!(fw.transcript_view(&sid).unwrap().turns.len(), 2);
+    // Undone: no link, no text; the copy stays under the root (never removed from there).
+    cmd(&mut fw, &mut s, Cmd::Undo);
+    assert!(msg(&s).starts_with("undone: importing"), "{}", msg(&s));
+    assert!(
+        fw.session(&sid).unwrap().transcript.is_none(),
+        "{}",
+        msg(&s)
+    );
+    assert!(fw.transcript_view(&sid).is_err());
+    assert!(copy.exists());
+    // Redone: the same file (the copy is found where it is) linked and imported again.
+    cmd(&mut fw, &mut s, Cmd::Redo);
+    assert!(msg(&s).starts_with("redone:"), "{}", msg(&s));
+    assert_eq!(fw.transcript_view(&sid).unwrap().turns.len(), 2);
 }

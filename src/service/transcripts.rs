@@ -394,6 +394,17 @@ impl Fieldwork {
     /// Verify every linked file and save the statuses in one transaction. With `relink`,
     /// moved files are relinked to where they were found.
     pub fn verify_transcripts(&mut self, relink: bool) -> Result<Vec<Verification>> {
+        Ok(self.verify_transcripts_undoable(relink)?.0)
+    }
+
+    /// [`Fieldwork::verify_transcripts`] that also returns each link it relinked (the link
+    /// before and after), for its undo ([`Fieldwork::undo_relink`]). The statuses a check
+    /// records are not in it: a check says what the files are now.
+    pub fn verify_transcripts_undoable(
+        &mut self,
+        relink: bool,
+    ) -> Result<(Vec<Verification>, Relinked)> {
+        let mut relinked = Relinked::default();
         let all = store::all(self.store.conn())?;
         // Hashing the files takes a while: it happens before the write lock is taken, and a
         // result is saved only if the link is still the one that was checked.
@@ -426,9 +437,54 @@ impl Fieldwork {
                 )?;
             }
             store::set_status(&tx, &t.id, status, &path, &now)?;
+            if path != t.path {
+                let mut after = t.clone();
+                after.status = status;
+                after.path = path;
+                after.verified_at = Some(now.clone());
+                relinked.links.push((t.clone(), after));
+            }
         }
         tx.commit()?;
-        Ok(results)
+        Ok((results, relinked))
+    }
+
+    /// Undo a verification's relinks, in one transaction: each relinked transcript's
+    /// path, status and verification time as they were. Refused, with nothing written,
+    /// when any of those links changed since (relinked again, verified as moved or
+    /// changed, replaced).
+    pub fn undo_relink(&mut self, relinked: &Relinked) -> Result<usize> {
+        let user = self.settings.user.clone();
+        let tx = self.store.write()?;
+        for (_, after) in &relinked.links {
+            let now = store::for_session(&tx, &after.session_id)?;
+            let same = now.as_ref().is_some_and(|n| {
+                n.id == after.id
+                    && n.path == after.path
+                    && n.sha256 == after.sha256
+                    && n.status == after.status
+            });
+            if !same {
+                return Err(ServiceError::Refused(format!(
+                    "the link of {} changed since it was relinked: the relinking is not undone (nothing was changed)",
+                    after.path
+                )));
+            }
+        }
+        for (before, after) in &relinked.links {
+            store::relink(&tx, before)?;
+            audit::record(
+                &tx,
+                &user,
+                "transcript",
+                &before.id,
+                "relink undone",
+                Some(&serde_json::json!({"status": after.status, "path": after.path})),
+                Some(&serde_json::json!({"status": before.status, "path": before.path})),
+            )?;
+        }
+        tx.commit()?;
+        Ok(relinked.links.len())
     }
 
     /// Every interview with its transcript state; `none` where nothing is linked. The
@@ -518,4 +574,10 @@ fn hash_index(
 pub struct Linked {
     pub transcript: Transcript,
     pub replaced: Option<Transcript>,
+}
+
+/// The links a verification relinked to where their file was found: (before, after).
+#[derive(Debug, Clone, Default)]
+pub struct Relinked {
+    pub links: Vec<(Transcript, Transcript)>,
 }

@@ -110,12 +110,12 @@ pub fn identifiers(c: &Connection) -> Result<Vec<IdentifierRow>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn allow(c: &Connection, norm: &str, text: &str, at: &str, by: &str) -> Result<()> {
-    c.execute(
+/// Allow a text everywhere. Returns whether it is new.
+pub fn allow(c: &Connection, norm: &str, text: &str, at: &str, by: &str) -> Result<bool> {
+    Ok(c.execute(
         "INSERT OR IGNORE INTO allow_word (norm, text, added_at, added_by) VALUES (?1, ?2, ?3, ?4)",
         params![norm, text, at, by],
-    )?;
-    Ok(())
+    )? > 0)
 }
 
 pub fn allowed(c: &Connection) -> Result<Vec<String>> {
@@ -133,12 +133,80 @@ pub fn allow_class(c: &Connection, class: &str, at: &str, by: &str) -> Result<bo
 }
 
 /// A name part that is also a word, accepted by a reviewer as a name wherever it stands.
-pub fn add_name_word(c: &Connection, norm: &str, at: &str, by: &str) -> Result<()> {
-    c.execute(
+/// Returns whether it is new.
+pub fn add_name_word(c: &Connection, norm: &str, at: &str, by: &str) -> Result<bool> {
+    Ok(c.execute(
         "INSERT OR IGNORE INTO name_word (norm, added_at, added_by) VALUES (?1, ?2, ?3)",
         params![norm, at, by],
+    )? > 0)
+}
+
+/// One identifier: (kind, label), if it is in the register.
+pub fn identifier(c: &Connection, id: &str) -> Result<Option<(String, String)>> {
+    Ok(c.query_row(
+        "SELECT kind, label FROM identifier WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?)
+}
+
+/// An identifier's variants: (id, norm), by id.
+pub fn variant_rows(c: &Connection, identifier_id: &str) -> Result<Vec<(String, String)>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, norm FROM identifier_variant WHERE identifier_id = ?1 ORDER BY id",
     )?;
-    Ok(())
+    let rows = stmt.query_map([identifier_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The texts a redaction run replaced with an identifier (its log entries' originals).
+pub fn logged_originals(c: &Connection, identifier_id: &str) -> Result<Vec<String>> {
+    let mut stmt =
+        c.prepare_cached("SELECT original FROM redaction_log WHERE identifier_id = ?1")?;
+    let rows = stmt.query_map([identifier_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Whether a variant of another identifier than `except` has this normalised text.
+pub fn variant_norm_elsewhere(c: &Connection, norm: &str, except: &str) -> Result<bool> {
+    Ok(c.query_row(
+        "SELECT 1 FROM identifier_variant WHERE norm = ?1 AND identifier_id <> ?2 LIMIT 1",
+        [norm, except],
+        |_| Ok(()),
+    )
+    .optional()?
+    .is_some())
+}
+
+pub fn delete_variant(c: &Connection, id: &str) -> Result<usize> {
+    Ok(c.execute("DELETE FROM identifier_variant WHERE id = ?1", [id])?)
+}
+
+pub fn delete_identifier(c: &Connection, id: &str) -> Result<usize> {
+    Ok(c.execute("DELETE FROM identifier WHERE id = ?1", [id])?)
+}
+
+pub fn delete_name_word(c: &Connection, norm: &str) -> Result<usize> {
+    Ok(c.execute("DELETE FROM name_word WHERE norm = ?1", [norm])?)
+}
+
+/// The allowed text of a normalised word, if it is allowed.
+pub fn allowed_text(c: &Connection, norm: &str) -> Result<Option<String>> {
+    Ok(
+        c.query_row("SELECT text FROM allow_word WHERE norm = ?1", [norm], |r| {
+            r.get(0)
+        })
+        .optional()?,
+    )
+}
+
+pub fn delete_allowed(c: &Connection, norm: &str) -> Result<usize> {
+    Ok(c.execute("DELETE FROM allow_word WHERE norm = ?1", [norm])?)
+}
+
+pub fn delete_class(c: &Connection, class: &str) -> Result<usize> {
+    Ok(c.execute("DELETE FROM allow_class WHERE class = ?1", [class])?)
 }
 
 /// Every participant's direct identifiers (name, email, phone, organisation, job title),

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::import_undo::{Imported, ImportedOne};
 use super::types::*;
 use crate::domain::anchor::{reanchor, Anchor, Passage};
 use crate::domain::transcript::{self as parser, Parsed};
@@ -25,6 +26,18 @@ impl Fieldwork {
         file: &Path,
         replace: bool,
     ) -> Result<ImportOutcome> {
+        Ok(self.import_transcript_undoable(session, file, replace)?.0)
+    }
+
+    /// [`Fieldwork::import_transcript`] that also returns what its undo
+    /// ([`Fieldwork::undo_import`]) needs: the transcript's link, text, import record and
+    /// passage anchors before, and what the import left.
+    pub fn import_transcript_undoable(
+        &mut self,
+        session: &str,
+        file: &Path,
+        replace: bool,
+    ) -> Result<(ImportOutcome, Imported)> {
         let s = self.session(session)?;
         if s.kind != SessionKind::Interview {
             return Err(invalid("interview", "transcripts belong to interviews"));
@@ -58,6 +71,7 @@ impl Fieldwork {
         let user = self.settings.user.clone();
         let written = (|| {
             let tx = self.store.write()?;
+            let before = ImportedOne::before(&tx, &s.id)?;
             let outcome = Self::import_parsed_tx(
                 &tx,
                 &s.id,
@@ -69,13 +83,20 @@ impl Fieldwork {
                 replace,
                 &user,
             )?;
+            let one = before.after(&tx, &outcome.transcript)?;
             tx.commit()?;
-            Ok(outcome)
+            Ok((outcome, one))
         })();
         match written {
-            Ok(mut outcome) => {
+            Ok((mut outcome, one)) => {
                 outcome.copied_from = copied_from;
-                Ok(outcome)
+                Ok((
+                    outcome,
+                    Imported {
+                        items: vec![one],
+                        copied: placed.created.is_some(),
+                    },
+                ))
             }
             Err(e) => {
                 if let Some(copy) = &placed.created {
@@ -300,6 +321,18 @@ impl Fieldwork {
         dry_run: bool,
         skip_bad: bool,
     ) -> Result<Vec<DirMatch>> {
+        Ok(self.import_dir_undoable(dir, pattern, dry_run, skip_bad)?.0)
+    }
+
+    /// [`Fieldwork::import_dir`] that also returns what its undo
+    /// ([`Fieldwork::undo_import`]) needs, for every transcript of the batch.
+    pub fn import_dir_undoable(
+        &mut self,
+        dir: &Path,
+        pattern: Option<&str>,
+        dry_run: bool,
+        skip_bad: bool,
+    ) -> Result<(Vec<DirMatch>, Imported)> {
         let pattern = pattern
             .map(str::to_string)
             .unwrap_or_else(|| self.coding.import_pattern.clone());
@@ -488,7 +521,7 @@ impl Fieldwork {
                     detail,
                 });
             }
-            return Ok(results);
+            return Ok((results, Imported::default()));
         }
         // The copies first (each crash-safe, owner-only, never over another file), then
         // the database in one transaction; the copies made are removed if anything fails.
@@ -525,13 +558,17 @@ impl Fieldwork {
             placed.push((sid, pl, from, sha, size, p));
         }
         let user = self.settings.user.clone();
-        let written = (|| -> Result<Vec<DirMatch>> {
+        let copied = !created.is_empty();
+        let written = (|| -> Result<(Vec<DirMatch>, Vec<ImportedOne>)> {
             let mut done = Vec::new();
+            let mut items = Vec::new();
             let tx = self.store.write()?;
             for (sid, pl, from, sha, size, p) in placed {
+                let before = ImportedOne::before(&tx, &sid)?;
                 let out = Self::import_parsed_tx(
                     &tx, &sid, &pl.rel, &pl.abs, &sha, size, p, true, &user,
                 )?;
+                items.push(before.after(&tx, &out.transcript)?);
                 let lost = out
                     .reimport
                     .as_ref()
@@ -558,12 +595,12 @@ impl Fieldwork {
                 });
             }
             tx.commit()?;
-            Ok(done)
+            Ok((done, items))
         })();
         match written {
-            Ok(done) => {
+            Ok((done, items)) => {
                 results.extend(done);
-                Ok(results)
+                Ok((results, Imported { items, copied }))
             }
             Err(e) => {
                 remove(&created);

@@ -3,10 +3,12 @@
 
 mod analysis;
 mod import;
+mod import_undo;
 mod passages;
 mod types;
 mod undo;
 
 pub use import::*;
+pub use import_undo::*;
 pub use types::*;
 pub use undo::Accepted;

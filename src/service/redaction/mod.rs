@@ -5,5 +5,7 @@ mod apply;
 mod register;
 mod review;
 mod types;
+mod undo;
 
 pub use types::*;
+pub use undo::*;

@@ -12,6 +12,8 @@ use crate::store::audit;
 pub use crate::store::redaction::IdentifierRow;
 use crate::store::redaction::{self as store};
 
+use super::undo::RegisterChange;
+
 impl Fieldwork {
     /// Seed the register from participants (names), their organisations and the sites.
     /// Idempotent: existing entries keep their labels; new variants are added.
@@ -185,6 +187,17 @@ impl Fieldwork {
         label: &str,
         variants: &[String],
     ) -> Result<IdentifierRow> {
+        Ok(self.add_identifier_undoable(kind, label, variants)?.0)
+    }
+
+    /// [`Fieldwork::add_identifier`] that also returns what its undo
+    /// ([`Fieldwork::undo_register`]) takes back.
+    pub fn add_identifier_undoable(
+        &mut self,
+        kind: &str,
+        label: &str,
+        variants: &[String],
+    ) -> Result<(IdentifierRow, RegisterChange)> {
         self.add_identifier_from(kind, label, variants, "manual", false)
     }
 
@@ -197,7 +210,7 @@ impl Fieldwork {
         variants: &[String],
         source: &str,
         name_word: bool,
-    ) -> Result<IdentifierRow> {
+    ) -> Result<(IdentifierRow, RegisterChange)> {
         if !KINDS.contains(&kind) {
             return Err(invalid(
                 "kind",
@@ -240,21 +253,21 @@ impl Fieldwork {
                 variants: vec![],
             },
         )?;
+        let mut name_words = Vec::new();
         if name_word {
             for v in variants {
-                store::add_name_word(&tx, &redact::normalise(v), &now, &user)?;
+                let norm = redact::normalise(v);
+                if store::add_name_word(&tx, &norm, &now, &user)? {
+                    name_words.push(norm);
+                }
             }
         }
+        let mut variant_ids = Vec::new();
         for v in variants.iter().filter(|v| !v.trim().is_empty()) {
-            store::add_variant(
-                &tx,
-                &new_id(),
-                &id,
-                v.trim(),
-                &redact::normalise(v),
-                &now,
-                &user,
-            )?;
+            let vid = new_id();
+            if store::add_variant(&tx, &vid, &id, v.trim(), &redact::normalise(v), &now, &user)? {
+                variant_ids.push(vid);
+            }
         }
         audit::record(
             &tx,
@@ -266,7 +279,15 @@ impl Fieldwork {
             Some(&serde_json::json!({"kind": kind, "label": label})),
         )?;
         tx.commit()?;
-        self.resolve_identifier(&id)
+        let row = self.resolve_identifier(&id)?;
+        let change = RegisterChange::Identifier {
+            id,
+            kind: kind.to_string(),
+            label,
+            variant_ids,
+            name_words,
+        };
+        Ok((row, change))
     }
 
     /// Add a variant (a spelling, a nickname, a misspelling) to an identifier.
@@ -275,6 +296,16 @@ impl Fieldwork {
         identifier: &str,
         variant: &str,
     ) -> Result<IdentifierRow> {
+        Ok(self.add_identifier_variant_undoable(identifier, variant)?.0)
+    }
+
+    /// [`Fieldwork::add_identifier_variant`] that also returns what its undo
+    /// ([`Fieldwork::undo_register`]) takes back.
+    pub fn add_identifier_variant_undoable(
+        &mut self,
+        identifier: &str,
+        variant: &str,
+    ) -> Result<(IdentifierRow, RegisterChange)> {
         self.add_variant_with(identifier, variant, false)
     }
 
@@ -285,24 +316,16 @@ impl Fieldwork {
         identifier: &str,
         variant: &str,
         name_word: bool,
-    ) -> Result<IdentifierRow> {
+    ) -> Result<(IdentifierRow, RegisterChange)> {
         let i = self.resolve_identifier(identifier)?;
         let v = clean(Some(variant)).ok_or_else(|| invalid("variant", "is empty"))?;
         let now = now_utc();
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
-        if name_word {
-            store::add_name_word(&tx, &redact::normalise(&v), &now, &user)?;
-        }
-        store::add_variant(
-            &tx,
-            &new_id(),
-            &i.id,
-            &v,
-            &redact::normalise(&v),
-            &now,
-            &user,
-        )?;
+        let norm = redact::normalise(&v);
+        let name_word = name_word && store::add_name_word(&tx, &norm, &now, &user)?;
+        let vid = new_id();
+        let added = store::add_variant(&tx, &vid, &i.id, &v, &norm, &now, &user)?;
         audit::record(
             &tx,
             &user,
@@ -313,7 +336,19 @@ impl Fieldwork {
             Some(&serde_json::json!({"variant": v})),
         )?;
         tx.commit()?;
-        self.resolve_identifier(&i.id)
+        let change = if added || name_word {
+            RegisterChange::Variant {
+                identifier: i.id.clone(),
+                label: i.label.clone(),
+                variant_id: added.then_some(vid),
+                text: v,
+                norm: norm.clone(),
+                name_word: name_word.then_some(norm),
+            }
+        } else {
+            RegisterChange::Nothing
+        };
+        Ok((self.resolve_identifier(&i.id)?, change))
     }
 
     pub(super) fn entities(&self) -> Result<(Vec<Entity>, Vec<String>, HashSet<String>)> {

@@ -10,6 +10,8 @@ use crate::store::audit;
 use crate::store::coding as coding_store;
 use crate::store::redaction::{self as store};
 
+use super::undo::RegisterChange;
+
 impl Fieldwork {
     /// The redaction engine with the current register (read-only).
     pub fn redactor(&self) -> Result<Redactor> {
@@ -100,11 +102,18 @@ impl Fieldwork {
 
     /// Allow a whole class of suspects (one transaction, nothing recomputed).
     pub fn allow_class(&mut self, class: &str) -> Result<()> {
+        self.allow_class_undoable(class)?;
+        Ok(())
+    }
+
+    /// [`Fieldwork::allow_class`] that returns what its undo ([`Fieldwork::undo_register`])
+    /// takes back (nothing when the class was allowed already).
+    pub fn allow_class_undoable(&mut self, class: &str) -> Result<RegisterChange> {
         Self::check_class(class)?;
         let now = now_utc();
         let user = self.settings.user.clone();
         let tx = self.store.write()?;
-        store::allow_class(&tx, class, &now, &user)?;
+        let new = store::allow_class(&tx, class, &now, &user)?;
         audit::record(
             &tx,
             &user,
@@ -115,7 +124,13 @@ impl Fieldwork {
             Some(&serde_json::json!({"class": class})),
         )?;
         tx.commit()?;
-        Ok(())
+        Ok(if new {
+            RegisterChange::Class {
+                class: class.to_string(),
+            }
+        } else {
+            RegisterChange::Nothing
+        })
     }
 
     /// The classes allowed so far.
@@ -234,6 +249,18 @@ impl Fieldwork {
 
     /// Decide about a suspect text, corpus-wide.
     pub fn review_suspect(&mut self, text: &str, decision: Decision) -> Result<()> {
+        self.review_suspect_undoable(text, decision)?;
+        Ok(())
+    }
+
+    /// [`Fieldwork::review_suspect`] that returns what its undo
+    /// ([`Fieldwork::undo_register`]) takes back: the allowance, the variant or the new
+    /// identifier the decision made.
+    pub fn review_suspect_undoable(
+        &mut self,
+        text: &str,
+        decision: Decision,
+    ) -> Result<RegisterChange> {
         let t = clean(Some(text)).ok_or_else(|| invalid("text", "is empty"))?;
         let norm = redact::normalise(&t);
         // A name that is also a word, accepted as a name: replaced wherever it stands
@@ -244,7 +271,7 @@ impl Fieldwork {
                 let now = now_utc();
                 let user = self.settings.user.clone();
                 let tx = self.store.write()?;
-                store::allow(&tx, &norm, &t, &now, &user)?;
+                let new = store::allow(&tx, &norm, &t, &now, &user)?;
                 audit::record(
                     &tx,
                     &user,
@@ -255,12 +282,13 @@ impl Fieldwork {
                     Some(&serde_json::json!({"text": t})),
                 )?;
                 tx.commit()?;
-                Ok(())
+                Ok(if new {
+                    RegisterChange::Allowed { norm, text: t }
+                } else {
+                    RegisterChange::Nothing
+                })
             }
-            Decision::Variant(key) => {
-                self.add_variant_with(&key, &t, name_word)?;
-                Ok(())
-            }
+            Decision::Variant(key) => Ok(self.add_variant_with(&key, &t, name_word)?.1),
             Decision::New { kind, label } => {
                 // A person accepted by their name is known in every form a participant's
                 // name is (each part alone, titles, initials): "Trevithick agreed." after
@@ -271,8 +299,9 @@ impl Fieldwork {
                     vec![t.clone()]
                 };
                 // The reviewer's, for the log's method.
-                self.add_identifier_from(&kind, &label, &variants, "reviewer", name_word)?;
-                Ok(())
+                Ok(self
+                    .add_identifier_from(&kind, &label, &variants, "reviewer", name_word)?
+                    .1)
             }
         }
     }

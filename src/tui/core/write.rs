@@ -177,6 +177,34 @@ pub enum Write {
     Unaccept(Box<crate::service::coding::Accepted>),
     /// Undo settling a disagreement: the tags it made go, the tags it deleted come back.
     Unsettle(Box<crate::service::agreement::Settled>),
+    /// Redaction: add an identifier by hand (with its first variant).
+    AddIdentifier {
+        kind: String,
+        label: String,
+        variant: String,
+    },
+    /// Redaction: add a variant to an identifier.
+    AddVariant {
+        identifier: String,
+        variant: String,
+    },
+    /// Redaction: decide about a suspect text, corpus-wide (a variant of an identifier, a
+    /// new identifier, or allowed).
+    Review {
+        text: String,
+        decision: crate::service::redaction::Decision,
+    },
+    /// Redaction: allow a whole class of suspects (`common-words`, `places`, `dates`).
+    AllowClass {
+        class: String,
+    },
+    /// Undo a register write: exactly what it added goes (never half of it).
+    UndoRegister(Box<crate::service::redaction::RegisterChange>),
+    /// Undo a transcript import (one, or every transcript of an import of the root): the
+    /// text, import record, links and passage anchors as they were.
+    UndoImport(Box<crate::service::coding::Imported>),
+    /// Undo a verification's relinks: each relinked link's path and status as they were.
+    UndoRelink(Box<crate::service::transcripts::Relinked>),
 }
 
 /// One edit that can be undone: what it was (for the status line), the service call that

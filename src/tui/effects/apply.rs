@@ -223,18 +223,24 @@ pub(super) fn apply(
             if fw.is_outside_transcripts_root(file)? {
                 // From anywhere: the import the CLI's `transcript import` does (copied under
                 // the root by the naming pattern, linked and its text imported).
-                let out = fw.import_transcript(&sid, file, replace)?;
+                let (out, imported) = fw.import_transcript_undoable(&sid, file, replace)?;
                 let shown = if s.privacy {
                     crate::export::file_name(file)
                 } else {
                     path.clone()
                 };
+                let copy = crate::tui::widgets::text::esc(&out.transcript.path);
                 (
                     format!(
-                        "{shown} copied under the transcripts root as {} and imported ({} turns, {} words)",
-                        out.transcript.path, out.turns, out.words
+                        "{shown} copied under the transcripts root as {copy} and imported ({} turns, {} words)",
+                        out.turns, out.words
                     ),
-                    None,
+                    // The undo takes the link and the text back; the copy stays (a file
+                    // under the root is never removed by the interface).
+                    Some((
+                        format!("importing {copy} (the copy stays under the transcripts root)"),
+                        Write::UndoImport(Box::new(imported)),
+                    )),
                 )
             } else {
                 let l = fw.link_transcript_undoable(&sid, file, replace)?;
@@ -249,7 +255,7 @@ pub(super) fn apply(
             }
         }
         Write::Verify { relink } => {
-            let v = fw.verify_transcripts(relink)?;
+            let (v, relinked) = fw.verify_transcripts_undoable(relink)?;
             let bad = v
                 .iter()
                 .filter(|x| x.status != crate::domain::TranscriptStatus::Ok)
@@ -260,7 +266,14 @@ pub(super) fn apply(
                     "verified {} file(s): {bad} need attention, {moved} relinked",
                     v.len()
                 ),
-                None,
+                // A plain check records what the files are now: nothing to undo. The
+                // relinks are.
+                (!relinked.links.is_empty()).then(|| {
+                    (
+                        format!("relinking {} moved file(s)", relinked.links.len()),
+                        Write::UndoRelink(Box::new(relinked)),
+                    )
+                }),
             )
         }
         Write::AddTheme {
@@ -481,7 +494,7 @@ pub(super) fn apply(
                 });
             };
             let file = fw.transcripts_root().join(&t.path);
-            let out = fw.import_transcript(&sid, &file, false)?;
+            let (out, imported) = fw.import_transcript_undoable(&sid, &file, false)?;
             let mut m = format!(
                 "imported {} turns, {} words ({})",
                 out.turns, out.words, out.encoding
@@ -499,7 +512,13 @@ pub(super) fn apply(
                 m.push_str("; ");
                 m.push_str(w);
             }
-            (m, None)
+            let path = crate::tui::widgets::text::esc(&out.transcript.path);
+            let what = if out.reimport.is_some() {
+                format!("re-importing {path} (its previous text and passage places come back)")
+            } else {
+                format!("importing the text of {path}")
+            };
+            (m, Some((what, Write::UndoImport(Box::new(imported)))))
         }
         Write::SplitTheme { tag, name } => {
             let theme = s
@@ -575,16 +594,108 @@ pub(super) fn apply(
         | Write::Unsettle(_)) => super::inverse::apply(fw, w)?,
         Write::ImportAll => {
             let root = fw.transcripts_root().to_path_buf();
-            let r = fw.import_dir(&root, None, false, true)?;
+            let (r, imported) = fw.import_dir_undoable(&root, None, false, true)?;
             let done = r.iter().filter(|x| x.outcome == "imported").count();
             let other = r.len() - done;
+            let undo = (!imported.items.is_empty()).then(|| {
+                (
+                    format!(
+                        "importing {} transcript(s) from the transcripts root",
+                        imported.items.len()
+                    ),
+                    Write::UndoImport(Box::new(imported)),
+                )
+            });
             (
                 format!(
                     "imported {done} transcript(s) from {}; {other} file(s) not imported (see `transcript import-dir --dry-run`)",
                     root.display()
                 ),
-                None,
+                undo,
             )
         }
+        w @ (Write::AddIdentifier { .. }
+        | Write::AddVariant { .. }
+        | Write::Review { .. }
+        | Write::AllowClass { .. }) => register(fw, s, w)?,
+        w @ (Write::UndoRegister(_) | Write::UndoImport(_) | Write::UndoRelink(_)) => {
+            super::inverse::apply(fw, w)?
+        }
     })
+}
+
+/// The Redaction pane's register writes, each with its undo (`None` when it found
+/// everything already there).
+fn register(fw: &mut Fieldwork, s: &State, w: Write) -> Result<(String, Undo)> {
+    use crate::service::redaction::{Decision, RegisterChange};
+    use crate::tui::widgets::text::pii;
+    let (msg, what, change) = match w {
+        Write::AddIdentifier {
+            kind,
+            label,
+            variant,
+        } => {
+            let (i, c) = fw.add_identifier_undoable(&kind, &label, &[variant])?;
+            (
+                format!("added {} ({})", i.label, i.kind),
+                format!("adding {}", i.label),
+                c,
+            )
+        }
+        Write::AddVariant {
+            identifier,
+            variant,
+        } => {
+            let (i, c) = fw.add_identifier_variant_undoable(&identifier, &variant)?;
+            let shown = pii(s.privacy, &variant);
+            (
+                format!("{shown} is now a variant of {}", i.label),
+                format!("adding the variant “{shown}” to {}", i.label),
+                c,
+            )
+        }
+        Write::Review { text, decision } => {
+            let shown = pii(s.privacy, &text);
+            let (msg, what) = match &decision {
+                Decision::Variant(id) => {
+                    let label = s
+                        .data
+                        .red
+                        .register
+                        .iter()
+                        .find(|r| r.id == *id)
+                        .map_or_else(|| id.clone(), |r| r.label.clone());
+                    (
+                        format!("“{shown}” is now a variant of {label}"),
+                        format!("accepting “{shown}” as a variant of {label}"),
+                    )
+                }
+                Decision::New { label, .. } => (
+                    format!("“{shown}” is now {label}"),
+                    format!("accepting “{shown}” as the new identifier {label}"),
+                ),
+                Decision::Allow => (
+                    format!("“{shown}” allowed: it identifies no one and is not flagged again"),
+                    format!("allowing “{shown}”"),
+                ),
+            };
+            (msg, what, fw.review_suspect_undoable(&text, decision)?)
+        }
+        Write::AllowClass { class } => {
+            let c = fw.allow_class_undoable(&class)?;
+            (
+                format!("class {class} allowed"),
+                format!("allowing the class {class}"),
+                c,
+            )
+        }
+        other => {
+            return Err(ServiceError::Refused(format!(
+                "not a register write: {other:?}"
+            )))
+        }
+    };
+    let undo =
+        (change != RegisterChange::Nothing).then(|| (what, Write::UndoRegister(Box::new(change))));
+    Ok((msg, undo))
 }

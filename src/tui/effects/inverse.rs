@@ -155,6 +155,55 @@ pub(super) fn apply(fw: &mut Fieldwork, w: Write) -> Result<(String, Option<(Str
                 None,
             )
         }
+        Write::UndoRegister(c) => {
+            use crate::service::redaction::RegisterChange as R;
+            fw.undo_register(&c)?;
+            (
+                match &*c {
+                    R::Identifier { label, .. } => {
+                        format!("{label} and its variants are out of the register")
+                    }
+                    R::Variant { label, .. } => {
+                        format!("the variant is out of {label}; it is flagged again")
+                    }
+                    R::Allowed { .. } => {
+                        "the allowance is taken back: the text is flagged again".to_string()
+                    }
+                    R::Class { class } => {
+                        format!(
+                            "class {class} is no longer allowed: its suspects are flagged again"
+                        )
+                    }
+                    R::Nothing => "nothing to take back".to_string(),
+                },
+                None,
+            )
+        }
+        Write::UndoImport(i) => {
+            let d = fw.undo_import(&i)?;
+            let mut parts = Vec::new();
+            if d.removed > 0 {
+                parts.push(format!(
+                    "imported text removed from {} transcript(s)",
+                    d.removed
+                ));
+            }
+            if d.restored > 0 {
+                parts.push(format!(
+                    "the previous text and passage places are back in {} transcript(s)",
+                    d.restored
+                ));
+            }
+            if d.unlinked > 0 {
+                parts.push(format!("{} link(s) removed", d.unlinked));
+            }
+            parts.push("the files stay where they are".into());
+            (parts.join("; "), None)
+        }
+        Write::UndoRelink(r) => {
+            let n = fw.undo_relink(&r)?;
+            (format!("{n} link(s) back at their previous path"), None)
+        }
         other => {
             return Err(crate::service::ServiceError::Refused(format!(
                 "not a write that undoes another: {other:?}"

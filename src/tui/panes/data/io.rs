@@ -7,11 +7,9 @@ use std::time::Instant;
 
 use crate::export;
 use crate::export::registry::{self, PaneUse, EXPORTS};
-use crate::service::redaction::Decision;
 use crate::service::{Fieldwork, Result, ServiceError};
 use crate::tui::core::{Mode, Pane, Slow, State};
 use crate::tui::panes::data::{self, DataEffect, ExportJob, Preview, Written, LOG_ROWS};
-use crate::tui::widgets::text::pii;
 use crate::tui::worker::Work;
 
 pub fn load(fw: &Fieldwork, s: &mut State, p: Pane) -> Result<()> {
@@ -183,7 +181,6 @@ fn finish_form(s: &mut State, r: &std::result::Result<String, ServiceError>) {
 }
 
 pub fn perform(fw: &mut Fieldwork, s: &mut State, e: DataEffect) -> Result<()> {
-    let privacy = s.privacy;
     let r: std::result::Result<String, ServiceError> = match e {
         DataEffect::Seed => fw.seed_register().map(|r| {
             format!(
@@ -191,44 +188,6 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: DataEffect) -> Result<()> {
                 r.people, r.organisations, r.job_titles, r.sites, r.variants_added
             )
         }),
-        DataEffect::AddIdentifier {
-            kind,
-            label,
-            variant,
-        } => fw
-            .add_identifier(&kind, &label, &[variant])
-            .map(|i| format!("added {} ({})", i.label, i.kind)),
-        DataEffect::AddVariant {
-            identifier,
-            variant,
-        } => fw
-            .add_identifier_variant(&identifier, &variant)
-            .map(|i| format!("{} is now a variant of {}", pii(privacy, &variant), i.label)),
-        DataEffect::Review { text, decision } => {
-            let shown = pii(privacy, &text);
-            let what = match &decision {
-                Decision::Variant(id) => {
-                    let label = s
-                        .data
-                        .red
-                        .register
-                        .iter()
-                        .find(|r| r.id == *id)
-                        .map_or_else(|| id.clone(), |r| r.label.clone());
-                    format!("“{shown}” is now a variant of {label}")
-                }
-                Decision::New { label, .. } => format!("“{shown}” is now {label}"),
-                Decision::Allow => {
-                    format!("“{shown}” allowed: it identifies no one and is not flagged again")
-                }
-            };
-            fw.review_suspect(&text, decision).map(|_| what)
-        }
-        // Only the write here: the suspects (and the count left) are recomputed after the
-        // frame, like after every decision.
-        DataEffect::AllowClass { class } => fw
-            .allow_class(&class)
-            .map(|_| format!("class {class} allowed")),
         DataEffect::Export(job) => return write_export(fw, s, job),
     };
     let ok = r.is_ok();

@@ -63,7 +63,7 @@ pub static REDACTION: &[Binding] = &[
         Ctx::Pane(Pane::Redaction),
         [ch('X')],
         C::Data(DataCmd::AllowNow),
-        "allow at once: no form, one question (y allows; there is no undo); the next suspect is selected",
+        "allow at once: no form, one question (y allows; u undoes it); the next suspect is selected",
         true
     ),
     b!(

@@ -10,7 +10,7 @@
 //! manifest read back from beside the written file.
 
 use crate::export::registry::{Export, Params, EXPORTS};
-use crate::service::redaction::{Decision, SuspectGroup};
+use crate::service::redaction::SuspectGroup;
 use crate::service::redaction::{IdentifierRow, LogRow};
 
 /// Commands of the Redaction and Export panes (bound in `keymap`).
@@ -50,25 +50,10 @@ pub enum DataCmd {
 /// What the Redaction and Export panes ask the loop to do.
 #[derive(Debug, Clone)]
 pub enum DataEffect {
+    /// Seed the register (idempotent, not undoable). The register's other writes are
+    /// `Write`s (`Write::AddIdentifier`, `AddVariant`, `Review`, `AllowClass`): on the one
+    /// undo stack.
     Seed,
-    AddIdentifier {
-        kind: String,
-        label: String,
-        variant: String,
-    },
-    AddVariant {
-        identifier: String,
-        variant: String,
-    },
-    /// Decide about a suspect text, corpus-wide.
-    Review {
-        text: String,
-        decision: Decision,
-    },
-    /// Allow a whole class of suspects (`common-words`, `places`).
-    AllowClass {
-        class: String,
-    },
     /// Write an export.
     Export(ExportJob),
 }

@@ -3,7 +3,7 @@
 use crate::export::registry::{Export, PaneUse, EXPORTS};
 use crate::service::redaction::IdentifierRow;
 use crate::service::redaction::{Decision, SuspectGroup, KINDS};
-use crate::tui::core::{clamp_move, Cx, Effect, FormKind, Mode, Pane, Slow};
+use crate::tui::core::{clamp_move, Cx, Effect, FormKind, Mode, Pane, Slow, Write};
 use crate::tui::panes::themes::state::ThemesState;
 use crate::tui::widgets::form::{Field, Form};
 
@@ -254,7 +254,7 @@ pub fn command(
             None
         }
         C::Allow => {
-            // Allowing is corpus-wide and has no undo: a one-field form confirms it.
+            // Allowing is corpus-wide (u undoes it): a one-field form confirms it.
             let g = need_suspect(cx, st)?;
             let f = Form::new(
                 "Allow the suspect everywhere? Enter confirms, Esc changes nothing",
@@ -274,20 +274,18 @@ pub fn command(
             None
         }
         C::AllowNow => {
-            // Allowing is corpus-wide and has no undo: one key asks (y allows, n changes
+            // Allowing is corpus-wide (u undoes it): one key asks (y allows, n changes
             // nothing); then the selection stays where it is, on the next suspect.
             let g = need_suspect(cx, st)?;
             if !cx.confirmed {
                 let shown = crate::tui::widgets::text::pii(cx.privacy, &g.text);
                 cx.ask_cmd(
-                    format!(
-                        "Allow “{shown}” everywhere? It is never flagged again (there is no undo)."
-                    ),
+                    format!("Allow “{shown}” everywhere? It is never flagged again (u undoes it)."),
                     crate::tui::core::keys::Cmd::Data(DataCmd::AllowNow),
                 );
                 return None;
             }
-            Some(Effect::Data(DataEffect::Review {
+            Some(Effect::Write(Write::Review {
                 text: g.text,
                 decision: Decision::Allow,
             }))
@@ -455,13 +453,14 @@ pub fn path_for(e: &Export, out: &str, format: &str) -> String {
 }
 
 pub fn submit(cx: &mut Cx, d: DataForm, f: &Form) -> Option<Effect> {
-    let e = match d {
-        DataForm::AddIdentifier => DataEffect::AddIdentifier {
+    // The register's writes are ordinary writes (`Effect::Write`): on the one undo stack.
+    let w = match d {
+        DataForm::AddIdentifier => Write::AddIdentifier {
             kind: f.get("kind"),
             label: f.get("label"),
             variant: f.get("variant"),
         },
-        DataForm::AddVariant { identifier } => DataEffect::AddVariant {
+        DataForm::AddVariant { identifier } => Write::AddVariant {
             identifier,
             variant: f.get("variant"),
         },
@@ -473,23 +472,23 @@ pub fn submit(cx: &mut Cx, d: DataForm, f: &Form) -> Option<Effect> {
                 }
                 return None;
             }
-            DataEffect::Review {
+            Write::Review {
                 text,
                 decision: Decision::Variant(id),
             }
         }
-        DataForm::AcceptNew { text } => DataEffect::Review {
+        DataForm::AcceptNew { text } => Write::Review {
             text,
             decision: Decision::New {
                 kind: f.get("kind"),
                 label: f.get("label"),
             },
         },
-        DataForm::Allow { text } => DataEffect::Review {
+        DataForm::Allow { text } => Write::Review {
             text,
             decision: Decision::Allow,
         },
-        DataForm::AllowClass => DataEffect::AllowClass {
+        DataForm::AllowClass => Write::AllowClass {
             class: f.get("class"),
         },
         DataForm::Export { export, mut params } => {
@@ -510,10 +509,13 @@ pub fn submit(cx: &mut Cx, d: DataForm, f: &Form) -> Option<Effect> {
                     params.set(name, "true");
                 }
             }
-            DataEffect::Export(ExportJob { export, params })
+            return Some(Effect::Data(DataEffect::Export(ExportJob {
+                export,
+                params,
+            })));
         }
     };
-    Some(Effect::Data(e))
+    Some(Effect::Write(w))
 }
 
 #[cfg(test)]
