@@ -275,7 +275,7 @@ pub fn submit(
                 .unwrap_or(WithdrawalScope::NoFurtherContact);
             let code = who.map(|p| p.1).unwrap_or_default();
             let q = format!(
-                "Record the withdrawal of {code} ({scope})? A withdrawal is permanent: it cannot be edited or undone."
+                "Record the withdrawal of {code} ({scope})? A withdrawal is permanent: it cannot be edited; u adds a correcting record that marks it entered in error."
             );
             cx.ask(
                 q,

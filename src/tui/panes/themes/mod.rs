@@ -349,7 +349,7 @@ pub fn submit(cx: &mut Cx, st: &ThemesState, kind: FormKind, f: Form) -> Option<
                     .unwrap_or_default()
             };
             let q = format!(
-                "Merge {} into {}? Its tags and sub-themes move; a merge cannot be undone.",
+                "Merge {} into {}? Its tags and sub-themes move; u takes it back.",
                 name(&id),
                 name(&into)
             );
