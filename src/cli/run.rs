@@ -77,9 +77,9 @@ fn create(
             )));
         }
         // Refuse to replace a file that is not ours, and back it up first.
-        crate::store::inspect(db).map_err(|e| Failure::from(ServiceError::from(e)))?;
+        crate::service::inspect_db(db).map_err(|e| Failure::from(ServiceError::from(e)))?;
         let old = Fieldwork::open(db, Settings::from_config(cfg, db))?;
-        let backup = crate::store::backup_path(db, "replaced");
+        let backup = crate::service::backup_path(db, "replaced");
         old.backup(&backup)?;
         drop(old);
         eprintln!(
@@ -530,7 +530,7 @@ fn restore(cli: &Cli, cfg: &LoadedConfig, backup: &Path) -> Out {
     if let Some(b) = &r.migrated_backup {
         eprintln!(
             "fieldwork: the restored database was migrated to schema {}; the file as restored was kept as {}",
-            crate::store::SCHEMA_VERSION,
+            crate::service::SCHEMA_VERSION,
             b.display()
         );
     }

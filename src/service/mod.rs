@@ -39,3 +39,6 @@ pub use reference_data::Reference;
 pub use version::Version;
 
 pub use crate::store::SCHEMA_VERSION;
+/// Where a database's copy is put before it is replaced (`init --force`), and the check
+/// that a file is a fieldwork database (its schema version), for the command line.
+pub use crate::store::{backup_path, inspect as inspect_db};

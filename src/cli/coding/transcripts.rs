@@ -3,7 +3,7 @@
 use crate::cli::output::{self, esc, table};
 use crate::cli::run::common::{print_json, Out};
 use crate::service::coding::{DirMatch, ImportOutcome, TranscriptView};
-use crate::store::coding::{Hit, PassageRow};
+use crate::service::coding::{Hit, PassageRow};
 
 /// Snippet markers (U+E000 … U+E001) as `[…]` for plain output, or ANSI bold on a terminal.
 pub fn show_snippet(s: &str, ansi: bool) -> String {

@@ -109,7 +109,7 @@ pub(in crate::cli) fn open(cli: &Cli, cfg: &LoadedConfig) -> Result<Fieldwork, F
     if let Some(b) = &fw.store.migrated_backup {
         eprintln!(
             "fieldwork: the database was migrated to schema {}; the old file was kept as {}",
-            crate::store::SCHEMA_VERSION,
+            crate::service::SCHEMA_VERSION,
             b.display()
         );
     }

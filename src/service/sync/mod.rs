@@ -16,5 +16,5 @@ mod wire;
 
 pub use wire::*;
 
-pub use crate::store::sync::{Device, Peer};
+pub use crate::store::sync::{ConflictRow, Device, Peer};
 pub use crate::sync::bundle::{Seal, Unseal};

@@ -12,9 +12,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
+use crate::service::sync::ConflictRow;
 use crate::service::sync::{short, Keep};
 use crate::service::Fieldwork;
-use crate::store::sync::ConflictRow;
 use crate::tui::core::{Effect, Look, State};
 use crate::tui::widgets::popup;
 use crate::tui::widgets::text::{esc, fit};

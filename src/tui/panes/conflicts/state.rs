@@ -1,7 +1,7 @@
 //! The sync Conflicts overlay's state and effects.
 
+use crate::service::sync::ConflictRow;
 use crate::service::sync::Keep;
-use crate::store::sync::ConflictRow;
 
 /// The overlay's state.
 #[derive(Debug, Clone, Default)]
