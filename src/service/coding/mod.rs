@@ -3,6 +3,7 @@
 
 mod analysis;
 mod import;
+mod import_dir;
 mod import_undo;
 mod passages;
 mod types;

@@ -8,6 +8,7 @@ use crate::tui::core::{Effect, Pane, Slow, State};
 use crate::tui::worker::{Apply, Request, Work, Worker};
 
 mod apply;
+mod apply_coding;
 mod inverse;
 mod lists;
 mod load;
