@@ -215,18 +215,8 @@ impl Fieldwork {
         };
         let short = |id: &str| id[..id.len().min(8)].to_string();
         for r in &settled.created {
-            let id = r.text("id").unwrap_or_default();
-            match theme_store::raw_row(&tx, theme_store::RawTable::Tag, &id)? {
-                Some(now) if &now == r => {}
-                Some(_) => {
-                    return Err(refused(format!("passage tag {} changed since", short(&id))))
-                }
-                None => {
-                    return Err(refused(format!(
-                        "passage tag {} was removed since",
-                        short(&id)
-                    )))
-                }
+            if let Err(why) = crate::service::themes::tag_as_left(&tx, r)? {
+                return Err(refused(why));
             }
         }
         for r in &settled.deleted {

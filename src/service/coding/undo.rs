@@ -12,10 +12,6 @@ pub struct Accepted {
     pub passages: Vec<(RawRow, RawRow)>,
 }
 
-fn short(id: &str) -> &str {
-    &id[..id.len().min(8)]
-}
-
 impl Fieldwork {
     /// Accept several changed passages in one transaction (each as
     /// [`Fieldwork::accept_passage`] does: the quote becomes the current text of its span,
@@ -62,18 +58,9 @@ impl Fieldwork {
         };
         let mut now = Vec::with_capacity(accepted.passages.len());
         for (_, after) in &accepted.passages {
-            let id = after.text("id").unwrap_or_default();
-            match theme_store::raw_row(&tx, RawTable::Tag, &id)? {
-                Some(r) if &r == after => now.push(r),
-                Some(_) => {
-                    return Err(refused(format!("passage tag {} changed since", short(&id))))
-                }
-                None => {
-                    return Err(refused(format!(
-                        "passage tag {} was removed since",
-                        short(&id)
-                    )))
-                }
+            match crate::service::themes::tag_as_left(&tx, after)? {
+                Ok(r) => now.push(r),
+                Err(why) => return Err(refused(why)),
             }
         }
         for ((before, after), now) in accepted.passages.iter().zip(&now) {

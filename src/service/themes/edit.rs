@@ -33,10 +33,9 @@ impl Fieldwork {
         description: Option<&str>,
         colour: Option<&str>,
     ) -> Result<Theme> {
-        let tx = self.store.write()?;
-        let id = self.add_theme_tx(&tx, name, framework, parent, description, colour)?;
-        tx.commit()?;
-        self.resolve_theme(&id)
+        Ok(self
+            .add_theme_undoable(name, framework, parent, description, colour)?
+            .theme)
     }
 
     /// Add a theme inside the open transaction `tx`, which also reads the parent and the

@@ -7,4 +7,5 @@ mod tags;
 mod undo;
 
 pub use merge::Merged;
+pub(crate) use undo::tag_as_left;
 pub use undo::{AddedTheme, Retired, Split};

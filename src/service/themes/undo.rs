@@ -53,6 +53,20 @@ fn short(id: &str) -> &str {
     &id[..id.len().min(8)]
 }
 
+/// A passage tag a write left as `row`, read again inside the undo's transaction: the row
+/// as it is now, or why the undo must be refused (it changed, or it is gone).
+pub(crate) fn tag_as_left(
+    tx: &rusqlite::Connection,
+    row: &RawRow,
+) -> Result<std::result::Result<RawRow, String>> {
+    let id = row.text("id").unwrap_or_default();
+    Ok(match store::raw_row(tx, RawTable::Tag, &id)? {
+        Some(now) if &now == row => Ok(now),
+        Some(_) => Err(format!("passage tag {} changed since", short(&id))),
+        None => Err(format!("passage tag {} was removed since", short(&id))),
+    })
+}
+
 /// The name of a theme row read whole.
 fn name_of(row: &RawRow) -> String {
     row.text("name").unwrap_or_default()
@@ -254,18 +268,8 @@ impl Fieldwork {
             )));
         }
         for t in &split.moved {
-            let id = t.text("id").unwrap_or_default();
-            match store::raw_row(&tx, RawTable::Tag, &id)? {
-                Some(now) if &now == t => {}
-                Some(_) => {
-                    return Err(refused(format!("passage tag {} changed since", short(&id))))
-                }
-                None => {
-                    return Err(refused(format!(
-                        "passage tag {} was removed since",
-                        short(&id)
-                    )))
-                }
+            if let Err(why) = tag_as_left(&tx, t)? {
+                return Err(refused(why));
             }
         }
         let new_id = Self::check_made_theme(
