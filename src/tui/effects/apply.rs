@@ -4,19 +4,12 @@
 
 use std::path::Path;
 
+use super::outcome::{Created, Undo};
 use crate::service::{Fieldwork, Result, ServiceError};
 use crate::tui::core::{Pane, State, Write};
 
-pub(super) type Undo = Option<(String, Write)>;
-
 /// The reason a correcting record made by an undo gives.
 const UNDONE: &str = "entered in error: undone in the interface";
-
-/// A record a write created: where to select it, and the next step to suggest.
-pub(super) struct Created {
-    pub(super) select: Option<(Pane, String)>,
-    pub(super) next: String,
-}
 
 pub(super) fn apply(
     fw: &mut Fieldwork,

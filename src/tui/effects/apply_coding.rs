@@ -2,7 +2,7 @@
 //! matrix summaries, accepting changed passages, splitting, settling, revealing), each with
 //! the inverse write that undoes it when there is one (see `apply`).
 
-use super::apply::{Created, Undo};
+use super::outcome::{Created, Undo};
 use crate::service::{Fieldwork, Result, ServiceError};
 use crate::tui::core::{Pane, State, Write};
 

@@ -12,6 +12,7 @@ mod apply_coding;
 mod inverse;
 mod lists;
 mod load;
+mod outcome;
 mod undo;
 
 pub use load::load;

@@ -2,8 +2,9 @@
 //! redo stacks kept (`Step`: what, inverse, forward), the form closed or its error shown,
 //! the pane reloaded and a created record selected.
 
-use super::apply::{apply, Created};
+use super::apply::apply;
 use super::load::load;
+use super::outcome::Created;
 use crate::service::{Fieldwork, ServiceError};
 use crate::tui::core::{Mode, Pane, Replay, Slow, State, Step, Write, UNDO_MAX};
 
