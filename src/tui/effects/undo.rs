@@ -59,10 +59,7 @@ pub(super) fn write(fw: &mut Fieldwork, s: &mut State, w: Write) {
             // The Redaction pane recomputes its suspects after any write: the status line
             // says so (and then how many are left) after what the write did.
             if s.pane == Pane::Redaction {
-                if let Some(m) = &s.message {
-                    let t = format!("{}; computing the suspects…", m.text);
-                    s.info(t);
-                }
+                crate::tui::panes::data::io::recomputing_after(s);
             }
             if let Err(e) = load(fw, s, s.pane) {
                 s.error(e.to_string());

@@ -108,6 +108,16 @@ pub fn register_work() -> Work {
     })
 }
 
+/// After a write shown in the Redaction pane, whose suspects are then recomputed: the
+/// status line says so after what the write did (and `suspects_done` then how many are
+/// left).
+pub fn recomputing_after(s: &mut State) {
+    if let Some(m) = &s.message {
+        let t = format!("{}; computing the suspects…", m.text);
+        s.info(t);
+    }
+}
+
 /// The suspects are computed: show them and say how many.
 fn suspects_done(s: &mut State, v: Vec<crate::service::redaction::SuspectGroup>, ms: u128) {
     let red = &mut s.data.red;
@@ -194,10 +204,7 @@ pub fn perform(fw: &mut Fieldwork, s: &mut State, e: DataEffect) -> Result<()> {
     finish_form(s, &r);
     if ok {
         s.invalidate();
-        if let Some(m) = &s.message {
-            let t = format!("{}; computing the suspects…", m.text);
-            s.info(t);
-        }
+        recomputing_after(s);
         load(fw, s, Pane::Redaction)?;
         s.stale[Pane::Redaction.index()] = false;
     }
