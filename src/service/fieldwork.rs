@@ -43,13 +43,22 @@ pub struct Fieldwork {
 impl Fieldwork {
     /// Open an existing database.
     pub fn open(db: &Path, settings: Settings) -> Result<Fieldwork> {
-        let store = Store::open(db)?;
+        Self::over(Store::open(db)?, settings, Default::default())
+    }
+
+    /// A service over an open store: its reference data read, the coding settings given
+    /// (the export settings are set by the front end that writes exports).
+    fn over(
+        store: Store,
+        settings: Settings,
+        coding: crate::config::CodingConfig,
+    ) -> Result<Fieldwork> {
         let reference = load_reference(store.conn())?;
         Ok(Fieldwork {
             store,
             settings,
             reference,
-            coding: Default::default(),
+            coding,
             export: Default::default(),
         })
     }
@@ -61,16 +70,8 @@ impl Fieldwork {
         settings: Settings,
         coding: crate::config::CodingConfig,
     ) -> Result<Fieldwork> {
-        let store = Store::open_read_only(db)?;
-        let reference = load_reference(store.conn())?;
-        Ok(Fieldwork {
-            store,
-            settings,
-            reference,
-            coding,
-            // It cannot write, so it never writes an export file either.
-            export: Default::default(),
-        })
+        // It cannot write, so it never writes an export file either.
+        Self::over(Store::open_read_only(db)?, settings, coding)
     }
 
     /// Create a database from a study definition, in one transaction.
@@ -82,28 +83,14 @@ impl Fieldwork {
             remove_db_files(db);
             return Err(e);
         }
-        let reference = load_reference(store.conn())?;
-        Ok(Fieldwork {
-            store,
-            settings,
-            reference,
-            coding: Default::default(),
-            export: Default::default(),
-        })
+        Self::over(store, settings, Default::default())
     }
 
     /// A fresh in-memory log (tests, benchmarks).
     pub fn in_memory(study: &StudyDef, settings: Settings) -> Result<Fieldwork> {
         let mut store = Store::in_memory()?;
         populate(&mut store, study, &settings.user)?;
-        let reference = load_reference(store.conn())?;
-        Ok(Fieldwork {
-            store,
-            settings,
-            reference,
-            coding: Default::default(),
-            export: Default::default(),
-        })
+        Self::over(store, settings, Default::default())
     }
 
     pub fn user(&self) -> &str {
