@@ -223,14 +223,7 @@ pub fn command(
                         "Transcription",
                         opts(TranscriptionStatus::ALL),
                     ),
-                    Field::choice(
-                        "allow_gap",
-                        "Without consent",
-                        vec![
-                            ("no".into(), "refuse".into()),
-                            ("yes".into(), "log as a consent gap".into()),
-                        ],
-                    ),
+                    allow_gap_field(),
                     Field::text("notes", "Notes").pii(),
                 ],
             );
@@ -274,14 +267,7 @@ pub fn command(
                         "Recording",
                         with_unset(opts(RecordingStatus::ALL), "not yet known"),
                     ),
-                    Field::choice(
-                        "allow_gap",
-                        "Without consent",
-                        vec![
-                            ("no".into(), "refuse".into()),
-                            ("yes".into(), "log as a consent gap".into()),
-                        ],
-                    ),
+                    allow_gap_field(),
                 ],
             );
             // Opened on the interview's status and date as the list shows them.
@@ -325,6 +311,18 @@ pub fn command(
         }
         _ => None,
     }
+}
+
+/// The interview forms' choice to log an interview without consent in force, as a gap.
+fn allow_gap_field() -> Field {
+    Field::choice(
+        "allow_gap",
+        "Without consent",
+        vec![
+            ("no".into(), "refuse".into()),
+            ("yes".into(), "log as a consent gap".into()),
+        ],
+    )
 }
 
 /// Its forms, submitted: the write they ask for.
