@@ -411,3 +411,70 @@ fn a_tag_removed_at_once_by_several_is_removed_once() {
         .count();
     assert_eq!(deletions, 20);
 }
+
+/// The POSIX locks this process holds on `file` (from /proc/locks: Linux).
+#[cfg(target_os = "linux")]
+fn locks_held_on(file: &Path) -> usize {
+    use std::os::unix::fs::MetadataExt;
+    let ino = std::fs::metadata(file).unwrap().ino();
+    let pid = std::process::id().to_string();
+    std::fs::read_to_string("/proc/locks")
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.get(1) == Some(&"POSIX")
+                && f.get(4) == Some(&pid.as_str())
+                && f.get(5).and_then(|d| d.rsplit(':').next()) == Some(ino.to_string().as_str())
+        })
+        .count()
+}
+
+/// The interface keeps a read-write connection and, beside it in the same process, the
+/// load worker's read-only one. Opening the second must not drop the first's lock on the
+/// database file (on POSIX, closing any handle on a file drops every lock the process
+/// holds on it). Without that lock, another program using the database (the `sqlite3`
+/// shell, a backup tool) takes itself for the last user when it closes, checkpoints and
+/// deletes the write-ahead log, and what the interface writes after that goes into a
+/// deleted file — lost when it quits. (Seen with `sqlite3` 3.40 against the demo.)
+#[cfg(target_os = "linux")]
+#[test]
+fn a_second_connection_in_the_process_keeps_the_first_ones_lock() {
+    let study = Study::new();
+    study.add("Wendy Walker", "ics-exec-other", "A");
+    let settings = || Settings {
+        user: "tester".into(),
+        transcripts_root: study.transcripts(),
+        consent_policy: ConsentPolicy::Refuse,
+    };
+    let db = study.db();
+    let mut fw = Fieldwork::open(&db, settings()).unwrap();
+    // A read: in WAL mode the connection keeps its shared lock on the file from then on.
+    assert_eq!(fw.participant_count(&Default::default()).unwrap(), 1);
+    assert!(locks_held_on(&db) > 0, "the connection holds its lock");
+    // The worker's connection, as the interface opens it, then a read on it.
+    let worker = Fieldwork::open_read_only(&db, settings(), Default::default()).unwrap();
+    assert_eq!(worker.participant_count(&Default::default()).unwrap(), 1);
+    assert!(
+        locks_held_on(&db) > 0,
+        "opening a second connection dropped the process's lock on the database file"
+    );
+    // And what is written after that is kept.
+    let out = study.fw(&["participant", "list", "--json"]);
+    common::expect_code(&out, 0, &["participant", "list"]);
+    fw.add_participant(&ParticipantInput {
+        name: Some("After Worker".into()),
+        role: Some("ics-exec-other".into()),
+        site: Some("A".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    drop(worker);
+    drop(fw);
+    let names: Vec<String> = study
+        .participants()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(names.contains(&"After Worker".to_string()), "{names:?}");
+}

@@ -183,18 +183,23 @@ pub(super) fn inspect_with(
         });
     }
     drop(f);
-    let ro = open(path)?;
-    let app: i32 = ro.pragma_query_value(None, "application_id", |r| r.get(0))?;
-    let version: i32 = ro.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    fieldwork_version(&open(path)?, path)
+}
+
+/// The schema version of the fieldwork database `conn` is open on, read through SQLite
+/// only; refused when it is another program's database or newer than this build.
+pub(super) fn fieldwork_version(conn: &Connection, path: &Path) -> Result<i32> {
+    let app: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if app != APPLICATION_ID {
         return Err(StoreError::NotFieldwork {
-            path: display,
+            path: path.display().to_string(),
             why: "an SQLite database written by another program".into(),
         });
     }
     if version > SCHEMA_VERSION {
         return Err(StoreError::Newer {
-            path: display,
+            path: path.display().to_string(),
             found: version,
             supported: SCHEMA_VERSION,
         });

@@ -192,8 +192,25 @@ impl Store {
     /// Open an existing fieldwork database of the current schema read-only, beside a
     /// read-write connection (the interface's load worker): it never migrates and cannot
     /// write. WAL mode (set by the writer) lets it read while the other connection writes.
+    ///
+    /// It reads the file through SQLite only, never through a file handle of its own
+    /// (`inspect` reads the header that way): on POSIX systems closing any handle on the
+    /// file drops every lock this process holds on it, the read-write connection's too;
+    /// another process then believes it is the database's last user, checkpoints and
+    /// deletes the write-ahead log, and what the read-write connection writes after that
+    /// goes into a deleted file and is lost.
     pub fn open_read_only(path: &Path) -> Result<Store> {
-        let version = inspect(path)?;
+        if !path.is_file() {
+            return Err(StoreError::Missing {
+                path: path.display().to_string(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version = super::backup::fieldwork_version(&conn, path)?;
         if version != SCHEMA_VERSION {
             return Err(StoreError::NotFieldwork {
                 path: path.display().to_string(),
@@ -202,11 +219,6 @@ impl Store {
                 ),
             });
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         Ok(Store::fresh(conn, path.to_path_buf()))
     }
 
